@@ -1,0 +1,141 @@
+// An account's tokens in use: refreshed ahead of expiry, refreshed once on TikTok's 40105, and rotated
+// refresh tokens persisted under the store's lock before anything uses the new access token.
+import { CliError } from '../errors.js';
+import type { TikTokClient } from '../tiktok/client.js';
+import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
+import { refreshAccessToken, type TokenGrant } from '../tiktok/oauth.js';
+import type { AccountStore, ResolvedAccount } from '../store/accounts.js';
+
+export interface SessionDeps {
+  store: AccountStore;
+  client: TikTokClient;
+  now: () => number;
+  debugLog?: (line: string) => void;
+}
+
+export function reauthorizeError(account: ResolvedAccount, reason: string): CliError {
+  const hint =
+    account.source === 'env'
+      ? 'Get a new token pair (tiktok-channel connect on a machine with a browser, then `tiktok-channel refresh --json`) and update TIKTOK_CHANNEL_ACCESS_TOKEN / TIKTOK_CHANNEL_REFRESH_TOKEN.'
+      : `Run \`tiktok-channel refresh --reauthorize${account.channelName ? ` --account ${quoteArg(account.channelName)}` : ''}\` to sign in again.`;
+  return new CliError('auth', reason, { hint });
+}
+
+function quoteArg(value: string): string {
+  return /^[\w@.-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`;
+}
+
+export class Session {
+  constructor(
+    private account: ResolvedAccount,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  get current(): ResolvedAccount {
+    return this.account;
+  }
+
+  private expiresSoon(): boolean {
+    return this.account.accessTokenExpiresAt - this.deps.now() <= REFRESH_MARGIN_SECONDS * 1000;
+  }
+
+  /** A usable access token, refreshed first when it expires within 5 minutes. */
+  async accessToken(): Promise<string> {
+    if (this.account.source === 'store' && this.expiresSoon()) await this.refresh({ staleToken: this.account.accessToken });
+    return this.account.accessToken;
+  }
+
+  /**
+   * Runs a call with a fresh token; when TikTok answers 40105 it refreshes once and tries again.
+   * Env credentials are never rotated implicitly: the new refresh token would be lost with the CI job.
+   */
+  async call<T>(fn: (accessToken: string) => Promise<T>): Promise<T> {
+    const token = await this.accessToken();
+    try {
+      return await fn(token);
+    } catch (error) {
+      if (!(error instanceof CliError) || error.tiktokCode !== 40105) throw error;
+      if (this.account.source === 'env') {
+        throw new CliError('auth', `${error.message} (the token from TIKTOK_CHANNEL_ACCESS_TOKEN)`, {
+          hint: 'Run `tiktok-channel refresh --json` with TIKTOK_CHANNEL_REFRESH_TOKEN set, store the printed pair, and use the new access token.',
+          tiktokCode: error.tiktokCode,
+          requestId: error.requestId,
+        });
+      }
+      this.deps.debugLog?.('TikTok answered 40105: refreshing the access token once and retrying');
+      await this.refresh({ staleToken: token });
+      return fn(this.account.accessToken);
+    }
+  }
+
+  /**
+   * Renews the access token. Under the store's lock it re-reads the account first: when another process
+   * already rotated (the stored token differs from the one we found stale), it adopts that instead of
+   * spending the refresh token again. The rotated pair is written before the lock is released.
+   */
+  async refresh(options: { staleToken?: string; force?: boolean } = {}): Promise<{ grant?: TokenGrant; rotated: boolean }> {
+    if (this.account.source === 'env') return this.refreshEnv();
+    const { store, client, now } = this.deps;
+    const businessId = this.account.businessId;
+    const outcome = await store.transaction(async (shape) => {
+      const latest = shape.accounts[businessId];
+      if (!latest) throw reauthorizeError(this.account, `The account ${this.account.channelName} was disconnected while refreshing.`);
+      const stale = options.staleToken ?? this.account.accessToken;
+      const someoneElseRotated = latest.accessToken !== stale && latest.accessTokenExpiresAt - now() > REFRESH_MARGIN_SECONDS * 1000;
+      if (someoneElseRotated && !options.force) {
+        return { account: latest, rotated: false as const, grant: undefined };
+      }
+      if (!latest.refreshToken || latest.refreshTokenExpiresAt <= now()) {
+        throw reauthorizeError(this.account, 'The refresh token has expired, so the access token cannot be renewed.');
+      }
+      let grant: TokenGrant;
+      try {
+        grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now);
+      } catch (error) {
+        if (error instanceof CliError && error.kind === 'auth') {
+          throw reauthorizeError(this.account, `TikTok refused the refresh token (${error.message}); it was revoked, expired or already used.`);
+        }
+        throw error;
+      }
+      latest.accessToken = grant.accessToken;
+      latest.accessTokenExpiresAt = grant.accessTokenExpiresAt;
+      latest.refreshToken = grant.refreshToken;
+      latest.refreshTokenExpiresAt = grant.refreshTokenExpiresAt;
+      if (grant.scopes.length) latest.scopes = grant.scopes;
+      latest.updatedAt = now();
+      return { account: latest, rotated: true as const, grant };
+    });
+    this.account = { ...outcome.account, source: 'store' };
+    return { grant: outcome.grant, rotated: outcome.rotated };
+  }
+
+  private async refreshEnv(): Promise<{ grant: TokenGrant; rotated: boolean }> {
+    const account = this.account;
+    if (!account.refreshToken) {
+      throw new CliError('usage', 'TIKTOK_CHANNEL_REFRESH_TOKEN is not set, so env credentials cannot be refreshed.', {
+        hint: 'Set TIKTOK_CHANNEL_REFRESH_TOKEN (and TIKTOK_CHANNEL_CLIENT_KEY / TIKTOK_CHANNEL_CLIENT_SECRET) to refresh in CI.',
+      });
+    }
+    if (!account.clientKey || !account.clientSecret) {
+      throw new CliError('usage', 'TIKTOK_CHANNEL_CLIENT_KEY and TIKTOK_CHANNEL_CLIENT_SECRET are needed to refresh env credentials.');
+    }
+    let grant: TokenGrant;
+    try {
+      grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
+    } catch (error) {
+      if (error instanceof CliError && error.kind === 'auth') {
+        throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${error.message}); it was revoked, expired or already used.`);
+      }
+      throw error;
+    }
+    this.account = {
+      ...account,
+      accessToken: grant.accessToken,
+      accessTokenExpiresAt: grant.accessTokenExpiresAt,
+      refreshToken: grant.refreshToken,
+      refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
+      scopes: grant.scopes.length ? grant.scopes : account.scopes,
+    };
+    return { grant, rotated: true };
+  }
+}

@@ -1,0 +1,325 @@
+// Commander wiring only: parse flags into each command's options, lazy-import the command, and turn any
+// failure into the contract's exit code and message. Heavy modules load inside the command that needs them.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, toCliError, usageError } from './errors.js';
+import { HELP_TOPICS } from './help.js';
+import { createIO, type IO } from './io/io.js';
+import type { Deps, Env, GlobalOptions } from './deps.js';
+
+type RunResult = number | void;
+type Runner = (deps: Deps) => Promise<RunResult>;
+
+export interface MainOptions {
+  argv?: string[];
+  env?: Env;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const ROOT_HELP = `Put a TikTok Business Account's direct messages into your own systems.
+
+Examples:
+  $ tiktok-channel connect --sandbox          # try everything against the built-in sandbox
+  $ tiktok-channel connect                    # sign in a TikTok Business Account (browser)
+  $ tiktok-channel conversations
+  $ tiktok-channel send --to <conversation_id> --text "Thanks for your message!"
+  $ tiktok-channel doctor                     # why are messages not arriving?
+
+Learn more: tiktok-channel help environment | tiktok-channel help exit-codes
+`;
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+function parseInteger(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < min || number > max) {
+      throw usageError(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+    }
+    return number;
+  };
+}
+
+export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): Command {
+  const program = new Command('tiktok-channel');
+  const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
+    async function (this: Command, ...args: unknown[]) {
+      const command = args[args.length - 1] as Command;
+      const options = command.opts();
+      const globals = command.optsWithGlobals() as { account?: string; json?: boolean; debug?: boolean };
+      await execute(load({ ...options, args: command.args }, command), {
+        account: globals.account,
+        json: Boolean(globals.json),
+        debug: Boolean(globals.debug),
+      });
+    };
+
+  program
+    .usage('<command> [options]')
+    .addHelpText('beforeAll', '')
+    .description(ROOT_HELP)
+    .version(packageVersion(), '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--account <name|business_id>', 'the account to use (default: the default account)')
+    .option('--json', 'print one JSON document on stdout (JSON Lines for tail)')
+    .option('--debug', 'trace HTTP requests on stderr (tokens redacted)')
+    .option('--no-color', 'no colours (NO_COLOR works too)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .helpCommand(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => io.err(text.replace(/\n$/, '')),
+      outputError: () => undefined, // printed once by main() so --json gets the JSON form
+    });
+
+  program
+    .command('help [topic]')
+    .description('help on a command, or a topic: environment, exit-codes')
+    .action((topic?: string) => {
+      if (!topic) return program.outputHelp();
+      if (HELP_TOPICS[topic]) return io.out(HELP_TOPICS[topic]);
+      const command = program.commands.find((candidate) => candidate.name() === topic);
+      if (command) return command.outputHelp();
+      throw usageError(`No help topic or command named "${topic}".`, 'Topics: environment, exit-codes; or a command name.');
+    });
+
+  program
+    .command('connect')
+    .description('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens')
+    .option('--client-key <key>', 'your TikTok app\'s client key (or TIKTOK_CHANNEL_CLIENT_KEY)')
+    .option('--client-secret <secret>', 'your TikTok app\'s client secret (or TIKTOK_CHANNEL_CLIENT_SECRET)')
+    .option('--port <n>', 'loopback port for the redirect (default: any free port)', parseInteger('--port', 0, 65535))
+    .option('--no-browser', 'print the authorize URL but do not open a browser')
+    .option('--name <name>', 'a channel name for this account (default: its @username)')
+    .option('--region <cc>', 'the account\'s registration region, e.g. US, SG, DE')
+    .option('--timeout <seconds>', 'how long to wait for consent', parseInteger('--timeout', 1, 86_400), 300)
+    .option('--sandbox', 'connect an account of the built-in sandbox (no TikTok app needed)')
+    .addHelpText('after', examples(['tiktok-channel connect', 'tiktok-channel connect --sandbox', 'tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG']))
+    .action(run((options) => async (deps) => (await import('./commands/connect.js')).run(options as never, deps)));
+
+  program
+    .command('refresh')
+    .description('renew the access token (the rotated refresh token is stored first)')
+    .option('--reauthorize', 'run the consent flow again (also refreshes permissions)')
+    .option('--port <n>', 'loopback port for --reauthorize', parseInteger('--port', 0, 65535))
+    .option('--no-browser', 'with --reauthorize: print the URL only')
+    .option('--timeout <seconds>', 'with --reauthorize: how long to wait', parseInteger('--timeout', 1, 86_400), 300)
+    .addHelpText('after', examples(['tiktok-channel refresh', 'tiktok-channel refresh --reauthorize', 'tiktok-channel refresh --json   # with env credentials: prints the new pair']))
+    .action(run((options) => async (deps) => (await import('./commands/refresh.js')).run(options as never, deps)));
+
+  const accounts = program
+    .command('accounts')
+    .description('list connected accounts')
+    .addHelpText('after', examples(['tiktok-channel accounts', 'tiktok-channel accounts use "Acme support"']))
+    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).run(options as never, deps)));
+  accounts
+    .command('use <account>')
+    .description('make an account the default (by channel name, @username or business_id)')
+    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: (options.args as string[])[0] }, deps)));
+
+  program
+    .command('rename <name>')
+    .description('set the channel name of the account (--account, else the default)')
+    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).rename({ name: (options.args as string[])[0] }, deps)));
+
+  program
+    .command('disconnect')
+    .description('revoke the account\'s token at TikTok and forget it')
+    .option('--keep-token', 'do not revoke at TikTok, only forget locally')
+    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).disconnect(options as never, deps)));
+
+  program
+    .command('status')
+    .description('show the account in use, its token expiry and scopes (exit 3 when not usable)')
+    .addHelpText('after', examples(['tiktok-channel status', 'tiktok-channel status --json']))
+    .action(run((options) => async (deps) => (await import('./commands/status.js')).run(options as never, deps)));
+
+  program
+    .command('conversations')
+    .description('list conversations with the last user message, window closing time and messages left')
+    .addOption(new Option('--type <type>', 'which conversations').choices(['single', 'stranger', 'all']).default('all'))
+    .addHelpText('after', examples(['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
+    .action(run((options) => async (deps) => (await import('./commands/conversations.js')).run(options as never, deps)));
+
+  program
+    .command('send')
+    .description('send a message after checking length, file, window and quota')
+    .requiredOption('--to <conversation_id>', 'the conversation to reply in')
+    .option('--text <text>', 'the text, or - to read it from stdin')
+    .option('--image <file>', 'a JPG or PNG image up to 3 MB')
+    .option('--share-post <item_id>', 'share one of the account\'s posts')
+    .option('--reply-to <message_id>', 'quote this message (text only)')
+    .option('--dry-run', 'do every check and print what would be sent, without sending')
+    .option('--force', 'skip the local window/quota check and let TikTok decide')
+    .addHelpText('after', examples([
+      'tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
+      'echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
+      'tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
+    ]))
+    .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
+
+  program
+    .command('qr')
+    .description('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file')
+    .option('--message <text>', 'a pre-filled message')
+    .option('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link')
+    .option('--output <file>', 'write a .png or .svg file')
+    .addHelpText('after', examples(['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png']))
+    .action(run((options) => async (deps) => (await import('./commands/qr.js')).run(options as never, deps)));
+
+  program
+    .command('tail')
+    .description('watch incoming messages live (webhooks with signature checks, or polling)')
+    .option('--port <n>', 'port for the webhook receiver', parseInteger('--port', 0, 65535))
+    .option('--path <path>', 'webhook path')
+    .option('--poll [seconds]', 'poll the API instead of receiving webhooks')
+    .option('--forward-to <url>', 'POST each event to this URL')
+    .option('--register', 'register the webhook callback at TikTok (needs --public-url)')
+    .option('--public-url <url>', 'the public HTTPS URL that reaches this receiver')
+    .option('--event <name...>', 'only these events')
+    .option('--conversation <id>', 'only this conversation')
+    .action(run((options) => async (deps) => (await import('./commands/tail.js')).run(options as never, deps)));
+
+  program
+    .command('doctor')
+    .description('run every troubleshooting check and say how to fix each failure')
+    .option('--all-accounts', 'check every connected account')
+    .option('--verbose', 'show details of passing checks')
+    .option('--strict', 'warnings fail too')
+    .action(run((options) => async (deps) => (await import('./commands/doctor.js')).run(options as never, deps)));
+
+  const sandbox = program
+    .command('sandbox')
+    .description('the built-in emulator of TikTok\'s API (embedded, or served over HTTP)')
+    .addHelpText('after', examples([
+      'tiktok-channel sandbox serve --port 4010',
+      'tiktok-channel sandbox message --from maya --text "Is this in stock?"',
+      'tiktok-channel sandbox clock --advance 47h',
+    ]));
+  const controlUrl = () => new Option('--control-url <url>', 'act on a served sandbox (or TIKTOK_CHANNEL_SANDBOX_CONTROL_URL)');
+  sandbox
+    .command('serve')
+    .description('serve the sandbox over HTTP on 127.0.0.1 and print its URLs and app credentials')
+    .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
+    .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
+    .option('--auto-approve', 'skip the consent page: approve for the default account')
+    .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked']))
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).serve(options as never, deps)));
+  sandbox
+    .command('message')
+    .description('a TikTok user writes to the account (webhooks delivered if registered)')
+    .option('--text <text>', 'what the user writes')
+    .option('--from <username>', 'the user (default: the seeded user)')
+    .option('--ref <tag>', 'arrive through a tiktok.me link with this tracking tag')
+    .option('--via-ad', 'arrive through an ad')
+    .option('--eu', 'as an EEA user (im_receive_msg_eu)')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).message(options as never, deps)));
+  sandbox
+    .command('set')
+    .description('change the sandbox account\'s settings')
+    .option('--region <cc>', 'registration region')
+    .addOption(new Option('--advanced-access <state>', 'Advanced Access').choices(['on', 'off']))
+    .addOption(new Option('--dm-setting <who>', 'who may send DMs').choices(['everyone', 'followers']))
+    .addOption(new Option('--media <state>', 'image sending').choices(['on', 'off']))
+    .addOption(new Option('--risk-control <state>', 'risk-control refusal of media').choices(['on', 'off']))
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).set(options as never, deps)));
+  sandbox
+    .command('clock')
+    .description('move the sandbox\'s time forward (e.g. 47h, 30m, 2d)')
+    .requiredOption('--advance <duration>', 'how far: 90s, 30m, 47h, 2d')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).clock(options as never, deps)));
+  sandbox
+    .command('reset')
+    .description('reseed the sandbox world (optionally a doctor scenario)')
+    .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked']))
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (the bin calls process.exit with it after flushing). */
+export async function main(options: MainOptions = {}): Promise<number> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const env = options.env ?? process.env;
+  const json = argv.includes('--json');
+  const io = createIO({
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+    stdin: options.stdin ?? process.stdin,
+    env,
+    json,
+    debug: argv.includes('--debug'),
+    color: argv.includes('--no-color') ? false : undefined,
+  });
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130); // a second Ctrl-C leaves at once
+    interrupted = true;
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  let exitCode = 0;
+  // The IO a command ran with (its --json/--debug as commander parsed them) also reports its failure.
+  let activeIO = io;
+  const execute = async (runner: Runner, globals: GlobalOptions) => {
+    const { createDeps } = await import('./deps.js');
+    activeIO = createIO({ stdout: options.stdout ?? process.stdout, stderr: options.stderr ?? process.stderr, stdin: options.stdin ?? process.stdin, env, json: globals.json, debug: globals.debug, color: argv.includes('--no-color') ? false : undefined });
+    const deps = createDeps({ io: activeIO, env, globals, signal: controller.signal });
+    const result = await runner(deps);
+    if (typeof result === 'number') exitCode = result;
+  };
+
+  try {
+    const program = buildProgram(io, execute);
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    if (interrupted) throw new CliError('cancelled', 'Cancelled.');
+    return exitCode;
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
+      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help') return 0;
+      const message = thrown.message.replace(/^error: /, '');
+      return report(io, new CliError('usage', message, { hint: 'Run `tiktok-channel --help` (or `<command> --help`) to see commands and options.' }));
+    }
+    const error = interrupted ? new CliError('cancelled', 'Cancelled.') : toCliError(thrown);
+    return report(activeIO, error);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function report(io: IO, error: CliError): number {
+  if (io.json) {
+    io.printJson({ error: error.toJSON() });
+  } else if (error.kind === 'cancelled') {
+    io.err('');
+  } else {
+    io.err(`${io.color.red('error:')} ${error.message}`);
+    const reference = [error.tiktokCode ? `tiktok_code ${error.tiktokCode}` : '', error.requestId ? `request_id ${error.requestId}` : ''].filter(Boolean).join(', ');
+    if (reference) io.err(io.color.dim(`       (${reference})`));
+    if (error.hint) io.err(`${io.color.cyan('hint:')} ${error.hint}`);
+    if (error.kind === 'unexpected' && io.debug && error.cause instanceof Error && error.cause.stack) io.debugLog(error.cause.stack);
+  }
+  return error.exitCode;
+}

@@ -1,0 +1,115 @@
+// Everything a command touches in the world, built lazily in one place (gh's Factory): a command that
+// never talks to TikTok never loads undici, and one that never asks never loads the prompt library.
+import type { IO } from './io/io.js';
+import type { Prompter } from './io/prompter.js';
+import type { Transport } from './http/raw.js';
+import type { TikTokClient } from './tiktok/client.js';
+import { AccountStore, accountFromEnv, notConnected, type ResolvedAccount, type StoredAccount } from './store/accounts.js';
+import { inquirerPrompter, noPrompter } from './io/prompter.js';
+import type { Session } from './auth/session.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface GlobalOptions {
+  account?: string;
+  json: boolean;
+  debug: boolean;
+}
+
+/** Where a client should send its requests. */
+export interface ApiTarget {
+  sandbox?: 'embedded';
+  apiBaseUrl?: string;
+}
+
+export interface Deps {
+  io: IO;
+  env: Env;
+  globals: GlobalOptions;
+  now: () => number;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  store(): AccountStore;
+  /** The account a command acts on: env credentials, else --account, else the default. Throws auth (3) when none. */
+  resolveAccount(reference?: string): ResolvedAccount;
+  client(target?: ApiTarget): Promise<TikTokClient>;
+  session(account: ResolvedAccount): Promise<Session>;
+  openBrowser(url: string): Promise<void>;
+  /** The prompter, or one that refuses when no TTY/CI (every prompt must have a flag). */
+  prompter(): Prompter;
+}
+
+export interface DepsOptions {
+  io: IO;
+  env: Env;
+  globals: GlobalOptions;
+  signal: AbortSignal;
+  now?: () => number;
+  /** Tests replace the world's edges here. */
+  overrides?: Partial<Pick<Deps, 'openBrowser' | 'prompter'>> & { transport?: Transport };
+}
+
+/** Base URL precedence: env var, then what the account was connected against, then TikTok's. */
+export function apiBaseUrlFor(env: Env, target: ApiTarget = {}): string | undefined {
+  return env.TIKTOK_CHANNEL_API_BASE_URL || target.apiBaseUrl || undefined;
+}
+
+export function createDeps(options: DepsOptions): Deps {
+  const { io, env, globals, signal } = options;
+  const now = options.now ?? Date.now;
+  let store: AccountStore | undefined;
+
+  const deps: Deps = {
+    io,
+    env,
+    globals,
+    now,
+    signal,
+    store() {
+      store ??= new AccountStore({ configDir: env.TIKTOK_CHANNEL_CONFIG_DIR || undefined });
+      return store;
+    },
+    resolveAccount(reference) {
+      const current = deps.store();
+      const wanted = reference ?? globals.account;
+      const fromEnv = accountFromEnv(env, env.TIKTOK_CHANNEL_BUSINESS_ID ? current.find(env.TIKTOK_CHANNEL_BUSINESS_ID) : undefined);
+      if (fromEnv) return fromEnv;
+      const businessId = wanted ? current.find(wanted)?.businessId : current.defaultBusinessId();
+      const account: StoredAccount | undefined = businessId ? current.read().accounts[businessId] : undefined;
+      if (!account) throw notConnected(wanted);
+      return { ...account, source: 'store' };
+    },
+    async client(target = {}) {
+      const { TikTokClient } = await import('./tiktok/client.js');
+      const debugLog = io.debug ? (line: string) => io.debugLog(line) : undefined;
+      if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
+        const sandbox = await import('./sandbox/index.js');
+        const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
+        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: options.overrides?.transport ?? embedded.transport, debugLog, now });
+      }
+      const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
+      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport, debugLog, now });
+    },
+    async session(account) {
+      const { Session } = await import('./auth/session.js');
+      const client = await deps.client(account);
+      return new Session(account, { store: deps.store(), client, now, debugLog: io.debug ? (line) => io.debugLog(line) : undefined });
+    },
+    async openBrowser(url) {
+      if (options.overrides?.openBrowser) return options.overrides.openBrowser(url);
+      const { default: open } = await import('open');
+      const child = await open(url, { wait: false });
+      // `open` resolves once spawned; a missing opener shows up as an 'error' event on the child.
+      await new Promise<void>((resolve, reject) => {
+        child.once('error', reject);
+        setTimeout(resolve, 200);
+      });
+      child.unref();
+    },
+    prompter() {
+      if (options.overrides?.prompter) return options.overrides.prompter();
+      return io.canPrompt() ? inquirerPrompter(signal) : noPrompter();
+    },
+  };
+  return deps;
+}

@@ -1,0 +1,40 @@
+// Help topics (gh's `help environment`, `help exit-codes`): one place for what flags' help cannot hold.
+
+export const HELP_TOPICS: Record<string, string> = {
+  environment: `Environment variables
+
+  TIKTOK_CHANNEL_CLIENT_KEY, TIKTOK_CHANNEL_CLIENT_SECRET
+      Your TikTok developer app's credentials. Stored by \`connect\`; otherwise asked on a TTY.
+  TIKTOK_CHANNEL_ACCESS_TOKEN, TIKTOK_CHANNEL_BUSINESS_ID
+      Use this token and account instead of the stored ones (CI). They win over the store.
+  TIKTOK_CHANNEL_REFRESH_TOKEN
+      With the two above: lets a CI job refresh; \`refresh --json\` prints the rotated pair to store.
+  TIKTOK_CHANNEL_API_BASE_URL
+      API for Business base (default https://business-api.tiktok.com/open_api/v1.3/).
+  TIKTOK_CHANNEL_AUTH_URL
+      Account-holder authorize page (default https://www.tiktok.com/v2/auth/authorize/).
+  TIKTOK_CHANNEL_CONFIG_DIR
+      Where accounts are kept (0600), and the embedded sandbox's state. Default: the per-user config dir.
+  TIKTOK_CHANNEL_SANDBOX_CONTROL_URL
+      Point \`sandbox message|set|clock|reset\` at a served sandbox instead of the embedded one.
+  NO_COLOR, FORCE_COLOR
+      Colour: NO_COLOR wins, then FORCE_COLOR, then whether stderr is a terminal.
+  CI
+      When set (or without a TTY): never prompt, never open a browser unasked.
+`,
+  'exit-codes': `Exit codes
+
+  0    ok
+  1    unexpected error, or doctor found a failure
+  2    usage or validation (unknown flag, text over 6000 characters, image over 3 MB or not JPG/PNG,
+       missing value without a TTY)
+  3    authentication (not connected, consent denied, tokens expired or revoked)
+  4    permission (scopes missing, no Advanced Access, region blocked, not a Business Account)
+  5    messaging policy (48-hour window closed, 10 messages used, DM rules, media refused)
+  6    network or TikTok unavailable (timeouts, resets, 5xx, HTML from a gateway, rate limit after retries)
+  130  cancelled (Ctrl-C)
+
+With --json a failure prints {"error": {"kind", "code", "message", "hint", "tiktok_code", "request_id"}}
+on stdout, with the same exit code.
+`,
+};

@@ -1,0 +1,155 @@
+// The only place that touches process.stdout/stderr/stdin. stdout carries data, stderr carries people's
+// messages; colour and interactivity are decided once here (gh's IOStreams).
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface Stream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface IOOptions {
+  stdout: Stream;
+  stderr: Stream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  json?: boolean;
+  debug?: boolean;
+  /** false when --no-color was given. */
+  color?: boolean;
+}
+
+export interface IO {
+  readonly json: boolean;
+  readonly debug: boolean;
+  readonly isStdoutTTY: boolean;
+  readonly isStderrTTY: boolean;
+  readonly isStdinTTY: boolean;
+  readonly color: ChalkInstance;
+  readonly stdin: NodeJS.ReadableStream;
+  /** Data for stdout (the result). */
+  out(text: string): void;
+  /** A message for people, always on stderr. */
+  err(text: string): void;
+  info(text: string): void;
+  warn(text: string): void;
+  success(text: string): void;
+  /** Prints exactly one JSON document on stdout. */
+  printJson(value: unknown): void;
+  /** HTTP traces and internals, only with --debug; callers pass already-redacted text. */
+  debugLog(text: string): void;
+  /** False without a TTY on stdin and stdout, or under CI: then nothing may be asked. */
+  canPrompt(): boolean;
+  /** Shows a spinner on stderr while fn runs (TTY only, never in --json). */
+  progress<T>(label: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function isCI(env: Record<string, string | undefined>): boolean {
+  const value = env.CI;
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** NO_COLOR > FORCE_COLOR > TTY, and --no-color over all. */
+export function colorLevel(options: { env: Record<string, string | undefined>; isTTY: boolean; flag?: boolean }): 0 | 1 | 2 | 3 {
+  if (options.flag === false) return 0;
+  if (options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '') return 0;
+  const force = options.env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '0' || force === 'false') return 0;
+    const level = Number(force);
+    return level >= 1 && level <= 3 ? (level as 1 | 2 | 3) : 1;
+  }
+  return options.isTTY ? 1 : 0;
+}
+
+const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export function createIO(options: IOOptions): IO {
+  const { stdout, stderr, stdin, env } = options;
+  const json = options.json ?? false;
+  const debug = options.debug ?? false;
+  const isStdoutTTY = Boolean(stdout.isTTY);
+  const isStderrTTY = Boolean(stderr.isTTY);
+  const isStdinTTY = Boolean(stdin.isTTY);
+  const color = new Chalk({ level: colorLevel({ env, isTTY: isStderrTTY, flag: options.color }) });
+  let spinnerActive = false;
+
+  const io: IO = {
+    json,
+    debug,
+    isStdoutTTY,
+    isStderrTTY,
+    isStdinTTY,
+    color,
+    stdin,
+    out: (text) => void stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => void stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    info: (text) => io.err(text),
+    warn: (text) => io.err(`${color.yellow('warning:')} ${text}`),
+    success: (text) => io.err(`${color.green('✓')} ${text}`),
+    printJson: (value) => void stdout.write(`${JSON.stringify(value, null, isStdoutTTY ? 2 : undefined)}\n`),
+    debugLog: (text) => {
+      if (debug) io.err(color.dim(`[debug] ${text}`));
+    },
+    canPrompt: () => isStdinTTY && isStdoutTTY && !isCI(env),
+    async progress(label, fn) {
+      // Nested or non-interactive progress prints nothing: the outer spinner already shows we are waiting.
+      if (json || !isStderrTTY || spinnerActive || debug) return fn();
+      spinnerActive = true;
+      let frame = 0;
+      const draw = () => stderr.write(`\r${color.cyan(SPINNER_FRAMES[frame++ % SPINNER_FRAMES.length])} ${label}`);
+      draw();
+      const timer = setInterval(draw, 80);
+      try {
+        return await fn();
+      } finally {
+        clearInterval(timer);
+        stderr.write('\r\x1b[2K');
+        spinnerActive = false;
+      }
+    },
+  };
+  return io;
+}
+
+export interface TestIO {
+  io: IO;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** In-memory IO for tests (gh's iostreams.Test()). */
+export function createTestIO(options: {
+  stdinTTY?: boolean;
+  stdoutTTY?: boolean;
+  stderrTTY?: boolean;
+  json?: boolean;
+  debug?: boolean;
+  env?: Record<string, string | undefined>;
+  stdin?: NodeJS.ReadableStream;
+} = {}): TestIO {
+  let out = '';
+  let err = '';
+  const stdin = (options.stdin ?? (emptyReadable() as NodeJS.ReadableStream)) as NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin.isTTY = options.stdinTTY ?? false;
+  const io = createIO({
+    stdout: { write: (chunk: string) => (out += chunk), isTTY: options.stdoutTTY ?? false },
+    stderr: { write: (chunk: string) => (err += chunk), isTTY: options.stderrTTY ?? false },
+    stdin,
+    env: options.env ?? {},
+    json: options.json,
+    debug: options.debug,
+  });
+  return { io, stdout: () => out, stderr: () => err };
+}
+
+function emptyReadable(): NodeJS.ReadableStream {
+  // Lazy require-free construction: an already-ended async iterable behaves like an empty stdin.
+  const chunks: Buffer[] = [];
+  const stream = {
+    [Symbol.asyncIterator]: async function* () {
+      yield* chunks;
+    },
+  };
+  return stream as unknown as NodeJS.ReadableStream;
+}

@@ -1,0 +1,202 @@
+// Connected accounts, kept with `conf` (0600) and keyed by business_id. Every change is a locked
+// read-modify-write of the whole file so two processes never overwrite each other's update.
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Conf from 'conf';
+import { CliError } from '../errors.js';
+import { withFileLock } from './lock.js';
+
+export interface StoredAccount {
+  businessId: string;
+  /** Our own label for the account ("Acme support"); defaults to the @username. */
+  channelName: string;
+  username?: string;
+  displayName?: string;
+  /** ISO 3166-1 alpha-2 of the account's registration region, when known. */
+  region?: string;
+  scopes: string[];
+  accessToken: string;
+  /** epoch ms */
+  accessTokenExpiresAt: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: number;
+  clientKey: string;
+  clientSecret: string;
+  /** 'embedded': served in-process by the sandbox in the config dir. */
+  sandbox?: 'embedded';
+  /** The API base the account was connected against, when not TikTok's (e.g. a served sandbox). */
+  apiBaseUrl?: string;
+  authUrl?: string;
+  connectedAt: number;
+  updatedAt: number;
+}
+
+export interface StoreShape {
+  version: 1;
+  defaultAccount?: string;
+  accounts: Record<string, StoredAccount>;
+}
+
+/** An account in use: from the store, or from TIKTOK_CHANNEL_* env credentials (CI). */
+export interface ResolvedAccount extends StoredAccount {
+  source: 'store' | 'env';
+}
+
+export class AccountStore {
+  readonly dir: string;
+  readonly path: string;
+  private conf?: Conf<StoreShape>;
+
+  constructor(private readonly options: { configDir?: string }) {
+    this.conf = undefined;
+    const probe = this.open();
+    this.path = probe.path;
+    this.dir = options.configDir ?? probe.path.replace(/[\\/][^\\/]+$/, '');
+  }
+
+  private open(): Conf<StoreShape> {
+    if (!this.conf) {
+      if (this.options.configDir) mkdirSync(this.options.configDir, { recursive: true, mode: 0o700 });
+      this.conf = new Conf<StoreShape>({
+        projectName: 'tiktok-channel',
+        projectSuffix: '',
+        configName: 'accounts',
+        cwd: this.options.configDir,
+        configFileMode: 0o600,
+        // No defaults: conf would write them from its constructor, outside our lock, and a racing
+        // process could overwrite an account another one just stored.
+        // Tokens must survive a crash mid-write: conf writes atomically (temp file + rename).
+        clearInvalidConfig: false,
+      });
+    }
+    return this.conf;
+  }
+
+  read(): StoreShape {
+    const store = this.open().store as Partial<StoreShape>;
+    return { version: 1, defaultAccount: store.defaultAccount, accounts: { ...(store.accounts ?? {}) } };
+  }
+
+  list(): StoredAccount[] {
+    return Object.values(this.read().accounts).sort((a, b) => a.connectedAt - b.connectedAt);
+  }
+
+  defaultBusinessId(): string | undefined {
+    const shape = this.read();
+    if (shape.defaultAccount && shape.accounts[shape.defaultAccount]) return shape.defaultAccount;
+    return Object.keys(shape.accounts)[0];
+  }
+
+  /** Finds an account by business_id, channel name or @username (case-insensitive for names). */
+  find(reference: string): StoredAccount | undefined {
+    const accounts = this.read().accounts;
+    if (accounts[reference]) return accounts[reference];
+    const wanted = reference.replace(/^@/, '').toLowerCase();
+    return Object.values(accounts).find(
+      (account) => account.channelName.toLowerCase() === reference.toLowerCase() || account.username?.toLowerCase() === wanted,
+    );
+  }
+
+  /** Runs fn with the store locked against other processes; fn sees and returns the latest state. */
+  async transaction<T>(fn: (shape: StoreShape) => T | Promise<T>): Promise<T> {
+    return withFileLock(this.path, async () => {
+      const shape = this.read();
+      const result = await fn(shape);
+      this.write(shape);
+      return result;
+    });
+  }
+
+  /** Runs fn under the store's lock without writing (readers that must not race a writer). */
+  async locked<T>(fn: () => T | Promise<T>): Promise<T> {
+    return withFileLock(this.path, fn);
+  }
+
+  async upsert(account: StoredAccount, options: { makeDefault?: boolean } = {}): Promise<{ created: boolean; isDefault: boolean }> {
+    return this.transaction((shape) => {
+      const created = !shape.accounts[account.businessId];
+      shape.accounts[account.businessId] = account;
+      if (options.makeDefault || !shape.defaultAccount || !shape.accounts[shape.defaultAccount]) shape.defaultAccount = account.businessId;
+      return { created, isDefault: shape.defaultAccount === account.businessId };
+    });
+  }
+
+  async update(businessId: string, mutate: (account: StoredAccount) => void): Promise<StoredAccount> {
+    return this.transaction((shape) => {
+      const account = shape.accounts[businessId];
+      if (!account) throw notConnected(businessId);
+      mutate(account);
+      account.updatedAt = Date.now();
+      return account;
+    });
+  }
+
+  async remove(businessId: string): Promise<void> {
+    await this.transaction((shape) => {
+      delete shape.accounts[businessId];
+      if (shape.defaultAccount === businessId) shape.defaultAccount = Object.keys(shape.accounts)[0];
+    });
+  }
+
+  async setDefault(businessId: string): Promise<void> {
+    await this.transaction((shape) => {
+      if (!shape.accounts[businessId]) throw notConnected(businessId);
+      shape.defaultAccount = businessId;
+    });
+  }
+
+  private write(shape: StoreShape): void {
+    const conf = this.open();
+    conf.store = shape;
+    // conf applies configFileMode on write; re-assert in case the file pre-existed with looser bits.
+    try {
+      chmodSync(conf.path, 0o600);
+    } catch {
+      // best effort: the write itself succeeded
+    }
+  }
+}
+
+export function notConnected(reference?: string): CliError {
+  return new CliError('auth', reference ? `No connected account matches "${reference}".` : 'No TikTok account is connected.', {
+    hint: reference
+      ? 'Run `tiktok-channel accounts` to see connected accounts, or `tiktok-channel connect` to add one.'
+      : 'Run `tiktok-channel connect` (or `tiktok-channel connect --sandbox` to try the built-in sandbox).',
+  });
+}
+
+/** The env-credentials account (CI): TIKTOK_CHANNEL_ACCESS_TOKEN + TIKTOK_CHANNEL_BUSINESS_ID win over the store. */
+export function accountFromEnv(env: Record<string, string | undefined>, stored?: StoredAccount): ResolvedAccount | undefined {
+  const accessToken = env.TIKTOK_CHANNEL_ACCESS_TOKEN;
+  const businessId = env.TIKTOK_CHANNEL_BUSINESS_ID;
+  if (!accessToken && !businessId) return undefined;
+  if (!accessToken || !businessId) {
+    throw new CliError('usage', `${accessToken ? 'TIKTOK_CHANNEL_BUSINESS_ID' : 'TIKTOK_CHANNEL_ACCESS_TOKEN'} is missing`, {
+      hint: 'Set both TIKTOK_CHANNEL_ACCESS_TOKEN and TIKTOK_CHANNEL_BUSINESS_ID to use env credentials, or neither to use the stored account.',
+    });
+  }
+  return {
+    source: 'env',
+    businessId,
+    channelName: stored?.channelName ?? businessId,
+    username: stored?.businessId === businessId ? stored.username : undefined,
+    displayName: stored?.businessId === businessId ? stored.displayName : undefined,
+    region: stored?.businessId === businessId ? stored.region : undefined,
+    scopes: stored?.businessId === businessId ? stored.scopes : [],
+    accessToken,
+    // Unknown: env tokens carry no expiry, so the CLI only learns of expiry from TikTok's 40105.
+    accessTokenExpiresAt: Number.POSITIVE_INFINITY,
+    refreshToken: env.TIKTOK_CHANNEL_REFRESH_TOKEN ?? '',
+    refreshTokenExpiresAt: env.TIKTOK_CHANNEL_REFRESH_TOKEN ? Number.POSITIVE_INFINITY : 0,
+    clientKey: env.TIKTOK_CHANNEL_CLIENT_KEY ?? stored?.clientKey ?? '',
+    clientSecret: env.TIKTOK_CHANNEL_CLIENT_SECRET ?? stored?.clientSecret ?? '',
+    sandbox: stored?.businessId === businessId ? stored.sandbox : undefined,
+    apiBaseUrl: stored?.businessId === businessId ? stored.apiBaseUrl : undefined,
+    connectedAt: 0,
+    updatedAt: 0,
+  };
+}
+
+export function defaultConfigDirFor(env: Record<string, string | undefined>): string | undefined {
+  return env.TIKTOK_CHANNEL_CONFIG_DIR ? join(env.TIKTOK_CHANNEL_CONFIG_DIR) : undefined;
+}

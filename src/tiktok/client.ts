@@ -1,0 +1,279 @@
+// The one module that speaks TikTok's HTTP: the envelope {code, message, request_id, data} (HTTP 200 with
+// a non-zero code is an error), the bare `Access-Token` header, percent-encoded queries, retries with
+// backoff, and error classification (../shared/tiktok-api.md §1, §6). Commands never call fetch.
+import { CliError } from '../errors.js';
+import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
+import { redactText, redactUrl } from '../http/redact.js';
+import { isRetryableCode, tiktokError } from './errors.js';
+import { API_BASE_URL } from './limits.js';
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
+
+/**
+ * Which failures may be retried. `idempotent` reads retry on 5xx and resets too; `refusals-only` (sends)
+ * retries only answers that prove TikTok did not act (rate limit, refused connection), because TikTok
+ * has no idempotency key and a retried send after a reset could deliver the message twice.
+ */
+export type RetryPolicy = 'idempotent' | 'refusals-only' | 'never';
+
+export interface CallOptions {
+  accessToken?: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
+}
+
+export interface Envelope<T> {
+  data: T;
+  requestId?: string;
+  message: string;
+}
+
+export interface ClientOptions {
+  baseUrl?: string;
+  transport: Transport;
+  /** Receives one redacted line per request when --debug is on. */
+  debugLog?: (line: string) => void;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface MultipartFile {
+  filename: string;
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+const RETRY_BASE_MS = 250;
+const RETRY_MAX_MS = 4_000;
+
+/** Normalises a base URL so relative paths append to it instead of replacing its last segment. */
+export function normalizeBaseUrl(baseUrl: string): string {
+  return baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+}
+
+/** Builds base + path + query. Arrays are JSON-encoded (TikTok's convention); every value is percent-encoded. */
+export function buildUrl(baseUrl: string, path: string, query: Record<string, QueryValue> = {}): string {
+  const relative = path.replace(/^\/+/, '');
+  const url = normalizeBaseUrl(baseUrl) + relative;
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? JSON.stringify(value) : String(value);
+    // encodeURIComponent turns `+` into %2B, `/` into %2F and `=` into %3D, as conversation ids need.
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(text)}`);
+  }
+  return parts.length ? `${url}?${parts.join('&')}` : url;
+}
+
+export class TikTokClient {
+  readonly baseUrl: string;
+  private readonly transport: Transport;
+  private readonly debugLog?: (line: string) => void;
+  private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = normalizeBaseUrl(options.baseUrl ?? API_BASE_URL);
+    this.transport = options.transport;
+    this.debugLog = options.debugLog;
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  get<T>(path: string, options: CallOptions = {}): Promise<Envelope<T>> {
+    return this.call<T>('GET', path, { retry: 'idempotent', ...options });
+  }
+
+  post<T>(path: string, options: CallOptions = {}): Promise<Envelope<T>> {
+    return this.call<T>('POST', path, { retry: 'idempotent', ...options });
+  }
+
+  /** multipart/form-data through undici's FormData, serialised to bytes so any transport can carry it. */
+  async postMultipart<T>(
+    path: string,
+    fields: Record<string, string>,
+    file: MultipartFile,
+    options: Omit<CallOptions, 'body' | 'query'> = {},
+  ): Promise<Envelope<T>> {
+    const { FormData, Response } = await import('undici');
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields)) form.append(key, value);
+    form.append('file', new Blob([file.bytes], { type: file.contentType }), file.filename);
+    const encoded = new Response(form);
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
+    return this.call<T>('POST', path, { retry: 'idempotent', ...options }, { body, contentType });
+  }
+
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    options: CallOptions,
+    multipart?: { body: Uint8Array; contentType: string },
+  ): Promise<Envelope<T>> {
+    const url = buildUrl(this.baseUrl, path, options.query);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    // TikTok wants the bare token: an `Authorization: Bearer` header is a classic cause of 40105.
+    if (options.accessToken) headers['access-token'] = options.accessToken;
+    let body: Uint8Array | undefined;
+    if (multipart) {
+      headers['content-type'] = multipart.contentType;
+      body = multipart.body;
+    } else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = new TextEncoder().encode(JSON.stringify(options.body));
+    }
+    const request: RawRequest = { method, url, headers, body };
+    const policy = options.retry ?? 'idempotent';
+
+    for (let attempt = 1; ; attempt++) {
+      const started = this.now();
+      let failure: CliError;
+      let retryable: boolean;
+      try {
+        const response = await this.transport(request, { signal: options.signal, timeoutMs: this.timeoutMs });
+        const outcome = this.interpret<T>(response, method, path);
+        this.trace(method, url, response.status, this.now() - started, outcome.requestId, outcome.code);
+        if (outcome.ok) return outcome.envelope;
+        failure = outcome.error;
+        retryable = policy !== 'never' && (policy === 'idempotent' ? outcome.retryable : outcome.refused);
+      } catch (error) {
+        if (options.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+        const { error: networkFailure, refused } = networkError(error, this.baseUrl, this.timeoutMs);
+        this.trace(method, url, 0, this.now() - started, undefined, undefined, networkFailure.message);
+        failure = networkFailure;
+        retryable = policy === 'idempotent' || (policy === 'refusals-only' && refused);
+      }
+      const unknownCode = failure.kind === 'unexpected';
+      const attemptsAllowed = unknownCode ? Math.min(2, this.maxAttempts) : this.maxAttempts;
+      if (!retryable || attempt >= attemptsAllowed) {
+        if (policy === 'refusals-only' && !retryable && (failure.kind === 'network' || failure.kind === 'unexpected')) {
+          throw new CliError(failure.kind, `${failure.message} (the message may or may not have been sent)`, {
+            hint: 'TikTok has no way to make a retried send safe, so it was not retried. Check `tiktok-channel conversations` before sending again.',
+            tiktokCode: failure.tiktokCode,
+            requestId: failure.requestId,
+            cause: failure,
+          });
+        }
+        throw failure;
+      }
+      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
+      // Full jitter keeps parallel CLI runs from retrying in lockstep.
+      await this.sleep(Math.round(delay / 2 + this.random() * (delay / 2)));
+    }
+  }
+
+  private interpret<T>(
+    response: RawResponse,
+    method: string,
+    path: string,
+  ):
+    | { ok: true; envelope: Envelope<T>; requestId?: string; code: number }
+    | { ok: false; error: CliError; retryable: boolean; refused: boolean; requestId?: string; code?: number } {
+    const logId = response.headers['x-tt-logid'];
+    const text = new TextDecoder().decode(response.body);
+    let parsed: unknown;
+    try {
+      parsed = text.length ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const envelope = isEnvelope(parsed) ? parsed : undefined;
+    const requestId = envelope?.request_id ? String(envelope.request_id) : logId;
+
+    if (!envelope) {
+      const serverError = response.status >= 500;
+      const what =
+        response.status === 404
+          ? `TikTok answered HTTP 404 for ${method} ${path} (every API path must end with "/")`
+          : `TikTok answered HTTP ${response.status} with ${describeBody(text, response.headers['content-type'])} for ${method} ${path}`;
+      return {
+        ok: false,
+        error: new CliError('network', what, { requestId, hint: serverError ? undefined : 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' }),
+        retryable: serverError || response.status === 429,
+        refused: response.status === 429,
+        requestId,
+      };
+    }
+    const code = Number(envelope.code);
+    if (code === 0 && response.status < 400) {
+      return { ok: true, envelope: { data: (envelope.data ?? {}) as T, requestId, message: String(envelope.message ?? '') }, requestId, code };
+    }
+    if (code === 0) {
+      // A gateway error wrapped in a success-looking envelope; classify by status.
+      return {
+        ok: false,
+        error: new CliError('network', `TikTok answered HTTP ${response.status} for ${method} ${path}`, { requestId }),
+        retryable: response.status >= 500,
+        refused: false,
+        requestId,
+      };
+    }
+    const error = tiktokError({ code, message: String(envelope.message ?? ''), requestId });
+    return { ok: false, error, retryable: isRetryableCode(code) || error.kind === 'unexpected', refused: code === 40100, requestId, code };
+  }
+
+  private trace(method: string, url: string, status: number, ms: number, requestId?: string, code?: number, failure?: string): void {
+    if (!this.debugLog) return;
+    const target = redactUrl(url);
+    const outcome = failure ? `failed: ${redactText(failure, [])}` : `HTTP ${status}${code !== undefined ? ` code=${code}` : ''}`;
+    this.debugLog(`${method} ${target} → ${outcome} in ${ms} ms${requestId ? ` request_id=${requestId}` : ''}`);
+  }
+}
+
+function isEnvelope(value: unknown): value is { code: unknown; message?: unknown; request_id?: unknown; data?: unknown } {
+  return Boolean(value && typeof value === 'object' && 'code' in value && typeof (value as { code: unknown }).code !== 'object');
+}
+
+function describeBody(text: string, contentType = ''): string {
+  if (/html/i.test(contentType) || /^\s*</.test(text)) return 'an HTML page (a gateway, not the API)';
+  if (!text.trim()) return 'an empty body';
+  return 'a body that is not TikTok\'s JSON envelope';
+}
+
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function networkError(error: unknown, baseUrl: string, timeoutMs: number): { error: CliError; refused: boolean } {
+  const code = errorCode(error);
+  let host = baseUrl;
+  try {
+    host = new URL(baseUrl).host;
+  } catch {
+    // keep the raw base
+  }
+  const refused = REFUSED_CODES.has(code);
+  let message: string;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    message = `TikTok (${host}) did not answer within ${Math.round(timeoutMs / 1000)} s`;
+  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    message = `Could not resolve ${host} (${code})`;
+  } else if (code === 'ECONNREFUSED') {
+    message = `Connection to ${host} refused`;
+  } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+    message = `Connection to ${host} was reset`;
+  } else {
+    message = `Could not reach ${host}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return { error: new CliError('network', message, { cause: error }), refused };
+}
+
+function errorCode(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return '';
+}

@@ -1,0 +1,123 @@
+// Account-holder OAuth (../shared/tiktok-api.md §2): the authorize URL and the token endpoints.
+import { randomBytes } from 'node:crypto';
+import type { TikTokClient } from './client.js';
+import { ACCESS_TOKEN_TTL_SECONDS, AUTH_URL, MESSAGING_SCOPES, REFRESH_TOKEN_TTL_SECONDS } from './limits.js';
+
+export interface AppCredentials {
+  clientKey: string;
+  clientSecret: string;
+}
+
+export interface TokenGrant {
+  accessToken: string;
+  refreshToken: string;
+  /** epoch ms */
+  accessTokenExpiresAt: number;
+  refreshTokenExpiresAt: number;
+  scopes: string[];
+  /** The business_id; not guaranteed on refresh. */
+  openId?: string;
+}
+
+interface TokenData {
+  access_token?: string;
+  refresh_token?: string;
+  expires_in?: number;
+  refresh_token_expires_in?: number;
+  scope?: string;
+  open_id?: string;
+}
+
+export function newState(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function buildAuthorizeUrl(options: {
+  authUrl?: string;
+  clientKey: string;
+  redirectUri: string;
+  state: string;
+  scopes?: readonly string[];
+  /** Forces the consent screen for an account that already authorized the app (re-authorize). */
+  forceConsent?: boolean;
+}): string {
+  const url = new URL(options.authUrl ?? AUTH_URL);
+  url.searchParams.set('client_key', options.clientKey);
+  url.searchParams.set('scope', (options.scopes ?? MESSAGING_SCOPES).join(','));
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('redirect_uri', options.redirectUri);
+  url.searchParams.set('state', options.state);
+  // No PKCE: the reference leaves its support by the Business token endpoint unconfirmed (§2), `state` protects the flow.
+  if (options.forceConsent) url.searchParams.set('disable_auto_auth', '1');
+  return url.toString();
+}
+
+export function parseScopes(scope: string | undefined | null): string[] {
+  return (scope ?? '')
+    .split(/[,\s]+/)
+    .map((value) => value.trim())
+    .filter(Boolean);
+}
+
+function toGrant(data: TokenData, now: number): TokenGrant {
+  if (!data.access_token || !data.refresh_token) {
+    throw new Error('TikTok answered the token request without access_token/refresh_token');
+  }
+  return {
+    accessToken: data.access_token,
+    refreshToken: data.refresh_token,
+    accessTokenExpiresAt: now + (Number(data.expires_in) || ACCESS_TOKEN_TTL_SECONDS) * 1000,
+    refreshTokenExpiresAt: now + (Number(data.refresh_token_expires_in) || REFRESH_TOKEN_TTL_SECONDS) * 1000,
+    scopes: parseScopes(data.scope),
+    openId: data.open_id || undefined,
+  };
+}
+
+export async function exchangeCode(
+  client: TikTokClient,
+  app: AppCredentials,
+  authCode: string,
+  redirectUri: string,
+  now: () => number = Date.now,
+): Promise<TokenGrant> {
+  const { data } = await client.post<TokenData>('tt_user/oauth2/token/', {
+    // The field is auth_code, not code; a code is single-use so a retry after a reset cannot help.
+    body: { client_id: app.clientKey, client_secret: app.clientSecret, grant_type: 'authorization_code', auth_code: authCode, redirect_uri: redirectUri },
+    retry: 'refusals-only',
+  });
+  return toGrant(data, now());
+}
+
+export async function refreshAccessToken(
+  client: TikTokClient,
+  app: AppCredentials,
+  refreshToken: string,
+  now: () => number = Date.now,
+): Promise<TokenGrant> {
+  const { data } = await client.post<TokenData>('tt_user/oauth2/refresh_token/', {
+    body: { client_id: app.clientKey, client_secret: app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken },
+    // The refresh token rotates: a retry after a lost answer would spend it twice.
+    retry: 'refusals-only',
+  });
+  return toGrant(data, now());
+}
+
+export async function revokeToken(client: TikTokClient, app: AppCredentials, accessToken: string): Promise<void> {
+  await client.post('tt_user/oauth2/revoke/', {
+    body: { client_id: app.clientKey, client_secret: app.clientSecret, access_token: accessToken },
+  });
+}
+
+export interface TokenInfo {
+  appId?: string;
+  /** The account's open_id (business_id). */
+  creatorId?: string;
+  scopes: string[];
+}
+
+export async function getTokenInfo(client: TikTokClient, clientKey: string, accessToken: string): Promise<TokenInfo> {
+  const { data } = await client.post<{ app_id?: string; creator_id?: string; scope?: string }>('tt_user/token_info/get/', {
+    body: { app_id: clientKey, access_token: accessToken },
+  });
+  return { appId: data.app_id, creatorId: data.creator_id, scopes: parseScopes(data.scope) };
+}
