@@ -1,0 +1,175 @@
+// Embedded mode: `connect --sandbox` accounts are served in-process from state persisted in the config
+// dir. Each call locks the state file (proper-lockfile), loads, handles, saves atomically, unlocks, so
+// concurrent commands stay consistent. Webhooks are attempted after the lock is released (a receiver
+// that calls back into the sandbox must not wait on our lock), then the outcome is merged back.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile, chmod, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
+import { createSandboxHandler } from './handler.js';
+import { seedWorld } from './seed.js';
+import {
+  EMBEDDED_API_BASE_URL,
+  EMBEDDED_AUTH_URL,
+  EMBEDDED_CONTROL_URL,
+  STATE_VERSION,
+  type SandboxState,
+  type ScenarioName,
+  type WebhookDelivery,
+} from './types.js';
+import { defaultPoster, WebhookDispatcher, type WebhookPoster } from './webhooks.js';
+
+export interface EmbeddedSandboxOptions {
+  clock?: () => number;
+  poster?: WebhookPoster;
+  /** Scenario of the world seeded on first use. */
+  scenario?: ScenarioName;
+  /** Wall-clock budget for webhook attempts after a call (ms). */
+  deliveryBudgetMs?: number;
+  attemptTimeoutMs?: number;
+}
+
+export interface EmbeddedSandbox {
+  transport: Transport;
+  apiBaseUrl: string;
+  authUrl: string;
+  controlUrl: string;
+  /** `${configDir}/sandbox/state.json` */
+  statePath: string;
+  /** Runs `fn` on the locked, loaded state and saves what it changed. */
+  withState<T>(fn: (state: SandboxState) => T | Promise<T>): Promise<T>;
+}
+
+const DELIVERY_LEASE_MS = 30_000;
+
+const LOCK_OPTIONS = {
+  realpath: false,
+  stale: 15_000,
+  retries: { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true },
+} as const;
+
+function isState(value: unknown): value is SandboxState {
+  return typeof value === 'object' && value !== null && (value as { version?: unknown }).version === STATE_VERSION && typeof (value as { accounts?: unknown }).accounts === 'object';
+}
+
+async function load(statePath: string, clock: () => number, scenario: ScenarioName): Promise<SandboxState> {
+  let text: string;
+  try {
+    text = await readFile(statePath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return seedWorld(clock, scenario);
+    throw error;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isState(parsed)) return parsed;
+  } catch {
+    // fall through: keep the unreadable file for inspection, start a fresh world
+  }
+  await rename(statePath, `${statePath}.corrupt-${Date.now()}`).catch(() => undefined);
+  return seedWorld(clock, scenario);
+}
+
+async function save(statePath: string, state: SandboxState): Promise<void> {
+  const temp = `${statePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, JSON.stringify(state), { mode: 0o600 });
+    await chmod(temp, 0o600);
+    await rename(temp, statePath);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxOptions = {}): EmbeddedSandbox {
+  const clock = options.clock ?? Date.now;
+  const dir = join(configDir, 'sandbox');
+  const statePath = join(dir, 'state.json');
+  const poster = options.poster ?? defaultPoster;
+  const scenario = options.scenario ?? 'healthy';
+
+  async function withState<T>(fn: (state: SandboxState) => T | Promise<T>): Promise<T> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    let compromised: Error | undefined;
+    const release = await lockfile.lock(statePath, {
+      ...LOCK_OPTIONS,
+      onCompromised: (error: Error) => {
+        compromised = error;
+      },
+    });
+    try {
+      const state = await load(statePath, clock, scenario);
+      const result = await fn(state);
+      if (compromised) throw compromised;
+      await save(statePath, state);
+      return result;
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Attempts leased deliveries outside the lock on copies, then merges the outcome by delivery id:
+   * delivered → removed, attempted → new backoff, not reached (budget spent) → due again at once.
+   */
+  async function deliver(due: WebhookDelivery[], apps: SandboxState['apps']): Promise<void> {
+    const scratch = { apps, outbox: [...due], delivered: [] as WebhookDelivery[] } as unknown as SandboxState;
+    const before = new Map(due.map((d) => [d.id, { attempts: d.attempts, next: d.next_attempt_at }]));
+    const dispatcher = new WebhookDispatcher(poster, clock);
+    await dispatcher.flush(scratch, { budgetMs: options.deliveryBudgetMs ?? 2_000, attemptTimeoutMs: options.attemptTimeoutMs ?? 1_500 });
+    await withState((state) => {
+      for (const copy of due) {
+        const index = state.outbox.findIndex((d) => d.id === copy.id);
+        // Gone already (e.g. a reset kept it elsewhere or another process finished it): nothing to merge.
+        if (index < 0) continue;
+        if (scratch.delivered.includes(copy)) {
+          state.outbox.splice(index, 1);
+          state.delivered.push(copy);
+          if (state.delivered.length > 50) state.delivered.splice(0, state.delivered.length - 50);
+        } else if (copy.attempts !== before.get(copy.id)!.attempts) {
+          state.outbox[index] = copy;
+        } else {
+          state.outbox[index]!.next_attempt_at = before.get(copy.id)!.next;
+        }
+      }
+    });
+  }
+
+  const transport: Transport = async (request: RawRequest, transportOptions) => {
+    if (transportOptions?.signal?.aborted) throw transportOptions.signal.reason ?? new Error('aborted');
+    let response: RawResponse | undefined;
+    let failure: unknown;
+    let due: WebhookDelivery[] = [];
+    let apps: SandboxState['apps'] = {};
+    await withState(async (state) => {
+      const handler = createSandboxHandler({ state, clock, webhookDelivery: 'manual' });
+      try {
+        response = await handler.handle(request);
+      } catch (error) {
+        // A `reset` fault: the state (fault count) is still saved, then the error reaches the caller.
+        failure = error;
+      }
+      const now = clock();
+      const leased = state.outbox.filter((d) => d.next_attempt_at <= now && state.apps[d.client_key]?.webhook);
+      due = leased.map((d) => structuredClone(d));
+      // Lease them: other callers (another process, or a webhook receiver calling back into the
+      // sandbox) skip them until this attempt is merged, or until the lease runs out after a crash.
+      for (const d of leased) d.next_attempt_at = now + DELIVERY_LEASE_MS;
+      apps = structuredClone(state.apps);
+    });
+    if (due.length) await deliver(due, apps);
+    if (failure) throw failure;
+    return response!;
+  };
+
+  return {
+    transport,
+    apiBaseUrl: EMBEDDED_API_BASE_URL,
+    authUrl: EMBEDDED_AUTH_URL,
+    controlUrl: EMBEDDED_CONTROL_URL,
+    statePath,
+    withState,
+  };
+}

@@ -1,0 +1,127 @@
+// `sandbox serve`: a thin node:http wrapper around the handler, bound to 127.0.0.1 only.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RawRequest } from '../http/raw.js';
+import { createSandboxHandler, SandboxConnectionReset, type SandboxHandler } from './handler.js';
+import type { SandboxCore } from './core.js';
+import type { ScenarioName } from './types.js';
+import type { WebhookPoster } from './webhooks.js';
+
+export interface SandboxServerOptions {
+  /** 0 or undefined = an ephemeral port. */
+  port?: number;
+  latencyMs?: number;
+  autoApprove?: boolean;
+  clock?: () => number;
+  /** false = a minimal world (app and accounts only). */
+  seed?: boolean;
+  scenario?: ScenarioName;
+  poster?: WebhookPoster;
+}
+
+export interface SandboxServer {
+  apiBaseUrl: string;
+  authUrl: string;
+  controlUrl: string;
+  clientKey: string;
+  clientSecret: string;
+  port: number;
+  core: SandboxCore;
+  handler: SandboxHandler;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const RETRY_TICK_MS = 250;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(Object.assign(new Error('request body too large'), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startSandboxServer(options: SandboxServerOptions = {}): Promise<SandboxServer> {
+  const handler = createSandboxHandler({
+    clock: options.clock,
+    seed: options.seed,
+    scenario: options.scenario,
+    autoApprove: options.autoApprove,
+    latencyMs: options.latencyMs,
+    poster: options.poster,
+    webhookDelivery: 'background',
+  });
+  let port = 0;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      try {
+        const body = await readBody(req);
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (value === undefined) continue;
+          headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        const raw: RawRequest = { method: req.method ?? 'GET', url: `http://127.0.0.1:${port}${req.url ?? '/'}`, headers, body: body.length ? new Uint8Array(body) : undefined };
+        const response = await handler.handle(raw);
+        res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
+        res.end(Buffer.from(response.body));
+      } catch (error) {
+        if (error instanceof SandboxConnectionReset) {
+          // Abruptly, like a dropped connection: no response at all.
+          req.socket.resetAndDestroy?.() ?? req.socket.destroy();
+          return;
+        }
+        const status = (error as { status?: number }).status ?? 500;
+        if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(status === 413 ? 'request body too large' : `sandbox error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Loopback only: the sandbox has no auth and must never be reachable from the network.
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  // Served mode retries pending webhook deliveries on a timer (the outbox applies its own backoff).
+  const timer = setInterval(() => {
+    if (handler.state.outbox.length) void handler.flushWebhooks();
+  }, RETRY_TICK_MS);
+  timer.unref();
+
+  const origin = `http://127.0.0.1:${port}`;
+  const app = handler.state.apps[handler.state.default_client_key]!;
+  return {
+    apiBaseUrl: `${origin}/open_api/v1.3/`,
+    authUrl: `${origin}/v2/auth/authorize/`,
+    controlUrl: `${origin}/sandbox`,
+    clientKey: app.client_key,
+    clientSecret: app.client_secret,
+    port,
+    core: handler.core,
+    handler,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        clearInterval(timer);
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

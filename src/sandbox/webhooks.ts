@@ -1,0 +1,217 @@
+// Webhook events (tiktok-api.md §5): the exact envelope and content shapes, HMAC signing, and an outbox
+// that retries until an HTTP 200 and never drops a delivery. Lower-case `type` and roles here, unlike REST.
+import { createHmac } from 'node:crypto';
+import { requestId, shortId } from './ids.js';
+import type { AccountRecord, ConversationRecord, MessageRecord, SandboxState, UserRecord, WebhookDelivery } from './types.js';
+
+/** Sends one delivery; injectable so tests capture deliveries without a server. */
+export type WebhookPoster = (url: string, init: { headers: Record<string, string>; body: string; timeoutMs: number }) => Promise<{ status: number }>;
+
+export const defaultPoster: WebhookPoster = async (url, init) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: init.headers,
+    body: init.body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(init.timeoutMs),
+  });
+  await response.arrayBuffer().catch(() => undefined);
+  return { status: response.status };
+};
+
+/** `s` of `Tiktok-Signature`: hex HMAC-SHA256 of `t + "." + body`, keyed by the app's client secret. */
+export function signWebhook(secret: string, timestampSeconds: number, body: string): string {
+  return createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
+}
+
+export const WEBHOOK_SCHEMA_VERSION = '1.0';
+
+// ---------------------------------------------------------------------------------------------------
+// Content shapes
+
+function parties(account: AccountRecord, user: UserRecord, direction: 'in' | 'out') {
+  const businessSide = { id: account.business_id, role: 'business_account' };
+  const userSide = { id: user.id, role: 'personal_account' };
+  return direction === 'in'
+    ? { from: user.username, to: account.username, unique_identifier: user.id, from_user: userSide, to_user: businessSide }
+    : { from: account.username, to: user.username, unique_identifier: user.id, from_user: businessSide, to_user: userSide };
+}
+
+/** `im_receive_msg` / `im_send_msg` content. */
+export function messageContent(account: AccountRecord, user: UserRecord, conv: ConversationRecord, message: MessageRecord): Record<string, unknown> {
+  const content: Record<string, unknown> = {
+    ...parties(account, user, message.direction),
+    conversation_id: conv.conversation_id,
+    message_id: message.message_id,
+    timestamp: message.timestamp,
+    type: message.message_type.toLowerCase(),
+  };
+  if (message.text) content.text = { body: message.text.body };
+  if (message.image) content.image = { media_id: message.image.media_id };
+  if (message.share_post) content.share_post = { embed_url: message.share_post.embed_url, video_id: message.share_post.item_id };
+  if (message.template) {
+    // Webhooks spell the button label `text`; sends spell it `title` (tiktok-api.md §5).
+    content.template = {
+      type: message.template.type,
+      elements: [{ title: message.template.title, buttons: message.template.buttons.map((b) => ({ text: b.title, type: b.type, id: b.id })) }],
+    };
+  }
+  if (message.referenced_message_id) content.referenced_message_info = { referenced_message_id: message.referenced_message_id };
+  content.is_follower = user.follows.includes(account.business_id);
+  content.message_tag = { source: message.source };
+  return content;
+}
+
+/** `im_referral_msg`: base fields, is_follower and `referral`; no message_id and no type. */
+export function referralContent(
+  account: AccountRecord,
+  user: UserRecord,
+  conv: ConversationRecord,
+  timestamp: number,
+  referral: { source: 'ad'; ad: Record<string, unknown> } | { source: 'short_link'; short_link: Record<string, unknown> },
+): Record<string, unknown> {
+  return {
+    ...parties(account, user, 'in'),
+    conversation_id: conv.conversation_id,
+    timestamp,
+    is_follower: user.follows.includes(account.business_id),
+    referral,
+  };
+}
+
+/** `im_receive_msg_eu`: exactly `{to, to_user, timestamp}` (no text, conversation id or message id). */
+export function euContent(account: AccountRecord, timestamp: number): Record<string, unknown> {
+  return { to: account.username, to_user: { id: account.business_id, role: 'business_account' }, timestamp };
+}
+
+export function envelope(clientKey: string, event: string, createTimeSeconds: number, businessId: string, content: Record<string, unknown>): string {
+  return JSON.stringify({ client_key: clientKey, event, create_time: createTimeSeconds, user_openid: businessId, content: JSON.stringify(content) });
+}
+
+/**
+ * Queues one delivery per app with a registered callback. The sandbox treats every account as having
+ * authorized every app of the world for webhook purposes (there is normally one app).
+ */
+export function enqueueEvent(state: SandboxState, now: number, event: string, businessId: string, content: Record<string, unknown>): number {
+  let queued = 0;
+  for (const app of Object.values(state.apps)) {
+    if (!app.webhook) continue;
+    state.outbox.push({
+      id: shortId(),
+      client_key: app.client_key,
+      event,
+      business_id: businessId,
+      body: envelope(app.client_key, event, Math.floor(now / 1000), businessId, content),
+      created_at: now,
+      attempts: 0,
+      next_attempt_at: now,
+    });
+    queued++;
+  }
+  return queued;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Delivery
+
+const MAX_BACKOFF_MS = 60_000;
+const DELIVERED_KEPT = 50;
+
+export function backoffMs(attempts: number): number {
+  return Math.min(500 * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+}
+
+export interface FlushOptions {
+  /** Wall-clock budget for this round (ms); deliveries not tried stay queued. */
+  budgetMs?: number;
+  /** Timeout of one POST (ms). */
+  attemptTimeoutMs?: number;
+  /** Try every queued delivery now, ignoring backoff. */
+  force?: boolean;
+}
+
+export class WebhookDispatcher {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly poster: WebhookPoster,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Attempts due deliveries in order; one round at a time (a call during a round schedules another). */
+  flush(state: SandboxState, options: FlushOptions = {}): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.round(state, options);
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async round(state: SandboxState, options: FlushOptions): Promise<void> {
+    const deadline = performance.now() + (options.budgetMs ?? 10_000);
+    const failedUrls = new Set<string>();
+    for (const delivery of [...state.outbox]) {
+      if (performance.now() > deadline) return;
+      const now = this.clock();
+      if (!options.force && delivery.next_attempt_at > now) continue;
+      const app = state.apps[delivery.client_key];
+      const url = app?.webhook?.callback_url;
+      // No callback any more: keep it until one is registered (never lose a delivery).
+      if (!app || !url || failedUrls.has(url)) continue;
+      const ok = await this.attempt(delivery, app.client_secret, url, options.attemptTimeoutMs ?? 5_000);
+      if (ok) {
+        const index = state.outbox.indexOf(delivery);
+        if (index >= 0) state.outbox.splice(index, 1);
+        state.delivered.push(delivery);
+        if (state.delivered.length > DELIVERED_KEPT) state.delivered.splice(0, state.delivered.length - DELIVERED_KEPT);
+      } else {
+        failedUrls.add(url);
+      }
+    }
+  }
+
+  private async attempt(delivery: WebhookDelivery, secret: string, url: string, timeoutMs: number): Promise<boolean> {
+    const now = this.clock();
+    const t = Math.floor(now / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      'tiktok-signature': `t=${t},s=${signWebhook(secret, t, delivery.body)}`,
+      'x-tt-logid': requestId(now),
+      'webhook-schema-version': WEBHOOK_SCHEMA_VERSION,
+      'user-agent': 'tiktok-channel-sandbox/1 (webhook)',
+    };
+    delivery.attempts++;
+    delivery.last_attempt_at = now;
+    delivery.callback_url = url;
+    try {
+      const { status } = await this.poster(url, { headers, body: delivery.body, timeoutMs });
+      delivery.last_status = status;
+      // Only an HTTP 200 counts (tiktok-api.md §5), not any 2xx.
+      if (status === 200) {
+        delivery.delivered_at = this.clock();
+        delete delivery.last_error;
+        return true;
+      }
+      delivery.last_error = `HTTP ${status}`;
+    } catch (error) {
+      delete delivery.last_status;
+      // fetch wraps network failures: the useful code (ECONNREFUSED, …) sits on `cause`.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const code = cause?.code ?? (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : 'Error');
+      delivery.last_error = `${code}: ${cause?.message ?? (error instanceof Error ? error.message : String(error))}`;
+    }
+    delivery.next_attempt_at = this.clock() + backoffMs(delivery.attempts);
+    return false;
+  }
+}
