@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, toCliError, usageError } from './errors.js';
 import { HELP_TOPICS } from './help.js';
-import { createIO, type IO } from './io/io.js';
+import { colorLevel, createIO, type IO } from './io/io.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
 
 type RunResult = number | void;
@@ -23,20 +23,21 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
+// Help leads with examples (clig, gh). Lines stay under 80 columns so commander does not re-wrap them.
 const ROOT_HELP = `Put a TikTok Business Account's direct messages into your own systems.
 
 Examples:
-  $ tiktok-channel connect --sandbox          # try everything against the built-in sandbox
-  $ tiktok-channel connect                    # sign in a TikTok Business Account (browser)
+  $ tiktok-channel connect --sandbox     # try it all on the built-in sandbox
+  $ tiktok-channel connect               # sign in a Business Account
   $ tiktok-channel conversations
-  $ tiktok-channel send --to <conversation_id> --text "Thanks for your message!"
-  $ tiktok-channel doctor                     # why are messages not arriving?
+  $ tiktok-channel send --to <conversation_id> --text "Thanks!"
+  $ tiktok-channel doctor                # why are messages not arriving?
 
-Learn more: tiktok-channel help environment | tiktok-channel help exit-codes
-`;
+Learn more: tiktok-channel help environment | help exit-codes`;
 
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+/** A command's description: its one-line summary, then its examples, before the options. */
+function describe(summary: string, lines: string[]): string {
+  return `${summary}\n\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
 }
 
 function parseInteger(name: string, min: number, max: number) {
@@ -65,7 +66,6 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .usage('<command> [options]')
-    .addHelpText('beforeAll', '')
     .description(ROOT_HELP)
     .version(packageVersion(), '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
@@ -74,7 +74,6 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--debug', 'trace HTTP requests on stderr (tokens redacted)')
     .option('--no-color', 'no colours (NO_COLOR works too)')
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(run with --help for usage)')
     .helpCommand(false)
     .exitOverride()
     .configureOutput({
@@ -96,7 +95,8 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('connect')
-    .description('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens')
+    .summary('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens')
+    .description(describe('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens', ['tiktok-channel connect', 'tiktok-channel connect --sandbox', 'tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG']))
     .option('--client-key <key>', 'your TikTok app\'s client key (or TIKTOK_CHANNEL_CLIENT_KEY)')
     .option('--client-secret <secret>', 'your TikTok app\'s client secret (or TIKTOK_CHANNEL_CLIENT_SECRET)')
     .option('--port <n>', 'loopback port for the redirect (default: any free port)', parseInteger('--port', 0, 65535))
@@ -105,23 +105,22 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--region <cc>', 'the account\'s registration region, e.g. US, SG, DE')
     .option('--timeout <seconds>', 'how long to wait for consent', parseInteger('--timeout', 1, 86_400), 300)
     .option('--sandbox', 'connect an account of the built-in sandbox (no TikTok app needed)')
-    .addHelpText('after', examples(['tiktok-channel connect', 'tiktok-channel connect --sandbox', 'tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG']))
     .action(run((options) => async (deps) => (await import('./commands/connect.js')).run(options as never, deps)));
 
   program
     .command('refresh')
-    .description('renew the access token (the rotated refresh token is stored first)')
+    .summary('renew the access token (the rotated refresh token is stored first)')
+    .description(describe('renew the access token (the rotated refresh token is stored first)', ['tiktok-channel refresh', 'tiktok-channel refresh --reauthorize', 'tiktok-channel refresh --json   # with env credentials: prints the new pair']))
     .option('--reauthorize', 'run the consent flow again (also refreshes permissions)')
     .option('--port <n>', 'loopback port for --reauthorize', parseInteger('--port', 0, 65535))
     .option('--no-browser', 'with --reauthorize: print the URL only')
     .option('--timeout <seconds>', 'with --reauthorize: how long to wait', parseInteger('--timeout', 1, 86_400), 300)
-    .addHelpText('after', examples(['tiktok-channel refresh', 'tiktok-channel refresh --reauthorize', 'tiktok-channel refresh --json   # with env credentials: prints the new pair']))
     .action(run((options) => async (deps) => (await import('./commands/refresh.js')).run(options as never, deps)));
 
   const accounts = program
     .command('accounts')
-    .description('list connected accounts')
-    .addHelpText('after', examples(['tiktok-channel accounts', 'tiktok-channel accounts use "Acme support"']))
+    .summary('list connected accounts')
+    .description(describe('list connected accounts', ['tiktok-channel accounts', 'tiktok-channel accounts use "Acme support"']))
     .action(run((options) => async (deps) => (await import('./commands/accounts.js')).run(options as never, deps)));
   accounts
     .command('use <account>')
@@ -141,20 +140,25 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('status')
-    .description('show the account in use, its token expiry and scopes (exit 3 when not usable)')
-    .addHelpText('after', examples(['tiktok-channel status', 'tiktok-channel status --json']))
+    .summary('show the account in use, its token expiry and scopes (exit 3 when not usable)')
+    .description(describe('show the account in use, its token expiry and scopes (exit 3 when not usable)', ['tiktok-channel status', 'tiktok-channel status --json']))
     .action(run((options) => async (deps) => (await import('./commands/status.js')).run(options as never, deps)));
 
   program
     .command('conversations')
-    .description('list conversations with the last user message, window closing time and messages left')
+    .summary('list conversations with the last user message, window closing time and messages left')
+    .description(describe('list conversations with the last user message, window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
     .addOption(new Option('--type <type>', 'which conversations').choices(['single', 'stranger', 'all']).default('all'))
-    .addHelpText('after', examples(['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
     .action(run((options) => async (deps) => (await import('./commands/conversations.js')).run(options as never, deps)));
 
   program
     .command('send')
-    .description('send a message after checking length, file, window and quota')
+    .summary('send a message after checking length, file, window and quota')
+    .description(describe('send a message after checking length, file, window and quota', [
+      'tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
+      'echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
+      'tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
+    ]))
     .requiredOption('--to <conversation_id>', 'the conversation to reply in')
     .option('--text <text>', 'the text, or - to read it from stdin')
     .option('--image <file>', 'a JPG or PNG image up to 3 MB')
@@ -162,20 +166,15 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--reply-to <message_id>', 'quote this message (text only)')
     .option('--dry-run', 'do every check and print what would be sent, without sending')
     .option('--force', 'skip the local window/quota check and let TikTok decide')
-    .addHelpText('after', examples([
-      'tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
-      'echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
-      'tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
-    ]))
     .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
 
   program
     .command('qr')
-    .description('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file')
+    .summary('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file')
+    .description(describe('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file', ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png']))
     .option('--message <text>', 'a pre-filled message')
     .option('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link')
     .option('--output <file>', 'write a .png or .svg file')
-    .addHelpText('after', examples(['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png']))
     .action(run((options) => async (deps) => (await import('./commands/qr.js')).run(options as never, deps)));
 
   program
@@ -201,8 +200,8 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   const sandbox = program
     .command('sandbox')
-    .description('the built-in emulator of TikTok\'s API (embedded, or served over HTTP)')
-    .addHelpText('after', examples([
+    .summary('the built-in emulator of TikTok\'s API (embedded, or served over HTTP)')
+    .description(describe('the built-in emulator of TikTok\'s API (embedded, or served over HTTP)', [
       'tiktok-channel sandbox serve --port 4010',
       'tiktok-channel sandbox message --from maya --text "Is this in stock?"',
       'tiktok-channel sandbox clock --advance 47h',
@@ -256,16 +255,16 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 export async function main(options: MainOptions = {}): Promise<number> {
   const argv = options.argv ?? process.argv.slice(2);
   const env = options.env ?? process.env;
-  const json = argv.includes('--json');
-  const io = createIO({
-    stdout: options.stdout ?? process.stdout,
-    stderr: options.stderr ?? process.stderr,
-    stdin: options.stdin ?? process.stdin,
-    env,
-    json,
-    debug: argv.includes('--debug'),
-    color: argv.includes('--no-color') ? false : undefined,
-  });
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const stdin = options.stdin ?? process.stdin;
+  const colorFlag = argv.includes('--no-color') ? false : undefined;
+  // chalk loads only when colour is on and a command will run (help and --version print plain text).
+  const helpOnly = argv.length === 0 || argv.some((arg) => arg === '--help' || arg === '-h' || arg === '--version');
+  const chalk =
+    !helpOnly && colorLevel({ env, isTTY: Boolean(stderr.isTTY), flag: colorFlag }) > 0 ? (await import('chalk')).Chalk : undefined;
+  const makeIO = (json: boolean, debug: boolean) => createIO({ stdout, stderr, stdin, env, json, debug, color: colorFlag, chalk });
+  const io = makeIO(argv.includes('--json'), argv.includes('--debug'));
 
   const controller = new AbortController();
   let interrupted = false;
@@ -281,7 +280,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
   let activeIO = io;
   const execute = async (runner: Runner, globals: GlobalOptions) => {
     const { createDeps } = await import('./deps.js');
-    activeIO = createIO({ stdout: options.stdout ?? process.stdout, stderr: options.stderr ?? process.stderr, stdin: options.stdin ?? process.stdin, env, json: globals.json, debug: globals.debug, color: argv.includes('--no-color') ? false : undefined });
+    activeIO = makeIO(globals.json, globals.debug);
     const deps = createDeps({ io: activeIO, env, globals, signal: controller.signal });
     const result = await runner(deps);
     if (typeof result === 'number') exitCode = result;

@@ -1,6 +1,13 @@
 // The only place that touches process.stdout/stderr/stdin. stdout carries data, stderr carries people's
 // messages; colour and interactivity are decided once here (gh's IOStreams).
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+
+/** The colours commands use. Plain functions when colour is off, so chalk only loads when it is on. */
+export type Colors = Pick<ChalkInstance, 'bold' | 'cyan' | 'dim' | 'green' | 'red' | 'yellow'>;
+export type ChalkConstructor = new (options: { level: 0 | 1 | 2 | 3 }) => ChalkInstance;
+
+const identity = ((text: unknown) => String(text)) as unknown as ChalkInstance;
+const PLAIN: Colors = { bold: identity, cyan: identity, dim: identity, green: identity, red: identity, yellow: identity };
 
 export interface Stream {
   write(chunk: string): unknown;
@@ -17,6 +24,8 @@ export interface IOOptions {
   debug?: boolean;
   /** false when --no-color was given. */
   color?: boolean;
+  /** chalk's constructor, loaded by the caller only when colour is on (see colorLevel). */
+  chalk?: ChalkConstructor;
 }
 
 export interface IO {
@@ -25,7 +34,7 @@ export interface IO {
   readonly isStdoutTTY: boolean;
   readonly isStderrTTY: boolean;
   readonly isStdinTTY: boolean;
-  readonly color: ChalkInstance;
+  readonly color: Colors;
   readonly stdin: NodeJS.ReadableStream;
   /** Data for stdout (the result). */
   out(text: string): void;
@@ -71,7 +80,8 @@ export function createIO(options: IOOptions): IO {
   const isStdoutTTY = Boolean(stdout.isTTY);
   const isStderrTTY = Boolean(stderr.isTTY);
   const isStdinTTY = Boolean(stdin.isTTY);
-  const color = new Chalk({ level: colorLevel({ env, isTTY: isStderrTTY, flag: options.color }) });
+  const level = colorLevel({ env, isTTY: isStderrTTY, flag: options.color });
+  const color: Colors = level > 0 && options.chalk ? new options.chalk({ level }) : PLAIN;
   let spinnerActive = false;
 
   const io: IO = {

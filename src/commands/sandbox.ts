@@ -1,0 +1,186 @@
+// `sandbox serve|message|set|clock|reset`: the built-in emulator. `serve` runs it over HTTP; the other
+// verbs act on the embedded sandbox in the config dir, or on a served one (--control-url, or the one
+// TIKTOK_CHANNEL_API_BASE_URL points at), through the same control API.
+import { usageError } from '../errors.js';
+import type { Deps } from '../deps.js';
+import { parseDuration } from '../io/duration.js';
+import type { Transport } from '../http/raw.js';
+
+export interface ServeOptions {
+  port?: number;
+  latency?: number;
+  autoApprove?: boolean;
+  scenario?: string;
+}
+
+export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
+  const { io } = deps;
+  const { startSandboxServer } = await import('../sandbox/index.js');
+  let server;
+  try {
+    server = await startSandboxServer({
+      port: options.port,
+      latencyMs: options.latency,
+      autoApprove: options.autoApprove,
+      scenario: options.scenario as never,
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw usageError(`Port ${options.port} on 127.0.0.1 is already in use.`, 'Pick another --port, or omit it for any free port.');
+    }
+    throw error;
+  }
+  const info = {
+    apiBaseUrl: server.apiBaseUrl,
+    authUrl: server.authUrl,
+    controlUrl: server.controlUrl,
+    clientKey: server.clientKey,
+    clientSecret: server.clientSecret,
+  };
+  if (io.json) {
+    io.printJson(info);
+  } else {
+    io.out(
+      [
+        `Sandbox serving on 127.0.0.1:${server.port}`,
+        `  API base      ${info.apiBaseUrl}`,
+        `  authorize     ${info.authUrl}`,
+        `  control       ${info.controlUrl}`,
+        `  client key    ${info.clientKey}`,
+        `  client secret ${info.clientSecret}`,
+        '',
+        'Point the CLI at it:',
+        `  export TIKTOK_CHANNEL_API_BASE_URL=${info.apiBaseUrl}`,
+        `  export TIKTOK_CHANNEL_AUTH_URL=${info.authUrl}`,
+        `  export TIKTOK_CHANNEL_CLIENT_KEY=${info.clientKey}`,
+        `  export TIKTOK_CHANNEL_CLIENT_SECRET=${info.clientSecret}`,
+      ].join('\n'),
+    );
+  }
+  io.err(io.color.dim('Ready. Press Ctrl-C to stop.'));
+  await new Promise<void>((resolve) => {
+    if (deps.signal.aborted) return resolve();
+    deps.signal.addEventListener('abort', () => resolve(), { once: true });
+    // CI pipelines stop a background server with SIGTERM: close cleanly then too.
+    process.once('SIGTERM', () => resolve());
+  });
+  await server.close();
+}
+
+interface ControlTarget {
+  transport: Transport;
+  controlUrl: string;
+  embedded: boolean;
+}
+
+async function controlTarget(deps: Deps, controlUrl?: string): Promise<ControlTarget> {
+  const { servedControlUrl } = await import('../http/control.js');
+  const explicit = controlUrl ?? deps.env.TIKTOK_CHANNEL_SANDBOX_CONTROL_URL;
+  const apiBase = deps.env.TIKTOK_CHANNEL_API_BASE_URL;
+  if (explicit || apiBase) {
+    const { networkTransport } = await import('../http/network.js');
+    return { transport: networkTransport, controlUrl: explicit ? explicit.replace(/\/+$/, '') : servedControlUrl(deps.env, apiBase!), embedded: false };
+  }
+  const sandbox = await import('../sandbox/index.js');
+  return { transport: sandbox.openEmbeddedSandbox(deps.store().dir).transport, controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
+}
+
+/** The sandbox account to act on: --account when given, else the default account if it is a sandbox one. */
+function sandboxBusinessId(deps: Deps, target: ControlTarget): string | undefined {
+  if (deps.globals.account) return deps.resolveAccount(deps.globals.account).businessId;
+  if (!target.embedded) return undefined;
+  const businessId = deps.store().defaultBusinessId();
+  const account = businessId ? deps.store().read().accounts[businessId] : undefined;
+  return account?.sandbox === 'embedded' ? account.businessId : undefined;
+}
+
+async function control<T>(deps: Deps, target: ControlTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const { controlRequest } = await import('../http/control.js');
+  return deps.io.progress('Talking to the sandbox', () =>
+    controlRequest<T>(target.transport, method, `${target.controlUrl}${path}`, body, { signal: deps.signal }),
+  );
+}
+
+export interface MessageOptions {
+  text?: string;
+  from?: string;
+  ref?: string;
+  viaAd?: boolean;
+  eu?: boolean;
+  controlUrl?: string;
+}
+
+export async function message(options: MessageOptions, deps: Deps): Promise<void> {
+  if (!options.text && !options.ref && !options.viaAd) {
+    throw usageError('Say what the user does: --text TEXT, and/or --ref TAG (arrives through a tiktok.me link) or --via-ad.');
+  }
+  if (options.ref && options.viaAd) throw usageError('--ref and --via-ad are two different ways to arrive; pick one.');
+  const target = await controlTarget(deps, options.controlUrl);
+  const result = await control<{ conversation_id: string; message_id: string | null; event?: string; events?: string[]; webhooks_queued?: number }>(
+    deps,
+    target,
+    'POST',
+    '/messages',
+    {
+      from_username: options.from?.replace(/^@/, ''),
+      text: options.text,
+      business_id: sandboxBusinessId(deps, target),
+      ref: options.ref,
+      via_ad: options.viaAd || undefined,
+      eu: options.eu || undefined,
+    },
+  );
+  if (deps.io.json) return deps.io.printJson(result);
+  const what = options.text ? `wrote "${truncate(options.text, 60)}"` : 'arrived';
+  deps.io.out(`${options.from ? `@${options.from.replace(/^@/, '')}` : 'The user'} ${what} in conversation ${result.conversation_id}`);
+  if (result.message_id) deps.io.out(`message_id ${result.message_id}`);
+  if (result.events?.length) deps.io.err(deps.io.color.dim(`events: ${result.events.join(', ')}${result.webhooks_queued ? ` (${result.webhooks_queued} webhook deliveries queued)` : ''}`));
+}
+
+export interface SetOptions {
+  region?: string;
+  advancedAccess?: 'on' | 'off';
+  dmSetting?: 'everyone' | 'followers';
+  media?: 'on' | 'off';
+  riskControl?: 'on' | 'off';
+  controlUrl?: string;
+}
+
+export async function set(options: SetOptions, deps: Deps): Promise<void> {
+  const body: Record<string, unknown> = {};
+  if (options.region) body.region = options.region.toUpperCase();
+  if (options.advancedAccess) body.advanced_access = options.advancedAccess === 'on';
+  if (options.dmSetting) body.dm_setting = options.dmSetting;
+  if (options.media) body.media = options.media === 'on';
+  if (options.riskControl) body.risk_control = options.riskControl === 'on';
+  if (!Object.keys(body).length) {
+    throw usageError('Nothing to change.', 'Give at least one of --region, --advanced-access, --dm-setting, --media, --risk-control.');
+  }
+  const target = await controlTarget(deps, options.controlUrl);
+  const businessId = sandboxBusinessId(deps, target) ?? 'default';
+  const account = await control<Record<string, unknown>>(deps, target, 'POST', `/accounts/${encodeURIComponent(businessId)}`, body);
+  if (deps.io.json) return deps.io.printJson(account);
+  deps.io.out(`Updated sandbox account ${String(account.username ? `@${account.username}` : businessId)}: ${Object.entries(body).map(([key, value]) => `${key}=${value}`).join(', ')}`);
+}
+
+export async function clock(options: { advance: string; controlUrl?: string }, deps: Deps): Promise<void> {
+  const seconds = parseDuration(options.advance, '--advance');
+  if (seconds <= 0) throw usageError('--advance must be a positive duration.');
+  const target = await controlTarget(deps, options.controlUrl);
+  const result = await control<{ advanced_seconds: number }>(deps, target, 'POST', '/clock', { advance_seconds: seconds });
+  if (deps.io.json) return deps.io.printJson(result);
+  deps.io.out(`The sandbox moved ${options.advance} forward: messages, windows and tokens are that much older.`);
+}
+
+export async function reset(options: { scenario?: string; controlUrl?: string }, deps: Deps): Promise<void> {
+  const target = await controlTarget(deps, options.controlUrl);
+  const result = await control<Record<string, unknown>>(deps, target, 'POST', '/reset', options.scenario ? { scenario: options.scenario } : {});
+  if (deps.io.json) return deps.io.printJson(result);
+  deps.io.out(`The sandbox world was reseeded${options.scenario ? ` with the "${options.scenario}" scenario` : ''}.`);
+}
+
+function truncate(text: string, length: number): string {
+  const characters = [...text];
+  return characters.length > length ? `${characters.slice(0, length - 1).join('')}…` : text;
+}
+

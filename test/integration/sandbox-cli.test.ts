@@ -1,0 +1,113 @@
+// `sandbox serve|message|set|clock|reset` through the built CLI: embedded (no server running) and served.
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+
+const MAYA = 'mY3+hQ1/acMeMaYaL0pezQ==';
+
+async function connectedEmbedded(): Promise<string> {
+  const configDir = tempConfigDir();
+  const connect = await runCli(['connect', '--sandbox', '--json'], { configDir });
+  expect(connect.code).toBe(0);
+  return configDir;
+}
+
+describe('embedded sandbox through the CLI', () => {
+  it('connect --sandbox, a user message, then send works with nothing running', async () => {
+    const configDir = await connectedEmbedded();
+    expect(statSync(join(configDir, 'sandbox', 'state.json')).mode & 0o777).toBe(0o600);
+    const message = await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'Is the blue mug in stock?', '--json'], { configDir });
+    expect(message.code).toBe(0);
+    const arrived = parseJson(message.stdout);
+    expect(arrived.conversation_id).toBe(MAYA);
+    expect(arrived.message_id).toMatch(/^\d+$/);
+    const sent = await runCli(['send', '--to', MAYA, '--text', 'Yes, it ships tomorrow.', '--json'], { configDir });
+    expect(sent.code).toBe(0);
+    expect(parseJson(sent.stdout)).toMatchObject({ conversation_id: MAYA, messages_left: 9 });
+  });
+
+  it('set --advanced-access off makes sends fail with a permission error (exit 4), on again fixes it', async () => {
+    const configDir = await connectedEmbedded();
+    await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'hello'], { configDir });
+    const off = await runCli(['sandbox', 'set', '--advanced-access', 'off', '--json'], { configDir });
+    expect(off.code).toBe(0);
+    expect(parseJson(off.stdout).advanced_access).toBe(false);
+    const refused = await runCli(['send', '--to', MAYA, '--text', 'hi', '--json'], { configDir });
+    expect(refused.code).toBe(4);
+    const error = parseJson(refused.stdout).error;
+    expect(error).toMatchObject({ kind: 'permission', tiktok_code: 40001 });
+    expect(error.message).toMatch(/Advanced Access/);
+    expect(error.request_id).toBeTruthy();
+    await runCli(['sandbox', 'set', '--advanced-access', 'on'], { configDir });
+    expect((await runCli(['send', '--to', MAYA, '--text', 'hi'], { configDir })).code).toBe(0);
+  });
+
+  it('clock --advance 49h closes the window: send refuses locally with exit 5', async () => {
+    const configDir = await connectedEmbedded();
+    await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'hello'], { configDir });
+    const clock = await runCli(['sandbox', 'clock', '--advance', '49h'], { configDir });
+    expect(clock.code).toBe(0);
+    const refused = await runCli(['send', '--to', MAYA, '--text', 'too late?', '--json'], { configDir });
+    expect(refused.code).toBe(5);
+    expect(parseJson(refused.stdout).error.kind).toBe('window');
+    const bad = await runCli(['sandbox', 'clock', '--advance', 'soon'], { configDir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('90s, 30m, 47h');
+  });
+
+  it('reset --scenario eea makes the account region-blocked (exit 4)', async () => {
+    const configDir = await connectedEmbedded();
+    const reset = await runCli(['sandbox', 'reset', '--scenario', 'eea'], { configDir });
+    expect(reset.code).toBe(0);
+    await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'hello'], { configDir });
+    const refused = await runCli(['send', '--to', MAYA, '--text', 'hi', '--json', '--force'], { configDir });
+    expect(refused.code).toBe(4);
+    expect(parseJson(refused.stdout).error.kind).toBe('region');
+  });
+
+  it('message needs something to do and rejects unknown scenarios', async () => {
+    const configDir = tempConfigDir();
+    const nothing = await runCli(['sandbox', 'message'], { configDir });
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('--text');
+    const unknown = await runCli(['sandbox', 'reset', '--scenario', 'nope'], { configDir });
+    expect(unknown.code).toBe(2);
+  });
+});
+
+describe('sandbox serve', () => {
+  it('prints its URLs and app credentials as JSON, serves the control API, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--json'], { env: cleanEnv({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const info = await new Promise<any>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('sandbox serve printed nothing')), 10_000);
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('\n')) {
+          clearTimeout(timer);
+          resolve(JSON.parse(stdout.split('\n')[0]));
+        }
+      });
+    });
+    try {
+      expect(Object.keys(info).sort()).toEqual(['apiBaseUrl', 'authUrl', 'clientKey', 'clientSecret', 'controlUrl']);
+      expect(info.apiBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/open_api\/v1\.3\/$/);
+      const configDir = tempConfigDir();
+      const message = await runCli(['sandbox', 'message', '--from', 'priya', '--text', 'Do you ship to Singapore?', '--json', '--control-url', info.controlUrl], { configDir });
+      expect(message.code).toBe(0);
+      const state = await (await fetch(`${info.controlUrl}/state`)).json();
+      const texts = JSON.stringify(state.conversations);
+      expect(texts).toContain('Do you ship to Singapore?');
+      // The API base env var alone is enough to find a served sandbox's control API.
+      const viaBase = await runCli(['sandbox', 'set', '--media', 'off', '--json'], { configDir, env: { TIKTOK_CHANNEL_API_BASE_URL: info.apiBaseUrl } });
+      expect(viaBase.code).toBe(0);
+      expect(parseJson(viaBase.stdout).media).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+  });
+});
