@@ -1,0 +1,172 @@
+// `conversations`: every SINGLE and STRANGER conversation (cursor followed to the end), each enriched
+// from content/list, since the list itself carries no names (../shared/tiktok-api.md §4): the user,
+// the last user message, when the 48-hour window closes and how many of the 10 messages are left.
+//
+// Output: a table on a TTY; otherwise tab-separated values with a header line (one conversation per
+// line, ISO times, "-" for unknown) for cut/awk; `--json` gives {conversations: [...]}.
+import type { Deps } from '../deps.js';
+import { formatTime, isoOrNull, renderTable } from '../io/format.js';
+import { mapLimit } from '../messaging/lookup.js';
+import { evaluateConversation, formatAgo, formatRemaining, policyDetails, type ConversationPolicy } from '../messaging/policy.js';
+import { MESSAGES_PER_WINDOW } from '../tiktok/limits.js';
+import { getConversationContent, listConversations, type Conversation, type ConversationType } from '../tiktok/messaging.js';
+
+export interface ConversationsOptions {
+  type?: 'single' | 'stranger' | 'all';
+}
+
+export const conversationsSpec = {
+  name: 'conversations',
+  summary: 'list conversations with the last user message, window closing time and messages left',
+  examples: ['$ tiktok-channel conversations', '$ tiktok-channel conversations --type stranger --json'],
+};
+
+/** content/list calls in flight at once: well under TikTok's ~10 requests per second (§1). */
+export const CONTENT_CONCURRENCY = 4;
+
+export interface ConversationRow {
+  conversation: Conversation;
+  policy: ConversationPolicy;
+  lastActivityAt?: number;
+}
+
+export function typesFor(option: ConversationsOptions['type']): ConversationType[] {
+  if (option === 'single') return ['SINGLE'];
+  if (option === 'stranger') return ['STRANGER'];
+  return ['SINGLE', 'STRANGER'];
+}
+
+/** "link spring-qr", "ad Spring 2-for-1": where the contact came from, when TikTok says. */
+export function describeReferral(referral: Record<string, unknown> | undefined): string | undefined {
+  if (!referral) return undefined;
+  const shortLinks = Array.isArray(referral.short_link) ? (referral.short_link as Array<Record<string, unknown>>) : [];
+  const ads = Array.isArray(referral.ad) ? (referral.ad as Array<Record<string, unknown>>) : [];
+  const link = shortLinks.find((entry) => typeof entry.ref === 'string' && entry.ref);
+  if (link) return `link ${String(link.ref)}`;
+  if (shortLinks.length) return 'link';
+  const ad = ads[0];
+  if (ad) return typeof ad.ad_name === 'string' && ad.ad_name ? `ad ${ad.ad_name}` : 'ad';
+  return undefined;
+}
+
+export function toJson(row: ConversationRow) {
+  const { conversation, policy } = row;
+  return {
+    conversation_id: conversation.conversationId,
+    type: conversation.type,
+    user: { username: policy.user.username ?? null, display_name: policy.user.displayName ?? null },
+    ...policyDetails(policy),
+    window: policy.window,
+    last_activity_at: isoOrNull(row.lastActivityAt),
+    stranger: conversation.type === 'STRANGER',
+    ...(conversation.referral ? { referral: conversation.referral } : {}),
+  };
+}
+
+export async function run(options: ConversationsOptions, deps: Deps): Promise<void> {
+  const { io } = deps;
+  const account = deps.resolveAccount();
+  const businessId = account.businessId;
+  const session = await deps.session(account);
+  const client = await deps.client(account);
+  const types = typesFor(options.type);
+
+  const rows = await io.progress('Fetching conversations…', async () => {
+    const lists = await Promise.all(types.map((type) => session.call((token) => listConversations(client, token, businessId, type))));
+    // A conversation on both lists (it moved while we paged) is shown once, as its first type.
+    const seen = new Set<string>();
+    const conversations = lists.flat().filter((conversation) => !seen.has(conversation.conversationId) && seen.add(conversation.conversationId));
+    // The client backs off on 40100 per request; the pool keeps us well below the rate limit.
+    return mapLimit(conversations, CONTENT_CONCURRENCY, async (conversation): Promise<ConversationRow> => {
+      const content = await session.call((token) => getConversationContent(client, token, businessId, conversation.conversationId));
+      const policy = evaluateConversation(content, businessId, deps.now());
+      const times = [conversation.updateTime, policy.lastMessageAt].filter((value): value is number => value !== undefined);
+      return { conversation, policy, lastActivityAt: times.length ? Math.max(...times) : undefined };
+    });
+  });
+  rows.sort((a, b) => (b.lastActivityAt ?? 0) - (a.lastActivityAt ?? 0));
+
+  if (io.json) {
+    io.printJson({ conversations: rows.map(toJson) });
+    return;
+  }
+  if (rows.length === 0) {
+    io.info(`No ${types.length === 1 ? `${types[0]} ` : ''}conversations in the last 90 days (TikTok lists only those).`);
+    return;
+  }
+  const now = deps.now();
+  if (io.isStdoutTTY) io.out(renderPretty(rows, now, io.color));
+  else io.out(renderTsv(rows));
+
+  const strangers = rows.filter((row) => row.conversation.type === 'STRANGER').length;
+  if (strangers && io.isStderrTTY) {
+    // The meaning of STRANGER is disputed (§4): a heuristic pointer, not a diagnosis.
+    io.info(
+      io.color.dim(
+        `${strangers} message request${strangers === 1 ? '' : 's'} (STRANGER). If DMs should be open to everyone, \`tiktok-channel doctor\` checks the DM setting (a heuristic).`,
+      ),
+    );
+  }
+}
+
+function windowText(policy: ConversationPolicy, now: number): string {
+  switch (policy.window) {
+    case 'open':
+      return `closes in ${formatRemaining(policy.windowClosesAt! - now)}`;
+    case 'closed':
+      return 'closed';
+    case 'not-opened':
+      return 'not opened';
+    case 'unknown':
+      return 'unknown';
+  }
+}
+
+function leftText(policy: ConversationPolicy): string {
+  if (policy.window !== 'open' && policy.window !== 'unknown') return '-';
+  return `${policy.messagesLeft}/${MESSAGES_PER_WINDOW}${policy.historyIncomplete ? '?' : ''}`;
+}
+
+function userText(policy: ConversationPolicy): string {
+  const { username, displayName } = policy.user;
+  if (username && displayName) return `@${username} (${displayName})`;
+  return username ? `@${username}` : (displayName ?? '?');
+}
+
+function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['color']): string {
+  const table = renderTable(
+    ['CONVERSATION', 'USER', 'LAST USER MESSAGE', 'WINDOW', 'LEFT', 'TYPE', 'VIA'],
+    rows.map(({ conversation, policy }) => {
+      const window = windowText(policy, now);
+      return [
+        conversation.conversationId,
+        userText(policy),
+        policy.lastUserMessageAt !== undefined ? `${formatAgo(now - policy.lastUserMessageAt)} ago` : '-',
+        policy.window === 'open' ? color.green(window) : color.dim(window),
+        policy.messagesLeft === 0 && policy.window === 'open' ? color.yellow(leftText(policy)) : leftText(policy),
+        conversation.type === 'STRANGER' ? color.yellow('request') : 'single',
+        describeReferral(conversation.referral) ?? '',
+      ];
+    }),
+  );
+  return table;
+}
+
+function renderTsv(rows: ConversationRow[]): string {
+  const header = ['conversation_id', 'type', 'username', 'display_name', 'last_user_message_at', 'window_closes_at', 'window', 'messages_left', 'via'];
+  const clean = (value: string | undefined) => (value ? value.replace(/[\t\n\r]+/g, ' ') : '-');
+  const lines = rows.map(({ conversation, policy }) =>
+    [
+      conversation.conversationId,
+      conversation.type,
+      clean(policy.user.username),
+      clean(policy.user.displayName),
+      policy.lastUserMessageAt !== undefined ? formatTime(policy.lastUserMessageAt) : '-',
+      policy.windowClosesAt !== undefined ? formatTime(policy.windowClosesAt) : '-',
+      policy.window,
+      String(policy.messagesLeft),
+      clean(describeReferral(conversation.referral)),
+    ].join('\t'),
+  );
+  return [header.join('\t'), ...lines].join('\n');
+}

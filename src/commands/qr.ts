@@ -1,0 +1,93 @@
+// `qr`: the account's chat link https://tiktok.me/{username} (with a pre-filled message and a tracking
+// tag), printed always so it can be copied or piped, drawn as a QR code on a TTY, and written as a real
+// PNG or SVG file with --output. One QR code per shop or poster, each with its own --ref, tells where
+// each contact came from: TikTok sends the tag back in the referral (im_referral_msg).
+import { writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { CliError, usageError } from '../errors.js';
+import type { Deps } from '../deps.js';
+import { buildChatLink, containsUrl } from '../messaging/chat-link.js';
+import { getBusinessProfile } from '../tiktok/messaging.js';
+
+export interface QrOptions {
+  message?: string;
+  ref?: string;
+  output?: string;
+}
+
+export const qrSpec = {
+  name: 'qr',
+  summary: 'the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file',
+  examples: ['$ tiktok-channel qr', '$ tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png'],
+};
+
+export function outputFormat(path: string): 'png' | 'svg' {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.png') return 'png';
+  if (extension === '.svg') return 'svg';
+  throw usageError(`--output must end in .png or .svg (got "${path}").`, 'PNG for print and chat, SVG to scale without blur: e.g. --output poster.png');
+}
+
+export function checkQrOptions(options: QrOptions): void {
+  if (options.ref !== undefined && !options.ref.trim()) throw usageError('--ref needs a tag, e.g. --ref spring-poster.');
+  if (options.message !== undefined && !options.message.trim()) throw usageError('--message needs some text.');
+  if (options.output !== undefined) outputFormat(options.output);
+}
+
+async function username(deps: Deps): Promise<string> {
+  const account = deps.resolveAccount();
+  if (account.username) return account.username;
+  // Env credentials (and old stored accounts) carry no username: ask TikTok once.
+  const session = await deps.session(account);
+  const client = await deps.client(account);
+  const profile = await deps.io.progress('Fetching the account\'s username…', () =>
+    session.call((token) => getBusinessProfile(client, token, account.businessId)),
+  );
+  if (!profile.username) {
+    throw new CliError('unexpected', 'TikTok did not return the account\'s username, so the chat link cannot be built.', {
+      hint: 'Check that the user.info.username scope was granted (`tiktok-channel status`), then `tiktok-channel refresh --reauthorize`.',
+    });
+  }
+  return profile.username;
+}
+
+export async function run(options: QrOptions, deps: Deps): Promise<void> {
+  const { io } = deps;
+  checkQrOptions(options);
+  const url = buildChatLink(await username(deps), { ref: options.ref, message: options.message });
+  if (options.message !== undefined && containsUrl(options.message)) {
+    io.warn('The pre-filled message contains a link: TikTok does not make links inside its chats clickable, so people would have to copy it by hand.');
+  }
+
+  let file: string | undefined;
+  if (options.output !== undefined) {
+    file = resolve(options.output);
+    const format = outputFormat(options.output);
+    const QRCode = (await import('qrcode')).default;
+    // Error correction M survives print smudges; a 4-module quiet zone is what scanners expect.
+    const rendered =
+      format === 'png'
+        ? await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 4, width: 512 })
+        : await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, width: 512 });
+    try {
+      await writeFile(file, rendered);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliError('validation', `Cannot write ${file} (${code ?? String(error)}).`, {
+        hint: code === 'ENOENT' ? 'Create the folder first, or choose another --output path.' : 'Choose another --output path.',
+      });
+    }
+  }
+
+  if (io.json) {
+    io.printJson({ url, ...(file ? { file } : {}) });
+    return;
+  }
+  io.out(url);
+  if (io.isStdoutTTY) {
+    const terminal = (await import('qrcode-terminal')).default;
+    terminal.generate(url, { small: true }, (drawing) => io.out(drawing));
+  }
+  if (file) io.success(`Wrote the QR code to ${file}`);
+  if (options.ref) io.info(io.color.dim(`TikTok reports "${options.ref}" as referral.short_link.ref when someone starts a chat through this link.`));
+}

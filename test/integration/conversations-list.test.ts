@@ -1,0 +1,136 @@
+// `conversations` against a served sandbox: names taken from content/list, window and quota per
+// conversation, STRANGER requests, --type, the cursor followed past one page, 40100 back-off, the
+// plain (non-TTY) output and the exit codes.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SEED, startWorld, type Connected, type World } from '../helpers/account.js';
+import { parseJson, runCli } from '../helpers/cli.js';
+
+let world: World;
+let account: Connected;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  world = await startWorld();
+  account = await world.connect();
+  env = world.env(account);
+});
+afterAll(async () => world?.close());
+beforeEach(async () => world.reset());
+
+describe('conversations --json', () => {
+  it('lists every conversation with its user, window and messages left, newest activity first', async () => {
+    const result = await runCli(['conversations', '--json'], { env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const { conversations } = parseJson(result.stdout);
+    const state = await world.state();
+    const acme = state.conversations.filter((entry: any) => entry.business_id === account.businessId);
+    expect(conversations.map((entry: any) => entry.conversation_id)).toEqual(acme.map((entry: any) => entry.conversation_id));
+
+    const byId = Object.fromEntries(conversations.map((entry: any) => [entry.conversation_id, entry]));
+    expect(byId[SEED.conversations.maya]).toMatchObject({
+      type: 'SINGLE',
+      user: { username: 'maya.lopez', display_name: 'Maya López' },
+      window_open: true,
+      messages_left: 10,
+      messages_left_is_lower_bound: false,
+      stranger: false,
+    });
+    expect(byId[SEED.conversations.priya]).toMatchObject({ user: { username: 'priya_codes' }, window_open: false, messages_left: 0 });
+    expect(byId[SEED.conversations.jonas].referral.short_link[0]).toMatchObject({ ref: 'spring-qr' });
+    expect(byId[SEED.conversations.tom].referral.ad[0]).toMatchObject({ ad_name: 'Spring 2-for-1' });
+    for (const entry of acme) {
+      const listed = byId[entry.conversation_id];
+      expect(listed.last_user_message_at).toBe(new Date(entry.window.last_user_message_at).toISOString());
+      expect(listed.window_closes_at).toBe(new Date(entry.window.closes_at).toISOString());
+    }
+    expect(state.unhandled).toEqual([]);
+  });
+
+  it('counts business messages since the user\'s last message', async () => {
+    await world.sendTexts(account, SEED.conversations.maya, 4);
+    const { conversations } = parseJson((await runCli(['conversations', '--json'], { env })).stdout);
+    const maya = conversations.find((entry: any) => entry.conversation_id === SEED.conversations.maya);
+    expect(maya.messages_left).toBe(6);
+    // The send made maya's conversation the most recent.
+    expect(conversations[0].conversation_id).toBe(SEED.conversations.maya);
+  });
+
+  it('marks STRANGER message requests and filters with --type', async () => {
+    await world.reset('followers-only');
+    const all = parseJson((await runCli(['conversations', '--json'], { env })).stdout).conversations;
+    const strangers = all.filter((entry: any) => entry.stranger).map((entry: any) => entry.user.username).sort();
+    expect(strangers).toEqual(['jonas.k', 'tom.wright']);
+    expect(all.filter((entry: any) => entry.stranger).every((entry: any) => entry.type === 'STRANGER')).toBe(true);
+
+    const onlyStrangers = parseJson((await runCli(['conversations', '--type', 'stranger', '--json'], { env })).stdout).conversations;
+    expect(onlyStrangers.map((entry: any) => entry.user.username).sort()).toEqual(['jonas.k', 'tom.wright']);
+    const onlySingle = parseJson((await runCli(['conversations', '--type', 'single', '--json'], { env })).stdout).conversations;
+    expect(onlySingle.map((entry: any) => entry.user.username).sort()).toEqual(['maya.lopez', 'priya_codes']);
+  });
+
+  it('follows the cursor past the first page of 100', async () => {
+    for (let i = 0; i < 100; i++) await world.control('POST', 'messages', { from_username: `shopper${i}`, text: `Question ${i}` });
+    const result = await runCli(['conversations', '--json'], { env, timeoutMs: 30_000 });
+    expect(result.code).toBe(0);
+    const { conversations } = parseJson(result.stdout);
+    expect(conversations).toHaveLength(104);
+    expect(new Set(conversations.map((entry: any) => entry.conversation_id)).size).toBe(104);
+    expect(conversations.find((entry: any) => entry.user.username === 'shopper0')).toMatchObject({ messages_left: 10, window_open: true });
+    const state = await world.state();
+    // SINGLE needed two pages; STRANGER one.
+    expect(world.requestsTo(state, 'business/message/conversation/list/')).toHaveLength(3);
+    expect(world.requestsTo(state, 'business/message/content/list/')).toHaveLength(104);
+  });
+
+  it('backs off on 40100 from content/list and still lists everything', async () => {
+    await world.control('POST', 'faults', { path: 'business/message/content/list/', kind: 'code', code: 40100, times: 2 });
+    const result = await runCli(['conversations', '--json'], { env });
+    expect(result.code).toBe(0);
+    expect(parseJson(result.stdout).conversations).toHaveLength(4);
+    const codes = world.requestsTo(await world.state(), 'business/message/content/list/').map((entry) => entry.code);
+    expect(codes.filter((code) => code === 40100)).toHaveLength(2);
+    expect(codes.filter((code) => code === 0)).toHaveLength(4);
+  });
+});
+
+describe('conversations output and errors', () => {
+  it('prints tab-separated values with a header when stdout is not a TTY', async () => {
+    const dir = await world.store(account);
+    const result = await runCli(['conversations'], { configDir: dir });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('conversation_id\ttype\tusername\tdisplay_name\tlast_user_message_at\twindow_closes_at\twindow\tmessages_left\tvia');
+    expect(lines).toHaveLength(5);
+    const jonas = lines.find((line) => line.startsWith(SEED.conversations.jonas))!.split('\t');
+    expect(jonas.slice(1, 4)).toEqual(['SINGLE', 'jonas.k', 'Jonas K.']);
+    expect(jonas[6]).toBe('open');
+    expect(jonas[7]).toBe('10');
+    expect(jonas[8]).toBe('link spring-qr');
+    const priya = lines.find((line) => line.startsWith(SEED.conversations.priya))!.split('\t');
+    expect(priya[6]).toBe('closed');
+  });
+
+  it('says so when there are none', async () => {
+    await world.control('POST', 'reset', { scenario: 'healthy', clear_log: true, empty: true });
+    const text = await runCli(['conversations'], { env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toContain('No conversations in the last 90 days');
+    expect(parseJson((await runCli(['conversations', '--json'], { env })).stdout)).toEqual({ conversations: [] });
+  });
+
+  it('an EEA account exits 4; a network failure exits 6', async () => {
+    await world.reset('eea');
+    const eea = await runCli(['conversations', '--json'], { env });
+    expect(eea.code).toBe(4);
+    expect(parseJson(eea.stdout).error).toMatchObject({ kind: 'region', tiktok_code: 40001 });
+
+    await world.reset();
+    await world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'html502', times: -1 });
+    const down = await runCli(['conversations', '--json'], { env });
+    expect(down.code).toBe(6);
+    expect(parseJson(down.stdout).error.kind).toBe('network');
+    await world.control('DELETE', 'faults');
+  });
+});
