@@ -1,0 +1,227 @@
+// `connect`: sign in a TikTok Business Account through loopback OAuth (or an account of the sandbox
+// with --sandbox), store it (0600), and say what was connected and what is missing.
+import { CliError, usageError } from '../errors.js';
+import type { Deps } from '../deps.js';
+import type { IO } from '../io/io.js';
+import { formatDuration, formatTime } from '../io/format.js';
+import { resolveAppCredentials } from '../auth/app-credentials.js';
+import { completeAuthorization, type Connected } from '../auth/authorize.js';
+import { runBrowserConsent, sandboxApp, sandboxConsent } from '../auth/consent-flow.js';
+import { controlRequest, servedControlUrl } from '../http/control.js';
+import type { Transport } from '../http/raw.js';
+import { DM_API_BLOCKED_REGIONS, dmRegionVerdict, normalizeRegion } from '../tiktok/limits.js';
+import { normalizeBaseUrl } from '../tiktok/client.js';
+import { describeAccount } from './status.js';
+
+export const connectSpec = {
+  name: 'connect',
+  summary: 'sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens',
+  examples: [
+    '$ tiktok-channel connect',
+    '$ tiktok-channel connect --sandbox',
+    '$ tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG',
+  ],
+};
+
+export interface ConnectOptions {
+  clientKey?: string;
+  clientSecret?: string;
+  port?: number;
+  /** false with --no-browser */
+  browser?: boolean;
+  name?: string;
+  region?: string;
+  /** seconds */
+  timeout?: number;
+  sandbox?: boolean;
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+
+export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
+  const { io, env } = deps;
+  const name = parseName(options.name);
+  let region = options.region !== undefined ? parseRegion(options.region) : undefined;
+  if (region) warnRegion(io, region);
+
+  const servedBase = env.TIKTOK_CHANNEL_API_BASE_URL || undefined;
+  let connected: Connected;
+  if (options.sandbox) {
+    connected = await connectSandbox(deps, { name, region, servedBase });
+  } else {
+    const store = deps.store();
+    const target = servedBase ? normalizeBaseUrl(servedBase) : undefined;
+    // Reuse the app of an account connected against the same API (the default account first).
+    const defaultId = store.defaultBusinessId();
+    const sameTarget = store
+      .list()
+      .filter((account) => !account.sandbox && (account.apiBaseUrl ? normalizeBaseUrl(account.apiBaseUrl) : undefined) === target)
+      .sort((a, b) => Number(b.businessId === defaultId) - Number(a.businessId === defaultId));
+    const app = await resolveAppCredentials(deps, { clientKey: options.clientKey, clientSecret: options.clientSecret, stored: sameTarget });
+
+    let askedName = name;
+    if (io.canPrompt()) {
+      const prompter = deps.prompter();
+      if (askedName === undefined) {
+        const answer = (await prompter.input({ message: 'Channel name for this account (Enter: its @username, or the name it already has):' })).trim();
+        askedName = answer || undefined;
+      }
+      if (region === undefined) {
+        const answer = await prompter.input({
+          message: 'Region the TikTok account is registered in (two letters, e.g. US, SG, DE; Enter if unknown):',
+          validate: (value) => (!value.trim() || isRegionCode(value) ? true : 'Enter a two-letter country code such as US, SG or DE, or nothing.'),
+        });
+        region = answer.trim() ? parseRegion(answer) : undefined;
+        if (region) warnRegion(io, region);
+      }
+    }
+
+    const client = await deps.client({ apiBaseUrl: servedBase });
+    const authUrl = env.TIKTOK_CHANNEL_AUTH_URL || undefined;
+    connected = await runBrowserConsent(
+      deps,
+      {
+        app,
+        authUrl,
+        port: options.port,
+        browser: options.browser !== false,
+        timeoutSeconds: options.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+        retryCommand: 'tiktok-channel connect',
+      },
+      async (authorized) => {
+        const result = await completeAuthorization(deps, { client, app, authorized, name: askedName, region, apiBaseUrl: servedBase, authUrl });
+        return { value: result, page: result.missingScopes.length ? 'partial' : 'success' };
+      },
+    );
+  }
+  reportConnected(deps, connected, { verb: connected.created ? 'Connected' : 'Re-connected', regionWarned: region !== undefined });
+}
+
+interface SandboxConnectOptions {
+  name?: string;
+  region?: string;
+  servedBase?: string;
+}
+
+/**
+ * `connect --sandbox`: the sandbox's own app, a code from its control API (no browser), then the same
+ * exchange → profile → token info → store path as a real connect. A served sandbox
+ * (TIKTOK_CHANNEL_API_BASE_URL) is used when set; otherwise the embedded one in the config dir.
+ */
+async function connectSandbox(deps: Deps, options: SandboxConnectOptions): Promise<Connected> {
+  const { io } = deps;
+  let transport: Transport;
+  let controlUrl: string;
+  let client;
+  if (options.servedBase) {
+    const { networkTransport } = await import('../http/network.js');
+    transport = networkTransport;
+    controlUrl = servedControlUrl(deps.env, options.servedBase);
+    client = await deps.client({ apiBaseUrl: options.servedBase });
+  } else {
+    const sandbox = await import('../sandbox/index.js');
+    // The control API rides the same in-process transport the client uses.
+    transport = sandbox.openEmbeddedSandbox(deps.store().dir).transport;
+    controlUrl = sandbox.EMBEDDED_CONTROL_URL;
+    client = await deps.client({ sandbox: 'embedded' });
+  }
+  const app = await sandboxApp(deps, transport, controlUrl);
+  const authorized = await io.progress('Approving in the sandbox…', () => sandboxConsent(deps, { transport, controlUrl, app }));
+  const connected = await completeAuthorization(deps, {
+    client,
+    app,
+    authorized,
+    name: options.name,
+    region: options.region,
+    sandbox: options.servedBase ? undefined : 'embedded',
+    apiBaseUrl: options.servedBase,
+    authUrl: options.servedBase ? `${new URL(options.servedBase).origin}/v2/auth/authorize/` : undefined,
+  });
+  if (!connected.account.region) {
+    const region = await sandboxRegion(deps, transport, controlUrl, connected.account.businessId);
+    if (region) connected.account = await deps.store().update(connected.account.businessId, (account) => void (account.region = region));
+  }
+  return connected;
+}
+
+/** The sandbox knows its accounts' regions; remember it so `doctor` can check it (tolerant: unknown is fine). */
+async function sandboxRegion(deps: Deps, transport: Transport, controlUrl: string, businessId: string): Promise<string | undefined> {
+  try {
+    type SandboxAccount = { business_id?: unknown; region?: unknown };
+    const state = await controlRequest<{ accounts?: SandboxAccount[] | Record<string, SandboxAccount> }>(transport, 'GET', `${controlUrl}/state`, undefined, { signal: deps.signal });
+    const accounts = Array.isArray(state.accounts) ? state.accounts : Object.values(state.accounts ?? {});
+    const region = accounts.find((account) => account.business_id === businessId)?.region;
+    return typeof region === 'string' && isRegionCode(region) ? normalizeRegion(region) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (!trimmed) throw usageError('--name must not be empty.', 'Pass a channel name such as --name "Acme support", or leave --name out to use the @username.');
+  if (trimmed.length > 80) throw usageError('--name is longer than 80 characters.');
+  return trimmed;
+}
+
+function isRegionCode(value: string): boolean {
+  return /^[A-Za-z]{2}$/.test(value.trim());
+}
+
+export function parseRegion(value: string): string {
+  if (!isRegionCode(value)) {
+    throw usageError(`--region must be a two-letter country code such as US, SG or DE (got "${value}").`);
+  }
+  return normalizeRegion(value) as string;
+}
+
+/** Said at once, before any browser opens: the reference's region rules (§7). */
+export function warnRegion(io: IO, region: string): void {
+  const verdict = dmRegionVerdict(region);
+  if (verdict === 'blocked') {
+    const where = region === 'CH' ? 'Switzerland' : region === 'GB' ? 'the UK' : 'the EEA';
+    io.warn(
+      `Accounts registered in ${where} (${region}) cannot manage or send direct messages through TikTok's API. ` +
+        'Connecting works, but messaging calls will be refused; use an account registered elsewhere.',
+    );
+  } else if (verdict === 'restricted') {
+    io.warn(`Business Messaging is in open beta in ${region}; some features may be unavailable to this account.`);
+  }
+}
+
+/** The human summary (stderr) or `{account, created}` (stdout, --json); missing scopes exit 4 after storing. */
+export function reportConnected(deps: Deps, connected: Connected, options: { verb: string; regionWarned?: boolean }): void {
+  const { io, env } = deps;
+  const now = deps.now();
+  const { account } = connected;
+  const description = describeAccount({ ...account, source: 'store' }, connected.isDefault, now);
+  for (const warning of connected.warnings) io.warn(warning);
+
+  if (!io.json) {
+    const { color } = io;
+    const label = (text: string) => color.dim(text.padEnd(15));
+    const who = `${color.bold(account.channelName)}${account.username ? ` (@${account.username})` : ''}`;
+    const lines = [
+      `${options.verb} ${who}${connected.isDefault ? color.dim(' · default account') : ''}${account.sandbox ? color.dim(' · embedded sandbox') : ''}`,
+      `  ${label('business_id')}${account.businessId}`,
+      `  ${label('access token')}expires in ${formatDuration(account.accessTokenExpiresAt - now)} (${formatTime(account.accessTokenExpiresAt)})`,
+      `  ${label('refresh token')}expires in ${formatDuration(account.refreshTokenExpiresAt - now)} (${formatTime(account.refreshTokenExpiresAt)})`,
+      `  ${label('scopes')}${account.scopes.length ? account.scopes.join(', ') : 'none reported'}`,
+      `  ${label('region')}${account.region ?? 'unknown (doctor cannot check it; pass --region next time)'}`,
+    ];
+    if (description.chat_link) lines.push(`  ${label('chat link')}${description.chat_link}`);
+    io.success(lines.join('\n'));
+    if (account.region && !options.regionWarned && DM_API_BLOCKED_REGIONS.includes(account.region)) warnRegion(io, account.region);
+  }
+  if (env.TIKTOK_CHANNEL_ACCESS_TOKEN) {
+    io.warn('TIKTOK_CHANNEL_ACCESS_TOKEN is set, so commands use that token instead of this stored account until you unset it.');
+  }
+  if (connected.missingScopes.length) {
+    throw new CliError('permission', `${account.channelName} was stored, but TikTok did not grant the scopes messaging needs: ${connected.missingScopes.join(', ')}.`, {
+      hint: 'Run `tiktok-channel refresh --reauthorize` and approve every permission; check the app requests them in the TikTok developer portal.',
+      details: { stored: true, missing_scopes: connected.missingScopes, account: description, created: connected.created },
+    });
+  }
+  if (io.json) io.printJson({ account: description, created: connected.created });
+}

@@ -1,0 +1,152 @@
+// `refresh`: renew the access token with the refresh token (rotated pair stored under the store's lock
+// before anything else), or `--reauthorize`: run the consent flow again for the same account.
+import { CliError, usageError } from '../errors.js';
+import type { Deps } from '../deps.js';
+import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { completeAuthorization, type Connected } from '../auth/authorize.js';
+import { runBrowserConsent, sandboxConsent, type AuthorizedCode } from '../auth/consent-flow.js';
+import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
+import type { StoredAccount } from '../store/accounts.js';
+import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect.js';
+import { storedAccount } from './accounts.js';
+
+export const refreshSpec = {
+  name: 'refresh',
+  summary: 'renew the access token (the rotated refresh token is stored first)',
+  examples: ['$ tiktok-channel refresh', '$ tiktok-channel refresh --reauthorize', '$ tiktok-channel refresh --json   # with env credentials: prints the new pair'],
+};
+
+export interface RefreshOptions {
+  reauthorize?: boolean;
+  port?: number;
+  /** false with --no-browser */
+  browser?: boolean;
+  /** seconds */
+  timeout?: number;
+}
+
+export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
+  if (options.reauthorize) return reauthorize(options, deps);
+  const { io } = deps;
+  const resolved = deps.resolveAccount();
+
+  if (resolved.source === 'env') {
+    // The old refresh token dies on use: the new pair must reach the pipeline, and it is printed only as JSON.
+    if (!io.json) {
+      throw usageError(
+        'With env credentials, refresh rotates TIKTOK_CHANNEL_REFRESH_TOKEN, and the new pair is printed only with --json.',
+        'Run `tiktok-channel refresh --json` and store the printed access_token and refresh_token (e.g. as CI secrets).',
+      );
+    }
+    const session = await deps.session(resolved);
+    const { grant } = await session.refresh();
+    const account = session.current;
+    io.printJson({
+      business_id: account.businessId,
+      access_token: account.accessToken,
+      refresh_token: account.refreshToken,
+      access_token_expires_at: isoOrNull(account.accessTokenExpiresAt),
+      refresh_token_expires_at: isoOrNull(account.refreshTokenExpiresAt),
+      scopes: grant?.scopes.length ? grant.scopes : account.scopes,
+      rotated: true,
+    });
+    return;
+  }
+
+  // Exactly one rotation when many processes refresh at once: a process adopts the token another one
+  // rotated since it started instead of spending the (single-use) refresh token again. The decision is
+  // re-checked under the store's lock by Session.refresh (it compares with the token we pass as stale).
+  const startedAt = deps.now() - performance.now();
+  const fresh = deps.store().read().accounts[resolved.businessId] ?? resolved;
+  const now = deps.now();
+  const renewedSinceStart = fresh.updatedAt >= startedAt && fresh.accessTokenExpiresAt - now > REFRESH_MARGIN_SECONDS * 1000;
+  const session = await deps.session({ ...fresh, source: 'store' });
+  // An empty stale token can never equal the stored one, so the session adopts what is stored.
+  const { rotated } = await io.progress('Renewing the access token…', () => session.refresh({ staleToken: renewedSinceStart ? '' : fresh.accessToken }));
+  const account = session.current;
+
+  if (io.json) {
+    io.printJson({
+      business_id: account.businessId,
+      channel_name: account.channelName,
+      rotated,
+      access_token_expires_at: isoOrNull(account.accessTokenExpiresAt),
+      refresh_token_expires_at: isoOrNull(account.refreshTokenExpiresAt),
+    });
+    return;
+  }
+  const at = deps.now();
+  const expiry = `the access token expires in ${formatDuration(account.accessTokenExpiresAt - at)} (${formatTime(account.accessTokenExpiresAt)}), the refresh token in ${formatDuration(account.refreshTokenExpiresAt - at)}`;
+  io.success(
+    rotated
+      ? `Renewed the tokens of ${account.channelName}: ${expiry}.`
+      : `Another tiktok-channel process renewed the tokens of ${account.channelName} moments ago; using those: ${expiry}.`,
+  );
+}
+
+async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
+  const { env } = deps;
+  if (env.TIKTOK_CHANNEL_ACCESS_TOKEN || env.TIKTOK_CHANNEL_BUSINESS_ID) {
+    throw usageError(
+      '--reauthorize re-connects a stored account, but env credentials (TIKTOK_CHANNEL_ACCESS_TOKEN / TIKTOK_CHANNEL_BUSINESS_ID) are set.',
+      'Unset them to re-authorize a stored account, then run `tiktok-channel refresh --json` to print a new pair for CI.',
+    );
+  }
+  const account = storedAccount(deps);
+  const accountArg = deps.globals.account ? ` --account ${quote(deps.globals.account)}` : '';
+  const app = {
+    clientKey: env.TIKTOK_CHANNEL_CLIENT_KEY || account.clientKey,
+    clientSecret: env.TIKTOK_CHANNEL_CLIENT_SECRET || account.clientSecret,
+  };
+  const client = await deps.client(account);
+  const apiBaseUrl = env.TIKTOK_CHANNEL_API_BASE_URL || account.apiBaseUrl;
+  const complete = (authorized: AuthorizedCode) =>
+    completeAuthorization(deps, { client, app, authorized, sandbox: account.sandbox, apiBaseUrl: account.sandbox ? undefined : apiBaseUrl, authUrl: authUrlFor(deps, account) });
+
+  let connected: Connected;
+  if (account.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
+    const sandbox = await import('../sandbox/index.js');
+    const transport = sandbox.openEmbeddedSandbox(deps.store().dir).transport;
+    const authorized = await deps.io.progress('Approving again in the sandbox…', () =>
+      sandboxConsent(deps, { transport, controlUrl: sandbox.EMBEDDED_CONTROL_URL, app, businessId: account.businessId }),
+    );
+    connected = await complete(authorized);
+  } else {
+    connected = await runBrowserConsent(
+      deps,
+      {
+        app,
+        authUrl: authUrlFor(deps, account),
+        port: options.port,
+        browser: options.browser !== false,
+        timeoutSeconds: options.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+        forceConsent: true,
+        retryCommand: `tiktok-channel refresh --reauthorize${accountArg}`,
+      },
+      async (authorized) => {
+        const result = await complete(authorized);
+        const page = result.missingScopes.length || result.account.businessId !== account.businessId ? 'partial' : 'success';
+        return { value: result, page };
+      },
+    );
+  }
+
+  if (connected.account.businessId !== account.businessId) {
+    // Nothing is lost: the approved account is stored as well; the one asked for is untouched.
+    throw new CliError(
+      'auth',
+      `TikTok's consent was given for ${connected.account.username ? `@${connected.account.username}` : connected.account.businessId}, not for ${account.channelName}${account.username ? ` (@${account.username})` : ''}. ` +
+        `${connected.created ? 'That account is now connected too; ' : ''}${account.channelName} was not re-authorized.`,
+      { hint: `Run \`tiktok-channel refresh --reauthorize${accountArg}\` again and sign in to TikTok as ${account.username ? `@${account.username}` : account.channelName}.` },
+    );
+  }
+  reportConnected(deps, connected, { verb: 'Re-authorized' });
+}
+
+function authUrlFor(deps: Deps, account: StoredAccount): string | undefined {
+  return deps.env.TIKTOK_CHANNEL_AUTH_URL || account.authUrl || undefined;
+}
+
+function quote(value: string): string {
+  return /^[\w@.-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`;
+}
