@@ -1,7 +1,8 @@
 // A served sandbox and a connected account for black-box tests, built with the project's own OAuth
 // code (control POST /authorize gives a code without a browser; exchangeCode turns it into tokens).
 // The account is handed to the CLI either as env credentials (the CI path) or stored in a temp config dir.
-import { startSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';
+import type { SandboxServer } from '../../src/sandbox/index.js';
+import { requestsTo, startServedSandbox } from './sandbox.js';
 import { AccountStore, type StoredAccount } from '../../src/store/accounts.js';
 import { networkTransport } from '../../src/http/network.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
@@ -43,28 +44,16 @@ export interface World {
 const REDIRECT_URI = 'http://127.0.0.1:8723/callback/';
 
 export async function startWorld(): Promise<World> {
-  const server = await startSandboxServer({ port: 0 });
+  const sandbox = await startServedSandbox();
+  const { server, control } = sandbox;
   const client = new TikTokClient({ baseUrl: server.apiBaseUrl, transport: networkTransport, sleep: async () => undefined });
-
-  const control = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.controlUrl}/${path.replace(/^\//, '')}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`control ${method} ${path} → ${response.status}: ${text}`);
-    return JSON.parse(text);
-  };
 
   const world: World = {
     server,
     client,
     control,
-    state: () => control('GET', 'state'),
-    async reset(scenario = 'healthy') {
-      await control('POST', 'reset', { scenario, clear_log: true });
-    },
+    state: sandbox.state,
+    reset: sandbox.reset,
     async connect(businessId = SEED.defaultBusinessId) {
       const { code } = await control('POST', 'authorize', {
         client_key: server.clientKey,
@@ -116,13 +105,11 @@ export async function startWorld(): Promise<World> {
         await sendMessage(client, account.grant.accessToken, account.businessId, conversationId, { kind: 'text', body: `set-up message ${i + 1}` });
       }
     },
-    requestsTo(state, path) {
-      return (state.requests as Array<{ path: string }>).filter((entry) => entry.path.endsWith(`/${path}`));
-    },
+    requestsTo,
     apiRequests(state) {
       return (state.requests as Array<{ path: string }>).filter((entry) => entry.path.startsWith('/open_api/'));
     },
-    close: () => server.close(),
+    close: sandbox.close,
   };
   return world;
 }

@@ -57,7 +57,7 @@ describe('refresh with a stored account', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: sandbox.server.clientKey, client_secret: sandbox.server.clientSecret, access_token: before.accessToken }),
     });
-    expect((await revoke.json()).code).toBe(0);
+    expect(((await revoke.json()) as { code: number }).code).toBe(0);
     const result = await runCli(['refresh', '--json'], { configDir });
     expect(result.code).toBe(3);
     const error = parseJson(result.stdout).error;

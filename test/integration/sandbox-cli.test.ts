@@ -97,7 +97,7 @@ describe('sandbox serve', () => {
       const configDir = tempConfigDir();
       const message = await runCli(['sandbox', 'message', '--from', 'priya', '--text', 'Do you ship to Singapore?', '--json', '--control-url', info.controlUrl], { configDir });
       expect(message.code).toBe(0);
-      const state = await (await fetch(`${info.controlUrl}/state`)).json();
+      const state = (await (await fetch(`${info.controlUrl}/state`)).json()) as { conversations: unknown };
       const texts = JSON.stringify(state.conversations);
       expect(texts).toContain('Do you ship to Singapore?');
       // The API base env var alone is enough to find a served sandbox's control API.
