@@ -120,7 +120,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   const accounts = program
     .command('accounts')
     .summary('list connected accounts')
-    .description(describe('list connected accounts', ['tiktok-channel accounts', 'tiktok-channel accounts use "Acme support"']))
+    .description(describe('list connected accounts', ['tiktok-channel accounts', 'tiktok-channel accounts use "Acme support"', 'tiktok-channel rename "Acme EU" --account @acme', 'tiktok-channel disconnect --account @acme']))
     .action(run((options) => async (deps) => (await import('./commands/accounts.js')).run(options as never, deps)));
   accounts
     .command('use <account>')

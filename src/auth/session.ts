@@ -21,7 +21,8 @@ export function reauthorizeError(account: ResolvedAccount, reason: string): CliE
   return new CliError('auth', reason, { hint });
 }
 
-function quoteArg(value: string): string {
+/** Quotes a value for a command line we suggest to the user. */
+export function quoteArg(value: string): string {
   return /^[\w@.-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`;
 }
 

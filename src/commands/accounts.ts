@@ -8,12 +8,6 @@ import { revokeToken } from '../tiktok/oauth.js';
 import { describeAccount } from './status.js';
 import { parseName } from './connect.js';
 
-export const accountsSpec = {
-  name: 'accounts',
-  summary: 'list connected accounts; `accounts use`, `rename` and `disconnect` manage them',
-  examples: ['$ tiktok-channel accounts', '$ tiktok-channel accounts use "Acme support"', '$ tiktok-channel rename "Acme EU" --account @acme', '$ tiktok-channel disconnect --account @acme'],
-};
-
 export type AccountsOptions = Record<string, unknown>;
 
 /** A stored account by reference (name, @username, business_id), else --account, else the default. */

@@ -13,16 +13,6 @@ import { DM_API_BLOCKED_REGIONS, dmRegionVerdict, normalizeRegion } from '../tik
 import { normalizeBaseUrl } from '../tiktok/client.js';
 import { describeAccount } from './status.js';
 
-export const connectSpec = {
-  name: 'connect',
-  summary: 'sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens',
-  examples: [
-    '$ tiktok-channel connect',
-    '$ tiktok-channel connect --sandbox',
-    '$ tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG',
-  ],
-};
-
 export interface ConnectOptions {
   clientKey?: string;
   clientSecret?: string;

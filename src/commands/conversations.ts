@@ -15,12 +15,6 @@ export interface ConversationsOptions {
   type?: 'single' | 'stranger' | 'all';
 }
 
-export const conversationsSpec = {
-  name: 'conversations',
-  summary: 'list conversations with the last user message, window closing time and messages left',
-  examples: ['$ tiktok-channel conversations', '$ tiktok-channel conversations --type stranger --json'],
-};
-
 /** content/list calls in flight at once: well under TikTok's ~10 requests per second (§1). */
 export const CONTENT_CONCURRENCY = 4;
 

@@ -15,12 +15,6 @@ export interface QrOptions {
   output?: string;
 }
 
-export const qrSpec = {
-  name: 'qr',
-  summary: 'the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file',
-  examples: ['$ tiktok-channel qr', '$ tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png'],
-};
-
 export function outputFormat(path: string): 'png' | 'svg' {
   const extension = extname(path).toLowerCase();
   if (extension === '.png') return 'png';

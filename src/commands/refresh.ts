@@ -9,12 +9,7 @@ import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import type { StoredAccount } from '../store/accounts.js';
 import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect.js';
 import { storedAccount } from './accounts.js';
-
-export const refreshSpec = {
-  name: 'refresh',
-  summary: 'renew the access token (the rotated refresh token is stored first)',
-  examples: ['$ tiktok-channel refresh', '$ tiktok-channel refresh --reauthorize', '$ tiktok-channel refresh --json   # with env credentials: prints the new pair'],
-};
+import { quoteArg } from '../auth/session.js';
 
 export interface RefreshOptions {
   reauthorize?: boolean;
@@ -93,7 +88,7 @@ async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
     );
   }
   const account = storedAccount(deps);
-  const accountArg = deps.globals.account ? ` --account ${quote(deps.globals.account)}` : '';
+  const accountArg = deps.globals.account ? ` --account ${quoteArg(deps.globals.account)}` : '';
   const app = {
     clientKey: env.TIKTOK_CHANNEL_CLIENT_KEY || account.clientKey,
     clientSecret: env.TIKTOK_CHANNEL_CLIENT_SECRET || account.clientSecret,
@@ -145,8 +140,4 @@ async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
 
 function authUrlFor(deps: Deps, account: StoredAccount): string | undefined {
   return deps.env.TIKTOK_CHANNEL_AUTH_URL || account.authUrl || undefined;
-}
-
-function quote(value: string): string {
-  return /^[\w@.-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`;
 }

@@ -27,16 +27,6 @@ export interface SendOptions {
   force?: boolean;
 }
 
-export const sendSpec = {
-  name: 'send',
-  summary: 'send a message after checking length, file, window and quota',
-  examples: [
-    '$ tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
-    '$ echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
-    '$ tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
-  ],
-};
-
 /** What the user asked to send, checked locally (no network yet). */
 export type Draft =
   | { kind: 'text'; body: string; replyTo?: string }

@@ -1,6 +1,6 @@
 // `sandbox serve|message|set|clock|reset` through the built CLI: embedded (no server running) and served.
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
@@ -65,6 +65,19 @@ describe('embedded sandbox through the CLI', () => {
     const refused = await runCli(['send', '--to', MAYA, '--text', 'hi', '--json', '--force'], { configDir });
     expect(refused.code).toBe(4);
     expect(parseJson(refused.stdout).error.kind).toBe('region');
+  });
+
+  it('--debug traces each request (method, path, status, time, request_id) with tokens redacted', async () => {
+    const configDir = await connectedEmbedded();
+    const store = JSON.parse(readFileSync(join(configDir, 'accounts.json'), 'utf8'));
+    const account: any = Object.values(store.accounts)[0];
+    const result = await runCli(['conversations', '--json', '--debug'], { configDir });
+    expect(result.code).toBe(0);
+    parseJson(result.stdout); // stdout stays one JSON document
+    const traces = result.stderr.split('\n').filter((line) => line.includes('[debug]'));
+    expect(traces.length).toBeGreaterThanOrEqual(3);
+    expect(traces[0]).toMatch(/\[debug\] GET http:\/\/sandbox\.embedded\/open_api\/v1\.3\/business\/message\/conversation\/list\/\?\S+ → HTTP 200 code=0 in \d+ ms request_id=\S+/);
+    for (const secret of [account.accessToken, account.refreshToken, account.clientSecret]) expect(result.stderr).not.toContain(secret);
   });
 
   it('message needs something to do and rejects unknown scenarios', async () => {
