@@ -2,10 +2,10 @@
 // from content/list, since the list itself carries no names (../shared/tiktok-api.md §4): the user,
 // the last user message, when the 48-hour window closes and how many of the 10 messages are left.
 //
-// Output: a table on a TTY; otherwise tab-separated values with a header line (one conversation per
-// line, ISO times, "-" for unknown) for cut/awk; `--json` gives {conversations: [...]}.
+// Output: a table on a TTY; otherwise (a pipe, a file, CI) and with `--json`, the JSON document
+// {conversations: [...]}, so scripts get data whichever way they call it.
 import type { Deps } from '../deps.js';
-import { formatTime, isoOrNull, renderTable } from '../io/format.js';
+import { isoOrNull, renderTable } from '../io/format.js';
 import { mapLimit } from '../messaging/lookup.js';
 import { evaluateConversation, formatAgo, formatRemaining, policyDetails, type ConversationPolicy } from '../messaging/policy.js';
 import { MESSAGES_PER_WINDOW } from '../tiktok/limits.js';
@@ -80,17 +80,16 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
   });
   rows.sort((a, b) => (b.lastActivityAt ?? 0) - (a.lastActivityAt ?? 0));
 
-  if (io.json) {
+  if (rows.length === 0 && !io.json) {
+    io.info(`No ${types.length === 1 ? `${types[0]} ` : ''}conversations in the last 90 days (TikTok lists only those).`);
+  }
+  if (io.json || !io.isStdoutTTY) {
     io.printJson({ conversations: rows.map(toJson) });
     return;
   }
-  if (rows.length === 0) {
-    io.info(`No ${types.length === 1 ? `${types[0]} ` : ''}conversations in the last 90 days (TikTok lists only those).`);
-    return;
-  }
+  if (rows.length === 0) return;
   const now = deps.now();
-  if (io.isStdoutTTY) io.out(renderPretty(rows, now, io.color));
-  else io.out(renderTsv(rows));
+  io.out(renderPretty(rows, now, io.color));
 
   const strangers = rows.filter((row) => row.conversation.type === 'STRANGER').length;
   if (strangers && io.isStderrTTY) {
@@ -144,23 +143,4 @@ function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['c
     }),
   );
   return table;
-}
-
-function renderTsv(rows: ConversationRow[]): string {
-  const header = ['conversation_id', 'type', 'username', 'display_name', 'last_user_message_at', 'window_closes_at', 'window', 'messages_left', 'via'];
-  const clean = (value: string | undefined) => (value ? value.replace(/[\t\n\r]+/g, ' ') : '-');
-  const lines = rows.map(({ conversation, policy }) =>
-    [
-      conversation.conversationId,
-      conversation.type,
-      clean(policy.user.username),
-      clean(policy.user.displayName),
-      policy.lastUserMessageAt !== undefined ? formatTime(policy.lastUserMessageAt) : '-',
-      policy.windowClosesAt !== undefined ? formatTime(policy.windowClosesAt) : '-',
-      policy.window,
-      String(policy.messagesLeft),
-      clean(describeReferral(conversation.referral)),
-    ].join('\t'),
-  );
-  return [header.join('\t'), ...lines].join('\n');
 }

@@ -95,27 +95,22 @@ describe('conversations --json', () => {
 });
 
 describe('conversations output and errors', () => {
-  it('prints tab-separated values with a header when stdout is not a TTY', async () => {
+  it('prints the JSON document when stdout is not a TTY, even without --json', async () => {
     const dir = await world.store(account);
-    const result = await runCli(['conversations'], { configDir: dir });
-    expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('conversation_id\ttype\tusername\tdisplay_name\tlast_user_message_at\twindow_closes_at\twindow\tmessages_left\tvia');
-    expect(lines).toHaveLength(5);
-    const jonas = lines.find((line) => line.startsWith(SEED.conversations.jonas))!.split('\t');
-    expect(jonas.slice(1, 4)).toEqual(['SINGLE', 'jonas.k', 'Jonas K.']);
-    expect(jonas[6]).toBe('open');
-    expect(jonas[7]).toBe('10');
-    expect(jonas[8]).toBe('link spring-qr');
-    const priya = lines.find((line) => line.startsWith(SEED.conversations.priya))!.split('\t');
-    expect(priya[6]).toBe('closed');
+    const piped = await runCli(['conversations'], { configDir: dir });
+    expect(piped.code).toBe(0);
+    const asked = await runCli(['conversations', '--json'], { configDir: dir });
+    const strip = (document: any) => document.conversations.map((entry: any) => ({ ...entry, last_user_message_at: undefined, window_closes_at: undefined }));
+    expect(strip(parseJson(piped.stdout))).toEqual(strip(parseJson(asked.stdout)));
+    const jonas = parseJson(piped.stdout).conversations.find((entry: any) => entry.conversation_id === SEED.conversations.jonas);
+    expect(jonas).toMatchObject({ type: 'SINGLE', user: { username: 'jonas.k', display_name: 'Jonas K.' }, window_open: true, messages_left: 10 });
   });
 
   it('says so when there are none', async () => {
     await world.control('POST', 'reset', { scenario: 'healthy', clear_log: true, empty: true });
     const text = await runCli(['conversations'], { env });
     expect(text.code).toBe(0);
-    expect(text.stdout).toBe('');
+    expect(parseJson(text.stdout)).toEqual({ conversations: [] });
     expect(text.stderr).toContain('No conversations in the last 90 days');
     expect(parseJson((await runCli(['conversations', '--json'], { env })).stdout)).toEqual({ conversations: [] });
   });

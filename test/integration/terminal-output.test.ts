@@ -1,0 +1,40 @@
+// What people see on a real terminal (tmux): the conversations table and a drawn QR code, with colour
+// on a TTY and without it under NO_COLOR.
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, runCli, tempConfigDir } from '../helpers/cli.js';
+import { startTmux, type TmuxSession } from '../helpers/tmux.js';
+
+let session: TmuxSession | undefined;
+afterEach(() => session?.kill());
+
+async function embeddedAccount(): Promise<string> {
+  const configDir = tempConfigDir();
+  expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
+  expect((await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'Hello from the terminal test'], { configDir })).code).toBe(0);
+  return configDir;
+}
+
+describe('on a real terminal', () => {
+  it('conversations draws a table with the user, window and messages left', async () => {
+    const configDir = await embeddedAccount();
+    session = startTmux([process.execPath, BIN, 'conversations'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir }, width: 200 });
+    const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
+    expect(screen).toContain('[exit 0]');
+    expect(screen).toMatch(/CONVERSATION\s+USER\s+LAST USER MESSAGE\s+WINDOW\s+LEFT\s+TYPE\s+VIA/);
+    const maya = screen.split('\n').find((line) => line.includes('mY3+hQ1/acMeMaYaL0pezQ=='));
+    expect(maya).toMatch(/@maya\.lopez \(Maya López\)\s+\d+s ago\s+closes in 4[78]h\s*\d*m?\s+10\/10\s+single/);
+    expect(screen).toMatch(/UHJp\+WEr\/2NvZGVzQWNtZQ==.*closed/);
+    expect(screen.trimStart().startsWith('{')).toBe(false);
+  });
+
+  it('qr prints the link and draws the code in the terminal', async () => {
+    const configDir = await embeddedAccount();
+    session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 120, height: 60 });
+    const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
+    expect(screen).toContain('[exit 0]');
+    expect(screen).toContain('https://tiktok.me/acme.studio?ref=poster-1');
+    // qrcode-terminal draws with block characters; a version-2+ code is at least 25 rows of them.
+    const blockRows = screen.split('\n').filter((line) => /[█▀▄]/.test(line));
+    expect(blockRows.length).toBeGreaterThanOrEqual(12);
+  });
+});
