@@ -3,6 +3,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandboxServer, SEED, type SandboxServer } from '../../src/sandbox/index.js';
 import { BIN, cleanEnv, type CliResult } from './cli.js';
 
@@ -42,6 +43,7 @@ export async function startServedSandbox(options: { autoApprove?: boolean } = {}
     state: () => control('GET', 'state'),
     async reset(scenario = 'healthy') {
       await control('POST', 'reset', { scenario, clear_log: true });
+      await control('DELETE', 'faults');
     },
     env(extra = {}) {
       return {
@@ -73,6 +75,25 @@ export async function startServedSandbox(options: { autoApprove?: boolean } = {}
     },
     close: () => server.close(),
   };
+}
+
+/**
+ * One served sandbox for a test file, reseeded (faults cleared) before each test. Returns a stand-in
+ * that forwards to the running sandbox, so tests keep writing `sandbox.control(…)`.
+ */
+export function useServedSandbox(options: { autoApprove?: boolean } = {}): ServedSandbox {
+  let current: ServedSandbox | undefined;
+  beforeAll(async () => {
+    current = await startServedSandbox(options);
+  });
+  afterAll(async () => current?.close());
+  beforeEach(async () => current!.reset());
+  return new Proxy({} as ServedSandbox, {
+    get: (_target, key) => {
+      if (!current) throw new Error('the served sandbox is used outside a test (it starts in beforeAll)');
+      return current[key as keyof ServedSandbox];
+    },
+  });
 }
 
 /** A running CLI whose output can be awaited line by line (for flows that wait on a browser). */

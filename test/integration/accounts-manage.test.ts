@@ -3,20 +3,11 @@
 // never forgetting a live token silently when TikTok cannot be reached.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
-import { connectAccount, expectNoTokens, patchStoredAccount, readStore, SEED, startServedSandbox, storeMode, tokensIn, type ServedSandbox } from '../helpers/sandbox.js';
+import { connectAccount, expectNoTokens, patchStoredAccount, readStore, SEED, useServedSandbox, storeMode, tokensIn } from '../helpers/sandbox.js';
 
-let sandbox: ServedSandbox;
-
-beforeAll(async () => {
-  sandbox = await startServedSandbox();
-});
-afterAll(async () => sandbox?.close());
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.control('DELETE', 'faults');
-});
+const sandbox = useServedSandbox();
 
 async function twoAccounts(): Promise<string> {
   const configDir = tempConfigDir();

@@ -3,19 +3,11 @@
 // Ctrl-C, personal accounts, re-connecting in place, and `connect --sandbox`.
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
-import { expectNoTokens, readStore, SEED, startCli, startServedSandbox, storeMode, tokensIn, type ServedSandbox } from '../helpers/sandbox.js';
+import { expectNoTokens, readStore, SEED, startCli, useServedSandbox, storeMode, tokensIn } from '../helpers/sandbox.js';
 
-let sandbox: ServedSandbox;
-
-beforeAll(async () => {
-  sandbox = await startServedSandbox();
-});
-afterAll(async () => sandbox?.close());
-beforeEach(async () => {
-  await sandbox.reset();
-});
+const sandbox = useServedSandbox();
 
 function portOf(url: string): number {
   return Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port);

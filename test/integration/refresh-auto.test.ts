@@ -1,19 +1,11 @@
 // Automatic refresh inside ordinary commands: TikTok's 40105 triggers one refresh and one retry, and an
 // access token expiring within 5 minutes is renewed before the call. The sandbox's request log shows
 // exactly what went over the wire.
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
-import { connectAccount, expectNoTokens, patchStoredAccount, readStore, requestsTo, SEED, startServedSandbox, type ServedSandbox } from '../helpers/sandbox.js';
+import { connectAccount, expectNoTokens, patchStoredAccount, readStore, requestsTo, SEED, useServedSandbox } from '../helpers/sandbox.js';
 
-let sandbox: ServedSandbox;
-
-beforeAll(async () => {
-  sandbox = await startServedSandbox();
-});
-afterAll(async () => sandbox?.close());
-beforeEach(async () => {
-  await sandbox.reset();
-});
+const sandbox = useServedSandbox();
 
 const apiCalls = (state: any, since: number) =>
   (state.requests as Array<{ path: string; code?: number }>).slice(since).filter((entry) => entry.path.startsWith('/open_api/'));

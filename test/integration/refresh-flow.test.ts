@@ -1,7 +1,7 @@
 // `refresh` against a served sandbox: expired or revoked refresh tokens (exit 3 with the way out),
 // env credentials in CI (`refresh --json` prints the new pair, the only place tokens are printed),
 // and `refresh --reauthorize` (consent again for the same account).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import {
   connectAccount,
@@ -11,19 +11,10 @@ import {
   requestsTo,
   SEED,
   startCli,
-  startServedSandbox,
-  type ServedSandbox,
+  useServedSandbox,
 } from '../helpers/sandbox.js';
 
-let sandbox: ServedSandbox;
-
-beforeAll(async () => {
-  sandbox = await startServedSandbox();
-});
-afterAll(async () => sandbox?.close());
-beforeEach(async () => {
-  await sandbox.reset();
-});
+const sandbox = useServedSandbox();
 
 describe('refresh with a stored account', () => {
   it('renews and says so on stderr, printing no token', async () => {
