@@ -57,23 +57,33 @@ export class AccountStore {
   private open(): Conf<StoreShape> {
     if (!this.conf) {
       if (this.options.configDir) mkdirSync(this.options.configDir, { recursive: true, mode: 0o700 });
-      this.conf = new Conf<StoreShape>({
-        projectName: 'tiktok-channel',
-        projectSuffix: '',
-        configName: 'accounts',
-        cwd: this.options.configDir,
-        configFileMode: 0o600,
-        // No defaults: conf would write them from its constructor, outside our lock, and a racing
-        // process could overwrite an account another one just stored.
-        // Tokens must survive a crash mid-write: conf writes atomically (temp file + rename).
-        clearInvalidConfig: false,
-      });
+      try {
+        this.conf = new Conf<StoreShape>({
+          projectName: 'tiktok-channel',
+          projectSuffix: '',
+          configName: 'accounts',
+          cwd: this.options.configDir,
+          configFileMode: 0o600,
+          // No defaults: conf would write them from its constructor, outside our lock, and a racing
+          // process could overwrite an account another one just stored.
+          // Tokens must survive a crash mid-write: conf writes atomically (temp file + rename).
+          clearInvalidConfig: false,
+        });
+      } catch (error) {
+        // conf reads the file in its constructor: a broken file must not be cleared, only reported.
+        throw storeError(this.options.configDir ? join(this.options.configDir, 'accounts.json') : 'accounts.json', error, 'read');
+      }
     }
     return this.conf;
   }
 
   read(): StoreShape {
-    const store = this.open().store as Partial<StoreShape>;
+    let store: Partial<StoreShape>;
+    try {
+      store = this.open().store as Partial<StoreShape>;
+    } catch (error) {
+      throw storeError(this.conf?.path ?? 'accounts.json', error, 'read');
+    }
     return { version: 1, defaultAccount: store.defaultAccount, accounts: { ...(store.accounts ?? {}) } };
   }
 
@@ -147,7 +157,11 @@ export class AccountStore {
 
   private write(shape: StoreShape): void {
     const conf = this.open();
-    conf.store = shape;
+    try {
+      conf.store = shape;
+    } catch (error) {
+      throw storeError(conf.path, error, 'write');
+    }
     // conf applies configFileMode on write; re-assert in case the file pre-existed with looser bits.
     try {
       chmodSync(conf.path, 0o600);
@@ -155,6 +169,25 @@ export class AccountStore {
       // best effort: the write itself succeeded
     }
   }
+}
+
+/** A config file we cannot use: say which file, why, and that nothing was changed. */
+function storeError(path: string, error: unknown, action: 'read' | 'write'): CliError {
+  if (error instanceof CliError) return error;
+  const code = (error as { code?: string }).code;
+  if (error instanceof SyntaxError) {
+    return new CliError('unexpected', `The account file ${path} is not valid JSON (${error.message}); nothing was changed.`, {
+      hint: `Move it aside (mv "${path}" "${path}.broken") and run \`tiktok-channel connect\` again, or repair it by hand.`,
+      cause: error,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new CliError('unexpected', `Permission denied to ${action} ${path}.`, {
+      hint: 'Make the config dir yours (it should be mode 0700, the file 0600), or point TIKTOK_CHANNEL_CONFIG_DIR elsewhere.',
+      cause: error,
+    });
+  }
+  return new CliError('unexpected', `Could not ${action} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 export function notConnected(reference?: string): CliError {

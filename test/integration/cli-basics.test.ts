@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/store/accounts.js';
@@ -116,6 +116,19 @@ describe('CLI basics (built CLI as a child process)', () => {
     const missing = await runCli(['status', '--account', 'nobody'], { configDir });
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('No connected account matches "nobody"');
+  });
+
+  it('a broken account file is reported by name and left untouched', async () => {
+    const configDir = tempConfigDir();
+    const path = join(configDir, 'accounts.json');
+    writeFileSync(path, '{"accounts": {broken');
+    const result = await runCli(['status', '--json'], { configDir });
+    expect(result.code).toBe(1);
+    const error = parseJson(result.stdout).error;
+    expect(error.message).toContain(path);
+    expect(error.message).toContain('not valid JSON');
+    expect(error.hint).toContain('.broken');
+    expect(readFileSync(path, 'utf8')).toBe('{"accounts": {broken');
   });
 
   it('env credentials win over the store (CI)', async () => {
