@@ -141,6 +141,7 @@ export class TikTokClient {
       const started = this.now();
       let failure: CliError;
       let retryable: boolean;
+      let timedOut = false;
       try {
         const response = await this.transport(request, { signal: options.signal, timeoutMs: this.timeoutMs });
         const outcome = this.interpret<T>(response, method, path);
@@ -150,13 +151,15 @@ export class TikTokClient {
         retryable = policy !== 'never' && (policy === 'idempotent' ? outcome.retryable : outcome.refused);
       } catch (error) {
         if (options.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
-        const { error: networkFailure, refused } = networkError(error, this.baseUrl, this.timeoutMs);
+        const { error: networkFailure, refused, timeout } = networkError(error, this.baseUrl, this.timeoutMs);
+        timedOut = timeout;
         this.trace(method, url, 0, this.now() - started, undefined, undefined, networkFailure.message);
         failure = networkFailure;
         retryable = policy === 'idempotent' || (policy === 'refusals-only' && refused);
       }
-      const unknownCode = failure.kind === 'unexpected';
-      const attemptsAllowed = unknownCode ? Math.min(2, this.maxAttempts) : this.maxAttempts;
+      // Unknown codes get one retry (§6); a server that does not answer gets one more chance, not four
+      // timeouts in a row (the CLI must never hang for minutes).
+      const attemptsAllowed = failure.kind === 'unexpected' || timedOut ? Math.min(2, this.maxAttempts) : this.maxAttempts;
       if (!retryable || attempt >= attemptsAllowed) {
         if (policy === 'refusals-only' && !retryable && (failure.kind === 'network' || failure.kind === 'unexpected')) {
           throw new CliError(failure.kind, `${failure.message} (the message may or may not have been sent)`, {
@@ -244,7 +247,7 @@ function describeBody(text: string, contentType = ''): string {
 
 const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
-function networkError(error: unknown, baseUrl: string, timeoutMs: number): { error: CliError; refused: boolean } {
+function networkError(error: unknown, baseUrl: string, timeoutMs: number): { error: CliError; refused: boolean; timeout: boolean } {
   const code = errorCode(error);
   let host = baseUrl;
   try {
@@ -254,7 +257,8 @@ function networkError(error: unknown, baseUrl: string, timeoutMs: number): { err
   }
   const refused = REFUSED_CODES.has(code);
   let message: string;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  if (timeout) {
     message = `TikTok (${host}) did not answer within ${Math.round(timeoutMs / 1000)} s`;
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     message = `Could not resolve ${host} (${code})`;
@@ -265,7 +269,7 @@ function networkError(error: unknown, baseUrl: string, timeoutMs: number): { err
   } else {
     message = `Could not reach ${host}: ${error instanceof Error ? error.message : String(error)}`;
   }
-  return { error: new CliError('network', message, { cause: error }), refused };
+  return { error: new CliError('network', message, { cause: error }), refused, timeout };
 }
 
 function errorCode(error: unknown): string {

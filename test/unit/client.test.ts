@@ -149,6 +149,15 @@ describe('retries', () => {
     expect(requests).toHaveLength(3);
   });
 
+  it('retries a timeout only once, so a silent server cannot hold the CLI for minutes', async () => {
+    const timeout = () => Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    const { transport, requests } = scripted([timeout(), timeout(), timeout()]);
+    const error = await client(transport, { timeoutMs: 5000 }).get('business/get/').catch((e) => e);
+    expect(requests).toHaveLength(2);
+    expect(error.kind).toBe('network');
+    expect(error.message).toMatch(/did not answer within 5 s/);
+  });
+
   it('never retries validation or policy errors', async () => {
     const { transport, requests } = scripted([json(200, { code: 40002, message: 'bad', request_id: 'r', data: {} })]);
     await expect(client(transport).get('business/get/')).rejects.toMatchObject({ kind: 'validation' });
