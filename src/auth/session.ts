@@ -36,6 +36,11 @@ export class Session {
     return this.account;
   }
 
+  /** The client this session talks through (the account's API: TikTok, a served or the embedded sandbox). */
+  get client(): TikTokClient {
+    return this.deps.client;
+  }
+
   private expiresSoon(): boolean {
     return this.account.accessTokenExpiresAt - this.deps.now() <= REFRESH_MARGIN_SECONDS * 1000;
   }

@@ -112,7 +112,7 @@ export async function disconnect(options: { keepToken?: boolean }, deps: Deps): 
   let note: string | undefined;
   if (!options.keepToken) {
     const session = await deps.session({ ...account, source: 'store' });
-    const client = await deps.client(account);
+    const client = session.client;
     try {
       // Through the session: an expired access token is renewed first, so the revoke really lands.
       await io.progress('Revoking the token at TikTok…', () =>

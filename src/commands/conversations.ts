@@ -62,7 +62,7 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
   const account = deps.resolveAccount();
   const businessId = account.businessId;
   const session = await deps.session(account);
-  const client = await deps.client(account);
+  const client = session.client;
   const types = typesFor(options.type);
 
   const rows = await io.progress('Fetching conversations…', async () => {

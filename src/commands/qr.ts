@@ -33,7 +33,7 @@ async function username(deps: Deps): Promise<string> {
   if (account.username) return account.username;
   // Env credentials (and old stored accounts) carry no username: ask TikTok once.
   const session = await deps.session(account);
-  const client = await deps.client(account);
+  const client = session.client;
   const profile = await deps.io.progress('Fetching the account\'s username…', () =>
     session.call((token) => getBusinessProfile(client, token, account.businessId)),
   );

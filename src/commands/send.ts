@@ -123,7 +123,7 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
   }
   const businessId = account.businessId;
   const session = await deps.session(account);
-  const client = await deps.client(account);
+  const client = session.client;
 
   // The conversation's recent messages: the window, the quota and the user's name come from here.
   const content = await io.progress('Checking the conversation…', () =>
