@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliError, toCliError, usageError } from './errors.js';
 import { HELP_TOPICS } from './help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
+import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
 
 type RunResult = number | void;
@@ -268,9 +269,17 @@ export async function main(options: MainOptions = {}): Promise<number> {
 
   const controller = new AbortController();
   let interrupted = false;
+  let firstInterruptAt = 0;
   const onSigint = () => {
-    if (interrupted) process.exit(130); // a second Ctrl-C leaves at once
+    if (interrupted) {
+      // Libraries re-raise the first SIGINT (conf's when-exit does): only a later one is the user insisting.
+      if (Date.now() - firstInterruptAt < 500) return;
+      if (inCriticalSection()) io.err('Saving the renewed tokens first, then stopping…');
+      whenNotCritical(() => process.exit(130)); // a second Ctrl-C leaves at once, but never mid-write
+      return;
+    }
     interrupted = true;
+    firstInterruptAt = Date.now();
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -292,8 +301,8 @@ export async function main(options: MainOptions = {}): Promise<number> {
       program.outputHelp();
       return 0;
     }
+    // A command that finished despite Ctrl-C (its work was done) keeps its own exit code.
     await program.parseAsync(argv, { from: 'user' });
-    if (interrupted) throw new CliError('cancelled', 'Cancelled.');
     return exitCode;
   } catch (thrown) {
     if (thrown instanceof CommanderError) {
@@ -301,15 +310,25 @@ export async function main(options: MainOptions = {}): Promise<number> {
       const message = thrown.message.replace(/^error: /, '');
       return report(io, new CliError('usage', message, { hint: 'Run `tiktok-channel --help` (or `<command> --help`) to see commands and options.' }));
     }
-    const error = interrupted ? new CliError('cancelled', 'Cancelled.') : toCliError(thrown);
+    const error = interrupted && !(thrown instanceof CliError && thrown.kind === 'cancelled') ? cancelledBecause(thrown) : toCliError(thrown);
     return report(activeIO, error);
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
+/** A failure while stopping on Ctrl-C is reported as the cancellation it is, keeping what it knew. */
+function cancelledBecause(thrown: unknown): CliError {
+  const inner = toCliError(thrown);
+  return new CliError('cancelled', 'Cancelled.', { tiktokCode: inner.tiktokCode, requestId: inner.requestId, cause: thrown });
+}
+
 function report(io: IO, error: CliError): number {
-  if (io.json) {
+  if (io.json && io.jsonPrinted) {
+    // The command already printed its document (e.g. `sandbox serve --json` stopped with Ctrl-C):
+    // stdout stays one JSON document, and anything worth saying goes to stderr.
+    if (error.kind !== 'cancelled') io.err(`error: ${error.message}`);
+  } else if (io.json) {
     io.printJson({ error: error.toJSON() });
   } else if (error.kind === 'cancelled') {
     io.err('');

@@ -85,10 +85,10 @@ export function createDeps(options: DepsOptions): Deps {
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
         const sandbox = await import('./sandbox/index.js');
         const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
-        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: options.overrides?.transport ?? embedded.transport, debugLog, now });
+        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: options.overrides?.transport ?? embedded.transport, debugLog, now, signal });
       }
       const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
-      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport, debugLog, now });
+      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport, debugLog, now, signal });
     },
     async session(account) {
       const { Session } = await import('./auth/session.js');

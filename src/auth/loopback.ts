@@ -166,10 +166,10 @@ export async function startLoopback(options: LoopbackOptions): Promise<LoopbackS
     const params = url.searchParams;
     const state = params.get('state');
     const error = params.get('error');
-    // A refusal without any state is accepted (the reference does not promise state on errors); a
-    // refusal with a wrong state is not, so another page cannot cancel this flow.
+    // Refusals need the state too: otherwise any web page could cancel the flow by loading
+    // http://127.0.0.1:PORT/callback/?error=access_denied (TikTok sends state back on errors as well).
     const stateOk = state !== null && sameSecret(state, options.state);
-    if (!stateOk && !(error && state === null)) {
+    if (!stateOk) {
       options.onEvent?.({ kind: 'state-mismatch' });
       return send(response, 400, PAGES.badState);
     }

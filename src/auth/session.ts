@@ -13,12 +13,13 @@ export interface SessionDeps {
   debugLog?: (line: string) => void;
 }
 
-export function reauthorizeError(account: ResolvedAccount, reason: string): CliError {
+export function reauthorizeError(account: ResolvedAccount, reason: string, cause?: CliError): CliError {
   const hint =
     account.source === 'env'
       ? 'Get a new token pair (tiktok-channel connect on a machine with a browser, then `tiktok-channel refresh --json`) and update TIKTOK_CHANNEL_ACCESS_TOKEN / TIKTOK_CHANNEL_REFRESH_TOKEN.'
       : `Run \`tiktok-channel refresh --reauthorize${account.channelName ? ` --account ${quoteArg(account.channelName)}` : ''}\` to sign in again.`;
-  return new CliError('auth', reason, { hint });
+  // TikTok's code and request_id travel on, so a support ticket can name the refused call.
+  return new CliError('auth', reason, { hint, tiktokCode: cause?.tiktokCode, requestId: cause?.requestId, cause });
 }
 
 /** Quotes a value for a command line we suggest to the user. */
@@ -96,10 +97,10 @@ export class Session {
       }
       let grant: TokenGrant;
       try {
-        grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now);
+        grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now, latest.refreshTokenExpiresAt);
       } catch (error) {
         if (error instanceof CliError && error.kind === 'auth') {
-          throw reauthorizeError(this.account, `TikTok refused the refresh token (${error.message}); it was revoked, expired or already used.`);
+          throw reauthorizeError(this.account, `TikTok refused the refresh token (${error.message}); it was revoked, expired or already used.`, error);
         }
         throw error;
       }
@@ -130,7 +131,7 @@ export class Session {
       grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
     } catch (error) {
       if (error instanceof CliError && error.kind === 'auth') {
-        throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${error.message}); it was revoked, expired or already used.`);
+        throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${error.message}); it was revoked, expired or already used.`, error);
       }
       throw error;
     }

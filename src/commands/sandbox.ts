@@ -1,7 +1,7 @@
 // `sandbox serve|message|set|clock|reset`: the built-in emulator. `serve` runs it over HTTP; the other
 // verbs act on the embedded sandbox in the config dir, or on a served one (--control-url, or the one
 // TIKTOK_CHANNEL_API_BASE_URL points at), through the same control API.
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
 import type { Transport } from '../http/raw.js';
@@ -58,13 +58,15 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
     );
   }
   io.err(io.color.dim('Ready. Press Ctrl-C to stop.'));
-  await new Promise<void>((resolve) => {
-    if (deps.signal.aborted) return resolve();
-    deps.signal.addEventListener('abort', () => resolve(), { once: true });
-    // CI pipelines stop a background server with SIGTERM: close cleanly then too.
-    process.once('SIGTERM', () => resolve());
+  const stoppedBy = await new Promise<'ctrl-c' | 'sigterm'>((resolve) => {
+    if (deps.signal.aborted) return resolve('ctrl-c');
+    deps.signal.addEventListener('abort', () => resolve('ctrl-c'), { once: true });
+    // CI pipelines stop a background server with SIGTERM: a clean stop, exit 0.
+    process.once('SIGTERM', () => resolve('sigterm'));
   });
   await server.close();
+  // Ctrl-C ends a server the way it ends any command: exit 130 (stdout keeps its one JSON document).
+  if (stoppedBy === 'ctrl-c') throw new CliError('cancelled', 'Stopped.');
 }
 
 interface ControlTarget {

@@ -202,7 +202,7 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
   const left = refusal ? null : after.messagesLeft;
   if (io.json) {
     io.printJson({
-      message_id: sent.messageId,
+      message_id: sent.messageId ?? null,
       conversation_id: conversationId,
       message_type: outgoing.kind.toUpperCase(),
       to: { username: policy.user.username ?? null, display_name: policy.user.displayName ?? null },
@@ -212,5 +212,6 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
     });
     return;
   }
-  io.out(`Sent message ${sent.messageId} to ${who}${windowSummary(after, left, now)}`);
+  if (!sent.messageId) io.warn('TikTok accepted the message but returned no message id.');
+  io.out(`Sent ${sent.messageId ? `message ${sent.messageId}` : 'the message'} to ${who}${windowSummary(after, left, now)}`);
 }

@@ -30,6 +30,8 @@ export interface IOOptions {
 
 export interface IO {
   readonly json: boolean;
+  /** True once a JSON document went to stdout: --json promises exactly one. */
+  readonly jsonPrinted: boolean;
   readonly debug: boolean;
   readonly isStdoutTTY: boolean;
   readonly isStderrTTY: boolean;
@@ -73,6 +75,11 @@ export function colorLevel(options: { env: Record<string, string | undefined>; i
 
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
 export function createIO(options: IOOptions): IO {
   const { stdout, stderr, stdin, env } = options;
   const json = options.json ?? false;
@@ -82,22 +89,34 @@ export function createIO(options: IOOptions): IO {
   const isStdinTTY = Boolean(stdin.isTTY);
   const level = colorLevel({ env, isTTY: isStderrTTY, flag: options.color });
   const color: Colors = level > 0 && options.chalk ? new options.chalk({ level }) : PLAIN;
+  // Colour is decided per stream: data piped to a file keeps no escape codes even when stderr is a terminal.
+  const stdoutColored = color !== PLAIN && colorLevel({ env, isTTY: isStdoutTTY, flag: options.color }) > 0;
   let spinnerActive = false;
+  let jsonPrinted = false;
 
   const io: IO = {
     json,
+    get jsonPrinted() {
+      return jsonPrinted;
+    },
     debug,
     isStdoutTTY,
     isStderrTTY,
     isStdinTTY,
     color,
     stdin,
-    out: (text) => void stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => {
+      const plain = stdoutColored ? text : stripAnsi(text);
+      stdout.write(plain.endsWith('\n') ? plain : `${plain}\n`);
+    },
     err: (text) => void stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     info: (text) => io.err(text),
     warn: (text) => io.err(`${color.yellow('warning:')} ${text}`),
     success: (text) => io.err(`${color.green('✓')} ${text}`),
-    printJson: (value) => void stdout.write(`${JSON.stringify(value, null, isStdoutTTY ? 2 : undefined)}\n`),
+    printJson: (value) => {
+      jsonPrinted = true;
+      stdout.write(`${JSON.stringify(value, null, isStdoutTTY ? 2 : undefined)}\n`);
+    },
     debugLog: (text) => {
       if (debug) io.err(color.dim(`[debug] ${text}`));
     },

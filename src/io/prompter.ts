@@ -10,7 +10,8 @@ export interface Prompter {
 }
 
 export function inquirerPrompter(signal?: AbortSignal): Prompter {
-  const context = signal ? { signal } : undefined;
+  // Questions are for people: stderr, so stdout carries only data (and --json stays one document).
+  const context = { output: process.stderr, ...(signal ? { signal } : {}) };
   return {
     async input(options) {
       const { input } = await import('@inquirer/prompts');

@@ -116,6 +116,8 @@ export const BUSINESS_FIELDS = [
 ] as const;
 const DEFAULT_BUSINESS_FIELDS = ['username', 'display_name', 'profile_image'];
 const KNOWN_CAPABILITIES = ['IMAGE_SEND'];
+/** Who writes when `sandbox message` names nobody: the seeded regular customer. */
+const DEFAULT_WRITER = 'maya.lopez';
 
 /** The wire names of a `codePoints` count: 😀 is one character, two UTF-16 units. */
 export function codePointLength(text: string): number {
@@ -383,7 +385,9 @@ export class SandboxCore {
     if (record.used_at !== undefined) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token has already been used: refresh tokens rotate, use the newest one.');
     if (now >= record.expires_at) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token has expired: authorize again.');
     record.used_at = now;
-    return this.issueTokens(app.client_key, record.business_id, record.scopes);
+    // open_id is "not guaranteed" on refresh (tiktok-api.md §2): leave it out so a client relying on it breaks here.
+    const { open_id: _openId, ...answer } = this.issueTokens(app.client_key, record.business_id, record.scopes);
+    return answer;
   }
 
   /** POST tt_user/oauth2/revoke/: de-authorizes the app for the account (every token of the pair). */
@@ -884,8 +888,9 @@ export class SandboxCore {
   userWrites(input: UserMessageInput): UserMessageResult {
     const unknownKeys = Object.keys(input).filter((k) => !USER_MESSAGE_KEYS.includes(k));
     if (unknownKeys.length) throw new ControlError(400, `Unknown field(s): ${unknownKeys.join(', ')}. Known: ${USER_MESSAGE_KEYS.join(', ')}.`);
-    const username = typeof input.from_username === 'string' ? input.from_username.replace(/^@/, '').trim() : '';
-    if (!username) throw new ControlError(400, 'from_username is required.');
+    // No from_username: the seeded regular, so `sandbox message --text hi` just works.
+    const username = input.from_username === undefined ? DEFAULT_WRITER : typeof input.from_username === 'string' ? input.from_username.replace(/^@/, '').trim() : '';
+    if (!username) throw new ControlError(400, 'from_username must be a non-empty username.');
     const hasText = input.text !== undefined;
     if (hasText && (typeof input.text !== 'string' || input.text === '')) throw new ControlError(400, 'text must be a non-empty string.');
     if (!hasText && !input.image && input.ref === undefined && !input.via_ad) throw new ControlError(400, 'text is required (or image, ref or via_ad for an arrival).');

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { CliError } from '../errors.js';
+import { critically } from '../io/interrupt.js';
 
 export interface LockOptions {
   /** How long to keep trying before giving up; a token refresh holds the lock for one HTTP round trip. */
@@ -30,9 +31,12 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T> | T, op
       await new Promise((resolve) => setTimeout(resolve, 15 + Math.random() * 35));
     }
   }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
+  // From lock to release nothing may be cut short by Ctrl-C: a rotated refresh token is written in here.
+  return critically(async () => {
+    try {
+      return await fn();
+    } finally {
+      await release!().catch(() => undefined);
+    }
+  });
 }

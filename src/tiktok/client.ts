@@ -16,12 +16,22 @@ export type QueryValue = string | number | boolean | readonly string[] | undefin
  */
 export type RetryPolicy = 'idempotent' | 'refusals-only' | 'never';
 
+/** For calls that are not retried blindly: what may have happened when no TikTok answer arrived. */
+export interface UnsureOutcome {
+  /** e.g. "the message may or may not have been sent" */
+  outcome: string;
+  hint: string;
+}
+
 export interface CallOptions {
   accessToken?: string;
+  unsure?: UnsureOutcome;
   query?: Record<string, QueryValue>;
   body?: unknown;
   retry?: RetryPolicy;
   signal?: AbortSignal;
+  /** Ignore Ctrl-C for this call: its answer must be heard (a refresh whose rotated token must be stored). */
+  uninterruptible?: boolean;
 }
 
 export interface Envelope<T> {
@@ -40,6 +50,8 @@ export interface ClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /** Ctrl-C: aborts requests in flight (except uninterruptible ones) and retries in waiting. */
+  signal?: AbortSignal;
 }
 
 export interface MultipartFile {
@@ -79,6 +91,7 @@ export class TikTokClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly signal?: AbortSignal;
 
   constructor(options: ClientOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? API_BASE_URL);
@@ -89,6 +102,7 @@ export class TikTokClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.signal = options.signal;
   }
 
   get<T>(path: string, options: CallOptions = {}): Promise<Envelope<T>> {
@@ -136,21 +150,31 @@ export class TikTokClient {
     }
     const request: RawRequest = { method, url, headers, body };
     const policy = options.retry ?? 'idempotent';
+    const signal = options.uninterruptible ? undefined : (options.signal ?? this.signal);
+    const cancelled = () =>
+      options.unsure
+        ? new CliError('cancelled', `Cancelled (${options.unsure.outcome}).`, { hint: options.unsure.hint })
+        : new CliError('cancelled', 'Cancelled.');
 
     for (let attempt = 1; ; attempt++) {
       const started = this.now();
       let failure: CliError;
       let retryable: boolean;
       let timedOut = false;
+      // Whether TikTok's own envelope came back: then we know what happened; otherwise it is unknown.
+      let answered = false;
       try {
-        const response = await this.transport(request, { signal: options.signal, timeoutMs: this.timeoutMs });
+        if (signal?.aborted) throw cancelled();
+        const response = await this.transport(request, { signal, timeoutMs: this.timeoutMs });
         const outcome = this.interpret<T>(response, method, path);
         this.trace(method, url, response.status, this.now() - started, outcome.requestId, outcome.code);
         if (outcome.ok) return outcome.envelope;
         failure = outcome.error;
+        answered = outcome.code !== undefined;
         retryable = policy !== 'never' && (policy === 'idempotent' ? outcome.retryable : outcome.refused);
       } catch (error) {
-        if (options.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+        if (error instanceof CliError && error.kind === 'cancelled') throw error;
+        if (signal?.aborted) throw cancelled();
         const { error: networkFailure, refused, timeout } = networkError(error, this.baseUrl, this.timeoutMs);
         timedOut = timeout;
         this.trace(method, url, 0, this.now() - started, undefined, undefined, networkFailure.message);
@@ -161,10 +185,9 @@ export class TikTokClient {
       // timeouts in a row (the CLI must never hang for minutes).
       const attemptsAllowed = failure.kind === 'unexpected' || timedOut ? Math.min(2, this.maxAttempts) : this.maxAttempts;
       if (!retryable || attempt >= attemptsAllowed) {
-        if (policy === 'refusals-only' && !retryable && (failure.kind === 'network' || failure.kind === 'unexpected')) {
-          throw new CliError(failure.kind, `${failure.message} (the message may or may not have been sent)`, {
-            hint: 'TikTok has no way to make a retried send safe, so it was not retried. Check `tiktok-channel conversations` before sending again.',
-            tiktokCode: failure.tiktokCode,
+        if (options.unsure && !answered) {
+          throw new CliError(failure.kind, `${failure.message} (${options.unsure.outcome})`, {
+            hint: options.unsure.hint,
             requestId: failure.requestId,
             cause: failure,
           });
@@ -174,6 +197,7 @@ export class TikTokClient {
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
       // Full jitter keeps parallel CLI runs from retrying in lockstep.
       await this.sleep(Math.round(delay / 2 + this.random() * (delay / 2)));
+      if (signal?.aborted) throw cancelled();
     }
   }
 

@@ -202,15 +202,20 @@ export async function sendMessage(
   businessId: string,
   conversationId: string,
   content: OutgoingContent,
-): Promise<{ messageId: string; requestId?: string }> {
+): Promise<{ messageId?: string; requestId?: string }> {
   const { data, requestId } = await client.post<{ message?: { message_id?: string }; message_id?: string }>('business/message/send/', {
     accessToken,
     body: buildSendBody(businessId, conversationId, content),
     retry: 'refusals-only',
+    unsure: {
+      outcome: 'the message may or may not have been sent',
+      hint: 'TikTok has no way to make a retried send safe, so it was not retried. Check `tiktok-channel conversations` before sending again.',
+    },
   });
   // data.message.message_id per the reference; a flat message_id is accepted too (tolerance).
-  const messageId = data.message?.message_id ?? data.message_id ?? '';
-  return { messageId: String(messageId), requestId };
+  const messageId = data.message?.message_id ?? data.message_id;
+  // TikTok accepted the message (code 0) but named no id: report that as unknown, not as "".
+  return { messageId: messageId === undefined || messageId === null || messageId === '' ? undefined : String(messageId), requestId };
 }
 
 export async function uploadImage(

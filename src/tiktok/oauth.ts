@@ -1,5 +1,6 @@
 // Account-holder OAuth (../shared/tiktok-api.md §2): the authorize URL and the token endpoints.
 import { randomBytes } from 'node:crypto';
+import { CliError } from '../errors.js';
 import type { TikTokClient } from './client.js';
 import { ACCESS_TOKEN_TTL_SECONDS, AUTH_URL, MESSAGING_SCOPES, REFRESH_TOKEN_TTL_SECONDS } from './limits.js';
 
@@ -59,15 +60,26 @@ export function parseScopes(scope: string | undefined | null): string[] {
     .filter(Boolean);
 }
 
-function toGrant(data: TokenData, now: number): TokenGrant {
-  if (!data.access_token || !data.refresh_token) {
-    throw new Error('TikTok answered the token request without access_token/refresh_token');
+/**
+ * `previous`: on refresh, an answer without a refresh_token (tolerated: field presence is not
+ * guaranteed) keeps the pair's refresh token rather than throwing away a working access token.
+ */
+function toGrant(data: TokenData, now: number, previous?: { refreshToken: string; refreshTokenExpiresAt: number }): TokenGrant {
+  const refreshToken = data.refresh_token || previous?.refreshToken;
+  if (!data.access_token || !refreshToken) {
+    throw new CliError('unexpected', 'TikTok answered the token request without an access_token or refresh_token.', {
+      hint: 'Try again; if it persists, run with --debug and report the request_id.',
+    });
   }
   return {
     accessToken: data.access_token,
-    refreshToken: data.refresh_token,
+    refreshToken,
     accessTokenExpiresAt: now + (Number(data.expires_in) || ACCESS_TOKEN_TTL_SECONDS) * 1000,
-    refreshTokenExpiresAt: now + (Number(data.refresh_token_expires_in) || REFRESH_TOKEN_TTL_SECONDS) * 1000,
+    refreshTokenExpiresAt:
+      !data.refresh_token && previous
+        ? previous.refreshTokenExpiresAt
+        : now + (Number(data.refresh_token_expires_in) || REFRESH_TOKEN_TTL_SECONDS) * 1000,
+
     scopes: parseScopes(data.scope),
     openId: data.open_id || undefined,
   };
@@ -84,6 +96,10 @@ export async function exchangeCode(
     // The field is auth_code, not code; a code is single-use so a retry after a reset cannot help.
     body: { client_id: app.clientKey, client_secret: app.clientSecret, grant_type: 'authorization_code', auth_code: authCode, redirect_uri: redirectUri },
     retry: 'refusals-only',
+    unsure: {
+      outcome: 'the single-use authorization code may already be spent',
+      hint: 'Run the consent flow again (`tiktok-channel connect`, or `tiktok-channel refresh --reauthorize`) to get a new code.',
+    },
   });
   return toGrant(data, now());
 }
@@ -93,13 +109,21 @@ export async function refreshAccessToken(
   app: AppCredentials,
   refreshToken: string,
   now: () => number = Date.now,
+  /** Kept as the expiry if TikTok's answer carries no new refresh token. */
+  refreshTokenExpiresAt = Number.POSITIVE_INFINITY,
 ): Promise<TokenGrant> {
   const { data } = await client.post<TokenData>('tt_user/oauth2/refresh_token/', {
     body: { client_id: app.clientKey, client_secret: app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken },
-    // The refresh token rotates: a retry after a lost answer would spend it twice.
+    // The refresh token rotates: a retry after a lost answer would spend it twice, and Ctrl-C must not
+    // drop the answer that carries the new one.
     retry: 'refusals-only',
+    uninterruptible: true,
+    unsure: {
+      outcome: 'TikTok may have rotated the refresh token without our hearing the new one',
+      hint: 'Run `tiktok-channel refresh` again; if TikTok refuses the stored refresh token, run `tiktok-channel refresh --reauthorize`.',
+    },
   });
-  return toGrant(data, now());
+  return toGrant(data, now(), { refreshToken, refreshTokenExpiresAt });
 }
 
 export async function revokeToken(client: TikTokClient, app: AppCredentials, accessToken: string): Promise<void> {

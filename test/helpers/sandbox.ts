@@ -25,8 +25,8 @@ export interface ServedSandbox {
   close(): Promise<void>;
 }
 
-export async function startServedSandbox(options: { autoApprove?: boolean } = {}): Promise<ServedSandbox> {
-  const server = await startSandboxServer({ port: 0, autoApprove: options.autoApprove });
+export async function startServedSandbox(options: { autoApprove?: boolean; latencyMs?: number } = {}): Promise<ServedSandbox> {
+  const server = await startSandboxServer({ port: 0, autoApprove: options.autoApprove, latencyMs: options.latencyMs });
   const control = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${server.controlUrl}/${path.replace(/^\//, '')}`, {
       method,
@@ -81,7 +81,7 @@ export async function startServedSandbox(options: { autoApprove?: boolean } = {}
  * One served sandbox for a test file, reseeded (faults cleared) before each test. Returns a stand-in
  * that forwards to the running sandbox, so tests keep writing `sandbox.control(…)`.
  */
-export function useServedSandbox(options: { autoApprove?: boolean } = {}): ServedSandbox {
+export function useServedSandbox(options: { autoApprove?: boolean; latencyMs?: number } = {}): ServedSandbox {
   let current: ServedSandbox | undefined;
   beforeAll(async () => {
     current = await startServedSandbox(options);

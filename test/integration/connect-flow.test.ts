@@ -47,6 +47,10 @@ describe('the loopback callback server', () => {
     const forgedDenial = await fetch(`${base}/callback/?error=access_denied&state=not-ours`);
     expect(forgedDenial.status).toBe(400);
     await cli.waitForStderr(/state does not match/);
+    // Nor a denial with no state at all (any web page could load that URL as an image).
+    const statelessDenial = await fetch(`${base}/callback/?error=access_denied`);
+    expect(statelessDenial.status).toBe(400);
+    expect(cli.child.exitCode).toBeNull();
 
     // Still waiting: the genuine approval completes the flow.
     const redirect = await sandbox.approve(url);

@@ -80,6 +80,28 @@ describe('embedded sandbox through the CLI', () => {
     for (const secret of [account.accessToken, account.refreshToken, account.clientSecret]) expect(result.stderr).not.toContain(secret);
   });
 
+  it('message without --from is the seeded regular; a bad value is a validation error (exit 2)', async () => {
+    const configDir = await connectedEmbedded();
+    const message = await runCli(['sandbox', 'message', '--text', 'Anyone there?', '--json'], { configDir });
+    expect(message.code, message.stderr).toBe(0);
+    expect(parseJson(message.stdout).conversation_id).toBe(MAYA);
+    const bad = await runCli(['sandbox', 'set', '--region', '123', '--json'], { configDir });
+    expect(bad.code).toBe(2);
+    expect(parseJson(bad.stdout).error).toMatchObject({ kind: 'validation' });
+    expect(parseJson(bad.stdout).error.message).toMatch(/region/i);
+  });
+
+  it('an expired refresh token exits 3 and keeps TikTok\'s code and request_id', async () => {
+    const configDir = await connectedEmbedded();
+    expect((await runCli(['sandbox', 'reset', '--scenario', 'expired-tokens'], { configDir })).code).toBe(0);
+    const refresh = await runCli(['refresh', '--json'], { configDir });
+    expect(refresh.code).toBe(3);
+    const error = parseJson(refresh.stdout).error;
+    expect(error).toMatchObject({ kind: 'auth', tiktok_code: 40105 });
+    expect(error.request_id).toMatch(/\S+/);
+    expect(error.hint).toContain('refresh --reauthorize');
+  });
+
   it('message needs something to do and rejects unknown scenarios', async () => {
     const configDir = tempConfigDir();
     const nothing = await runCli(['sandbox', 'message'], { configDir });
@@ -122,5 +144,27 @@ describe('sandbox serve', () => {
     }
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('Ctrl-C stops it with exit 130 and stdout still holds exactly one JSON document', async () => {
+    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--json'], { env: cleanEnv({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('sandbox serve printed nothing')), 10_000);
+      child.stdout.on('data', () => {
+        if (stdout.includes('\n')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    const documents = stdout.trim().split('\n');
+    expect(documents).toHaveLength(1);
+    expect(JSON.parse(documents[0])).toHaveProperty('apiBaseUrl');
   });
 });

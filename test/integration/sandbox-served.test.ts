@@ -68,7 +68,8 @@ describe('sandbox serve', () => {
       .flat()
       .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
     // Every non-loopback address of this machine must refuse the port (there may be none in a container).
-    const targets = external ? [external] : [];
+    // ::1 is always there: a server bound to every interface (or to "localhost" resolving to ::1) answers on it.
+    const targets = external ? [external, '::1'] : ['::1'];
     for (const host of targets) {
       const outcome = await new Promise<string>((resolve) => {
         const socket = netConnect({ host, port: sandbox.port });

@@ -1,5 +1,8 @@
 // What people see on a real terminal (tmux): the conversations table and a drawn QR code, with colour
 // on a TTY and without it under NO_COLOR.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempConfigDir } from '../helpers/cli.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
@@ -25,6 +28,22 @@ describe('on a real terminal', () => {
     expect(maya).toMatch(/@maya\.lopez \(Maya López\)\s+\d+s ago\s+closes in 4[78]h\s*\d*m?\s+10\/10\s+single/);
     expect(screen).toMatch(/UHJp\+WEr\/2NvZGVzQWNtZQ==.*closed/);
     expect(screen.trimStart().startsWith('{')).toBe(false);
+  });
+
+  it('colour goes to the terminal, never into stdout redirected to a file', async () => {
+    const configDir = await embeddedAccount();
+    const file = join(configDir, 'status.txt');
+    session = startTmux(['sh', '-c', `"${process.execPath}" "${BIN}" status > "${file}"`], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir } });
+    await session.waitFor(/\[exit 0\]/, 15_000);
+    const saved = readFileSync(file, 'utf8');
+    expect(saved).toContain('acme.studio (@acme.studio)');
+    expect(saved).not.toMatch(/\x1b\[/);
+    // The same command with stdout on the terminal is coloured (stderr and stdout are both TTYs).
+    session.kill();
+    session = startTmux([process.execPath, BIN, 'status'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir } });
+    await session.waitFor(/\[exit 0\]/, 15_000);
+    const colored = execFileSync('tmux', ['capture-pane', '-p', '-e', '-t', session.name], { encoding: 'utf8' });
+    expect(colored).toMatch(/\x1b\[[0-9;]*m/);
   });
 
   it('qr prints the link and draws the code in the terminal', async () => {

@@ -175,10 +175,20 @@ describe('retries', () => {
 
   it('does not retry a send after a reset (it may have been delivered) and says so', async () => {
     const { transport, requests } = scripted([resetError()]);
-    const error = await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only' }).catch((e) => e);
+    const unsure = { outcome: 'the message may or may not have been sent', hint: 'check conversations' };
+    const error = await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only', unsure }).catch((e) => e);
     expect(requests).toHaveLength(1);
     expect(error.kind).toBe('network');
     expect(error.message).toMatch(/may or may not have been sent/);
+    expect(error.hint).toBe('check conversations');
+  });
+
+  it('says nothing is unsure when TikTok answered with a code (it refused; nothing happened)', async () => {
+    const { transport } = scripted([json(200, { code: 51065, message: 'system error', request_id: 'r', data: {} })]);
+    const unsure = { outcome: 'the message may or may not have been sent', hint: 'check conversations' };
+    const error = await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only', unsure }).catch((e) => e);
+    expect(error.tiktokCode).toBe(51065);
+    expect(error.message).not.toMatch(/may or may not/);
   });
 
   it('retries a send refused with 40100 (TikTok did not act)', async () => {

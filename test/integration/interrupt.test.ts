@@ -1,0 +1,58 @@
+// Ctrl-C mid-request, against a slow served sandbox (every API answer takes 1.2 s): a refresh in flight
+// still stores the rotated token; an interrupted send says it may have gone out; stdout stays one document.
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { connectAccount, readStore, requestsTo, SEED, startCli, useServedSandbox } from '../helpers/sandbox.js';
+
+const sandbox = useServedSandbox({ latencyMs: 1200 });
+
+async function interruptAfter(cli: ReturnType<typeof startCli>, ms: number) {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  cli.child.kill('SIGINT');
+  return cli.done;
+}
+
+describe('Ctrl-C', { timeout: 30_000 }, () => {
+  it('during a refresh: the rotated refresh token is still stored, and the next refresh works', async () => {
+    const configDir = tempConfigDir();
+    const before = await connectAccount(sandbox, configDir);
+    const cli = startCli(['refresh', '--json'], { env: sandbox.env(), configDir });
+    const result = await interruptAfter(cli, 800);
+    // The refresh could not be abandoned halfway: it finished and says so.
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseJson(result.stdout)).toMatchObject({ rotated: true });
+    const after = readStore(configDir).accounts[SEED.defaultBusinessId];
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    const again = await runCli(['refresh', '--json'], { env: sandbox.env(), configDir, timeoutMs: 30_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(requestsTo(await sandbox.state(), 'tt_user/oauth2/refresh_token/').every((entry) => entry.status === 200)).toBe(true);
+  });
+
+  it('during a send: exit 130, one JSON error saying the message may have gone out', async () => {
+    const configDir = tempConfigDir();
+    await connectAccount(sandbox, configDir);
+    await sandbox.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Hello?' });
+    const cli = startCli(['send', '--to', SEED.conversations.maya, '--text', 'Hi Maya', '--json', '--debug'], { env: sandbox.env(), configDir });
+    // The --debug trace of content/list ends the checks; the send starts right after and takes 1.2 s.
+    await cli.waitForStderr(/content\/list\/\S* → HTTP 200/, 20_000);
+    const result = await interruptAfter(cli, 400);
+    expect(result.code).toBe(130);
+    const documents = result.stdout.trim().split('\n');
+    expect(documents).toHaveLength(1);
+    const error = JSON.parse(documents[0]).error;
+    expect(error.kind).toBe('cancelled');
+    expect(error.message).toContain('may or may not have been sent');
+  });
+
+  it('while reading: exit 130 at once with the cancellation as the JSON document', async () => {
+    const configDir = tempConfigDir();
+    await connectAccount(sandbox, configDir);
+    const started = Date.now();
+    const cli = startCli(['conversations', '--json'], { env: sandbox.env(), configDir });
+    const result = await interruptAfter(cli, 600);
+    expect(result.code).toBe(130);
+    expect(parseJson(result.stdout).error).toMatchObject({ kind: 'cancelled', code: 130 });
+    // Not after all the slow requests it would have made.
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
