@@ -7,7 +7,7 @@ import { formatDuration, formatTime } from '../io/format.js';
 import { resolveAppCredentials } from '../auth/app-credentials.js';
 import { completeAuthorization, type Connected } from '../auth/authorize.js';
 import { runBrowserConsent, sandboxApp, sandboxConsent } from '../auth/consent-flow.js';
-import { controlRequest, servedControlUrl } from '../http/control.js';
+import { controlRequest, sandboxControlTarget, servedControlUrl } from '../http/control.js';
 import type { Transport } from '../http/raw.js';
 import { DM_API_BLOCKED_REGIONS, dmRegionVerdict, normalizeRegion } from '../tiktok/limits.js';
 import { normalizeBaseUrl } from '../tiktok/client.js';
@@ -100,21 +100,11 @@ interface SandboxConnectOptions {
  */
 async function connectSandbox(deps: Deps, options: SandboxConnectOptions): Promise<Connected> {
   const { io } = deps;
-  let transport: Transport;
-  let controlUrl: string;
-  let client;
-  if (options.servedBase) {
-    const { networkTransport } = await import('../http/network.js');
-    transport = networkTransport;
-    controlUrl = servedControlUrl(deps.env, options.servedBase);
-    client = await deps.client({ apiBaseUrl: options.servedBase });
-  } else {
-    const sandbox = await import('../sandbox/index.js');
-    // The control API rides the same in-process transport the client uses.
-    transport = sandbox.openEmbeddedSandbox(deps.store().dir).transport;
-    controlUrl = sandbox.EMBEDDED_CONTROL_URL;
-    client = await deps.client({ sandbox: 'embedded' });
-  }
+  const { transport, controlUrl } = await sandboxControlTarget(
+    () => deps.store().dir,
+    options.servedBase ? servedControlUrl(deps.env, options.servedBase) : undefined,
+  );
+  const client = await deps.client(options.servedBase ? { apiBaseUrl: options.servedBase } : { sandbox: 'embedded' });
   const app = await sandboxApp(deps, transport, controlUrl);
   const authorized = await io.progress('Approving in the sandbox…', () => sandboxConsent(deps, { transport, controlUrl, app }));
   const connected = await completeAuthorization(deps, {

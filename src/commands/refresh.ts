@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
 import { completeAuthorization, type Connected } from '../auth/authorize.js';
 import { runBrowserConsent, sandboxConsent, type AuthorizedCode } from '../auth/consent-flow.js';
+import { sandboxControlTarget } from '../http/control.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import type { StoredAccount } from '../store/accounts.js';
 import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect.js';
@@ -100,10 +101,9 @@ async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
 
   let connected: Connected;
   if (account.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
-    const sandbox = await import('../sandbox/index.js');
-    const transport = sandbox.openEmbeddedSandbox(deps.store().dir).transport;
+    const { transport, controlUrl } = await sandboxControlTarget(() => deps.store().dir, undefined);
     const authorized = await deps.io.progress('Approving again in the sandbox…', () =>
-      sandboxConsent(deps, { transport, controlUrl: sandbox.EMBEDDED_CONTROL_URL, app, businessId: account.businessId }),
+      sandboxConsent(deps, { transport, controlUrl, app, businessId: account.businessId }),
     );
     connected = await complete(authorized);
   } else {

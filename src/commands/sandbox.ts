@@ -4,7 +4,7 @@
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
-import type { Transport } from '../http/raw.js';
+import type { ControlTarget } from '../http/control.js';
 
 export interface ServeOptions {
   port?: number;
@@ -69,22 +69,12 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
   if (stoppedBy === 'ctrl-c') throw new CliError('cancelled', 'Stopped.');
 }
 
-interface ControlTarget {
-  transport: Transport;
-  controlUrl: string;
-  embedded: boolean;
-}
-
+/** --control-url, TIKTOK_CHANNEL_SANDBOX_CONTROL_URL, or the sandbox TIKTOK_CHANNEL_API_BASE_URL points at; else embedded. */
 async function controlTarget(deps: Deps, controlUrl?: string): Promise<ControlTarget> {
-  const { servedControlUrl } = await import('../http/control.js');
+  const { sandboxControlTarget, servedControlUrl } = await import('../http/control.js');
   const explicit = controlUrl ?? deps.env.TIKTOK_CHANNEL_SANDBOX_CONTROL_URL;
   const apiBase = deps.env.TIKTOK_CHANNEL_API_BASE_URL;
-  if (explicit || apiBase) {
-    const { networkTransport } = await import('../http/network.js');
-    return { transport: networkTransport, controlUrl: explicit ? explicit.replace(/\/+$/, '') : servedControlUrl(deps.env, apiBase!), embedded: false };
-  }
-  const sandbox = await import('../sandbox/index.js');
-  return { transport: sandbox.openEmbeddedSandbox(deps.store().dir).transport, controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
+  return sandboxControlTarget(() => deps.store().dir, explicit || (apiBase ? servedControlUrl(deps.env, apiBase) : undefined));
 }
 
 /** The sandbox account to act on: --account when given, else the default account if it is a sandbox one. */

@@ -58,3 +58,23 @@ export function servedControlUrl(env: Record<string, string | undefined>, apiBas
   if (explicit) return explicit.replace(/\/+$/, '');
   return `${new URL(apiBaseUrl).origin}/sandbox`;
 }
+
+/** Where sandbox control requests go, and over which transport. */
+export interface ControlTarget {
+  transport: Transport;
+  controlUrl: string;
+  embedded: boolean;
+}
+
+/**
+ * The served sandbox at `servedControlUrl` (over the network), or, when it is undefined, the embedded
+ * sandbox in the config dir (in-process, the same transport the API client uses for it).
+ */
+export async function sandboxControlTarget(configDir: () => string, servedControlUrl: string | undefined): Promise<ControlTarget> {
+  if (servedControlUrl) {
+    const { networkTransport } = await import('./network.js');
+    return { transport: networkTransport, controlUrl: servedControlUrl.replace(/\/+$/, ''), embedded: false };
+  }
+  const sandbox = await import('../sandbox/index.js');
+  return { transport: sandbox.openEmbeddedSandbox(configDir()).transport, controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
+}
