@@ -1,5 +1,5 @@
 // Runs the built CLI (bin/tiktok-channel.js → dist/) as a child process, the way users run it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,28 +30,70 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
+/** A running CLI whose output can be awaited line by line (for flows that wait on a browser). */
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stderr (polls until the deadline). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** The authorize URL the CLI printed on stderr. */
+  authorizeUrl(timeoutMs?: number): Promise<string>;
+  done: Promise<CliResult>;
+}
+
+export function startCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; configDir?: string; timeoutMs?: number; input?: string } = {},
+): RunningCli {
+  const env = cleanEnv({ CI: 'true', ...(options.configDir ? { TIKTOK_CHANNEL_CONFIG_DIR: options.configDir } : {}), ...options.env });
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.stderr.on('data', (chunk) => (err += chunk));
+  child.stdin.end(options.input ?? '');
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI timed out: ${args.join(' ')}\nstdout: ${out}\nstderr: ${err}`));
+    }, options.timeoutMs ?? 25_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out, stderr: err });
+    });
+  });
+  const running: RunningCli = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    async waitForStderr(pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      let exited = false;
+      void done.then(() => (exited = true), () => (exited = true));
+      for (;;) {
+        const match = err.match(pattern);
+        if (match) return match;
+        if (exited || Date.now() > deadline) throw new Error(`stderr never matched ${pattern}${exited ? ' (the CLI exited)' : ''}:\n${err}\nstdout: ${out}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async authorizeUrl(timeoutMs) {
+      const match = await running.waitForStderr(/(http:\/\/127\.0\.0\.1:\d+\/v2\/auth\/authorize\/\?\S+)/, timeoutMs);
+      return match[1];
+    },
+    done,
+  };
+  return running;
+}
+
+/** Runs the CLI to its end (stdin gets `input`, then closes). */
 export function runCli(
   args: string[],
   options: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; configDir?: string } = {},
 ): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const env = cleanEnv({ CI: 'true', ...(options.configDir ? { TIKTOK_CHANNEL_CONFIG_DIR: options.configDir } : {}), ...options.env });
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI timed out: ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+  return startCli(args, { timeoutMs: 20_000, ...options }).done;
 }
 
 export function parseJson(text: string): any {

@@ -1,11 +1,12 @@
 // A served sandbox for one test file (the same server `tiktok-channel sandbox serve` runs, on
 // 127.0.0.1:0), its control API, and a streaming CLI child for flows that wait on a browser.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandboxServer, SEED, type SandboxServer } from '../../src/sandbox/index.js';
-import { BIN, cleanEnv, type CliResult } from './cli.js';
+import { startCli } from './cli.js';
+
+export { startCli, type RunningCli } from './cli.js';
 
 export { SEED };
 
@@ -94,61 +95,6 @@ export function useServedSandbox(options: { autoApprove?: boolean; latencyMs?: n
       return current[key as keyof ServedSandbox];
     },
   });
-}
-
-/** A running CLI whose output can be awaited line by line (for flows that wait on a browser). */
-export interface RunningCli {
-  child: ChildProcessWithoutNullStreams;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first match of `pattern` in stderr (polls until the deadline). */
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** The authorize URL the CLI printed on stderr. */
-  authorizeUrl(timeoutMs?: number): Promise<string>;
-  done: Promise<CliResult>;
-}
-
-export function startCli(args: string[], options: { env?: Record<string, string | undefined>; configDir?: string; timeoutMs?: number } = {}): RunningCli {
-  const env = cleanEnv({ CI: 'true', ...(options.configDir ? { TIKTOK_CHANNEL_CONFIG_DIR: options.configDir } : {}), ...options.env });
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  child.stderr.on('data', (chunk) => (err += chunk));
-  child.stdin.end();
-  const done = new Promise<CliResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI timed out: ${args.join(' ')}\nstdout: ${out}\nstderr: ${err}`));
-    }, options.timeoutMs ?? 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: out, stderr: err });
-    });
-  });
-  const running: RunningCli = {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    async waitForStderr(pattern, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      let exited = false;
-      void done.then(() => (exited = true), () => (exited = true));
-      for (;;) {
-        const match = err.match(pattern);
-        if (match) return match;
-        if (exited || Date.now() > deadline) throw new Error(`stderr never matched ${pattern}${exited ? ' (the CLI exited)' : ''}:\n${err}\nstdout: ${out}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-    async authorizeUrl(timeoutMs) {
-      const match = await running.waitForStderr(/(http:\/\/127\.0\.0\.1:\d+\/v2\/auth\/authorize\/\?\S+)/, timeoutMs);
-      return match[1];
-    },
-    done,
-  };
-  return running;
 }
 
 export function readStore(configDir: string): { defaultAccount?: string; accounts: Record<string, any> } {
