@@ -4,7 +4,7 @@ import type { IO } from './io/io.js';
 import type { Prompter } from './io/prompter.js';
 import type { Transport } from './http/raw.js';
 import type { TikTokClient } from './tiktok/client.js';
-import { AccountStore, accountFromEnv, notConnected, type ResolvedAccount, type StoredAccount } from './store/accounts.js';
+import { AccountStore, accountFromEnv, type ResolvedAccount } from './store/accounts.js';
 import { inquirerPrompter, noPrompter } from './io/prompter.js';
 import type { Session } from './auth/session.js';
 
@@ -74,10 +74,7 @@ export function createDeps(options: DepsOptions): Deps {
       const wanted = reference ?? globals.account;
       const fromEnv = accountFromEnv(env, env.TIKTOK_CHANNEL_BUSINESS_ID ? current.find(env.TIKTOK_CHANNEL_BUSINESS_ID) : undefined);
       if (fromEnv) return fromEnv;
-      const businessId = wanted ? current.find(wanted)?.businessId : current.defaultBusinessId();
-      const account: StoredAccount | undefined = businessId ? current.read().accounts[businessId] : undefined;
-      if (!account) throw notConnected(wanted);
-      return { ...account, source: 'store' };
+      return { ...current.resolve(wanted), source: 'store' };
     },
     async client(target = {}) {
       const { TikTokClient } = await import('./tiktok/client.js');

@@ -3,7 +3,7 @@
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, renderTable } from '../io/format.js';
-import { notConnected, type StoredAccount } from '../store/accounts.js';
+import type { StoredAccount } from '../store/accounts.js';
 import { revokeToken } from '../tiktok/oauth.js';
 import { describeAccount } from './status.js';
 import { parseName } from './connect.js';
@@ -12,12 +12,7 @@ export type AccountsOptions = Record<string, unknown>;
 
 /** A stored account by reference (name, @username, business_id), else --account, else the default. */
 export function storedAccount(deps: Deps, reference?: string): StoredAccount {
-  const store = deps.store();
-  const wanted = reference ?? deps.globals.account;
-  const businessId = wanted ? store.find(wanted)?.businessId : store.defaultBusinessId();
-  const account = businessId ? store.read().accounts[businessId] : undefined;
-  if (!account) throw notConnected(wanted);
-  return account;
+  return deps.store().resolve(reference ?? deps.globals.account);
 }
 
 function describeStored(deps: Deps, account: StoredAccount, defaultId: string | undefined) {

@@ -107,6 +107,14 @@ export class AccountStore {
     );
   }
 
+  /** The account a reference names (see find), or the default one; not connected (exit 3) when none. */
+  resolve(reference?: string): StoredAccount {
+    const defaultId = reference ? undefined : this.defaultBusinessId();
+    const account = reference ? this.find(reference) : defaultId ? this.read().accounts[defaultId] : undefined;
+    if (!account) throw notConnected(reference);
+    return account;
+  }
+
   /** Runs fn with the store locked against other processes; fn sees and returns the latest state. */
   async transaction<T>(fn: (shape: StoreShape) => T | Promise<T>): Promise<T> {
     return withFileLock(this.path, async () => {
