@@ -1,8 +1,11 @@
-// Webhook events (tiktok-api.md §5): the exact envelope and content shapes, HMAC signing, and an outbox
-// that retries until an HTTP 200 and never drops a delivery. Lower-case `type` and roles here, unlike REST.
+// Webhooks (tiktok-api.md §5): registration (business/webhook/update|list|delete/, app credentials),
+// the exact envelope and content shapes, HMAC signing, and an outbox that retries until an HTTP 200
+// and never drops a delivery. Lower-case `type` and roles here, unlike REST.
 import { createHmac } from 'node:crypto';
 import { requestId, shortId } from './ids.js';
-import type { AccountRecord, ConversationRecord, MessageRecord, SandboxState, UserRecord, WebhookDelivery } from './types.js';
+import { clientApp } from './oauth.js';
+import type { AccountRecord, AppRecord, ConversationRecord, MessageRecord, SandboxState, UserRecord, WebhookDelivery } from './types.js';
+import { ApiError, CODE, requireString, type Params, type World } from './world.js';
 
 /** Sends one delivery; injectable so tests capture deliveries without a server. */
 export type WebhookPoster = (url: string, init: { headers: Record<string, string>; body: string; timeoutMs: number }) => Promise<{ status: number }>;
@@ -25,6 +28,45 @@ export function signWebhook(secret: string, timestampSeconds: number, body: stri
 }
 
 export const WEBHOOK_SCHEMA_VERSION = '1.0';
+
+// ---------------------------------------------------------------------------------------------------
+// Registration (app credentials: app_id/secret; one callback per app and event type)
+
+function webhookApp(world: World, params: Params): AppRecord {
+  const app = clientApp(world, params, 'app_id', 'secret');
+  if (params.event_type !== 'DIRECT_MESSAGE') {
+    throw new ApiError(CODE.INVALID_PARAM, `event_type must be "DIRECT_MESSAGE" (got ${JSON.stringify(params.event_type ?? null)}).`);
+  }
+  return app;
+}
+
+/** POST business/webhook/update/: replaces the app's callback for every account. */
+export function webhookUpdate(world: World, body: Params) {
+  const app = webhookApp(world, body);
+  const url = requireString(body, 'callback_url');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) throw new ApiError(CODE.INVALID_PARAM, `callback_url must be an http(s) URL (got ${url}).`);
+  app.webhook = { event_type: 'DIRECT_MESSAGE', callback_url: url, registered_at: world.now() };
+  return { app_id: app.client_key, event_type: 'DIRECT_MESSAGE', callback_url: url };
+}
+
+/** GET business/webhook/list/: one flat object; no callback_url = nothing registered. */
+export function webhookList(world: World, params: Params) {
+  const app = webhookApp(world, params);
+  return app.webhook ? { app_id: app.client_key, event_type: 'DIRECT_MESSAGE', callback_url: app.webhook.callback_url } : { app_id: app.client_key, event_type: 'DIRECT_MESSAGE' };
+}
+
+/** POST business/webhook/delete/ */
+export function webhookDelete(world: World, body: Params) {
+  const app = webhookApp(world, body);
+  delete app.webhook;
+  return {};
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Content shapes
