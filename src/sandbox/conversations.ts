@@ -124,9 +124,14 @@ export function restMessage(world: World, conv: ConversationRecord, m: MessageRe
   };
   if (m.text) out.text = { body: m.text.body };
   if (m.image) out.image = { media_id: m.image.media_id };
+  if (m.video) out.video = { media_id: m.video.media_id };
+  if (m.sticker) out.sticker = { url: m.sticker.url };
+  if (m.emoji) out.emoji = { url: m.emoji.url };
   if (m.share_post) out.share_post = { embed_url: m.share_post.embed_url };
   if (m.template) out.template = { type: m.template.type, title: m.template.title, buttons: m.template.buttons.map((b) => ({ ...b })) };
   if (m.referenced_message_id) out.referenced_message_info = { referenced_message_id: m.referenced_message_id };
+  // Reactions ride on the message they target (tiktok-api.md §4).
+  if (m.reactions?.length) out.reactions = m.reactions.map((r) => ({ ...r }));
   return out;
 }
 

@@ -6,12 +6,14 @@
 //   media.ts          upload, download, capabilities, media strategy (§4)
 //   webhooks.ts       registration, content shapes, signing, the outbox (§5)
 //   users.ts          a TikTok user writes or arrives (control API)
+//   events.ts         every other delivery: stickers, taps, app replies, reads, reactions, comments, … (§5)
 //   control.ts        settings, time travel, faults, rate limits, tokens, reset, the /state view
 // They all work on one World (the state and the clock, world.ts). SandboxCore keeps the method names
 // the handler, the servers and tests call.
 import * as business from './business.js';
 import * as control from './control.js';
 import * as conversations from './conversations.js';
+import * as events from './events.js';
 import * as media from './media.js';
 import * as oauth from './oauth.js';
 import * as sending from './send.js';
@@ -26,6 +28,7 @@ export type { ConversationType, WindowInfo } from './conversations.js';
 export { PLACEHOLDER_PNG, sniffImage } from './media.js';
 export type { AuthorizeCheck, AuthorizeDecision } from './oauth.js';
 export type { UserMessageInput, UserMessageResult } from './users.js';
+export { EVENT_KINDS, type EventKind, type EventResult } from './events.js';
 
 export class SandboxCore {
   readonly world: World;
@@ -126,6 +129,9 @@ export class SandboxCore {
   // The world (control API)
   userWrites(input: users.UserMessageInput): users.UserMessageResult {
     return users.userWrites(this.world, input);
+  }
+  event(body: Params): events.EventResult {
+    return events.platformEvent(this.world, body);
   }
   updateAccount(businessId: string, patch: Params): AccountRecord {
     return control.updateAccount(this.world, businessId, patch);

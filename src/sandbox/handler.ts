@@ -422,6 +422,8 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
         }
         case 'POST messages':
           return ok(core.userWrites(body as never));
+        case 'POST events':
+          return ok(core.event(body));
         case 'POST accounts':
           if (!rest) return fail(400, 'POST /sandbox/accounts/{business_id}');
           return ok(core.updateAccount(rest, body));

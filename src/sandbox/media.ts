@@ -83,7 +83,8 @@ export function downloadMedia(world: World, accessToken: string | undefined, bod
   const mediaIdValue = requireString(body, 'media_id');
   const message = conv.messages.find((m) => m.message_id === messageIdValue);
   if (!message) throw new ApiError(CODE.NOT_FOUND, `Message not found in this conversation: ${messageIdValue}.`);
-  if (message.image?.media_id !== mediaIdValue || !world.state.media[mediaIdValue]) throw new ApiError(CODE.NOT_FOUND, `media_id not found on this message: ${mediaIdValue}.`);
+  const onMessage = message.image?.media_id ?? message.video?.media_id;
+  if (onMessage !== mediaIdValue || !world.state.media[mediaIdValue]) throw new ApiError(CODE.NOT_FOUND, `media_id not found on this message: ${mediaIdValue}.`);
   const expires = Math.floor(world.now() / 1000) + 86_400;
   return { download_url: `${origin}/sandbox/media/${encodeURIComponent(mediaIdValue)}?x-expires=${expires}` };
 }

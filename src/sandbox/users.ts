@@ -6,7 +6,7 @@ import { appendMessage } from './conversations.js';
 import * as ids from './ids.js';
 import { userMedia } from './media.js';
 import type { AccountRecord, ConversationRecord, MessageRecord, UserRecord } from './types.js';
-import { enqueueEvent, euContent, messageContent, referralContent } from './webhooks.js';
+import { enqueueEvent, euContent, messageContent, readShape, referralContent, SHAPE_KEYS } from './webhooks.js';
 import { ControlError, type World } from './world.js';
 
 /** Who writes when `sandbox message` names nobody: the seeded regular customer. */
@@ -25,6 +25,10 @@ export interface UserMessageInput {
   image?: boolean;
   display_name?: string;
   region?: string;
+  /** Delivery variations (see DeliveryShape). */
+  create_time_ms?: boolean;
+  casing?: 'lower' | 'upper';
+  scene_type?: number | string;
 }
 
 const USER_MESSAGE_KEYS = [
@@ -40,6 +44,7 @@ const USER_MESSAGE_KEYS = [
   'image',
   'display_name',
   'region',
+  ...SHAPE_KEYS,
 ];
 
 export interface UserMessageResult {
@@ -111,6 +116,7 @@ export function userWrites(world: World, input: UserMessageInput): UserMessageRe
   if (!hasText && !input.image && input.ref === undefined && !input.via_ad) throw new ControlError(400, 'text is required (or image, ref or via_ad for an arrival).');
   if (input.ref !== undefined && (typeof input.ref !== 'string' || !input.ref)) throw new ControlError(400, 'ref must be a non-empty string.');
   if (input.ref !== undefined && input.via_ad) throw new ControlError(400, 'Use either ref or via_ad, not both.');
+  const shape = readShape(input as unknown as Record<string, unknown>);
   const account = world.account(input.business_id);
   const now = world.now();
 
@@ -123,7 +129,7 @@ export function userWrites(world: World, input: UserMessageInput): UserMessageRe
   let queued = 0;
   const emit = (event: string, content: Record<string, unknown>) => {
     events.push(event);
-    queued += enqueueEvent(world.state, now, event, account.business_id, content);
+    queued += enqueueEvent(world.state, now, event, account.business_id, content, shape);
   };
 
   if (input.ref !== undefined) {
