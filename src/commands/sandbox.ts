@@ -11,6 +11,9 @@ export interface ServeOptions {
   latency?: number;
   autoApprove?: boolean;
   scenario?: string;
+  rps?: number;
+  requirePkce?: boolean;
+  strictOauth?: boolean;
 }
 
 export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
@@ -23,6 +26,9 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
       latencyMs: options.latency,
       autoApprove: options.autoApprove,
       scenario: options.scenario as never,
+      rps: options.rps,
+      requirePkce: options.requirePkce,
+      strictOAuth: options.strictOauth,
     });
   } catch (error) {
     if ((error as { code?: string }).code === 'EADDRINUSE') {

@@ -54,16 +54,23 @@ export function advance(world: World, seconds: number): { advanced_seconds: numb
 
 export function addFault(world: World, input: Params): FaultRecord {
   const path = typeof input.path === 'string' ? input.path.replace(/^\/?(open_api\/v1\.3\/)?/, '').replace(/^\/+/, '') : '';
-  if (!path) throw new ControlError(400, 'path is required (e.g. "business/message/send/" or "*").');
+  if (!path) throw new ControlError(400, 'path is required (e.g. "business/message/send/", "business/message/*" or "*").');
   const kind = input.kind;
   if (kind !== 'html502' && kind !== 'reset' && kind !== 'code') throw new ControlError(400, 'kind must be "html502", "reset" or "code".');
   if (kind === 'code' && (typeof input.code !== 'number' || !Number.isInteger(input.code))) throw new ControlError(400, 'code (an integer) is required for kind "code".');
   const times = input.times === undefined ? 1 : input.times;
   if (typeof times !== 'number' || !Number.isInteger(times) || (times < 1 && times !== -1)) throw new ControlError(400, 'times must be an integer ≥ 1, or -1 for "until cleared".');
   if (input.message !== undefined && typeof input.message !== 'string') throw new ControlError(400, 'message must be a string.');
+  if (input.every !== undefined && (typeof input.every !== 'number' || !Number.isInteger(input.every) || input.every < 1)) {
+    throw new ControlError(400, 'every must be an integer ≥ 1 (refuse every Nth matching request).');
+  }
   const fault: FaultRecord = { id: ids.shortId(), path: path === '*' ? '*' : path, kind: kind as FaultKind, times };
   if (kind === 'code') fault.code = input.code as number;
   if (typeof input.message === 'string') fault.message = input.message;
+  if (typeof input.every === 'number' && input.every > 1) {
+    fault.every = input.every;
+    fault.seen = 0;
+  }
   world.state.faults.push(fault);
   return fault;
 }
@@ -72,31 +79,70 @@ export function clearFaults(world: World): void {
   world.state.faults = [];
 }
 
-/** Takes one use of the first fault matching an API path (relative to the base). */
+function faultMatches(fault: FaultRecord, relativePath: string): boolean {
+  if (fault.path === '*' || fault.path === relativePath) return true;
+  return fault.path.endsWith('*') && relativePath.startsWith(fault.path.slice(0, -1));
+}
+
+/**
+ * Takes one use of the first fault matching an API path (relative to the base). A fault with `every`
+ * lets N-1 matching requests through, then refuses the Nth (intermittent failures, like a rollout).
+ */
 export function consumeFault(world: World, relativePath: string): FaultRecord | undefined {
   const faults = world.state.faults;
-  const fault = faults.find((f) => f.path === '*' || f.path === relativePath);
-  if (!fault) return undefined;
-  if (fault.times > 0) {
-    fault.times--;
-    if (fault.times === 0) faults.splice(faults.indexOf(fault), 1);
+  for (const fault of faults) {
+    if (!faultMatches(fault, relativePath)) continue;
+    if (fault.every) {
+      fault.seen = (fault.seen ?? 0) + 1;
+      if (fault.seen % fault.every !== 0) continue;
+    }
+    if (fault.times > 0) {
+      fault.times--;
+      if (fault.times === 0) faults.splice(faults.indexOf(fault), 1);
+    }
+    return { ...fault };
   }
-  return { ...fault };
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Rate limits
 
-export function setLimits(world: World, input: Params): { requests_per_minute: number } {
+/**
+ * `{requests_per_minute?, requests_per_second?}`: the per-app per-minute budget, and the per-second
+ * limit per account (0 or null = off, the default).
+ */
+export function setLimits(world: World, input: Params): { requests_per_minute: number; requests_per_second: number } {
+  const known = ['requests_per_minute', 'requests_per_second'];
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ControlError(400, `Unknown limit(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  if (input.requests_per_minute === undefined && input.requests_per_second === undefined) {
+    throw new ControlError(400, 'Give requests_per_second (0 or null = off) and/or requests_per_minute.');
+  }
   const rpm = input.requests_per_minute;
-  if (typeof rpm !== 'number' || !Number.isInteger(rpm) || rpm < 1) throw new ControlError(400, 'requests_per_minute must be an integer ≥ 1.');
-  world.state.limits.requests_per_minute = rpm;
+  if (rpm !== undefined && (typeof rpm !== 'number' || !Number.isInteger(rpm) || rpm < 1)) throw new ControlError(400, 'requests_per_minute must be an integer ≥ 1.');
+  const rps = input.requests_per_second;
+  if (rps !== undefined && rps !== null && (typeof rps !== 'number' || !Number.isInteger(rps) || rps < 0)) {
+    throw new ControlError(400, 'requests_per_second must be an integer ≥ 0 (0 or null = off).');
+  }
+  if (typeof rpm === 'number') world.state.limits.requests_per_minute = rpm;
+  if (rps !== undefined) setRequestsPerSecond(world, rps as number | null);
   world.state.rate = {};
-  return { ...world.state.limits };
+  world.state.rate_recent = {};
+  return { requests_per_minute: world.state.limits.requests_per_minute, requests_per_second: world.state.limits.requests_per_second ?? 0 };
 }
 
-/** Per-app per-minute budget (fixed one-minute windows). */
-export function chargeRate(world: World, appKey: string): void {
+export function setRequestsPerSecond(world: World, rps: number | null | undefined): void {
+  if (rps) world.state.limits.requests_per_second = rps;
+  else delete world.state.limits.requests_per_second;
+}
+
+/**
+ * Charges one request: the per-app per-minute budget (fixed one-minute windows), then, when set, the
+ * per-second limit for `rateKey` (the account a token belongs to; the app for app-level calls) over a
+ * sliding one-second window of accepted requests. Over either → 40100, like TikTok.
+ */
+export function chargeRate(world: World, appKey: string, rateKey: string = `app:${appKey}`): void {
   const now = world.now();
   let bucket = world.state.rate[appKey];
   if (!bucket || now - bucket.window_start >= 60_000 || now < bucket.window_start) {
@@ -105,6 +151,54 @@ export function chargeRate(world: World, appKey: string): void {
   }
   bucket.count++;
   if (bucket.count > world.state.limits.requests_per_minute) throw new ApiError(CODE.RATE_LIMIT, 'Too many requests. Please retry later.');
+  const rps = world.state.limits.requests_per_second;
+  if (!rps) return;
+  const recent = (world.state.rate_recent ??= {});
+  const kept = (recent[rateKey] ?? []).filter((t) => t > now - 1000 && t <= now);
+  recent[rateKey] = kept;
+  if (kept.length >= rps) throw new ApiError(CODE.RATE_LIMIT, 'Too many requests. Please retry later.');
+  kept.push(now);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// OAuth modes and the clock
+
+/** `{require_pkce?, strict_exchange_fields?}` (tiktok-api.md §2: PKCE for Business apps is unconfirmed, so both behaviours exist). */
+export function setOAuthModes(world: World, input: Params): { require_pkce: boolean; strict_exchange_fields: boolean } {
+  const known = ['require_pkce', 'strict_exchange_fields'];
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ControlError(400, `Unknown OAuth mode(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  const modes = (world.state.oauth ??= {});
+  for (const key of known as ('require_pkce' | 'strict_exchange_fields')[]) {
+    if (input[key] === undefined) continue;
+    if (typeof input[key] !== 'boolean') throw new ControlError(400, `${key} must be true or false.`);
+    modes[key] = input[key] as boolean;
+  }
+  return { require_pkce: modes.require_pkce === true, strict_exchange_fields: modes.strict_exchange_fields === true };
+}
+
+/**
+ * `POST /sandbox/clock {advance_seconds?, skew_seconds?}`: time travel (see advance) and/or the offset
+ * of every answer's Date header (a skewed server clock for doctor's clock check; nothing else changes).
+ */
+export function setClock(world: World, input: Params): { advanced_seconds?: number; skew_seconds?: number } {
+  const known = ['advance_seconds', 'skew_seconds'];
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ControlError(400, `Unknown field(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  const out: { advanced_seconds?: number; skew_seconds?: number } = {};
+  if (input.skew_seconds !== undefined) {
+    const skew = input.skew_seconds;
+    if (typeof skew !== 'number' || !Number.isFinite(skew)) throw new ControlError(400, 'skew_seconds must be a number (negative = behind).');
+    setClockSkew(world, skew);
+    out.skew_seconds = skew;
+  }
+  if (input.advance_seconds !== undefined || input.skew_seconds === undefined) Object.assign(out, advance(world, input.advance_seconds as number));
+  return out;
+}
+
+export function setClockSkew(world: World, seconds: number | undefined): void {
+  if (seconds) world.state.clock_skew_seconds = seconds;
+  else delete world.state.clock_skew_seconds;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -171,6 +265,9 @@ export function view(world: World): Record<string, unknown> {
         type: conversationType(world, c),
         update_time: c.update_time,
         window: windowOf(world, c),
+        // The phone page shows "typing…" while now < typing_until (a TYPING sender action, about 5 s).
+        typing_until: c.typing_until ?? null,
+        typing: c.typing_until !== undefined && now < c.typing_until,
         referral: c.referral,
         messages: c.messages,
       })),
@@ -180,7 +277,10 @@ export function view(world: World): Record<string, unknown> {
     pending_deliveries: s.outbox,
     delivered: s.delivered,
     faults: s.faults,
-    limits: s.limits,
+    limits: { ...s.limits, requests_per_second: s.limits.requests_per_second ?? 0 },
+    oauth: { require_pkce: s.oauth?.require_pkce === true, strict_exchange_fields: s.oauth?.strict_exchange_fields === true },
+    clock_skew_seconds: s.clock_skew_seconds ?? 0,
+    comments: Object.values(s.comments ?? {}),
     requests: s.requests,
     unhandled: s.unhandled,
   };

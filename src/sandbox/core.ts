@@ -75,6 +75,9 @@ export class SandboxCore {
   appOfToken(header: string | undefined): string | undefined {
     return oauth.appOfToken(this.world, header);
   }
+  accountOfToken(header: string | undefined): string | undefined {
+    return oauth.accountOfToken(this.world, header);
+  }
   authenticate(accessToken: string | undefined, businessId: unknown, options: { scopes: readonly string[]; messaging: boolean; authorizationHeader?: boolean }) {
     return oauth.authenticate(this.world, accessToken, businessId, options);
   }
@@ -151,8 +154,14 @@ export class SandboxCore {
   setLimits(input: Params) {
     return control.setLimits(this.world, input);
   }
-  chargeRate(appKey: string): void {
-    control.chargeRate(this.world, appKey);
+  chargeRate(appKey: string, rateKey?: string): void {
+    control.chargeRate(this.world, appKey, rateKey);
+  }
+  setOAuthModes(input: Params) {
+    return control.setOAuthModes(this.world, input);
+  }
+  setClock(input: Params) {
+    return control.setClock(this.world, input);
   }
   expireTokens(input: Params) {
     return control.expireTokens(this.world, input);

@@ -7,6 +7,7 @@ import {
   REFRESH_TOKEN_TTL_SECONDS,
   dmRegionVerdict,
 } from '../tiktok/limits.js';
+import { createHash } from 'node:crypto';
 import * as ids from './ids.js';
 import type { AccessTokenRecord, AccountRecord, AppRecord } from './types.js';
 import { ApiError, AuthorizeError, CODE, ControlError, requireString, type Params, type World } from './world.js';
@@ -16,6 +17,17 @@ export interface AuthorizeCheck {
   redirect_uri: string;
   scopes: string[];
   state: string;
+  /** PKCE, kept on the code for the exchange. */
+  code_challenge?: string;
+  code_challenge_method?: string;
+}
+
+/** The token exchange's documented fields; `strict_exchange_fields` mode refuses any other by name. */
+const EXCHANGE_FIELDS = ['client_id', 'client_secret', 'grant_type', 'auth_code', 'redirect_uri'];
+
+/** TikTok's unusual PKCE challenge: the lowercase hex SHA-256 of the verifier (not base64url). */
+export function hexChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('hex');
 }
 
 export interface AuthorizeDecision {
@@ -57,7 +69,22 @@ export function checkAuthorize(world: World, params: Params): AuthorizeCheck {
   const scopes = params.scope.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = scopes.filter((s) => !(MESSAGING_SCOPES as readonly string[]).includes(s));
   if (unknown.length) throw new AuthorizeError('invalid_scope', `Unknown scope(s): ${unknown.join(', ')} (scopes are comma-separated).`, redirect);
-  return { app, redirect_uri: redirectUri, scopes: [...new Set(scopes)], state };
+  const challenge = typeof params.code_challenge === 'string' && params.code_challenge ? params.code_challenge : undefined;
+  const method = typeof params.code_challenge_method === 'string' && params.code_challenge_method ? params.code_challenge_method : undefined;
+  if (world.state.oauth?.require_pkce) {
+    // Login Kit's behaviour for loopback redirects (tiktok-api.md §2): a hex S256 challenge or nothing.
+    if (!challenge) throw new AuthorizeError('invalid_request', 'code_challenge is required (PKCE): send the lowercase hex SHA-256 of a code_verifier with code_challenge_method=S256.', redirect);
+    if (method !== 'S256') throw new AuthorizeError('invalid_request', `code_challenge_method must be S256 (got ${JSON.stringify(method ?? null)}).`, redirect);
+    if (!/^[0-9a-f]{64}$/.test(challenge)) {
+      throw new AuthorizeError('invalid_request', 'code_challenge must be the lowercase hex SHA-256 of the code_verifier (64 hex characters), not base64url.', redirect);
+    }
+  }
+  const check: AuthorizeCheck = { app, redirect_uri: redirectUri, scopes: [...new Set(scopes)], state };
+  if (challenge) {
+    check.code_challenge = challenge;
+    check.code_challenge_method = method ?? 'S256';
+  }
+  return check;
 }
 
 /** The consent decision: a single-use code bound to client and redirect_uri, or access_denied. */
@@ -82,6 +109,7 @@ export function decideAuthorize(world: World, check: AuthorizeCheck, decision: {
     scopes: check.scopes,
     issued_at: now,
     expires_at: now + AUTH_CODE_TTL_SECONDS * 1000,
+    ...(check.code_challenge ? { code_challenge: check.code_challenge, code_challenge_method: check.code_challenge_method } : {}),
   };
   // Granted = requested (every messaging scope is grantable to the sandbox app).
   const scopes = check.scopes.join(',');
@@ -138,6 +166,12 @@ function issueTokens(world: World, clientKey: string, businessId: string, scopes
 
 /** POST tt_user/oauth2/token/ */
 export function exchangeCode(world: World, body: Params) {
+  // strict_exchange_fields: a token endpoint that knows only its documented fields (and so no PKCE).
+  const strict = world.state.oauth?.strict_exchange_fields === true;
+  if (strict) {
+    const unknown = Object.keys(body).filter((k) => !EXCHANGE_FIELDS.includes(k));
+    if (unknown.length) throw new ApiError(CODE.INVALID_PARAM, `Unknown parameter: ${unknown[0]}`);
+  }
   if (body.auth_code === undefined && body.code !== undefined) {
     throw new ApiError(CODE.INVALID_PARAM, 'auth_code is required: the field is named "auth_code", not "code".');
   }
@@ -154,6 +188,13 @@ export function exchangeCode(world: World, body: Params) {
   if (record.used_at !== undefined) throw new ApiError(CODE.INVALID_PARAM, 'auth_code has already been used (codes are single-use).');
   if (now >= record.expires_at) throw new ApiError(CODE.INVALID_PARAM, 'auth_code has expired (codes live 10 minutes).');
   if (record.redirect_uri !== redirectUri) throw new ApiError(CODE.INVALID_PARAM, 'redirect_uri does not match the one used to authorize.');
+  if (record.code_challenge !== undefined && !strict) {
+    const verifier = body.code_verifier;
+    if (typeof verifier !== 'string' || !verifier) {
+      throw new ApiError(CODE.INVALID_PARAM, 'code_verifier does not match the code_challenge: none was sent, and the code was issued for a code_challenge (PKCE).');
+    }
+    if (hexChallenge(verifier) !== record.code_challenge) throw new ApiError(CODE.INVALID_PARAM, 'code_verifier does not match the code_challenge.');
+  }
   record.used_at = now;
   return issueTokens(world, app.client_key, record.business_id, record.scopes);
 }
@@ -217,6 +258,11 @@ function validToken(world: World, token: string): AccessTokenRecord {
 /** The app a presented token belongs to (for the per-app rate limit), without validating it. */
 export function appOfToken(world: World, header: string | undefined): string | undefined {
   return header ? world.state.access_tokens[header]?.client_key : undefined;
+}
+
+/** The account a presented token belongs to (for the per-account rate limit), without validating it. */
+export function accountOfToken(world: World, header: string | undefined): string | undefined {
+  return header ? world.state.access_tokens[header]?.business_id : undefined;
 }
 
 /**

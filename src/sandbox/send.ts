@@ -1,12 +1,14 @@
 // Sending (tiktok-api.md §4 "Send"): POST business/message/send/ with its content blocks, template-card
-// limits, sender actions, quoted replies, and the DM rules of §7 (only the user starts, 48-hour window,
+// limits, sender actions (TYPING shows about 5 s), quoted replies (TEXT and IMAGE), private replies to
+// high-intent comments (direct_reply), and the DM rules of §7 (only the user starts, 48-hour window,
 // 10 messages per window, media strategy).
 import { MESSAGES_PER_WINDOW, REQUIRED_SCOPES, TEXT_MAX_CHARACTERS, TEXT_MIN_CHARACTERS } from '../tiktok/limits.js';
 import { appendMessage, findConversation, windowOf } from './conversations.js';
 import * as ids from './ids.js';
 import { imageRefusal } from './media.js';
 import { authenticate } from './oauth.js';
-import type { MessageRecord, TemplateBlock } from './types.js';
+import type { AccountRecord, MessageRecord, TemplateBlock } from './types.js';
+import { ensureConversation } from './users.js';
 import { enqueueEvent, messageContent } from './webhooks.js';
 import { ApiError, CODE, codePointLength, isObject, type Params, type World } from './world.js';
 
@@ -18,16 +20,29 @@ const BLOCK_OF: Record<(typeof SEND_TYPES)[number], string> = {
   SENDER_ACTION: 'sender_action',
   TEMPLATE: 'template',
 };
+/** How long a TYPING sender action shows in the user's app (tiktok-api.md §4: about 5 s). */
+export const TYPING_MS = 5_000;
+const CARD_TITLE_MAX = 40;
+const CARD_BUTTONS_MAX = 3;
+const CARD_BUTTON_ID_MAX = 40;
+const BUTTON_LABEL_MAX = { QA_BUTTON_CARD: 20, QA_LINK_CARD: 40 } as const;
 
+/** Q&A cards: title ≤ 40, 1–3 buttons, labels ≤ 20 (button card) or ≤ 40 (link card), ids ≤ 40; each refusal names its limit. */
 function validateTemplate(raw: unknown): TemplateBlock {
   if (!isObject(raw)) throw new ApiError(CODE.INVALID_PARAM, 'template is required for message_type TEMPLATE.');
   const type = raw.type;
   if (type !== 'QA_BUTTON_CARD' && type !== 'QA_LINK_CARD') throw new ApiError(CODE.INVALID_PARAM, 'template.type must be QA_BUTTON_CARD or QA_LINK_CARD.');
   const title = raw.title;
-  if (typeof title !== 'string' || !title || codePointLength(title) > 40) throw new ApiError(CODE.INVALID_PARAM, 'template.title must be 1 to 40 characters.');
+  if (typeof title !== 'string' || !title || codePointLength(title) > CARD_TITLE_MAX) {
+    const got = typeof title === 'string' ? ` (got ${codePointLength(title)})` : '';
+    throw new ApiError(CODE.INVALID_PARAM, `template.title must be 1 to ${CARD_TITLE_MAX} characters${got}.`);
+  }
   const buttons = raw.buttons;
-  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3) throw new ApiError(CODE.INVALID_PARAM, 'template.buttons must hold 1 to 3 buttons.');
-  const maxLabel = type === 'QA_BUTTON_CARD' ? 20 : 40;
+  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > CARD_BUTTONS_MAX) {
+    const got = Array.isArray(buttons) ? ` (got ${buttons.length})` : '';
+    throw new ApiError(CODE.INVALID_PARAM, `template.buttons must hold 1 to ${CARD_BUTTONS_MAX} buttons${got}.`);
+  }
+  const maxLabel = BUTTON_LABEL_MAX[type];
   return {
     type,
     title,
@@ -35,11 +50,64 @@ function validateTemplate(raw: unknown): TemplateBlock {
       if (!isObject(b) || typeof b.type !== 'string' || typeof b.title !== 'string' || typeof b.id !== 'string') {
         throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}] needs type, title and id.`);
       }
-      if (!b.title || codePointLength(b.title) > maxLabel) throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}].title must be 1 to ${maxLabel} characters.`);
-      if (!b.id || codePointLength(b.id) > 40) throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}].id must be 1 to 40 characters.`);
+      if (!b.title || codePointLength(b.title) > maxLabel) {
+        throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}].title must be 1 to ${maxLabel} characters on a ${type} (got ${codePointLength(b.title)}).`);
+      }
+      if (!b.id || codePointLength(b.id) > CARD_BUTTON_ID_MAX) {
+        throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}].id must be 1 to ${CARD_BUTTON_ID_MAX} characters (got ${codePointLength(b.id)}).`);
+      }
       return { type: b.type, title: b.title, id: b.id };
     }),
   };
+}
+
+function textBody(body: Params): string {
+  const text = body.text;
+  if (!isObject(text) || typeof text.body !== 'string') throw new ApiError(CODE.INVALID_PARAM, 'text.body is required for message_type TEXT.');
+  const length = codePointLength(text.body);
+  if (length < TEXT_MIN_CHARACTERS || length > TEXT_MAX_CHARACTERS) {
+    throw new ApiError(CODE.INVALID_PARAM, `text.body must be ${TEXT_MIN_CHARACTERS} to ${TEXT_MAX_CHARACTERS} characters (got ${length}).`);
+  }
+  return text.body;
+}
+
+/**
+ * `direct_reply: {reply_type: "COMMENT_REPLY", comment_reply: {comment_id}}` instead of recipient_type/
+ * recipient: one private TEXT answer to a high-intent comment (the one exception to "only the user
+ * starts"). Unknown comment → 40007, a second reply → 40064. Opens or uses the commenter's conversation.
+ */
+function directReply(world: World, account: AccountRecord, body: Params) {
+  const reply = body.direct_reply;
+  if (body.recipient_type !== undefined || body.recipient !== undefined) {
+    throw new ApiError(CODE.INVALID_PARAM, 'direct_reply replaces recipient_type and recipient: send one or the other.');
+  }
+  if (!isObject(reply) || reply.reply_type !== 'COMMENT_REPLY') {
+    throw new ApiError(CODE.INVALID_PARAM, `direct_reply.reply_type must be "COMMENT_REPLY" (got ${JSON.stringify(isObject(reply) ? (reply.reply_type ?? null) : null)}).`);
+  }
+  const commentReply = reply.comment_reply;
+  if (!isObject(commentReply) || typeof commentReply.comment_id !== 'string' || !commentReply.comment_id) {
+    throw new ApiError(CODE.INVALID_PARAM, 'direct_reply.comment_reply.comment_id is required.');
+  }
+  if (body.message_type !== 'TEXT') throw new ApiError(CODE.INVALID_PARAM, `A comment reply must be message_type TEXT (got ${JSON.stringify(body.message_type ?? null)}).`);
+  const stray = Object.values(BLOCK_OF).filter((k) => k !== 'text' && body[k] !== undefined);
+  if (stray.length) throw new ApiError(CODE.INVALID_PARAM, `message_type TEXT carries a "${stray[0]}" block: send only "text".`);
+  if (body.referenced_message_info !== undefined) throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info cannot be used with direct_reply.');
+  const text = textBody(body);
+  const comment = world.state.comments?.[commentReply.comment_id];
+  if (!comment || comment.business_id !== account.business_id) throw new ApiError(CODE.NOT_FOUND, `Comment not found: ${commentReply.comment_id}.`);
+  if (comment.replied_at !== undefined) {
+    throw new ApiError(CODE.DM_RULE, 'You cannot reply to this comment again: a high-intent comment gets one private reply. Wait for the user to write.');
+  }
+  const user = world.state.users[comment.user_id];
+  if (!user) throw new ApiError(CODE.NOT_FOUND, `Comment not found: ${commentReply.comment_id} (its author is gone).`);
+  const now = world.now();
+  const conv = ensureConversation(world, account, user);
+  const message: MessageRecord = { message_id: ids.messageId(), timestamp: now, direction: 'out', message_type: 'TEXT', source: 'API', text: { body: text } };
+  appendMessage(conv, message);
+  comment.replied_at = now;
+  comment.conversation_id = conv.conversation_id;
+  enqueueEvent(world.state, now, 'im_send_msg', account.business_id, messageContent(account, user, conv, message));
+  return { message: { message_id: message.message_id } };
 }
 
 /**
@@ -49,7 +117,7 @@ function validateTemplate(raw: unknown): TemplateBlock {
 export function send(world: World, accessToken: string | undefined, body: Params, authorizationHeader = false) {
   if (!isObject(body)) throw new ApiError(CODE.INVALID_PARAM, 'The request body must be a JSON object.');
   const { account } = authenticate(world, accessToken, body.business_id, { scopes: REQUIRED_SCOPES, messaging: true, authorizationHeader });
-  if (body.direct_reply !== undefined) throw new ApiError(CODE.INVALID_PARAM, 'direct_reply (comment replies) is not supported by the sandbox.');
+  if (body.direct_reply !== undefined) return directReply(world, account, body);
   if (body.recipient_type !== 'CONVERSATION') {
     throw new ApiError(CODE.INVALID_PARAM, `recipient_type must be "CONVERSATION" (got ${JSON.stringify(body.recipient_type ?? null)}).`);
   }
@@ -69,16 +137,9 @@ export function send(world: World, accessToken: string | undefined, body: Params
   const message: MessageRecord = { message_id: '', timestamp: 0, direction: 'out', message_type: 'TEXT', source: 'API' };
   let senderAction: 'TYPING' | 'MARK_READ' | undefined;
   switch (messageType) {
-    case 'TEXT': {
-      const text = body.text;
-      if (!isObject(text) || typeof text.body !== 'string') throw new ApiError(CODE.INVALID_PARAM, 'text.body is required for message_type TEXT.');
-      const length = codePointLength(text.body);
-      if (length < TEXT_MIN_CHARACTERS || length > TEXT_MAX_CHARACTERS) {
-        throw new ApiError(CODE.INVALID_PARAM, `text.body must be ${TEXT_MIN_CHARACTERS} to ${TEXT_MAX_CHARACTERS} characters (got ${length}).`);
-      }
-      message.text = { body: text.body };
+    case 'TEXT':
+      message.text = { body: textBody(body) };
       break;
-    }
     case 'IMAGE': {
       const image = body.image;
       if (!isObject(image) || typeof image.media_id !== 'string' || !image.media_id) throw new ApiError(CODE.INVALID_PARAM, 'image.media_id is required for message_type IMAGE.');
@@ -112,7 +173,8 @@ export function send(world: World, accessToken: string | undefined, body: Params
   }
   const reference = body.referenced_message_info;
   if (reference !== undefined) {
-    if (messageType !== 'TEXT') throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info is only allowed with message_type TEXT.');
+    // TEXT for sure; Chatwoot also quotes with IMAGE (tiktok-api.md §4), so both are accepted.
+    if (messageType !== 'TEXT' && messageType !== 'IMAGE') throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info is only allowed with message_type TEXT or IMAGE.');
     if (!isObject(reference) || typeof reference.referenced_message_id !== 'string' || !reference.referenced_message_id) {
       throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info.referenced_message_id is required.');
     }
@@ -138,7 +200,8 @@ export function send(world: World, accessToken: string | undefined, body: Params
 
   const now = world.now();
   if (senderAction) {
-    // Sender actions are not messages: empty id, nothing stored; MARK_READ yields a read receipt.
+    // Sender actions are not messages: empty id, no quota; TYPING shows for about 5 s, MARK_READ yields a read receipt.
+    if (senderAction === 'TYPING') conv.typing_until = now + TYPING_MS;
     if (senderAction === 'MARK_READ' && user) {
       const content: Record<string, unknown> = {
         from: account.username,
@@ -157,6 +220,8 @@ export function send(world: World, accessToken: string | undefined, body: Params
   message.message_id = ids.messageId();
   message.timestamp = now;
   appendMessage(conv, message);
+  // A message ends the typing indicator, as in the app.
+  delete conv.typing_until;
   if (user) enqueueEvent(world.state, now, 'im_send_msg', account.business_id, messageContent(account, user, conv, message));
   return { message: { message_id: message.message_id } };
 }
