@@ -281,6 +281,16 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
+  sandbox
+    .command('phone')
+    .description(describe('a page in your browser where you play the TikTok user: open chat links, write, tap cards, react, read', [
+      'tiktok-channel sandbox phone',
+      'tiktok-channel sandbox phone --port 4020 --no-browser',
+    ]))
+    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', parseInteger('--port', 0, 65535))
+    .option('--no-browser', 'print the URL only, do not open a browser')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).phone(options as never, deps)));
 
   return program;
 }
