@@ -339,8 +339,12 @@ function outgoingFor(draft: Exclude<Draft, { kind: 'comment_reply' }>, mediaId: 
   }
 }
 
+/** "45 s", "5 min", "2 h", else "1h 30m". */
 function formatWait(seconds: number): string {
-  return seconds < 120 ? `${seconds} s` : formatDuration(seconds * 1000);
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0 && seconds < 3600) return `${seconds / 60} min`;
+  return formatDuration(seconds * 1000);
 }
 
 /** Polls after the first look at most this often, backing off to this ceiling: far inside ~10 requests/s (§1). */
