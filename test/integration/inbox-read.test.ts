@@ -171,6 +171,102 @@ describe('messages', () => {
   });
 });
 
+describe('every kind of message the sandbox can produce', () => {
+  /** maya's conversation, listed by the CLI: its JSON messages and the text listing. */
+  async function listing() {
+    const json = parseJson((await cli(['messages', MAYA, '--json'])).stdout).messages as any[];
+    const text = (await cli(['messages', MAYA])).stdout;
+    return { json, text };
+  }
+
+  async function lastMessage(): Promise<any> {
+    return (await conversationsJson()).find((entry) => entry.conversation_id === MAYA).last_message;
+  }
+
+  it('stickers, emoji, images, videos and shared posts from the user', async () => {
+    const kinds: Array<[string, string, RegExp]> = [
+      ['sticker', 'sticker', /sticker\s+\[sticker\]\n\s+sticker: https?:\/\/\S+/],
+      ['emoji', 'emoji', /emoji\s+\[emoji\]\n\s+emoji: https?:\/\/\S+/],
+      ['image', 'image', /image\s+\[image\]\n\s+image media_id \S+/],
+      ['video', 'video', /video\s+\[video\]\n\s+video media_id \S+/],
+      ['share-post', 'share_post', /share_post\s+\[post: https?:\/\/\S+\]/],
+    ];
+    for (const [kind, type, line] of kinds) {
+      const event = await world.control('POST', 'events', { kind, from_username: 'maya.lopez' });
+      const last = await lastMessage();
+      expect(last, kind).toMatchObject({ message_id: event.message_id, direction: 'inbound', type });
+      const { json, text } = await listing();
+      expect(json.at(-1), kind).toMatchObject({ message_id: event.message_id, type });
+      expect(text, kind).toMatch(new RegExp(`← @maya\\.lopez\\s+${line.source}`));
+    }
+    const { json } = await listing();
+    expect(json.slice(-5).map((message: any) => message.type)).toEqual(['sticker', 'emoji', 'image', 'video', 'share_post']);
+    expect(json.find((message: any) => message.type === 'video').media).toMatchObject({ type: 'video' });
+
+    // The user's image and video download through media/download and the signed URL, as served.
+    const dir = tempConfigDir('ttc-media-');
+    const { downloads } = parseJson((await cli(['messages', MAYA, '--download-media', dir, '--json'])).stdout);
+    expect(downloads.map((download: any) => [download.media_type, download.status])).toEqual([
+      ['image', 'saved'],
+      ['video', 'saved'],
+    ]);
+    for (const download of downloads) {
+      const message = json.find((entry: any) => entry.message_id === download.message_id);
+      const url = await getMediaDownloadUrl(world.client, account.grant.accessToken, {
+        businessId: account.businessId,
+        conversationId: MAYA,
+        messageId: message.message_id,
+        mediaId: message.media.id,
+        mediaType: message.media.type === 'video' ? 'VIDEO' : 'IMAGE',
+      });
+      const served = new Uint8Array(await (await fetch(url, { headers: { 'x-user': account.grant.accessToken } })).arrayBuffer());
+      expect(served.length).toBeGreaterThan(0);
+      expect(new Uint8Array(readFileSync(download.path))).toEqual(served);
+    }
+  });
+
+  it('a button tap, and replies from a person in TikTok\'s app and web inbox', async () => {
+    const card = parseJson((await cli(['send', '--to', MAYA, '--card', 'Which size?', '--button', 's:Small', 'm:Medium', '--json'])).stdout);
+    const tap = await world.control('POST', 'events', { kind: 'template-tap', from_username: 'maya.lopez', button_id: 'm' });
+    let last = await lastMessage();
+    expect(last).toMatchObject({ message_id: tap.message_id, direction: 'inbound', text: 'Medium', tapped_button_id: 'm', reply_source_message_id: card.message_id });
+    let { text } = await listing();
+    expect(text).toMatch(/← @maya\.lopez\s+text\s+\[tapped: Medium\]\n\s+↳ tapped button "m" of card \d+/);
+
+    await world.control('POST', 'events', { kind: 'app-reply', from_username: 'maya.lopez', text: 'Reserved one for you!' });
+    last = await lastMessage();
+    expect(last).toMatchObject({ direction: 'outbound', source: 'APP', text: 'Reserved one for you!' });
+    await world.control('POST', 'events', { kind: 'app-reply', from_username: 'maya.lopez', text: 'From the desk: shipped.', web: true });
+    last = await lastMessage();
+    expect(last).toMatchObject({ direction: 'outbound', source: 'WEB' });
+    ({ text } = await listing());
+    expect(text).toMatch(/→ person in TikTok's app\s+text\s+Reserved one for you!/);
+    expect(text).toMatch(/→ person in TikTok's web inbox\s+text\s+From the desk: shipped\./);
+    expect(text).toMatch(/→ business via API\s+template\s+\[card: Which size\?\]/);
+    // App and web replies count against the window like any business message.
+    expect(text).toMatch(/7 of 10 messages left\.\n$/);
+
+    const width = 200;
+    session = startTmux([process.execPath, BIN, 'conversations'], { env: { ...env, NO_COLOR: '1' }, width, height: 20 });
+    const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
+    expect(screen.split('\n').find((line) => line.startsWith(MAYA))).toMatch(/you \(web\) \d+s ago: From the desk: shipped\.$/);
+  });
+
+  it('reactions ride on the message they target, and go away when removed', async () => {
+    const target = conversation(await world.state(), MAYA).messages[1];
+    await world.control('POST', 'events', { kind: 'reaction', from_username: 'maya.lopez', emoji: '👍', message_id: target.message_id });
+    let { json, text } = await listing();
+    const reacted = json.find((message: any) => message.message_id === target.message_id);
+    expect(reacted.reactions).toEqual([expect.objectContaining({ operation: 'ADD', emoji: '👍', target_message_id: target.message_id })]);
+    expect(text).toMatch(/Hi Maya! Yes, we ship worldwide.*\n\s+reactions: 👍 @maya\.lopez/);
+
+    await world.control('POST', 'events', { kind: 'reaction', from_username: 'maya.lopez', emoji: '👍', message_id: target.message_id, remove: true });
+    ({ json, text } = await listing());
+    expect(json.find((message: any) => message.message_id === target.message_id).reactions ?? []).toEqual([]);
+    expect(text).not.toContain('reactions:');
+  });
+});
+
 describe('messages --download-media', () => {
   it('saves images named by message id, byte for byte, and skips files already there', async () => {
     const sentBytes = pngBytes(2048);
