@@ -193,7 +193,7 @@ export async function run(options: DoctorOptions, deps: Deps): Promise<number> {
     }
   } else {
     const blocks = reports.map((report) => renderHuman(report, { verbose: Boolean(options.verbose), strict, color: io.color }));
-    if (reports.length > 1) blocks.push(`${reports.length} accounts checked: ${failing ? io.color.red(`${failing} need attention`) : io.color.green('all passed')}`);
+    if (reports.length > 1) blocks.push(`${reports.length} accounts checked: ${failing ? io.color.red(`${failing} need${failing === 1 ? 's' : ''} attention`) : io.color.green('all passed')}`);
     io.out(blocks.join('\n\n'));
   }
   return failing ? 1 : 0;

@@ -67,7 +67,7 @@ export async function runChecks(checks: readonly Check[], base: Omit<DoctorConte
       const limited = withTimeout(running, timeoutMs, () =>
         result({
           status: 'error',
-          detail: `did not finish within ${Math.round(timeoutMs / 1000)} s`,
+          detail: `did not finish within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
           fix: 'Run `tiktok-channel doctor --debug` to see which request hangs.',
         }),
       );

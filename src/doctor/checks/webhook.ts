@@ -33,6 +33,7 @@ export const webhook: Check = {
   category: 'messaging',
   requires: ['config'],
   async run(ctx): Promise<CheckOutcome> {
+    if (!ctx.app.clientKey || !ctx.app.clientSecret) return { status: 'skip', detail: 'skipped: webhook/list needs the app\'s client key and secret (see config)' };
     const outcome = await ctx.probes.webhook();
     if (!outcome.ok) return couldNotCheck('read the app\'s webhook', outcome.error);
     const callback = outcome.value.callbackUrl;
