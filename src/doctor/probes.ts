@@ -2,7 +2,7 @@
 // at once: round 1 (webhook/list, token info, business/get, both conversation lists) needs nothing, and
 // round 2 (content/list and capabilities of the most recent conversations) starts as soon as the lists
 // answer, so a run costs two round trips however many checks read the answers.
-import { CliError, toCliError } from '../errors.js';
+import { toCliError, type CliError } from '../errors.js';
 import type { Transport } from '../http/raw.js';
 import { redactUrl } from '../http/redact.js';
 import type { TikTokClient } from '../tiktok/client.js';
@@ -150,13 +150,4 @@ export function createProbes(options: {
     messagingCalls: async () => Promise.all([...lists.values(), ...(await round2)]),
     reach: () => reach,
   };
-}
-
-/** A refusal's TikTok text without our "TikTok error N: " prefix, for details. */
-export function refusalText(error: CliError): string {
-  return error.message.replace(/^TikTok error \d+: /, '');
-}
-
-export function isCliError(value: unknown): value is CliError {
-  return value instanceof CliError;
 }

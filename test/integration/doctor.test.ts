@@ -67,6 +67,13 @@ describe('a healthy account', () => {
     const { result, report, check } = await doctorJson([], { configDir });
     expect(result.code).toBe(0);
     expect(report.checks.map((entry) => entry.id)).toEqual(IDS);
+    for (const entry of report.checks) {
+      expect(Object.keys(entry)).toEqual(['id', 'title', 'status', 'detail', 'fix', 'details', 'duration_ms']);
+      expect(entry.title).toMatch(/^[A-Z]/);
+      expect(entry.fix === null || entry.status !== 'ok').toBe(true);
+    }
+    expect(Object.keys(report)).toEqual(['account', 'checks', 'summary']);
+    expect(result.stderr).toBe('');
     expect(report.checks.filter((entry) => entry.status !== 'ok').map((entry) => entry.id)).toEqual(['webhook']);
     expect(check('webhook')).toMatchObject({ status: 'warn' });
     expect(check('webhook').fix).toContain('tail --poll');
@@ -147,8 +154,9 @@ describe('network', () => {
 
 describe('config', () => {
   it('no account: config fails with how to connect (and register the redirect URI), the account checks skip', async () => {
-    const { result, check } = await doctorJson([], { configDir: tempConfigDir(), env: { TIKTOK_CHANNEL_API_BASE_URL: world.server.apiBaseUrl } });
+    const { result, report, check } = await doctorJson([], { configDir: tempConfigDir(), env: { TIKTOK_CHANNEL_API_BASE_URL: world.server.apiBaseUrl } });
     expect(result.code).toBe(1);
+    expect(report.account).toBeNull();
     expect(check('config')).toMatchObject({ status: 'fail', detail: expect.stringContaining('No TikTok account is connected.') });
     expect(check('config').fix).toContain('tiktok-channel connect');
     expect(check('config').fix).toContain('http://127.0.0.1:8723/callback/');

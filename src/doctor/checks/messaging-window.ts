@@ -55,7 +55,7 @@ export const messagingWindow: Check = {
     if (!answerable.length) {
       return {
         status: 'warn',
-        detail: `none of the ${plural(rows.length, 'most recent conversation', 'most recent conversations')} can be answered now${parts.length > 1 ? `: ${parts.slice(1).join(', ')}` : ''}`,
+        detail: `${rows.length === 1 ? 'the only recent conversation' : `none of the ${rows.length} most recent conversations`} can be answered now${parts.length > 1 ? `: ${parts.slice(1).join(', ')}` : ''}`,
         fix:
           `TikTok allows replies for 48 hours after the user's last message, ${MESSAGES_PER_WINDOW} per window; both reset when the user writes again. ` +
           'Wait for users to write (`tiktok-channel conversations` shows each window).',

@@ -71,10 +71,6 @@ export function quoteTikTok(error: CliError): string {
   return `${error.message}${reference}`;
 }
 
-export function ok(detail: string, details?: string[]): CheckOutcome {
-  return { status: 'ok', detail, details };
-}
-
 /** "1 conversation", "3 conversations". */
 export function plural(count: number, noun: string, nouns = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : nouns}`;
