@@ -10,7 +10,7 @@ import { CliError, toCliError, usageError, validationError } from '../errors.js'
 import type { Deps } from '../deps.js';
 import { formatBytes } from '../messaging/content.js';
 import { formatTime, renderTable } from '../io/format.js';
-import { authorLabel } from '../messaging/describe.js';
+import { authorLabel, matchCardButton } from '../messaging/describe.js';
 import { explainUnknownConversation } from '../messaging/lookup.js';
 import { describeUser, evaluateConversation, formatRemaining, policyDetails, type ConversationPolicy, type ConversationUser } from '../messaging/policy.js';
 import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
@@ -190,7 +190,13 @@ function reactionsLine(message: DecodedEvent, user: ConversationUser): string | 
 }
 
 /** The lines under a message: quote, tapped button, card buttons, URLs, media, reactions, tolerance notes. */
-function detailLines(message: DecodedEvent, byId: Map<string, DecodedEvent>, user: ConversationUser, download: MediaDownload | undefined): string[] {
+function detailLines(
+  message: DecodedEvent,
+  byId: Map<string, DecodedEvent>,
+  user: ConversationUser,
+  download: MediaDownload | undefined,
+  card: DecodedEvent | undefined,
+): string[] {
   const lines: string[] = [];
   if (message.referenced_message_id) {
     const quoted = byId.get(message.referenced_message_id);
@@ -202,6 +208,10 @@ function detailLines(message: DecodedEvent, byId: Map<string, DecodedEvent>, use
   }
   if (message.tapped_button_id) {
     lines.push(`↳ tapped button "${message.tapped_button_id}"${message.reply_source_message_id ? ` of card ${message.reply_source_message_id}` : ''}`);
+  } else if (card && message.direction === 'inbound') {
+    const button = matchCardButton(message, card.template!.buttons);
+    const which = card.message_id ? `card ${card.message_id}` : 'the card above';
+    if (button) lines.push(`↳ button "${button.id}" of ${which} (by its label: content/list does not say which button was tapped)`);
   }
   if (message.template?.buttons.length) {
     const kind = message.template.type === 'QA_LINK_CARD' ? 'link card' : 'card';
@@ -272,10 +282,14 @@ export function renderMessages(
     ).split('\n');
     const indent = ' '.repeat(table[0]!.indexOf('MESSAGE'));
     out.push(table[0]!);
+    // The latest card the business sent before each message: a user's text may be a tap on it.
+    let card: DecodedEvent | undefined;
     messages.forEach((message, index) => {
       out.push(table[index + 1]!);
-      const extra = [...texts[index]!.slice(1), ...detailLines(message, byId, user, message.message_id ? downloadOf.get(message.message_id) : undefined)];
+      const download = message.message_id ? downloadOf.get(message.message_id) : undefined;
+      const extra = [...texts[index]!.slice(1), ...detailLines(message, byId, user, download, card)];
       for (const line of extra) out.push(`${indent}${line}`);
+      if (message.direction === 'outbound' && message.template?.buttons.length) card = message;
     });
   }
   out.push('');

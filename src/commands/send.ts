@@ -6,6 +6,7 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
 import { buildCard, duplicateButtonIds } from '../messaging/card.js';
+import { matchCardButton } from '../messaging/describe.js';
 import { checkText, codePointLength, formatBytes, loadImage, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';
 import { explainUnknownConversation, findConversation } from '../messaging/lookup.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../messaging/policy.js';
@@ -317,11 +318,15 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
       details: { sent: true, message_id: sent.messageId ?? null, conversation_id: conversationId, waited_seconds: waitSeconds },
     });
   }
+  // For a card, which button the reply stands for (by the tap, or by its label: see matchCardButton).
+  const button = draft.kind === 'card' ? matchCardButton(reply, draft.card.buttons) : undefined;
   if (io.json) {
-    io.printJson({ ...result, reply });
+    io.printJson({ ...result, reply, ...(button !== undefined ? { reply_button: button } : {}) });
     return;
   }
-  io.out(`${describeUser({ ...policy.user, username: reply.user?.username ?? policy.user.username })} replied at ${reply.timestamp !== null ? formatTime(reply.timestamp) : 'an unknown time'}: ${describeEvent(reply)}`);
+  const replier = describeUser({ ...policy.user, username: reply.user?.username ?? policy.user.username });
+  const when = reply.timestamp !== null ? formatTime(reply.timestamp) : 'an unknown time';
+  io.out(`${replier} replied at ${when}: ${describeEvent(reply)}${button ? ` (button "${button.id}")` : ''}`);
 }
 
 function outgoingFor(draft: Exclude<Draft, { kind: 'comment_reply' }>, mediaId: string): OutgoingContent {

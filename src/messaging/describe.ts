@@ -60,3 +60,30 @@ export function shortAuthor(event: Pick<DecodedEvent, 'direction' | 'source'>): 
       return '?';
   }
 }
+
+export interface MatchedButton {
+  id: string | null;
+  label: string | null;
+  /** tap: TikTok named the button (webhooks' reply_source_payload); label: the reply's text is exactly one button's label. */
+  matched_by: 'tap' | 'label';
+}
+
+/**
+ * Which button of a card a reply stands for. Webhooks carry the tap (reply_source_payload), but the
+ * reference lists no such field on content/list messages, where a tap is a plain text holding the label.
+ * So: the tap when there is one, else an exact label match on exactly one button, else null.
+ */
+export function matchCardButton(
+  reply: Pick<DecodedEvent, 'direction' | 'tapped_button_id' | 'text'>,
+  buttons: ReadonlyArray<{ id: string | null; label: string | null }>,
+): MatchedButton | null {
+  if (reply.direction === 'outbound') return null;
+  if (reply.tapped_button_id) {
+    const tapped = buttons.find((button) => button.id === reply.tapped_button_id);
+    return { id: reply.tapped_button_id, label: tapped?.label ?? reply.text, matched_by: 'tap' };
+  }
+  const text = reply.text?.trim();
+  if (!text) return null;
+  const matches = buttons.filter((button) => button.label?.trim() === text);
+  return matches.length === 1 ? { id: matches[0]!.id, label: matches[0]!.label, matched_by: 'label' } : null;
+}

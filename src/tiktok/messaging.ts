@@ -118,11 +118,7 @@ export async function getConversationContent(
     { accessToken, query: { business_id: businessId, conversation_id: conversationId } },
   );
   const items = Array.isArray(data.messages) ? data.messages : [];
-  const messages = items
-    .filter((item) => item !== null && typeof item === 'object')
-    .map((item) => decodeRestMessage(item, { businessId, conversationId }));
-  // Stable sort: equal (or missing) timestamps keep TikTok's order.
-  messages.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+  const messages = oldestFirst(items.filter((item) => item !== null && typeof item === 'object').map((item) => decodeRestMessage(item, { businessId, conversationId })));
   const participants = (Array.isArray(data.participants) ? data.participants : []).map((item) => ({
     id: optionalString(item.id),
     role: normalizeRole(item.role),
@@ -131,6 +127,18 @@ export async function getConversationContent(
     isFollower: typeof item.is_follower === 'boolean' ? item.is_follower : undefined,
   }));
   return { messages, participants };
+}
+
+/**
+ * Sorts by timestamp, oldest first. The order TikTok returns is undocumented; when the list as a whole
+ * runs newest first, it is reversed before the (stable) sort, so messages sharing a millisecond keep
+ * their real order instead of flipping (which would misplace a reply sent in the same ms).
+ */
+export function oldestFirst(messages: DecodedEvent[]): DecodedEvent[] {
+  const times = messages.map((message) => message.timestamp).filter((time): time is number => time !== null);
+  const newestFirst = times.length > 1 && times[0]! > times[times.length - 1]!;
+  const ordered = newestFirst ? [...messages].reverse() : [...messages];
+  return ordered.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
 }
 
 /** REST says BUSINESS_ACCOUNT, webhooks say business_account: one spelling inside the CLI. */

@@ -138,9 +138,14 @@ describe('send --action', () => {
     expect(result.stdout).toMatch(/^Showing "typing…" to @maya\.lopez for about 5 s \(10 of 10 left, window closes in 4\dh\)\n$/);
     expect(result.stderr).toContain('A sender action is not a message: it used none of the 10 messages of the window.');
     expect(sends()).toEqual([{ business_id: account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'TYPING' }]);
-    const maya = conversation(await world.state(), MAYA);
+    const state = await world.state();
+    const maya = conversation(state, MAYA);
     expect(maya.messages).toHaveLength(3);
     expect(maya.window.messages_left).toBe(10);
+    // The sandbox shows "typing…" on its phone page for about 5 s.
+    expect(maya.typing).toBe(true);
+    expect(maya.typing_until - state.now).toBeGreaterThan(3_000);
+    expect(maya.typing_until - state.now).toBeLessThanOrEqual(5_000);
   });
 
   it('mark-read: SENDER_ACTION MARK_READ on the wire, and the sandbox emits the read receipt', async () => {

@@ -105,6 +105,8 @@ describe('send --wait-reply', () => {
     expect(result.code).toBe(0);
     const out = parseJson(result.stdout);
     expect(out.message_id).toBe(card.message_id);
-    expect(out.reply).toMatchObject({ direction: 'inbound', text: 'Yes', tapped_button_id: 'yes', reply_source_message_id: card.message_id });
+    expect(out.reply).toMatchObject({ direction: 'inbound', type: 'text', text: 'Yes' });
+    // content/list names no button, so the reply is matched to the card by its label.
+    expect(out.reply_button).toEqual({ id: 'yes', label: 'Yes', matched_by: 'label' });
   });
 });

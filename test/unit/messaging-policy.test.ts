@@ -10,7 +10,7 @@ import {
   sendRefusal,
 } from '../../src/messaging/policy.js';
 import { decodeRestMessage, type DecodedEvent } from '../../src/tiktok/events.js';
-import type { ConversationContent } from '../../src/tiktok/messaging.js';
+import { oldestFirst, type ConversationContent } from '../../src/tiktok/messaging.js';
 
 const BUSINESS = '-000biz';
 const USER = '-000user';
@@ -46,6 +46,19 @@ function content(messages: DecodedEvent[]): ConversationContent {
     ],
   };
 }
+
+describe('content/list order', () => {
+  it('sorts oldest first, keeping messages that share a millisecond in their real order whichever way TikTok lists them', () => {
+    const user = message('in', NOW - 1000, { message_id: 'u' });
+    const reply = message('out', NOW - 1000, { message_id: 'r' });
+    const older = message('in', NOW - 5000, { message_id: 'o' });
+    const ids = (list: DecodedEvent[]) => oldestFirst(list).map((entry) => entry.message_id);
+    expect(ids([reply, user, older])).toEqual(['o', 'u', 'r']); // newest first, as the sandbox lists them
+    expect(ids([older, user, reply])).toEqual(['o', 'u', 'r']); // oldest first
+    const policy = evaluateConversation(content(oldestFirst([reply, user, older])), BUSINESS, NOW);
+    expect(policy.messagesLeft).toBe(9);
+  });
+});
 
 describe('message direction', () => {
   it('uses the business id first, then roles, then the recipient', () => {
