@@ -117,7 +117,7 @@ describe('sandbox phone (embedded)', () => {
       const row = parseJson(listed.stdout).conversations.find((c: any) => c.user.username === 'lou.garcia');
       expect(row).toMatchObject({ conversation_id: written.conversation_id, type: 'SINGLE', user: { display_name: 'Lou García' } });
       expect(row.referral.short_link[0]).toMatchObject({ ref: 'market-stall' });
-      expect(row).toMatchObject({ window_open: true, messages_left: 10 });
+      expect(row).toMatchObject({ window_open: true, messages_left: 10, last_message: { direction: 'inbound', type: 'text', text: 'Hi from the market!' } });
 
       const sent = await runCli(['send', '--to', written.conversation_id, '--text', 'Welcome Lou! See https://acme.example/market', '--json'], { configDir });
       expect(sent.code, sent.stderr).toBe(0);
@@ -126,6 +126,53 @@ describe('sandbox phone (embedded)', () => {
       expect(Date.now() - start).toBeLessThan(1000);
       expect(await page.locator('[data-testid=thread] a').count()).toBe(0);
       await expect.poll(() => page.getByTestId('window').textContent()).toMatch(/the business has 9 of 10 messages left/);
+      await page.close();
+    } finally {
+      await stop(cli);
+    }
+  });
+
+  it('the business writes with the CLI (text, a card, typing): each shows within a second; a tap on a card comes back as the template tap', async () => {
+    const configDir = await connectedEmbedded();
+    receiver.deliveries.length = 0;
+    const { cli, phoneUrl } = await startPhone(configDir);
+    try {
+      // The seeded regular, Maya, is played by default.
+      const page = await openPage(phoneUrl);
+      await page.getByTestId('message').first().waitFor();
+      const shownAfter = async (args: string[], selector: string) => {
+        const sent = await runCli(['send', '--to', SEED.conversations.maya, ...args, '--json'], { configDir });
+        expect(sent.code, sent.stderr).toBe(0);
+        const start = Date.now();
+        await page.locator(selector).last().waitFor({ state: 'visible', timeout: 1000 });
+        return Date.now() - start;
+      };
+      expect(await shownAfter(['--text', 'Hi Maya! We have it in two sizes.'], '[data-testid=message][data-direction=out]:has-text("two sizes")')).toBeLessThan(1000);
+      expect(await shownAfter(['--action', 'typing'], '[data-testid=typing]')).toBeLessThan(1000);
+      expect(await shownAfter(['--card', 'Pick a size', '--button', 'size-m:Medium', 'size-l:Large'], '[data-testid=card-button]')).toBeLessThan(1000);
+      expect(await page.getByTestId('card-button').allTextContents()).toEqual(['Medium', 'Large']);
+      await page.getByTestId('typing').waitFor({ state: 'hidden', timeout: 1000 });
+
+      // A second card waits for the answer, as a CI job would; the user taps Large on it.
+      const waiting = startCli(['send', '--to', SEED.conversations.maya, '--card', 'Gift wrap?', '--button', 'wrap-yes:Yes please', 'wrap-no:No thanks', '--wait-reply', '30', '--json'], { configDir, timeoutMs: 40_000 });
+      const second = page.locator('[data-testid=message]', { hasText: 'Gift wrap?' });
+      await second.waitFor({ timeout: 15_000 });
+      await second.getByTestId('card-button').filter({ hasText: 'Yes please' }).click();
+      const result = await waiting.done;
+      expect(result.code, result.stderr).toBe(0);
+      const out = parseJson(result.stdout);
+      expect(out.reply).toMatchObject({ direction: 'inbound', type: 'text', text: 'Yes please' });
+      expect(out.reply_button).toMatchObject({ id: 'wrap-yes', label: 'Yes please' });
+      const tap = await receiver.waitFor((d) => contentOf(d).reply_source_payload !== undefined);
+      verifySignature(tap, SANDBOX_APP.client_secret);
+      expect(contentOf(tap)).toMatchObject({ event: 'im_receive_msg', type: 'text', text: { body: 'Yes please' }, reply_source_payload: { reply_source_msg_id: out.message_id, reply_source_unique_id: 'wrap-yes' } });
+      await page.locator('[data-testid=message][data-direction=in]', { hasText: 'Yes please' }).waitFor();
+
+      // `conversations` shows the tap as the last message, and the window the page shows.
+      const listed = parseJson((await runCli(['conversations', '--json'], { configDir })).stdout);
+      const maya = listed.conversations.find((c: any) => c.conversation_id === SEED.conversations.maya);
+      expect(maya.last_message).toMatchObject({ direction: 'inbound', text: 'Yes please' });
+      await expect.poll(() => page.getByTestId('window').textContent()).toMatch(new RegExp(`the business has ${maya.messages_left} of 10 messages left`));
       await page.close();
     } finally {
       await stop(cli);
