@@ -4,7 +4,8 @@
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatTime, isoOrNull } from '../io/format.js';
-import { checkText, codePointLength, formatBytes, loadImage, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';
+import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, STDIN_TEXT_MAX_BYTES, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';
+import { readBounded } from '../io/stdin.js';
 import { findConversation } from '../messaging/lookup.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../messaging/policy.js';
 import { dmRegionVerdict, MESSAGES_PER_WINDOW } from '../tiktok/limits.js';
@@ -61,20 +62,20 @@ export function parseItemId(value: string): string {
   return id;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
+/** `--text -`: at most what 6000 characters can take, valid UTF-8; Ctrl-C stops the wait at once. */
+async function readStdinText(deps: Pick<Deps, 'io'> & { signal?: AbortSignal }): Promise<string> {
+  const { bytes, overflow } = await readBounded(deps.io.stdin as AsyncIterable<unknown>, { maxBytes: STDIN_TEXT_MAX_BYTES, signal: deps.signal });
+  return decodeStdinText(bytes, overflow);
 }
 
 /** Local checks, before any network call: failures exit 2 and name the limit. */
-export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'>): Promise<Draft> {
+export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'> & { signal?: AbortSignal }): Promise<Draft> {
   checkFlags(options);
   if (options.text !== undefined) {
     let body = options.text;
     if (body === '-') {
       if (deps.io.isStdinTTY) deps.io.info('Type the message, then press Ctrl-D on an empty line:');
-      body = stripOneTrailingNewline(await readAll(deps.io.stdin));
+      body = stripOneTrailingNewline(await readStdinText(deps));
     }
     const problem = checkText(body);
     if (problem) throw problem;
@@ -95,6 +96,20 @@ function describeDraft(draft: Draft): string {
     case 'share_post':
       return `post ${draft.itemId}`;
   }
+}
+
+/** TikTok's not-found (40007) names no object: say which id of this send it can be. */
+function explainNotFound(error: unknown, outgoing: OutgoingContent, conversationId: string): unknown {
+  if (!(error instanceof CliError) || error.tiktokCode !== 40007) return error;
+  const hint =
+    outgoing.kind === 'share_post'
+      ? `TikTok found no post ${outgoing.itemId} it can share: it must be one of this account's own public posts (the digits at the end of its video URL). Check the id, or share another post.`
+      : outgoing.kind === 'text' && outgoing.replyTo
+        ? `The conversation ${conversationId} or the quoted message ${outgoing.replyTo} does not exist; \`tiktok-channel conversations\` lists the conversations.`
+        : outgoing.kind === 'image'
+          ? 'The uploaded image (media_id) or the conversation was not found; send the image again.'
+          : `The conversation ${conversationId} does not exist for this account; \`tiktok-channel conversations\` lists them.`;
+  return new CliError(error.kind, error.message, { hint, tiktokCode: error.tiktokCode, requestId: error.requestId, details: error.details, cause: error });
 }
 
 function windowSummary(policy: ConversationPolicy | undefined, left: number | null, now: number): string {
@@ -196,7 +211,11 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
     outgoing = { kind: 'share_post', itemId: draft.itemId };
   }
 
-  const sent = await io.progress('Sending…', () => session.call((token) => sendMessage(client, token, businessId, conversationId, outgoing)));
+  const sent = await io
+    .progress('Sending…', () => session.call((token) => sendMessage(client, token, businessId, conversationId, outgoing)))
+    .catch((error: unknown) => {
+      throw explainNotFound(error, outgoing, conversationId);
+    });
   // A forced send past our count means TikTok counts differently: we no longer know what is left.
   const after = afterSend(policy);
   const left = refusal ? null : after.messagesLeft;

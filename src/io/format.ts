@@ -23,18 +23,88 @@ export function isoOrNull(ms: number | undefined): string | null {
   return ms !== undefined && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
-/** A plain left-aligned table; columns sized to their widest cell. */
-export function renderTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, column) => Math.max(visibleLength(header), ...rows.map((row) => visibleLength(row[column] ?? ''))));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column] - visibleLength(cell))))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
+/**
+ * A plain left-aligned table; columns sized to their widest cell. Given a `width` (the terminal's), wide
+ * columns shrink and their cells wrap at spaces, never inside a word, so the terminal never breaks a line
+ * mid-word. A single word wider than its column stays whole (the line then runs long).
+ */
+export function renderTable(headers: string[], rows: string[][], options: { width?: number } = {}): string {
+  const gap = 2;
+  const table = [headers, ...rows];
+  const columns = headers.length;
+  const widths = headers.map((_, column) => Math.max(...table.map((row) => visibleLength(row[column] ?? ''))));
+  const total = () => widths.reduce((sum, width) => sum + width, 0) + gap * (columns - 1);
+  if (options.width && total() > options.width) {
+    const minimums = headers.map((_, column) => Math.max(1, ...table.map((row) => longestWord(row[column] ?? ''))));
+    while (total() > options.width) {
+      let widest = -1;
+      for (let column = 0; column < columns; column++) {
+        if (widths[column]! > minimums[column]! && (widest < 0 || widths[column]! >= widths[widest]!)) widest = column;
+      }
+      if (widest < 0) break;
+      widths[widest]!--;
+    }
+  }
+  const lines: string[] = [];
+  for (const row of table) {
+    const wrapped = headers.map((_, column) => wrapCell(row[column] ?? '', widths[column]!));
+    const height = Math.max(...wrapped.map((cell) => cell.length));
+    for (let index = 0; index < height; index++) {
+      lines.push(
+        wrapped
+          .map((cell, column) => {
+            const text = cell[index] ?? '';
+            return column === columns - 1 ? text : text + ' '.repeat(Math.max(0, widths[column]! - visibleLength(text)));
+          })
+          .join(' '.repeat(gap))
+          .trimEnd(),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
+
+function longestWord(text: string): number {
+  return Math.max(0, ...text.replace(SGR, '').split(' ').map((word) => [...word].length));
+}
+
+/** A cell's lines at `width`, broken at spaces; a cell wholly in one colour keeps it on every line. */
+function wrapCell(text: string, width: number): string[] {
+  if (visibleLength(text) <= width) return [text];
+  // eslint-disable-next-line no-control-regex
+  const uniform = /^((?:\x1b\[[0-9;]*m)+)([^\x1b]*)((?:\x1b\[[0-9;]*m)+)$/.exec(text);
+  if (uniform) return wrapWords(uniform[2]!, width).map((line) => `${uniform[1]}${line}${uniform[3]}`);
+  return wrapWords(text.replace(SGR, ''), width);
+}
+
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (!line) line = word;
+    else if ([...line].length + 1 + [...word].length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex
   return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
+}
+
+/**
+ * Text that came from arguments, files or servers, made safe to print on a terminal: control characters
+ * (ESC, BEL, NUL, C1 codes…) are dropped so they cannot recolour or rewrite the screen; tabs and newlines stay.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
