@@ -89,7 +89,7 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
   }
   if (rows.length === 0) return;
   const now = deps.now();
-  io.out(renderPretty(rows, now, io.color));
+  io.out(renderPretty(rows, now, io.color, io.columns));
 
   const strangers = rows.filter((row) => row.conversation.type === 'STRANGER').length;
   if (strangers && io.isStderrTTY) {
@@ -126,7 +126,7 @@ function userText(policy: ConversationPolicy): string {
   return username ? `@${username}` : (displayName ?? '?');
 }
 
-function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['color']): string {
+function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['color'], width?: number): string {
   const table = renderTable(
     ['CONVERSATION', 'USER', 'LAST USER MESSAGE', 'WINDOW', 'LEFT', 'TYPE', 'VIA'],
     rows.map(({ conversation, policy }) => {
@@ -141,6 +141,7 @@ function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['c
         describeReferral(conversation.referral) ?? '',
       ];
     }),
+    { width },
   );
   return table;
 }

@@ -29,13 +29,15 @@ export function isoOrNull(ms: number | undefined): string | null {
  * mid-word. A single word wider than its column stays whole (the line then runs long).
  */
 export function renderTable(headers: string[], rows: string[][], options: { width?: number } = {}): string {
-  const gap = 2;
+  let gap = 2;
   const table = [headers, ...rows];
   const columns = headers.length;
   const widths = headers.map((_, column) => Math.max(...table.map((row) => visibleLength(row[column] ?? ''))));
   const total = () => widths.reduce((sum, width) => sum + width, 0) + gap * (columns - 1);
   if (options.width && total() > options.width) {
     const minimums = headers.map((_, column) => Math.max(1, ...table.map((row) => longestWord(row[column] ?? ''))));
+    // Narrow terminals get one space between columns rather than words cut by the terminal.
+    if (minimums.reduce((sum, width) => sum + width, 0) + gap * (columns - 1) > options.width) gap = 1;
     while (total() > options.width) {
       let widest = -1;
       for (let column = 0; column < columns; column++) {
