@@ -26,7 +26,7 @@ export const HELP_TOPICS: Record<string, string> = {
   'exit-codes': `Exit codes
 
   0    ok
-  1    unexpected error, or doctor found a failure
+  1    unexpected error, a config dir or accounts.json that cannot be used, or doctor found a failure
   2    usage or validation (unknown flag, text over 6000 characters, image over 3 MB or not JPG/PNG,
        missing value without a TTY)
   3    authentication (not connected, consent denied, tokens expired or revoked)
