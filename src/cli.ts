@@ -132,7 +132,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   accounts
     .command('use <account>')
     .description('make an account the default (by channel name, @username or business_id; ids may start with "-", e.g. accounts use -000…)')
-    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: parseAccountReference((options.args as string[])[0]!, 'the account') }, deps)));
+    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: parseAccountReference((options.args as string[])[0]!, 'The account') }, deps)));
 
   program
     .command('rename <name>')

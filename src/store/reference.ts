@@ -8,7 +8,7 @@ export function parseAccountReference(value: string, what: string): string {
   if (!trimmed) {
     throw usageError(
       `${what} is empty; it needs a channel name, @username or business_id.`,
-      'Leave it out to use the default account, or run `tiktok-channel accounts` to see the connected ones (a shell variable may be unset).',
+      `Pass one of the accounts \`tiktok-channel accounts\` lists${what === '--account' ? ', or leave --account out for the default account' : ''} (an unset shell variable gives an empty value).`,
     );
   }
   return trimmed;
