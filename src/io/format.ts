@@ -28,19 +28,23 @@ export function isoOrNull(ms: number | undefined): string | null {
  * columns shrink and their cells wrap at spaces, never inside a word, so the terminal never breaks a line
  * mid-word. A single word wider than its column stays whole (the line then runs long).
  */
-export function renderTable(headers: string[], rows: string[][], options: { width?: number } = {}): string {
+export function renderTable(headers: string[], rows: string[][], options: { width?: number; lastColumnMin?: number } = {}): string {
   let gap = 2;
   const table = [headers, ...rows];
   const columns = headers.length;
   const widths = headers.map((_, column) => Math.max(...table.map((row) => visibleLength(row[column] ?? ''))));
-  const total = () => widths.reduce((sum, width) => sum + width, 0) + gap * (columns - 1);
+  // `lastColumnMin`: the caller cuts the last column itself (a one-line preview); it is left whole here
+  // and the other columns fit in what remains after that many columns.
+  const fitted = options.lastColumnMin === undefined ? columns : columns - 1;
+  const reserved = options.lastColumnMin === undefined ? 0 : options.lastColumnMin;
+  const total = () => widths.slice(0, fitted).reduce((sum, width) => sum + width, 0) + gap * (columns - 1) + reserved;
   if (options.width && total() > options.width) {
     const minimums = headers.map((_, column) => Math.max(1, ...table.map((row) => longestWord(row[column] ?? ''))));
     // Narrow terminals get one space between columns rather than words cut by the terminal.
-    if (minimums.reduce((sum, width) => sum + width, 0) + gap * (columns - 1) > options.width) gap = 1;
+    if (minimums.slice(0, fitted).reduce((sum, width) => sum + width, 0) + gap * (columns - 1) + reserved > options.width) gap = 1;
     while (total() > options.width) {
       let widest = -1;
-      for (let column = 0; column < columns; column++) {
+      for (let column = 0; column < fitted; column++) {
         if (widths[column]! > minimums[column]! && (widest < 0 || widths[column]! >= widths[widest]!)) widest = column;
       }
       if (widest < 0) break;
@@ -70,7 +74,7 @@ export function renderTable(headers: string[], rows: string[][], options: { widt
 const SGR = /\x1b\[[0-9;]*m/g;
 
 function longestWord(text: string): number {
-  return Math.max(0, ...text.replace(SGR, '').split(' ').map((word) => [...word].length));
+  return Math.max(0, ...text.replace(SGR, '').split(' ').map((word) => displayWidth(word)));
 }
 
 /** A cell's lines at `width`, broken at spaces; a cell wholly in one colour keeps it on every line. */
@@ -87,7 +91,7 @@ function wrapWords(text: string, width: number): string[] {
   let line = '';
   for (const word of text.split(' ')) {
     if (!line) line = word;
-    else if ([...line].length + 1 + [...word].length <= width) line += ` ${word}`;
+    else if (displayWidth(line) + 1 + displayWidth(word) <= width) line += ` ${word}`;
     else {
       lines.push(line);
       line = word;
@@ -98,9 +102,9 @@ function wrapWords(text: string, width: number): string[] {
 }
 
 function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
+  return displayWidth(text);
 }
+
 
 /**
  * Text that came from arguments, files or servers, made safe to print on a terminal: control characters
@@ -109,4 +113,48 @@ function visibleLength(text: string): number {
 export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
+/**
+ * Columns a string takes on a terminal: East Asian wide characters and emoji take two, combining
+ * marks, variation selectors and zero-width joiners none. An estimate (no font knowledge), good enough
+ * to cut a one-line preview without wrapping.
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  // eslint-disable-next-line no-control-regex
+  for (const character of text.replace(/\x1b\[[0-9;]*m/g, '')) width += characterWidth(character.codePointAt(0)!);
+  return width;
+}
+
+function characterWidth(code: number): number {
+  if (code === 0x200d || (code >= 0xfe00 && code <= 0xfe0f) || (code >= 0x0300 && code <= 0x036f) || (code >= 0x1f3fb && code <= 0x1f3ff)) return 0;
+  if (code < 0x1100) return 1;
+  const wide =
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0xa4cf) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) ||
+    (code >= 0x1f300 && code <= 0x1faff) ||
+    (code >= 0x20000 && code <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+/** One line (newlines and tabs become spaces), cut with "…" to at most `width` columns. */
+export function truncateToWidth(text: string, width: number): string {
+  const line = text.replace(/\s*[\r\n\t]+\s*/g, ' ');
+  if (displayWidth(line) <= width) return line;
+  if (width <= 1) return width === 1 ? '…' : '';
+  let used = 0;
+  let out = '';
+  for (const character of line) {
+    const w = characterWidth(character.codePointAt(0)!);
+    if (used + w > width - 1) break;
+    out += character;
+    used += w;
+  }
+  return `${out}…`;
 }

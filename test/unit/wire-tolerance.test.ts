@@ -49,7 +49,7 @@ describe('content/list', () => {
     const { client } = scripted([envelope(0, { messages, participants: [] })]);
     const content = await getConversationContent(client, 'act.x', BUSINESS, 'conv');
     expect(content.messages).toHaveLength(11);
-    expect(content.messages.filter((message) => message.messageId === '')).toHaveLength(4);
+    expect(content.messages.filter((message) => message.message_id === null)).toHaveLength(4);
     const policy = evaluateConversation(content, BUSINESS, NOW);
     expect(policy.businessMessagesSinceUser).toBe(10);
     expect(policy.messagesLeft).toBe(0);
