@@ -95,7 +95,9 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
   }
   if (rows.length === 0) return;
   const now = deps.now();
-  io.out(renderPretty(rows, now, io.color, io.columns));
+  const table = renderPretty(rows, now, io.color, io.columns);
+  io.out(table);
+  if (!table.includes(LAST_MESSAGE_HEADER)) io.info(io.color.dim('Too narrow for the last-message preview: widen the terminal, or use --json.'));
 
   const strangers = rows.filter((row) => row.conversation.type === 'STRANGER').length;
   if (strangers && io.isStderrTTY) {

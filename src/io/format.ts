@@ -34,14 +34,30 @@ export function renderTable(headers: string[], rows: string[][], options: { widt
   const columns = headers.length;
   const widths = headers.map((_, column) => Math.max(...table.map((row) => visibleLength(row[column] ?? ''))));
   // `lastColumnMin`: the caller cuts the last column itself (a one-line preview); it is left whole here
-  // and the other columns fit in what remains after that many columns.
+  // and the other columns fit in what remains after that many columns (or it is left out, when even
+  // their narrowest leaves less).
   const fitted = options.lastColumnMin === undefined ? columns : columns - 1;
-  const reserved = options.lastColumnMin === undefined ? 0 : options.lastColumnMin;
+  // The cut column asks for a third of the width (or its whole text if shorter), at least lastColumnMin.
+  let reserved =
+    options.lastColumnMin === undefined || !options.width
+      ? 0
+      : Math.min(widths[columns - 1]!, Math.max(options.lastColumnMin, Math.floor(options.width / 3)));
   const total = () => widths.slice(0, fitted).reduce((sum, width) => sum + width, 0) + gap * (columns - 1) + reserved;
   if (options.width && total() > options.width) {
     const minimums = headers.map((_, column) => Math.max(1, ...table.map((row) => longestWord(row[column] ?? ''))));
     // Narrow terminals get one space between columns rather than words cut by the terminal.
-    if (minimums.slice(0, fitted).reduce((sum, width) => sum + width, 0) + gap * (columns - 1) + reserved > options.width) gap = 1;
+    const narrowest = (spacing: number) => minimums.slice(0, fitted).reduce((sum, width) => sum + width, 0) + spacing * (columns - 1) + reserved;
+    if (narrowest(gap) > options.width) gap = 1;
+    // The cut column gets what the others leave at their narrowest, down to lastColumnMin.
+    if (reserved && narrowest(gap) > options.width) reserved = Math.max(options.lastColumnMin!, options.width - (narrowest(gap) - reserved));
+    // No room for the caller's cut column even with every other column at its narrowest: leave it out.
+    if (reserved && narrowest(gap) > options.width) {
+      return renderTable(
+        headers.slice(0, -1),
+        rows.map((row) => row.slice(0, -1)),
+        { width: options.width },
+      );
+    }
     while (total() > options.width) {
       let widest = -1;
       for (let column = 0; column < fitted; column++) {

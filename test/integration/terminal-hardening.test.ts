@@ -28,16 +28,22 @@ describe('on a real terminal', () => {
     expect(screen).toContain('[exit 130]');
   });
 
-  it('an 80-column conversations table wraps inside its cells, never mid-word', async () => {
+  it('the conversations table wraps inside its cells at 80 and 120 columns, never mid-word', async () => {
     const configDir = await embeddedAccount();
-    session = startTmux([process.execPath, BIN, 'conversations'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 80 });
-    const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
-    expect(screen).toContain('[exit 0]');
-    // capture-pane -J joins lines the terminal wrapped: none may be wider than the terminal.
-    const lines = screen.split('\n').filter((line) => line.trim());
-    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
-    const words = new Set(screen.split(/\s+/));
-    for (const word of ['CONVERSATION', 'mY3+hQ1/acMeMaYaL0pezQ==', '@maya.lopez', 'López)', 'closes', 'single', '10/10']) expect(words, word).toContain(word);
+    for (const width of [80, 120]) {
+      session?.kill();
+      session = startTmux([process.execPath, BIN, 'conversations'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width });
+      const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
+      expect(screen).toContain('[exit 0]');
+      // capture-pane -J joins lines the terminal wrapped: none may be wider than the terminal.
+      const lines = screen.split('\n').filter((line) => line.trim());
+      for (const line of lines) expect([...line].length, `${width}: ${line}`).toBeLessThanOrEqual(width);
+      const words = new Set(screen.split(/\s+/));
+      for (const word of ['CONVERSATION', 'mY3+hQ1/acMeMaYaL0pezQ==', '@maya.lopez', 'López)', 'closes', 'single', '10/10']) expect(words, `${width}: ${word}`).toContain(word);
+      // The preview takes what is left; at 80 columns nothing is, and the table says so.
+      if (width === 80) expect(screen).toContain('Too narrow for the last-message preview');
+      else expect(screen).toMatch(/LAST MESSAGE[\s\S]*user \d+s ago: Hello/);
+    }
   });
 
   it('a QR code wider than the terminal is not drawn: it says so and suggests --output', async () => {
