@@ -232,7 +232,7 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
   const who = describeUser(policy.user);
   let refusal = sendRefusal(policy, conversationId, now);
   // Sender actions are not messages: they cost none of the window's 10 (the window itself must be open).
-  if (draft.kind === 'action' && refusal?.kind === 'quota') refusal = undefined;
+  if (draft.kind === 'action' && refusal?.details?.rule === 'quota') refusal = undefined;
   if (refusal && !options.force) throw refusal;
   if (refusal) io.warn(`${refusal.message} Sending anyway (--force).`);
   if ((draft.kind === 'text' || draft.kind === 'image') && draft.replyTo && !content.messages.some((message) => message.message_id === draft.replyTo)) {

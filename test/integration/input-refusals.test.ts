@@ -155,9 +155,16 @@ describe('usage errors name what is wrong', () => {
     expect(error.message).toContain("unknown option '--bogus'");
     expect(error.message).not.toContain('--to');
     expect(error.hint).toContain('`tiktok-channel send --help`');
+    // The same for a command with a required option (commander checks those first on its own).
+    const clock = await runCli(['sandbox', 'clock', '--advnace', '2h'], { configDir: tempConfigDir() });
+    expect(clock.code).toBe(2);
+    expect(clock.stderr).toContain("unknown option '--advnace'");
+    expect(clock.stderr).not.toContain("required option '--advance");
+    expect((await runCli(['sandbox', 'clock'], { configDir: tempConfigDir() })).stderr).toContain("required option '--advance <duration>'");
+    // Without a misspelt flag, the missing --to is what is reported.
     const missing = await runCli(['send', '--text', 'hi'], { configDir: tempConfigDir() });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("required option '--to <conversation_id>'");
+    expect(missing.stderr).toContain('--to needs a conversation id');
   });
 
   it('hints name the command that ran, never `<command>`', async () => {
