@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'network'
   | 'rateLimit'
   | 'cancelled'
+  | 'timeout'
   | 'unexpected';
 
 export const EXIT_CODES: Record<ErrorKind, number> = {
@@ -28,6 +29,7 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   network: 6,
   rateLimit: 6,
   cancelled: 130,
+  timeout: 7,
 };
 
 /** The fix we suggest when the thrower has nothing more specific to say. */
@@ -46,6 +48,7 @@ const DEFAULT_HINTS: Record<ErrorKind, string> = {
   network: 'Check your connection and https://business-api.tiktok.com, then try again; --debug shows each request.',
   rateLimit: 'TikTok is rate limiting this app; wait a few minutes (per-day limits reset at midnight UTC).',
   cancelled: '',
+  timeout: 'Nothing arrived in time: check that messages can reach you with `tiktok-channel doctor`.',
 };
 
 export interface CliErrorOptions {
