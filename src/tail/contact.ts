@@ -158,7 +158,7 @@ async function watchWebhooks(deps: Deps, account: ResolvedAccount, port: number,
       dedupe,
       forward: false,
       onDelivery: ({ event, record }) => {
-        if (dedupe.add(record.key)) watcher.feed(event);
+        if (dedupe.add(record.key, record.signedAt)) watcher.feed(event);
       },
       onRefused: (refusal) => io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason}): ${refusal.message}`)),
       debugLog: io.debug ? (line) => io.debugLog(line) : undefined,

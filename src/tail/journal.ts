@@ -1,13 +1,14 @@
 // The journal: once `tail` answers a delivery with 200, TikTok forgets it, so tail's copy must already be
 // on disk. Each verified delivery (raw body bytes, the headers that matter, receive time) is appended to
-// a JSON Lines file in `${configDir}/journal/` and fsync'd before the 200. Appends made while a write is
-// on its way join the next one (group commit): one write + one fdatasync covers a whole batch, so
-// throughput holds under load while every 200 still means "on disk".
+// a JSON Lines file in `${configDir}/journal/` and fsync'd before the 200. Appends made during one turn
+// of the event loop are committed together (group commit): one write + one fdatasync covers the whole
+// batch, so throughput holds under load while every 200 still means "on disk".
 //
 // Files are 0600 in a 0700 directory, one writer per file (named by start time and pid), rotated by
 // size and age and deleted past the retention, oldest first, so the journal stays bounded. `--since`
 // replays from here; the forwarder resumes from here; `forwarded.log` records what reached the target.
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, fchmodSync, fdatasyncSync, fstatSync, openSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One verified delivery as journaled. */
@@ -20,6 +21,8 @@ export interface JournalRecord {
   known: boolean;
   /** The event's dedupe key (see eventDedupeKey). */
   key: string;
+  /** The signature's time (unix seconds): with the key, it tells a byte-exact replay from a redelivery. */
+  signedAt: number;
   /** Already seen when it arrived (a redelivery): kept for the record, never printed or forwarded again. */
   duplicate: boolean;
   /** Forwarding was on when it arrived: the forwarder owes it to the target until forwarded.log says so. */
@@ -92,6 +95,7 @@ function serialize(id: string, record: JournalRecord): string {
     acct: record.account,
     known: record.known ? 1 : 0,
     key: record.key,
+    t: record.signedAt,
     dup: record.duplicate ? 1 : 0,
     fwd: record.forward ? 1 : 0,
     h: record.headers,
@@ -105,6 +109,7 @@ interface RawMeta {
   acct?: unknown;
   known?: unknown;
   key?: unknown;
+  t?: unknown;
   dup?: unknown;
   fwd?: unknown;
   h?: unknown;
@@ -119,6 +124,7 @@ function toMeta(raw: RawMeta, ref: JournalRef): JournalMeta | undefined {
     account: typeof raw.acct === 'string' ? raw.acct : null,
     known: raw.known === 1,
     key: raw.key,
+    signedAt: typeof raw.t === 'number' ? raw.t : 0,
     duplicate: raw.dup === 1,
     forward: raw.fwd === 1,
     ref,
@@ -157,14 +163,14 @@ export class Journal {
   readonly dir: string;
   private readonly options: Required<Omit<JournalOptions, 'dir' | 'now'>>;
   private readonly now: () => number;
-  private handle?: FileHandle;
+  private fd?: number;
   private file = '';
   private fileBase = '';
   private fileStartedAt = 0;
   private size = 0;
   private seq = 0;
   private queue: Pending[] = [];
-  private flushing?: Promise<void>;
+  private scheduled = false;
   private closed = false;
   private forwardedHandle?: FileHandle;
   private forwardedBuffer: string[] = [];
@@ -207,68 +213,75 @@ export class Journal {
     if (this.closed) return Promise.reject(new JournalError('The journal is closed.'));
     return new Promise<JournalRef>((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
-      this.flushing ??= this.writeLoop();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.commit());
+      }
     });
   }
 
   /** Resolves when everything appended so far is on disk. */
   async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    this.commit();
     await this.flushForwarded();
   }
 
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
-    await this.handle?.close().catch(() => undefined);
-    this.handle = undefined;
+    if (this.fd !== undefined) closeQuietly(this.fd);
+    this.fd = undefined;
     await this.forwardedHandle?.close().catch(() => undefined);
     this.forwardedHandle = undefined;
     for (const handle of this.readHandles.values()) await (await handle.catch(() => undefined))?.close().catch(() => undefined);
     this.readHandles.clear();
   }
 
-  private async writeLoop(): Promise<void> {
+  /**
+   * Commits what was appended during one turn of the event loop: one write into the page cache and one
+   * fdatasync for the whole batch, then every promise of the batch resolves. Done synchronously on
+   * purpose: a sync takes a fraction of a millisecond on an SSD, and doing it here avoids two thread-pool
+   * hand-offs per batch, which under CPU contention cost more than the sync itself. Requests that arrive
+   * meanwhile wait in the socket buffers and form the next batch.
+   */
+  private commit(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (!batch.length) return;
+    const refs: JournalRef[] = [];
     try {
-      while (this.queue.length) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          await this.ensureFile();
-          const refs: JournalRef[] = [];
-          const buffers: Buffer[] = [];
-          let offset = this.size;
-          for (const pending of batch) {
-            const id = `${this.fileBase}:${this.seq++}`;
-            const line = Buffer.from(serialize(id, pending.record));
-            buffers.push(line);
-            refs.push({ id, file: this.file, offset, length: line.length - 1 });
-            offset += line.length;
-          }
-          await writeAll(this.handle!, buffers);
-          await this.handle!.datasync();
-          this.size = offset;
-          this.appended += batch.length;
-          batch.forEach((pending, index) => pending.resolve(refs[index]!));
-        } catch (error) {
-          // The file may hold a torn tail now; start a fresh file for what comes next.
-          await this.handle?.close().catch(() => undefined);
-          this.handle = undefined;
-          const failure = new JournalError(`Could not write the journal in ${this.dir}: ${(error as Error).message}`, { cause: error });
-          for (const pending of batch) pending.reject(failure);
-        }
+      this.ensureFile();
+      const buffers: Buffer[] = [];
+      let offset = this.size;
+      for (const pending of batch) {
+        const id = `${this.fileBase}:${this.seq++}`;
+        const line = Buffer.from(serialize(id, pending.record));
+        buffers.push(line);
+        refs.push({ id, file: this.file, offset, length: line.length - 1 });
+        offset += line.length;
       }
-    } finally {
-      this.flushing = undefined;
+      writeAll(this.fd!, buffers);
+      fdatasyncSync(this.fd!);
+      this.size = offset;
+    } catch (error) {
+      // The file may hold a torn tail now (never answered 200); the next batch starts a fresh file.
+      if (this.fd !== undefined) closeQuietly(this.fd);
+      this.fd = undefined;
+      const failure = new JournalError(`Could not write the journal in ${this.dir}: ${(error as Error).message}`, { cause: error });
+      for (const pending of batch) pending.reject(failure);
+      return;
     }
+    this.appended += batch.length;
+    batch.forEach((pending, index) => pending.resolve(refs[index]!));
   }
 
-  private async ensureFile(): Promise<void> {
+  private ensureFile(): void {
     const now = this.now();
-    if (this.handle && this.size < this.options.maxFileBytes && now - this.fileStartedAt < this.options.maxFileAgeMs) return;
-    if (this.handle) {
-      await this.handle.close().catch(() => undefined);
-      this.handle = undefined;
+    if (this.fd !== undefined && this.size < this.options.maxFileBytes && now - this.fileStartedAt < this.options.maxFileAgeMs) return;
+    if (this.fd !== undefined) {
+      closeQuietly(this.fd);
+      this.fd = undefined;
     }
     this.fileStartedAt = now;
     this.fileBase = `${String(now).padStart(15, '0')}-${process.pid}`;
@@ -280,9 +293,9 @@ export class Journal {
     }
     this.file = join(this.dir, name);
     this.seq = 0;
-    this.handle = await open(this.file, 'a', 0o600);
-    await this.handle.chmod(0o600);
-    this.size = (await this.handle.stat()).size;
+    this.fd = openSync(this.file, 'a', 0o600);
+    fchmodSync(this.fd, 0o600);
+    this.size = fstatSync(this.fd).size;
     void this.prune();
   }
 
@@ -446,10 +459,18 @@ export class Journal {
   }
 }
 
-async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+function writeAll(fd: number, buffers: Buffer[]): void {
   let pending = buffers;
   while (pending.length) {
-    const { bytesWritten } = await handle.writev(pending);
+    const bytesWritten = writevSync(fd, pending);
     let skip = bytesWritten;
     const rest: Buffer[] = [];
     for (const buffer of pending) {

@@ -28,6 +28,8 @@ export interface Refusal {
 
 export interface ReceivedDelivery {
   event: DecodedEvent;
+  /** The signature's time (unix seconds). */
+  signedAt: number;
   record: JournalRecord;
   ref: JournalRef;
   /** The served account the delivery is for; undefined = no stored account has that business id. */
@@ -62,27 +64,6 @@ export interface Receiver {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Bounded memory of signatures taken within the tolerance window, to refuse byte-exact replays. */
-class ReplayGuard {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly windowMs: number) {}
-
-  has(signature: string, now: number): boolean {
-    const expires = this.seen.get(signature);
-    return expires !== undefined && expires > now;
-  }
-
-  add(signature: string, now: number): void {
-    this.seen.set(signature, now + this.windowMs);
-    if (this.seen.size > 20_000) {
-      for (const [key, expires] of this.seen) {
-        if (expires > now && this.seen.size <= 100_000) break;
-        this.seen.delete(key);
-      }
-    }
-  }
-}
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
@@ -110,7 +91,6 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const now = options.now ?? Date.now;
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const path = normalizePath(options.path);
-  const replays = new ReplayGuard(options.toleranceSeconds * 1000 * 2);
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
@@ -135,34 +115,36 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     }
     const secrets = options.accounts.candidates(envelope);
     let failure: { reason: SignatureFailure; message: string } | undefined;
-    let verified = false;
+    let signedAt = 0;
     for (const secret of secrets) {
       const result = verifySignature({ rawBody: body, header: signature, secret, toleranceSeconds: options.toleranceSeconds, now });
       if (result.ok) {
-        verified = true;
+        signedAt = result.timestamp;
         break;
       }
       // A matching but stale signature says more than another app's mismatch.
       if (!failure || result.reason === 'stale') failure = { reason: result.reason, message: result.message };
       if (result.reason === 'missing' || result.reason === 'malformed') break;
     }
-    if (!verified) {
+    if (!signedAt) {
       failure ??= { reason: 'mismatch', message: 'No app secret to verify the signature with.' };
       return refuse(req, res, { status: 401, reason: failure.reason, message: failure.message });
     }
     if (!isObject(envelope)) return refuse(req, res, { status: 400, reason: 'not-json', message: 'The body is not a JSON object.' });
-    if (replays.has(signature!, now())) {
-      return refuse(req, res, { status: 409, reason: 'replayed', message: 'This exact signed delivery was already received.' });
-    }
 
     const event = decodeEvent(envelope);
     const account = options.accounts.get(event.business_id);
     const key = `${event.business_id ?? ''}|${eventDedupeKey(event)}`;
+    // The same event with the same signature time is a byte-exact replay: TikTok signs each retry anew.
+    if (options.dedupe.signedAt(key) === signedAt) {
+      return refuse(req, res, { status: 409, reason: 'replayed', message: 'This exact signed delivery was already received.' });
+    }
     const record: JournalRecord = {
       at: now(),
       account: event.business_id,
       known: account !== undefined,
       key,
+      signedAt,
       duplicate: options.dedupe.has(key),
       forward: options.forward,
       headers: keptHeaders(req),
@@ -175,10 +157,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       // Not on disk, so not 200: TikTok keeps the delivery and tries again.
       return refuse(req, res, { status: 503, reason: 'journal', message: `Could not journal the delivery: ${(error as Error).message}` }, { 'retry-after': '5' });
     }
-    replays.add(signature!, now());
     if (options.debugLog) options.debugLog(`delivery ${event.event ?? '?'} x-tt-logid=${record.headers['x-tt-logid'] ?? '-'} journaled as ${ref.id}`);
     respond(res, 200, 'ok');
-    options.onDelivery({ event, record, ref, account });
+    options.onDelivery({ event, signedAt, record, ref, account });
   };
 
   const server = createServer((req, res) => {
