@@ -392,10 +392,12 @@ async function pollMode(
   stop: Stop,
 ): Promise<StopReason> {
   const { io } = deps;
+  const startedAt = deps.now();
   const { Poller, isRateLimit, isTransient } = await import('../tail/poller.js');
   const account = deps.resolveAccount();
   const source = await pollSource(deps, account);
-  const poller = new Poller({ source, statePath: pollStatePath(deps, account.businessId), since: sinceMs, now: deps.now });
+  // A first poll shows what is newer than --since, or than this start (a message sent a moment ago counts).
+  const poller = new Poller({ source, statePath: pollStatePath(deps, account.businessId), since: sinceMs ?? startedAt, now: deps.now });
   const dedupe = new DedupeSet();
   const who = account.username ? `@${account.username}` : account.channelName;
   const interval = intervalSeconds * 1000;

@@ -97,6 +97,7 @@ export class ContactWatcher {
 
 export async function waitForContact(deps: Deps, options: ContactOptions): Promise<Contact> {
   const { io } = deps;
+  const startedAt = deps.now();
   const account = deps.resolveAccount();
   const watcher = new ContactWatcher(account.businessId, options.ref, options.graceMs ?? 30_000);
   const stop = new AbortController();
@@ -112,7 +113,7 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
   const how = options.port !== undefined ? 'webhooks' : 'polling';
   io.err(`Waiting up to ${options.seconds} s (${how}) for someone to arrive through ${options.url} or write…`);
   try {
-    const watch = options.port !== undefined ? watchWebhooks(deps, account, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000);
+    const watch = options.port !== undefined ? watchWebhooks(deps, account, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
     await io.progress('Waiting for someone to scan the code and write…', () => Promise.race([watcher.done, ended, watch.then(() => ended)]));
     if (watcher.referral || watcher.message) {
       watcher.finish();
@@ -185,13 +186,13 @@ async function watchWebhooks(deps: Deps, account: ResolvedAccount, port: number,
   void account;
 }
 
-async function watchPolling(deps: Deps, account: ResolvedAccount, watcher: ContactWatcher, signal: AbortSignal, intervalMs: number): Promise<void> {
+async function watchPolling(deps: Deps, account: ResolvedAccount, watcher: ContactWatcher, signal: AbortSignal, intervalMs: number, startedAt: number): Promise<void> {
   const { Poller, isTransient } = await import('./poller.js');
-  const poller = new Poller({ source: await pollSource(deps, account), now: deps.now });
+  // The first look records what already exists; anything newer than the start of the wait counts.
+  const poller = new Poller({ source: await pollSource(deps, account), now: deps.now, since: startedAt });
   let delay = intervalMs;
   let settled = false;
   void watcher.done.then(() => (settled = true));
-  // The first look records what already exists; only what comes after it counts.
   while (!signal.aborted && !settled) {
     try {
       const result = await poller.poll();
