@@ -167,6 +167,7 @@ export class Journal {
   private file = '';
   private fileBase = '';
   private fileStartedAt = 0;
+  private lastStamp = 0;
   private size = 0;
   private seq = 0;
   private queue: Pending[] = [];
@@ -284,14 +285,10 @@ export class Journal {
       this.fd = undefined;
     }
     this.fileStartedAt = now;
-    this.fileBase = `${String(now).padStart(15, '0')}-${process.pid}`;
-    let name = `deliveries-${this.fileBase}.jsonl`;
-    // A second file in the same millisecond (tiny test limits): bump the stamp, names stay unique and sorted.
-    for (let bump = 1; this.file === join(this.dir, name); bump++) {
-      this.fileBase = `${String(now + bump).padStart(15, '0')}-${process.pid}`;
-      name = `deliveries-${this.fileBase}.jsonl`;
-    }
-    this.file = join(this.dir, name);
+    // Stamps only grow, so names stay unique and sorted even for several files in one millisecond.
+    this.lastStamp = Math.max(now, this.lastStamp + 1);
+    this.fileBase = `${String(this.lastStamp).padStart(15, '0')}-${process.pid}`;
+    this.file = join(this.dir, `deliveries-${this.fileBase}.jsonl`);
     this.seq = 0;
     this.fd = openSync(this.file, 'a', 0o600);
     fchmodSync(this.fd, 0o600);
