@@ -1,5 +1,7 @@
 // `accounts`, `accounts use`, `rename`, `disconnect`: the stored accounts (never the env credentials).
 // Listing is offline; only `disconnect` talks to TikTok, to revoke before forgetting.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, renderTable } from '../io/format.js';
@@ -150,5 +152,7 @@ export async function disconnect(options: { keepToken?: boolean }, deps: Deps): 
     const next = store.read().accounts[nextDefault];
     io.info(`Default account is now ${next?.channelName ?? nextDefault}.`);
   }
-  io.info(io.color.dim('Local data such as message logs was left in place.'));
+  // tail's journal holds received deliveries of every account (it is not per account): say where it is.
+  const journal = join(store.dir, 'journal');
+  if (existsSync(journal)) io.info(io.color.dim(`Messages tail received stay in its journal (${journal}); delete that folder to remove them.`));
 }

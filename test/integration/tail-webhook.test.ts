@@ -214,6 +214,10 @@ describe('tail: whatever arrives, it keeps running', () => {
       const files = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
       expect(files.length).toBeGreaterThan(0);
       for (const file of files) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
+      // disconnect says where the received messages stay.
+      const gone = await runCli(['disconnect', '--keep-token'], { configDir });
+      expect(gone.code).toBe(0);
+      expect(gone.stderr).toContain(`Messages tail received stay in its journal (${dir})`);
     } finally {
       tail.child.kill('SIGKILL');
     }
