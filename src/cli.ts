@@ -147,10 +147,21 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('conversations')
-    .summary('list conversations with the last user message, window closing time and messages left')
-    .description(describe('list conversations with the last user message, window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
+    .summary('list conversations with the last message (who, when, a preview), window closing time and messages left')
+    .description(describe('list conversations with the last message (who, when, a preview), window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
     .addOption(new Option('--type <type>', 'which conversations').choices(['single', 'stranger', 'all']).default('all'))
     .action(run((options) => async (deps) => (await import('./commands/conversations.js')).run(options as never, deps)));
+
+  program
+    .command('messages <conversation_id>')
+    .summary('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first')
+    .description(describe('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first', [
+      'tiktok-channel messages "$CONVERSATION"',
+      'tiktok-channel messages "$CONVERSATION" --download-media ./media',
+      'tiktok-channel messages "$CONVERSATION" --json | jq \'.messages[].text\'',
+    ]))
+    .option('--download-media <dir>', 'save images and videos to DIR, named by message id (files already there are skipped)')
+    .action(run((options) => async (deps) => (await import('./commands/messages.js')).run(options as never, deps)));
 
   program
     .command('send')
@@ -159,12 +170,22 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       'tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
       'echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
       'tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
+      'tiktok-channel send --to "$CONVERSATION" --card "Size?" --button s:S m:M',
+      'tiktok-channel send --to "$CONVERSATION" --action typing',
+      'tiktok-channel send --comment-reply "$COMMENT_ID" --text "See your DMs"',
+      'tiktok-channel send --to "$CONVERSATION" --text "Ready?" --wait-reply 60',
     ]))
-    .requiredOption('--to <conversation_id>', 'the conversation to reply in')
+    .option('--to <conversation_id>', 'the conversation to reply in')
     .option('--text <text>', 'the text, or - to read it from stdin')
     .option('--image <file>', 'a JPG or PNG image up to 3 MB')
     .option('--share-post <item_id>', 'share one of the account\'s posts')
-    .option('--reply-to <message_id>', 'quote this message (text only)')
+    .option('--card <title>', 'a Q&A card with this title (up to 40 characters) and 1 to 3 --button')
+    .option('--button <id:label...>', 'a card button: the id comes back on a tap, the label is shown (up to 20; 40 on a link card)')
+    .option('--link-card', 'with --card: a link card (labels up to 40 characters)')
+    .addOption(new Option('--action <action>', 'a sender action; uses none of the 10 messages').choices(['typing', 'mark-read']))
+    .option('--comment-reply <comment_id>', 'with --text: answer a high-intent comment privately (no --to)')
+    .option('--reply-to <message_id>', 'quote this message (text or image)')
+    .option('--wait-reply [seconds]', 'after sending, wait for the user\'s next message and print it (default 300; exit 7 on timeout)')
     .option('--dry-run', 'do every check and print what would be sent, without sending')
     .option('--force', 'skip the local window/quota check and let TikTok decide')
     .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
@@ -208,10 +229,12 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('doctor')
-    .description('run every troubleshooting check and say how to fix each failure')
+    .summary('find why messages stop: 12 checks at once, each problem with its fix (exit 1 on a failure)')
+    .description(describe('find why messages stop: 12 checks at once, each problem with its fix\n(exit 1 on a failure; --strict: on a warning too). Checks: config, network,\nclock, token, scopes, business-account, advanced-access, region, dm-setting,\nwebhook, messaging-window, media. Never prompts; changes nothing without --fix.', ['tiktok-channel doctor', 'tiktok-channel doctor --verbose', 'tiktok-channel doctor --all-accounts --strict --json']))
     .option('--all-accounts', 'check every connected account')
-    .option('--verbose', 'show details of passing checks')
-    .option('--strict', 'warnings fail too')
+    .option('--verbose', 'show each check\'s details and timings')
+    .option('--strict', 'warnings fail too (exit 1)')
+    .option('--fix', 'renew an expired or refused access token and make the account file private (0600); nothing else')
     .action(run((options) => async (deps) => (await import('./commands/doctor.js')).run(options as never, deps)));
 
   const sandbox = program
@@ -229,7 +252,10 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
     .option('--auto-approve', 'skip the consent page: approve for the default account')
-    .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked']))
+    .option('--rps <n>', 'requests per second per account before 40100 (default: no limit)', parseInteger('--rps', 0, 100_000))
+    .option('--require-pkce', 'authorize demands a hex S256 code_challenge (like Login Kit)')
+    .option('--strict-oauth', 'the token exchange refuses undocumented fields, e.g. code_verifier')
+    .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).serve(options as never, deps)));
   sandbox
     .command('message')
@@ -239,8 +265,38 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--ref <tag>', 'arrive through a tiktok.me link with this tracking tag')
     .option('--via-ad', 'arrive through an ad')
     .option('--eu', 'as an EEA user (im_receive_msg_eu)')
+    .option('--image', 'the user sends an image instead of text')
+    .option('--create-time-ms', 'webhook create_time in milliseconds (as seen in the wild)')
+    .addOption(new Option('--casing <casing>', 'enum casing in webhook content').choices(['lower', 'upper']))
+    .option('--scene-type <value>', 'add scene_type to the webhook content')
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).message(options as never, deps)));
+  sandbox
+    .command('event')
+    .description(describe('every other delivery TikTok makes (webhooks delivered if registered)', [
+      'tiktok-channel sandbox event sticker --from maya',
+      'tiktok-channel sandbox event template-tap --button size-m',
+      'tiktok-channel sandbox event reaction --emoji ❤️ --message <message_id>',
+      'tiktok-channel sandbox event auto-message --type welcome --action enable',
+    ]))
+    .argument('<kind>', 'sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment or unknown')
+    .option('--from <username>', 'the user (default: the seeded user)')
+    .option('--button <id>', 'template-tap: the id of the tapped button of the latest card')
+    .option('--text <text>', 'app-reply, high-intent-comment: the text')
+    .option('--web', 'app-reply: from the web inbox instead of the app')
+    .option('--emoji <emoji>', 'reaction: the emoji')
+    .option('--message <message_id>', 'reaction: the message reacted to (default: the business\'s latest)')
+    .option('--remove', 'reaction: take the reaction back')
+    .option('--type <type>', 'auto-message(-audit): welcome, suggested-question or chat-prompt')
+    .option('--action <action>', 'auto-message: create, update, delete, enable or disable')
+    .option('--status <status>', 'auto-message-audit: approved or rejected')
+    .option('--name <event>', 'unknown: the event name')
+    .option('--item <item_id>', 'share-post: the shared post')
+    .option('--create-time-ms', 'webhook create_time in milliseconds (as seen in the wild)')
+    .addOption(new Option('--casing <casing>', 'enum casing in webhook content').choices(['lower', 'upper']))
+    .option('--scene-type <value>', 'add scene_type to the webhook content')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).event((options.args as string[])[0]!, options as never, deps)));
   sandbox
     .command('set')
     .description('change the sandbox account\'s settings')
@@ -260,7 +316,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   sandbox
     .command('reset')
     .description('reseed the sandbox world (optionally a doctor scenario)')
-    .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked']))
+    .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
 

@@ -28,8 +28,8 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   policy: 5,
   network: 6,
   rateLimit: 6,
-  cancelled: 130,
   timeout: 7,
+  cancelled: 130,
 };
 
 /** The fix we suggest when the thrower has nothing more specific to say. */
@@ -48,7 +48,7 @@ const DEFAULT_HINTS: Record<ErrorKind, string> = {
   network: 'Check your connection and https://business-api.tiktok.com, then try again; --debug shows each request.',
   rateLimit: 'TikTok is rate limiting this app; wait a few minutes (per-day limits reset at midnight UTC).',
   cancelled: '',
-  timeout: 'Nothing arrived in time: check that messages can reach you with `tiktok-channel doctor`.',
+  timeout: 'Nothing arrived within the time limit; wait longer (a larger SECONDS value) or check `tiktok-channel doctor`.',
 };
 
 export interface CliErrorOptions {
