@@ -137,6 +137,8 @@ export async function run(options: TailOptions, deps: Deps): Promise<number> {
   if (deps.signal.aborted) stopWith('interrupt');
   deps.signal.addEventListener('abort', onAbort, { once: true });
   process.once('SIGTERM', onTerm);
+  // `tail | head -1`: the reader left, so stop as cleanly as on SIGTERM (the journal keeps the rest).
+  io.onStdoutClosed(() => stopWith('terminate'));
   const timer = options.timeout !== undefined ? setTimeout(() => stopWith('timeout'), options.timeout * 1000) : undefined;
 
   let labels: Map<string, string> | undefined;

@@ -264,6 +264,21 @@ describe('tail: for scripts', () => {
     expect(lines[1].error).toMatchObject({ kind: 'timeout', code: 7, message: '1 of 2 events arrived in 2 s.' });
   });
 
+  it('stops cleanly (exit 0, summary) when the reader of its output goes away, as with `| head -1`', async () => {
+    const configDir = await world.store(account);
+    const tail = await startTail(['--port', '0'], { configDir });
+    const send = (id: string) => postSigned(tail.url, delivery('im_receive_msg', inbound(BIZ, { message_id: id, type: 'text', text: { body: id } }), { user_openid: BIZ }), secret);
+    expect((await send('p-1')).status).toBe(200);
+    await tail.waitForEvents(1);
+    tail.child.stdout.destroy();
+    // The next line finds no reader; the delivery itself was journaled and answered 200 all the same.
+    expect((await send('p-2')).status).toBe(200);
+    const done = await tail.done;
+    expect(done.code).toBe(0);
+    expect(done.stderr).toMatch(/Done: 2 received, 2 printed/);
+    expect(done.stderr).not.toContain('EPIPE');
+  });
+
   it('filters by --event, --conversation and --account', async () => {
     const configDir = await world.store(account);
     const tail = await startTail(['--port', '0', '--event', 'message', 'im_mark_read_msg', '--conversation', 'conv-a', '--account', 'acme.studio'], { configDir });
