@@ -42,14 +42,16 @@ export class AccountDirectory {
   }
 
   /**
-   * The secrets to try, most likely first: the account's app, the app the envelope names, the env secret,
-   * then every other known app's (a body that is not JSON names nothing).
+   * The secrets to try. A delivery naming a served account is verified with that account's app secret
+   * (or TIKTOK_CHANNEL_CLIENT_SECRET) only, never with another account's. Anything else: the app the
+   * envelope names, the env secret, then every known app's (a body that is not JSON names nothing).
    */
   candidates(envelope: unknown): string[] {
     if (!isObject(envelope)) return this.allSecrets;
     const account = typeof envelope.user_openid === 'string' ? this.byId.get(envelope.user_openid) : undefined;
+    if (account) return unique([account.clientSecret, this.envSecret]);
     const app = typeof envelope.client_key === 'string' ? this.secretByKey.get(envelope.client_key) : undefined;
-    return unique([account?.clientSecret, app, this.envSecret, ...this.allSecrets]);
+    return unique([app, this.envSecret, ...this.allSecrets]);
   }
 }
 

@@ -223,6 +223,53 @@ describe('tail: whatever arrives, it keeps running', () => {
     }
   });
 
+  it('routes each delivery to its account by user_openid and verifies it with that account\'s app secret only', async () => {
+    const configDir = await world.store(account);
+    const now = Date.now();
+    const { AccountStore } = await import('../../src/store/accounts.js');
+    await new AccountStore({ configDir }).upsert({
+      businessId: '-000secondShop',
+      channelName: 'Second shop',
+      username: 'second.shop',
+      scopes: [],
+      accessToken: 'act.second',
+      accessTokenExpiresAt: now + 86_400_000,
+      refreshToken: 'rft.second',
+      refreshTokenExpiresAt: now + 86_400_000,
+      clientKey: 'awsecondapp',
+      clientSecret: 'second-app-secret',
+      connectedAt: now,
+      updatedAt: now,
+    });
+    const tail = await startTail(['--port', '0'], { configDir });
+    try {
+      const forSecond = delivery('im_receive_msg', inbound('-000secondShop', { message_id: 'r-second', type: 'text', text: { body: 'to the second shop' } }), { user_openid: '-000secondShop', client_key: 'awsecondapp' });
+      const forAcme = delivery('im_receive_msg', inbound(BIZ, { message_id: 'r-acme', type: 'text', text: { body: 'to acme' } }), { user_openid: BIZ });
+      // Another account's app secret does not verify a delivery naming this account.
+      expect((await postSigned(tail.url, forSecond, secret)).status).toBe(401);
+      expect((await postSigned(tail.url, forAcme, 'second-app-secret')).status).toBe(401);
+      expect((await postSigned(tail.url, forSecond, 'second-app-secret')).status).toBe(200);
+      expect((await postSigned(tail.url, forAcme, secret)).status).toBe(200);
+      const events = await tail.waitForEvents(2);
+      expect(events.map((event) => [event.business_id, event.text, event.problems])).toEqual([
+        ['-000secondShop', 'to the second shop', []],
+        [BIZ, 'to acme', []],
+      ]);
+      // --account shows one account's events only.
+      const only = await startTail(['--port', '0', '--account', 'Second shop'], { configDir });
+      try {
+        expect((await postSigned(only.url, forAcme.replace('r-acme', 'r-acme-2'), secret)).status).toBe(200);
+        expect((await postSigned(only.url, forSecond.replace('r-second', 'r-second-2'), 'second-app-secret')).status).toBe(200);
+        const [shown] = await only.waitForEvents(1);
+        expect(shown.message_id).toBe('r-second-2');
+      } finally {
+        await interrupt(only);
+      }
+    } finally {
+      await interrupt(tail);
+    }
+  });
+
   it('verifies with TIKTOK_CHANNEL_CLIENT_SECRET when no account is stored, and refuses to start with no secret at all', async () => {
     const empty = (await import('../helpers/cli.js')).tempConfigDir();
     const none = await runCli(['tail', '--port', '0', '--json'], { configDir: empty });
