@@ -217,7 +217,7 @@ describe('tail: whatever arrives, it keeps running', () => {
       // disconnect says where the received messages stay.
       const gone = await runCli(['disconnect', '--keep-token'], { configDir });
       expect(gone.code).toBe(0);
-      expect(gone.stderr).toContain(`Messages tail received stay in its journal (${dir})`);
+      expect(gone.stderr).toContain(`The event journal in ${dir} was left in place`);
     } finally {
       tail.child.kill('SIGKILL');
     }
