@@ -1,6 +1,6 @@
 // `tiktok-channel sandbox phone` on the embedded sandbox (state in the config dir), driven from a real
 // headless Chromium while the CLI plays the business in other processes: what the page does reaches
-// the webhook receiver and `conversations`; what `send` does shows up on the page within a second.
+// `tail`, a webhook receiver and `conversations`; what `send` does shows up on the page within a second.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
@@ -9,6 +9,7 @@ import { openEmbeddedSandbox, SANDBOX_APP, SEED } from '../../src/sandbox/index.
 import { launchBrowser, type HeadlessBrowser } from '../helpers/browser.js';
 import { BIN, cleanEnv, parseJson, runCli, startCli, tempConfigDir, type RunningCli } from '../helpers/cli.js';
 import { contentOf, startReceiver, verifySignature, type Receiver } from '../helpers/events.js';
+import { startTail } from '../helpers/tail.js';
 
 let browser: HeadlessBrowser;
 let receiver: Receiver;
@@ -129,6 +130,41 @@ describe('sandbox phone (embedded)', () => {
       await page.close();
     } finally {
       await stop(cli);
+    }
+  });
+
+  it('a chat opened through a ref link reaches `tail` as the referral with its ref, then the message the user sends', async () => {
+    const configDir = tempConfigDir();
+    const connect = await runCli(['connect', '--sandbox', '--json'], { configDir });
+    expect(connect.code, connect.stderr).toBe(0);
+    // tail registers its own loopback receiver with the embedded sandbox.
+    const tail = await startTail(['--port', '0', '--json', '--count', '2'], { configDir });
+    const { cli, phoneUrl } = await startPhone(configDir);
+    try {
+      const page = await openPage(phoneUrl);
+      await page.getByText('Create a user', { exact: true }).click();
+      await page.getByTestId('new-username').fill('kim.lee');
+      await page.getByTestId('create-user').click();
+      await expect.poll(() => page.getByTestId('user-select').inputValue()).toBe('kim.lee');
+      const link = (await runCli(['qr', '--ref', 'window-sticker', '--message', 'Do you do custom prints?', '--json'], { configDir })).stdout;
+      await page.getByTestId('chat-link').fill(parseJson(link).url);
+      await page.getByTestId('open-chat').click();
+      await expect.poll(() => page.getByTestId('composer').inputValue()).toBe('Do you do custom prints?');
+      await page.getByTestId('composer').press('Enter');
+      const [referral, message] = await tail.waitForEvents(2);
+      expect(referral).toMatchObject({
+        event: 'im_referral_msg',
+        kind: 'referral',
+        user: { username: 'kim.lee' },
+        referral: { source: 'short_link', ref: 'window-sticker', prefilled_message: 'Do you do custom prints?' },
+      });
+      expect(message).toMatchObject({ event: 'im_receive_msg', kind: 'message', type: 'text', text: 'Do you do custom prints?', user: { username: 'kim.lee' }, conversation_id: referral.conversation_id });
+      const ended = await tail.done;
+      expect(ended.code, ended.stderr).toBe(0);
+      await page.close();
+    } finally {
+      await stop(cli);
+      if (tail.child.exitCode === null) tail.child.kill('SIGTERM');
     }
   });
 
