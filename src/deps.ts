@@ -79,13 +79,15 @@ export function createDeps(options: DepsOptions): Deps {
     async client(target = {}) {
       const { TikTokClient } = await import('./tiktok/client.js');
       const debugLog = io.debug ? (line: string) => io.debugLog(line) : undefined;
+      // Validated here, where it matters: a bad value is a usage error (exit 2) before any request.
+      const maxRps = (await import('./tiktok/pacer.js')).parseMaxRps(env.TIKTOK_CHANNEL_MAX_RPS);
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
         const sandbox = await import('./sandbox/index.js');
         const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
-        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: options.overrides?.transport ?? embedded.transport, debugLog, now, signal });
+        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: options.overrides?.transport ?? embedded.transport, debugLog, now, signal, maxRps });
       }
       const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
-      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport, debugLog, now, signal });
+      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport, debugLog, now, signal, maxRps });
     },
     async session(account) {
       const { Session } = await import('./auth/session.js');
