@@ -1,10 +1,10 @@
 // Connected accounts, kept with `conf` (0600) and keyed by business_id. Every change is a locked
 // read-modify-write of the whole file so two processes never overwrite each other's update.
-import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Conf from 'conf';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type Conf from 'conf';
+import envPaths from 'env-paths';
 import { CliError } from '../errors.js';
-import { withFileLock } from './lock.js';
 
 export interface StoredAccount {
   businessId: string;
@@ -49,20 +49,22 @@ export class AccountStore {
 
   constructor(private readonly options: { configDir?: string }) {
     this.conf = undefined;
-    const probe = this.open();
-    this.path = probe.path;
-    this.dir = options.configDir ?? probe.path.replace(/[\\/][^\\/]+$/, '');
+    // Where conf keeps the file (its default dir is env-paths' config dir); reads need no conf at all,
+    // so read-only commands never load it (it brings ajv: most of a start-up).
+    this.dir = options.configDir ?? envPaths('tiktok-channel', { suffix: '' }).config;
+    this.path = resolve(this.dir, 'accounts.json');
+    if (options.configDir) mkdirSync(options.configDir, { recursive: true, mode: 0o700 });
   }
 
-  private open(): Conf<StoreShape> {
+  private async open(): Promise<Conf<StoreShape>> {
     if (!this.conf) {
-      if (this.options.configDir) mkdirSync(this.options.configDir, { recursive: true, mode: 0o700 });
+      const { default: Conf } = await import('conf');
       try {
         this.conf = new Conf<StoreShape>({
           projectName: 'tiktok-channel',
           projectSuffix: '',
           configName: 'accounts',
-          cwd: this.options.configDir,
+          cwd: this.dir,
           configFileMode: 0o600,
           // No defaults: conf would write them from its constructor, outside our lock, and a racing
           // process could overwrite an account another one just stored.
@@ -71,7 +73,7 @@ export class AccountStore {
         });
       } catch (error) {
         // conf reads the file in its constructor: a broken file must not be cleared, only reported.
-        throw storeError(this.options.configDir ? join(this.options.configDir, 'accounts.json') : 'accounts.json', error, 'read');
+        throw storeError(this.path, error, 'read');
       }
     }
     return this.conf;
@@ -80,9 +82,9 @@ export class AccountStore {
   read(): StoreShape {
     let store: Partial<StoreShape>;
     try {
-      store = this.open().store as Partial<StoreShape>;
+      store = readStoreFile(this.path);
     } catch (error) {
-      throw storeError(this.conf?.path ?? 'accounts.json', error, 'read');
+      throw storeError(this.path, error, 'read');
     }
     return { version: 1, defaultAccount: store.defaultAccount, accounts: { ...(store.accounts ?? {}) } };
   }
@@ -117,16 +119,18 @@ export class AccountStore {
 
   /** Runs fn with the store locked against other processes; fn sees and returns the latest state. */
   async transaction<T>(fn: (shape: StoreShape) => T | Promise<T>): Promise<T> {
+    const { withFileLock } = await import('./lock.js');
     return withFileLock(this.path, async () => {
       const shape = this.read();
       const result = await fn(shape);
-      this.write(shape);
+      await this.write(shape);
       return result;
     });
   }
 
   /** Runs fn under the store's lock without writing (readers that must not race a writer). */
   async locked<T>(fn: () => T | Promise<T>): Promise<T> {
+    const { withFileLock } = await import('./lock.js');
     return withFileLock(this.path, fn);
   }
 
@@ -163,8 +167,8 @@ export class AccountStore {
     });
   }
 
-  private write(shape: StoreShape): void {
-    const conf = this.open();
+  private async write(shape: StoreShape): Promise<void> {
+    const conf = await this.open();
     try {
       conf.store = shape;
     } catch (error) {
@@ -177,6 +181,18 @@ export class AccountStore {
       // best effort: the write itself succeeded
     }
   }
+}
+
+/** What conf's `store` getter returns, read without conf: the parsed file, or {} when there is none. */
+function readStoreFile(path: string): Partial<StoreShape> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return {};
+    throw error;
+  }
+  return Object.assign({}, JSON.parse(text) as Partial<StoreShape>);
 }
 
 /** A config file we cannot use: say which file, why, and that nothing was changed. */
