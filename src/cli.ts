@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, toCliError, usageError } from './errors.js';
 import { HELP_TOPICS } from './help.js';
+import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
@@ -51,6 +52,10 @@ function parseInteger(name: string, min: number, max: number) {
   };
 }
 
+function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY && stream.columns ? Math.min(HELP_WIDTH, stream.columns) : HELP_WIDTH;
+}
+
 export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): Command {
   const program = new Command('tiktok-channel');
   const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
@@ -81,6 +86,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       writeOut: (text) => io.out(text.replace(/\n$/, '')),
       writeErr: (text) => io.err(text.replace(/\n$/, '')),
       outputError: () => undefined, // printed once by main() so --json gets the JSON form
+      // Wrapped at the terminal's width up to 80, so the help cached at build time (fast-help.ts) matches.
+      getOutHelpWidth: () => helpWidth(process.stdout),
+      getErrHelpWidth: () => helpWidth(process.stderr),
     });
 
   program
