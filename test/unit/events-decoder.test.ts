@@ -1,0 +1,224 @@
+// The one decoder for webhook deliveries and REST messages: every shape of tiktok-api.md §4/§5,
+// both casings, seconds or milliseconds, and tolerance for anything missing or unknown.
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, decodeRestMessage, describeEvent, eventDedupeKey } from '../../src/tiktok/events.js';
+
+const BUSINESS = '-000bizOpenId';
+const USER = 'usr-42';
+
+function delivery(event: string, content: unknown, extra: Record<string, unknown> = {}) {
+  return JSON.stringify({ client_key: 'awKey', event, create_time: 1732459200, user_openid: BUSINESS, content: typeof content === 'string' ? content : JSON.stringify(content), ...extra });
+}
+
+const inbound = {
+  from: 'maya.lopez',
+  to: 'acme',
+  unique_identifier: USER,
+  from_user: { id: USER, role: 'personal_account' },
+  to_user: { id: BUSINESS, role: 'business_account' },
+  conversation_id: 'c+1/==',
+  timestamp: 1732459200123,
+};
+const outbound = {
+  from: 'acme',
+  to: 'maya.lopez',
+  unique_identifier: USER,
+  from_user: { id: BUSINESS, role: 'business_account' },
+  to_user: { id: USER, role: 'personal_account' },
+  conversation_id: 'c+1/==',
+  timestamp: 1732459200999,
+};
+
+describe('decodeEvent: messages', () => {
+  it('decodes an inbound text with its parties, conversation and time', () => {
+    const event = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'm1', type: 'text', text: { body: 'Is the blue mug in stock?' }, message_tag: { source: 'app' }, is_follower: true, scene_type: 3 }));
+    expect(event).toMatchObject({
+      id: 'm1',
+      event: 'im_receive_msg',
+      kind: 'message',
+      origin: 'webhook',
+      business_id: BUSINESS,
+      conversation_id: 'c+1/==',
+      message_id: 'm1',
+      direction: 'inbound',
+      source: 'APP',
+      type: 'text',
+      text: 'Is the blue mug in stock?',
+      user: { id: USER, username: 'maya.lopez' },
+      sender: { id: USER, username: 'maya.lopez', role: 'personal_account' },
+      is_follower: true,
+      scene_type: 3,
+      timestamp: 1732459200123,
+      time: '2024-11-24T14:40:00.123Z',
+    });
+    expect(event.problems).toEqual([]);
+    expect(describeEvent(event)).toBe('Is the blue mug in stock?');
+  });
+
+  it('tells our own API echo from a person replying in the app or web inbox', () => {
+    const api = decodeEvent(delivery('im_send_msg', { ...outbound, message_id: 'm2', type: 'text', text: { body: 'Yes' }, message_tag: { source: 'API' } }));
+    const web = decodeEvent(delivery('im_send_msg', { ...outbound, message_id: 'm3', type: 'text', text: { body: 'Hi' }, message_tag: { source: 'WEB' } }));
+    expect([api.direction, api.source]).toEqual(['outbound', 'API']);
+    expect([web.direction, web.source]).toEqual(['outbound', 'WEB']);
+    expect(api.user).toEqual({ id: USER, username: 'maya.lopez' });
+  });
+
+  it('decodes every media block', () => {
+    const image = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'i', type: 'image', image: { media_id: 'med1' }, referenced_message_info: { referenced_message_id: 'm0' } }));
+    const video = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'v', type: 'video', video: { media_id: 'med2' } }));
+    const sticker = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 's', type: 'sticker', sticker: { url: 'https://x/s.webp?x-expires=1' } }));
+    const emoji = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'e', type: 'emoji', emoji: { url: 'https://x/e.png' } }));
+    const post = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'p', type: 'share_post', share_post: { embed_url: 'https://www.tiktok.com/embed/v2/7', video_id: '7' } }));
+    expect(image.media).toEqual({ id: 'med1', type: 'image' });
+    expect(image.referenced_message_id).toBe('m0');
+    expect(video.media).toEqual({ id: 'med2', type: 'video' });
+    expect(sticker.sticker_url).toBe('https://x/s.webp?x-expires=1');
+    expect(emoji.emoji_url).toBe('https://x/e.png');
+    expect(post.share_post).toEqual({ embed_url: 'https://www.tiktok.com/embed/v2/7', video_id: '7' });
+    expect([image, video, sticker, emoji, post].map(describeEvent)).toEqual(['[image]', '[video]', '[sticker]', '[emoji]', '[post: https://www.tiktok.com/embed/v2/7]']);
+  });
+
+  it('decodes a card (webhook spelling: elements and button text) and a button tap', () => {
+    const card = decodeEvent(
+      delivery('im_send_msg', {
+        ...outbound,
+        message_id: 'card1',
+        type: 'template',
+        template: { type: 'qa_button_card', elements: [{ title: 'Which size?', buttons: [{ text: 'Small', type: 'reply', id: 'size-s' }] }] },
+        message_tag: { source: 'API' },
+      }),
+    );
+    expect(card.template).toEqual({ type: 'QA_BUTTON_CARD', title: 'Which size?', buttons: [{ id: 'size-s', label: 'Small', type: 'REPLY' }] });
+    expect(describeEvent(card)).toBe('[card: Which size?]');
+    const tap = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'tap1', type: 'text', text: { body: 'Small' }, reply_source_payload: { reply_source_msg_id: 'card1', reply_source_unique_id: 'size-s' } }));
+    expect([tap.tapped_button_id, tap.reply_source_message_id]).toEqual(['size-s', 'card1']);
+    expect(describeEvent(tap)).toBe('[tapped: Small]');
+  });
+
+  it('decodes several reactions in one delivery, add and remove', () => {
+    const event = decodeEvent(
+      delivery('im_receive_msg', {
+        ...inbound,
+        message_id: 'r1',
+        type: 'reaction',
+        reaction: [
+          { operation: 'ADD', type: 'EMOJI', emoji: '👍', unique_identifier: USER, timestamp: 1732459201000, original_msg_id: 'm2' },
+          { operation: 'remove', type: 'ai_emoji', ai_emoji_url: 'https://x/ai.png', unique_identifier: USER, timestamp: 1732459202, original_msg_id: 'm3' },
+        ],
+      }),
+    );
+    expect(event.kind).toBe('reaction');
+    expect(event.reactions).toEqual([
+      { operation: 'ADD', type: 'EMOJI', emoji: '👍', ai_emoji_url: null, user_id: USER, target_message_id: 'm2', time: '2024-11-24T14:40:01.000Z' },
+      { operation: 'REMOVE', type: 'AI_EMOJI', emoji: null, ai_emoji_url: 'https://x/ai.png', user_id: USER, target_message_id: 'm3', time: '2024-11-24T14:40:02.000Z' },
+    ]);
+    expect(describeEvent(event)).toBe('reacted 👍, removed an AI emoji');
+  });
+});
+
+describe('decodeEvent: events without a message id', () => {
+  it('decodes a read receipt and keys it by content', () => {
+    const event = decodeEvent(delivery('im_mark_read_msg', { ...inbound, read: { last_read_timestamp: 1732459300000 } }));
+    expect(event.kind).toBe('read');
+    expect(event.read_up_to).toBe('2024-11-24T14:41:40.000Z');
+    expect(event.id).toMatch(/^h:[0-9a-f]{32}$/);
+    const again = decodeEvent(delivery('im_mark_read_msg', { ...inbound, read: { last_read_timestamp: 1732459300000 } }));
+    const later = decodeEvent(delivery('im_mark_read_msg', { ...inbound, read: { last_read_timestamp: 1732459400000 } }));
+    expect(eventDedupeKey(again)).toBe(eventDedupeKey(event));
+    expect(eventDedupeKey(later)).not.toBe(eventDedupeKey(event));
+  });
+
+  it('decodes short-link, ad and Smart+ referrals', () => {
+    const link = decodeEvent(delivery('im_referral_msg', { ...inbound, is_follower: false, referral: { source: 'short_link', short_link: { ref: 'spring', prefilled_message: 'Hi there', prefilled_message_audit_status: 'pass' } } }));
+    expect(link.referral).toMatchObject({ source: 'short_link', ref: 'spring', prefilled_message: 'Hi there', prefilled_message_audit_status: 'PASS', ad: null });
+    expect(describeEvent(link)).toBe('arrived via link spring with "Hi there"');
+    const ad = decodeEvent(delivery('im_referral_msg', { ...inbound, referral: { source: 'AD', ad: { advertiser_id: '7', ad_id: '17', ad_name: 'Spring sale', embed_url: 'u', message_material_id: 'bWF0', timestamp: 1732459200000 } } }));
+    expect(ad.referral?.ad).toMatchObject({ ad_id: '17', ad_name: 'Spring sale', message_material_id: 'bWF0' });
+    const smart = decodeEvent(delivery('im_referral_msg', { ...inbound, referral: { source: 'ad', ad: {} } }));
+    expect(smart.referral?.ad).toMatchObject({ ad_id: null, ad_name: null });
+    expect(describeEvent(smart)).toBe('arrived via an ad (no ad details)');
+    expect(link.message_id).toBeNull();
+    expect(new Set([link.id, ad.id, smart.id]).size).toBe(3);
+  });
+
+  it('decodes the EEA-reduced event, auto messages and high-intent comments', () => {
+    const eu = decodeEvent(delivery('im_receive_msg_eu', { to: 'acme', to_user: { id: BUSINESS, role: 'business_account' }, timestamp: 1732459200000 }));
+    expect([eu.kind, eu.direction, eu.conversation_id, eu.message_id]).toEqual(['eu_message', 'inbound', null, null]);
+    const config = decodeEvent(delivery('im_auto_message_config_update', { auto_message_id: 'a1', auto_message_type: 'welcome_message', auto_message_action: 'enable', timestamp: 1, welcome_message: { text: 'Hello!' } }));
+    expect(config.auto_message).toEqual({ id: 'a1', type: 'WELCOME_MESSAGE', action: 'ENABLE', audit_status: null, content: { text: 'Hello!' } });
+    const audit = decodeEvent(delivery('im_auto_message_audit_update', { auto_message_id: 'a1', auto_message_type: 'WELCOME_MESSAGE', audit_status: 'rejected', timestamp: 1 }));
+    expect(audit.auto_message?.audit_status).toBe('REJECTED');
+    const comment = decodeEvent(delivery('im_receive_high_intent_comment', { ...inbound, comment_id: 'cm1', comment_text: 'How much?', is_follower: false }));
+    expect(comment.comment).toEqual({ id: 'cm1', text: 'How much?' });
+    expect(describeEvent(comment)).toBe('commented: How much?');
+  });
+});
+
+describe('decodeEvent: tolerance', () => {
+  it('keeps unknown events raw and says so', () => {
+    const event = decodeEvent(delivery('im_brand_new_thing', { hello: 'world' }));
+    expect(event.kind).toBe('unknown');
+    expect(event.event).toBe('im_brand_new_thing');
+    expect(event.raw.content).toEqual({ hello: 'world' });
+    expect(event.problems.join()).toMatch(/unknown event/);
+    expect(describeEvent(event)).toBe('[im_brand_new_thing]');
+  });
+
+  it('accepts content as an object, create_time in ms, and upper-case enums in webhooks', () => {
+    const event = decodeEvent({ event: 'IM_RECEIVE_MSG', create_time: 1732459200000, user_openid: BUSINESS, content: { ...inbound, timestamp: undefined, message_id: 'm9', type: 'TEXT', text: { body: 'x' }, from_user: { id: USER, role: 'PERSONAL_ACCOUNT' } } });
+    expect([event.kind, event.type, event.sender?.role, event.timestamp]).toEqual(['message', 'text', 'personal_account', 1732459200000]);
+  });
+
+  it('never throws on junk and keeps what arrived', () => {
+    for (const body of ['', 'not json', '[]', '{"content": 5}', '{"event": "im_receive_msg", "content": "{oops"}', '{"event": 7, "content": "null"}', new Uint8Array([0xff, 0xfe])]) {
+      const event = decodeEvent(body);
+      expect(event.id).toBeTruthy();
+      expect(event.problems.length).toBeGreaterThan(0);
+      expect(event.raw).toBeTypeOf('object');
+    }
+    const half = decodeEvent('{"event": "im_receive_msg", "content": "{oops"}');
+    expect(half.problems).toContain('content is not JSON');
+    expect(half.raw.content).toBe('{oops');
+  });
+});
+
+describe('decodeRestMessage', () => {
+  it('decodes REST casing into the same shape as the webhook', () => {
+    const rest = decodeRestMessage(
+      {
+        message_id: 'm1',
+        timestamp: 1732459200123,
+        message_type: 'TEXT',
+        from_user: { id: USER, role: 'PERSONAL_ACCOUNT' },
+        to_user: { id: BUSINESS, role: 'BUSINESS_ACCOUNT' },
+        sender: 'maya.lopez',
+        recipient: 'acme',
+        message_tag: { source: 'APP' },
+        text: { body: 'Is the blue mug in stock?' },
+        reactions: [{ operation: 'ADD', type: 'EMOJI', emoji: '❤️', unique_identifier: BUSINESS, timestamp: 1732459201000 }],
+      },
+      { businessId: BUSINESS, conversationId: 'c+1/==' },
+    );
+    const hook = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'm1', type: 'text', text: { body: 'Is the blue mug in stock?' }, message_tag: { source: 'APP' } }));
+    for (const key of ['id', 'event', 'kind', 'conversation_id', 'message_id', 'direction', 'source', 'type', 'text', 'user', 'timestamp'] as const) {
+      expect(rest[key], key).toEqual(hook[key]);
+    }
+    expect(rest.origin).toBe('rest');
+    expect(rest.reactions?.[0]).toMatchObject({ emoji: '❤️', target_message_id: 'm1' });
+    expect(eventDedupeKey(rest)).toBe(eventDedupeKey(hook));
+  });
+
+  it('decodes a REST card (send spelling: button title) and keeps a message without an id', () => {
+    const card = decodeRestMessage(
+      { message_id: 'c1', timestamp: 1, message_type: 'TEMPLATE', from_user: { id: BUSINESS, role: 'BUSINESS_ACCOUNT' }, template: { type: 'QA_LINK_CARD', title: 'Help', buttons: [{ type: 'REPLY', title: 'Track my order', id: 'track' }] } },
+      { businessId: BUSINESS },
+    );
+    expect(card.direction).toBe('outbound');
+    expect(card.event).toBe('im_send_msg');
+    expect(card.template?.buttons).toEqual([{ id: 'track', label: 'Track my order', type: 'REPLY' }]);
+    const anonymous = decodeRestMessage({ timestamp: 5, message_type: 'TEXT', text: { body: 'hi' }, from_user: { role: 'PERSONAL_ACCOUNT' } });
+    expect(anonymous.id).toMatch(/^h:/);
+    expect(anonymous.direction).toBe('inbound');
+    expect(anonymous.problems).toContain('the message has no message_id');
+  });
+});
