@@ -1,6 +1,7 @@
 // TIKTOK_CHANNEL_MAX_RPS against a served sandbox: `conversations` over many conversations (a pool of
 // content/list calls) stays under the per-account rate, counted per sliding one-second window from the
-// sandbox's own request log; a bad value is a usage error before any request.
+// sandbox's own request log, with the sandbox refusing (40100) past 10 per second like TikTok; a bad
+// value is a usage error before any request.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWorld, type Connected, type World } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
@@ -30,8 +31,9 @@ async function addConversations(count: number): Promise<void> {
   for (let i = 0; i < count; i++) await world.control('POST', 'messages', { from_username: `pace.user${i}`, text: `hello ${i}` });
 }
 
-async function pacedRun(extraEnv: Record<string, string>, conversations: number) {
+async function pacedRun(extraEnv: Record<string, string>, conversations: number, sandboxRps = 10) {
   await addConversations(conversations);
+  await world.control('POST', 'limits', { requests_per_second: sandboxRps });
   const before = world.apiRequests(await world.state()).length;
   const started = Date.now();
   const result = await runCli(['conversations', '--json'], { env: { ...world.env(account), ...extraEnv }, timeoutMs: 60_000 });
@@ -55,8 +57,9 @@ describe('pacing at TIKTOK_CHANNEL_MAX_RPS', () => {
   }, 60_000);
 
   it('TIKTOK_CHANNEL_MAX_RPS=4 paces at 4 per second', async () => {
-    const { requests, times } = await pacedRun({ TIKTOK_CHANNEL_MAX_RPS: '4' }, 12);
+    const { requests, times } = await pacedRun({ TIKTOK_CHANNEL_MAX_RPS: '4' }, 12, 4);
     expect(requests.length).toBeGreaterThanOrEqual(14);
+    expect(requests.filter((entry: { code?: number }) => entry.code === 40100)).toEqual([]);
     expect(maxInWindow(times)).toBeLessThanOrEqual(5);
     expect((Math.max(...times) - Math.min(...times)) / 1000).toBeGreaterThan((requests.length - 5) / 4);
   }, 60_000);
