@@ -190,6 +190,16 @@ describe('the client paces through the pacer', () => {
     expect(pacer.delayFor('account:b1')).toBeGreaterThan(0);
   });
 
+  it('--debug says when a request waited for its turn, without the token', async () => {
+    const lines: string[] = [];
+    const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport: async () => answer(0), pacer: new Pacer({ rps: 10 }), debugLog: (line) => lines.push(line) });
+    for (let i = 0; i < 5; i++) await client.get('business/get/', { accessToken: 'secret-token', query: { business_id: 'b1' } });
+    const paced = lines.filter((line) => line.startsWith('paced: waited'));
+    expect(paced.length).toBeGreaterThanOrEqual(1);
+    expect(paced[0]).toMatch(/^paced: waited \d+ ms for a turn under TIKTOK_CHANNEL_MAX_RPS=10$/);
+    expect(lines.join('\n')).not.toContain('secret-token');
+  });
+
   it('app-level calls (token exchange) do not wait behind a busy account', async () => {
     const { sent, make, time } = setup();
     const client = make();
