@@ -201,10 +201,12 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('doctor')
-    .description('run every troubleshooting check and say how to fix each failure')
+    .summary('find why messages stop: 12 checks at once, each problem with its fix (exit 1 on a failure)')
+    .description(describe('find why messages stop: 12 checks at once, each problem with its fix\n(exit 1 on a failure; --strict: on a warning too). Checks: config, network,\nclock, token, scopes, business-account, advanced-access, region, dm-setting,\nwebhook, messaging-window, media. Never prompts; changes nothing without --fix.', ['tiktok-channel doctor', 'tiktok-channel doctor --verbose', 'tiktok-channel doctor --all-accounts --strict --json']))
     .option('--all-accounts', 'check every connected account')
-    .option('--verbose', 'show details of passing checks')
-    .option('--strict', 'warnings fail too')
+    .option('--verbose', 'show each check\'s details and timings')
+    .option('--strict', 'warnings fail too (exit 1)')
+    .option('--fix', 'renew an expired or refused access token and make the account file private (0600); nothing else')
     .action(run((options) => async (deps) => (await import('./commands/doctor.js')).run(options as never, deps)));
 
   const sandbox = program
