@@ -220,15 +220,14 @@ export class TikTokClient {
   /** Waits for this account's turn under TIKTOK_CHANNEL_MAX_RPS. */
   private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => CliError): Promise<void> {
     if (!this.pacer) return;
-    const asked = performance.now();
+    let waited: number;
     try {
-      await this.pacer.take(key, signal);
+      waited = await this.pacer.take(key, signal);
     } catch (error) {
       if (signal?.aborted) throw cancelled();
       throw error;
     }
-    const waited = Math.round(performance.now() - asked);
-    if (waited > 0) this.debugLog?.(`paced: waited ${waited} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${this.pacer.rps}`);
+    if (waited > 0) this.debugLog?.(`paced: waited ${Math.round(waited)} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${this.pacer.rps}`);
   }
 
   private interpret<T>(

@@ -3,7 +3,8 @@
 // process holds a queue per key (the account a token belongs to, or the app for app-level calls), so every
 // command, pool and poll loop in the process shares the same budget.
 //
-// Each key is a token bucket (a few requests go at once, then one every `interval`) with a sliding-window
+// Each key is a token bucket (an idle key lets up to floor(rps) requests go at once, so one command's
+// handful of calls, doctor's dozen included, never waits; then one every `interval`) with a sliding-window
 // cap on real departures: never more than floor(rps) in any window of 1 s + guard. The guard absorbs
 // timer and network jitter, so a server that counts arrivals over a strict one-second window at the same
 // rate never sees one request too many. A request held back by the window or a 40100 hold-off leaves no
@@ -11,8 +12,6 @@
 import { usageError } from '../errors.js';
 
 export const DEFAULT_MAX_RPS = 10;
-/** Requests that leave at once when a key has been idle (a single command's few calls never wait). */
-export const PACER_BURST = 3;
 /** Slack added to the one-second window for jitter between our clock and the server's. */
 export const PACER_GUARD_MS = 50;
 const WINDOW_MS = 1_000;
@@ -24,6 +23,7 @@ export interface PacerOptions {
   now?: () => number;
   /** Waits; rejects when the signal aborts. Tests inject one that advances their clock. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Requests that may leave at once from idle (default and at most: floor(rps)). */
   burst?: number;
   guardMs?: number;
 }
@@ -56,17 +56,25 @@ export class Pacer {
     this.windowCount = Math.max(1, Math.floor(options.rps));
     // Even spacing that fits windowCount departures into the guarded window.
     this.interval = (WINDOW_MS + this.guardMs) / options.rps;
-    this.burst = Math.max(1, Math.min(options.burst ?? PACER_BURST, this.windowCount));
+    this.burst = Math.max(1, Math.min(options.burst ?? this.windowCount, this.windowCount));
     this.now = options.now ?? (() => performance.now());
     this.sleep = options.sleep ?? abortableSleep;
   }
 
-  /** Resolves when a request for `key` may leave (and counts it as gone); rejects if `signal` aborts first. */
-  take(key: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when a request for `key` may leave (and counts it as gone) with the milliseconds it was held
+   * back (0 = at once); rejects if `signal` aborts first.
+   */
+  take(key: string, signal?: AbortSignal): Promise<number> {
     const state = this.state(key);
-    const turn = state.tail.then(() => this.wait(state, signal));
+    const asked = this.now();
+    // Held back = it had to sleep; then the whole wait counts, its time in the queue included.
+    const turn = state.tail.then(() => this.wait(state, signal)).then((slept) => (slept > 0 ? this.now() - asked : 0));
     // A taker that gave up (Ctrl-C) must not stall the ones behind it.
-    state.tail = turn.catch(() => undefined);
+    state.tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
@@ -100,8 +108,9 @@ export class Pacer {
     return Math.max(slot, state.notBefore);
   }
 
-  private async wait(state: KeyState, signal?: AbortSignal): Promise<void> {
+  private async wait(state: KeyState, signal?: AbortSignal): Promise<number> {
     let held = false;
+    let slept = 0;
     for (;;) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const now = this.now();
@@ -113,8 +122,9 @@ export class Pacer {
         state.tat = held ? now + this.burst * this.interval : Math.max(state.tat, now) + this.interval;
         state.departures.push(now);
         if (state.departures.length > this.windowCount) state.departures.shift();
-        return;
+        return slept;
       }
+      slept += slot - now;
       await this.sleep(slot - now, signal);
     }
   }

@@ -41,13 +41,23 @@ describe('pacer (token bucket with a sliding-window cap, injected clock)', () =>
     const time = fakeTime();
     const pacer = new Pacer({ rps: DEFAULT_MAX_RPS, now: time.now, sleep: time.sleep });
     const start = time.now();
-    const times = await departures(pacer, time, 30);
-    expect(times.slice(0, 3)).toEqual([start, start, start]);
-    const gaps = times.slice(3).map((at, i) => at - times[2 + i]!);
-    // Even pacing: after the burst no two requests closer than the interval, none far apart either.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(pacer.interval - 1e-9);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(400);
+    const times = await departures(pacer, time, 40);
+    // One command's dozen calls (doctor's) never wait: ten go at once, the eleventh when the first is a second old.
+    expect(times.slice(0, 10)).toEqual(Array(10).fill(start));
+    expect(times[10]).toBe(start + 1_050);
+    // Then even pacing: one per interval, no bursts.
+    const gaps = times.slice(11).map((at, i) => at - times[10 + i]!);
+    for (const gap of gaps) expect(gap).toBeCloseTo(pacer.interval, 6);
     expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('a smaller burst can be asked for: then only that many go at once', async () => {
+    const time = fakeTime();
+    const pacer = new Pacer({ rps: 10, burst: 3, now: time.now, sleep: time.sleep });
+    const start = time.now();
+    const waits = await Promise.all(Array.from({ length: 5 }, () => pacer.take('account:a')));
+    expect(waits).toEqual([0, 0, 0, pacer.interval, 2 * pacer.interval]);
+    expect(time.now()).toBe(start + 2 * pacer.interval);
   });
 
   it('200 concurrent requests: never more than 10 in any one-second window, at close to 10 per second', async () => {
@@ -83,7 +93,7 @@ describe('pacer (token bucket with a sliding-window cap, injected clock)', () =>
     const time = fakeTime();
     const pacer = new Pacer({ rps: 10, now: time.now, sleep: time.sleep });
     for (let i = 0; i < 10; i++) await pacer.take('account:a');
-    expect(pacer.delayFor('account:a')).toBeGreaterThan(0);
+    expect(pacer.delayFor('account:a')).toBeGreaterThan(1_000);
     expect(pacer.delayFor('account:b')).toBe(0);
     const before = time.now();
     await pacer.take('account:b');
@@ -103,7 +113,7 @@ describe('pacer (token bucket with a sliding-window cap, injected clock)', () =>
   });
 
   it('an aborted wait rejects at once and does not stall the requests queued behind it', async () => {
-    const pacer = new Pacer({ rps: 1 }); // real timers: one request per 1.05 s after the first
+    const pacer = new Pacer({ rps: 1 }); // real timers: one request per 1.05 s
     await pacer.take('account:a');
     const controller = new AbortController();
     const waiting = pacer.take('account:a', controller.signal);
@@ -175,7 +185,8 @@ describe('the client paces through the pacer', () => {
       Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).get('business/message/content/list/', { accessToken: 't', query: { business_id: 'b1', conversation_id: `c${i}` } })),
     );
     const times = sent.map((entry) => entry.at);
-    expect(times.filter((at) => at === times[0])).toHaveLength(3);
+    expect(times.filter((at) => at === times[0])).toHaveLength(10);
+    expect(times[10]).toBe(times[0]! + 1_050);
     expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
   });
 
@@ -193,7 +204,7 @@ describe('the client paces through the pacer', () => {
   it('--debug says when a request waited for its turn, without the token', async () => {
     const lines: string[] = [];
     const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport: async () => answer(0), pacer: new Pacer({ rps: 10 }), debugLog: (line) => lines.push(line) });
-    for (let i = 0; i < 5; i++) await client.get('business/get/', { accessToken: 'secret-token', query: { business_id: 'b1' } });
+    for (let i = 0; i < 12; i++) await client.get('business/get/', { accessToken: 'secret-token', query: { business_id: 'b1' } });
     const paced = lines.filter((line) => line.startsWith('paced: waited'));
     expect(paced.length).toBeGreaterThanOrEqual(1);
     expect(paced[0]).toMatch(/^paced: waited \d+ ms for a turn under TIKTOK_CHANNEL_MAX_RPS=10$/);
