@@ -8,12 +8,15 @@
 // cap on real departures: never more than floor(rps) in any window of 1 s + guard. The guard absorbs
 // timer and network jitter, so a server that counts arrivals over a strict one-second window at the same
 // rate never sees one request too many. A request held back by the window or a 40100 hold-off leaves no
-// burst credit behind: the queue resumes at the even pace.
+// burst credit behind: the queue resumes at the even pace. A 40100 despite all that means the jitter is
+// larger than the guard: that key's guard widens (up to PACER_MAX_GUARD_MS) for the rest of the process.
 import { usageError } from '../errors.js';
 
 export const DEFAULT_MAX_RPS = 10;
 /** Slack added to the one-second window for jitter between our clock and the server's. */
 export const PACER_GUARD_MS = 50;
+/** How far 40100 answers can widen a key's guard. */
+export const PACER_MAX_GUARD_MS = 300;
 const WINDOW_MS = 1_000;
 const MAX_RPS_LIMIT = 1_000;
 
@@ -35,12 +38,16 @@ interface KeyState {
   departures: number[];
   /** Nothing leaves before this (a 40100 hold-off). */
   notBefore: number;
+  /** This key's slack on the window; `interval` spreads windowCount departures over 1 s + guard. */
+  guard: number;
+  interval: number;
   /** The queue's tail: takers go one at a time, first come first served. */
   tail: Promise<void>;
 }
 
 export class Pacer {
   readonly rps: number;
+  /** The even spacing of an untroubled key. */
   readonly interval: number;
   readonly windowCount: number;
   private readonly burst: number;
@@ -78,10 +85,17 @@ export class Pacer {
     return turn;
   }
 
-  /** After a rate-limit answer: nothing for `key` leaves for `ms`, then the even pace resumes. */
+  /** After a rate-limit answer: nothing for `key` leaves for `ms`, then the even pace resumes, a little wider. */
   holdOff(key: string, ms: number): void {
     const state = this.state(key);
     state.notBefore = Math.max(state.notBefore, this.now() + ms);
+    state.guard = Math.min(PACER_MAX_GUARD_MS, state.guard * 2);
+    state.interval = (WINDOW_MS + state.guard) / this.rps;
+  }
+
+  /** The spacing `key` keeps now (wider after 40100 answers). */
+  intervalFor(key: string): number {
+    return this.keys.get(key)?.interval ?? this.interval;
   }
 
   /** How long a request for `key` would wait if it asked now (0 = at once). */
@@ -93,7 +107,14 @@ export class Pacer {
   private state(key: string): KeyState {
     let state = this.keys.get(key);
     if (!state) {
-      state = { tat: Number.NEGATIVE_INFINITY, departures: [], notBefore: Number.NEGATIVE_INFINITY, tail: Promise.resolve() };
+      state = {
+        tat: Number.NEGATIVE_INFINITY,
+        departures: [],
+        notBefore: Number.NEGATIVE_INFINITY,
+        guard: this.guardMs,
+        interval: this.interval,
+        tail: Promise.resolve(),
+      };
       this.keys.set(key, state);
     }
     return state;
@@ -101,9 +122,9 @@ export class Pacer {
 
   /** The bucket's slot, or later when the window or a hold-off says so. */
   private earliest(state: KeyState, now: number): number {
-    let slot = Math.max(now, state.tat - (this.burst - 1) * this.interval);
+    let slot = Math.max(now, state.tat - (this.burst - 1) * state.interval);
     if (state.departures.length >= this.windowCount) {
-      slot = Math.max(slot, state.departures[state.departures.length - this.windowCount]! + WINDOW_MS + this.guardMs);
+      slot = Math.max(slot, state.departures[state.departures.length - this.windowCount]! + WINDOW_MS + state.guard);
     }
     return Math.max(slot, state.notBefore);
   }
@@ -114,12 +135,12 @@ export class Pacer {
     for (;;) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const now = this.now();
-      const paced = Math.max(now, state.tat - (this.burst - 1) * this.interval);
+      const paced = Math.max(now, state.tat - (this.burst - 1) * state.interval);
       const slot = this.earliest(state, now);
       if (slot > paced) held = true;
       if (slot <= now) {
         // Real departure time: a timer that fired late only delays, never crowds the window.
-        state.tat = held ? now + this.burst * this.interval : Math.max(state.tat, now) + this.interval;
+        state.tat = held ? now + this.burst * state.interval : Math.max(state.tat, now) + state.interval;
         state.departures.push(now);
         if (state.departures.length > this.windowCount) state.departures.shift();
         return slept;

@@ -1,7 +1,9 @@
 // TIKTOK_CHANNEL_MAX_RPS against a served sandbox: `conversations` over many conversations (a pool of
 // content/list calls) stays under the per-account rate, counted per sliding one-second window from the
-// sandbox's own request log, with the sandbox refusing (40100) past 10 per second like TikTok; a bad
-// value is a usage error before any request.
+// sandbox's own request log. The sandbox itself enforces the issue's bound (no more than 12 in any
+// sliding second at the default 10; 5 at 4) and would answer 40100 past it, so none may come back: that
+// leaves room for loopback jitter on a busy machine, which bench/pace.mjs measures against a strict 10.
+// A bad value is a usage error before any request.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWorld, type Connected, type World } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
@@ -31,7 +33,7 @@ async function addConversations(count: number): Promise<void> {
   for (let i = 0; i < count; i++) await world.control('POST', 'messages', { from_username: `pace.user${i}`, text: `hello ${i}` });
 }
 
-async function pacedRun(extraEnv: Record<string, string>, conversations: number, sandboxRps = 10) {
+async function pacedRun(extraEnv: Record<string, string>, conversations: number, sandboxRps: number) {
   await addConversations(conversations);
   await world.control('POST', 'limits', { requests_per_second: sandboxRps });
   const before = world.apiRequests(await world.state()).length;
@@ -46,7 +48,7 @@ async function pacedRun(extraEnv: Record<string, string>, conversations: number,
 
 describe('pacing at TIKTOK_CHANNEL_MAX_RPS', () => {
   it('default 10: no sliding second holds more than 12 requests, none answered 40100', async () => {
-    const { result, requests, times } = await pacedRun({}, 40);
+    const { result, requests, times } = await pacedRun({}, 40, 12);
     expect(parseJson(result.stdout).conversations.length).toBeGreaterThanOrEqual(40);
     expect(requests.length).toBeGreaterThanOrEqual(42);
     expect(maxInWindow(times)).toBeLessThanOrEqual(12);
@@ -57,7 +59,7 @@ describe('pacing at TIKTOK_CHANNEL_MAX_RPS', () => {
   }, 60_000);
 
   it('TIKTOK_CHANNEL_MAX_RPS=4 paces at 4 per second', async () => {
-    const { requests, times } = await pacedRun({ TIKTOK_CHANNEL_MAX_RPS: '4' }, 12, 4);
+    const { requests, times } = await pacedRun({ TIKTOK_CHANNEL_MAX_RPS: '4' }, 12, 5);
     expect(requests.length).toBeGreaterThanOrEqual(14);
     expect(requests.filter((entry: { code?: number }) => entry.code === 40100)).toEqual([]);
     expect(maxInWindow(times)).toBeLessThanOrEqual(5);
