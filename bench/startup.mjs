@@ -4,7 +4,7 @@
 // command against the embedded sandbox; plain `status` where --offline does not exist yet) ≤ 2x.
 // Prints a table, then one JSON line {name, ratio, target, ok, details}; exits 1 past any target.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,12 @@ const quick = process.argv.includes('--quick');
 const runs = Number(process.env.BENCH_RUNS ?? (quick ? 7 : 15));
 const warmup = 2;
 const bin = fileURLToPath(new URL('../bin/tiktok-channel.js', import.meta.url));
-const { cachedHelp } = await import('../dist/fast-help.js');
 const { helpRequests } = await import('../dist/build-help.js');
 
-if (cachedHelp(['--help'], { isTTY: false }) === undefined) {
-  console.error('dist/help.json is missing or older than dist/cli.js: run `npm run build` first.');
+const dist = new URL('../dist/', import.meta.url);
+const stale = () => ['cli.js', 'help.js'].some((name) => statSync(new URL(name, dist)).mtimeMs > statSync(new URL('help.json', dist)).mtimeMs);
+if (!existsSync(new URL('help.json', dist)) || stale()) {
+  console.error('dist/help.json is missing or older than dist/cli.js (help would load commander): run `npm run build` first.');
   process.exit(1);
 }
 

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { buildProgram, main } from './cli.js';
 import { HELP_TOPICS } from './help.js';
 import { createIO } from './io/io.js';
-import { argvKey, currentFingerprint, HELP_CACHE_URL, HELP_WIDTH, type HelpCache } from './fast-help.js';
+import { argvKey, HELP_CACHE_URL, HELP_WIDTH, type HelpCache } from './fast-help.js';
 
 /** Every help argv the CLI answers, from commander's tree. */
 export function helpRequests(): string[][] {
@@ -44,7 +44,7 @@ export async function runForHelp(argv: string[]): Promise<{ code: number; stdout
 export async function buildHelpCache(): Promise<HelpCache> {
   // commander sizes help from process.stdout: a narrow terminal running the build must not narrow the cache.
   if (process.stdout.isTTY && (process.stdout.columns ?? HELP_WIDTH) < HELP_WIDTH) Object.defineProperty(process.stdout, 'columns', { value: HELP_WIDTH });
-  const cache: HelpCache = { source: currentFingerprint(), argv: {}, texts: [] };
+  const cache: HelpCache = { argv: {}, texts: [] };
   for (const argv of helpRequests()) {
     const { code, stdout, stderr } = await runForHelp(argv);
     if (code !== 0 || stderr !== '' || stdout === '') continue; // not plain help: the bin runs the CLI for it

@@ -1,24 +1,23 @@
 // Help served by the bin's fast path (dist/help.json, made at build time by src/build-help.ts) is exactly
 // what commander prints, for every command in commander's own tree, and comes without loading commander.
-// A cache made from other sources than the compiled CLI is never served.
+// Anything the cache does not hold exactly, a cache older than the compiled CLI, or a terminal narrower
+// than the cached width runs the CLI instead. A module hook that fails any import of commander tells the
+// two paths apart.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { helpRequests, runForHelp } from '../../src/build-help.js';
-import { cachedHelp, HELP_WIDTH } from '../../src/fast-help.js';
+import { HELP_WIDTH } from '../../src/fast-help.js';
 import { BIN, cleanEnv, ROOT, tempConfigDir } from '../helpers/cli.js';
+import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 
-const DIST = join(ROOT, 'dist');
-/** The compiled dist/ the bin serves from (this test imports fast-help.ts from src/). */
-const DIST_URL = pathToFileURL(`${DIST}/`);
 let noCommander: string;
 
-/** Runs the bin with a module hook that fails the process if anything imports commander. */
-function runBin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a bin with a module hook that fails the process if anything imports commander. */
+function runBin(args: string[], bin = BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', noCommander, BIN, ...args], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }) });
+    const child = spawn(process.execPath, ['--import', noCommander, bin, ...args], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -30,13 +29,12 @@ function runBin(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 beforeAll(() => {
   // The cache for the dist/ that `npm test` just compiled (npm run build does the same).
-  execFileSync(process.execPath, [join(DIST, 'build-help.js')], { cwd: ROOT });
-  const dir = tempConfigDir('ttc-hook-');
+  execFileSync(process.execPath, [join(ROOT, 'dist/build-help.js')], { cwd: ROOT });
   const hook = `export async function resolve(specifier, context, next) {
     if (specifier === 'commander') throw new Error('commander was loaded');
     return next(specifier, context);
   }`;
-  noCommander = join(dir, 'no-commander.mjs');
+  noCommander = join(tempConfigDir('ttc-hook-'), 'no-commander.mjs');
   writeFileSync(noCommander, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n`);
 });
 
@@ -63,31 +61,40 @@ describe('help from the build-time cache', () => {
     }
   }, 120_000);
 
-  it('the hook is real: a command that needs commander fails under it', async () => {
-    const result = await runBin(['status']);
+  it.each([['status'], ['send', '--to', 'x', '--help'], ['sned', '--help']])('%j is not in the cache: the CLI (commander) runs', async (...argv) => {
+    const result = await runBin(argv);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('commander was loaded');
   });
 
-  it('anything not cached exactly (extra flags, a typo) still runs the CLI', () => {
-    expect(cachedHelp(['send', '--help'], { isTTY: false }, DIST_URL)).toContain('Usage: tiktok-channel send');
-    expect(cachedHelp(['send', '--to', 'x', '--help'], { isTTY: false }, DIST_URL)).toBeUndefined();
-    expect(cachedHelp(['sned', '--help'], { isTTY: false }, DIST_URL)).toBeUndefined();
-    expect(cachedHelp(['status'], { isTTY: false }, DIST_URL)).toBeUndefined();
+  it('a cache older than the compiled CLI (tsc ran, the help step did not) is never served', async () => {
+    const copy = tempConfigDir('ttc-copy-');
+    cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true, preserveTimestamps: true });
+    cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const bin = join(copy, 'bin/tiktok-channel.js');
+    const fresh = await runBin(['send', '--help'], bin);
+    expect(fresh.stdout).toContain('Usage: tiktok-channel send');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(copy, 'dist/cli.js'), later, later);
+    const stale = await runBin(['send', '--help'], bin);
+    expect(stale.stderr).toContain('commander was loaded');
   });
 
-  it('a terminal narrower than the cached width gets commander\'s own wrapping', () => {
-    expect(cachedHelp(['--help'], { isTTY: true, columns: HELP_WIDTH + 40 }, DIST_URL)).toBeDefined();
-    expect(cachedHelp(['--help'], { isTTY: true, columns: HELP_WIDTH - 20 }, DIST_URL)).toBeUndefined();
-  });
+  describe('in a terminal', () => {
+    let session: TmuxSession | undefined;
+    afterEach(() => session?.kill());
 
-  it('a cache made from other sources than the compiled CLI is never served', () => {
-    const copy = join(tempConfigDir('ttc-dist-'), 'dist');
-    mkdirSync(copy);
-    for (const name of ['cli.js', 'help.js', 'help.json']) copyFileSync(join(DIST, name), join(copy, name));
-    const dist = pathToFileURL(`${copy}/`);
-    expect(cachedHelp(['--help'], { isTTY: false }, dist)).toBeDefined();
-    appendFileSync(join(copy, 'cli.js'), '\n// an option added, cache not rebuilt\n');
-    expect(cachedHelp(['--help'], { isTTY: false }, dist)).toBeUndefined();
+    it(`one narrower than ${HELP_WIDTH} columns gets commander's own wrapping; a wider one the cache`, async () => {
+      const env = { CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() };
+      session = startTmux([process.execPath, '--import', noCommander, BIN, 'send', '--help'], { env, width: HELP_WIDTH - 20 });
+      expect(await session.waitFor(/\[exit \d+\]/)).toContain('commander was loaded');
+      session.kill();
+      session = startTmux([process.execPath, '--import', noCommander, BIN, 'send', '--help'], { env, width: HELP_WIDTH + 40 });
+      const screen = await session.waitFor(/\[exit \d+\]/);
+      expect(screen).toContain('Usage: tiktok-channel send');
+      expect(screen).toContain('[exit 0]');
+    });
   });
 });
