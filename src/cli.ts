@@ -1,11 +1,14 @@
 // Commander wiring only: parse flags into each command's options, lazy-import the command, and turn any
 // failure into the contract's exit code and message. Heavy modules load inside the command that needs them.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { CliError, toCliError, usageError } from './errors.js';
-import { HELP_TOPICS } from './help.js';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { CliCommand } from './cli-command.js';
+import { CliError, COMMAND_PLACEHOLDER, toCliError, usageError } from './errors.js';
+import { HELP_TOPICS, helpTopicJson } from './help.js';
 import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
+import { terminalSafe } from './io/format.js';
+import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
 
@@ -56,8 +59,8 @@ function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
   return stream.isTTY && stream.columns ? Math.min(HELP_WIDTH, stream.columns) : HELP_WIDTH;
 }
 
-export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): Command {
-  const program = new Command('tiktok-channel');
+export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): CliCommand {
+  const program = new CliCommand('tiktok-channel');
   const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
     async function (this: Command, ...args: unknown[]) {
       const command = args[args.length - 1] as Command;
@@ -75,7 +78,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .description(ROOT_HELP)
     .version(packageVersion(), '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .option('--account <name|business_id>', 'the account to use (default: the default account)')
+    .option('--account <name|business_id>', 'the account to use (default: the default account)', (value: string) => parseAccountReference(value, '--account'))
     .option('--json', 'print one JSON document on stdout (JSON Lines for tail)')
     .option('--debug', 'trace HTTP requests on stderr (tokens redacted)')
     .option('--no-color', 'no colours (NO_COLOR works too)')
@@ -94,8 +97,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   program
     .command('help [topic]')
     .description('help on a command, or a topic: environment, exit-codes')
-    .action((topic?: string) => {
+    .action((topic: string | undefined, _options: unknown, helpCommand: Command) => {
       if (!topic) return program.outputHelp();
+      if (HELP_TOPICS[topic] && helpCommand.optsWithGlobals().json) return io.out(JSON.stringify(helpTopicJson(topic), null, 2));
       if (HELP_TOPICS[topic]) return io.out(HELP_TOPICS[topic]);
       const command = program.commands.find((candidate) => candidate.name() === topic);
       if (command) return command.outputHelp();
@@ -114,6 +118,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--region <cc>', 'the account\'s registration region, e.g. US, SG, DE')
     .option('--timeout <seconds>', 'how long to wait for consent', parseInteger('--timeout', 1, 86_400), 300)
     .option('--sandbox', 'connect an account of the built-in sandbox (no TikTok app needed)')
+    .option('--no-pkce', 'send no PKCE code_challenge (sent by default: a hex S256 challenge)')
     .action(run((options) => async (deps) => (await import('./commands/connect.js')).run(options as never, deps)));
 
   program
@@ -124,6 +129,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--port <n>', 'loopback port for --reauthorize', parseInteger('--port', 0, 65535))
     .option('--no-browser', 'with --reauthorize: print the URL only')
     .option('--timeout <seconds>', 'with --reauthorize: how long to wait', parseInteger('--timeout', 1, 86_400), 300)
+    .option('--no-pkce', 'with --reauthorize: send no PKCE code_challenge')
     .action(run((options) => async (deps) => (await import('./commands/refresh.js')).run(options as never, deps)));
 
   const accounts = program
@@ -133,8 +139,8 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .action(run((options) => async (deps) => (await import('./commands/accounts.js')).run(options as never, deps)));
   accounts
     .command('use <account>')
-    .description('make an account the default (by channel name, @username or business_id)')
-    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: (options.args as string[])[0] }, deps)));
+    .description('make an account the default (by channel name, @username or business_id; ids may start with "-", e.g. accounts use -000…)')
+    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: parseAccountReference((options.args as string[])[0]!, 'The account') }, deps)));
 
   program
     .command('rename <name>')
@@ -149,16 +155,28 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('status')
-    .summary('show the account in use, its token expiry and scopes (exit 3 when not usable)')
-    .description(describe('show the account in use, its token expiry and scopes (exit 3 when not usable)', ['tiktok-channel status', 'tiktok-channel status --json']))
+    .summary('show the account in use, its token expiry and scopes, checked with TikTok (exit 3 when not usable)')
+    .description(describe('show the account in use, its token expiry and scopes, checked with TikTok (exit 3 when not usable)', ['tiktok-channel status', 'tiktok-channel status --offline --json']))
+    .option('--offline', 'judge from the stored expiry only, without asking TikTok')
     .action(run((options) => async (deps) => (await import('./commands/status.js')).run(options as never, deps)));
 
   program
     .command('conversations')
-    .summary('list conversations with the last user message, window closing time and messages left')
-    .description(describe('list conversations with the last user message, window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
+    .summary('list conversations with the last message (who, when, a preview), window closing time and messages left')
+    .description(describe('list conversations with the last message (who, when, a preview), window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
     .addOption(new Option('--type <type>', 'which conversations').choices(['single', 'stranger', 'all']).default('all'))
     .action(run((options) => async (deps) => (await import('./commands/conversations.js')).run(options as never, deps)));
+
+  program
+    .command('messages <conversation_id>')
+    .summary('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first')
+    .description(describe('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first', [
+      'tiktok-channel messages "$CONVERSATION"',
+      'tiktok-channel messages "$CONVERSATION" --download-media ./media',
+      'tiktok-channel messages "$CONVERSATION" --json | jq \'.messages[].text\'',
+    ]))
+    .option('--download-media <dir>', 'save images and videos to DIR, named by message id (files already there are skipped)')
+    .action(run((options) => async (deps) => (await import('./commands/messages.js')).run(options as never, deps)));
 
   program
     .command('send')
@@ -167,12 +185,22 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       'tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
       'echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
       'tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
+      'tiktok-channel send --to "$CONVERSATION" --card "Size?" --button s:S m:M',
+      'tiktok-channel send --to "$CONVERSATION" --action typing',
+      'tiktok-channel send --comment-reply "$COMMENT_ID" --text "See your DMs"',
+      'tiktok-channel send --to "$CONVERSATION" --text "Ready?" --wait-reply 60',
     ]))
-    .requiredOption('--to <conversation_id>', 'the conversation to reply in')
+    .option('--to <conversation_id>', 'the conversation to reply in')
     .option('--text <text>', 'the text, or - to read it from stdin')
     .option('--image <file>', 'a JPG or PNG image up to 3 MB')
     .option('--share-post <item_id>', 'share one of the account\'s posts')
-    .option('--reply-to <message_id>', 'quote this message (text only)')
+    .option('--card <title>', 'a Q&A card with this title (up to 40 characters) and 1 to 3 --button')
+    .option('--button <id:label...>', 'a card button: the id comes back on a tap, the label is shown (up to 20; 40 on a link card)')
+    .option('--link-card', 'with --card: a link card (labels up to 40 characters)')
+    .addOption(new Option('--action <action>', 'a sender action; uses none of the 10 messages').choices(['typing', 'mark-read']))
+    .option('--comment-reply <comment_id>', 'with --text: answer a high-intent comment privately (no --to)')
+    .option('--reply-to <message_id>', 'quote this message (text or image)')
+    .option('--wait-reply [seconds]', 'after sending, wait for the user\'s next message and print it (default 300; exit 7 on timeout)')
     .option('--dry-run', 'do every check and print what would be sent, without sending')
     .option('--force', 'skip the local window/quota check and let TikTok decide')
     .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
@@ -292,6 +320,17 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
 
+  program
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .summary('print a shell completion script (bash, zsh or fish)')
+    .description(describe('print a shell completion script, generated from the command tree', [
+      'tiktok-channel completion bash > ~/.local/share/bash-completion/completions/tiktok-channel',
+      'tiktok-channel completion zsh > "${fpath[1]}/_tiktok-channel"',
+      'tiktok-channel completion fish > ~/.config/fish/completions/tiktok-channel.fish',
+    ]))
+    .action(run((options) => async (deps) => (await import('./commands/completion.js')).run({ shell: (options.args as string[])[0]!, program }, deps)));
+
   return program;
 }
 
@@ -313,23 +352,25 @@ export async function main(options: MainOptions = {}): Promise<number> {
   const controller = new AbortController();
   let interrupted = false;
   let firstInterruptAt = 0;
+  // The active IO is the one the command runs with (its --json/--debug as commander parsed them).
+  let activeIO = io;
   const onSigint = () => {
     if (interrupted) {
       // Libraries re-raise the first SIGINT (conf's when-exit does): only a later one is the user insisting.
       if (Date.now() - firstInterruptAt < 500) return;
-      if (inCriticalSection()) io.err('Saving the renewed tokens first, then stopping…');
+      if (inCriticalSection()) activeIO.err(FINISHING_TOKEN_WRITE);
       whenNotCritical(() => process.exit(130)); // a second Ctrl-C leaves at once, but never mid-write
       return;
     }
     interrupted = true;
     firstInterruptAt = Date.now();
+    // A token write is never cut short, but the user hears at once that the Ctrl-C was taken.
+    if (inCriticalSection()) activeIO.err(FINISHING_TOKEN_WRITE);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
 
   let exitCode = 0;
-  // The IO a command ran with (its --json/--debug as commander parsed them) also reports its failure.
-  let activeIO = io;
   const execute = async (runner: Runner, globals: GlobalOptions) => {
     const { createDeps } = await import('./deps.js');
     activeIO = makeIO(globals.json, globals.debug);
@@ -338,23 +379,26 @@ export async function main(options: MainOptions = {}): Promise<number> {
     if (typeof result === 'number') exitCode = result;
   };
 
+  const program = buildProgram(io, execute);
   try {
-    const program = buildProgram(io, execute);
     if (argv.length === 0) {
       program.outputHelp();
       return 0;
     }
-    // A command that finished despite Ctrl-C (its work was done) keeps its own exit code.
     await program.parseAsync(argv, { from: 'user' });
+    // A command that could not stop at once (a token write) still ends as cancelled once it is done.
+    if (interrupted) return report(activeIO, new CliError('cancelled', 'Cancelled.'), program.commandPath());
     return exitCode;
   } catch (thrown) {
     if (thrown instanceof CommanderError) {
       if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help') return 0;
       const message = thrown.message.replace(/^error: /, '');
-      return report(io, new CliError('usage', message, { hint: 'Run `tiktok-channel --help` (or `<command> --help`) to see commands and options.' }));
+      const path = program.commandPath();
+      const hint = path ? `Run \`tiktok-channel ${path} --help\` to see its options.` : 'Run `tiktok-channel --help` to see the commands.';
+      return report(io, new CliError('usage', message, { hint }), path);
     }
     const error = interrupted && !(thrown instanceof CliError && thrown.kind === 'cancelled') ? cancelledBecause(thrown) : toCliError(thrown);
-    return report(activeIO, error);
+    return report(activeIO, error, program.commandPath());
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -366,7 +410,21 @@ function cancelledBecause(thrown: unknown): CliError {
   return new CliError('cancelled', 'Cancelled.', { tiktokCode: inner.tiktokCode, requestId: inner.requestId, cause: thrown });
 }
 
-function report(io: IO, error: CliError): number {
+const FINISHING_TOKEN_WRITE = 'Ctrl-C: finishing the token write, then stopping…';
+
+/**
+ * Prints a failure once. Text from arguments and servers is made terminal-safe here (no escape bytes),
+ * and a hint that points at `<command>` names the command that ran.
+ */
+function report(io: IO, original: CliError, commandPath?: string): number {
+  const hint = terminalSafe(original.hint.replaceAll(COMMAND_PLACEHOLDER, commandPath ?? COMMAND_PLACEHOLDER));
+  const error = new CliError(original.kind, terminalSafe(original.message), {
+    hint,
+    tiktokCode: original.tiktokCode,
+    requestId: original.requestId === undefined ? undefined : terminalSafe(original.requestId),
+    details: original.details,
+    cause: original.cause,
+  });
   if (io.json && io.jsonPrinted) {
     // The command already printed its document (e.g. `sandbox serve --json` stopped with Ctrl-C):
     // stdout stays one JSON document, and anything worth saying goes to stderr.

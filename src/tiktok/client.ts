@@ -139,6 +139,50 @@ export class TikTokClient {
     return this.call<T>('POST', path, { retry: 'idempotent', paceKey: paceKey(options.accessToken, fields), ...options }, { body, contentType });
   }
 
+  /**
+   * GET a signed URL outside the API (media/download's `download_url`): raw bytes, no envelope. The
+   * headers (e.g. `x-user`) are never traced. A reset or 5xx is retried once; 401/403 means the token or
+   * the URL's 24 hours ran out.
+   */
+  async fetchSigned(url: string, headers: Record<string, string> = {}): Promise<{ bytes: Uint8Array; contentType?: string }> {
+    const request: RawRequest = { method: 'GET', url, headers: { accept: '*/*', ...headers } };
+    let host = url;
+    try {
+      host = new URL(url).host;
+    } catch {
+      throw new CliError('unexpected', `TikTok answered a download URL that is not a URL: ${redactUrl(url)}`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      if (this.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+      const started = this.now();
+      let failure: CliError;
+      try {
+        const response = await this.transport(request, { signal: this.signal, timeoutMs: this.timeoutMs });
+        this.trace('GET', url, response.status, this.now() - started);
+        if (response.status >= 200 && response.status < 300) return { bytes: response.body, contentType: response.headers['content-type'] };
+        const what = `The media download from ${host} answered HTTP ${response.status}`;
+        if (response.status === 401 || response.status === 403) {
+          throw new CliError('auth', `${what}: it needs the access token in the x-user header, and the URL lives 24 hours.`, {
+            hint: 'Run the command again for a fresh URL; if it persists, `tiktok-channel refresh`.',
+          });
+        }
+        if (response.status < 500) throw new CliError('validation', `${what}.`, { hint: 'The media may be gone (TikTok keeps media for a limited time).' });
+        failure = new CliError('network', `${what}.`);
+      } catch (error) {
+        if (error instanceof CliError) {
+          if (error.kind !== 'network') throw error;
+          failure = error;
+        } else {
+          if (this.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+          failure = networkError(error, url, this.timeoutMs).error;
+          this.trace('GET', url, 0, this.now() - started, undefined, undefined, failure.message);
+        }
+      }
+      if (attempt >= Math.min(2, this.maxAttempts)) throw failure;
+      await this.sleep(RETRY_BASE_MS);
+    }
+  }
+
   private async call<T>(
     method: 'GET' | 'POST',
     path: string,
@@ -187,6 +231,8 @@ export class TikTokClient {
         retryable = policy !== 'never' && (policy === 'idempotent' ? outcome.retryable : outcome.refused);
       } catch (error) {
         if (error instanceof CliError && error.kind === 'cancelled') throw error;
+        // A failure of our own side (the embedded sandbox's state in the config dir) is not a network one.
+        if (error instanceof CliError && error.kind === 'config') throw error;
         if (signal?.aborted) throw cancelled();
         const { error: networkFailure, refused, timeout } = networkError(error, this.baseUrl, this.timeoutMs);
         timedOut = timeout;
@@ -256,7 +302,7 @@ export class TikTokClient {
           : `TikTok answered HTTP ${response.status} with ${describeBody(text, response.headers['content-type'])} for ${method} ${path}`;
       return {
         ok: false,
-        error: new CliError('network', what, { requestId, hint: serverError ? undefined : 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' }),
+        error: new CliError('network', what, { requestId, hint: serverError ? networkHint(this.baseUrl) : 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' }),
         retryable: serverError || response.status === 429,
         refused: response.status === 429,
         requestId,
@@ -270,7 +316,7 @@ export class TikTokClient {
       // A gateway error wrapped in a success-looking envelope; classify by status.
       return {
         ok: false,
-        error: new CliError('network', `TikTok answered HTTP ${response.status} for ${method} ${path}`, { requestId }),
+        error: new CliError('network', `TikTok answered HTTP ${response.status} for ${method} ${path}`, { requestId, hint: networkHint(this.baseUrl) }),
         retryable: response.status >= 500,
         refused: false,
         requestId,
@@ -326,7 +372,19 @@ function networkError(error: unknown, baseUrl: string, timeoutMs: number): { err
   } else {
     message = `Could not reach ${host}: ${error instanceof Error ? error.message : String(error)}`;
   }
-  return { error: new CliError('network', message, { cause: error }), refused, timeout };
+  return { error: new CliError('network', message, { cause: error, hint: networkHint(baseUrl) }), refused, timeout };
+}
+
+/** The fix for a failure to reach the API, naming the host actually configured (a sandbox, a proxy, or TikTok). */
+export function networkHint(baseUrl: string): string {
+  let origin = baseUrl;
+  try {
+    origin = new URL(baseUrl).origin;
+  } catch {
+    // keep the raw base
+  }
+  if (origin === new URL(API_BASE_URL).origin) return `Check your connection and ${origin}, then try again; --debug shows each request.`;
+  return `Check your connection and that ${origin} is up (the API base set by TIKTOK_CHANNEL_API_BASE_URL or stored with the account), then try again; --debug shows each request.`;
 }
 
 function errorCode(error: unknown): string {
