@@ -5,6 +5,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { CliCommand } from './cli-command.js';
 import { CliError, COMMAND_PLACEHOLDER, toCliError, usageError } from './errors.js';
 import { HELP_TOPICS, helpTopicJson } from './help.js';
+import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
 import { terminalSafe } from './io/format.js';
 import { parseAccountReference } from './store/reference.js';
@@ -54,6 +55,10 @@ function parseInteger(name: string, min: number, max: number) {
   };
 }
 
+function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY && stream.columns ? Math.min(HELP_WIDTH, stream.columns) : HELP_WIDTH;
+}
+
 export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): CliCommand {
   const program = new CliCommand('tiktok-channel');
   const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
@@ -84,6 +89,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       writeOut: (text) => io.out(text.replace(/\n$/, '')),
       writeErr: (text) => io.err(text.replace(/\n$/, '')),
       outputError: () => undefined, // printed once by main() so --json gets the JSON form
+      // Wrapped at the terminal's width up to 80, so the help cached at build time (fast-help.ts) matches.
+      getOutHelpWidth: () => helpWidth(process.stdout),
+      getErrHelpWidth: () => helpWidth(process.stderr),
     });
 
   program
