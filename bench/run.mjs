@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick]`: runs every bench/*.mjs (this runner aside; helpers live in bench/lib/),
 // one after another so they do not compete for CPU, passes --quick along, and prints one table from the
-// JSON line each bench prints last: {name, ratio, target, ok, details} (details.checks, when present, gets
-// a row per check). A bench without that line is listed by its exit code. Exits 1 when any bench fails.
+// JSON line each bench prints last: {name, ratio, target, ok, better?, details} (details.checks, when
+// present, gets a row per check; better: "higher" marks a target the ratio must reach, not stay under).
+// A bench without that line is listed by its exit code. Exits 1 when any bench fails.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -53,7 +54,7 @@ for (const file of benches) {
   if (checks.length) {
     for (const check of checks) rows.push({ bench: summary.name, check: check.name, ratio: check.ratio, target: check.target, ok: check.ok, seconds });
   } else {
-    rows.push({ bench: summary.name, check: '', ratio: summary.ratio, target: summary.target, ok: summary.ok && code === 0, seconds });
+    rows.push({ bench: summary.name, check: '', ratio: summary.ratio, target: summary.target, higher: summary.better === 'higher', ok: summary.ok && code === 0, seconds });
   }
 }
 
@@ -61,6 +62,6 @@ const fmt = (value) => (typeof value === 'number' ? `${value.toFixed(2)}x` : val
 console.log(`\nbench results${forwarded.includes('--quick') ? ' (quick)' : ''}: ratio against a baseline measured in the same run`);
 console.log(`${'bench'.padEnd(10)} ${'check'.padEnd(26)} ${'ratio'.padStart(7)} ${'target'.padStart(8)}  ok`);
 for (const row of rows) {
-  console.log(`${row.bench.padEnd(10)} ${String(row.check).padEnd(26)} ${fmt(row.ratio).padStart(7)} ${(row.target === '' ? '' : `≤ ${fmt(row.target)}`).padStart(8)}  ${row.ok ? 'ok' : 'FAIL'}`);
+  console.log(`${row.bench.padEnd(10)} ${String(row.check).padEnd(26)} ${fmt(row.ratio).padStart(7)} ${(row.target === '' ? '' : `${row.higher ? '≥' : '≤'} ${fmt(row.target)}`).padStart(8)}  ${row.ok ? 'ok' : 'FAIL'}`);
 }
 process.exitCode = failed ? 1 : 0;

@@ -214,6 +214,8 @@ async function bench() {
       name: 'tail',
       ratio: Number(ratio.toFixed(3)),
       target,
+      // Throughput against the baseline: higher is better (the other benches time things: lower is better).
+      better: 'higher',
       ok,
       details: {
         deliveries: count * rounds,
