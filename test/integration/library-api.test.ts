@@ -1,0 +1,157 @@
+// The library's client and sandbox over real loopback HTTP: every client call against a started sandbox,
+// TikTok's refusals as typed errors, and sandboxes that share nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, TikTokError, type TikTokChannelClient } from '../../src/library/index.js';
+import { SandboxError, startSandbox, type Sandbox } from '../../src/library/sandbox.js';
+import { pngBytes } from '../helpers/images.js';
+
+async function rejection(promise: Promise<unknown>): Promise<TikTokError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(TikTokError);
+  return error as TikTokError;
+}
+
+describe('createClient against startSandbox', () => {
+  let sandbox: Sandbox;
+  let client: TikTokChannelClient;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+  });
+  afterAll(() => sandbox.close());
+
+  it('lists conversations, reads decoded messages and sends text that then shows up', async () => {
+    const all = await client.conversations();
+    expect(all.length).toBeGreaterThan(1);
+    expect(new Set(all.map((c) => c.conversationId)).size).toBe(all.length);
+    expect((await client.conversations({ type: 'STRANGER' })).every((c) => c.type === 'STRANGER')).toBe(true);
+
+    const { conversation_id: conversationId, message_id: userMessageId } = await sandbox.message({ text: 'Is the blue mug in stock?', from: 'maya' });
+    const sent = await client.send({ conversationId, text: 'Yes, it ships tomorrow.', replyTo: userMessageId! });
+    expect(sent.messageId).toMatch(/\S/);
+    expect(sent.requestId).toMatch(/\S/);
+
+    const messages = await client.messages(conversationId);
+    const last = messages.at(-1)!;
+    expect(last).toMatchObject({ origin: 'rest', message_id: sent.messageId, direction: 'outbound', text: 'Yes, it ships tomorrow.', referenced_message_id: userMessageId });
+    expect(messages.at(-2)).toMatchObject({ message_id: userMessageId, direction: 'inbound', text: 'Is the blue mug in stock?', conversation_id: conversationId });
+  });
+
+  it('uploads an image, sends it, reads capabilities and downloads the media back', async () => {
+    const { conversation_id: conversationId } = await sandbox.message({ text: 'photo please', from: 'maya' });
+    expect(await client.capabilities({ conversationId })).toEqual({ imageSend: true });
+    const bytes = pngBytes();
+    const { mediaId } = await client.uploadImage(bytes);
+    const sent = await client.send({ conversationId, imageMediaId: mediaId });
+    const media = await client.downloadMedia({ conversationId, messageId: sent.messageId!, mediaId });
+    expect(media.contentType).toBe('image/png');
+    expect(Buffer.from(media.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect(media.url).toContain(sandbox.controlUrl);
+
+    await sandbox.set({ media: false });
+    expect(await client.capabilities({ conversationId, conversationType: 'SINGLE' })).toEqual({ imageSend: false });
+    await sandbox.set({ media: true });
+  });
+
+  it("TikTok's refusals keep its code, message and request_id", async () => {
+    const unknown = await rejection(client.send({ conversationId: 'no-such-conversation', text: 'hi' }));
+    expect(unknown).toMatchObject({ name: 'TikTokError', kind: 'validation', code: 40007 });
+    expect(unknown.tiktokMessage).toContain('no-such-conversation');
+    expect(unknown.requestId).toMatch(/^\w{20,}$/);
+
+    const { conversation_id: conversationId } = await sandbox.message({ text: 'hello', from: 'jonas' });
+    await sandbox.advance(49 * 3600);
+    // The token of beforeAll has expired by now (24 h): a fresh one, as a refresh would give.
+    client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+    const closed = await rejection(client.send({ conversationId, text: 'too late' }));
+    expect(closed).toMatchObject({ kind: 'policy', code: 40064 });
+    expect(closed.tiktokMessage).toMatch(/48/);
+
+    const stranger = createClient({ accessToken: 'act.not-a-token', businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+    expect(await rejection(stranger.conversations())).toMatchObject({ kind: 'auth', code: 40105 });
+  });
+
+  it('refuses bad input before sending, and reports a gateway page without a TikTok code', async () => {
+    const { conversation_id: conversationId } = await sandbox.message({ text: 'again', from: 'maya' });
+    const apiRequests = async () => ((await sandbox.state()).requests as Array<{ path: string }>).filter((r) => r.path.startsWith('/open_api/')).length;
+    const before = await apiRequests();
+    expect(await rejection(client.send({ conversationId, text: '' }))).toMatchObject({ kind: 'validation', code: null, requestId: null });
+    expect(await rejection(client.send({ conversationId, text: 'a', sharePostId: '1' } as never))).toMatchObject({ kind: 'validation' });
+    expect(await rejection(client.uploadImage(new TextEncoder().encode('GIF89a not really')))).toMatchObject({ kind: 'validation' });
+    expect(await apiRequests()).toBe(before);
+
+    await sandbox.fault({ path: 'business/message/conversation/list/', kind: 'html502', times: 1 });
+    expect((await client.conversations({ type: 'SINGLE' })).length).toBeGreaterThan(0); // retried once, then fine
+    await sandbox.fault({ path: 'business/message/send/', kind: 'html502', times: 1 });
+    const gateway = await rejection(client.send({ conversationId, text: 'through a gateway' }));
+    expect(gateway).toMatchObject({ kind: 'network', code: null, tiktokMessage: null });
+    expect(gateway.message).toContain('HTML');
+  });
+
+  it('takes the access token from a function on every call', async () => {
+    let calls = 0;
+    const token = await sandbox.accessToken();
+    const lazy = createClient({ accessToken: async () => (calls++, token), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+    await lazy.conversations({ type: 'SINGLE' });
+    await lazy.conversations({ type: 'SINGLE' });
+    expect(calls).toBe(2);
+  });
+});
+
+describe('startSandbox', () => {
+  it('two sandboxes side by side share no state', async () => {
+    const [a, b] = await Promise.all([startSandbox(), startSandbox({ scenario: 'followers-only' })]);
+    try {
+      expect(a.port).not.toBe(b.port);
+      const written = await a.message({ text: 'only in A', from: 'someone.new' });
+      const usersOf = async (sandbox: Sandbox) => ((await sandbox.state()).users as Array<{ username: string }>).map((u) => u.username);
+      expect(await usersOf(a)).toContain('someone.new');
+      expect(await usersOf(b)).not.toContain('someone.new');
+
+      await a.set({ region: 'DE' });
+      const regionOf = async (sandbox: Sandbox) => ((await sandbox.state()).accounts as Array<{ business_id: string; region: string }>).find((x) => x.business_id === sandbox.businessId)!.region;
+      expect(await regionOf(a)).toBe('DE');
+      expect(await regionOf(b)).toBe('CA');
+      expect((await a.state()).scenario).toBe('healthy');
+      expect((await b.state()).scenario).toBe('followers-only');
+
+      // A token of one is nothing to the other.
+      const tokenOfA = await a.accessToken();
+      const onB = createClient({ accessToken: tokenOfA, businessId: b.businessId, apiBaseUrl: b.apiBaseUrl });
+      expect(await rejection(onB.messages(written.conversation_id))).toMatchObject({ kind: 'auth', code: 40105 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('control verbs: set, advance, reset, faults; refusals are SandboxErrors', async () => {
+    const sandbox = await startSandbox({ latency: 5 });
+    try {
+      const client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+      await expect(sandbox.set({ dmSetting: 'sometimes' as never })).rejects.toBeInstanceOf(SandboxError);
+      await expect(sandbox.message({ text: '' })).rejects.toMatchObject({ name: 'SandboxError', status: 400 });
+
+      await sandbox.set({ advancedAccess: false });
+      expect(await rejection(client.conversations())).toMatchObject({ kind: 'permission', code: 40001 });
+      await sandbox.reset();
+      expect((await client.conversations()).length).toBeGreaterThan(0);
+
+      await sandbox.fault({ path: '*', kind: 'code', code: 40002, times: -1 });
+      expect(await rejection(client.conversations())).toMatchObject({ code: 40002 });
+      await sandbox.clearFaults();
+      expect((await client.conversations()).length).toBeGreaterThan(0);
+
+      // A day and a bit later, the token issued at the start has expired.
+      await sandbox.advance(25 * 3600);
+      expect(await rejection(client.conversations())).toMatchObject({ kind: 'auth', code: 40105 });
+      await sandbox.reset('eea');
+      expect((await sandbox.state()).scenario).toBe('eea');
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
