@@ -193,10 +193,12 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('doctor')
-    .description('run every troubleshooting check and say how to fix each failure')
+    .summary('find why messages stop: 12 checks at once, each problem with its fix (exit 1 on a failure)')
+    .description(describe('find why messages stop: 12 checks at once, each problem with its fix\n(exit 1 on a failure; --strict: on a warning too). Checks: config, network,\nclock, token, scopes, business-account, advanced-access, region, dm-setting,\nwebhook, messaging-window, media. Never prompts; changes nothing without --fix.', ['tiktok-channel doctor', 'tiktok-channel doctor --verbose', 'tiktok-channel doctor --all-accounts --strict --json']))
     .option('--all-accounts', 'check every connected account')
-    .option('--verbose', 'show details of passing checks')
-    .option('--strict', 'warnings fail too')
+    .option('--verbose', 'show each check\'s details and timings')
+    .option('--strict', 'warnings fail too (exit 1)')
+    .option('--fix', 'renew an expired or refused access token and make the account file private (0600); nothing else')
     .action(run((options) => async (deps) => (await import('./commands/doctor.js')).run(options as never, deps)));
 
   const sandbox = program
@@ -214,7 +216,10 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
     .option('--auto-approve', 'skip the consent page: approve for the default account')
-    .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked']))
+    .option('--rps <n>', 'requests per second per account before 40100 (default: no limit)', parseInteger('--rps', 0, 100_000))
+    .option('--require-pkce', 'authorize demands a hex S256 code_challenge (like Login Kit)')
+    .option('--strict-oauth', 'the token exchange refuses undocumented fields, e.g. code_verifier')
+    .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).serve(options as never, deps)));
   sandbox
     .command('message')
@@ -224,8 +229,38 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--ref <tag>', 'arrive through a tiktok.me link with this tracking tag')
     .option('--via-ad', 'arrive through an ad')
     .option('--eu', 'as an EEA user (im_receive_msg_eu)')
+    .option('--image', 'the user sends an image instead of text')
+    .option('--create-time-ms', 'webhook create_time in milliseconds (as seen in the wild)')
+    .addOption(new Option('--casing <casing>', 'enum casing in webhook content').choices(['lower', 'upper']))
+    .option('--scene-type <value>', 'add scene_type to the webhook content')
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).message(options as never, deps)));
+  sandbox
+    .command('event')
+    .description(describe('every other delivery TikTok makes (webhooks delivered if registered)', [
+      'tiktok-channel sandbox event sticker --from maya',
+      'tiktok-channel sandbox event template-tap --button size-m',
+      'tiktok-channel sandbox event reaction --emoji ❤️ --message <message_id>',
+      'tiktok-channel sandbox event auto-message --type welcome --action enable',
+    ]))
+    .argument('<kind>', 'sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment or unknown')
+    .option('--from <username>', 'the user (default: the seeded user)')
+    .option('--button <id>', 'template-tap: the id of the tapped button of the latest card')
+    .option('--text <text>', 'app-reply, high-intent-comment: the text')
+    .option('--web', 'app-reply: from the web inbox instead of the app')
+    .option('--emoji <emoji>', 'reaction: the emoji')
+    .option('--message <message_id>', 'reaction: the message reacted to (default: the business\'s latest)')
+    .option('--remove', 'reaction: take the reaction back')
+    .option('--type <type>', 'auto-message(-audit): welcome, suggested-question or chat-prompt')
+    .option('--action <action>', 'auto-message: create, update, delete, enable or disable')
+    .option('--status <status>', 'auto-message-audit: approved or rejected')
+    .option('--name <event>', 'unknown: the event name')
+    .option('--item <item_id>', 'share-post: the shared post')
+    .option('--create-time-ms', 'webhook create_time in milliseconds (as seen in the wild)')
+    .addOption(new Option('--casing <casing>', 'enum casing in webhook content').choices(['lower', 'upper']))
+    .option('--scene-type <value>', 'add scene_type to the webhook content')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).event((options.args as string[])[0]!, options as never, deps)));
   sandbox
     .command('set')
     .description('change the sandbox account\'s settings')
@@ -245,7 +280,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   sandbox
     .command('reset')
     .description('reseed the sandbox world (optionally a doctor scenario)')
-    .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked']))
+    .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
 

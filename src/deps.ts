@@ -16,6 +16,14 @@ export interface GlobalOptions {
   debug: boolean;
 }
 
+/** Per-command tuning of a client (doctor: fewer retries, shorter timeouts, an observed transport). */
+export interface ClientTuning {
+  maxAttempts?: number;
+  timeoutMs?: number;
+  /** Wraps the transport the client would use (e.g. to read answers' Date headers). */
+  wrapTransport?: (transport: Transport) => Transport;
+}
+
 /** Where a client should send its requests. */
 export interface ApiTarget {
   sandbox?: 'embedded';
@@ -32,7 +40,7 @@ export interface Deps {
   store(): AccountStore;
   /** The account a command acts on: env credentials, else --account, else the default. Throws auth (3) when none. */
   resolveAccount(reference?: string): ResolvedAccount;
-  client(target?: ApiTarget): Promise<TikTokClient>;
+  client(target?: ApiTarget, tuning?: ClientTuning): Promise<TikTokClient>;
   session(account: ResolvedAccount): Promise<Session>;
   openBrowser(url: string): Promise<void>;
   /** The prompter, or one that refuses when no TTY/CI (every prompt must have a flag). */
@@ -76,16 +84,18 @@ export function createDeps(options: DepsOptions): Deps {
       if (fromEnv) return fromEnv;
       return { ...current.resolve(wanted), source: 'store' };
     },
-    async client(target = {}) {
+    async client(target = {}, tuning = {}) {
       const { TikTokClient } = await import('./tiktok/client.js');
       const debugLog = io.debug ? (line: string) => io.debugLog(line) : undefined;
+      const wrap = tuning.wrapTransport ?? ((transport: Transport) => transport);
+      const limits = { maxAttempts: tuning.maxAttempts, timeoutMs: tuning.timeoutMs };
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
         const sandbox = await import('./sandbox/index.js');
         const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
-        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: options.overrides?.transport ?? embedded.transport, debugLog, now, signal });
+        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: wrap(options.overrides?.transport ?? embedded.transport), debugLog, now, signal, ...limits });
       }
       const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
-      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport, debugLog, now, signal });
+      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, ...limits });
     },
     async session(account) {
       const { Session } = await import('./auth/session.js');

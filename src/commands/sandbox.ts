@@ -1,4 +1,4 @@
-// `sandbox serve|message|set|clock|reset`: the built-in emulator. `serve` runs it over HTTP; the other
+// `sandbox serve|message|event|set|clock|reset`: the built-in emulator. `serve` runs it over HTTP; the other
 // verbs act on the embedded sandbox in the config dir, or on a served one (--control-url, or the one
 // TIKTOK_CHANNEL_API_BASE_URL points at), through the same control API.
 import { CliError, usageError } from '../errors.js';
@@ -11,6 +11,9 @@ export interface ServeOptions {
   latency?: number;
   autoApprove?: boolean;
   scenario?: string;
+  rps?: number;
+  requirePkce?: boolean;
+  strictOauth?: boolean;
 }
 
 export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
@@ -23,6 +26,9 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
       latencyMs: options.latency,
       autoApprove: options.autoApprove,
       scenario: options.scenario as never,
+      rps: options.rps,
+      requirePkce: options.requirePkce,
+      strictOAuth: options.strictOauth,
     });
   } catch (error) {
     if ((error as { code?: string }).code === 'EADDRINUSE') {
@@ -93,19 +99,33 @@ async function control<T>(deps: Deps, target: ControlTarget, method: 'GET' | 'PO
   );
 }
 
-export interface MessageOptions {
+/** Delivery variations every event (and `sandbox message`) accepts. */
+export interface ShapeOptions {
+  createTimeMs?: boolean;
+  casing?: 'lower' | 'upper';
+  sceneType?: string;
+}
+
+function shapeBody(options: ShapeOptions): Record<string, unknown> {
+  const sceneType = options.sceneType === undefined ? undefined : /^-?\d+$/.test(options.sceneType) ? Number(options.sceneType) : options.sceneType;
+  return { create_time_ms: options.createTimeMs || undefined, casing: options.casing, scene_type: sceneType };
+}
+
+export interface MessageOptions extends ShapeOptions {
   text?: string;
   from?: string;
   ref?: string;
   viaAd?: boolean;
   eu?: boolean;
+  image?: boolean;
   controlUrl?: string;
 }
 
 export async function message(options: MessageOptions, deps: Deps): Promise<void> {
-  if (!options.text && !options.ref && !options.viaAd) {
-    throw usageError('Say what the user does: --text TEXT, and/or --ref TAG (arrives through a tiktok.me link) or --via-ad.');
+  if (!options.text && !options.ref && !options.viaAd && !options.image) {
+    throw usageError('Say what the user does: --text TEXT or --image, and/or --ref TAG (arrives through a tiktok.me link) or --via-ad.');
   }
+  if (options.text && options.image) throw usageError('--text and --image are two messages; send them one at a time.');
   if (options.ref && options.viaAd) throw usageError('--ref and --via-ad are two different ways to arrive; pick one.');
   const target = await controlTarget(deps, options.controlUrl);
   const result = await control<{ conversation_id: string; message_id: string | null; event?: string; events?: string[]; webhooks_queued?: number }>(
@@ -120,13 +140,103 @@ export async function message(options: MessageOptions, deps: Deps): Promise<void
       ref: options.ref,
       via_ad: options.viaAd || undefined,
       eu: options.eu || undefined,
+      image: options.image || undefined,
+      ...shapeBody(options),
     },
   );
   if (deps.io.json) return deps.io.printJson(result);
-  const what = options.text ? `wrote "${truncate(options.text, 60)}"` : 'arrived';
+  const what = options.text ? `wrote "${truncate(options.text, 60)}"` : options.image ? 'sent an image' : 'arrived';
   deps.io.out(`${options.from ? `@${options.from.replace(/^@/, '')}` : 'The user'} ${what} in conversation ${result.conversation_id}`);
   if (result.message_id) deps.io.out(`message_id ${result.message_id}`);
   if (result.events?.length) deps.io.err(deps.io.color.dim(`events: ${result.events.join(', ')}${result.webhooks_queued ? ` (${result.webhooks_queued} webhook deliveries queued)` : ''}`));
+}
+
+export interface EventOptions extends ShapeOptions {
+  from?: string;
+  button?: string;
+  text?: string;
+  web?: boolean;
+  emoji?: string;
+  message?: string;
+  remove?: boolean;
+  type?: string;
+  action?: string;
+  status?: string;
+  name?: string;
+  item?: string;
+  controlUrl?: string;
+}
+
+/** Which flags each kind takes (flag → control body field), and which of them it needs. */
+const EVENT_FLAGS: Record<string, { takes: (keyof EventOptions)[]; needs: (keyof EventOptions)[] }> = {
+  sticker: { takes: [], needs: [] },
+  image: { takes: [], needs: [] },
+  video: { takes: [], needs: [] },
+  emoji: { takes: [], needs: [] },
+  'share-post': { takes: ['item'], needs: [] },
+  'template-tap': { takes: ['button'], needs: ['button'] },
+  'app-reply': { takes: ['text', 'web'], needs: ['text'] },
+  read: { takes: [], needs: [] },
+  reaction: { takes: ['emoji', 'message', 'remove'], needs: ['emoji'] },
+  'smart-plus-ad': { takes: [], needs: [] },
+  'auto-message': { takes: ['type', 'action'], needs: ['type', 'action'] },
+  'auto-message-audit': { takes: ['status', 'type'], needs: ['status'] },
+  'high-intent-comment': { takes: ['text'], needs: ['text'] },
+  unknown: { takes: ['name'], needs: ['name'] },
+};
+const FLAG_NAMES: Partial<Record<keyof EventOptions, string>> = {
+  button: '--button',
+  text: '--text',
+  web: '--web',
+  emoji: '--emoji',
+  message: '--message',
+  remove: '--remove',
+  type: '--type',
+  action: '--action',
+  status: '--status',
+  name: '--name',
+  item: '--item',
+};
+
+/** `sandbox event KIND`: every other delivery TikTok makes (POST {controlUrl}/events). */
+export async function event(kind: string, options: EventOptions, deps: Deps): Promise<void> {
+  const flags = EVENT_FLAGS[kind];
+  if (!flags) throw usageError(`Unknown event kind "${kind}".`, `Kinds: ${Object.keys(EVENT_FLAGS).join(', ')}.`);
+  for (const [key, flag] of Object.entries(FLAG_NAMES) as [keyof EventOptions, string][]) {
+    if (options[key] !== undefined && !flags.takes.includes(key)) throw usageError(`${flag} does not apply to ${kind}.`);
+  }
+  const missing = flags.needs.filter((key) => options[key] === undefined);
+  if (missing.length) throw usageError(`${kind} needs ${missing.map((key) => FLAG_NAMES[key]).join(' and ')}.`);
+  const target = await controlTarget(deps, options.controlUrl);
+  const result = await control<{ conversation_id: string | null; message_id: string | null; event: string; events: string[]; webhooks_queued: number; comment_id?: string }>(
+    deps,
+    target,
+    'POST',
+    '/events',
+    {
+      kind,
+      from_username: options.from?.replace(/^@/, ''),
+      business_id: sandboxBusinessId(deps, target),
+      button_id: options.button,
+      text: options.text,
+      web: options.web || undefined,
+      emoji: options.emoji,
+      message_id: options.message,
+      remove: options.remove || undefined,
+      type: options.type,
+      action: options.action,
+      status: options.status,
+      name: options.name,
+      item_id: options.item,
+      ...shapeBody(options),
+    },
+  );
+  if (deps.io.json) return deps.io.printJson(result);
+  deps.io.out(`${kind}: ${result.events.join(', ')}`);
+  if (result.conversation_id) deps.io.out(`conversation_id ${result.conversation_id}`);
+  if (result.message_id) deps.io.out(`message_id ${result.message_id}`);
+  if (result.comment_id) deps.io.out(`comment_id ${result.comment_id}`);
+  deps.io.err(deps.io.color.dim(result.webhooks_queued ? `${result.webhooks_queued} webhook deliveries queued` : 'No webhook registered: nothing to deliver.'));
 }
 
 export interface SetOptions {

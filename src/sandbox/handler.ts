@@ -3,6 +3,7 @@
 // embedded transport both call `handle`, so every rule behaves the same in both modes.
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { renderConsentPage, renderErrorPage } from './consent.js';
+import { setClockSkew, setRequestsPerSecond } from './control.js';
 import { ApiError, AuthorizeError, ControlError, PLACEHOLDER_PNG, SandboxCore, type Params } from './core.js';
 import { requestId } from './ids.js';
 import { MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
@@ -33,6 +34,16 @@ export interface SandboxHandlerOptions {
   deliveryBudgetMs?: number;
   /** Timeout of one webhook POST (ms). */
   attemptTimeoutMs?: number;
+  /** Per-second limit per account (app-level calls per app); kept across resets. 0/undefined = off. */
+  rps?: number;
+  /** OAuth modes (kept across resets): authorize demands a hex S256 code_challenge. */
+  requirePkce?: boolean;
+  /** The token exchange refuses any undocumented field by name (e.g. code_verifier). */
+  strictOAuth?: boolean;
+  /** Offset of every answer's Date header (s), kept across resets. */
+  clockSkewSeconds?: number;
+  /** Entries of the request log kept in `GET /sandbox/state` (default 200). */
+  requestsKept?: number;
 }
 
 export interface SandboxHandler {
@@ -210,10 +221,24 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
   const dispatcher = new WebhookDispatcher(options.poster ?? defaultPoster, clock);
   const mode = options.webhookDelivery ?? 'inline';
   const flushOptions: FlushOptions = { budgetMs: options.deliveryBudgetMs ?? 3_000, attemptTimeoutMs: options.attemptTimeoutMs ?? 2_000 };
+  const requestsKept = options.requestsKept ?? REQUESTS_KEPT;
+
+  /** The host's modes (serve flags, startSandboxServer options) outlive `POST /sandbox/reset`. */
+  const applyStartupModes = () => {
+    if (options.rps !== undefined) setRequestsPerSecond(core.world, options.rps);
+    if (options.clockSkewSeconds !== undefined) setClockSkew(core.world, options.clockSkewSeconds);
+    if (options.requirePkce !== undefined || options.strictOAuth !== undefined) {
+      core.setOAuthModes({
+        ...(options.requirePkce !== undefined ? { require_pkce: options.requirePkce } : {}),
+        ...(options.strictOAuth !== undefined ? { strict_exchange_fields: options.strictOAuth } : {}),
+      });
+    }
+  };
+  applyStartupModes();
 
   const log = (entry: { method: string; path: string; status: number; code?: number; request_id: string; fault?: FaultKind }) => {
     state.requests.push({ at: clock(), ...entry });
-    if (state.requests.length > REQUESTS_KEPT) state.requests.splice(0, state.requests.length - REQUESTS_KEPT);
+    if (state.requests.length > requestsKept) state.requests.splice(0, state.requests.length - requestsKept);
   };
   const unhandled = (method: string, path: string, reason: string, rid: string) => {
     state.unhandled.push({ at: clock(), method, path, reason, request_id: rid });
@@ -317,8 +342,11 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
         : typeof params[route.app] === 'string'
           ? (params[route.app] as string)
           : undefined;
+    // The per-second limit counts per account (the token's business_id); app-level calls count per app.
+    const businessId = route.app === 'token' ? core.accountOfToken(accessToken) : undefined;
+    const rateKey = businessId ? `account:${businessId}` : `app:${appKey ?? 'anonymous'}`;
     try {
-      core.chargeRate(appKey ?? 'anonymous');
+      core.chargeRate(appKey ?? 'anonymous', rateKey);
       const data = route.run({
         core,
         params,
@@ -376,7 +404,14 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
         accounts: Object.values(state.accounts),
         defaultBusinessId: state.default_business_id,
         scopes: check.scopes,
-        hidden: { client_key: check.app.client_key, redirect_uri: check.redirect_uri, scope: check.scopes.join(','), state: check.state, response_type: 'code' },
+        hidden: {
+          client_key: check.app.client_key,
+          redirect_uri: check.redirect_uri,
+          scope: check.scopes.join(','),
+          state: check.state,
+          response_type: 'code',
+          ...(check.code_challenge ? { code_challenge: check.code_challenge, code_challenge_method: check.code_challenge_method ?? 'S256' } : {}),
+        },
         action: AUTHORIZE_PATH,
       });
       return html(200, page);
@@ -422,11 +457,17 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
         }
         case 'POST messages':
           return ok(core.userWrites(body as never));
+        case 'POST events':
+          return ok(core.event(body));
         case 'POST accounts':
           if (!rest) return fail(400, 'POST /sandbox/accounts/{business_id}');
           return ok(core.updateAccount(rest, body));
         case 'POST clock':
-          return ok(core.advance(body.advance_seconds as number));
+          return ok(core.setClock(body));
+        case 'POST oauth':
+          return ok(core.setOAuthModes(body));
+        case 'GET oauth':
+          return ok(core.setOAuthModes({}));
         case 'POST faults':
           return ok(core.addFault(body));
         case 'GET faults':
@@ -453,8 +494,11 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
           });
           return ok(decision);
         }
-        case 'POST reset':
-          return ok(core.reset(body));
+        case 'POST reset': {
+          const answer = core.reset(body);
+          applyStartupModes();
+          return ok(answer);
+        }
         case 'POST webhooks':
           if (rest !== 'flush') break;
           for (const d of state.outbox) d.next_attempt_at = Math.min(d.next_attempt_at, clock());
@@ -507,7 +551,8 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
       response = notFound(request.method.toUpperCase(), path, reason, rid);
     }
     // `date` lets a clock check work in embedded mode too (the sandbox's clock is the real one).
-    response.headers.date ??= new Date(clock()).toUTCString();
+    // A skewed server clock (doctor's clock check) moves this header only.
+    response.headers.date ??= new Date(clock() + (state.clock_skew_seconds ?? 0) * 1000).toUTCString();
     await deliverAfterCall();
     return response;
   }

@@ -1,6 +1,6 @@
 // A believable default world, with fixed ids so docs, tests and scripts can name them, plus one named
 // scenario per doctor failure. Message times are relative to the clock at seeding time.
-import { messageId } from './ids.js';
+import { messageId, shortId } from './ids.js';
 import {
   SCENARIO_NAMES,
   STATE_VERSION,
@@ -240,6 +240,9 @@ function seedPeople(state: SandboxState, now: number): void {
  *   false and messaging calls answer 40001 (business-account check).
  * - `media-blocked`: media off for the account: IMAGE_SEND capability false and image sends refused
  *   with "Due to Media send strategy" (media check).
+ * - `advanced-access-rollout`: Advanced Access is on, but the gradual rollout (tiktok-api.md §7) makes
+ *   every other messaging call answer 40001 naming Advanced Access: a fault the scenario installs
+ *   (business/message/*, every 2nd request, until the faults are cleared).
  */
 export function applyScenario(state: SandboxState, scenario: ScenarioName, now: number): void {
   state.scenario = scenario;
@@ -268,6 +271,19 @@ export function applyScenario(state: SandboxState, scenario: ScenarioName, now: 
       break;
     case 'media-blocked':
       acct.media = false;
+      break;
+    case 'advanced-access-rollout':
+      acct.advanced_access = true;
+      state.faults.push({
+        id: shortId(),
+        path: 'business/message/*',
+        kind: 'code',
+        code: 40001,
+        message: 'Permission denied: this account needs Advanced Access to use messaging (the rollout is gradual, so calls may fail intermittently). Link it to TikTok for Business (TT4B) or a Business Center, then authorize again.',
+        times: -1,
+        every: 2,
+        seen: 0,
+      });
       break;
   }
 }

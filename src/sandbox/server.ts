@@ -17,6 +17,14 @@ export interface SandboxServerOptions {
   seed?: boolean;
   scenario?: ScenarioName;
   poster?: WebhookPoster;
+  /** Requests per second per account before 40100 (app-level calls per app); 0/undefined = off. */
+  rps?: number;
+  /** Authorize demands a hex S256 code_challenge (TikTok Login Kit's loopback rule). */
+  requirePkce?: boolean;
+  /** The token exchange refuses undocumented fields by name ("Unknown parameter: code_verifier"). */
+  strictOAuth?: boolean;
+  /** Offset of every answer's Date header, in seconds (doctor's clock check). */
+  clockSkewSeconds?: number;
 }
 
 export interface SandboxServer {
@@ -61,6 +69,12 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
     latencyMs: options.latencyMs,
     poster: options.poster,
     webhookDelivery: 'background',
+    rps: options.rps,
+    requirePkce: options.requirePkce,
+    strictOAuth: options.strictOAuth,
+    clockSkewSeconds: options.clockSkewSeconds,
+    // Benches count requests and refusals per window: keep a longer log than embedded mode does.
+    requestsKept: 5_000,
   });
   let port = 0;
 

@@ -13,6 +13,7 @@ export const SCENARIO_NAMES = [
   'expired-tokens',
   'personal-account',
   'media-blocked',
+  'advanced-access-rollout',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -85,18 +86,45 @@ export interface TemplateBlock {
   buttons: TemplateButton[];
 }
 
+/** A reaction riding on the message it targets (REST `reactions[]`). */
+export interface ReactionRecord {
+  type: 'EMOJI';
+  emoji: string;
+  /** The reacting user's id. */
+  unique_identifier: string;
+  timestamp: number;
+}
+
 export interface MessageRecord {
   message_id: string;
   timestamp: number;
-  /** in = the user wrote; out = the business sent. */
+  /** in = the user wrote; out = the business sent (API) or a person in TikTok's app/web inbox. */
   direction: 'in' | 'out';
   message_type: StoredMessageType;
   source: MessageSource;
   text?: { body: string };
   image?: { media_id: string };
+  video?: { media_id: string };
+  sticker?: { url: string };
+  emoji?: { url: string };
   share_post?: { item_id: string; embed_url: string };
   template?: TemplateBlock;
   referenced_message_id?: string;
+  /** A template-button tap: the card's message id and the tapped button's id (webhooks only). */
+  reply_source?: { reply_source_msg_id: string; reply_source_unique_id: string };
+  reactions?: ReactionRecord[];
+}
+
+/** A high-intent comment a business may answer once privately (direct_reply). */
+export interface CommentRecord {
+  comment_id: string;
+  business_id: string;
+  user_id: string;
+  text: string;
+  timestamp: number;
+  /** Set by the first direct reply; a second one is refused. */
+  replied_at?: number;
+  conversation_id?: string;
 }
 
 export interface AdReferral {
@@ -121,8 +149,11 @@ export interface ConversationRecord {
   user_id: string;
   created_at: number;
   update_time: number;
-  referral?: { ad: AdReferral[]; short_link: ShortLinkReferral[] };
+  /** Smart+ leads may carry an ad without details, hence Partial. */
+  referral?: { ad: Partial<AdReferral>[]; short_link: ShortLinkReferral[] };
   messages: MessageRecord[];
+  /** Until when the business shows as typing (a SENDER_ACTION TYPING lasts about 5 s). */
+  typing_until?: number;
 }
 
 export interface AuthCodeRecord {
@@ -134,6 +165,9 @@ export interface AuthCodeRecord {
   issued_at: number;
   expires_at: number;
   used_at?: number;
+  /** PKCE: lowercase-hex SHA-256 of the verifier the exchange must present. */
+  code_challenge?: string;
+  code_challenge_method?: string;
 }
 
 export interface AccessTokenRecord {
@@ -191,13 +225,17 @@ export interface WebhookDelivery {
 export type FaultKind = 'html502' | 'reset' | 'code';
 export interface FaultRecord {
   id: string;
-  /** API path relative to the base (e.g. `business/message/send/`) or `*`. */
+  /** API path relative to the base (e.g. `business/message/send/`), a prefix ending in `*` (`business/message/*`), or `*`. */
   path: string;
   kind: FaultKind;
   code?: number;
   message?: string;
   /** Remaining uses; -1 = until DELETE /faults. */
   times: number;
+  /** Refuse only every Nth matching request (intermittent failures); absent = every one. */
+  every?: number;
+  /** Matching requests seen so far (for `every`). */
+  seen?: number;
 }
 
 export interface RequestLogEntry {
@@ -235,8 +273,17 @@ export interface SandboxState {
   outbox: WebhookDelivery[];
   delivered: WebhookDelivery[];
   faults: FaultRecord[];
-  limits: { requests_per_minute: number };
+  /** `requests_per_second`: per account (app-level calls per app), sliding one-second window; 0/absent = off. */
+  limits: { requests_per_minute: number; requests_per_second?: number };
   rate: Record<string, { window_start: number; count: number }>;
+  /** Recent request instants per rate key, for the per-second limit (absent in older state files). */
+  rate_recent?: Record<string, number[]>;
+  /** High-intent comments by comment_id (absent in older state files). */
+  comments?: Record<string, CommentRecord>;
+  /** OAuth strictness modes (PKCE). */
+  oauth?: { require_pkce?: boolean; strict_exchange_fields?: boolean };
+  /** The Date header of every answer is offset by this much (doctor's clock check). */
+  clock_skew_seconds?: number;
   requests: RequestLogEntry[];
   unhandled: UnhandledEntry[];
 }
@@ -256,6 +303,8 @@ export const TIME_KEYS: ReadonlySet<string> = new Set([
   'last_attempt_at',
   'delivered_at',
   'window_start',
+  'typing_until',
+  'replied_at',
 ]);
 
 /** Ages every stored instant by `ms` (the world moves into the past, so "now" moves forward). */

@@ -43,8 +43,9 @@ export interface World {
 
 const REDIRECT_URI = 'http://127.0.0.1:8723/callback/';
 
-export async function startWorld(): Promise<World> {
-  const sandbox = await startServedSandbox();
+/** `clock`: the sandbox's own time (e.g. skewed, for doctor's clock check). */
+export async function startWorld(options: { clock?: () => number } = {}): Promise<World> {
+  const sandbox = await startServedSandbox({ clock: options.clock });
   const { server, control } = sandbox;
   const client = new TikTokClient({ baseUrl: server.apiBaseUrl, transport: networkTransport, sleep: async () => undefined });
 

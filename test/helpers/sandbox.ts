@@ -26,8 +26,8 @@ export interface ServedSandbox {
   close(): Promise<void>;
 }
 
-export async function startServedSandbox(options: { autoApprove?: boolean; latencyMs?: number } = {}): Promise<ServedSandbox> {
-  const server = await startSandboxServer({ port: 0, autoApprove: options.autoApprove, latencyMs: options.latencyMs });
+export async function startServedSandbox(options: { autoApprove?: boolean; latencyMs?: number; clock?: () => number } = {}): Promise<ServedSandbox> {
+  const server = await startSandboxServer({ port: 0, autoApprove: options.autoApprove, latencyMs: options.latencyMs, clock: options.clock });
   const control = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${server.controlUrl}/${path.replace(/^\//, '')}`, {
       method,

@@ -152,7 +152,7 @@ describe('CLI basics (built CLI as a child process)', () => {
   });
 
   it('commands not built yet say so with exit 1', async () => {
-    const result = await runCli(['doctor', '--json'], { configDir: tempConfigDir() });
+    const result = await runCli(['tail', '--json'], { configDir: tempConfigDir() });
     expect(result.code).toBe(1);
     expect(parseJson(result.stdout).error.message).toContain('not available yet');
   });

@@ -1,0 +1,287 @@
+// The control API's world-changing verbs that are not a user's doing: account settings, time travel,
+// faults, rate limits, token expiry, reset to a scenario, and the readable view of everything (/state).
+import { dmRegionVerdict, normalizeRegion } from '../tiktok/limits.js';
+import { conversationType, windowOf } from './conversations.js';
+import * as ids from './ids.js';
+import { isScenarioName, resetWorld, SCENARIO_NAMES } from './seed.js';
+import { ageState, type AccountRecord, type FaultKind, type FaultRecord, type ScenarioName } from './types.js';
+import { ApiError, CODE, ControlError, type Params, type World } from './world.js';
+
+/** Changes an account's settings; unknown keys are refused so typos in scripts do not pass silently. */
+export function updateAccount(world: World, businessId: string, patch: Params): AccountRecord {
+  const account = world.account(businessId);
+  const allowed = ['region', 'advanced_access', 'dm_setting', 'media', 'risk_control', 'account_type', 'display_name', 'username', 'is_verified'];
+  const unknown = Object.keys(patch).filter((k) => !allowed.includes(k));
+  if (unknown.length) throw new ControlError(400, `Unknown setting(s): ${unknown.join(', ')}. Known: ${allowed.join(', ')}.`);
+  const bool = (key: string) => {
+    if (typeof patch[key] !== 'boolean') throw new ControlError(400, `${key} must be true or false.`);
+    return patch[key] as boolean;
+  };
+  if (patch.region !== undefined) {
+    const region = typeof patch.region === 'string' ? normalizeRegion(patch.region) : undefined;
+    if (!region || !/^[A-Z]{2}$/.test(region)) throw new ControlError(400, 'region must be a two-letter country code.');
+    account.region = region;
+  }
+  if (patch.advanced_access !== undefined) account.advanced_access = bool('advanced_access');
+  if (patch.media !== undefined) account.media = bool('media');
+  if (patch.risk_control !== undefined) account.risk_control = bool('risk_control');
+  if (patch.is_verified !== undefined) account.is_verified = bool('is_verified');
+  if (patch.dm_setting !== undefined) {
+    if (patch.dm_setting !== 'everyone' && patch.dm_setting !== 'followers') throw new ControlError(400, 'dm_setting must be "everyone" or "followers".');
+    account.dm_setting = patch.dm_setting;
+  }
+  if (patch.account_type !== undefined) {
+    if (patch.account_type !== 'business' && patch.account_type !== 'personal') throw new ControlError(400, 'account_type must be "business" or "personal".');
+    account.account_type = patch.account_type;
+  }
+  for (const key of ['display_name', 'username'] as const) {
+    if (patch[key] === undefined) continue;
+    if (typeof patch[key] !== 'string' || !patch[key]) throw new ControlError(400, `${key} must be a non-empty string.`);
+    account[key] = patch[key] as string;
+  }
+  return account;
+}
+
+/** Time travel by ageing every stored instant; the clock itself is untouched. */
+export function advance(world: World, seconds: number): { advanced_seconds: number } {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new ControlError(400, 'advance_seconds must be a number ≥ 0.');
+  ageState(world.state, Math.round(seconds * 1000));
+  return { advanced_seconds: seconds };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Faults
+
+export function addFault(world: World, input: Params): FaultRecord {
+  const path = typeof input.path === 'string' ? input.path.replace(/^\/?(open_api\/v1\.3\/)?/, '').replace(/^\/+/, '') : '';
+  if (!path) throw new ControlError(400, 'path is required (e.g. "business/message/send/", "business/message/*" or "*").');
+  const kind = input.kind;
+  if (kind !== 'html502' && kind !== 'reset' && kind !== 'code') throw new ControlError(400, 'kind must be "html502", "reset" or "code".');
+  if (kind === 'code' && (typeof input.code !== 'number' || !Number.isInteger(input.code))) throw new ControlError(400, 'code (an integer) is required for kind "code".');
+  const times = input.times === undefined ? 1 : input.times;
+  if (typeof times !== 'number' || !Number.isInteger(times) || (times < 1 && times !== -1)) throw new ControlError(400, 'times must be an integer ≥ 1, or -1 for "until cleared".');
+  if (input.message !== undefined && typeof input.message !== 'string') throw new ControlError(400, 'message must be a string.');
+  if (input.every !== undefined && (typeof input.every !== 'number' || !Number.isInteger(input.every) || input.every < 1)) {
+    throw new ControlError(400, 'every must be an integer ≥ 1 (refuse every Nth matching request).');
+  }
+  const fault: FaultRecord = { id: ids.shortId(), path: path === '*' ? '*' : path, kind: kind as FaultKind, times };
+  if (kind === 'code') fault.code = input.code as number;
+  if (typeof input.message === 'string') fault.message = input.message;
+  if (typeof input.every === 'number' && input.every > 1) {
+    fault.every = input.every;
+    fault.seen = 0;
+  }
+  world.state.faults.push(fault);
+  return fault;
+}
+
+export function clearFaults(world: World): void {
+  world.state.faults = [];
+}
+
+function faultMatches(fault: FaultRecord, relativePath: string): boolean {
+  if (fault.path === '*' || fault.path === relativePath) return true;
+  return fault.path.endsWith('*') && relativePath.startsWith(fault.path.slice(0, -1));
+}
+
+/**
+ * Takes one use of the first fault matching an API path (relative to the base). A fault with `every`
+ * lets N-1 matching requests through, then refuses the Nth (intermittent failures, like a rollout).
+ */
+export function consumeFault(world: World, relativePath: string): FaultRecord | undefined {
+  const faults = world.state.faults;
+  for (const fault of faults) {
+    if (!faultMatches(fault, relativePath)) continue;
+    if (fault.every) {
+      fault.seen = (fault.seen ?? 0) + 1;
+      if (fault.seen % fault.every !== 0) continue;
+    }
+    if (fault.times > 0) {
+      fault.times--;
+      if (fault.times === 0) faults.splice(faults.indexOf(fault), 1);
+    }
+    return { ...fault };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rate limits
+
+/**
+ * `{requests_per_minute?, requests_per_second?}`: the per-app per-minute budget, and the per-second
+ * limit per account (0 or null = off, the default).
+ */
+export function setLimits(world: World, input: Params): { requests_per_minute: number; requests_per_second: number } {
+  const known = ['requests_per_minute', 'requests_per_second'];
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ControlError(400, `Unknown limit(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  if (input.requests_per_minute === undefined && input.requests_per_second === undefined) {
+    throw new ControlError(400, 'Give requests_per_second (0 or null = off) and/or requests_per_minute.');
+  }
+  const rpm = input.requests_per_minute;
+  if (rpm !== undefined && (typeof rpm !== 'number' || !Number.isInteger(rpm) || rpm < 1)) throw new ControlError(400, 'requests_per_minute must be an integer ≥ 1.');
+  const rps = input.requests_per_second;
+  if (rps !== undefined && rps !== null && (typeof rps !== 'number' || !Number.isInteger(rps) || rps < 0)) {
+    throw new ControlError(400, 'requests_per_second must be an integer ≥ 0 (0 or null = off).');
+  }
+  if (typeof rpm === 'number') world.state.limits.requests_per_minute = rpm;
+  if (rps !== undefined) setRequestsPerSecond(world, rps as number | null);
+  world.state.rate = {};
+  world.state.rate_recent = {};
+  return { requests_per_minute: world.state.limits.requests_per_minute, requests_per_second: world.state.limits.requests_per_second ?? 0 };
+}
+
+export function setRequestsPerSecond(world: World, rps: number | null | undefined): void {
+  if (rps) world.state.limits.requests_per_second = rps;
+  else delete world.state.limits.requests_per_second;
+}
+
+/**
+ * Charges one request: the per-app per-minute budget (fixed one-minute windows), then, when set, the
+ * per-second limit for `rateKey` (the account a token belongs to; the app for app-level calls) over a
+ * sliding one-second window of accepted requests. Over either → 40100, like TikTok.
+ */
+export function chargeRate(world: World, appKey: string, rateKey: string = `app:${appKey}`): void {
+  const now = world.now();
+  let bucket = world.state.rate[appKey];
+  if (!bucket || now - bucket.window_start >= 60_000 || now < bucket.window_start) {
+    bucket = { window_start: now, count: 0 };
+    world.state.rate[appKey] = bucket;
+  }
+  bucket.count++;
+  if (bucket.count > world.state.limits.requests_per_minute) throw new ApiError(CODE.RATE_LIMIT, 'Too many requests. Please retry later.');
+  const rps = world.state.limits.requests_per_second;
+  if (!rps) return;
+  const recent = (world.state.rate_recent ??= {});
+  const kept = (recent[rateKey] ?? []).filter((t) => t > now - 1000 && t <= now);
+  recent[rateKey] = kept;
+  if (kept.length >= rps) throw new ApiError(CODE.RATE_LIMIT, 'Too many requests. Please retry later.');
+  kept.push(now);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// OAuth modes and the clock
+
+/** `{require_pkce?, strict_exchange_fields?}` (tiktok-api.md §2: PKCE for Business apps is unconfirmed, so both behaviours exist). */
+export function setOAuthModes(world: World, input: Params): { require_pkce: boolean; strict_exchange_fields: boolean } {
+  const known = ['require_pkce', 'strict_exchange_fields'];
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ControlError(400, `Unknown OAuth mode(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  const modes = (world.state.oauth ??= {});
+  for (const key of known as ('require_pkce' | 'strict_exchange_fields')[]) {
+    if (input[key] === undefined) continue;
+    if (typeof input[key] !== 'boolean') throw new ControlError(400, `${key} must be true or false.`);
+    modes[key] = input[key] as boolean;
+  }
+  return { require_pkce: modes.require_pkce === true, strict_exchange_fields: modes.strict_exchange_fields === true };
+}
+
+/**
+ * `POST /sandbox/clock {advance_seconds?, skew_seconds?}`: time travel (see advance) and/or the offset
+ * of every answer's Date header (a skewed server clock for doctor's clock check; nothing else changes).
+ */
+export function setClock(world: World, input: Params): { advanced_seconds?: number; skew_seconds?: number } {
+  const known = ['advance_seconds', 'skew_seconds'];
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ControlError(400, `Unknown field(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  const out: { advanced_seconds?: number; skew_seconds?: number } = {};
+  if (input.skew_seconds !== undefined) {
+    const skew = input.skew_seconds;
+    if (typeof skew !== 'number' || !Number.isFinite(skew)) throw new ControlError(400, 'skew_seconds must be a number (negative = behind).');
+    setClockSkew(world, skew);
+    out.skew_seconds = skew;
+  }
+  if (input.advance_seconds !== undefined || input.skew_seconds === undefined) Object.assign(out, advance(world, input.advance_seconds as number));
+  return out;
+}
+
+export function setClockSkew(world: World, seconds: number | undefined): void {
+  if (seconds) world.state.clock_skew_seconds = seconds;
+  else delete world.state.clock_skew_seconds;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tokens, reset, view
+
+/** Expires tokens issued for an account (access by default; refresh too when asked). */
+export function expireTokens(world: World, input: Params): { expired_access_tokens: number; expired_refresh_tokens: number } {
+  const businessId = typeof input.business_id === 'string' ? input.business_id : world.state.default_business_id;
+  const access = input.access === undefined ? true : input.access === true;
+  const refresh = input.refresh === true;
+  const past = world.now() - 1000;
+  let a = 0;
+  let r = 0;
+  if (access) {
+    for (const t of Object.values(world.state.access_tokens)) {
+      if (t.business_id === businessId && t.expires_at > past) {
+        t.expires_at = past;
+        a++;
+      }
+    }
+  }
+  if (refresh) {
+    for (const t of Object.values(world.state.refresh_tokens)) {
+      if (t.business_id === businessId && t.expires_at > past) {
+        t.expires_at = past;
+        r++;
+      }
+    }
+  }
+  return { expired_access_tokens: a, expired_refresh_tokens: r };
+}
+
+export function reset(world: World, input: Params): { scenario: ScenarioName; default_business_id: string } {
+  const scenario = input.scenario ?? 'healthy';
+  if (!isScenarioName(scenario)) throw new ControlError(400, `Unknown scenario ${JSON.stringify(scenario)}. Known: ${SCENARIO_NAMES.join(', ')}.`);
+  resetWorld(world.state, world.clock, scenario, {
+    keepTokens: input.keep_tokens === undefined ? true : input.keep_tokens === true,
+    clearLog: input.clear_log === true,
+    empty: input.empty === true,
+  });
+  return { scenario, default_business_id: world.state.default_business_id };
+}
+
+/** GET /sandbox/state: the whole world, readable. */
+export function view(world: World): Record<string, unknown> {
+  const s = world.state;
+  const app = s.apps[s.default_client_key];
+  const now = world.now();
+  return {
+    now,
+    scenario: s.scenario,
+    app: app ? { client_key: app.client_key, client_secret: app.client_secret, name: app.name } : null,
+    apps: Object.values(s.apps),
+    webhook: app?.webhook ?? null,
+    default_business_id: s.default_business_id,
+    accounts: Object.values(s.accounts).map((a) => ({ ...a, dm_api: dmRegionVerdict(a.region) })),
+    users: Object.values(s.users),
+    conversations: Object.values(s.conversations)
+      .sort((a, b) => b.update_time - a.update_time)
+      .map((c) => ({
+        conversation_id: c.conversation_id,
+        business_id: c.business_id,
+        user: s.users[c.user_id] ? { id: c.user_id, username: s.users[c.user_id]!.username } : { id: c.user_id },
+        type: conversationType(world, c),
+        update_time: c.update_time,
+        window: windowOf(world, c),
+        // The phone page shows "typing…" while now < typing_until (a TYPING sender action, about 5 s).
+        typing_until: c.typing_until ?? null,
+        typing: c.typing_until !== undefined && now < c.typing_until,
+        referral: c.referral,
+        messages: c.messages,
+      })),
+    access_tokens: Object.values(s.access_tokens).map((t) => ({ ...t, expired: now >= t.expires_at })),
+    refresh_tokens: Object.values(s.refresh_tokens).map((t) => ({ ...t, expired: now >= t.expires_at })),
+    media: Object.values(s.media).map(({ data_base64: _omit, ...rest }) => rest),
+    pending_deliveries: s.outbox,
+    delivered: s.delivered,
+    faults: s.faults,
+    limits: { ...s.limits, requests_per_second: s.limits.requests_per_second ?? 0 },
+    oauth: { require_pkce: s.oauth?.require_pkce === true, strict_exchange_fields: s.oauth?.strict_exchange_fields === true },
+    clock_skew_seconds: s.clock_skew_seconds ?? 0,
+    comments: Object.values(s.comments ?? {}),
+    requests: s.requests,
+    unhandled: s.unhandled,
+  };
+}
