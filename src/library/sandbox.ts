@@ -6,10 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { startSandboxServer } from '../sandbox/index.js';
+import type { EventKind } from '../sandbox/events.js';
 import type { ScenarioName } from '../sandbox/types.js';
 import { MESSAGING_SCOPES } from '../tiktok/limits.js';
 
 export { SCENARIO_NAMES, type ScenarioName } from '../sandbox/types.js';
+/** sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, unknown. */
+export type SandboxEventKind = EventKind;
 
 export interface StartSandboxOptions {
   /** 0 or undefined: a free port chosen by the OS. Always bound to 127.0.0.1. */
@@ -18,6 +21,8 @@ export interface StartSandboxOptions {
   scenario?: ScenarioName;
   /** Milliseconds added before every API and authorize answer. */
   latency?: number;
+  /** Requests per second per account before TikTok's 40100 (default: no limit). */
+  rps?: number;
 }
 
 /** Options in camelCase or snake_case; camelCase keys are sent as snake_case (`buttonId` → `button_id`). */
@@ -60,6 +65,8 @@ export interface SandboxFault {
   message?: string;
   /** Uses before it clears itself (default 1); -1 = until clearFaults(). */
   times?: number;
+  /** Refuse only every Nth matching request. */
+  every?: number;
 }
 
 export interface Sandbox {
@@ -78,7 +85,7 @@ export interface Sandbox {
   /** A TikTok user writes to the account (default user: the seeded regular). */
   message(input: { text?: string; from?: string } & ControlOptions): Promise<SandboxMessageResult>;
   /** Any other delivery TikTok makes: sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, unknown. */
-  event(kind: string, options?: { from?: string } & ControlOptions): Promise<SandboxEventResult>;
+  event(kind: SandboxEventKind, options?: { from?: string } & ControlOptions): Promise<SandboxEventResult>;
   /** Changes an account's region, Advanced Access, DM setting or media permission. */
   set(settings: SandboxAccountSettings): Promise<Record<string, unknown>>;
   /** Moves the sandbox's clock forward (windows close, tokens expire). */
@@ -116,7 +123,7 @@ function snakeKeys(options: ControlOptions, renames: Record<string, string> = {}
 }
 
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
-  const server = await startSandboxServer({ port: options.port, scenario: options.scenario, latencyMs: options.latency });
+  const server = await startSandboxServer({ port: options.port, scenario: options.scenario, latencyMs: options.latency, rps: options.rps });
   const handle = (method: string, url: string, body?: unknown): Promise<RawResponse> => {
     const request: RawRequest = { method, url, headers: {} };
     if (body !== undefined) {

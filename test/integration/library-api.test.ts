@@ -1,8 +1,11 @@
 // The library's client and sandbox over real loopback HTTP: every client call against a started sandbox,
 // TikTok's refusals as typed errors, and sandboxes that share nothing.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, TikTokError, type TikTokChannelClient } from '../../src/library/index.js';
 import { SandboxError, startSandbox, type Sandbox } from '../../src/library/sandbox.js';
+import { decodeEvent, verifySignature, type DecodedEvent } from '../../src/library/webhooks.js';
 import { pngBytes } from '../helpers/images.js';
 
 async function rejection(promise: Promise<unknown>): Promise<TikTokError> {
@@ -125,6 +128,57 @@ describe('startSandbox', () => {
       expect(await rejection(onB.messages(written.conversation_id))).toMatchObject({ kind: 'auth', code: 40105 });
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('event() sends every other kind of delivery, signed, to the registered webhook', async () => {
+    const sandbox = await startSandbox();
+    const received: DecodedEvent[] = [];
+    const receiver = createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const rawBody = Buffer.concat(chunks);
+      const check = verifySignature({ rawBody, header: request.headers['tiktok-signature'] as string, secret: sandbox.clientSecret });
+      if (check.ok) received.push(decodeEvent(rawBody));
+      response.writeHead(check.ok ? 200 : 401).end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      await sandbox.registerWebhook(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+      const written = await sandbox.message({ text: 'hi', from: 'maya' });
+      const sticker = await sandbox.event('sticker', { from: 'maya' });
+      const reaction = await sandbox.event('reaction', { from: 'maya', emoji: '👍', messageId: written.message_id });
+      const comment = await sandbox.event('high-intent-comment', { from: 'maya', text: 'How much is it?' });
+      const audit = await sandbox.event('auto-message-audit', { status: 'approved', casing: 'upper' });
+      expect(comment.comment_id).toMatch(/\S/);
+      expect(sticker).toMatchObject({ conversation_id: written.conversation_id, webhooks_queued: 1 });
+      await expect(sandbox.event('no-such-kind' as never)).rejects.toMatchObject({ name: 'SandboxError', status: 400 });
+
+      const deadline = Date.now() + 10_000;
+      while (received.length < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(received.map((event) => event.kind)).toEqual(['message', 'message', 'reaction', 'high_intent_comment', 'auto_message_audit']);
+      expect(received[1]).toMatchObject({ type: 'sticker', message_id: sticker.message_id });
+      expect(received[2]!.reactions).toMatchObject([{ operation: 'ADD', emoji: '👍', target_message_id: written.message_id }]);
+      expect(received[3]!.comment).toMatchObject({ id: comment.comment_id, text: 'How much is it?' });
+      expect(received[4]!.auto_message).toMatchObject({ audit_status: 'APPROVED' });
+      expect(audit.event).toBe('im_auto_message_audit_update');
+    } finally {
+      await sandbox.close();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+
+  it('rps: past the per-second limit the sandbox answers 40100, which the client retries', async () => {
+    const sandbox = await startSandbox({ rps: 2 });
+    try {
+      const client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+      await Promise.all([1, 2, 3, 4].map(() => client.conversations({ type: 'SINGLE' })));
+      const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>).filter((r) => r.path.endsWith('/conversation/list/')).map((r) => r.code);
+      expect(codes.filter((code) => code === 0).length).toBe(4);
+      expect(codes.every((code) => code === 0 || code === 40100)).toBe(true);
+      expect(codes).toContain(40100);
+    } finally {
+      await sandbox.close();
     }
   });
 
