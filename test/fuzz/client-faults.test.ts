@@ -191,7 +191,7 @@ describe('the CLI under fault storms', () => {
       expect(requests).toBeLessThanOrEqual(MAX_ATTEMPTS * 8);
       expect(Date.now() - started).toBeLessThan(15_000);
       await expectUsable(tokens);
-    });
+    }, 30_000);
   }
 
   it('a reset during send: exit 6, sent once and never retried, says the message may have gone out', async () => {
@@ -204,7 +204,7 @@ describe('the CLI under fault storms', () => {
     expect(error.message).toContain('may or may not have been sent');
     expect(world.requestsTo(await world.state(), 'business/message/send/').length - before).toBe(1);
     await expectUsable(tokens);
-  });
+  }, 30_000);
 
   it('a refresh interrupted by a reset leaves a usable account (explicit refresh, then an automatic one)', async () => {
     const tokens = storedTokens();
@@ -229,5 +229,5 @@ describe('the CLI under fault storms', () => {
     expect(rotated.refreshToken).not.toBe(tokens.refreshToken);
     const refreshed = await runCli(['refresh', '--json'], { configDir });
     expect(refreshed.code, refreshed.stderr).toBe(0);
-  });
+  }, 30_000);
 });
