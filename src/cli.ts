@@ -147,10 +147,21 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('conversations')
-    .summary('list conversations with the last user message, window closing time and messages left')
-    .description(describe('list conversations with the last user message, window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
+    .summary('list conversations with the last message (who, when, a preview), window closing time and messages left')
+    .description(describe('list conversations with the last message (who, when, a preview), window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
     .addOption(new Option('--type <type>', 'which conversations').choices(['single', 'stranger', 'all']).default('all'))
     .action(run((options) => async (deps) => (await import('./commands/conversations.js')).run(options as never, deps)));
+
+  program
+    .command('messages <conversation_id>')
+    .summary('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first')
+    .description(describe('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first', [
+      'tiktok-channel messages "$CONVERSATION"',
+      'tiktok-channel messages "$CONVERSATION" --download-media ./media',
+      'tiktok-channel messages "$CONVERSATION" --json | jq \'.messages[].text\'',
+    ]))
+    .option('--download-media <dir>', 'save images and videos to DIR, named by message id (files already there are skipped)')
+    .action(run((options) => async (deps) => (await import('./commands/messages.js')).run(options as never, deps)));
 
   program
     .command('send')
@@ -159,12 +170,22 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       'tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
       'echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
       'tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
+      'tiktok-channel send --to "$CONVERSATION" --card "Size?" --button s:S m:M',
+      'tiktok-channel send --to "$CONVERSATION" --action typing',
+      'tiktok-channel send --comment-reply "$COMMENT_ID" --text "See your DMs"',
+      'tiktok-channel send --to "$CONVERSATION" --text "Ready?" --wait-reply 60',
     ]))
-    .requiredOption('--to <conversation_id>', 'the conversation to reply in')
+    .option('--to <conversation_id>', 'the conversation to reply in')
     .option('--text <text>', 'the text, or - to read it from stdin')
     .option('--image <file>', 'a JPG or PNG image up to 3 MB')
     .option('--share-post <item_id>', 'share one of the account\'s posts')
-    .option('--reply-to <message_id>', 'quote this message (text only)')
+    .option('--card <title>', 'a Q&A card with this title (up to 40 characters) and 1 to 3 --button')
+    .option('--button <id:label...>', 'a card button: the id comes back on a tap, the label is shown (up to 20; 40 on a link card)')
+    .option('--link-card', 'with --card: a link card (labels up to 40 characters)')
+    .addOption(new Option('--action <action>', 'a sender action; uses none of the 10 messages').choices(['typing', 'mark-read']))
+    .option('--comment-reply <comment_id>', 'with --text: answer a high-intent comment privately (no --to)')
+    .option('--reply-to <message_id>', 'quote this message (text or image)')
+    .option('--wait-reply [seconds]', 'after sending, wait for the user\'s next message and print it (default 300; exit 7 on timeout)')
     .option('--dry-run', 'do every check and print what would be sent, without sending')
     .option('--force', 'skip the local window/quota check and let TikTok decide')
     .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));

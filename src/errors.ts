@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'network'
   | 'rateLimit'
   | 'cancelled'
+  | 'timeout'
   | 'unexpected';
 
 export const EXIT_CODES: Record<ErrorKind, number> = {
@@ -27,6 +28,7 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   policy: 5,
   network: 6,
   rateLimit: 6,
+  timeout: 7,
   cancelled: 130,
 };
 
@@ -46,6 +48,7 @@ const DEFAULT_HINTS: Record<ErrorKind, string> = {
   network: 'Check your connection and https://business-api.tiktok.com, then try again; --debug shows each request.',
   rateLimit: 'TikTok is rate limiting this app; wait a few minutes (per-day limits reset at midnight UTC).',
   cancelled: '',
+  timeout: 'Nothing arrived within the time limit; wait longer (a larger SECONDS value) or check `tiktok-channel doctor`.',
 };
 
 export interface CliErrorOptions {

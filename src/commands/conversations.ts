@@ -1,14 +1,17 @@
 // `conversations`: every SINGLE and STRANGER conversation (cursor followed to the end), each enriched
 // from content/list, since the list itself carries no names (../shared/tiktok-api.md §4): the user,
-// the last user message, when the 48-hour window closes and how many of the 10 messages are left.
+// the last user message, when the 48-hour window closes and how many of the 10 messages are left, and
+// the last message whoever wrote it (who, when, a one-line preview cut to the terminal's width).
 //
 // Output: a table on a TTY; otherwise (a pipe, a file, CI) and with `--json`, the JSON document
 // {conversations: [...]}, so scripts get data whichever way they call it.
 import type { Deps } from '../deps.js';
-import { isoOrNull, renderTable } from '../io/format.js';
+import { displayWidth, isoOrNull, renderTable, truncateToWidth } from '../io/format.js';
+import { shortAuthor } from '../messaging/describe.js';
 import { mapLimit } from '../messaging/lookup.js';
 import { evaluateConversation, formatAgo, formatRemaining, policyDetails, type ConversationPolicy } from '../messaging/policy.js';
 import { MESSAGES_PER_WINDOW } from '../tiktok/limits.js';
+import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
 import { getConversationContent, listConversations, type Conversation, type ConversationType } from '../tiktok/messaging.js';
 
 export interface ConversationsOptions {
@@ -22,6 +25,8 @@ export interface ConversationRow {
   conversation: Conversation;
   policy: ConversationPolicy;
   lastActivityAt?: number;
+  /** The newest message, whoever wrote it (decoded by events.ts). */
+  lastMessage?: DecodedEvent;
 }
 
 export function typesFor(option: ConversationsOptions['type']): ConversationType[] {
@@ -54,6 +59,7 @@ export function toJson(row: ConversationRow) {
     last_activity_at: isoOrNull(row.lastActivityAt),
     stranger: conversation.type === 'STRANGER',
     ...(conversation.referral ? { referral: conversation.referral } : {}),
+    last_message: row.lastMessage ?? null,
   };
 }
 
@@ -75,7 +81,7 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
       const content = await session.call((token) => getConversationContent(client, token, businessId, conversation.conversationId));
       const policy = evaluateConversation(content, businessId, deps.now());
       const times = [conversation.updateTime, policy.lastMessageAt].filter((value): value is number => value !== undefined);
-      return { conversation, policy, lastActivityAt: times.length ? Math.max(...times) : undefined };
+      return { conversation, policy, lastActivityAt: times.length ? Math.max(...times) : undefined, lastMessage: content.messages.at(-1) };
     });
   });
   rows.sort((a, b) => (b.lastActivityAt ?? 0) - (a.lastActivityAt ?? 0));
@@ -89,7 +95,7 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
   }
   if (rows.length === 0) return;
   const now = deps.now();
-  io.out(renderPretty(rows, now, io.color));
+  io.out(renderPretty(rows, now, io.color, io.columns));
 
   const strangers = rows.filter((row) => row.conversation.type === 'STRANGER').length;
   if (strangers && io.isStderrTTY) {
@@ -126,10 +132,17 @@ function userText(policy: ConversationPolicy): string {
   return username ? `@${username}` : (displayName ?? '?');
 }
 
-function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['color']): string {
+/** "user 3m ago: Is the blue mug in stock?", "you (API) 1h ago: [card: Pick a size]". */
+export function lastMessageText(message: DecodedEvent | undefined, now: number): string {
+  if (!message) return '-';
+  const when = message.timestamp !== null ? ` ${formatAgo(Math.max(0, now - message.timestamp))} ago` : '';
+  return `${shortAuthor(message)}${when}: ${describeEvent(message)}`.replace(/\s*[\r\n\t]+\s*/g, ' ');
+}
+
+function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['color'], columns?: number): string {
   const table = renderTable(
-    ['CONVERSATION', 'USER', 'LAST USER MESSAGE', 'WINDOW', 'LEFT', 'TYPE', 'VIA'],
-    rows.map(({ conversation, policy }) => {
+    ['CONVERSATION', 'USER', 'LAST USER MESSAGE', 'WINDOW', 'LEFT', 'TYPE', 'VIA', LAST_MESSAGE_HEADER],
+    rows.map(({ conversation, policy, lastMessage }) => {
       const window = windowText(policy, now);
       return [
         conversation.conversationId,
@@ -139,8 +152,33 @@ function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['c
         policy.messagesLeft === 0 && policy.window === 'open' ? color.yellow(leftText(policy)) : leftText(policy),
         conversation.type === 'STRANGER' ? color.yellow('request') : 'single',
         describeReferral(conversation.referral) ?? '',
+        // Placeholder: the full preview is put in below, cut to what the terminal has left.
+        LAST_MESSAGE_MARK + lastMessageText(lastMessage, now),
       ];
     }),
   );
-  return table;
+  return fitLastColumn(table, columns);
+}
+
+const LAST_MESSAGE_HEADER = 'LAST MESSAGE';
+const LAST_MESSAGE_MARK = '\u0000';
+
+/**
+ * The last column (the preview) is cut to the terminal's width so each row stays one line; the
+ * columns before it are sized to their content by renderTable. Without a known width nothing is cut.
+ */
+function fitLastColumn(table: string, columns: number | undefined): string {
+  const lines = table.split('\n');
+  const header = lines[0] ?? '';
+  const start = displayWidth(header.slice(0, header.indexOf(LAST_MESSAGE_HEADER)));
+  return lines
+    .map((line, index) => {
+      if (index === 0) return line;
+      const mark = line.indexOf(LAST_MESSAGE_MARK);
+      if (mark < 0) return line;
+      const preview = line.slice(mark + 1);
+      const room = columns ? Math.max(12, columns - start) : Number.POSITIVE_INFINITY;
+      return line.slice(0, mark) + (Number.isFinite(room) ? truncateToWidth(preview, room) : preview);
+    })
+    .join('\n');
 }

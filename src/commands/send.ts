@@ -1,53 +1,117 @@
 // `send`: one message into a conversation, after every check we can make before TikTok would refuse:
-// local content checks first (no network), then the conversation's window and quota (content/list),
-// then, for images, TikTok's per-conversation IMAGE_SEND capability. Only then upload and send.
+// local content checks first (no network: length, file, card limits), then the conversation's window
+// and quota (content/list), then, for images, TikTok's per-conversation IMAGE_SEND capability. Only then
+// upload and send; `--wait-reply` then polls content/list for the user's next message.
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { formatTime, isoOrNull } from '../io/format.js';
+import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { buildCard, duplicateButtonIds } from '../messaging/card.js';
+import { matchCardButton } from '../messaging/describe.js';
 import { checkText, codePointLength, formatBytes, loadImage, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';
-import { findConversation } from '../messaging/lookup.js';
+import { explainUnknownConversation, findConversation } from '../messaging/lookup.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../messaging/policy.js';
-import { dmRegionVerdict, MESSAGES_PER_WINDOW } from '../tiktok/limits.js';
+import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
+import { dmRegionVerdict, MESSAGES_PER_WINDOW, TYPING_INDICATOR_MS } from '../tiktok/limits.js';
 import {
+  buildCommentReplyBody,
   buildSendBody,
   canSendImage,
   getConversationContent,
+  messageTypeOf,
+  sendCommentReply,
   sendMessage,
   uploadImage,
+  type CardContent,
   type OutgoingContent,
+  type SenderAction,
 } from '../tiktok/messaging.js';
 
 export interface SendOptions {
-  to: string;
+  to?: string;
   text?: string;
   image?: string;
   sharePost?: string;
+  /** The card's title; its buttons come from `button`. */
+  card?: string;
+  button?: string[];
+  linkCard?: boolean;
+  action?: string;
+  commentReply?: string;
   replyTo?: string;
   dryRun?: boolean;
   force?: boolean;
+  /** true (no value: the default 300 s) or the seconds as typed. */
+  waitReply?: boolean | string;
 }
 
 /** What the user asked to send, checked locally (no network yet). */
 export type Draft =
   | { kind: 'text'; body: string; replyTo?: string }
-  | { kind: 'image'; image: CheckedImage }
-  | { kind: 'share_post'; itemId: string };
+  | { kind: 'image'; image: CheckedImage; replyTo?: string }
+  | { kind: 'share_post'; itemId: string }
+  | { kind: 'card'; card: CardContent }
+  | { kind: 'action'; action: SenderAction }
+  | { kind: 'comment_reply'; commentId: string; body: string };
 
-/** Flag rules: exactly one content flag; --reply-to only with text. */
+/** `--wait-reply` without a value waits this long. */
+export const DEFAULT_WAIT_REPLY_SECONDS = 300;
+const MAX_WAIT_REPLY_SECONDS = 86_400;
+
+const CONTENT_FLAGS = { text: '--text', image: '--image', sharePost: '--share-post', card: '--card', action: '--action' } as const;
+const ACTIONS: Record<string, SenderAction> = { typing: 'TYPING', 'mark-read': 'MARK_READ' };
+
+/** Flag rules, before anything is read or sent: each broken rule is a usage error (exit 2) saying why. */
 export function checkFlags(options: SendOptions): void {
-  if (!options.to || !options.to.trim()) throw usageError('--to needs a conversation id.', 'List them with `tiktok-channel conversations`.');
-  const given = (['text', 'image', 'sharePost'] as const).filter((key) => options[key] !== undefined);
-  const flag = { text: '--text', image: '--image', sharePost: '--share-post' } as const;
+  const given = (Object.keys(CONTENT_FLAGS) as Array<keyof typeof CONTENT_FLAGS>).filter((key) => options[key] !== undefined);
+  const names = (keys: Array<keyof typeof CONTENT_FLAGS>) => keys.map((key) => CONTENT_FLAGS[key]).join(' and ');
+  if (options.commentReply !== undefined) {
+    if (!options.commentReply.trim()) throw usageError('--comment-reply needs the id of the comment to answer.');
+    if (options.to !== undefined) throw usageError('--comment-reply answers a comment, not a conversation: drop --to.', 'TikTok opens the conversation with the commenter when the reply is sent.');
+    const other = given.filter((key) => key !== 'text');
+    if (other.length) throw usageError(`--comment-reply sends text only (got ${names(other)}); TikTok's direct reply to a comment is a text message.`);
+    if (options.text === undefined) throw usageError('--comment-reply needs --text: the private answer to the comment.');
+    if (options.replyTo !== undefined) throw usageError('--reply-to quotes a message in a conversation; it does not combine with --comment-reply.');
+    if (options.waitReply !== undefined) throw usageError('--wait-reply needs a conversation (--to); a comment reply has none yet.', 'Send the comment reply first, then `tiktok-channel send --to <conversation_id> … --wait-reply` in the conversation it opened.');
+  } else if (!options.to || !options.to.trim()) {
+    throw usageError('--to needs a conversation id (or answer a comment with --comment-reply COMMENT_ID).', 'List them with `tiktok-channel conversations`.');
+  }
+  if ((options.button?.length || options.linkCard) && options.card === undefined) {
+    throw usageError(`${options.button?.length ? '--button' : '--link-card'} belongs to a card: add --card TITLE.`);
+  }
+  if (options.action !== undefined) {
+    if (!ACTIONS[options.action]) throw usageError(`--action must be typing or mark-read (got "${options.action}").`);
+    const content = given.filter((key) => key !== 'action');
+    if (content.length) {
+      throw usageError(`--action ${options.action} sends no content: drop ${names(content)}.`, 'A sender action is not a message; send the content in a second command.');
+    }
+    if (options.replyTo !== undefined) throw usageError(`--action ${options.action} quotes nothing: drop --reply-to.`);
+  }
   if (given.length === 0) {
-    throw usageError('Nothing to send: pass exactly one of --text, --text - (stdin), --image FILE or --share-post ITEM_ID.');
+    throw usageError('Nothing to send: pass exactly one of --text, --text - (stdin), --image FILE, --share-post ITEM_ID, --card TITLE --button ID:LABEL or --action typing|mark-read.');
   }
   if (given.length > 1) {
-    throw usageError(`Pass exactly one of --text, --image and --share-post (got ${given.map((key) => flag[key]).join(' and ')}); TikTok sends one kind of content per message.`);
+    throw usageError(`Pass exactly one of --text, --image, --share-post, --card and --action (got ${names(given)}); TikTok sends one kind of content per message.`);
   }
-  if (options.replyTo !== undefined && options.text === undefined) {
-    throw usageError('--reply-to works with --text only; TikTok quotes a message only in a text reply.');
+  if (options.replyTo !== undefined && options.text === undefined && options.image === undefined) {
+    throw usageError('--reply-to works with --text or --image only; TikTok quotes a message only in a text or image reply.');
   }
   if (options.replyTo !== undefined && !options.replyTo.trim()) throw usageError('--reply-to needs a message id.');
+  if (options.waitReply !== undefined && options.dryRun) {
+    throw usageError('--wait-reply waits for an answer to a message that --dry-run does not send: drop one of them.');
+  }
+  waitReplySeconds(options);
+}
+
+/** The seconds `--wait-reply` waits, or undefined without it. */
+export function waitReplySeconds(options: Pick<SendOptions, 'waitReply'>): number | undefined {
+  const value = options.waitReply;
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return DEFAULT_WAIT_REPLY_SECONDS;
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_REPLY_SECONDS) {
+    throw usageError(`--wait-reply takes whole seconds from 1 to ${MAX_WAIT_REPLY_SECONDS} (got "${value}"); without a value it waits ${DEFAULT_WAIT_REPLY_SECONDS} s.`);
+  }
+  return seconds;
 }
 
 /** A share-post id: digits, or a TikTok video URL from which the id is taken. */
@@ -70,6 +134,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 /** Local checks, before any network call: failures exit 2 and name the limit. */
 export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'>): Promise<Draft> {
   checkFlags(options);
+  if (options.action !== undefined) return { kind: 'action', action: ACTIONS[options.action]! };
+  if (options.card !== undefined) return { kind: 'card', card: buildCard(options.card, options.button ?? [], Boolean(options.linkCard)) };
   if (options.text !== undefined) {
     let body = options.text;
     if (body === '-') {
@@ -78,22 +144,31 @@ export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'>)
     }
     const problem = checkText(body);
     if (problem) throw problem;
+    if (options.commentReply !== undefined) return { kind: 'comment_reply', commentId: options.commentReply.trim(), body };
     return { kind: 'text', body, replyTo: options.replyTo?.trim() };
   }
-  if (options.image !== undefined) return { kind: 'image', image: await loadImage(options.image) };
+  if (options.image !== undefined) return { kind: 'image', image: await loadImage(options.image), replyTo: options.replyTo?.trim() };
   return { kind: 'share_post', itemId: parseItemId(options.sharePost!) };
+}
+
+function quotePreview(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${[...text].slice(0, 57).join('')}…` : text);
 }
 
 function describeDraft(draft: Draft): string {
   switch (draft.kind) {
-    case 'text': {
-      const preview = draft.body.length > 60 ? `${[...draft.body].slice(0, 57).join('')}…` : draft.body;
-      return `text (${codePointLength(draft.body)} characters${draft.replyTo ? `, quoting message ${draft.replyTo}` : ''}): ${JSON.stringify(preview)}`;
-    }
+    case 'text':
+      return `text (${codePointLength(draft.body)} characters${draft.replyTo ? `, quoting message ${draft.replyTo}` : ''}): ${quotePreview(draft.body)}`;
     case 'image':
-      return `image ${draft.image.filename} (${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'}, ${formatBytes(draft.image.size)})`;
+      return `image ${draft.image.filename} (${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'}, ${formatBytes(draft.image.size)}${draft.replyTo ? `, quoting message ${draft.replyTo}` : ''})`;
     case 'share_post':
       return `post ${draft.itemId}`;
+    case 'card':
+      return `${draft.card.type === 'QA_LINK_CARD' ? 'link card' : 'card'} ${JSON.stringify(draft.card.title)} with ${draft.card.buttons.map((button) => `[${button.label}]`).join(' ')}`;
+    case 'action':
+      return draft.action === 'TYPING' ? 'the typing indicator' : 'a read receipt (mark-read)';
+    case 'comment_reply':
+      return `a private reply to comment ${draft.commentId}: ${quotePreview(draft.body)}`;
   }
 }
 
@@ -109,9 +184,13 @@ function windowSummary(policy: ConversationPolicy | undefined, left: number | nu
 export async function run(options: SendOptions, deps: Deps): Promise<void> {
   const { io } = deps;
   const draft = await prepareDraft(options, deps);
-  const conversationId = options.to.trim();
+  const waitSeconds = waitReplySeconds(options);
   if (draft.kind === 'image' && draft.image.renamedFrom) {
     io.warn(`${draft.image.renamedFrom} is a ${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'} image despite its name; it is uploaded as ${draft.image.filename}.`);
+  }
+  if (draft.kind === 'card') {
+    const repeated = duplicateButtonIds(draft.card);
+    if (repeated.length) io.warn(`Button id ${repeated.map((id) => `"${id}"`).join(', ')} is used twice: a tap reports only the id, so you cannot tell those buttons apart.`);
   }
 
   const account = deps.resolveAccount();
@@ -121,21 +200,27 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
       hint: 'Use an account registered elsewhere. If the stored region is wrong, pass --force to let TikTok decide.',
     });
   }
+  if (draft.kind === 'comment_reply') return replyToComment(draft, options, deps, account);
+  const conversationId = options.to!.trim();
   const businessId = account.businessId;
   const session = await deps.session(account);
   const client = session.client;
 
   // The conversation's recent messages: the window, the quota and the user's name come from here.
-  const content = await io.progress('Checking the conversation…', () =>
-    session.call((token) => getConversationContent(client, token, businessId, conversationId)),
-  );
+  const content = await io
+    .progress('Checking the conversation…', () => session.call((token) => getConversationContent(client, token, businessId, conversationId)))
+    .catch((error: unknown) => {
+      throw explainUnknownConversation(error, conversationId, account.channelName);
+    });
   const now = deps.now();
   const policy = evaluateConversation(content, businessId, now);
   const who = describeUser(policy.user);
-  const refusal = sendRefusal(policy, conversationId, now);
+  let refusal = sendRefusal(policy, conversationId, now);
+  // Sender actions are not messages: they cost none of the window's 10 (the window itself must be open).
+  if (draft.kind === 'action' && refusal?.kind === 'quota') refusal = undefined;
   if (refusal && !options.force) throw refusal;
   if (refusal) io.warn(`${refusal.message} Sending anyway (--force).`);
-  if (draft.kind === 'text' && draft.replyTo && !content.messages.some((message) => message.messageId === draft.replyTo)) {
+  if ((draft.kind === 'text' || draft.kind === 'image') && draft.replyTo && !content.messages.some((message) => message.message_id === draft.replyTo)) {
     io.warn(`Message ${draft.replyTo} is not among the conversation's ${content.messages.length} most recent messages; TikTok will decide whether it can be quoted.`);
   }
 
@@ -160,18 +245,13 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
 
   const leftNow = refusal ? null : policy.messagesLeft;
   if (options.dryRun) {
-    const preview: OutgoingContent =
-      draft.kind === 'text'
-        ? { kind: 'text', body: draft.body, replyTo: draft.replyTo }
-        : draft.kind === 'image'
-          ? { kind: 'image', mediaId: '<media_id from the upload>' }
-          : { kind: 'share_post', itemId: draft.itemId };
+    const preview = outgoingFor(draft, '<media_id from the upload>');
     if (io.json) {
       io.printJson({
         dry_run: true,
         conversation_id: conversationId,
         to: { username: policy.user.username ?? null, display_name: policy.user.displayName ?? null },
-        message_type: preview.kind.toUpperCase(),
+        message_type: messageTypeOf(preview),
         request: buildSendBody(businessId, conversationId, preview),
         ...(draft.kind === 'image' ? { image: { file: options.image, upload_name: draft.image.filename, content_type: draft.image.contentType, size: draft.image.size } } : {}),
         messages_left: leftNow,
@@ -179,6 +259,7 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
       });
     } else {
       io.out(`Would send ${describeDraft(draft)} to ${who}${windowSummary(policy, leftNow, now)}`);
+      if (draft.kind === 'action') io.info('A sender action is not a message: it uses none of the 10 messages of the window.');
       io.info('Nothing was sent (--dry-run).');
     }
     return;
@@ -189,29 +270,192 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
     const mediaId = await io.progress(`Uploading ${draft.image.filename}…`, () =>
       session.call((token) => uploadImage(client, token, businessId, { filename: draft.image.filename, contentType: draft.image.contentType, bytes: draft.image.bytes })),
     );
-    outgoing = { kind: 'image', mediaId };
-  } else if (draft.kind === 'text') {
-    outgoing = { kind: 'text', body: draft.body, replyTo: draft.replyTo };
+    outgoing = outgoingFor(draft, mediaId);
   } else {
-    outgoing = { kind: 'share_post', itemId: draft.itemId };
+    outgoing = outgoingFor(draft, '');
   }
 
-  const sent = await io.progress('Sending…', () => session.call((token) => sendMessage(client, token, businessId, conversationId, outgoing)));
+  const sent = await io.progress(draft.kind === 'action' ? 'Sending the sender action…' : 'Sending…', () =>
+    session.call((token) => sendMessage(client, token, businessId, conversationId, outgoing)),
+  );
   // A forced send past our count means TikTok counts differently: we no longer know what is left.
-  const after = afterSend(policy);
+  const after = draft.kind === 'action' ? policy : afterSend(policy);
   const left = refusal ? null : after.messagesLeft;
+  const result: Record<string, unknown> = {
+    message_id: sent.messageId ?? null,
+    conversation_id: conversationId,
+    message_type: messageTypeOf(outgoing),
+    ...(draft.kind === 'action' ? { action: options.action, uses_message: false } : {}),
+    to: { username: policy.user.username ?? null, display_name: policy.user.displayName ?? null },
+    messages_left: left,
+    window_closes_at: isoOrNull(policy.windowClosesAt),
+    request_id: sent.requestId ?? null,
+  };
+  if (!io.json) {
+    if (draft.kind === 'action') {
+      const did = draft.action === 'TYPING' ? `Showing "typing…" to ${who} for about ${Math.round(TYPING_INDICATOR_MS / 1000)} s` : `Marked ${who}'s messages as read`;
+      io.out(`${did}${windowSummary(after, left, now)}`);
+      io.info('A sender action is not a message: it used none of the 10 messages of the window.');
+    } else {
+      if (!sent.messageId) io.warn('TikTok accepted the message but returned no message id.');
+      io.out(`Sent ${sent.messageId ? `message ${sent.messageId}` : 'the message'} to ${who}${windowSummary(after, left, now)}`);
+    }
+  }
+  if (waitSeconds === undefined) {
+    if (io.json) io.printJson(result);
+    return;
+  }
+
+  const reply = await waitForReply(deps, {
+    who,
+    seconds: waitSeconds,
+    seen: content.messages,
+    poll: () => session.call((token) => getConversationContent(client, token, businessId, conversationId)),
+  });
+  if (!reply) {
+    throw new CliError('timeout', `No reply from ${who} within ${formatWait(waitSeconds)}${sent.messageId ? ` (message ${sent.messageId} was sent)` : ''}.`, {
+      hint: `The message was sent; run \`tiktok-channel messages ${conversationId}\` later, or wait longer with --wait-reply SECONDS.`,
+      details: { sent: true, message_id: sent.messageId ?? null, conversation_id: conversationId, waited_seconds: waitSeconds },
+    });
+  }
+  // For a card, which button the reply stands for (by the tap, or by its label: see matchCardButton).
+  const button = draft.kind === 'card' ? matchCardButton(reply, draft.card.buttons) : undefined;
+  if (io.json) {
+    io.printJson({ ...result, reply, ...(button !== undefined ? { reply_button: button } : {}) });
+    return;
+  }
+  const replier = describeUser({ ...policy.user, username: reply.user?.username ?? policy.user.username });
+  const when = reply.timestamp !== null ? formatTime(reply.timestamp) : 'an unknown time';
+  io.out(`${replier} replied at ${when}: ${describeEvent(reply)}${button ? ` (button "${button.id}")` : ''}`);
+}
+
+function outgoingFor(draft: Exclude<Draft, { kind: 'comment_reply' }>, mediaId: string): OutgoingContent {
+  switch (draft.kind) {
+    case 'text':
+      return { kind: 'text', body: draft.body, replyTo: draft.replyTo };
+    case 'image':
+      return { kind: 'image', mediaId, replyTo: draft.replyTo };
+    case 'share_post':
+      return { kind: 'share_post', itemId: draft.itemId };
+    case 'card':
+      return { kind: 'card', card: draft.card };
+    case 'action':
+      return { kind: 'action', action: draft.action };
+  }
+}
+
+/** "45 s", "5 min", "2 h", else "1h 30m". */
+function formatWait(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0 && seconds < 3600) return `${seconds / 60} min`;
+  return formatDuration(seconds * 1000);
+}
+
+/** Polls after the first look at most this often, backing off to this ceiling: far inside ~10 requests/s (§1). */
+const POLL_FIRST_MS = 1_000;
+const POLL_MAX_MS = 10_000;
+
+/**
+ * Polls content/list until a user message appears that was not there before the send (by id, and not
+ * older than the newest message seen then: a message without an id is matched by content hash, which a
+ * reaction added later would change). undefined when the time runs out.
+ */
+export async function waitForReply(
+  deps: Pick<Deps, 'io' | 'now' | 'signal'>,
+  options: { who: string; seconds: number; seen: DecodedEvent[]; poll: () => Promise<{ messages: DecodedEvent[] }> },
+): Promise<DecodedEvent | undefined> {
+  const { io } = deps;
+  const seenIds = new Set(options.seen.map((message) => message.id));
+  const newestSeen = Math.max(0, ...options.seen.map((message) => message.timestamp ?? 0));
+  const deadline = deps.now() + options.seconds * 1000;
+  if (!io.json && !io.isStderrTTY) io.info(`Waiting up to ${formatWait(options.seconds)} for ${options.who} to reply…`);
+  return io.progress(`Waiting for ${options.who} to reply (up to ${formatWait(options.seconds)}, Ctrl-C to stop)…`, async () => {
+    let delay = POLL_FIRST_MS;
+    for (;;) {
+      const { messages } = await options.poll();
+      const reply = messages.find(
+        (message) => message.direction === 'inbound' && !seenIds.has(message.id) && (message.timestamp === null || message.timestamp >= newestSeen),
+      );
+      if (reply) return reply;
+      const remaining = deadline - deps.now();
+      if (remaining <= 0) return undefined;
+      await sleep(Math.min(delay, remaining), deps.signal);
+      delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
+    }
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new CliError('cancelled', 'Cancelled.'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CliError('cancelled', 'Cancelled.'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * `send --comment-reply`: TikTok's private answer to a high-intent comment (§4 direct_reply, medium-low
+ * confidence: the answer is read tolerantly in messaging.ts). There is no conversation yet, so there is
+ * no window or quota to check; TikTok decides.
+ */
+async function replyToComment(
+  draft: Extract<Draft, { kind: 'comment_reply' }>,
+  options: SendOptions,
+  deps: Deps,
+  account: ReturnType<Deps['resolveAccount']>,
+): Promise<void> {
+  const { io } = deps;
+  const businessId = account.businessId;
+  if (options.dryRun) {
+    if (io.json) {
+      io.printJson({ dry_run: true, comment_id: draft.commentId, message_type: 'TEXT', request: buildCommentReplyBody(businessId, draft.commentId, draft.body) });
+    } else {
+      io.out(`Would send ${describeDraft(draft)}`);
+      io.info('Nothing was sent (--dry-run).');
+    }
+    return;
+  }
+  const session = await deps.session(account);
+  const sent = await io
+    .progress('Replying to the comment…', () => session.call((token) => sendCommentReply(session.client, token, businessId, draft.commentId, draft.body)))
+    .catch((error: unknown) => {
+      if (error instanceof CliError && error.tiktokCode === 40007) {
+        throw new CliError('validation', `TikTok does not know comment "${draft.commentId}" for ${account.channelName} (TikTok error 40007: the object does not exist).`, {
+          hint: 'Use the comment_id of an im_receive_high_intent_comment event (`tiktok-channel tail` shows them).',
+          tiktokCode: 40007,
+          requestId: error.requestId,
+          details: { comment_id: draft.commentId },
+        });
+      }
+      if (error instanceof CliError && error.tiktokCode === 40064) {
+        throw new CliError('policy', error.message, {
+          hint: 'TikTok allows one private reply per high-intent comment, as far as is known; answer in the conversation it opened instead.',
+          tiktokCode: 40064,
+          requestId: error.requestId,
+          details: { comment_id: draft.commentId },
+        });
+      }
+      throw error;
+    });
   if (io.json) {
     io.printJson({
       message_id: sent.messageId ?? null,
-      conversation_id: conversationId,
-      message_type: outgoing.kind.toUpperCase(),
-      to: { username: policy.user.username ?? null, display_name: policy.user.displayName ?? null },
-      messages_left: left,
-      window_closes_at: isoOrNull(policy.windowClosesAt),
+      comment_id: draft.commentId,
+      conversation_id: sent.conversationId ?? null,
+      message_type: 'TEXT',
+      direct_reply: true,
       request_id: sent.requestId ?? null,
     });
     return;
   }
-  if (!sent.messageId) io.warn('TikTok accepted the message but returned no message id.');
-  io.out(`Sent ${sent.messageId ? `message ${sent.messageId}` : 'the message'} to ${who}${windowSummary(after, left, now)}`);
+  io.out(`Replied privately to comment ${draft.commentId}${sent.messageId ? ` (message ${sent.messageId})` : ''}${sent.conversationId ? ` in conversation ${sent.conversationId}` : ''}`);
+  io.info('The reply opens a conversation with the commenter: `tiktok-channel conversations` lists it.');
 }

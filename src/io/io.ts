@@ -36,6 +36,8 @@ export interface IO {
   readonly isStdoutTTY: boolean;
   readonly isStderrTTY: boolean;
   readonly isStdinTTY: boolean;
+  /** The terminal's width when stdout is one (else undefined): for cutting one-line previews. */
+  readonly columns?: number;
   readonly color: Colors;
   readonly stdin: NodeJS.ReadableStream;
   /** Data for stdout (the result). */
@@ -103,6 +105,7 @@ export function createIO(options: IOOptions): IO {
     isStdoutTTY,
     isStderrTTY,
     isStdinTTY,
+    columns: isStdoutTTY && stdout.columns ? stdout.columns : undefined,
     color,
     stdin,
     out: (text) => {

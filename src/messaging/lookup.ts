@@ -1,4 +1,5 @@
 // Small reads that `send` and `conversations` share on top of src/tiktok/messaging.ts.
+import { CliError } from '../errors.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { listConversations, type Conversation, type ConversationType } from '../tiktok/messaging.js';
 
@@ -40,4 +41,27 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+/**
+ * TikTok answers 40007 ("object does not exist") for a conversation id it does not know for this
+ * account. Said plainly, with the usual causes, and kept as a validation error (exit 2); anything else
+ * passes through unchanged.
+ */
+export function explainUnknownConversation(error: unknown, conversationId: string, accountName: string): unknown {
+  if (!(error instanceof CliError) || error.tiktokCode !== 40007) return error;
+  const said = error.message.replace(/^TikTok error 40007:?\s*/, '').replace(/\.$/, '');
+  return new CliError(
+    'validation',
+    `No conversation "${conversationId}" for ${accountName}: TikTok answered 40007 (the object does not exist)${said ? `: ${said}` : ''}.`,
+    {
+      hint:
+        'Copy the id from `tiktok-channel conversations`. Ids are case-sensitive and hold +, / and =, so quote them in the shell; ' +
+        'the conversation may also belong to another account (--account).',
+      tiktokCode: 40007,
+      requestId: error.requestId,
+      cause: error,
+      details: { conversation_id: conversationId },
+    },
+  );
 }

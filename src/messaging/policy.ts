@@ -9,23 +9,18 @@
 import { CliError } from '../errors.js';
 import { formatTime, isoOrNull } from '../io/format.js';
 import { CONTENT_LIST_MAX_MESSAGES, MESSAGES_PER_WINDOW, REPLY_WINDOW_MS } from '../tiktok/limits.js';
-import type { ConversationContent, Message } from '../tiktok/messaging.js';
+import type { DecodedEvent } from '../tiktok/events.js';
+import type { ConversationContent } from '../tiktok/messaging.js';
 
 export type Direction = 'business' | 'user' | 'unknown';
 
 /**
- * Who wrote a message. The reference rates from_user/to_user as medium confidence on content/list
- * (high in webhooks), so the business id decides first, then the roles, then the recipient's side.
+ * Who wrote a message, as the decoder decided it (events.ts: the business id first, then the roles,
+ * since the reference rates from_user/to_user medium on content/list).
  */
-export function messageDirection(message: Pick<Message, 'fromUser' | 'toUser'>, businessId: string): Direction {
-  const { fromUser, toUser } = message;
-  if (fromUser.id && fromUser.id === businessId) return 'business';
-  if (fromUser.role === 'BUSINESS_ACCOUNT') return 'business';
-  if (fromUser.role === 'PERSONAL_ACCOUNT') return 'user';
-  if (fromUser.id) return 'user';
-  if (toUser.id) return toUser.id === businessId ? 'user' : 'business';
-  if (toUser.role === 'BUSINESS_ACCOUNT') return 'user';
-  if (toUser.role === 'PERSONAL_ACCOUNT') return 'business';
+export function messageDirection(message: Pick<DecodedEvent, 'direction'>): Direction {
+  if (message.direction === 'outbound') return 'business';
+  if (message.direction === 'inbound') return 'user';
   return 'unknown';
 }
 
@@ -64,14 +59,14 @@ export interface ConversationPolicy {
 
 export function evaluateConversation(content: ConversationContent, businessId: string, now: number): ConversationPolicy {
   // Order is undocumented: sort by timestamp (stable, so equal times keep TikTok's order).
-  const messages = [...content.messages].sort((a, b) => a.timestamp - b.timestamp);
-  const directions = messages.map((message) => messageDirection(message, businessId));
+  const messages = [...content.messages].sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+  const directions = messages.map((message) => messageDirection(message));
   const lastUserIndex = directions.lastIndexOf('user');
   const user = conversationUser(content, messages, directions, businessId);
-  const lastMessageAt = messages.length ? messages[messages.length - 1]!.timestamp : undefined;
+  const lastMessageAt = messages.length ? (messages[messages.length - 1]!.timestamp ?? undefined) : undefined;
 
   if (lastUserIndex >= 0) {
-    const lastUserMessageAt = messages[lastUserIndex]!.timestamp;
+    const lastUserMessageAt = messages[lastUserIndex]!.timestamp ?? 0;
     const windowClosesAt = lastUserMessageAt + REPLY_WINDOW_MS;
     const businessMessagesSinceUser = directions.slice(lastUserIndex + 1).filter((direction) => direction === 'business').length;
     const open = now < windowClosesAt;
@@ -91,35 +86,33 @@ export function evaluateConversation(content: ConversationContent, businessId: s
   if (messages.length >= CONTENT_LIST_MAX_MESSAGES) {
     // The user's last message is older than the oldest visible one, so the window closed no later than
     // 48 h after that one.
-    const closedBy = messages[0]!.timestamp + REPLY_WINDOW_MS;
+    const oldestVisibleAt = messages[0]!.timestamp ?? 0;
+    const closedBy = oldestVisibleAt + REPLY_WINDOW_MS;
     return {
       window: now >= closedBy ? 'closed' : 'unknown',
       businessMessagesSinceUser,
       messagesLeft: 0,
       historyIncomplete: true,
       lastMessageAt,
-      oldestVisibleAt: messages[0]!.timestamp,
+      oldestVisibleAt,
       user,
     };
   }
   return { window: 'not-opened', businessMessagesSinceUser, messagesLeft: 0, historyIncomplete: false, lastMessageAt, user };
 }
 
-function conversationUser(content: ConversationContent, messages: Message[], directions: Direction[], businessId: string): ConversationUser {
+function conversationUser(content: ConversationContent, messages: DecodedEvent[], directions: Direction[], businessId: string): ConversationUser {
   const participant =
     content.participants.find((candidate) => candidate.role === 'PERSONAL_ACCOUNT') ??
     content.participants.find((candidate) => candidate.id !== undefined && candidate.id !== businessId && candidate.role !== 'BUSINESS_ACCOUNT');
   let username: string | undefined;
   let id = participant?.id;
   for (let index = messages.length - 1; index >= 0 && !username; index--) {
-    const message = messages[index]!;
-    if (directions[index] === 'user') {
-      username = message.sender;
-      id ??= message.fromUser.id;
-    } else if (directions[index] === 'business') {
-      username = message.recipient;
-      id ??= message.toUser.id;
-    }
+    // The decoder names the customer's side of each message (sender when inbound, recipient when outbound).
+    if (directions[index] === 'unknown') continue;
+    const user = messages[index]!.user;
+    username = user?.username ?? undefined;
+    id ??= user?.id ?? undefined;
   }
   return { id, username: username?.replace(/^@/, ''), displayName: participant?.displayName };
 }

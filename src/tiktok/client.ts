@@ -130,6 +130,50 @@ export class TikTokClient {
     return this.call<T>('POST', path, { retry: 'idempotent', ...options }, { body, contentType });
   }
 
+  /**
+   * GET a signed URL outside the API (media/download's `download_url`): raw bytes, no envelope. The
+   * headers (e.g. `x-user`) are never traced. A reset or 5xx is retried once; 401/403 means the token or
+   * the URL's 24 hours ran out.
+   */
+  async fetchSigned(url: string, headers: Record<string, string> = {}): Promise<{ bytes: Uint8Array; contentType?: string }> {
+    const request: RawRequest = { method: 'GET', url, headers: { accept: '*/*', ...headers } };
+    let host = url;
+    try {
+      host = new URL(url).host;
+    } catch {
+      throw new CliError('unexpected', `TikTok answered a download URL that is not a URL: ${redactUrl(url)}`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      if (this.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+      const started = this.now();
+      let failure: CliError;
+      try {
+        const response = await this.transport(request, { signal: this.signal, timeoutMs: this.timeoutMs });
+        this.trace('GET', url, response.status, this.now() - started);
+        if (response.status >= 200 && response.status < 300) return { bytes: response.body, contentType: response.headers['content-type'] };
+        const what = `The media download from ${host} answered HTTP ${response.status}`;
+        if (response.status === 401 || response.status === 403) {
+          throw new CliError('auth', `${what}: it needs the access token in the x-user header, and the URL lives 24 hours.`, {
+            hint: 'Run the command again for a fresh URL; if it persists, `tiktok-channel refresh`.',
+          });
+        }
+        if (response.status < 500) throw new CliError('validation', `${what}.`, { hint: 'The media may be gone (TikTok keeps media for a limited time).' });
+        failure = new CliError('network', `${what}.`);
+      } catch (error) {
+        if (error instanceof CliError) {
+          if (error.kind !== 'network') throw error;
+          failure = error;
+        } else {
+          if (this.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+          failure = networkError(error, url, this.timeoutMs).error;
+          this.trace('GET', url, 0, this.now() - started, undefined, undefined, failure.message);
+        }
+      }
+      if (attempt >= Math.min(2, this.maxAttempts)) throw failure;
+      await this.sleep(RETRY_BASE_MS);
+    }
+  }
+
   private async call<T>(
     method: 'GET' | 'POST',
     path: string,

@@ -405,7 +405,8 @@ function fillMessage(event: DecodedEvent, content: Json, origin: 'webhook' | 're
   const reactions = Array.isArray(content.reaction) ? content.reaction : Array.isArray(content.reactions) ? content.reactions : null;
   if (reactions) {
     event.reactions = reactions.filter(isObject).map((reaction) => ({
-      operation: upper(reaction.operation),
+      // content/list lists the reactions a message carries now, usually without an operation: those are ADDs.
+      operation: upper(reaction.operation) ?? (origin === 'rest' ? 'ADD' : null),
       type: upper(reaction.type),
       emoji: text(reaction.emoji),
       ai_emoji_url: text(reaction.ai_emoji_url),

@@ -23,6 +23,15 @@ export const TEXT_MAX_CHARACTERS = 6000;
 /** Images: JPG or PNG, at most 3 MB. */
 export const IMAGE_MAX_BYTES = 3 * 1024 * 1024;
 export const IMAGE_MIME_TYPES = ['image/jpeg', 'image/png'] as const;
+/** Q&A cards (TEMPLATE, medium-high): title up to 40, 1 to 3 buttons, labels up to 20 (button card) or 40 (link card), ids up to 40. */
+export const CARD_TITLE_MAX_CHARACTERS = 40;
+export const CARD_MIN_BUTTONS = 1;
+export const CARD_MAX_BUTTONS = 3;
+export const CARD_BUTTON_LABEL_MAX_CHARACTERS = 20;
+export const CARD_LINK_LABEL_MAX_CHARACTERS = 40;
+export const CARD_BUTTON_ID_MAX_CHARACTERS = 40;
+/** A TYPING sender action shows for about 5 seconds (medium confidence). */
+export const TYPING_INDICATOR_MS = 5_000;
 /** Uploaded media ids are usable for about 30 days (medium confidence). */
 export const MEDIA_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** content/list returns only the 20 most recent messages. */

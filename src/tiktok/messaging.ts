@@ -1,6 +1,8 @@
 // Business Messaging endpoints (../shared/tiktok-api.md §3, §4, §5 registration), typed and tolerant:
 // fields marked medium/low confidence in the reference are optional here and never crash a caller.
 import type { Envelope, TikTokClient } from './client.js';
+import { CliError } from '../errors.js';
+import { decodeRestMessage, type DecodedEvent } from './events.js';
 
 export type ConversationType = 'SINGLE' | 'STRANGER';
 
@@ -88,28 +90,6 @@ export async function listConversations(
 
 export type Role = 'BUSINESS_ACCOUNT' | 'PERSONAL_ACCOUNT' | string;
 
-export interface MessageUser {
-  id?: string;
-  role?: Role;
-}
-
-export interface Message {
-  messageId: string;
-  /** ms */
-  timestamp: number;
-  /** Upper case on REST (TEXT, IMAGE, …). */
-  messageType: string;
-  fromUser: MessageUser;
-  toUser: MessageUser;
-  /** usernames */
-  sender?: string;
-  recipient?: string;
-  text?: string;
-  mediaId?: string;
-  source?: string;
-  raw: Record<string, unknown>;
-}
-
 export interface Participant {
   id?: string;
   role?: Role;
@@ -119,8 +99,11 @@ export interface Participant {
 }
 
 export interface ConversationContent {
-  /** Oldest first; TikTok returns only the 20 most recent, in an undocumented order. */
-  messages: Message[];
+  /**
+   * Oldest first (TikTok returns only the 20 most recent, in an undocumented order), each decoded by the
+   * one decoder in events.ts. Messages without a message_id are kept: they count for the window and quota.
+   */
+  messages: DecodedEvent[];
   participants: Participant[];
 }
 
@@ -134,9 +117,9 @@ export async function getConversationContent(
     'business/message/content/list/',
     { accessToken, query: { business_id: businessId, conversation_id: conversationId } },
   );
-  const messages = (data.messages ?? []).map(toMessage).filter((message): message is Message => message !== undefined);
-  messages.sort((a, b) => a.timestamp - b.timestamp);
-  const participants = (data.participants ?? []).map((item) => ({
+  const items = Array.isArray(data.messages) ? data.messages : [];
+  const messages = oldestFirst(items.filter((item) => item !== null && typeof item === 'object').map((item) => decodeRestMessage(item, { businessId, conversationId })));
+  const participants = (Array.isArray(data.participants) ? data.participants : []).map((item) => ({
     id: optionalString(item.id),
     role: normalizeRole(item.role),
     displayName: optionalString(item.display_name),
@@ -146,27 +129,16 @@ export async function getConversationContent(
   return { messages, participants };
 }
 
-function toMessage(item: Record<string, unknown>): Message | undefined {
-  const messageId = optionalString(item.message_id);
-  if (!messageId) return undefined;
-  const fromUser = (item.from_user ?? {}) as Record<string, unknown>;
-  const toUser = (item.to_user ?? {}) as Record<string, unknown>;
-  const text = (item.text ?? {}) as Record<string, unknown>;
-  const image = (item.image ?? item.video ?? {}) as Record<string, unknown>;
-  const tag = (item.message_tag ?? {}) as Record<string, unknown>;
-  return {
-    messageId,
-    timestamp: toMilliseconds(item.timestamp) ?? 0,
-    messageType: String(item.message_type ?? item.type ?? 'OTHER').toUpperCase(),
-    fromUser: { id: optionalString(fromUser.id), role: normalizeRole(fromUser.role) },
-    toUser: { id: optionalString(toUser.id), role: normalizeRole(toUser.role) },
-    sender: optionalString(item.sender),
-    recipient: optionalString(item.recipient),
-    text: optionalString(text.body),
-    mediaId: optionalString(image.media_id),
-    source: optionalString(tag.source),
-    raw: item,
-  };
+/**
+ * Sorts by timestamp, oldest first. The order TikTok returns is undocumented; when the list as a whole
+ * runs newest first, it is reversed before the (stable) sort, so messages sharing a millisecond keep
+ * their real order instead of flipping (which would misplace a reply sent in the same ms).
+ */
+export function oldestFirst(messages: DecodedEvent[]): DecodedEvent[] {
+  const times = messages.map((message) => message.timestamp).filter((time): time is number => time !== null);
+  const newestFirst = times.length > 1 && times[0]! > times[times.length - 1]!;
+  const ordered = newestFirst ? [...messages].reverse() : [...messages];
+  return ordered.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
 }
 
 /** REST says BUSINESS_ACCOUNT, webhooks say business_account: one spelling inside the CLI. */
@@ -174,38 +146,94 @@ export function normalizeRole(role: unknown): Role | undefined {
   return typeof role === 'string' && role ? role.toUpperCase() : undefined;
 }
 
+/** A Q&A card (§4 TEMPLATE, medium-high): labels are `title` on the wire when sending. */
+export interface CardContent {
+  type: 'QA_BUTTON_CARD' | 'QA_LINK_CARD';
+  title: string;
+  buttons: Array<{ id: string; label: string }>;
+}
+
+/** Sender actions (§4, medium): not messages; they cost none of the window's 10 and answer an empty id. */
+export type SenderAction = 'TYPING' | 'MARK_READ';
+
 export type OutgoingContent =
   | { kind: 'text'; body: string; replyTo?: string }
-  | { kind: 'image'; mediaId: string }
-  | { kind: 'share_post'; itemId: string };
+  | { kind: 'image'; mediaId: string; replyTo?: string }
+  | { kind: 'share_post'; itemId: string }
+  | { kind: 'card'; card: CardContent }
+  | { kind: 'action'; action: SenderAction };
+
+/** The wire's message_type for a content kind. */
+export function messageTypeOf(content: OutgoingContent): string {
+  switch (content.kind) {
+    case 'card':
+      return 'TEMPLATE';
+    case 'action':
+      return 'SENDER_ACTION';
+    default:
+      return content.kind.toUpperCase();
+  }
+}
+
+function quoting(replyTo: string | undefined): Record<string, unknown> {
+  return replyTo ? { referenced_message_info: { referenced_message_id: replyTo } } : {};
+}
 
 export function buildSendBody(businessId: string, conversationId: string, content: OutgoingContent): Record<string, unknown> {
   const base = { business_id: businessId, recipient_type: 'CONVERSATION', recipient: conversationId };
   switch (content.kind) {
     case 'text':
-      return {
-        ...base,
-        message_type: 'TEXT',
-        text: { body: content.body },
-        ...(content.replyTo ? { referenced_message_info: { referenced_message_id: content.replyTo } } : {}),
-      };
+      return { ...base, message_type: 'TEXT', text: { body: content.body }, ...quoting(content.replyTo) };
     case 'image':
-      return { ...base, message_type: 'IMAGE', image: { media_id: content.mediaId } };
+      // The reference now lets images quote too (Chatwoot attaches it to IMAGE sends, medium).
+      return { ...base, message_type: 'IMAGE', image: { media_id: content.mediaId }, ...quoting(content.replyTo) };
     case 'share_post':
       return { ...base, message_type: 'SHARE_POST', share_post: { item_id: content.itemId } };
+    case 'card':
+      return {
+        ...base,
+        message_type: 'TEMPLATE',
+        template: {
+          type: content.card.type,
+          title: content.card.title,
+          // The reference shows only REPLY buttons, for both card types.
+          buttons: content.card.buttons.map((button) => ({ type: 'REPLY', title: button.label, id: button.id })),
+        },
+      };
+    case 'action':
+      return { ...base, message_type: 'SENDER_ACTION', sender_action: content.action };
   }
 }
 
-export async function sendMessage(
-  client: TikTokClient,
-  accessToken: string,
-  businessId: string,
-  conversationId: string,
-  content: OutgoingContent,
-): Promise<{ messageId?: string; requestId?: string }> {
-  const { data, requestId } = await client.post<{ message?: { message_id?: string }; message_id?: string }>('business/message/send/', {
+/**
+ * A private reply to a high-intent comment. The reference rates this medium-low (one source): the
+ * `direct_reply` block replaces recipient_type/recipient, and we read the answer tolerantly (the message
+ * id flat or nested, a conversation id if TikTok names one), so a slightly different real shape still works.
+ */
+export function buildCommentReplyBody(businessId: string, commentId: string, body: string): Record<string, unknown> {
+  return {
+    business_id: businessId,
+    message_type: 'TEXT',
+    text: { body },
+    direct_reply: { reply_type: 'COMMENT_REPLY', comment_reply: { comment_id: commentId } },
+  };
+}
+
+export interface SendResult {
+  messageId?: string;
+  /** Only some answers name it (a comment reply may); undefined when TikTok did not say. */
+  conversationId?: string;
+  requestId?: string;
+}
+
+async function postSend(client: TikTokClient, accessToken: string, body: Record<string, unknown>): Promise<SendResult> {
+  const { data, requestId } = await client.post<{
+    message?: { message_id?: string; conversation_id?: string };
+    message_id?: string;
+    conversation_id?: string;
+  }>('business/message/send/', {
     accessToken,
-    body: buildSendBody(businessId, conversationId, content),
+    body,
     retry: 'refusals-only',
     unsure: {
       outcome: 'the message may or may not have been sent',
@@ -214,8 +242,23 @@ export async function sendMessage(
   });
   // data.message.message_id per the reference; a flat message_id is accepted too (tolerance).
   const messageId = data.message?.message_id ?? data.message_id;
-  // TikTok accepted the message (code 0) but named no id: report that as unknown, not as "".
-  return { messageId: messageId === undefined || messageId === null || messageId === '' ? undefined : String(messageId), requestId };
+  const conversationId = data.message?.conversation_id ?? data.conversation_id;
+  // TikTok accepted the message (code 0) but named no id (sender actions do so by design): unknown, not "".
+  return { messageId: optionalString(messageId), conversationId: optionalString(conversationId), requestId };
+}
+
+export async function sendMessage(
+  client: TikTokClient,
+  accessToken: string,
+  businessId: string,
+  conversationId: string,
+  content: OutgoingContent,
+): Promise<SendResult> {
+  return postSend(client, accessToken, buildSendBody(businessId, conversationId, content));
+}
+
+export async function sendCommentReply(client: TikTokClient, accessToken: string, businessId: string, commentId: string, body: string): Promise<SendResult> {
+  return postSend(client, accessToken, buildCommentReplyBody(businessId, commentId, body));
 }
 
 export async function uploadImage(
@@ -269,6 +312,23 @@ export async function getMediaDownloadUrl(
     },
   });
   return String(data.download_url ?? '');
+}
+
+export interface DownloadedMedia {
+  bytes: Uint8Array;
+  contentType?: string;
+}
+
+/** media/download, then the signed URL it answers (valid 24 h), fetched with `x-user: <access_token>` (§4). */
+export async function downloadMedia(
+  client: TikTokClient,
+  accessToken: string,
+  request: { businessId: string; conversationId: string; messageId: string; mediaId: string; mediaType: 'IMAGE' | 'VIDEO' },
+): Promise<DownloadedMedia> {
+  const url = await getMediaDownloadUrl(client, accessToken, request);
+  if (!url) throw new CliError('unexpected', `TikTok answered media/download for message ${request.messageId} without a download_url.`);
+  const { bytes, contentType } = await client.fetchSigned(url, { 'x-user': accessToken });
+  return { bytes, contentType };
 }
 
 export interface WebhookRegistration {

@@ -91,8 +91,8 @@ describe('length limits (code points, checked before any network call)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['send', '--to', MAYA, '--text', ''], /empty/],
       [['send', '--to', MAYA], /exactly one of --text/],
-      [['send', '--to', MAYA, '--text', 'hi', '--share-post', SEED.posts[0]], /exactly one of --text, --image and --share-post/],
-      [['send', '--to', MAYA, '--share-post', SEED.posts[0], '--reply-to', '123'], /--reply-to works with --text only/],
+      [['send', '--to', MAYA, '--text', 'hi', '--share-post', SEED.posts[0]], /exactly one of --text, --image, --share-post, --card and --action/],
+      [['send', '--to', MAYA, '--share-post', SEED.posts[0], '--reply-to', '123'], /--reply-to works with --text or --image only/],
       [['send', '--text', 'hi'], /--to/],
     ];
     for (const [args, message] of cases) {

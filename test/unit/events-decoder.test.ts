@@ -221,4 +221,14 @@ describe('decodeRestMessage', () => {
     expect(anonymous.direction).toBe('inbound');
     expect(anonymous.problems).toContain('the message has no message_id');
   });
+
+  it('reads REST reactions without an operation as current ones (ADD); webhooks keep what they say', () => {
+    const rest = decodeRestMessage(
+      { message_id: 'm2', timestamp: 2, message_type: 'TEXT', text: { body: 'ok' }, reactions: [{ type: 'EMOJI', emoji: '👍', unique_identifier: USER, timestamp: 3 }] },
+      { businessId: BUSINESS },
+    );
+    expect(rest.reactions).toEqual([expect.objectContaining({ operation: 'ADD', emoji: '👍', user_id: USER, target_message_id: 'm2' })]);
+    const hook = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'r1', type: 'reaction', reaction: [{ emoji: '👍', original_msg_id: 'm2' }] }));
+    expect(hook.reactions?.[0]?.operation).toBeNull();
+  });
 });

@@ -9,7 +9,8 @@ import {
   policyDetails,
   sendRefusal,
 } from '../../src/messaging/policy.js';
-import type { ConversationContent, Message } from '../../src/tiktok/messaging.js';
+import { decodeRestMessage, type DecodedEvent } from '../../src/tiktok/events.js';
+import { oldestFirst, type ConversationContent } from '../../src/tiktok/messaging.js';
 
 const BUSINESS = '-000biz';
 const USER = '-000user';
@@ -17,23 +18,26 @@ const HOUR = 3_600_000;
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 
 let counter = 0;
-function message(direction: 'in' | 'out', timestamp: number, extra: Partial<Message> = {}): Message {
+/** A content/list message as TikTok sends it (upper-case roles), decoded by the one decoder. */
+function message(direction: 'in' | 'out', timestamp: number, extra: Record<string, unknown> = {}): DecodedEvent {
   const inbound = direction === 'in';
-  return {
-    messageId: String(++counter),
-    timestamp,
-    messageType: 'TEXT',
-    fromUser: inbound ? { id: USER, role: 'PERSONAL_ACCOUNT' } : { id: BUSINESS, role: 'BUSINESS_ACCOUNT' },
-    toUser: inbound ? { id: BUSINESS, role: 'BUSINESS_ACCOUNT' } : { id: USER, role: 'PERSONAL_ACCOUNT' },
-    sender: inbound ? 'maya.lopez' : 'acme.studio',
-    recipient: inbound ? 'acme.studio' : 'maya.lopez',
-    text: 'hi',
-    raw: {},
-    ...extra,
-  };
+  return decodeRestMessage(
+    {
+      message_id: String(++counter),
+      timestamp,
+      message_type: 'TEXT',
+      from_user: inbound ? { id: USER, role: 'PERSONAL_ACCOUNT' } : { id: BUSINESS, role: 'BUSINESS_ACCOUNT' },
+      to_user: inbound ? { id: BUSINESS, role: 'BUSINESS_ACCOUNT' } : { id: USER, role: 'PERSONAL_ACCOUNT' },
+      sender: inbound ? 'maya.lopez' : 'acme.studio',
+      recipient: inbound ? 'acme.studio' : 'maya.lopez',
+      text: { body: 'hi' },
+      ...extra,
+    },
+    { businessId: BUSINESS },
+  );
 }
 
-function content(messages: Message[]): ConversationContent {
+function content(messages: DecodedEvent[]): ConversationContent {
   return {
     messages,
     participants: [
@@ -43,15 +47,30 @@ function content(messages: Message[]): ConversationContent {
   };
 }
 
+describe('content/list order', () => {
+  it('sorts oldest first, keeping messages that share a millisecond in their real order whichever way TikTok lists them', () => {
+    const user = message('in', NOW - 1000, { message_id: 'u' });
+    const reply = message('out', NOW - 1000, { message_id: 'r' });
+    const older = message('in', NOW - 5000, { message_id: 'o' });
+    const ids = (list: DecodedEvent[]) => oldestFirst(list).map((entry) => entry.message_id);
+    expect(ids([reply, user, older])).toEqual(['o', 'u', 'r']); // newest first, as the sandbox lists them
+    expect(ids([older, user, reply])).toEqual(['o', 'u', 'r']); // oldest first
+    const policy = evaluateConversation(content(oldestFirst([reply, user, older])), BUSINESS, NOW);
+    expect(policy.messagesLeft).toBe(9);
+  });
+});
+
 describe('message direction', () => {
   it('uses the business id first, then roles, then the recipient', () => {
-    expect(messageDirection({ fromUser: { id: BUSINESS }, toUser: {} }, BUSINESS)).toBe('business');
-    expect(messageDirection({ fromUser: { id: USER }, toUser: {} }, BUSINESS)).toBe('user');
-    expect(messageDirection({ fromUser: { role: 'BUSINESS_ACCOUNT' }, toUser: {} }, BUSINESS)).toBe('business');
-    expect(messageDirection({ fromUser: { role: 'PERSONAL_ACCOUNT' }, toUser: {} }, BUSINESS)).toBe('user');
-    expect(messageDirection({ fromUser: {}, toUser: { id: BUSINESS } }, BUSINESS)).toBe('user');
-    expect(messageDirection({ fromUser: {}, toUser: { role: 'PERSONAL_ACCOUNT' } }, BUSINESS)).toBe('business');
-    expect(messageDirection({ fromUser: {}, toUser: {} }, BUSINESS)).toBe('unknown');
+    const direction = (from_user: Record<string, string>, to_user: Record<string, string>) =>
+      messageDirection(decodeRestMessage({ message_id: '1', from_user, to_user }, { businessId: BUSINESS }));
+    expect(direction({ id: BUSINESS }, {})).toBe('business');
+    expect(direction({ id: USER }, {})).toBe('user');
+    expect(direction({ role: 'BUSINESS_ACCOUNT' }, {})).toBe('business');
+    expect(direction({ role: 'PERSONAL_ACCOUNT' }, {})).toBe('user');
+    expect(direction({}, { id: BUSINESS })).toBe('user');
+    expect(direction({}, { role: 'PERSONAL_ACCOUNT' })).toBe('business');
+    expect(direction({}, {})).toBe('unknown');
   });
 });
 
@@ -137,6 +156,14 @@ describe('the 10-message quota', () => {
     expect(sendRefusal(closed, 'c1', NOW)!.kind).toBe('window');
   });
 
+  it('counts messages that carry no message_id (the decoder keeps them)', () => {
+    const idless = [message('in', NOW - HOUR), message('out', NOW - HOUR + 1000, { message_id: undefined }), message('out', NOW - HOUR + 2000, { message_id: '' })];
+    expect(idless[1]!.message_id).toBeNull();
+    const policy = evaluateConversation(content(idless), BUSINESS, NOW);
+    expect(policy.businessMessagesSinceUser).toBe(2);
+    expect(policy.messagesLeft).toBe(8);
+  });
+
   it('does not flag a short history as incomplete', () => {
     const policy = evaluateConversation(withBusiness(3), BUSINESS, NOW);
     expect(policy.historyIncomplete).toBe(false);
@@ -151,7 +178,7 @@ describe('the user of a conversation', () => {
   });
 
   it('copes with missing participants and roles', () => {
-    const bare = message('in', NOW - HOUR, { fromUser: { id: USER }, toUser: {} });
+    const bare = message('in', NOW - HOUR, { from_user: { id: USER }, to_user: {} });
     const policy = evaluateConversation({ messages: [bare], participants: [] }, BUSINESS, NOW);
     expect(policy.user.username).toBe('maya.lopez');
     expect(policy.user.displayName).toBeUndefined();
