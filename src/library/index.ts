@@ -4,23 +4,26 @@
 // it loads neither the CLI nor undici (the network transport loads on the first call).
 import { CliError, toCliError, type ErrorKind } from '../errors.js';
 import type { RawRequest, Transport } from '../http/raw.js';
+import { buildCard } from '../messaging/card.js';
 import { checkImageBytes, checkText } from '../messaging/content.js';
 import { findConversation } from '../messaging/lookup.js';
 import { TikTokClient } from '../tiktok/client.js';
-import { decodeRestMessage, type DecodedEvent } from '../tiktok/events.js';
+import type { DecodedEvent } from '../tiktok/events.js';
 import {
   canSendImage,
   getConversationContent,
   getMediaDownloadUrl,
   listConversations,
+  sendCommentReply,
   sendMessage,
   uploadImage,
   type Conversation,
   type ConversationType,
   type OutgoingContent,
+  type SenderAction,
 } from '../tiktok/messaging.js';
 
-export type { Conversation, ConversationType } from '../tiktok/messaging.js';
+export type { Conversation, ConversationType, SenderAction } from '../tiktok/messaging.js';
 export type { DecodedEvent } from '../tiktok/events.js';
 export type { ErrorKind } from '../errors.js';
 
@@ -37,15 +40,30 @@ export interface CreateClientOptions {
   signal?: AbortSignal;
 }
 
-export type SendInput = { conversationId: string; replyTo?: string } & (
-  | { text: string }
-  | { imageMediaId: string }
-  | { sharePostId: string }
-);
+/** A Q&A card: 1 to 3 buttons; the id of the tapped one comes back as the event's `tapped_button_id`. */
+export interface Card {
+  title: string;
+  buttons: Array<{ id: string; label: string }>;
+  /** A link card (labels up to 40 characters instead of 20). */
+  link?: boolean;
+}
+
+export type SendInput =
+  | ({ conversationId: string } & (
+      | { text: string; replyTo?: string }
+      | { imageMediaId: string; replyTo?: string }
+      | { sharePostId: string }
+      | { card: Card }
+      | { action: SenderAction }
+    ))
+  /** A private reply to a high-intent comment (opens the conversation with the commenter). */
+  | { commentId: string; text: string };
 
 export interface SendResult {
-  /** null when TikTok accepted the message without naming an id. */
+  /** null when TikTok accepted the message without naming an id (and always for an action). */
   messageId: string | null;
+  /** Only when TikTok names it (a comment reply may). */
+  conversationId: string | null;
   requestId: string | null;
 }
 
@@ -62,7 +80,7 @@ export interface TikTokChannelClient {
   conversations(options?: { type?: ConversationType }): Promise<Conversation[]>;
   /** The conversation's recent messages (TikTok keeps 20), oldest first, decoded like webhooks. */
   messages(conversationId: string): Promise<DecodedEvent[]>;
-  /** Exactly one of text, imageMediaId, sharePostId. Never retried once TikTok may have acted. */
+  /** Exactly one of text, imageMediaId, sharePostId, card, action. Never retried once TikTok may have acted. */
   send(input: SendInput): Promise<SendResult>;
   /** A JPG or PNG up to 3 MB (checked by content); the media id lasts about 30 days. */
   uploadImage(bytes: Uint8Array, options?: { filename?: string }): Promise<{ mediaId: string }>;
@@ -114,19 +132,38 @@ function toTikTokError(error: unknown): TikTokError {
 
 const networkTransport: Transport = async (request, options) => (await import('../http/network.js')).networkTransport(request, options);
 
-function oneContent(input: SendInput): OutgoingContent {
-  const given = (['text', 'imageMediaId', 'sharePostId'] as const).filter((key) => (input as Record<string, unknown>)[key] !== undefined);
+const CONTENT_KEYS = ['text', 'imageMediaId', 'sharePostId', 'card', 'action'] as const;
+
+function oneContent(input: Record<string, unknown>): OutgoingContent {
+  const given = CONTENT_KEYS.filter((key) => input[key] !== undefined);
   if (given.length !== 1) {
-    throw new CliError('validation', `send needs exactly one of text, imageMediaId, sharePostId (got ${given.length ? given.join(', ') : 'none'}).`);
+    throw new CliError('validation', `send needs exactly one of ${CONTENT_KEYS.join(', ')} (got ${given.length ? given.join(', ') : 'none'}).`);
   }
-  if ('text' in input && input.text !== undefined) {
-    const invalid = checkText(input.text);
-    if (invalid) throw invalid;
-    return { kind: 'text', body: input.text, replyTo: input.replyTo };
+  const replyTo = input.replyTo as string | undefined;
+  if (replyTo !== undefined && given[0] !== 'text' && given[0] !== 'imageMediaId') throw new CliError('validation', 'replyTo goes with a text or an image.');
+  switch (given[0]) {
+    case 'text': {
+      const invalid = checkText(input.text as string);
+      if (invalid) throw invalid;
+      return { kind: 'text', body: input.text as string, replyTo };
+    }
+    case 'imageMediaId':
+      return { kind: 'image', mediaId: input.imageMediaId as string, replyTo };
+    case 'sharePostId':
+      return { kind: 'share_post', itemId: input.sharePostId as string };
+    case 'card': {
+      const card = input.card as Card;
+      // The CLI's checks of every limit, on the CLI's "ID:LABEL" form (split at the first colon).
+      const colon = card.buttons.find((button) => button.id.includes(':'));
+      if (colon) throw new CliError('validation', `Button id "${colon.id}" contains ":"; use ids without colons.`);
+      return { kind: 'card', card: buildCard(card.title, card.buttons.map((button) => `${button.id}:${button.label}`), card.link === true) };
+    }
+    default: {
+      const action = input.action;
+      if (action !== 'TYPING' && action !== 'MARK_READ') throw new CliError('validation', `action must be TYPING or MARK_READ (got ${JSON.stringify(action)}).`);
+      return { kind: 'action', action };
+    }
   }
-  if (input.replyTo !== undefined) throw new CliError('validation', 'replyTo goes with a text message.');
-  if ('imageMediaId' in input && input.imageMediaId !== undefined) return { kind: 'image', mediaId: input.imageMediaId };
-  return { kind: 'share_post', itemId: (input as { sharePostId: string }).sharePostId };
 }
 
 /** A client for one account. Nothing is sent until a method is called. */
@@ -155,15 +192,19 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
         // A conversation on both lists (it moved while we paged) is listed once, as its first type.
         return lists.flat().filter((conversation) => !seen.has(conversation.conversationId) && seen.add(conversation.conversationId));
       }),
-    messages: (conversationId) =>
-      run(async (accessToken) => {
-        const content = await getConversationContent(client, accessToken, businessId, conversationId);
-        return content.messages.map((message) => decodeRestMessage(message.raw, { businessId, conversationId }));
-      }),
+    messages: (conversationId) => run(async (accessToken) => (await getConversationContent(client, accessToken, businessId, conversationId)).messages),
     send: (input) =>
       run(async (accessToken) => {
-        const sent = await sendMessage(client, accessToken, businessId, input.conversationId, oneContent(input));
-        return { messageId: sent.messageId ?? null, requestId: sent.requestId ?? null };
+        let sent;
+        if ('commentId' in input && input.commentId !== undefined) {
+          const invalid = checkText(input.text);
+          if (invalid) throw invalid;
+          sent = await sendCommentReply(client, accessToken, businessId, input.commentId, input.text);
+        } else {
+          const { conversationId } = input as { conversationId: string };
+          sent = await sendMessage(client, accessToken, businessId, conversationId, oneContent(input as Record<string, unknown>));
+        }
+        return { messageId: sent.messageId ?? null, conversationId: sent.conversationId ?? null, requestId: sent.requestId ?? null };
       }),
     uploadImage: (bytes, upload = {}) =>
       run(async (accessToken) => {

@@ -60,6 +60,34 @@ describe('createClient against startSandbox', () => {
     await sandbox.set({ media: true });
   });
 
+  it('sends every other kind: a card (and reads the tap), a typing action, a quoted image, a post, a comment reply', async () => {
+    const { conversation_id: conversationId, message_id: asked } = await sandbox.message({ text: 'Which size?', from: 'maya' });
+    const card = await client.send({ conversationId, card: { title: 'Pick a size', buttons: [{ id: 'size-m', label: 'M' }, { id: 'size-l', label: 'L' }] } });
+    expect(card.messageId).toMatch(/\S/);
+    await sandbox.event('template-tap', { from: 'maya', buttonId: 'size-l' });
+    const tapped = (await client.messages(conversationId)).at(-1)!;
+    expect(tapped).toMatchObject({ direction: 'inbound', text: 'L' });
+
+    expect(await client.send({ conversationId, action: 'TYPING' })).toMatchObject({ messageId: null });
+    const { mediaId } = await client.uploadImage(pngBytes());
+    const quoted = await client.send({ conversationId, imageMediaId: mediaId, replyTo: asked! });
+    const post = await client.send({ conversationId, sharePostId: '7351234567890123401' });
+    const sent = (await client.messages(conversationId)).filter((message) => message.direction === 'outbound');
+    expect(sent.find((message) => message.message_id === quoted.messageId)).toMatchObject({ type: 'image', referenced_message_id: asked });
+    expect(sent.find((message) => message.message_id === post.messageId)).toMatchObject({ type: 'share_post' });
+    expect(sent.find((message) => message.message_id === card.messageId)!.template).toMatchObject({ title: 'Pick a size' });
+
+    const { comment_id: commentId } = await sandbox.event('high-intent-comment', { from: 'jonas', text: 'Price?' });
+    const reply = await client.send({ commentId: commentId!, text: 'It is 25 dollars, sent you the details.' });
+    expect(reply.messageId).toMatch(/\S/);
+    expect(await rejection(client.send({ commentId: commentId!, text: 'Again?' }))).toMatchObject({ code: 40064 });
+
+    // The CLI's card limits, before anything is sent.
+    expect(await rejection(client.send({ conversationId, card: { title: 'x'.repeat(41), buttons: [{ id: 'a', label: 'A' }] } }))).toMatchObject({ kind: 'validation', code: null });
+    expect(await rejection(client.send({ conversationId, card: { title: 'Too many', buttons: [1, 2, 3, 4].map((n) => ({ id: `b${n}`, label: `B${n}` })) } }))).toMatchObject({ kind: 'validation' });
+    expect(await rejection(client.send({ conversationId, action: 'WAVING' as never }))).toMatchObject({ kind: 'validation' });
+  });
+
   it("TikTok's refusals keep its code, message and request_id", async () => {
     const unknown = await rejection(client.send({ conversationId: 'no-such-conversation', text: 'hi' }));
     expect(unknown).toMatchObject({ name: 'TikTokError', kind: 'validation', code: 40007 });
