@@ -1,10 +1,13 @@
 // Commander wiring only: parse flags into each command's options, lazy-import the command, and turn any
 // failure into the contract's exit code and message. Heavy modules load inside the command that needs them.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { CliError, toCliError, usageError } from './errors.js';
-import { HELP_TOPICS } from './help.js';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { CliCommand } from './cli-command.js';
+import { CliError, COMMAND_PLACEHOLDER, toCliError, usageError } from './errors.js';
+import { HELP_TOPICS, helpTopicJson } from './help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
+import { terminalSafe } from './io/format.js';
+import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
 
@@ -51,8 +54,8 @@ function parseInteger(name: string, min: number, max: number) {
   };
 }
 
-export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): Command {
-  const program = new Command('tiktok-channel');
+export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): CliCommand {
+  const program = new CliCommand('tiktok-channel');
   const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
     async function (this: Command, ...args: unknown[]) {
       const command = args[args.length - 1] as Command;
@@ -70,7 +73,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .description(ROOT_HELP)
     .version(packageVersion(), '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .option('--account <name|business_id>', 'the account to use (default: the default account)')
+    .option('--account <name|business_id>', 'the account to use (default: the default account)', (value: string) => parseAccountReference(value, '--account'))
     .option('--json', 'print one JSON document on stdout (JSON Lines for tail)')
     .option('--debug', 'trace HTTP requests on stderr (tokens redacted)')
     .option('--no-color', 'no colours (NO_COLOR works too)')
@@ -86,8 +89,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   program
     .command('help [topic]')
     .description('help on a command, or a topic: environment, exit-codes')
-    .action((topic?: string) => {
+    .action((topic: string | undefined, _options: unknown, helpCommand: Command) => {
       if (!topic) return program.outputHelp();
+      if (HELP_TOPICS[topic] && helpCommand.optsWithGlobals().json) return io.out(JSON.stringify(helpTopicJson(topic), null, 2));
       if (HELP_TOPICS[topic]) return io.out(HELP_TOPICS[topic]);
       const command = program.commands.find((candidate) => candidate.name() === topic);
       if (command) return command.outputHelp();
@@ -106,6 +110,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--region <cc>', 'the account\'s registration region, e.g. US, SG, DE')
     .option('--timeout <seconds>', 'how long to wait for consent', parseInteger('--timeout', 1, 86_400), 300)
     .option('--sandbox', 'connect an account of the built-in sandbox (no TikTok app needed)')
+    .option('--no-pkce', 'send no PKCE code_challenge (sent by default: a hex S256 challenge)')
     .action(run((options) => async (deps) => (await import('./commands/connect.js')).run(options as never, deps)));
 
   program
@@ -116,6 +121,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--port <n>', 'loopback port for --reauthorize', parseInteger('--port', 0, 65535))
     .option('--no-browser', 'with --reauthorize: print the URL only')
     .option('--timeout <seconds>', 'with --reauthorize: how long to wait', parseInteger('--timeout', 1, 86_400), 300)
+    .option('--no-pkce', 'with --reauthorize: send no PKCE code_challenge')
     .action(run((options) => async (deps) => (await import('./commands/refresh.js')).run(options as never, deps)));
 
   const accounts = program
@@ -125,8 +131,8 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .action(run((options) => async (deps) => (await import('./commands/accounts.js')).run(options as never, deps)));
   accounts
     .command('use <account>')
-    .description('make an account the default (by channel name, @username or business_id)')
-    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: (options.args as string[])[0] }, deps)));
+    .description('make an account the default (by channel name, @username or business_id; ids may start with "-", e.g. accounts use -000…)')
+    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: parseAccountReference((options.args as string[])[0]!, 'The account') }, deps)));
 
   program
     .command('rename <name>')
@@ -141,8 +147,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   program
     .command('status')
-    .summary('show the account in use, its token expiry and scopes (exit 3 when not usable)')
-    .description(describe('show the account in use, its token expiry and scopes (exit 3 when not usable)', ['tiktok-channel status', 'tiktok-channel status --json']))
+    .summary('show the account in use, its token expiry and scopes, checked with TikTok (exit 3 when not usable)')
+    .description(describe('show the account in use, its token expiry and scopes, checked with TikTok (exit 3 when not usable)', ['tiktok-channel status', 'tiktok-channel status --offline --json']))
+    .option('--offline', 'judge from the stored expiry only, without asking TikTok')
     .action(run((options) => async (deps) => (await import('./commands/status.js')).run(options as never, deps)));
 
   program
@@ -305,6 +312,17 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
 
+  program
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .summary('print a shell completion script (bash, zsh or fish)')
+    .description(describe('print a shell completion script, generated from the command tree', [
+      'tiktok-channel completion bash > ~/.local/share/bash-completion/completions/tiktok-channel',
+      'tiktok-channel completion zsh > "${fpath[1]}/_tiktok-channel"',
+      'tiktok-channel completion fish > ~/.config/fish/completions/tiktok-channel.fish',
+    ]))
+    .action(run((options) => async (deps) => (await import('./commands/completion.js')).run({ shell: (options.args as string[])[0]!, program }, deps)));
+
   return program;
 }
 
@@ -326,23 +344,25 @@ export async function main(options: MainOptions = {}): Promise<number> {
   const controller = new AbortController();
   let interrupted = false;
   let firstInterruptAt = 0;
+  // The active IO is the one the command runs with (its --json/--debug as commander parsed them).
+  let activeIO = io;
   const onSigint = () => {
     if (interrupted) {
       // Libraries re-raise the first SIGINT (conf's when-exit does): only a later one is the user insisting.
       if (Date.now() - firstInterruptAt < 500) return;
-      if (inCriticalSection()) io.err('Saving the renewed tokens first, then stopping…');
+      if (inCriticalSection()) activeIO.err(FINISHING_TOKEN_WRITE);
       whenNotCritical(() => process.exit(130)); // a second Ctrl-C leaves at once, but never mid-write
       return;
     }
     interrupted = true;
     firstInterruptAt = Date.now();
+    // A token write is never cut short, but the user hears at once that the Ctrl-C was taken.
+    if (inCriticalSection()) activeIO.err(FINISHING_TOKEN_WRITE);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
 
   let exitCode = 0;
-  // The IO a command ran with (its --json/--debug as commander parsed them) also reports its failure.
-  let activeIO = io;
   const execute = async (runner: Runner, globals: GlobalOptions) => {
     const { createDeps } = await import('./deps.js');
     activeIO = makeIO(globals.json, globals.debug);
@@ -351,23 +371,26 @@ export async function main(options: MainOptions = {}): Promise<number> {
     if (typeof result === 'number') exitCode = result;
   };
 
+  const program = buildProgram(io, execute);
   try {
-    const program = buildProgram(io, execute);
     if (argv.length === 0) {
       program.outputHelp();
       return 0;
     }
-    // A command that finished despite Ctrl-C (its work was done) keeps its own exit code.
     await program.parseAsync(argv, { from: 'user' });
+    // A command that could not stop at once (a token write) still ends as cancelled once it is done.
+    if (interrupted) return report(activeIO, new CliError('cancelled', 'Cancelled.'), program.commandPath());
     return exitCode;
   } catch (thrown) {
     if (thrown instanceof CommanderError) {
       if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help') return 0;
       const message = thrown.message.replace(/^error: /, '');
-      return report(io, new CliError('usage', message, { hint: 'Run `tiktok-channel --help` (or `<command> --help`) to see commands and options.' }));
+      const path = program.commandPath();
+      const hint = path ? `Run \`tiktok-channel ${path} --help\` to see its options.` : 'Run `tiktok-channel --help` to see the commands.';
+      return report(io, new CliError('usage', message, { hint }), path);
     }
     const error = interrupted && !(thrown instanceof CliError && thrown.kind === 'cancelled') ? cancelledBecause(thrown) : toCliError(thrown);
-    return report(activeIO, error);
+    return report(activeIO, error, program.commandPath());
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -379,7 +402,21 @@ function cancelledBecause(thrown: unknown): CliError {
   return new CliError('cancelled', 'Cancelled.', { tiktokCode: inner.tiktokCode, requestId: inner.requestId, cause: thrown });
 }
 
-function report(io: IO, error: CliError): number {
+const FINISHING_TOKEN_WRITE = 'Ctrl-C: finishing the token write, then stopping…';
+
+/**
+ * Prints a failure once. Text from arguments and servers is made terminal-safe here (no escape bytes),
+ * and a hint that points at `<command>` names the command that ran.
+ */
+function report(io: IO, original: CliError, commandPath?: string): number {
+  const hint = terminalSafe(original.hint.replaceAll(COMMAND_PLACEHOLDER, commandPath ?? COMMAND_PLACEHOLDER));
+  const error = new CliError(original.kind, terminalSafe(original.message), {
+    hint,
+    tiktokCode: original.tiktokCode,
+    requestId: original.requestId === undefined ? undefined : terminalSafe(original.requestId),
+    details: original.details,
+    cause: original.cause,
+  });
   if (io.json && io.jsonPrinted) {
     // The command already printed its document (e.g. `sandbox serve --json` stopped with Ctrl-C):
     // stdout stays one JSON document, and anything worth saying goes to stderr.

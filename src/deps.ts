@@ -6,6 +6,7 @@ import type { Transport } from './http/raw.js';
 import type { TikTokClient } from './tiktok/client.js';
 import { AccountStore, accountFromEnv, type ResolvedAccount } from './store/accounts.js';
 import { inquirerPrompter, noPrompter } from './io/prompter.js';
+import { CliError } from './errors.js';
 import type { Session } from './auth/session.js';
 
 export type Env = Record<string, string | undefined>;
@@ -62,8 +63,44 @@ export function apiBaseUrlFor(env: Env, target: ApiTarget = {}): string | undefi
   return env.TIKTOK_CHANNEL_API_BASE_URL || target.apiBaseUrl || undefined;
 }
 
+/** The URL settings, checked once for every command: a value that is not an http(s) URL is a usage error. */
+export const URL_VARIABLES = ['TIKTOK_CHANNEL_API_BASE_URL', 'TIKTOK_CHANNEL_AUTH_URL', 'TIKTOK_CHANNEL_SANDBOX_CONTROL_URL'] as const;
+
+export function checkEnvUrls(env: Env): void {
+  for (const name of URL_VARIABLES) {
+    const value = env[name];
+    if (!value) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+      throw new CliError('usage', `${name} is not an http(s) URL: ${JSON.stringify(value)}.`, {
+        hint:
+          name === 'TIKTOK_CHANNEL_API_BASE_URL'
+            ? 'Set it to a full URL such as https://business-api.tiktok.com/open_api/v1.3/ (or a sandbox\'s apiBaseUrl), or unset it to use TikTok\'s.'
+            : `Set it to a full http(s) URL, or unset it.`,
+      });
+    }
+  }
+}
+
+/**
+ * Why no graphical browser can open here, if so: a Linux/BSD session without X11 or Wayland (ssh, a
+ * container, a CI box). `open` would still "succeed" there (xdg-open starts and fails later, or takes the
+ * terminal with a text browser), so we say so instead of claiming the browser opened.
+ */
+export function noDisplay(env: Env, platform: NodeJS.Platform): string | undefined {
+  if (platform === 'darwin' || platform === 'win32' || platform === 'android') return undefined;
+  if (env.DISPLAY || env.WAYLAND_DISPLAY || env.BROWSER || env.WSL_DISTRO_NAME || env.WSL_INTEROP) return undefined;
+  return 'no display: DISPLAY and WAYLAND_DISPLAY are unset';
+}
+
 export function createDeps(options: DepsOptions): Deps {
   const { io, env, globals, signal } = options;
+  checkEnvUrls(env);
   const now = options.now ?? Date.now;
   let store: AccountStore | undefined;
 
@@ -91,8 +128,16 @@ export function createDeps(options: DepsOptions): Deps {
       const limits = { maxAttempts: tuning.maxAttempts, timeoutMs: tuning.timeoutMs };
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
         const sandbox = await import('./sandbox/index.js');
-        const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
-        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport: wrap(options.overrides?.transport ?? embedded.transport), debugLog, now, signal, ...limits });
+        const { configDirError, withConfigDirErrors } = await import('./store/config-dir.js');
+        const dir = deps.store().dir;
+        let embedded;
+        try {
+          embedded = sandbox.openEmbeddedSandbox(dir);
+        } catch (error) {
+          throw configDirError(dir, error);
+        }
+        const transport = wrap(options.overrides?.transport ?? withConfigDirErrors(embedded.transport, dir));
+        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport, debugLog, now, signal, ...limits });
       }
       const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
       return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, ...limits });
@@ -104,6 +149,8 @@ export function createDeps(options: DepsOptions): Deps {
     },
     async openBrowser(url) {
       if (options.overrides?.openBrowser) return options.overrides.openBrowser(url);
+      const missing = noDisplay(env, process.platform);
+      if (missing) throw new Error(missing);
       const { default: open } = await import('open');
       const child = await open(url, { wait: false });
       // `open` resolves once spawned; a missing opener shows up as an 'error' event on the child.

@@ -3,6 +3,7 @@
 
 export type ErrorKind =
   | 'usage'
+  | 'config'
   | 'validation'
   | 'auth'
   | 'permission'
@@ -19,6 +20,7 @@ export type ErrorKind =
 export const EXIT_CODES: Record<ErrorKind, number> = {
   unexpected: 1,
   usage: 2,
+  config: 1,
   validation: 2,
   auth: 3,
   permission: 4,
@@ -36,6 +38,7 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
 const DEFAULT_HINTS: Record<ErrorKind, string> = {
   unexpected: 'Run again with --debug and report the output (tokens are redacted).',
   usage: 'Run `tiktok-channel <command> --help` to see the options.',
+  config: 'Check the config dir (TIKTOK_CHANNEL_CONFIG_DIR, else the per-user default) and its accounts.json.',
   validation: 'Fix the value named above and run the command again.',
   auth: 'Run `tiktok-channel connect` to connect an account, or `tiktok-channel refresh --reauthorize`.',
   permission:
@@ -95,6 +98,9 @@ export class CliError extends Error {
     };
   }
 }
+
+/** Stands for the command that ran in hints; the top level fills it in (`tiktok-channel send --help`). */
+export const COMMAND_PLACEHOLDER = '<command>';
 
 export const usageError = (message: string, hint?: string) => new CliError('usage', message, { hint });
 export const validationError = (message: string, hint?: string) => new CliError('validation', message, { hint });

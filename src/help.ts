@@ -1,4 +1,5 @@
 // Help topics (gh's `help environment`, `help exit-codes`): one place for what flags' help cannot hold.
+import { EXIT_CODES } from './errors.js';
 
 export const HELP_TOPICS: Record<string, string> = {
   environment: `Environment variables
@@ -25,7 +26,7 @@ export const HELP_TOPICS: Record<string, string> = {
   'exit-codes': `Exit codes
 
   0    ok
-  1    unexpected error, or doctor found a failure
+  1    unexpected error, a config dir or accounts.json that cannot be used, or doctor found a failure
   2    usage or validation (unknown flag, text over 6000 characters, image over 3 MB or not JPG/PNG,
        missing value without a TTY)
   3    authentication (not connected, consent denied, tokens expired or revoked)
@@ -39,3 +40,37 @@ With --json a failure prints {"error": {"kind", "code", "message", "hint", "tikt
 on stdout, with the same exit code.
 `,
 };
+
+/** One entry of a topic: the line that opens it (2 spaces in) and the lines that continue it (4 or more). */
+function topicEntries(text: string): Array<{ head: string; body: string }> {
+  const entries: Array<{ head: string; body: string[] }> = [];
+  for (const line of text.split('\n')) {
+    if (/^ {2}\S/.test(line)) entries.push({ head: line.trim(), body: [] });
+    else if (/^ {4,}\S/.test(line) && entries.length) entries[entries.length - 1]!.body.push(line.trim());
+  }
+  return entries.map((entry) => ({ head: entry.head, body: entry.body.join(' ') }));
+}
+
+/** `help <topic> --json`: the same topic as data, read from the text above so the two never disagree. */
+export function helpTopicJson(topic: string): Record<string, unknown> {
+  const entries = topicEntries(HELP_TOPICS[topic] ?? '');
+  if (topic === 'exit-codes') {
+    return {
+      exit_codes: entries.map(({ head, body }) => {
+        const [, code, meaning] = /^(\d+)\s+(.*)$/.exec(head) ?? [];
+        const number = Number(code);
+        return {
+          code: number,
+          kinds: Object.entries(EXIT_CODES)
+            .filter(([, exit]) => exit === number)
+            .map(([kind]) => kind),
+          meaning: [meaning, body].filter(Boolean).join(' '),
+        };
+      }),
+    };
+  }
+  if (topic === 'environment') {
+    return { environment: entries.map(({ head, body }) => ({ variables: head.split(/,\s*/), meaning: body })) };
+  }
+  return { topic, text: HELP_TOPICS[topic] ?? '' };
+}

@@ -9,6 +9,7 @@ import { getBusinessProfile, type BusinessProfile } from '../tiktok/messaging.js
 import { exchangeCode, getTokenInfo, revokeToken, type AppCredentials, type TokenGrant, type TokenInfo } from '../tiktok/oauth.js';
 import type { StoredAccount } from '../store/accounts.js';
 import type { AuthorizedCode } from './consent-flow.js';
+import { permissionReason } from '../tiktok/errors.js';
 
 export interface CompletionOptions {
   client: TikTokClient;
@@ -51,7 +52,10 @@ export async function completeAuthorization(deps: Deps, options: CompletionOptio
 
   const grant = await io.progress('Exchanging the authorization code…', async () => {
     try {
-      return await exchangeCode(client, app, authorized.code, authorized.redirectUri, deps.now);
+      return await exchangeCode(client, app, authorized.code, authorized.redirectUri, deps.now, {
+        codeVerifier: authorized.codeVerifier,
+        debugLog: io.debug ? (line) => io.debugLog(line) : undefined,
+      });
     } catch (error) {
       throw explainExchangeFailure(error);
     }
@@ -150,8 +154,9 @@ async function store(
   });
 }
 
+/** TikTok's permission code (40001) decides; its text only says which permission (§6). */
 function isPersonalAccountRefusal(error: unknown): boolean {
-  return error instanceof CliError && error.kind === 'permission' && /personal account/i.test(error.message);
+  return error instanceof CliError && error.tiktokCode === 40001 && permissionReason(error.message) === 'personal-account';
 }
 
 function explainExchangeFailure(error: unknown): unknown {

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import type { Transport } from '../http/raw.js';
 import { controlRequest } from '../http/control.js';
 import { MESSAGING_SCOPES } from '../tiktok/limits.js';
-import { buildAuthorizeUrl, newState, parseScopes, type AppCredentials } from '../tiktok/oauth.js';
+import { buildAuthorizeUrl, codeChallengeFor, newCodeVerifier, newState, parseScopes, type AppCredentials } from '../tiktok/oauth.js';
 import { redirectUriFor, sanitizeForTerminal, startLoopback, type FinishPage } from './loopback.js';
 
 export interface AuthorizedCode {
@@ -14,6 +14,8 @@ export interface AuthorizedCode {
   /** Scopes the callback said were granted. */
   scopes: string[];
   redirectUri: string;
+  /** PKCE: the verifier whose challenge the authorize request carried (sent in the exchange). */
+  codeVerifier?: string;
 }
 
 export interface BrowserConsentOptions {
@@ -25,6 +27,8 @@ export interface BrowserConsentOptions {
   timeoutSeconds: number;
   /** Re-authorize: force TikTok's consent screen even when the app was approved before. */
   forceConsent?: boolean;
+  /** PKCE with a hex S256 challenge (default on; `--no-pkce` turns it off). */
+  pkce?: boolean;
   retryCommand: string;
 }
 
@@ -39,6 +43,7 @@ export async function runBrowserConsent<T>(
 ): Promise<T> {
   const { io } = deps;
   const state = newState();
+  const codeVerifier = options.pkce === false ? undefined : newCodeVerifier();
   const server = await startLoopback({
     port: options.port,
     state,
@@ -57,6 +62,7 @@ export async function runBrowserConsent<T>(
       state,
       scopes: MESSAGING_SCOPES,
       forceConsent: options.forceConsent,
+      codeChallenge: codeVerifier ? codeChallengeFor(codeVerifier) : undefined,
     });
     io.err(`Open this URL to authorize tiktok-channel${options.forceConsent ? ' again' : ''} (redirect URI ${server.redirectUri}):`);
     io.err(`  ${url}`);
@@ -72,7 +78,7 @@ export async function runBrowserConsent<T>(
       server.waitForCallback({ timeoutMs: options.timeoutSeconds * 1000, signal: deps.signal }),
     );
     try {
-      const { value, page } = await complete({ code: callback.code, scopes: callback.scopes, redirectUri: server.redirectUri });
+      const { value, page } = await complete({ code: callback.code, scopes: callback.scopes, redirectUri: server.redirectUri, codeVerifier });
       await callback.finish(page);
       return value;
     } catch (error) {
@@ -93,6 +99,8 @@ export interface ControlConsentOptions {
   app: AppCredentials;
   /** Which sandbox account approves; the sandbox's default account when omitted. */
   businessId?: string;
+  /** PKCE as the browser flow does it (default on). */
+  pkce?: boolean;
 }
 
 /** The sandbox's app credentials, from its control API. */
@@ -108,6 +116,7 @@ export async function sandboxApp(deps: Deps, transport: Transport, controlUrl: s
  */
 export async function sandboxConsent(deps: Deps, options: ControlConsentOptions): Promise<AuthorizedCode> {
   const state = newState();
+  const codeVerifier = options.pkce === false ? undefined : newCodeVerifier();
   // Nothing listens here: the code never travels through a browser, only the string must match.
   const redirectUri = redirectUriFor(0).replace(':0/', '/');
   const answer = await controlRequest<{ redirect_url?: string; code?: string; scopes?: string; state?: string }>(
@@ -120,12 +129,13 @@ export async function sandboxConsent(deps: Deps, options: ControlConsentOptions)
       scope: MESSAGING_SCOPES.join(','),
       response_type: 'code',
       state,
+      ...(codeVerifier ? { code_challenge: codeChallengeFor(codeVerifier), code_challenge_method: 'S256' } : {}),
       approve: true,
       ...(options.businessId ? { business_id: options.businessId } : {}),
     },
     { signal: deps.signal },
   );
-  return { ...parseRedirect(answer.redirect_url ?? '', state, answer), redirectUri };
+  return { ...parseRedirect(answer.redirect_url ?? '', state, answer), redirectUri, codeVerifier };
 }
 
 function parseRedirect(redirectUrl: string, state: string, fallback: { code?: string; scopes?: string; state?: string }): { code: string; scopes: string[] } {

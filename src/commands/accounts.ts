@@ -1,5 +1,7 @@
 // `accounts`, `accounts use`, `rename`, `disconnect`: the stored accounts (never the env credentials).
 // Listing is offline; only `disconnect` talks to TikTok, to revoke before forgetting.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, renderTable } from '../io/format.js';
@@ -58,7 +60,7 @@ export async function run(_options: AccountsOptions, deps: Deps): Promise<void> 
     account.region ?? '-',
     `${tokenStateText(account, now)}${account.sandbox ? ' · sandbox' : ''}`,
   ]);
-  io.out(renderTable(['', 'NAME', 'USERNAME', 'BUSINESS_ID', 'REGION', 'TOKEN'], rows));
+  io.out(renderTable(['', 'NAME', 'USERNAME', 'BUSINESS_ID', 'REGION', 'TOKEN'], rows, { width: io.columns }));
   if (envNote) io.warn(envNote);
 }
 
@@ -75,7 +77,7 @@ export async function use(options: { account: string }, deps: Deps): Promise<voi
 
 export async function rename(options: { name: string }, deps: Deps): Promise<void> {
   const { io } = deps;
-  const name = parseName(options.name) as string;
+  const name = parseName(options.name, 'rename') as string;
   const account = storedAccount(deps);
   // Names are how --account finds accounts, so one may not shadow another account's name, @username or id.
   const clash = deps
@@ -150,5 +152,7 @@ export async function disconnect(options: { keepToken?: boolean }, deps: Deps): 
     const next = store.read().accounts[nextDefault];
     io.info(`Default account is now ${next?.channelName ?? nextDefault}.`);
   }
-  io.info(io.color.dim('Local data such as message logs was left in place.'));
+  // Only what exists is mentioned: `tail` journals received events in ${configDir}/journal/.
+  const journal = join(store.dir, 'journal');
+  if (existsSync(journal)) io.info(io.color.dim(`The event journal in ${journal} was left in place (delete it to remove received messages).`));
 }

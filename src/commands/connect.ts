@@ -24,6 +24,8 @@ export interface ConnectOptions {
   /** seconds */
   timeout?: number;
   sandbox?: boolean;
+  /** false with --no-pkce */
+  pkce?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -37,7 +39,7 @@ export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
   const servedBase = env.TIKTOK_CHANNEL_API_BASE_URL || undefined;
   let connected: Connected;
   if (options.sandbox) {
-    connected = await connectSandbox(deps, { name, region, servedBase });
+    connected = await connectSandbox(deps, { name, region, servedBase, pkce: options.pkce });
   } else {
     const store = deps.store();
     const target = servedBase ? normalizeBaseUrl(servedBase) : undefined;
@@ -76,7 +78,8 @@ export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
         port: options.port,
         browser: options.browser !== false,
         timeoutSeconds: options.timeout ?? DEFAULT_TIMEOUT_SECONDS,
-        retryCommand: 'tiktok-channel connect',
+        pkce: options.pkce,
+        retryCommand: `tiktok-channel connect${options.pkce === false ? ' --no-pkce' : ''}`,
       },
       async (authorized) => {
         const result = await completeAuthorization(deps, { client, app, authorized, name: askedName, region, apiBaseUrl: servedBase, authUrl });
@@ -91,6 +94,7 @@ interface SandboxConnectOptions {
   name?: string;
   region?: string;
   servedBase?: string;
+  pkce?: boolean;
 }
 
 /**
@@ -106,7 +110,7 @@ async function connectSandbox(deps: Deps, options: SandboxConnectOptions): Promi
   );
   const client = await deps.client(options.servedBase ? { apiBaseUrl: options.servedBase } : { sandbox: 'embedded' });
   const app = await sandboxApp(deps, transport, controlUrl);
-  const authorized = await io.progress('Approving in the sandbox…', () => sandboxConsent(deps, { transport, controlUrl, app }));
+  const authorized = await io.progress('Approving in the sandbox…', () => sandboxConsent(deps, { transport, controlUrl, app, pkce: options.pkce }));
   const connected = await completeAuthorization(deps, {
     client,
     app,
@@ -117,9 +121,13 @@ async function connectSandbox(deps: Deps, options: SandboxConnectOptions): Promi
     apiBaseUrl: options.servedBase,
     authUrl: options.servedBase ? `${new URL(options.servedBase).origin}/v2/auth/authorize/` : undefined,
   });
-  if (!connected.account.region) {
+  // The sandbox knows the account's region now: a re-connect takes it rather than keeping the old one
+  // (unless --region said otherwise), so a move into the EEA is warned about.
+  if (!options.region) {
     const region = await sandboxRegion(deps, transport, controlUrl, connected.account.businessId);
-    if (region) connected.account = await deps.store().update(connected.account.businessId, (account) => void (account.region = region));
+    if (region && region !== connected.account.region) {
+      connected.account = await deps.store().update(connected.account.businessId, (account) => void (account.region = region));
+    }
   }
   return connected;
 }
@@ -137,11 +145,22 @@ async function sandboxRegion(deps: Deps, transport: Transport, controlUrl: strin
   }
 }
 
-export function parseName(value: string | undefined): string | undefined {
+/** A channel name: `--name` of connect, or the argument of `rename` (`what` says which, for the messages). */
+export function parseName(value: string | undefined, what: 'connect' | 'rename' = 'connect'): string | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (!trimmed) throw usageError('--name must not be empty.', 'Pass a channel name such as --name "Acme support", or leave --name out to use the @username.');
-  if (trimmed.length > 80) throw usageError('--name is longer than 80 characters.');
+  const label = what === 'rename' ? 'The new name' : '--name';
+  if (!trimmed) {
+    throw usageError(
+      `${label} must not be empty.`,
+      what === 'rename'
+        ? 'Pass the channel name to use, e.g. `tiktok-channel rename "Acme support"` (add --account to rename another account).'
+        : 'Pass a channel name such as --name "Acme support", or leave --name out to use the @username.',
+    );
+  }
+  if (trimmed.length > 80) throw usageError(`${label} is longer than 80 characters.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) throw usageError(`${label} holds control characters (e.g. terminal escape codes); use plain text.`);
   return trimmed;
 }
 

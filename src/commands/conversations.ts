@@ -95,7 +95,9 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
   }
   if (rows.length === 0) return;
   const now = deps.now();
-  io.out(renderPretty(rows, now, io.color, io.columns));
+  const table = renderPretty(rows, now, io.color, io.columns);
+  io.out(table);
+  if (!table.includes(LAST_MESSAGE_HEADER)) io.info(io.color.dim('Too narrow for the last-message preview: widen the terminal, or use --json.'));
 
   const strangers = rows.filter((row) => row.conversation.type === 'STRANGER').length;
   if (strangers && io.isStderrTTY) {
@@ -156,6 +158,8 @@ function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['c
         LAST_MESSAGE_MARK + lastMessageText(lastMessage, now),
       ];
     }),
+    // The columns before the preview wrap at word boundaries to leave it at least 12 columns.
+    { width: columns, lastColumnMin: 12 },
   );
   return fitLastColumn(table, columns);
 }
@@ -165,7 +169,8 @@ const LAST_MESSAGE_MARK = '\u0000';
 
 /**
  * The last column (the preview) is cut to the terminal's width so each row stays one line; the
- * columns before it are sized to their content by renderTable. Without a known width nothing is cut.
+ * columns before it are sized to their content by renderTable, wrapped at word boundaries when the
+ * terminal is narrow. Without a known width nothing is cut.
  */
 function fitLastColumn(table: string, columns: number | undefined): string {
   const lines = table.split('\n');

@@ -8,6 +8,7 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { buildChatLink, containsUrl } from '../messaging/chat-link.js';
 import { getBusinessProfile } from '../tiktok/messaging.js';
+import { quoteArg } from '../auth/session.js';
 
 export interface QrOptions {
   message?: string;
@@ -80,7 +81,17 @@ export async function run(options: QrOptions, deps: Deps): Promise<void> {
   io.out(url);
   if (io.isStdoutTTY) {
     const terminal = (await import('qrcode-terminal')).default;
-    terminal.generate(url, { small: true }, (drawing) => io.out(drawing));
+    const drawing = await new Promise<string>((resolve) => terminal.generate(url, { small: true }, resolve));
+    const needed = Math.max(...drawing.split('\n').map((line) => [...line].length));
+    // A code cut or wrapped by the terminal cannot be scanned: say so rather than draw it.
+    if (io.columns !== undefined && needed > io.columns) {
+      io.warn(
+        `The QR code needs ${needed} columns but the terminal has ${io.columns}, so it was not drawn. ` +
+          `Widen the terminal, or save it as an image: tiktok-channel qr${options.ref ? ` --ref ${quoteArg(options.ref)}` : ''}${options.message ? ` --message ${quoteArg(options.message)}` : ''} --output qr.png`,
+      );
+    } else {
+      io.out(drawing);
+    }
   }
   if (file) io.success(`Wrote the QR code to ${file}`);
   if (options.ref) io.info(io.color.dim(`TikTok reports "${options.ref}" as referral.short_link.ref when someone starts a chat through this link.`));

@@ -19,6 +19,8 @@ export interface RefreshOptions {
   browser?: boolean;
   /** seconds */
   timeout?: number;
+  /** false with --no-pkce (with --reauthorize) */
+  pkce?: boolean;
 }
 
 export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
@@ -103,7 +105,7 @@ async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
   if (account.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
     const { transport, controlUrl } = await sandboxControlTarget(() => deps.store().dir, undefined);
     const authorized = await deps.io.progress('Approving again in the sandbox…', () =>
-      sandboxConsent(deps, { transport, controlUrl, app, businessId: account.businessId }),
+      sandboxConsent(deps, { transport, controlUrl, app, businessId: account.businessId, pkce: options.pkce }),
     );
     connected = await complete(authorized);
   } else {
@@ -116,7 +118,8 @@ async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
         browser: options.browser !== false,
         timeoutSeconds: options.timeout ?? DEFAULT_TIMEOUT_SECONDS,
         forceConsent: true,
-        retryCommand: `tiktok-channel refresh --reauthorize${accountArg}`,
+        pkce: options.pkce,
+        retryCommand: `tiktok-channel refresh --reauthorize${accountArg}${options.pkce === false ? ' --no-pkce' : ''}`,
       },
       async (authorized) => {
         const result = await complete(authorized);

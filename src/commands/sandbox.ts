@@ -127,6 +127,9 @@ export async function message(options: MessageOptions, deps: Deps): Promise<void
   }
   if (options.text && options.image) throw usageError('--text and --image are two messages; send them one at a time.');
   if (options.ref && options.viaAd) throw usageError('--ref and --via-ad are two different ways to arrive; pick one.');
+  if (options.from !== undefined && !/^@?[A-Za-z0-9._]{2,24}$/.test(options.from)) {
+    throw usageError(`--from must be a TikTok username (2 to 24 letters, digits, "_" or "."); got ${JSON.stringify(options.from)}.`, 'e.g. --from maya.lopez, or leave --from out for the seeded user.');
+  }
   const target = await controlTarget(deps, options.controlUrl);
   const result = await control<{ conversation_id: string; message_id: string | null; event?: string; events?: string[]; webhooks_queued?: number }>(
     deps,

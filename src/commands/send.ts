@@ -5,9 +5,10 @@
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { readBounded } from '../io/stdin.js';
 import { buildCard, duplicateButtonIds } from '../messaging/card.js';
 import { matchCardButton } from '../messaging/describe.js';
-import { checkText, codePointLength, formatBytes, loadImage, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';
+import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, STDIN_TEXT_MAX_BYTES, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';
 import { explainUnknownConversation, findConversation } from '../messaging/lookup.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../messaging/policy.js';
 import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
@@ -125,14 +126,14 @@ export function parseItemId(value: string): string {
   return id;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
+/** `--text -`: at most what 6000 characters can take, valid UTF-8; Ctrl-C stops the wait at once. */
+async function readStdinText(deps: Pick<Deps, 'io'> & { signal?: AbortSignal }): Promise<string> {
+  const { bytes, overflow } = await readBounded(deps.io.stdin as AsyncIterable<unknown>, { maxBytes: STDIN_TEXT_MAX_BYTES, signal: deps.signal });
+  return decodeStdinText(bytes, overflow);
 }
 
 /** Local checks, before any network call: failures exit 2 and name the limit. */
-export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'>): Promise<Draft> {
+export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'> & { signal?: AbortSignal }): Promise<Draft> {
   checkFlags(options);
   if (options.action !== undefined) return { kind: 'action', action: ACTIONS[options.action]! };
   if (options.card !== undefined) return { kind: 'card', card: buildCard(options.card, options.button ?? [], Boolean(options.linkCard)) };
@@ -140,7 +141,7 @@ export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'>)
     let body = options.text;
     if (body === '-') {
       if (deps.io.isStdinTTY) deps.io.info('Type the message, then press Ctrl-D on an empty line:');
-      body = stripOneTrailingNewline(await readAll(deps.io.stdin));
+      body = stripOneTrailingNewline(await readStdinText(deps));
     }
     const problem = checkText(body);
     if (problem) throw problem;
@@ -170,6 +171,20 @@ function describeDraft(draft: Draft): string {
     case 'comment_reply':
       return `a private reply to comment ${draft.commentId}: ${quotePreview(draft.body)}`;
   }
+}
+
+/** TikTok's not-found (40007) names no object: say which id of this send it can be. */
+function explainNotFound(error: unknown, outgoing: OutgoingContent, conversationId: string): unknown {
+  if (!(error instanceof CliError) || error.tiktokCode !== 40007) return error;
+  const hint =
+    outgoing.kind === 'share_post'
+      ? `TikTok found no post ${outgoing.itemId} it can share: it must be one of this account's own public posts (the digits at the end of its video URL). Check the id, or share another post.`
+      : (outgoing.kind === 'text' || outgoing.kind === 'image') && outgoing.replyTo
+        ? `The conversation ${conversationId}, or the quoted message ${outgoing.replyTo}, was not found; \`tiktok-channel messages ${conversationId}\` lists its recent messages.`
+        : outgoing.kind === 'image'
+          ? 'The uploaded image (media_id) or the conversation was not found; send the image again.'
+          : `The conversation ${conversationId} does not exist for this account; \`tiktok-channel conversations\` lists them.`;
+  return new CliError(error.kind, error.message, { hint, tiktokCode: error.tiktokCode, requestId: error.requestId, details: error.details, cause: error });
 }
 
 function windowSummary(policy: ConversationPolicy | undefined, left: number | null, now: number): string {
@@ -217,7 +232,7 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
   const who = describeUser(policy.user);
   let refusal = sendRefusal(policy, conversationId, now);
   // Sender actions are not messages: they cost none of the window's 10 (the window itself must be open).
-  if (draft.kind === 'action' && refusal?.kind === 'quota') refusal = undefined;
+  if (draft.kind === 'action' && refusal?.details?.rule === 'quota') refusal = undefined;
   if (refusal && !options.force) throw refusal;
   if (refusal) io.warn(`${refusal.message} Sending anyway (--force).`);
   if ((draft.kind === 'text' || draft.kind === 'image') && draft.replyTo && !content.messages.some((message) => message.message_id === draft.replyTo)) {
@@ -275,9 +290,13 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
     outgoing = outgoingFor(draft, '');
   }
 
-  const sent = await io.progress(draft.kind === 'action' ? 'Sending the sender action…' : 'Sending…', () =>
-    session.call((token) => sendMessage(client, token, businessId, conversationId, outgoing)),
-  );
+  const sent = await io
+    .progress(draft.kind === 'action' ? 'Sending the sender action…' : 'Sending…', () =>
+      session.call((token) => sendMessage(client, token, businessId, conversationId, outgoing)),
+    )
+    .catch((error: unknown) => {
+      throw explainNotFound(error, outgoing, conversationId);
+    });
   // A forced send past our count means TikTok counts differently: we no longer know what is left.
   const after = draft.kind === 'action' ? policy : afterSend(policy);
   const left = refusal ? null : after.messagesLeft;

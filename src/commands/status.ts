@@ -1,11 +1,25 @@
-// `status`: who am I, from local state only (no network), so it answers instantly and offline.
+// `status`: who am I, with the tokens checked by TikTok (token info: one call), as `gh auth status` does,
+// so an expired or revoked token is reported before a send finds out; `--offline` judges from local state.
 import { CliError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
 import { CHAT_LINK_BASE, REQUIRED_SCOPES } from '../tiktok/limits.js';
 import type { ResolvedAccount } from '../store/accounts.js';
+import { quoteArg } from '../auth/session.js';
+import { getTokenInfo } from '../tiktok/oauth.js';
+import { getBusinessProfile } from '../tiktok/messaging.js';
 
-export type StatusOptions = Record<string, never>;
+export interface StatusOptions {
+  /** Judge from the stored expiry only (no network). */
+  offline?: boolean;
+}
+
+/** What TikTok said about the token (token info), when status asked. */
+export interface TikTokCheck {
+  scopes?: string[];
+  /** The access token was renewed first (it was about to expire, or TikTok answered 40105). */
+  renewed: boolean;
+}
 
 export interface TokenState {
   expires_at: string | null;
@@ -41,19 +55,65 @@ export function describeAccount(account: ResolvedAccount, isDefault: boolean, no
   };
 }
 
-export async function run(_options: StatusOptions, deps: Deps): Promise<void> {
-  const { io } = deps;
-  const account = deps.resolveAccount();
-  const now = deps.now();
-  const isDefault = account.source === 'store' && deps.store().defaultBusinessId() === account.businessId;
-  const status = describeAccount(account, isDefault, now);
+/**
+ * Asks TikTok whether the token works: token info (needs the app's client key), else the profile for
+ * env credentials without one. Through the session, so an expiring token is renewed as any command would.
+ */
+async function checkWithTikTok(deps: Deps, account: ResolvedAccount): Promise<{ account: ResolvedAccount; check: TikTokCheck }> {
+  const session = await deps.session(account);
+  const before = account.accessToken;
+  let scopes: string[] | undefined;
+  try {
+    if (account.clientKey) {
+      const info = await session.call((token) => getTokenInfo(session.client, session.current.clientKey, token));
+      if (info.creatorId && info.creatorId !== account.businessId) {
+        throw new CliError('auth', `The token of ${account.channelName} belongs to another account (${info.creatorId}), not ${account.businessId}.`, {
+          hint: `Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` and sign in as this account.`,
+        });
+      }
+      scopes = info.scopes.length ? info.scopes : undefined;
+    } else {
+      await session.call((token) => getBusinessProfile(session.client, token, account.businessId, { fields: ['username'] }));
+    }
+  } catch (error) {
+    if (error instanceof CliError && error.kind === 'auth') {
+      throw new CliError('auth', `TikTok does not accept the tokens of ${account.channelName}: ${error.message}`, {
+        hint: error.hint,
+        tiktokCode: error.tiktokCode,
+        requestId: error.requestId,
+        details: { account: describeAccount(session.current, false, deps.now()), checked_with_tiktok: true },
+      });
+    }
+    if (error instanceof CliError && (error.kind === 'network' || error.kind === 'rateLimit')) {
+      throw new CliError(error.kind, `Could not check the token with TikTok: ${error.message}`, {
+        hint: `${error.hint} \`tiktok-channel status --offline\` shows the stored state without asking TikTok.`,
+        tiktokCode: error.tiktokCode,
+        requestId: error.requestId,
+      });
+    }
+    throw error;
+  }
+  return { account: { ...session.current, ...(scopes ? { scopes } : {}) }, check: { scopes, renewed: session.current.accessToken !== before } };
+}
 
-  if (!status.usable) {
+export async function run(options: StatusOptions, deps: Deps): Promise<void> {
+  const { io } = deps;
+  let account = deps.resolveAccount();
+  const isDefault = account.source === 'store' && deps.store().defaultBusinessId() === account.businessId;
+  const local = describeAccount(account, isDefault, deps.now());
+
+  if (!local.usable) {
     throw new CliError('auth', `The tokens of ${account.channelName} have expired (access and refresh).`, {
-      hint: `Run \`tiktok-channel refresh --reauthorize --account ${account.businessId}\` to sign in again.`,
-      details: { account: status },
+      hint: `Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` to sign in again.`,
+      details: { account: local },
     });
   }
+  let check: TikTokCheck | undefined;
+  if (!options.offline) {
+    ({ account, check } = await io.progress('Checking the token with TikTok…', () => checkWithTikTok(deps, account)));
+  }
+  const now = deps.now();
+  const status = { ...describeAccount(account, isDefault, now), checked_with_tiktok: Boolean(check), renewed: check?.renewed ?? false };
   if (io.json) {
     io.printJson(status);
     return;
@@ -68,10 +128,11 @@ export async function run(_options: StatusOptions, deps: Deps): Promise<void> {
     `${label('access token')}${describeToken(status.access_token, now)}`,
     `${label('refresh token')}${account.refreshToken ? describeToken(status.refresh_token, now) : 'none'}`,
     `${label('scopes')}${account.scopes.length ? account.scopes.join(', ') : 'unknown'}`,
+    `${label('checked')}${check ? `with TikTok just now (token info)${check.renewed ? '; the access token was renewed first' : ''}` : 'offline: stored state only (--offline)'}`,
   ];
   if (status.chat_link) lines.push(`${label('chat link')}${status.chat_link}`);
   io.out(lines.join('\n'));
-  if (status.access_token.expired) io.warn('The access token has expired; the next command renews it with the refresh token.');
+  if (status.access_token.expired && !check) io.warn('The access token has expired; the next command renews it with the refresh token.');
   if (status.missing_scopes.length) {
     io.warn(`Missing scopes for messaging: ${status.missing_scopes.join(', ')}. Run \`tiktok-channel refresh --reauthorize\` and approve them.`);
   }

@@ -25,6 +25,7 @@ export async function controlRequest<T = Record<string, unknown>>(
     response = await transport({ method, url, headers, body: bytes }, { signal: options.signal, timeoutMs: options.timeoutMs ?? 15_000 });
   } catch (error) {
     if (options.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+    if (error instanceof CliError) throw error;
     const detail = error instanceof Error ? error.message : String(error);
     throw new CliError('network', `Could not reach the sandbox at ${redactUrl(url)}: ${detail}`, {
       hint: 'Is `tiktok-channel sandbox serve` still running? Check TIKTOK_CHANNEL_API_BASE_URL / TIKTOK_CHANNEL_SANDBOX_CONTROL_URL.',
@@ -76,5 +77,13 @@ export async function sandboxControlTarget(configDir: () => string, servedContro
     return { transport: networkTransport, controlUrl: servedControlUrl.replace(/\/+$/, ''), embedded: false };
   }
   const sandbox = await import('../sandbox/index.js');
-  return { transport: sandbox.openEmbeddedSandbox(configDir()).transport, controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
+  const { configDirError, withConfigDirErrors } = await import('../store/config-dir.js');
+  const dir = configDir();
+  let embedded;
+  try {
+    embedded = sandbox.openEmbeddedSandbox(dir);
+  } catch (error) {
+    throw configDirError(dir, error);
+  }
+  return { transport: withConfigDirErrors(embedded.transport, dir), controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
 }

@@ -23,20 +23,112 @@ export function isoOrNull(ms: number | undefined): string | null {
   return ms !== undefined && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
-/** A plain left-aligned table; columns sized to their widest cell. */
-export function renderTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, column) => Math.max(visibleLength(header), ...rows.map((row) => visibleLength(row[column] ?? ''))));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column] - visibleLength(cell))))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
+/**
+ * A plain left-aligned table; columns sized to their widest cell. Given a `width` (the terminal's), wide
+ * columns shrink and their cells wrap at spaces, never inside a word, so the terminal never breaks a line
+ * mid-word. A single word wider than its column stays whole (the line then runs long).
+ */
+export function renderTable(headers: string[], rows: string[][], options: { width?: number; lastColumnMin?: number } = {}): string {
+  let gap = 2;
+  const table = [headers, ...rows];
+  const columns = headers.length;
+  const widths = headers.map((_, column) => Math.max(...table.map((row) => visibleLength(row[column] ?? ''))));
+  // `lastColumnMin`: the caller cuts the last column itself (a one-line preview); it is left whole here
+  // and the other columns fit in what remains after that many columns (or it is left out, when even
+  // their narrowest leaves less).
+  const fitted = options.lastColumnMin === undefined ? columns : columns - 1;
+  // The cut column asks for a third of the width (or its whole text if shorter), at least lastColumnMin.
+  let reserved =
+    options.lastColumnMin === undefined || !options.width
+      ? 0
+      : Math.min(widths[columns - 1]!, Math.max(options.lastColumnMin, Math.floor(options.width / 3)));
+  const total = () => widths.slice(0, fitted).reduce((sum, width) => sum + width, 0) + gap * (columns - 1) + reserved;
+  if (options.width && total() > options.width) {
+    const minimums = headers.map((_, column) => Math.max(1, ...table.map((row) => longestWord(row[column] ?? ''))));
+    // Narrow terminals get one space between columns rather than words cut by the terminal.
+    const narrowest = (spacing: number) => minimums.slice(0, fitted).reduce((sum, width) => sum + width, 0) + spacing * (columns - 1) + reserved;
+    if (narrowest(gap) > options.width) gap = 1;
+    // The cut column gets what the others leave at their narrowest, down to lastColumnMin.
+    if (reserved && narrowest(gap) > options.width) reserved = Math.max(options.lastColumnMin!, options.width - (narrowest(gap) - reserved));
+    // No room for the caller's cut column even with every other column at its narrowest: leave it out.
+    if (reserved && narrowest(gap) > options.width) {
+      return renderTable(
+        headers.slice(0, -1),
+        rows.map((row) => row.slice(0, -1)),
+        { width: options.width },
+      );
+    }
+    while (total() > options.width) {
+      let widest = -1;
+      for (let column = 0; column < fitted; column++) {
+        if (widths[column]! > minimums[column]! && (widest < 0 || widths[column]! >= widths[widest]!)) widest = column;
+      }
+      if (widest < 0) break;
+      widths[widest]!--;
+    }
+  }
+  const lines: string[] = [];
+  for (const row of table) {
+    const wrapped = headers.map((_, column) => wrapCell(row[column] ?? '', widths[column]!));
+    const height = Math.max(...wrapped.map((cell) => cell.length));
+    for (let index = 0; index < height; index++) {
+      lines.push(
+        wrapped
+          .map((cell, column) => {
+            const text = cell[index] ?? '';
+            return column === columns - 1 ? text : text + ' '.repeat(Math.max(0, widths[column]! - visibleLength(text)));
+          })
+          .join(' '.repeat(gap))
+          .trimEnd(),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
+
+function longestWord(text: string): number {
+  return Math.max(0, ...text.replace(SGR, '').split(' ').map((word) => displayWidth(word)));
+}
+
+/** A cell's lines at `width`, broken at spaces; a cell wholly in one colour keeps it on every line. */
+function wrapCell(text: string, width: number): string[] {
+  if (visibleLength(text) <= width) return [text];
+  // eslint-disable-next-line no-control-regex
+  const uniform = /^((?:\x1b\[[0-9;]*m)+)([^\x1b]*)((?:\x1b\[[0-9;]*m)+)$/.exec(text);
+  if (uniform) return wrapWords(uniform[2]!, width).map((line) => `${uniform[1]}${line}${uniform[3]}`);
+  return wrapWords(text.replace(SGR, ''), width);
+}
+
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (!line) line = word;
+    else if (displayWidth(line) + 1 + displayWidth(word) <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 function visibleLength(text: string): number {
+  return displayWidth(text);
+}
+
+
+/**
+ * Text that came from arguments, files or servers, made safe to print on a terminal: control characters
+ * (ESC, BEL, NUL, C1 codes…) are dropped so they cannot recolour or rewrite the screen; tabs and newlines stay.
+ */
+export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 
 /**

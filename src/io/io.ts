@@ -36,7 +36,7 @@ export interface IO {
   readonly isStdoutTTY: boolean;
   readonly isStderrTTY: boolean;
   readonly isStdinTTY: boolean;
-  /** The terminal's width when stdout is one (else undefined): for cutting one-line previews. */
+  /** The terminal's width when stdout is one (else undefined): tables wrap to it, previews are cut to it, a QR code must fit in it. */
   readonly columns?: number;
   readonly color: Colors;
   readonly stdin: NodeJS.ReadableStream;

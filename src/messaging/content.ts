@@ -13,8 +13,27 @@ export function codePointLength(text: string): number {
   return count;
 }
 
+/** Control characters a message may carry: newline and tab; anything else (NUL, ESC, BEL, CR…) is refused. */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
+
+/** "U+001B (ESC)": how a refused character is named. */
+function describeCharacter(char: string): string {
+  const code = char.codePointAt(0)!;
+  const names: Record<number, string> = { 0: 'NUL', 7: 'BEL', 8: 'BS', 0x0d: 'CR, a carriage return', 0x1b: 'ESC', 0x7f: 'DEL' };
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${names[code] ? ` (${names[code]})` : ''}`;
+}
+
 /** The text as it will be sent, or a validation error (exit 2) that names the limit. */
 export function checkText(text: string): CliError | undefined {
+  const control = FORBIDDEN_CONTROL.exec(text);
+  if (control) {
+    const position = codePointLength(text.slice(0, control.index)) + 1;
+    return validationError(
+      `The message text holds the control character ${describeCharacter(control[0])} at character ${position}; only newlines and tabs are allowed.`,
+      control[0] === '\r' ? 'Convert Windows line endings first, e.g. `tr -d \'\\r\' < file | tiktok-channel send … --text -`.' : 'Remove the control characters (e.g. terminal colour codes) from the text.',
+    );
+  }
   const length = codePointLength(text);
   if (length < TEXT_MIN_CHARACTERS) {
     return validationError('The message text is empty; TikTok needs 1 to 6000 characters.', 'Pass some text with --text, or pipe it in with --text -.');
@@ -26,6 +45,50 @@ export function checkText(text: string): CliError | undefined {
     );
   }
   return undefined;
+}
+
+/** The most stdin can usefully hold: 6000 characters of up to 4 UTF-8 bytes each, plus a trailing CRLF. */
+export const STDIN_TEXT_MAX_BYTES = TEXT_MAX_CHARACTERS * 4 + 2;
+
+/** Bytes read from stdin as text: valid UTF-8 only (random bytes are refused, never sent as U+FFFD). */
+export function decodeStdinText(bytes: Uint8Array, overflow: boolean): string {
+  if (overflow) {
+    throw validationError(
+      `The text on stdin is longer than TikTok's ${TEXT_MAX_CHARACTERS} characters (reading stopped after ${STDIN_TEXT_MAX_BYTES.toLocaleString('en-US')} bytes).`,
+      'Shorten it or split it into several messages.',
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    throw validationError(
+      `The text on stdin is not valid UTF-8${at === undefined ? '' : ` (byte ${at + 1} of ${bytes.length})`}; only text can be sent.`,
+      'Pipe in UTF-8 text (e.g. convert with `iconv -t UTF-8`); images go with --image FILE.',
+    );
+  }
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // Bisect on prefixes: the longest valid prefix ends where the first bad sequence starts.
+  let low = 0;
+  let high = bytes.length;
+  const validPrefix = (end: number) => {
+    try {
+      decoder.decode(bytes.subarray(0, end), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (validPrefix(high)) return undefined;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (validPrefix(middle)) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }
 
 /** `--text -`: stdin as given, minus one trailing newline (what `echo` and heredocs add). */
@@ -61,17 +124,18 @@ function isMostlyText(bytes: Uint8Array): boolean {
   return bytes.length > 0 && printable / bytes.length > 0.95;
 }
 
+/** Binary units, named as such (MiB, KiB): the 3 MB limit is 3 × 1024 × 1024 bytes, so sizes are counted the same way. */
 export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(2).replace(/\.?0+$/, '')} MB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KB`;
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(2).replace(/\.?0+$/, '')} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
   return `${bytes} bytes`;
 }
 
-/** The size rule alone: at most 3 MB = 3 × 1024 × 1024 bytes. */
+/** The size rule alone: TikTok's "3 MB", taken as 3 MiB = 3 × 1024 × 1024 bytes. */
 export function checkImageSize(size: number, name: string): CliError | undefined {
   if (size > IMAGE_MAX_BYTES) {
     return validationError(
-      `${name} is ${formatBytes(size)} (${size.toLocaleString('en-US')} bytes); TikTok accepts images up to 3 MB (${IMAGE_MAX_BYTES.toLocaleString('en-US')} bytes).`,
+      `${name} is ${formatBytes(size)} (${size.toLocaleString('en-US')} bytes); TikTok accepts images up to 3 MiB (${IMAGE_MAX_BYTES.toLocaleString('en-US')} bytes).`,
       'Resize or recompress the image (e.g. a JPG at lower quality) and try again.',
     );
   }

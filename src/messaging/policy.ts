@@ -188,10 +188,12 @@ export function sendRefusal(policy: ConversationPolicy, conversationId: string, 
     const counted = policy.historyIncomplete
       ? `at least ${policy.businessMessagesSinceUser} messages were sent since ${who} last wrote (TikTok shows only the 20 most recent)`
       : `${policy.businessMessagesSinceUser} messages were sent since ${who} last wrote at ${formatTime(policy.lastUserMessageAt!)}`;
+    // The kind TikTok's own refusal of the same limit gets (40064, policy): one kind whoever refuses;
+    // details.rule says which rule we counted.
     return new CliError(
-      'quota',
+      'policy',
       `All ${MESSAGES_PER_WINDOW} messages of this window are used: ${counted}. TikTok allows ${MESSAGES_PER_WINDOW} business messages per window; they reset when the user writes again.`,
-      { hint: `Wait until ${who} writes again${policy.windowClosesAt ? ` (the window closes at ${formatTime(policy.windowClosesAt)})` : ''}. ${force}`, details },
+      { hint: `Wait until ${who} writes again${policy.windowClosesAt ? ` (the window closes at ${formatTime(policy.windowClosesAt)})` : ''}. ${force}`, details: { ...details, rule: 'quota' } },
     );
   }
   return undefined;

@@ -4,7 +4,9 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { CliError } from '../errors.js';
-import { withFileLock } from './lock.js';
+import { configDirError, withFileLock } from './lock.js';
+import { parseAccountReference } from './reference.js';
+import { validateStore } from './validate.js';
 
 export interface StoredAccount {
   businessId: string;
@@ -56,7 +58,13 @@ export class AccountStore {
 
   private open(): Conf<StoreShape> {
     if (!this.conf) {
-      if (this.options.configDir) mkdirSync(this.options.configDir, { recursive: true, mode: 0o700 });
+      if (this.options.configDir) {
+        try {
+          mkdirSync(this.options.configDir, { recursive: true, mode: 0o700 });
+        } catch (error) {
+          throw configDirError(this.options.configDir, error);
+        }
+      }
       try {
         this.conf = new Conf<StoreShape>({
           projectName: 'tiktok-channel',
@@ -77,14 +85,23 @@ export class AccountStore {
     return this.conf;
   }
 
+  /** The stored accounts, checked field by field: a file in another shape is reported, never used or rewritten. */
   read(): StoreShape {
-    let store: Partial<StoreShape>;
+    let store: unknown;
     try {
-      store = this.open().store as Partial<StoreShape>;
+      store = this.open().store;
     } catch (error) {
       throw storeError(this.conf?.path ?? 'accounts.json', error, 'read');
     }
-    return { version: 1, defaultAccount: store.defaultAccount, accounts: { ...(store.accounts ?? {}) } };
+    const problem = validateStore(store);
+    if (problem) {
+      const path = this.conf?.path ?? 'accounts.json';
+      throw new CliError('config', `The account file ${path} is not in the shape tiktok-channel writes: ${problem}. Nothing was changed.`, {
+        hint: `Repair that field by hand, or move the file aside (mv "${path}" "${path}.broken") and run \`tiktok-channel connect\` again.`,
+      });
+    }
+    const shape = store as Partial<StoreShape>;
+    return { version: 1, defaultAccount: shape.defaultAccount, accounts: { ...(shape.accounts ?? {}) } };
   }
 
   list(): StoredAccount[] {
@@ -109,6 +126,7 @@ export class AccountStore {
 
   /** The account a reference names (see find), or the default one; not connected (exit 3) when none. */
   resolve(reference?: string): StoredAccount {
+    if (reference !== undefined) reference = parseAccountReference(reference, 'The account reference');
     const defaultId = reference ? undefined : this.defaultBusinessId();
     const account = reference ? this.find(reference) : defaultId ? this.read().accounts[defaultId] : undefined;
     if (!account) throw notConnected(reference);
@@ -184,18 +202,18 @@ function storeError(path: string, error: unknown, action: 'read' | 'write'): Cli
   if (error instanceof CliError) return error;
   const code = (error as { code?: string }).code;
   if (error instanceof SyntaxError) {
-    return new CliError('unexpected', `The account file ${path} is not valid JSON (${error.message}); nothing was changed.`, {
+    return new CliError('config', `The account file ${path} is not valid JSON (${error.message}); nothing was changed.`, {
       hint: `Move it aside (mv "${path}" "${path}.broken") and run \`tiktok-channel connect\` again, or repair it by hand.`,
       cause: error,
     });
   }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new CliError('unexpected', `Permission denied to ${action} ${path}.`, {
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new CliError('config', `Permission denied to ${action} ${path}${code === 'EROFS' ? ' (read-only file system)' : ''}.`, {
       hint: 'Make the config dir yours (it should be mode 0700, the file 0600), or point TIKTOK_CHANNEL_CONFIG_DIR elsewhere.',
       cause: error,
     });
   }
-  return new CliError('unexpected', `Could not ${action} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new CliError('config', `Could not ${action} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 export function notConnected(reference?: string): CliError {

@@ -5,6 +5,9 @@ import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { CliError } from '../errors.js';
 import { critically } from '../io/interrupt.js';
+import { configDirError } from './config-dir.js';
+
+export { configDirError };
 
 export interface LockOptions {
   /** How long to keep trying before giving up; a token refresh holds the lock for one HTTP round trip. */
@@ -12,7 +15,11 @@ export interface LockOptions {
 }
 
 export async function withFileLock<T>(path: string, fn: () => Promise<T> | T, options: LockOptions = {}): Promise<T> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw configDirError(dirname(path), error);
+  }
   const waitMs = options.waitMs ?? 60_000;
   const started = Date.now();
   let release: (() => Promise<void>) | undefined;
@@ -22,7 +29,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T> | T, op
       release = await lockfile.lock(path, { realpath: false, stale: 15_000, update: 5_000, lockfilePath: `${path}.lock` });
       break;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ELOCKED') throw error;
+      if ((error as { code?: string }).code !== 'ELOCKED') throw configDirError(dirname(path), error);
       if (Date.now() - started > waitMs) {
         throw new CliError('unexpected', `Another tiktok-channel process has held ${path}.lock for over ${Math.round(waitMs / 1000)} s`, {
           hint: `If no other tiktok-channel is running, delete ${path}.lock and try again.`,

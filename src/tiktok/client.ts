@@ -218,6 +218,8 @@ export class TikTokClient {
         retryable = policy !== 'never' && (policy === 'idempotent' ? outcome.retryable : outcome.refused);
       } catch (error) {
         if (error instanceof CliError && error.kind === 'cancelled') throw error;
+        // A failure of our own side (the embedded sandbox's state in the config dir) is not a network one.
+        if (error instanceof CliError && error.kind === 'config') throw error;
         if (signal?.aborted) throw cancelled();
         const { error: networkFailure, refused, timeout } = networkError(error, this.baseUrl, this.timeoutMs);
         timedOut = timeout;
@@ -271,7 +273,7 @@ export class TikTokClient {
           : `TikTok answered HTTP ${response.status} with ${describeBody(text, response.headers['content-type'])} for ${method} ${path}`;
       return {
         ok: false,
-        error: new CliError('network', what, { requestId, hint: serverError ? undefined : 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' }),
+        error: new CliError('network', what, { requestId, hint: serverError ? networkHint(this.baseUrl) : 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' }),
         retryable: serverError || response.status === 429,
         refused: response.status === 429,
         requestId,
@@ -285,7 +287,7 @@ export class TikTokClient {
       // A gateway error wrapped in a success-looking envelope; classify by status.
       return {
         ok: false,
-        error: new CliError('network', `TikTok answered HTTP ${response.status} for ${method} ${path}`, { requestId }),
+        error: new CliError('network', `TikTok answered HTTP ${response.status} for ${method} ${path}`, { requestId, hint: networkHint(this.baseUrl) }),
         retryable: response.status >= 500,
         refused: false,
         requestId,
@@ -337,7 +339,19 @@ function networkError(error: unknown, baseUrl: string, timeoutMs: number): { err
   } else {
     message = `Could not reach ${host}: ${error instanceof Error ? error.message : String(error)}`;
   }
-  return { error: new CliError('network', message, { cause: error }), refused, timeout };
+  return { error: new CliError('network', message, { cause: error, hint: networkHint(baseUrl) }), refused, timeout };
+}
+
+/** The fix for a failure to reach the API, naming the host actually configured (a sandbox, a proxy, or TikTok). */
+export function networkHint(baseUrl: string): string {
+  let origin = baseUrl;
+  try {
+    origin = new URL(baseUrl).origin;
+  } catch {
+    // keep the raw base
+  }
+  if (origin === new URL(API_BASE_URL).origin) return `Check your connection and ${origin}, then try again; --debug shows each request.`;
+  return `Check your connection and that ${origin} is up (the API base set by TIKTOK_CHANNEL_API_BASE_URL or stored with the account), then try again; --debug shows each request.`;
 }
 
 function errorCode(error: unknown): string {

@@ -64,19 +64,33 @@ export function mediaRefusalReason(message: string): 'media-send-strategy' | 'ri
   return undefined;
 }
 
+/** 40001's message hints at which permission is missing (§6: text is a hint, never the kind). */
+export function permissionReason(message: string): 'region' | 'personal-account' | 'advanced-access' | undefined {
+  if (/personal account/i.test(message)) return 'personal-account';
+  if (/region|eea|not available in your/i.test(message)) return 'region';
+  if (/advanced access/i.test(message)) return 'advanced-access';
+  return undefined;
+}
+
+/**
+ * TikTok's refusal as a CliError. The code decides the kind (and so the exit code); the message text only
+ * picks a more precise hint, as the reference says (§6): the same text under another code changes nothing.
+ */
 export function tiktokError(failure: TikTokFailure): CliError {
   const rule = CODE_TABLE[failure.code];
-  let kind = kindForCode(failure.code);
+  const kind = kindForCode(failure.code);
   let hint = rule?.hint;
   const media = mediaRefusalReason(failure.message);
+  const permission = failure.code === 40001 ? permissionReason(failure.message) : undefined;
   if (media) {
-    kind = 'policy';
     hint =
       media === 'media-send-strategy'
         ? 'TikTok does not allow sending images here (its media send strategy limits some regions and accounts); this cannot be fixed from the CLI. Send text instead.'
         : 'TikTok\'s risk control refused this media for the account; this cannot be fixed from the CLI. Send text instead or contact TikTok support.';
-  } else if (failure.code === 40001 && /region|eea|not available in your/i.test(failure.message)) {
-    kind = 'region';
+  } else if (permission === 'region') {
+    hint = 'TikTok does not offer the DM API to accounts registered in the EEA, Switzerland or the UK; use an account registered elsewhere.';
+  } else if (permission === 'personal-account') {
+    hint = 'Only Business Accounts can use direct messaging through the API. In the TikTok app: Profile → ⋯ → Settings and privacy → Manage account → Switch to Business Account.';
   }
   const text = failure.message ? `TikTok error ${failure.code}: ${failure.message}` : `TikTok error ${failure.code}`;
   return new CliError(kind, text, { hint, tiktokCode: failure.code, requestId: failure.requestId });

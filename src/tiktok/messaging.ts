@@ -4,6 +4,9 @@ import type { Envelope, TikTokClient } from './client.js';
 import { CliError } from '../errors.js';
 import { decodeRestMessage, type DecodedEvent } from './events.js';
 
+/** TikTok's invalid-parameter code (§6). */
+const INVALID_PARAMETER = 40002;
+
 export type ConversationType = 'SINGLE' | 'STRANGER';
 
 export interface BusinessProfile {
@@ -17,12 +20,29 @@ export interface BusinessProfile {
 }
 
 export const PROFILE_FIELDS = ['username', 'display_name', 'profile_image', 'is_business_account', 'is_verified', 'followers_count'];
+/** The fields the reference is sure of (§3, high); the others in PROFILE_FIELDS are medium. */
+export const PROFILE_FIELDS_HIGH = ['username', 'display_name', 'profile_image'];
 
-export async function getBusinessProfile(client: TikTokClient, accessToken: string, businessId: string): Promise<BusinessProfile> {
-  const { data } = await client.get<Record<string, unknown>>('business/get/', {
-    accessToken,
-    query: { business_id: businessId, fields: PROFILE_FIELDS },
-  });
+/**
+ * The account's profile. When TikTok refuses a field (an invalid-parameter answer, 40002), it is asked
+ * once more for the high-confidence fields only, so an unsure field never fails a connect.
+ */
+export async function getBusinessProfile(
+  client: TikTokClient,
+  accessToken: string,
+  businessId: string,
+  options: { fields?: readonly string[] } = {},
+): Promise<BusinessProfile> {
+  const ask = (fields: readonly string[]) =>
+    client.get<Record<string, unknown>>('business/get/', { accessToken, query: { business_id: businessId, fields } });
+  let envelope: Envelope<Record<string, unknown>>;
+  try {
+    envelope = await ask(options.fields ?? PROFILE_FIELDS);
+  } catch (error) {
+    if (options.fields || (error as { tiktokCode?: number }).tiktokCode !== INVALID_PARAMETER) throw error;
+    envelope = await ask(PROFILE_FIELDS_HIGH);
+  }
+  const { data } = envelope;
   // Some integrations see the fields nested under data.user (unconfirmed): accept both.
   const raw = (data.user && typeof data.user === 'object' ? data.user : data) as Record<string, unknown>;
   return {
@@ -267,14 +287,20 @@ export async function uploadImage(
   businessId: string,
   file: { filename: string; contentType: string; bytes: Uint8Array },
 ): Promise<string> {
-  const { data } = await client.postMultipart<{ media_id?: string }>(
+  const { data, requestId } = await client.postMultipart<{ media_id?: string }>(
     'business/message/media/upload/',
     { business_id: businessId, media_type: 'IMAGE' },
     file,
     { accessToken },
   );
-  if (!data.media_id) throw new Error('TikTok answered the upload without a media_id');
-  return data.media_id;
+  const mediaId = optionalString(data.media_id);
+  if (!mediaId) {
+    throw new CliError('unexpected', 'TikTok accepted the upload but answered without a media_id, so the image cannot be sent; nothing was sent.', {
+      hint: 'Try again; if it keeps happening, report the request_id to TikTok.',
+      requestId,
+    });
+  }
+  return mediaId;
 }
 
 /** undefined = TikTok did not say (a missing entry means unknown, not no). */

@@ -1,5 +1,5 @@
 // Account-holder OAuth (../shared/tiktok-api.md §2): the authorize URL and the token endpoints.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CliError } from '../errors.js';
 import type { TikTokClient } from './client.js';
 import { ACCESS_TOKEN_TTL_SECONDS, AUTH_URL, MESSAGING_SCOPES, REFRESH_TOKEN_TTL_SECONDS } from './limits.js';
@@ -33,6 +33,19 @@ export function newState(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** A PKCE code_verifier: 43 characters of [A-Za-z0-9-_] (RFC 7636: 43 to 128 unreserved characters). */
+export function newCodeVerifier(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The code_challenge TikTok's authorize page wants (§2): the lowercase **hex** SHA-256 of the verifier,
+ * not RFC 7636's base64url, sent with code_challenge_method=S256.
+ */
+export function codeChallengeFor(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('hex');
+}
+
 export function buildAuthorizeUrl(options: {
   authUrl?: string;
   clientKey: string;
@@ -41,6 +54,8 @@ export function buildAuthorizeUrl(options: {
   scopes?: readonly string[];
   /** Forces the consent screen for an account that already authorized the app (re-authorize). */
   forceConsent?: boolean;
+  /** PKCE: the hex S256 challenge of the verifier the exchange will send (codeChallengeFor). */
+  codeChallenge?: string;
 }): string {
   const url = new URL(options.authUrl ?? AUTH_URL);
   url.searchParams.set('client_key', options.clientKey);
@@ -48,7 +63,11 @@ export function buildAuthorizeUrl(options: {
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('redirect_uri', options.redirectUri);
   url.searchParams.set('state', options.state);
-  // No PKCE: the reference leaves its support by the Business token endpoint unconfirmed (§2), `state` protects the flow.
+  // PKCE by default (§2: Login Kit demands it for loopback redirects; harmless where ignored); `state` always.
+  if (options.codeChallenge) {
+    url.searchParams.set('code_challenge', options.codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
+  }
   if (options.forceConsent) url.searchParams.set('disable_auto_auth', '1');
   return url.toString();
 }
@@ -85,23 +104,46 @@ function toGrant(data: TokenData, now: number, previous?: { refreshToken: string
   };
 }
 
+/** TikTok refused the code_verifier field itself (an unknown parameter), not a verifier that does not match. */
+export function refusesCodeVerifier(error: unknown): boolean {
+  if (!(error instanceof CliError) || error.tiktokCode !== 40002) return false;
+  return /code_verifier/i.test(error.message) && !/match/i.test(error.message);
+}
+
 export async function exchangeCode(
   client: TikTokClient,
   app: AppCredentials,
   authCode: string,
   redirectUri: string,
   now: () => number = Date.now,
+  options: { codeVerifier?: string; debugLog?: (line: string) => void } = {},
 ): Promise<TokenGrant> {
-  const { data } = await client.post<TokenData>('tt_user/oauth2/token/', {
-    // The field is auth_code, not code; a code is single-use so a retry after a reset cannot help.
-    body: { client_id: app.clientKey, client_secret: app.clientSecret, grant_type: 'authorization_code', auth_code: authCode, redirect_uri: redirectUri },
-    retry: 'refusals-only',
-    unsure: {
-      outcome: 'the single-use authorization code may already be spent',
-      hint: 'Run the consent flow again (`tiktok-channel connect`, or `tiktok-channel refresh --reauthorize`) to get a new code.',
-    },
-  });
-  return toGrant(data, now());
+  const exchange = (codeVerifier?: string) =>
+    client.post<TokenData>('tt_user/oauth2/token/', {
+      // The field is auth_code, not code; a code is single-use so a retry after a reset cannot help.
+      body: {
+        client_id: app.clientKey,
+        client_secret: app.clientSecret,
+        grant_type: 'authorization_code',
+        auth_code: authCode,
+        redirect_uri: redirectUri,
+        ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
+      },
+      retry: 'refusals-only',
+      unsure: {
+        outcome: 'the single-use authorization code may already be spent',
+        hint: 'Run the consent flow again (`tiktok-channel connect`, or `tiktok-channel refresh --reauthorize`) to get a new code.',
+      },
+    });
+  try {
+    return toGrant((await exchange(options.codeVerifier)).data, now());
+  } catch (error) {
+    // Whether the Business token endpoint takes code_verifier is unconfirmed (§2): when it refuses the
+    // field by name, the code was not used, so ask once more without it.
+    if (!options.codeVerifier || !refusesCodeVerifier(error)) throw error;
+    options.debugLog?.('The token endpoint refused code_verifier: exchanging the code again without it');
+    return toGrant((await exchange()).data, now());
+  }
 }
 
 export async function refreshAccessToken(

@@ -32,7 +32,8 @@ export function startTmux(command: string[], options: { env: Record<string, stri
   const envPrefix = Object.entries(options.env)
     .map(([key, value]) => `${key}=${shellQuote(value)}`)
     .join(' ');
-  const script = `env -i PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} HOME=${shellQuote(process.env.HOME ?? '/tmp')} TERM=xterm-256color ${envPrefix} ${command.map(shellQuote).join(' ')}; echo "[exit $?]"; sleep 30`;
+  // The shell traps Ctrl-C (a trap, not an ignore, so the command still gets it) and outlives the command.
+  const script = `trap true INT; env -i PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} HOME=${shellQuote(process.env.HOME ?? '/tmp')} TERM=xterm-256color ${envPrefix} ${command.map(shellQuote).join(' ')}; echo "[exit $?]"; sleep 30`;
   tmux(['new-session', '-d', '-s', name, '-x', String(options.width ?? 200), '-y', String(options.height ?? 50), 'sh', '-c', script]);
   const session: TmuxSession = {
     name,

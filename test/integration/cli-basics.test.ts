@@ -87,13 +87,13 @@ describe('CLI basics (built CLI as a child process)', () => {
       connectedAt: now,
       updatedAt: now,
     });
-    const human = await runCli(['status'], { configDir });
+    const human = await runCli(['status', '--offline'], { configDir });
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('Acme support (@acme)');
     expect(human.stdout).toContain('-000status');
     expect(human.stdout).toMatch(/access token\s+expires in 2[23]h/);
     expect(human.stdout).toContain('https://tiktok.me/acme');
-    const json = await runCli(['status', '--json', '--account', '@acme'], { configDir });
+    const json = await runCli(['status', '--offline', '--json', '--account', '@acme'], { configDir });
     const status = parseJson(json.stdout);
     expect(status).toMatchObject({ business_id: '-000status', username: 'acme', default: true, usable: true, missing_scopes: [] });
     expect(status.access_token.expired).toBe(false);
@@ -132,7 +132,7 @@ describe('CLI basics (built CLI as a child process)', () => {
   });
 
   it('env credentials win over the store (CI)', async () => {
-    const result = await runCli(['status', '--json'], {
+    const result = await runCli(['status', '--offline', '--json'], {
       configDir: tempConfigDir(),
       env: { TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.ENVTOKEN', TIKTOK_CHANNEL_BUSINESS_ID: '-000env' },
     });

@@ -119,7 +119,8 @@ describe('conversations output and errors', () => {
     await world.reset('eea');
     const eea = await runCli(['conversations', '--json'], { env });
     expect(eea.code).toBe(4);
-    expect(parseJson(eea.stdout).error).toMatchObject({ kind: 'region', tiktok_code: 40001 });
+    expect(parseJson(eea.stdout).error).toMatchObject({ kind: 'permission', tiktok_code: 40001 });
+    expect(parseJson(eea.stdout).error.hint).toMatch(/EEA, Switzerland or the UK/);
 
     await world.reset();
     await world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'html502', times: -1 });

@@ -1,5 +1,7 @@
 // Ctrl-C mid-request, against a slow served sandbox (every API answer takes 1.2 s): a refresh in flight
 // still stores the rotated token; an interrupted send says it may have gone out; stdout stays one document.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import { connectAccount, readStore, requestsTo, SEED, startCli, useServedSandbox } from '../helpers/sandbox.js';
@@ -13,13 +15,25 @@ async function interruptAfter(cli: ReturnType<typeof startCli>, ms: number) {
 }
 
 describe('Ctrl-C', { timeout: 30_000 }, () => {
-  it('during a refresh: the rotated refresh token is still stored, and the next refresh works', async () => {
+  it('during a refresh: acknowledged at once, the rotated token is still stored, then exit 130', async () => {
     const configDir = tempConfigDir();
     const before = await connectAccount(sandbox, configDir);
     const cli = startCli(['refresh', '--json'], { env: sandbox.env(), configDir });
-    const result = await interruptAfter(cli, 800);
-    // The refresh could not be abandoned halfway: it finished and says so.
-    expect(result.code, result.stderr).toBe(0);
+    // Ctrl-C once the store is locked for the token write (the lock is held until the rotated pair is saved).
+    const lock = join(configDir, 'accounts.json.lock');
+    for (let waited = 0; !existsSync(lock); waited += 10) {
+      if (waited > 15_000) throw new Error(`the refresh never locked the store:\n${cli.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // The lock directory appears a moment before the write section is entered; the answer takes 1.2 s.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cli.child.kill('SIGINT');
+    // Said while the refresh is still running, not after it.
+    await cli.waitForStderr(/finishing the token write, then stopping/, 3000);
+    expect(cli.child.exitCode).toBeNull();
+    const result = await cli.done;
+    // The write was not cut short, and the Ctrl-C was honoured once it ended.
+    expect(result.code, result.stderr).toBe(130);
     expect(parseJson(result.stdout)).toMatchObject({ rotated: true });
     const after = readStore(configDir).accounts[SEED.defaultBusinessId];
     expect(after.refreshToken).not.toBe(before.refreshToken);

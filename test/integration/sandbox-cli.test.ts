@@ -64,7 +64,7 @@ describe('embedded sandbox through the CLI', () => {
     await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'hello'], { configDir });
     const refused = await runCli(['send', '--to', MAYA, '--text', 'hi', '--json', '--force'], { configDir });
     expect(refused.code).toBe(4);
-    expect(parseJson(refused.stdout).error.kind).toBe('region');
+    expect(parseJson(refused.stdout).error).toMatchObject({ kind: 'permission', tiktok_code: 40001 });
   });
 
   it('--debug traces each request (method, path, status, time, request_id) with tokens redacted', async () => {

@@ -79,7 +79,7 @@ describe('send --image', () => {
     await world.reset();
     const over = await runCli(['send', '--to', MAYA, '--image', file('over.png', pngBytes(IMAGE_MAX_BYTES + 1)), '--json'], { env });
     expect(over.code).toBe(2);
-    expect(parseJson(over.stdout).error.message).toContain('TikTok accepts images up to 3 MB (3,145,728 bytes)');
+    expect(parseJson(over.stdout).error.message).toContain('TikTok accepts images up to 3 MiB (3,145,728 bytes)');
     expect(world.apiRequests(await world.state())).toEqual([]);
   });
 

@@ -137,9 +137,14 @@ describe('the 48-hour window and the 10-message quota', () => {
     const eleventh = await runCli(['send', '--to', MAYA, '--text', 'The eleventh', '--json'], { env });
     expect(eleventh.code).toBe(5);
     const { error } = parseJson(eleventh.stdout);
-    expect(error.kind).toBe('quota');
+    // One kind for the 10-message limit, whoever refuses: our count (rule: quota) and TikTok's 40064.
+    expect(error).toMatchObject({ kind: 'policy', code: 5, rule: 'quota' });
     expect(error.message).toContain('they reset when the user writes again');
     expect(error.messages_left).toBe(0);
+    expect(conversation(await world.state(), MAYA).messages.at(-1).text.body).toBe('The tenth');
+    const forced = await runCli(['send', '--to', MAYA, '--text', 'The eleventh, forced', '--force', '--json'], { env });
+    expect(forced.code).toBe(5);
+    expect(parseJson(forced.stdout).error).toMatchObject({ kind: 'policy', code: 5, tiktok_code: 40064 });
     expect(conversation(await world.state(), MAYA).messages.at(-1).text.body).toBe('The tenth');
 
     await world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Thanks! One more question' });
@@ -198,7 +203,8 @@ describe('account errors', () => {
     const result = await runCli(['send', '--to', MAYA, '--text', 'Hallo', '--json'], { env });
     expect(result.code).toBe(4);
     const { error } = parseJson(result.stdout);
-    expect(error).toMatchObject({ kind: 'region', code: 4, tiktok_code: 40001 });
+    // TikTok's code decides the kind (40001: permission); its text only picks the region hint.
+    expect(error).toMatchObject({ kind: 'permission', code: 4, tiktok_code: 40001 });
     expect(error.request_id).toBeTruthy();
     expect(error.hint).toMatch(/EEA, Switzerland or the UK/);
     expect(await sentCount()).toBe(0);

@@ -96,11 +96,23 @@ describe('envelope', () => {
     expect(requests).toHaveLength(1);
   });
 
-  it('classifies media-strategy and risk-control refusals as policy (exit 5)', async () => {
-    const { transport } = scripted([json(200, { code: 40001, message: 'Due to Media send strategy, image is not supported.', request_id: 'r', data: {} })]);
-    const error = await client(transport).post('business/message/send/', { body: {} }).catch((e) => e);
-    expect(error.kind).toBe('policy');
-    expect(error.hint).toMatch(/cannot be fixed from the CLI/);
+  it('decides the kind by the code; media-strategy text only picks the hint', async () => {
+    const policy = scripted([json(200, { code: 40064, message: 'Due to Media send strategy, image is not supported.', request_id: 'r', data: {} })]);
+    const refused = await client(policy.transport).post('business/message/send/', { body: {} }).catch((e) => e);
+    expect(refused).toMatchObject({ kind: 'policy', exitCode: 5, tiktokCode: 40064 });
+    expect(refused.hint).toMatch(/media send strategy.*cannot be fixed from the CLI/);
+    // The same text under the permission code stays a permission error (exit 4): text is never the kind.
+    const permission = scripted([json(200, { code: 40001, message: 'Due to Media send strategy, image is not supported.', request_id: 'r', data: {} })]);
+    const denied = await client(permission.transport).post('business/message/send/', { body: {} }).catch((e) => e);
+    expect(denied).toMatchObject({ kind: 'permission', exitCode: 4, tiktokCode: 40001 });
+    expect(denied.hint).toMatch(/cannot be fixed from the CLI/);
+  });
+
+  it('40001 is a permission error whatever its text says; region text only changes the hint', async () => {
+    const { transport } = scripted([json(200, { code: 40001, message: 'Permission denied: not available in your region (EEA).', request_id: 'r', data: {} })]);
+    const error = await client(transport).get('business/message/conversation/list/').catch((e) => e);
+    expect(error).toMatchObject({ kind: 'permission', exitCode: 4, tiktokCode: 40001, requestId: 'r' });
+    expect(error.hint).toMatch(/EEA, Switzerland or the UK/);
   });
 
   it('turns an HTML gateway answer into a network error (exit 6) and retries it', async () => {

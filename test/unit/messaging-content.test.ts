@@ -60,7 +60,9 @@ describe('image checks', () => {
     const tooBig = checkImageSize(IMAGE_MAX_BYTES + 1, 'a.png')!;
     expect(tooBig.exitCode).toBe(2);
     expect(tooBig.message).toContain('3,145,729 bytes');
-    expect(tooBig.message).toContain('up to 3 MB');
+    // One unit throughout: the limit is 3 × 1024 × 1024 bytes, so sizes are MiB, never a mix with MB.
+    expect(tooBig.message).toContain('a.png is 3 MiB (3,145,729 bytes); TikTok accepts images up to 3 MiB (3,145,728 bytes)');
+    expect(tooBig.message).not.toMatch(/\bMB\b/);
   });
 
   it('trusts content over the name: a PNG named .jpg is uploaded as .png, a text file named .png is refused', () => {
@@ -82,7 +84,7 @@ describe('image checks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ttc-content-'));
     const big = join(dir, 'big.png');
     writeFileSync(big, pngBytes(IMAGE_MAX_BYTES + 1));
-    await expect(loadImage(big)).rejects.toMatchObject({ kind: 'validation', message: expect.stringContaining('up to 3 MB') });
+    await expect(loadImage(big)).rejects.toMatchObject({ kind: 'validation', message: expect.stringContaining('up to 3 MiB') });
     const edge = join(dir, 'edge.png');
     writeFileSync(edge, pngBytes(IMAGE_MAX_BYTES));
     await expect(loadImage(edge)).resolves.toMatchObject({ size: IMAGE_MAX_BYTES, contentType: 'image/png' });

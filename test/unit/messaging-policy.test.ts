@@ -126,7 +126,9 @@ describe('the 10-message quota', () => {
     const ten = evaluateConversation(withBusiness(10), BUSINESS, NOW);
     expect(ten.messagesLeft).toBe(0);
     const refusal = sendRefusal(ten, 'c1', NOW)!;
-    expect(refusal.kind).toBe('quota');
+    // The kind TikTok's own refusal of the limit gets (40064 → policy); details say which rule we counted.
+    expect(refusal.kind).toBe('policy');
+    expect(refusal.details?.rule).toBe('quota');
     expect(refusal.exitCode).toBe(5);
     expect(refusal.message).toContain('they reset when the user writes again');
     expect(refusal.message).toContain('10 messages were sent since @maya.lopez last wrote');
@@ -147,7 +149,7 @@ describe('the 10-message quota', () => {
     expect(policy.messagesLeft).toBe(0);
     expect(policyDetails(policy).messages_left_is_lower_bound).toBe(true);
     const refusal = sendRefusal(policy, 'c1', NOW)!;
-    expect(refusal.kind).toBe('quota');
+    expect(refusal).toMatchObject({ kind: 'policy', details: { rule: 'quota' } });
     expect(refusal.message).toContain('at least 20 messages');
 
     const old = Array.from({ length: 20 }, (_, i) => message('out', NOW - 60 * HOUR + i * 60_000));

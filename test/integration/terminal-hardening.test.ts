@@ -1,0 +1,70 @@
+// On a real terminal (tmux): the first Ctrl-C stops a wait for typed text, tables wrap at word boundaries
+// instead of being cut mid-word by the terminal, a QR code too wide is not drawn, and no browser is
+// claimed to have opened on a machine with no display.
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, runCli, tempConfigDir } from '../helpers/cli.js';
+import { useServedSandbox } from '../helpers/sandbox.js';
+import { startTmux, type TmuxSession } from '../helpers/tmux.js';
+
+let session: TmuxSession | undefined;
+afterEach(() => session?.kill());
+
+const sandbox = useServedSandbox();
+
+async function embeddedAccount(): Promise<string> {
+  const configDir = tempConfigDir();
+  expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
+  expect((await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'Hello from the terminal test'], { configDir })).code).toBe(0);
+  return configDir;
+}
+
+describe('on a real terminal', () => {
+  it('the first Ctrl-C stops send --text - while it waits for typed text (exit 130)', async () => {
+    session = startTmux([process.execPath, BIN, 'send', '--to', 'c1', '--text', '-'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir(), NO_COLOR: '1' } });
+    await session.waitFor(/Type the message, then press Ctrl-D/, 15_000);
+    session.type('half a mess');
+    session.keys('C-c');
+    const screen = await session.waitFor(/\[exit \d+\]/, 3_000);
+    expect(screen).toContain('[exit 130]');
+  });
+
+  it('the conversations table wraps inside its cells at 80 and 120 columns, never mid-word', async () => {
+    const configDir = await embeddedAccount();
+    for (const width of [80, 120]) {
+      session?.kill();
+      session = startTmux([process.execPath, BIN, 'conversations'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width });
+      const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
+      expect(screen).toContain('[exit 0]');
+      // capture-pane -J joins lines the terminal wrapped: none may be wider than the terminal.
+      const lines = screen.split('\n').filter((line) => line.trim());
+      for (const line of lines) expect([...line].length, `${width}: ${line}`).toBeLessThanOrEqual(width);
+      const words = new Set(screen.split(/\s+/));
+      for (const word of ['CONVERSATION', 'mY3+hQ1/acMeMaYaL0pezQ==', '@maya.lopez', 'López)', 'closes', 'single', '10/10']) expect(words, `${width}: ${word}`).toContain(word);
+      // The preview takes what is left; at 80 columns nothing is, and the table says so.
+      if (width === 80) expect(screen).toContain('Too narrow for the last-message preview');
+      else expect(screen).toMatch(/LAST MESSAGE[\s\S]*user \d+s ago: Hello/);
+    }
+  });
+
+  it('a QR code wider than the terminal is not drawn: it says so and suggests --output', async () => {
+    const configDir = await embeddedAccount();
+    session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 30, height: 40 });
+    const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
+    expect(screen).toContain('[exit 0]');
+    expect(screen.replace(/\n/g, '')).toContain('https://tiktok.me/acme.studio?ref=poster-1');
+    expect(screen).not.toMatch(/[█▀▄]/);
+    const joined = screen.replace(/\n/g, '');
+    expect(joined).toMatch(/needs \d+ columns but the terminal has 30/);
+    expect(joined).toContain('--output qr.png');
+  });
+
+  it('with no display, connect says it could not open a browser instead of "Opened your browser"', async () => {
+    session = startTmux([process.execPath, BIN, 'connect', '--name', 'Shop', '--region', 'SG', '--timeout', '20'], {
+      env: { ...sandbox.env(), CI: '', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir(), NO_COLOR: '1' },
+    });
+    const screen = await session.waitFor(/Waiting for approval|Could not open a browser|Opened your browser/, 15_000);
+    const settled = await session.waitFor(/Waiting for approval/, 15_000).catch(() => screen);
+    expect(settled).toContain('Could not open a browser (no display');
+    expect(settled).not.toContain('Opened your browser');
+  });
+});
