@@ -200,23 +200,38 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   program
     .command('qr')
     .summary('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file')
-    .description(describe('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file', ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png']))
+    .description(describe('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file', ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png', 'tiktok-channel qr --wait   # scan it, write, see it arrive']))
     .option('--message <text>', 'a pre-filled message')
     .option('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link')
     .option('--output <file>', 'write a .png or .svg file')
+    .option('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through the link or writes')
+    .option('--port <n>', 'with --wait: receive webhooks on this port instead of polling', parseInteger('--port', 0, 65535))
     .action(run((options) => async (deps) => (await import('./commands/qr.js')).run(options as never, deps)));
 
   program
     .command('tail')
-    .description('watch incoming messages live (webhooks with signature checks, or polling)')
-    .option('--port <n>', 'port for the webhook receiver', parseInteger('--port', 0, 65535))
-    .option('--path <path>', 'webhook path')
-    .option('--poll [seconds]', 'poll the API instead of receiving webhooks')
-    .option('--forward-to <url>', 'POST each event to this URL')
-    .option('--register', 'register the webhook callback at TikTok (needs --public-url)')
+    .summary('receive every message live: webhooks (signature checked, journaled before the 200) or polling')
+    .description(describe('receive every message live: webhooks (signature checked, journaled before the 200) or polling', [
+      'tiktok-channel tail',
+      'tiktok-channel tail --port 8080 --register --public-url https://example.ngrok.app/webhook',
+      'tiktok-channel tail --since 1h --json > events.jsonl',
+      'tiktok-channel tail --forward-to http://localhost:3000/tiktok',
+      'tiktok-channel tail --poll',
+      'tiktok-channel tail --count 1 --timeout 60 --json   # CI: wait for one event',
+    ]))
+    .option('--port <n>', 'port for the webhook receiver (default 7870; 0 = any free port)', parseInteger('--port', 0, 65535))
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else is reachable from the network)')
+    .option('--path <path>', 'webhook path (default /webhook)')
+    .option('--tolerance <seconds>', 'how far a signature\'s time may be from now (default 300)', parseInteger('--tolerance', 1, 86_400))
+    .option('--poll [seconds]', 'poll the API instead of receiving webhooks (default every 5 s)')
+    .option('--since <duration>', 'first replay journaled events from this far back: 90s, 30m, 1h, 2d')
+    .option('--forward-to <url>', 're-POST each verified delivery (original body and signature) to this URL')
+    .option('--register', 'set the app\'s webhook callback at TikTok to --public-url (app-wide)')
     .option('--public-url <url>', 'the public HTTPS URL that reaches this receiver')
-    .option('--event <name...>', 'only these events')
+    .option('--event <name...>', 'only these events or kinds (im_receive_msg, message, reaction, read, referral …)')
     .option('--conversation <id>', 'only this conversation')
+    .option('--count <n>', 'exit 0 after N events', parseInteger('--count', 1, 1_000_000_000))
+    .option('--timeout <seconds>', 'give up after this long: exit 7 unless the events arrived', parseInteger('--timeout', 1, 31_536_000))
     .action(run((options) => async (deps) => (await import('./commands/tail.js')).run(options as never, deps)));
 
   program

@@ -33,7 +33,7 @@ export const HELP_TOPICS: Record<string, string> = {
   4    permission (scopes missing, no Advanced Access, region blocked, not a Business Account)
   5    messaging policy (48-hour window closed, 10 messages used, DM rules, media refused)
   6    network or TikTok unavailable (timeouts, resets, 5xx, HTML from a gateway, rate limit after retries)
-  7    timed out waiting (send --wait-reply reached its time limit with no reply)
+  7    timed out waiting (send --wait-reply, qr --wait, tail --count … --timeout)
   130  cancelled (Ctrl-C)
 
 With --json a failure prints {"error": {"kind", "code", "message", "hint", "tiktok_code", "request_id"}}

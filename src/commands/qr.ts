@@ -2,6 +2,7 @@
 // tag), printed always so it can be copied or piped, drawn as a QR code on a TTY, and written as a real
 // PNG or SVG file with --output. One QR code per shop or poster, each with its own --ref, tells where
 // each contact came from: TikTok sends the tag back in the referral (im_referral_msg).
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { CliError, usageError } from '../errors.js';
@@ -14,6 +15,20 @@ export interface QrOptions {
   message?: string;
   ref?: string;
   output?: string;
+  /** --wait [SECONDS]: true = the default time. */
+  wait?: boolean | string;
+  /** With --wait: receive webhooks on this port instead of polling. */
+  port?: number;
+}
+
+export const DEFAULT_WAIT_SECONDS = 300;
+
+export function waitSeconds(value: boolean | string | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return DEFAULT_WAIT_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw usageError(`--wait takes whole seconds from 1 to 86400 (got "${value}").`);
+  return seconds;
 }
 
 export function outputFormat(path: string): 'png' | 'svg' {
@@ -27,6 +42,8 @@ export function checkQrOptions(options: QrOptions): void {
   if (options.ref !== undefined && !options.ref.trim()) throw usageError('--ref needs a tag, e.g. --ref spring-poster.');
   if (options.message !== undefined && !options.message.trim()) throw usageError('--message needs some text.');
   if (options.output !== undefined) outputFormat(options.output);
+  waitSeconds(options.wait);
+  if (options.port !== undefined && options.wait === undefined) throw usageError('--port is used with --wait (to receive webhooks while waiting).');
 }
 
 async function username(deps: Deps): Promise<string> {
@@ -49,7 +66,10 @@ async function username(deps: Deps): Promise<string> {
 export async function run(options: QrOptions, deps: Deps): Promise<void> {
   const { io } = deps;
   checkQrOptions(options);
-  const url = buildChatLink(await username(deps), { ref: options.ref, message: options.message });
+  const wait = waitSeconds(options.wait);
+  // A fresh tag for --wait, so the arrival we wait for is this code's and no one else's.
+  const ref = options.ref ?? (wait !== undefined ? `check-${randomBytes(3).toString('hex')}` : undefined);
+  const url = buildChatLink(await username(deps), { ref, message: options.message });
   if (options.message !== undefined && containsUrl(options.message)) {
     io.warn('The pre-filled message contains a link: TikTok does not make links inside its chats clickable, so people would have to copy it by hand.');
   }
@@ -74,25 +94,48 @@ export async function run(options: QrOptions, deps: Deps): Promise<void> {
     }
   }
 
-  if (io.json) {
+  if (wait === undefined && io.json) {
     io.printJson({ url, ...(file ? { file } : {}) });
     return;
   }
-  io.out(url);
-  if (io.isStdoutTTY) {
-    const terminal = (await import('qrcode-terminal')).default;
-    const drawing = await new Promise<string>((resolve) => terminal.generate(url, { small: true }, resolve));
-    const needed = Math.max(...drawing.split('\n').map((line) => [...line].length));
-    // A code cut or wrapped by the terminal cannot be scanned: say so rather than draw it.
-    if (io.columns !== undefined && needed > io.columns) {
-      io.warn(
-        `The QR code needs ${needed} columns but the terminal has ${io.columns}, so it was not drawn. ` +
-          `Widen the terminal, or save it as an image: tiktok-channel qr${options.ref ? ` --ref ${quoteArg(options.ref)}` : ''}${options.message ? ` --message ${quoteArg(options.message)}` : ''} --output qr.png`,
-      );
-    } else {
-      io.out(drawing);
+  if (!io.json) {
+    io.out(url);
+    if (io.isStdoutTTY) {
+      const terminal = (await import('qrcode-terminal')).default;
+      const drawing = await new Promise<string>((resolve) => terminal.generate(url, { small: true }, resolve));
+      const needed = Math.max(...drawing.split('\n').map((line) => [...line].length));
+      // A code cut or wrapped by the terminal cannot be scanned: say so rather than draw it.
+      if (io.columns !== undefined && needed > io.columns) {
+        io.warn(
+          `The QR code needs ${needed} columns but the terminal has ${io.columns}, so it was not drawn. ` +
+            `Widen the terminal, or save it as an image: tiktok-channel qr${ref ? ` --ref ${quoteArg(ref)}` : ''}${options.message ? ` --message ${quoteArg(options.message)}` : ''} --output qr.png`,
+        );
+      } else {
+        io.out(drawing);
+      }
     }
+    if (file) io.success(`Wrote the QR code to ${file}`);
   }
-  if (file) io.success(`Wrote the QR code to ${file}`);
-  if (options.ref) io.info(io.color.dim(`TikTok reports "${options.ref}" as referral.short_link.ref when someone starts a chat through this link.`));
+  if (wait === undefined) {
+    if (ref) io.info(io.color.dim(`TikTok reports "${ref}" as referral.short_link.ref when someone starts a chat through this link.`));
+    return;
+  }
+
+  const { waitForContact } = await import('../tail/contact.js');
+  const contact = await waitForContact(deps, { ref: ref!, url, seconds: wait, port: options.port });
+  if (io.json) {
+    io.printJson({
+      url,
+      ref,
+      ...(file ? { file } : {}),
+      arrived_through_link: Boolean(contact.referral),
+      user: contact.user,
+      conversation_id: contact.conversationId,
+      text: contact.message ? contact.text : null,
+      referral: contact.referral ?? null,
+      message: contact.message ?? null,
+    });
+    return;
+  }
+  io.success(contact.summary);
 }

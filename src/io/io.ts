@@ -13,6 +13,7 @@ export interface Stream {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  on?(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
 }
 
 export interface IOOptions {
@@ -55,6 +56,8 @@ export interface IO {
   canPrompt(): boolean;
   /** Shows a spinner on stderr while fn runs (TTY only, never in --json). */
   progress<T>(label: string, fn: () => Promise<T>): Promise<T>;
+  /** Long-running output (tail): `listener` runs once when stdout's reader goes away (EPIPE, `| head -1`); later output is dropped. */
+  onStdoutClosed(listener: () => void): void;
 }
 
 export function isCI(env: Record<string, string | undefined>): boolean {
@@ -95,6 +98,7 @@ export function createIO(options: IOOptions): IO {
   const stdoutColored = color !== PLAIN && colorLevel({ env, isTTY: isStdoutTTY, flag: options.color }) > 0;
   let spinnerActive = false;
   let jsonPrinted = false;
+  let stdoutClosed = false;
 
   const io: IO = {
     json,
@@ -109,6 +113,7 @@ export function createIO(options: IOOptions): IO {
     color,
     stdin,
     out: (text) => {
+      if (stdoutClosed) return;
       const plain = stdoutColored ? text : stripAnsi(text);
       stdout.write(plain.endsWith('\n') ? plain : `${plain}\n`);
     },
@@ -124,6 +129,13 @@ export function createIO(options: IOOptions): IO {
       if (debug) io.err(color.dim(`[debug] ${text}`));
     },
     canPrompt: () => isStdinTTY && isStdoutTTY && !isCI(env),
+    onStdoutClosed(listener) {
+      stdout.on?.('error', (error) => {
+        if (error.code !== 'EPIPE' || stdoutClosed) return;
+        stdoutClosed = true;
+        listener();
+      });
+    },
     async progress(label, fn) {
       // Nested or non-interactive progress prints nothing: the outer spinner already shows we are waiting.
       if (json || !isStderrTTY || spinnerActive || debug) return fn();

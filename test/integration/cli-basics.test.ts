@@ -150,10 +150,4 @@ describe('CLI basics (built CLI as a child process)', () => {
     const flag = await runCli(['status', '--no-color'], { configDir, env: { FORCE_COLOR: '1' } });
     expect(flag.stderr).not.toMatch(/\x1b\[/);
   });
-
-  it('commands not built yet say so with exit 1', async () => {
-    const result = await runCli(['tail', '--json'], { configDir: tempConfigDir() });
-    expect(result.code).toBe(1);
-    expect(parseJson(result.stdout).error.message).toContain('not available yet');
-  });
 });

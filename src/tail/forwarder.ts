@@ -1,0 +1,211 @@
+// `--forward-to URL`: re-POSTs each verified delivery with its original body bytes and signature headers,
+// so the target can verify it exactly as if TikTok had sent it. Intake never waits on the target: the
+// forwarder works from the journal (bodies are read back from disk, only small refs stay in memory),
+// in order per conversation, with several conversations in flight at once. A target that is down, slow
+// or answering 5xx/408/429 is retried with backoff; other 4xx are permanent refusals (given up, reported).
+// What was not forwarded when tail stopped is resumed from the journal on the next start.
+import type { Dispatcher } from 'undici';
+import type { Journal, JournalRef } from './journal.js';
+
+export interface ForwardItem {
+  ref: JournalRef;
+  /** Ordering lane: deliveries of one conversation go one after another. */
+  lane: string;
+}
+
+export interface ForwardOutcome {
+  item: ForwardItem;
+  status?: number;
+  error?: string;
+  attempts: number;
+}
+
+export interface ForwarderOptions {
+  url: string;
+  journal: Journal;
+  /** Conversations forwarded in parallel (default 8). */
+  concurrency?: number;
+  /** Per attempt (default 10 s). */
+  timeoutMs?: number;
+  /** First retry delay (default 250 ms), doubled per attempt up to maxBackoffMs (default 30 s). */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  onForwarded?(outcome: ForwardOutcome): void;
+  onRetry?(outcome: ForwardOutcome & { delayMs: number }): void;
+  onGaveUp?(outcome: ForwardOutcome): void;
+  debugLog?(line: string): void;
+}
+
+interface Lane {
+  items: ForwardItem[];
+  busy: boolean;
+  attempts: number;
+  notBefore: number;
+  timer?: NodeJS.Timeout;
+}
+
+export function laneFor(conversationId: string | null, businessId: string | null, event: string | null): string {
+  return conversationId ? `c:${conversationId}` : `e:${businessId ?? ''}:${event ?? ''}`;
+}
+
+export class Forwarder {
+  private readonly lanes = new Map<string, Lane>();
+  private active = 0;
+  private stopped = false;
+  private dispatcher?: Dispatcher;
+  private requestFn?: typeof import('undici').request;
+  private drained: Array<() => void> = [];
+  forwarded = 0;
+  gaveUp = 0;
+  private queued = 0;
+
+  constructor(private readonly options: ForwarderOptions) {}
+
+  /** Deliveries not yet forwarded (queued or in flight). */
+  get pending(): number {
+    return this.queued;
+  }
+
+  enqueue(item: ForwardItem): void {
+    if (this.stopped) return;
+    let lane = this.lanes.get(item.lane);
+    if (!lane) {
+      lane = { items: [], busy: false, attempts: 0, notBefore: 0 };
+      this.lanes.set(item.lane, lane);
+    }
+    lane.items.push(item);
+    this.queued++;
+    this.pump();
+  }
+
+  /**
+   * Queues what the journal owes the target: entries received with forwarding on, not duplicates,
+   * and not in forwarded.log. Returns how many.
+   */
+  async resume(laneOf: (entry: { body: Buffer }) => string): Promise<number> {
+    const done = await this.options.journal.forwardedIds();
+    let count = 0;
+    for await (const meta of this.options.journal.entries({ withBody: false })) {
+      if (!meta.forward || meta.duplicate || done.has(meta.id)) continue;
+      const entry = await this.options.journal.read(meta.ref);
+      if (!entry) continue;
+      this.enqueue({ ref: meta.ref, lane: laneOf(entry) });
+      count++;
+    }
+    return count;
+  }
+
+  /** Resolves when nothing is pending, or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    if (this.queued === 0) return true;
+    return Promise.race([
+      new Promise<boolean>((resolve) => this.drained.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+    ]);
+  }
+
+  /** Stops starting new attempts; what is pending stays owed in the journal for the next start. */
+  async stop(graceMs = 1_000): Promise<void> {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    if (this.active > 0) {
+      const deadline = Date.now() + graceMs;
+      while (this.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await this.dispatcher?.close().catch(() => undefined);
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    const concurrency = this.options.concurrency ?? 8;
+    const now = Date.now();
+    for (const [name, lane] of this.lanes) {
+      if (this.active >= concurrency) return;
+      if (lane.busy || lane.items.length === 0) continue;
+      if (lane.notBefore > now) {
+        if (!lane.timer) {
+          lane.timer = setTimeout(() => {
+            lane.timer = undefined;
+            this.pump();
+          }, lane.notBefore - now);
+          lane.timer.unref();
+        }
+        continue;
+      }
+      lane.busy = true;
+      this.active++;
+      void this.run(name, lane);
+    }
+  }
+
+  private async run(name: string, lane: Lane): Promise<void> {
+    const item = lane.items[0]!;
+    lane.attempts++;
+    const outcome = await this.attempt(item, lane.attempts);
+    this.active--;
+    lane.busy = false;
+    if (outcome.kind === 'done' || outcome.kind === 'permanent' || outcome.kind === 'lost') {
+      lane.items.shift();
+      this.queued--;
+      const report: ForwardOutcome = { item, status: outcome.status, error: outcome.error, attempts: lane.attempts };
+      lane.attempts = 0;
+      lane.notBefore = 0;
+      if (outcome.kind === 'done') {
+        this.forwarded++;
+        this.options.journal.markForwarded(item.ref.id, 'ok');
+        this.options.onForwarded?.(report);
+      } else {
+        this.gaveUp++;
+        this.options.journal.markForwarded(item.ref.id, outcome.kind === 'lost' ? 'lost' : 'gave-up');
+        this.options.onGaveUp?.(report);
+      }
+      if (lane.items.length === 0) this.lanes.delete(name);
+      if (this.queued === 0) for (const resolve of this.drained.splice(0)) resolve();
+    } else {
+      const base = this.options.baseBackoffMs ?? 250;
+      const cap = this.options.maxBackoffMs ?? 30_000;
+      const delayMs = Math.min(cap, base * 2 ** Math.min(lane.attempts - 1, 20));
+      // Half fixed, half jitter: retries of many lanes do not hit a recovering target in lockstep.
+      const jittered = Math.round(delayMs / 2 + Math.random() * (delayMs / 2));
+      lane.notBefore = Date.now() + jittered;
+      this.options.onRetry?.({ item, status: outcome.status, error: outcome.error, attempts: lane.attempts, delayMs: jittered });
+    }
+    this.pump();
+  }
+
+  private async attempt(item: ForwardItem, attempt: number): Promise<{ kind: 'done' | 'retry' | 'permanent' | 'lost'; status?: number; error?: string }> {
+    const entry = await this.options.journal.read(item.ref).catch(() => undefined);
+    if (!entry) return { kind: 'lost', error: 'the journal entry is gone (pruned or unreadable)' };
+    if (!this.requestFn) {
+      const undici = await import('undici');
+      this.requestFn = undici.request;
+      this.dispatcher = new undici.Agent({ connections: (this.options.concurrency ?? 8) * 2, keepAliveTimeout: 4_000 });
+    }
+    const headers: Record<string, string> = { ...entry.headers };
+    headers['content-type'] ??= 'application/json';
+    const timeout = this.options.timeoutMs ?? 10_000;
+    try {
+      const response = await this.requestFn(this.options.url, {
+        method: 'POST',
+        headers,
+        body: entry.body,
+        dispatcher: this.dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      await response.body.dump().catch(() => undefined);
+      const status = response.statusCode;
+      this.options.debugLog?.(`forward ${item.ref.id} attempt ${attempt} → HTTP ${status}`);
+      if (status >= 200 && status < 300) return { kind: 'done', status };
+      // 409: the target already has this exact delivery (another tail refusing a replay).
+      if (status === 409) return { kind: 'done', status };
+      if (status >= 500 || status === 408 || status === 429) return { kind: 'retry', status };
+      return { kind: 'permanent', status };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      const code = (error as NodeJS.ErrnoException).code ?? cause?.code ?? (error as Error).name;
+      this.options.debugLog?.(`forward ${item.ref.id} attempt ${attempt} failed: ${code}`);
+      return { kind: 'retry', error: String(code) };
+    }
+  }
+}

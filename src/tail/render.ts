@@ -1,0 +1,79 @@
+// How one event reads on a terminal: time, direction and who, what happened, and markers that matter to
+// a business (our own API send echoed back vs a person answering in TikTok's app or web inbox, the
+// referral tag a QR code carried, a delivery for an account not connected here).
+import type { Colors } from '../io/io.js';
+import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
+
+export interface RenderOptions {
+  color: Colors;
+  /** Shown when several accounts are served. */
+  accountLabel?: string;
+  /** The delivery names a business id no served account has. */
+  unknownAccount?: boolean;
+  /** Fallback time when the event carries none (receive time, ms). */
+  receivedAt?: number;
+  /** Replayed from the journal (--since). */
+  replayed?: boolean;
+}
+
+function clock(ms: number): string {
+  const date = new Date(ms);
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+function who(event: DecodedEvent): string {
+  const username = event.user?.username ?? (event.direction === 'inbound' ? event.sender?.username : event.recipient?.username);
+  if (username) return `@${username}`;
+  const id = event.user?.id ?? event.sender?.id;
+  return id ? `user ${id}` : '';
+}
+
+function referralTag(event: DecodedEvent): string | undefined {
+  const referral = event.referral;
+  if (!referral) return undefined;
+  if (referral.ref) return `ref ${referral.ref}`;
+  if (referral.source === 'ad') return referral.ad?.ad_name ? `ad ${referral.ad.ad_name}` : 'ad';
+  return referral.source ?? undefined;
+}
+
+/** One line for a terminal. */
+export function renderEvent(event: DecodedEvent, options: RenderOptions): string {
+  const { color } = options;
+  const time = event.timestamp ?? options.receivedAt ?? Date.now();
+  const parts: string[] = [color.dim(clock(time))];
+  if (options.accountLabel) parts.push(color.dim(`[${options.accountLabel}]`));
+
+  if (options.unknownAccount) {
+    parts.push(color.red('?'), color.red(`for business_id ${event.business_id ?? 'unknown'}, not connected here:`));
+  } else if (event.kind === 'read') {
+    parts.push(color.dim('✓✓'));
+  } else if (event.kind === 'referral') {
+    parts.push(color.green('★'));
+  } else if (event.direction === 'outbound') {
+    parts.push('→');
+  } else if (event.direction === 'inbound') {
+    parts.push(color.cyan('←'));
+  } else {
+    parts.push(color.dim('·'));
+  }
+
+  if (event.direction === 'outbound') {
+    const source = event.source ?? 'UNKNOWN_SOURCE';
+    const marker =
+      source === 'API' ? color.dim('API echo') : source === 'APP' || source === 'WEB' ? color.yellow(`${source} reply`) : color.dim(source.toLowerCase());
+    parts.push(marker);
+    const to = who(event);
+    if (to) parts.push(color.dim(`to ${to}`));
+  } else {
+    const from = who(event);
+    if (from) parts.push(color.bold(from));
+  }
+
+  parts.push(describeEvent(event));
+  const tag = referralTag(event);
+  if (tag && event.kind !== 'referral') parts.push(color.cyan(`[${tag}]`));
+  if (event.kind === 'unknown' && event.event) parts.push(color.yellow('(unknown event, kept raw)'));
+  if (event.conversation_id) parts.push(color.dim(`conv ${event.conversation_id}`));
+  if (options.replayed) parts.push(color.dim('(from the journal)'));
+  return parts.join('  ');
+}

@@ -1,0 +1,112 @@
+// Pieces `tail` and `qr --wait` share: which accounts are served, where the journal and poll state live,
+// registering the callback, a poll source bound to an account's session, and waiting that Ctrl-C ends.
+import { join } from 'node:path';
+import { CliError, usageError } from '../errors.js';
+import type { Deps } from '../deps.js';
+import { accountFromEnv, type ResolvedAccount } from '../store/accounts.js';
+import type { ServedAccount } from './accounts.js';
+import type { PollSource } from './poller.js';
+
+export function journalDir(deps: Deps): string {
+  return join(deps.store().dir, 'journal');
+}
+
+export function pollStatePath(deps: Deps, businessId: string): string {
+  return join(deps.store().dir, 'poll', `${encodeURIComponent(businessId)}.json`);
+}
+
+/** Every stored account, plus the env-credentials account (CI) when set; env wins for its business id. */
+export function servedAccounts(deps: Deps): ResolvedAccount[] {
+  const stored = deps.store().list();
+  const env = accountFromEnv(deps.env, deps.env.TIKTOK_CHANNEL_BUSINESS_ID ? stored.find((account) => account.businessId === deps.env.TIKTOK_CHANNEL_BUSINESS_ID) : undefined);
+  const accounts: ResolvedAccount[] = stored.filter((account) => account.businessId !== env?.businessId).map((account) => ({ ...account, source: 'store' as const }));
+  if (env) accounts.push(env);
+  return accounts;
+}
+
+export function toServed(account: ResolvedAccount): ServedAccount {
+  return {
+    businessId: account.businessId,
+    channelName: account.channelName,
+    username: account.username,
+    clientKey: account.clientKey,
+    clientSecret: account.clientSecret,
+  };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The callback URL to register: --public-url, with the receiver's path when it names only a host. */
+export function callbackUrl(publicUrl: string, path: string): URL {
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    throw usageError(`--public-url must be a URL such as https://example.ngrok.app/webhook (got "${publicUrl}").`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usageError(`--public-url must be an https:// URL (got "${publicUrl}").`);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = path;
+  return url;
+}
+
+export interface Registration {
+  previous?: string;
+  callback: string;
+}
+
+/** Sets the app's DIRECT_MESSAGE callback (app-wide), returning the one it replaced. */
+export async function registerCallback(deps: Deps, account: ResolvedAccount, callback: string): Promise<Registration> {
+  if (!account.clientKey || !account.clientSecret) {
+    throw new CliError('usage', 'Registering the callback needs the TikTok app\'s client key and secret.', {
+      hint: 'Set TIKTOK_CHANNEL_CLIENT_KEY and TIKTOK_CHANNEL_CLIENT_SECRET, or use an account stored by `tiktok-channel connect`.',
+    });
+  }
+  const { getWebhook, registerWebhook } = await import('../tiktok/messaging.js');
+  const client = await deps.client(account);
+  return deps.io.progress('Registering the webhook callback…', async () => {
+    const previous = await getWebhook(client, account.clientKey, account.clientSecret);
+    if (previous.callbackUrl !== callback) await registerWebhook(client, account.clientKey, account.clientSecret, callback);
+    return { previous: previous.callbackUrl, callback };
+  });
+}
+
+/**
+ * The embedded sandbox lives in the config dir and delivers to loopback, so a receiver can point it at
+ * itself with no tunnel. Only when every served account is an embedded-sandbox one (never TikTok's
+ * app-wide callback), and no API base URL overrides where requests go.
+ */
+export async function registerEmbeddedSandbox(deps: Deps, accounts: ResolvedAccount[], localUrl: string): Promise<Registration | undefined> {
+  const embedded = accounts.find((candidate) => candidate.sandbox === 'embedded');
+  if (!embedded || deps.env.TIKTOK_CHANNEL_API_BASE_URL || !accounts.every((candidate) => candidate.sandbox === 'embedded')) return undefined;
+  const account = deps.globals.account ? deps.resolveAccount(deps.globals.account) : embedded;
+  return registerCallback(deps, account, localUrl);
+}
+
+/** conversation/list and content/list for one account, through its session (token refresh included). */
+export async function pollSource(deps: Deps, account: ResolvedAccount): Promise<PollSource> {
+  const { listConversations, getConversationContent } = await import('../tiktok/messaging.js');
+  const session = await deps.session(account);
+  const client = session.client;
+  return {
+    businessId: account.businessId,
+    listConversations: (type, until) => session.call((token) => listConversations(client, token, account.businessId, type, { until })),
+    listMessages: async (conversationId) =>
+      (await session.call((token) => getConversationContent(client, token, account.businessId, conversationId))).messages.map((message) => message.raw),
+  };
+}
+
+/** Sleeps, waking early on abort. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
