@@ -14,7 +14,7 @@ import { request } from 'undici';
 
 const bin = fileURLToPath(new URL('../bin/tiktok-channel.js', import.meta.url));
 const latency = Number(process.env.BENCH_LATENCY_MS ?? 200);
-const runs = Number(process.env.BENCH_RUNS ?? 7);
+const runs = Number(process.env.BENCH_RUNS ?? (process.argv.includes('--quick') ? 4 : 7));
 const target = Number(process.env.BENCH_TARGET ?? 1.0);
 const configDir = mkdtempSync(join(tmpdir(), 'ttc-bench-doctor-'));
 const baseEnv = { ...process.env, CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' };
@@ -101,6 +101,8 @@ try {
   console.log(`budget: start-up + 3 × latency      ${budget.toFixed(0)} ms`);
   const over = ratio > target;
   console.log(`doctor / budget: ${ratio.toFixed(2)}x${over ? `  ABOVE TARGET ${target}x` : ''}   (against --version start-up instead: ${(wall / (version + 3 * latency)).toFixed(2)}x)`);
+  // The summary line bench/run.mjs tabulates.
+  console.log(JSON.stringify({ name: 'doctor', ratio: Number(ratio.toFixed(3)), target, ok: !over, details: { latency_ms: latency, runs, requests: Math.round(requests), startup_ms: Math.round(startup), wall_ms: Math.round(wall), budget_ms: Math.round(budget) } }));
   process.exitCode = over ? 1 : 0;
 } finally {
   slow.child.kill('SIGINT');

@@ -5,6 +5,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { CliCommand } from './cli-command.js';
 import { CliError, COMMAND_PLACEHOLDER, toCliError, usageError } from './errors.js';
 import { HELP_TOPICS, helpTopicJson } from './help.js';
+import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
 import { terminalSafe } from './io/format.js';
 import { parseAccountReference } from './store/reference.js';
@@ -54,6 +55,10 @@ function parseInteger(name: string, min: number, max: number) {
   };
 }
 
+function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY && stream.columns ? Math.min(HELP_WIDTH, stream.columns) : HELP_WIDTH;
+}
+
 export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): CliCommand {
   const program = new CliCommand('tiktok-channel');
   const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
@@ -84,6 +89,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       writeOut: (text) => io.out(text.replace(/\n$/, '')),
       writeErr: (text) => io.err(text.replace(/\n$/, '')),
       outputError: () => undefined, // printed once by main() so --json gets the JSON form
+      // Wrapped at the terminal's width up to 80, so the help cached at build time (fast-help.ts) matches.
+      getOutHelpWidth: () => helpWidth(process.stdout),
+      getErrHelpWidth: () => helpWidth(process.stderr),
     });
 
   program
@@ -326,6 +334,16 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
+  sandbox
+    .command('phone')
+    .description(describe('a page in your browser where you play the TikTok user: open chat links, write, tap cards, react, read', [
+      'tiktok-channel sandbox phone',
+      'tiktok-channel sandbox phone --port 4020 --no-browser',
+    ]))
+    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', parseInteger('--port', 0, 65535))
+    .option('--no-browser', 'print the URL only, do not open a browser')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).phone(options as never, deps)));
 
   program
     .command('completion')

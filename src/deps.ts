@@ -126,6 +126,8 @@ export function createDeps(options: DepsOptions): Deps {
       const debugLog = io.debug ? (line: string) => io.debugLog(line) : undefined;
       const wrap = tuning.wrapTransport ?? ((transport: Transport) => transport);
       const limits = { maxAttempts: tuning.maxAttempts, timeoutMs: tuning.timeoutMs };
+      // Validated here, where it matters: a bad value is a usage error (exit 2) before any request.
+      const maxRps = (await import('./tiktok/pacer.js')).parseMaxRps(env.TIKTOK_CHANNEL_MAX_RPS);
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
         const sandbox = await import('./sandbox/index.js');
         const { configDirError, withConfigDirErrors } = await import('./store/config-dir.js');
@@ -137,10 +139,10 @@ export function createDeps(options: DepsOptions): Deps {
           throw configDirError(dir, error);
         }
         const transport = wrap(options.overrides?.transport ?? withConfigDirErrors(embedded.transport, dir));
-        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport, debugLog, now, signal, ...limits });
+        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport, debugLog, now, signal, maxRps, ...limits });
       }
       const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
-      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, ...limits });
+      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, maxRps, ...limits });
     },
     async session(account) {
       const { Session } = await import('./auth/session.js');

@@ -16,6 +16,8 @@ export const HELP_TOPICS: Record<string, string> = {
       Account-holder authorize page (default https://www.tiktok.com/v2/auth/authorize/).
   TIKTOK_CHANNEL_CONFIG_DIR
       Where accounts are kept (0600), and the embedded sandbox's state. Default: the per-user config dir.
+  TIKTOK_CHANNEL_MAX_RPS
+      Requests per second per account the client allows itself, paced evenly (default 10, TikTok's limit).
   TIKTOK_CHANNEL_SANDBOX_CONTROL_URL
       Point \`sandbox message|set|clock|reset\` at a served sandbox instead of the embedded one.
   NO_COLOR, FORCE_COLOR

@@ -18,8 +18,11 @@ export interface ConversationsOptions {
   type?: 'single' | 'stranger' | 'all';
 }
 
-/** content/list calls in flight at once: well under TikTok's ~10 requests per second (§1). */
-export const CONTENT_CONCURRENCY = 4;
+/**
+ * content/list calls in flight at once. The client paces them (TIKTOK_CHANNEL_MAX_RPS, TikTok's ~10 per
+ * second, §1); enough in flight keeps that pace even when each answer takes half a second.
+ */
+export const CONTENT_CONCURRENCY = 8;
 
 export interface ConversationRow {
   conversation: Conversation;
@@ -76,7 +79,7 @@ export async function run(options: ConversationsOptions, deps: Deps): Promise<vo
     // A conversation on both lists (it moved while we paged) is shown once, as its first type.
     const seen = new Set<string>();
     const conversations = lists.flat().filter((conversation) => !seen.has(conversation.conversationId) && seen.add(conversation.conversationId));
-    // The client backs off on 40100 per request; the pool keeps us well below the rate limit.
+    // The client paces every request per account and backs off on 40100; the pool only bounds what waits.
     return mapLimit(conversations, CONTENT_CONCURRENCY, async (conversation): Promise<ConversationRow> => {
       const content = await session.call((token) => getConversationContent(client, token, businessId, conversation.conversationId));
       const policy = evaluateConversation(content, businessId, deps.now());

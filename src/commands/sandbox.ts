@@ -1,4 +1,4 @@
-// `sandbox serve|message|event|set|clock|reset`: the built-in emulator. `serve` runs it over HTTP; the other
+// `sandbox serve|message|event|set|clock|reset|phone`: the built-in emulator. `serve` runs it over HTTP; the other
 // verbs act on the embedded sandbox in the config dir, or on a served one (--control-url, or the one
 // TIKTOK_CHANNEL_API_BASE_URL points at), through the same control API.
 import { CliError, usageError } from '../errors.js';
@@ -40,6 +40,7 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
     apiBaseUrl: server.apiBaseUrl,
     authUrl: server.authUrl,
     controlUrl: server.controlUrl,
+    phoneUrl: server.phoneUrl,
     clientKey: server.clientKey,
     clientSecret: server.clientSecret,
   };
@@ -52,6 +53,7 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
         `  API base      ${info.apiBaseUrl}`,
         `  authorize     ${info.authUrl}`,
         `  control       ${info.controlUrl}`,
+        `  phone         ${info.phoneUrl}  (open it and write as the customer)`,
         `  client key    ${info.clientKey}`,
         `  client secret ${info.clientSecret}`,
         '',
@@ -282,6 +284,77 @@ export async function reset(options: { scenario?: string; controlUrl?: string },
   const result = await control<Record<string, unknown>>(deps, target, 'POST', '/reset', options.scenario ? { scenario: options.scenario } : {});
   if (deps.io.json) return deps.io.printJson(result);
   deps.io.out(`The sandbox world was reseeded${options.scenario ? ` with the "${options.scenario}" scenario` : ''}.`);
+}
+
+export interface PhoneOptions {
+  port?: number;
+  /** false with --no-browser */
+  browser?: boolean;
+  controlUrl?: string;
+}
+
+/**
+ * `sandbox phone`: the page where you play the TikTok user. For the embedded sandbox it serves the page
+ * on 127.0.0.1 from the state in the config dir until Ctrl-C; for a served sandbox (--control-url or
+ * TIKTOK_CHANNEL_API_BASE_URL) the page is already there, so it only says where and opens it.
+ */
+export async function phone(options: PhoneOptions, deps: Deps): Promise<void> {
+  const { io } = deps;
+  const target = await controlTarget(deps, options.controlUrl);
+  const businessId = sandboxBusinessId(deps, target);
+  const withBusiness = (url: string) => (businessId ? `${url}?business=${encodeURIComponent(businessId)}` : url);
+  const open = async (url: string) => {
+    if (options.browser === false || !io.canPrompt()) return;
+    try {
+      await deps.openBrowser(url);
+      io.err(io.color.dim('Opened your browser.'));
+    } catch (error) {
+      io.warn(`Could not open a browser (${error instanceof Error ? error.message : String(error)}); open the URL above yourself.`);
+    }
+  };
+  if (!target.embedded) {
+    if (options.port !== undefined) throw usageError('--port applies to the embedded sandbox only: a served sandbox already serves its phone page.');
+    const phoneUrl = withBusiness(`${target.controlUrl}/phone`);
+    if (io.json) io.printJson({ phoneUrl });
+    else io.out(phoneUrl);
+    await open(phoneUrl);
+    return;
+  }
+  const sandbox = await import('../sandbox/index.js');
+  const { startPhoneServer } = await import('../sandbox/phone-server.js');
+  const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
+  // Seeds the world on first use, so the page has someone to play and something to write to.
+  await io.progress('Opening the embedded sandbox', () => embedded.withState(() => undefined));
+  let server;
+  try {
+    server = await startPhoneServer({ transport: embedded.transport, statePath: embedded.statePath, port: options.port });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw usageError(`Port ${options.port} on 127.0.0.1 is already in use.`, 'Pick another --port, or omit it for any free port.');
+    }
+    throw error;
+  }
+  const phoneUrl = withBusiness(server.phoneUrl);
+  if (io.json) {
+    io.printJson({ phoneUrl });
+  } else {
+    io.out(phoneUrl);
+    io.err(
+      [
+        'The sandbox phone: you play the TikTok user in this page, the CLI plays the business.',
+        '  Write from the page, then: tiktok-channel conversations   (and tiktok-channel send --to <conversation_id> --text …)',
+      ].join('\n'),
+    );
+  }
+  await open(phoneUrl);
+  io.err(io.color.dim('Serving the phone page. Press Ctrl-C to stop.'));
+  const stoppedBy = await new Promise<'ctrl-c' | 'sigterm'>((resolve) => {
+    if (deps.signal.aborted) return resolve('ctrl-c');
+    deps.signal.addEventListener('abort', () => resolve('ctrl-c'), { once: true });
+    process.once('SIGTERM', () => resolve('sigterm'));
+  });
+  await server.close();
+  if (stoppedBy === 'ctrl-c') throw new CliError('cancelled', 'Stopped.');
 }
 
 function truncate(text: string, length: number): string {

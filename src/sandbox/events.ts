@@ -51,7 +51,7 @@ const KIND_KEYS: Record<EventKind, readonly string[]> = {
   video: [],
   emoji: [],
   'share-post': ['item_id'],
-  'template-tap': ['button_id'],
+  'template-tap': ['button_id', 'message_id'],
   'app-reply': ['text', 'web'],
   read: [],
   reaction: ['emoji', 'message_id', 'remove', 'reactions'],
@@ -198,10 +198,13 @@ export function platformEvent(world: World, body: Params): EventResult {
     case 'template-tap': {
       const buttonId = requiredString(body, 'button_id', kind);
       const { user, conv } = existingConversation(world, account, body, kind);
-      const card = [...conv.messages].reverse().find((m) => m.direction === 'out' && m.template);
+      // The card tapped: the one named (the phone page taps any card on screen), else the latest.
+      const cardId = optionalString(body, 'message_id');
+      const card = cardId === undefined ? [...conv.messages].reverse().find((m) => m.direction === 'out' && m.template) : conv.messages.find((m) => m.message_id === cardId);
+      if (cardId !== undefined && !card?.template) throw new ControlError(400, `message_id ${cardId} is not a card the business sent in conversation ${conv.conversation_id}.`);
       if (!card?.template) throw new ControlError(400, `template-tap needs a card: the business sent no TEMPLATE message in conversation ${conv.conversation_id}.`);
       const button = card.template.buttons.find((b) => b.id === buttonId);
-      if (!button) throw new ControlError(400, `Unknown button ${JSON.stringify(buttonId)}: the latest card's buttons are ${card.template.buttons.map((b) => b.id).join(', ')}.`);
+      if (!button) throw new ControlError(400, `Unknown button ${JSON.stringify(buttonId)}: the card's buttons are ${card.template.buttons.map((b) => b.id).join(', ')}.`);
       // A tap arrives as ordinary text whose body is the label, pointing back at the card and button.
       const message: MessageRecord = {
         message_id: ids.messageId(),

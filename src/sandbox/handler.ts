@@ -7,6 +7,7 @@ import { setClockSkew, setRequestsPerSecond } from './control.js';
 import { ApiError, AuthorizeError, ControlError, PLACEHOLDER_PNG, SandboxCore, type Params } from './core.js';
 import { requestId } from './ids.js';
 import { MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
+import { phoneRequest } from './phone.js';
 import { seedWorld } from './seed.js';
 import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, type FaultKind, type SandboxState, type ScenarioName } from './types.js';
 import { defaultPoster, WebhookDispatcher, type FlushOptions, type WebhookPoster } from './webhooks.js';
@@ -506,6 +507,13 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
           return ok({ pending: state.outbox.length, delivered: state.delivered.length });
         case 'GET media':
           return serveMedia(request, url, rest, rid, method, path);
+        case 'GET phone':
+        case 'POST phone': {
+          // The sandbox phone (phone.ts): its page, its snapshot and the user's doings.
+          const answer = phoneRequest(core.world, { method, rest, query: url.searchParams, body, headers: request.headers });
+          log({ method, path, status: answer.status, request_id: rid });
+          return respond(answer.status, answer.contentType, answer.body, rid, answer.headers);
+        }
       }
       unhandled(method, path, 'unknown control route', rid);
       return fail(404, `Unknown control route: ${method} ${path}`);

@@ -5,7 +5,7 @@ import { findConversation } from './conversations.js';
 import * as ids from './ids.js';
 import { authenticate } from './oauth.js';
 import type { AccountRecord, UserRecord } from './types.js';
-import { ApiError, CODE, isObject, parseJsonArray, requireString, type Params, type World } from './world.js';
+import { ApiError, CODE, ControlError, isObject, parseJsonArray, requireString, type Params, type World } from './world.js';
 
 const INLINE_MEDIA_BYTES = 256 * 1024;
 const KNOWN_CAPABILITIES = ['IMAGE_SEND'];
@@ -32,20 +32,34 @@ export function imageRefusal(account: AccountRecord, user: UserRecord | undefine
   return undefined;
 }
 
-/** A media record the user sent (no bytes kept: downloads answer the placeholder). */
-export function userMedia(world: World, businessId: string, type: 'IMAGE' | 'VIDEO'): string {
+/**
+ * A media record the user sent. No bytes given: none kept, downloads answer the placeholder. An image's
+ * bytes (the phone page sends a real file) are kept like an upload's: small ones inline.
+ */
+export function userMedia(world: World, businessId: string, type: 'IMAGE' | 'VIDEO', image?: { data: Uint8Array; mime: string }): string {
   const now = world.now();
   const id = ids.mediaId();
   world.state.media[id] = {
     media_id: id,
     business_id: businessId,
     media_type: type,
-    mime: type === 'IMAGE' ? 'image/png' : 'video/mp4',
-    size: PLACEHOLDER_PNG.length,
+    mime: image?.mime ?? (type === 'IMAGE' ? 'image/png' : 'video/mp4'),
+    size: image?.data.length ?? PLACEHOLDER_PNG.length,
+    ...(image && image.data.length <= INLINE_MEDIA_BYTES ? { data_base64: Buffer.from(image.data).toString('base64') } : {}),
     created_at: now,
     expires_at: now + MEDIA_TTL_MS,
   };
   return id;
+}
+
+/** The bytes of an image a user sends (base64, as JSON carries them): JPG or PNG up to 3 MB, like uploads. */
+export function userImageBytes(base64: unknown): { data: Uint8Array; mime: string } {
+  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) throw new ControlError(400, 'image_data must be the image file in base64.');
+  const data = new Uint8Array(Buffer.from(base64, 'base64'));
+  const mime = sniffImage(data);
+  if (!mime) throw new ControlError(400, 'image_data must be a JPG or PNG image.');
+  if (data.length > IMAGE_MAX_BYTES) throw new ControlError(400, `The image is ${data.length} bytes; images must be at most 3 MB (${IMAGE_MAX_BYTES} bytes).`);
+  return { data, mime };
 }
 
 /** POST business/message/media/upload/ (fields already parsed from multipart). */

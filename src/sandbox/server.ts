@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RawRequest } from '../http/raw.js';
 import { createSandboxHandler, SandboxConnectionReset, type SandboxHandler } from './handler.js';
+import { PHONE_PATH, phoneSnapshot } from './phone.js';
+import { isPhoneEvents, servePhoneEvents } from './phone-server.js';
 import type { SandboxCore } from './core.js';
 import type { ScenarioName } from './types.js';
 import type { WebhookPoster } from './webhooks.js';
@@ -31,6 +33,8 @@ export interface SandboxServer {
   apiBaseUrl: string;
   authUrl: string;
   controlUrl: string;
+  /** The sandbox phone: a page where you play the TikTok user (cli-contract.md "Sandbox phone"). */
+  phoneUrl: string;
   clientKey: string;
   clientSecret: string;
   port: number;
@@ -81,6 +85,8 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       try {
+        // The phone's live stream stays open: it is served here, not by the request/response handler.
+        if (isPhoneEvents(req)) return await servePhoneEvents(req, res, (query) => phoneSnapshot(handler.core.world, query));
         const body = await readBody(req);
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) {
@@ -126,6 +132,7 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
     apiBaseUrl: `${origin}/open_api/v1.3/`,
     authUrl: `${origin}/v2/auth/authorize/`,
     controlUrl: `${origin}/sandbox`,
+    phoneUrl: `${origin}${PHONE_PATH}`,
     clientKey: app.client_key,
     clientSecret: app.client_secret,
     port,

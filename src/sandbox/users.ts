@@ -4,7 +4,7 @@
 import { EEA_REGIONS, normalizeRegion } from '../tiktok/limits.js';
 import { appendMessage } from './conversations.js';
 import * as ids from './ids.js';
-import { userMedia } from './media.js';
+import { userImageBytes, userMedia } from './media.js';
 import type { AccountRecord, ConversationRecord, MessageRecord, UserRecord } from './types.js';
 import { enqueueEvent, euContent, messageContent, readShape, referralContent, SHAPE_KEYS } from './webhooks.js';
 import { ControlError, type World } from './world.js';
@@ -23,6 +23,8 @@ export interface UserMessageInput {
   eu?: boolean;
   follower?: boolean;
   image?: boolean;
+  /** The image file itself (base64 JPG/PNG ≤ 3 MB), as the phone page sends it; implies `image`. */
+  image_data?: string;
   display_name?: string;
   region?: string;
   /** Delivery variations (see DeliveryShape). */
@@ -42,6 +44,7 @@ const USER_MESSAGE_KEYS = [
   'eu',
   'follower',
   'image',
+  'image_data',
   'display_name',
   'region',
   ...SHAPE_KEYS,
@@ -113,9 +116,11 @@ export function userWrites(world: World, input: UserMessageInput): UserMessageRe
   const username = writerName(input.from_username);
   const hasText = input.text !== undefined;
   if (hasText && (typeof input.text !== 'string' || input.text === '')) throw new ControlError(400, 'text must be a non-empty string.');
-  if (!hasText && !input.image && input.ref === undefined && !input.via_ad) throw new ControlError(400, 'text is required (or image, ref or via_ad for an arrival).');
+  if (!hasText && !input.image && input.image_data === undefined && input.ref === undefined && !input.via_ad) throw new ControlError(400, 'text is required (or image, ref or via_ad for an arrival).');
   if (input.ref !== undefined && (typeof input.ref !== 'string' || !input.ref)) throw new ControlError(400, 'ref must be a non-empty string.');
   if (input.ref !== undefined && input.via_ad) throw new ControlError(400, 'Use either ref or via_ad, not both.');
+  const imageBytes = input.image_data !== undefined ? userImageBytes(input.image_data) : undefined;
+  if (imageBytes && hasText) throw new ControlError(400, 'text and image_data are two messages; send them one at a time.');
   const shape = readShape(input as unknown as Record<string, unknown>);
   const account = world.account(input.business_id);
   const now = world.now();
@@ -160,11 +165,11 @@ export function userWrites(world: World, input: UserMessageInput): UserMessageRe
   }
 
   let messageIdOut: string | null = null;
-  if (hasText || input.image) {
+  if (hasText || input.image || imageBytes) {
     const message: MessageRecord = { message_id: ids.messageId(), timestamp: now, direction: 'in', message_type: 'TEXT', source: 'APP' };
-    if (input.image) {
+    if (input.image || imageBytes) {
       message.message_type = 'IMAGE';
-      message.image = { media_id: userMedia(world, account.business_id, 'IMAGE') };
+      message.image = { media_id: userMedia(world, account.business_id, 'IMAGE', imageBytes) };
     } else {
       message.text = { body: input.text! };
     }

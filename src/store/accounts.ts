@@ -1,10 +1,11 @@
 // Connected accounts, kept with `conf` (0600) and keyed by business_id. Every change is a locked
 // read-modify-write of the whole file so two processes never overwrite each other's update.
-import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Conf from 'conf';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type Conf from 'conf';
+import envPaths from 'env-paths';
 import { CliError } from '../errors.js';
-import { configDirError, withFileLock } from './lock.js';
+import { configDirError } from './config-dir.js';
 import { parseAccountReference } from './reference.js';
 import { validateStore } from './validate.js';
 
@@ -51,26 +52,28 @@ export class AccountStore {
 
   constructor(private readonly options: { configDir?: string }) {
     this.conf = undefined;
-    const probe = this.open();
-    this.path = probe.path;
-    this.dir = options.configDir ?? probe.path.replace(/[\\/][^\\/]+$/, '');
+    // Where conf keeps the file (its default dir is env-paths' config dir); reads need no conf at all,
+    // so read-only commands never load it (it brings ajv: most of a start-up).
+    this.dir = options.configDir ?? envPaths('tiktok-channel', { suffix: '' }).config;
+    this.path = resolve(this.dir, 'accounts.json');
+    if (options.configDir) {
+      try {
+        mkdirSync(options.configDir, { recursive: true, mode: 0o700 });
+      } catch (error) {
+        throw configDirError(options.configDir, error);
+      }
+    }
   }
 
-  private open(): Conf<StoreShape> {
+  private async open(): Promise<Conf<StoreShape>> {
     if (!this.conf) {
-      if (this.options.configDir) {
-        try {
-          mkdirSync(this.options.configDir, { recursive: true, mode: 0o700 });
-        } catch (error) {
-          throw configDirError(this.options.configDir, error);
-        }
-      }
+      const { default: Conf } = await import('conf');
       try {
         this.conf = new Conf<StoreShape>({
           projectName: 'tiktok-channel',
           projectSuffix: '',
           configName: 'accounts',
-          cwd: this.options.configDir,
+          cwd: this.dir,
           configFileMode: 0o600,
           // No defaults: conf would write them from its constructor, outside our lock, and a racing
           // process could overwrite an account another one just stored.
@@ -79,7 +82,7 @@ export class AccountStore {
         });
       } catch (error) {
         // conf reads the file in its constructor: a broken file must not be cleared, only reported.
-        throw storeError(this.options.configDir ? join(this.options.configDir, 'accounts.json') : 'accounts.json', error, 'read');
+        throw storeError(this.path, error, 'read');
       }
     }
     return this.conf;
@@ -89,13 +92,13 @@ export class AccountStore {
   read(): StoreShape {
     let store: unknown;
     try {
-      store = this.open().store;
+      store = readStoreFile(this.path);
     } catch (error) {
-      throw storeError(this.conf?.path ?? 'accounts.json', error, 'read');
+      throw storeError(this.path, error, 'read');
     }
     const problem = validateStore(store);
     if (problem) {
-      const path = this.conf?.path ?? 'accounts.json';
+      const path = this.path;
       throw new CliError('config', `The account file ${path} is not in the shape tiktok-channel writes: ${problem}. Nothing was changed.`, {
         hint: `Repair that field by hand, or move the file aside (mv "${path}" "${path}.broken") and run \`tiktok-channel connect\` again.`,
       });
@@ -135,16 +138,18 @@ export class AccountStore {
 
   /** Runs fn with the store locked against other processes; fn sees and returns the latest state. */
   async transaction<T>(fn: (shape: StoreShape) => T | Promise<T>): Promise<T> {
+    const { withFileLock } = await import('./lock.js');
     return withFileLock(this.path, async () => {
       const shape = this.read();
       const result = await fn(shape);
-      this.write(shape);
+      await this.write(shape);
       return result;
     });
   }
 
   /** Runs fn under the store's lock without writing (readers that must not race a writer). */
   async locked<T>(fn: () => T | Promise<T>): Promise<T> {
+    const { withFileLock } = await import('./lock.js');
     return withFileLock(this.path, fn);
   }
 
@@ -181,8 +186,8 @@ export class AccountStore {
     });
   }
 
-  private write(shape: StoreShape): void {
-    const conf = this.open();
+  private async write(shape: StoreShape): Promise<void> {
+    const conf = await this.open();
     try {
       conf.store = shape;
     } catch (error) {
@@ -195,6 +200,18 @@ export class AccountStore {
       // best effort: the write itself succeeded
     }
   }
+}
+
+/** What conf's `store` getter returns, read without conf: the parsed file, or {} when there is none. */
+function readStoreFile(path: string): Partial<StoreShape> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return {};
+    throw error;
+  }
+  return Object.assign({}, JSON.parse(text) as Partial<StoreShape>);
 }
 
 /** A config file we cannot use: say which file, why, and that nothing was changed. */

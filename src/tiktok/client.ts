@@ -6,6 +6,7 @@ import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { redactText, redactUrl } from '../http/redact.js';
 import { isRetryableCode, tiktokError } from './errors.js';
 import { API_BASE_URL } from './limits.js';
+import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Pacer } from './pacer.js';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -32,6 +33,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Ignore Ctrl-C for this call: its answer must be heard (a refresh whose rotated token must be stored). */
   uninterruptible?: boolean;
+  /** Whose rate budget this call spends (default: derived from the token's business_id, or the app). */
+  paceKey?: string;
 }
 
 export interface Envelope<T> {
@@ -52,6 +55,10 @@ export interface ClientOptions {
   now?: () => number;
   /** Ctrl-C: aborts requests in flight (except uninterruptible ones) and retries in waiting. */
   signal?: AbortSignal;
+  /** TIKTOK_CHANNEL_MAX_RPS: requests per second per account, shared by every client in the process. */
+  maxRps?: number;
+  /** A pacer of one's own (tests inject a clock), or false for none; default: the process's shared one. */
+  pacer?: Pacer | false;
 }
 
 export interface MultipartFile {
@@ -92,6 +99,7 @@ export class TikTokClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly signal?: AbortSignal;
+  private readonly pacer?: Pacer;
 
   constructor(options: ClientOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? API_BASE_URL);
@@ -103,6 +111,7 @@ export class TikTokClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.signal = options.signal;
+    this.pacer = options.pacer === false ? undefined : (options.pacer ?? sharedPacer(options.maxRps ?? DEFAULT_MAX_RPS));
   }
 
   get<T>(path: string, options: CallOptions = {}): Promise<Envelope<T>> {
@@ -127,7 +136,7 @@ export class TikTokClient {
     const encoded = new Response(form);
     const body = new Uint8Array(await encoded.arrayBuffer());
     const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
-    return this.call<T>('POST', path, { retry: 'idempotent', ...options }, { body, contentType });
+    return this.call<T>('POST', path, { retry: 'idempotent', paceKey: paceKey(options.accessToken, fields), ...options }, { body, contentType });
   }
 
   /**
@@ -200,7 +209,11 @@ export class TikTokClient {
         ? new CliError('cancelled', `Cancelled (${options.unsure.outcome}).`, { hint: options.unsure.hint })
         : new CliError('cancelled', 'Cancelled.');
 
+    const key = options.paceKey ?? paceKey(options.accessToken, { ...options.query, ...(isRecord(options.body) ? options.body : {}) });
+
     for (let attempt = 1; ; attempt++) {
+      // Nothing was sent yet on the first attempt: Ctrl-C while waiting for a turn cancels cleanly.
+      await this.pace(key, signal, attempt === 1 ? () => new CliError('cancelled', 'Cancelled.') : cancelled);
       const started = this.now();
       let failure: CliError;
       let retryable: boolean;
@@ -242,9 +255,25 @@ export class TikTokClient {
       }
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
       // Full jitter keeps parallel CLI runs from retrying in lockstep.
-      await this.sleep(Math.round(delay / 2 + this.random() * (delay / 2)));
+      const pause = Math.round(delay / 2 + this.random() * (delay / 2));
+      // A 40100 holds back every request of this account in the process, not only this one.
+      if (failure.kind === 'rateLimit') this.pacer?.holdOff(key, pause);
+      await this.sleep(pause);
       if (signal?.aborted) throw cancelled();
     }
+  }
+
+  /** Waits for this account's turn under TIKTOK_CHANNEL_MAX_RPS. */
+  private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => CliError): Promise<void> {
+    if (!this.pacer) return;
+    let waited: number;
+    try {
+      waited = await this.pacer.take(key, signal);
+    } catch (error) {
+      if (signal?.aborted) throw cancelled();
+      throw error;
+    }
+    if (waited > 0) this.debugLog?.(`paced: waited ${Math.round(waited)} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${this.pacer.rps}`);
   }
 
   private interpret<T>(
@@ -303,6 +332,10 @@ export class TikTokClient {
     const outcome = failure ? `failed: ${redactText(failure, [])}` : `HTTP ${status}${code !== undefined ? ` code=${code}` : ''}`;
     this.debugLog(`${method} ${target} → ${outcome} in ${ms} ms${requestId ? ` request_id=${requestId}` : ''}`);
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return Boolean(value && typeof value === 'object' && !Array.isArray(value));
 }
 
 function isEnvelope(value: unknown): value is { code: unknown; message?: unknown; request_id?: unknown; data?: unknown } {

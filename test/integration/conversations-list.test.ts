@@ -71,7 +71,8 @@ describe('conversations --json', () => {
 
   it('follows the cursor past the first page of 100', async () => {
     for (let i = 0; i < 100; i++) await world.control('POST', 'messages', { from_username: `shopper${i}`, text: `Question ${i}` });
-    const result = await runCli(['conversations', '--json'], { env, timeoutMs: 30_000 });
+    // 107 requests: unpaced here (pacing has its own test in pacing.test.ts), so this stays quick.
+    const result = await runCli(['conversations', '--json'], { env: { ...env, TIKTOK_CHANNEL_MAX_RPS: '1000' }, timeoutMs: 30_000 });
     expect(result.code).toBe(0);
     const { conversations } = parseJson(result.stdout);
     expect(conversations).toHaveLength(104);

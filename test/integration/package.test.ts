@@ -15,6 +15,7 @@ describe('npm pack', () => {
     expect(files).toContain('bin/tiktok-channel.js');
     expect(files).toContain('dist/cli.js');
     expect(files).toContain('dist/sandbox/index.js');
+    expect(files).toContain('dist/help.json'); // --help without loading commander (src/fast-help.ts)
     expect(files.some((file) => file.startsWith('src/') || file.startsWith('test/'))).toBe(false);
 
     const project = join(work, 'consumer');

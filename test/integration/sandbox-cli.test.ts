@@ -127,7 +127,8 @@ describe('sandbox serve', () => {
       });
     });
     try {
-      expect(Object.keys(info).sort()).toEqual(['apiBaseUrl', 'authUrl', 'clientKey', 'clientSecret', 'controlUrl']);
+      expect(Object.keys(info).sort()).toEqual(['apiBaseUrl', 'authUrl', 'clientKey', 'clientSecret', 'controlUrl', 'phoneUrl']);
+      expect(info.phoneUrl).toBe(`${new URL(info.apiBaseUrl).origin}/sandbox/phone`);
       expect(info.apiBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/open_api\/v1\.3\/$/);
       const configDir = tempConfigDir();
       const message = await runCli(['sandbox', 'message', '--from', 'priya', '--text', 'Do you ship to Singapore?', '--json', '--control-url', info.controlUrl], { configDir });

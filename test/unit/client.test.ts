@@ -26,7 +26,8 @@ function scripted(answers: Array<RawResponse | Error>): { transport: Transport; 
 
 const noSleep = async () => undefined;
 const client = (transport: Transport, extra: Partial<ConstructorParameters<typeof TikTokClient>[0]> = {}) =>
-  new TikTokClient({ baseUrl: 'https://api.example/open_api/v1.3/', transport, sleep: noSleep, random: () => 0.5, ...extra });
+  // No pacing: these tests skip the backoff's sleeps, and test/unit/pacer.test.ts covers the pacer.
+  new TikTokClient({ baseUrl: 'https://api.example/open_api/v1.3/', transport, sleep: noSleep, random: () => 0.5, pacer: false, ...extra });
 
 function resetError(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });

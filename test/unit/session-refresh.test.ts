@@ -65,7 +65,7 @@ beforeEach(async () => {
     requests.push(new URL(request.url).pathname);
     return handler.handle(request);
   };
-  client = new TikTokClient({ baseUrl: BASE, transport, sleep: async () => undefined });
+  client = new TikTokClient({ baseUrl: BASE, transport, sleep: async () => undefined, pacer: false });
 });
 
 describe('Session.accessToken', () => {

@@ -1,0 +1,199 @@
+// Client-side pacing (TIKTOK_CHANNEL_MAX_RPS, ../shared/tiktok-api.md §1 and §6): TikTok allows about 10
+// requests per second per account, and bursting past it costs 40100 and minutes of recovery. One Pacer per
+// process holds a queue per key (the account a token belongs to, or the app for app-level calls), so every
+// command, pool and poll loop in the process shares the same budget.
+//
+// Each key is a token bucket (an idle key lets up to floor(rps) requests go at once, so one command's
+// handful of calls, doctor's dozen included, never waits; then one every `interval`) with a sliding-window
+// cap on real departures: never more than floor(rps) in any window of 1 s + guard. The guard absorbs
+// timer and network jitter, so a server that counts arrivals over a strict one-second window at the same
+// rate never sees one request too many. A request held back by the window or a 40100 hold-off leaves no
+// burst credit behind: the queue resumes at the even pace. A 40100 despite all that means the jitter is
+// larger than the guard: that key's guard widens (up to PACER_MAX_GUARD_MS) for the rest of the process.
+import { usageError } from '../errors.js';
+
+export const DEFAULT_MAX_RPS = 10;
+/** Slack added to the one-second window for jitter between our clock and the server's. */
+export const PACER_GUARD_MS = 50;
+/** How far 40100 answers can widen a key's guard. */
+export const PACER_MAX_GUARD_MS = 300;
+const WINDOW_MS = 1_000;
+const MAX_RPS_LIMIT = 1_000;
+
+export interface PacerOptions {
+  rps: number;
+  /** Monotonic milliseconds; tests inject a fake clock. */
+  now?: () => number;
+  /** Waits; rejects when the signal aborts. Tests inject one that advances their clock. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Requests that may leave at once from idle (default and at most: floor(rps)). */
+  burst?: number;
+  guardMs?: number;
+}
+
+interface KeyState {
+  /** GCRA's theoretical arrival time: the bucket allows a departure at tat - tolerance. */
+  tat: number;
+  /** Real departure times, the most recent `windowCount` of them. */
+  departures: number[];
+  /** Nothing leaves before this (a 40100 hold-off). */
+  notBefore: number;
+  /** This key's slack on the window; `interval` spreads windowCount departures over 1 s + guard. */
+  guard: number;
+  interval: number;
+  /** The queue's tail: takers go one at a time, first come first served. */
+  tail: Promise<void>;
+}
+
+export class Pacer {
+  readonly rps: number;
+  /** The even spacing of an untroubled key. */
+  readonly interval: number;
+  readonly windowCount: number;
+  private readonly burst: number;
+  private readonly guardMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly keys = new Map<string, KeyState>();
+
+  constructor(options: PacerOptions) {
+    if (!(options.rps > 0) || !Number.isFinite(options.rps)) throw new RangeError(`rps must be a positive number (got ${options.rps})`);
+    this.rps = options.rps;
+    this.guardMs = options.guardMs ?? PACER_GUARD_MS;
+    this.windowCount = Math.max(1, Math.floor(options.rps));
+    // Even spacing that fits windowCount departures into the guarded window.
+    this.interval = (WINDOW_MS + this.guardMs) / options.rps;
+    this.burst = Math.max(1, Math.min(options.burst ?? this.windowCount, this.windowCount));
+    this.now = options.now ?? (() => performance.now());
+    this.sleep = options.sleep ?? abortableSleep;
+  }
+
+  /**
+   * Resolves when a request for `key` may leave (and counts it as gone) with the milliseconds it was held
+   * back (0 = at once); rejects if `signal` aborts first.
+   */
+  take(key: string, signal?: AbortSignal): Promise<number> {
+    const state = this.state(key);
+    const asked = this.now();
+    // Held back = it had to sleep; then the whole wait counts, its time in the queue included.
+    const turn = state.tail.then(() => this.wait(state, signal)).then((slept) => (slept > 0 ? this.now() - asked : 0));
+    // A taker that gave up (Ctrl-C) must not stall the ones behind it.
+    state.tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  /** After a rate-limit answer: nothing for `key` leaves for `ms`, then the even pace resumes, a little wider. */
+  holdOff(key: string, ms: number): void {
+    const state = this.state(key);
+    state.notBefore = Math.max(state.notBefore, this.now() + ms);
+    state.guard = Math.min(PACER_MAX_GUARD_MS, state.guard * 2);
+    state.interval = (WINDOW_MS + state.guard) / this.rps;
+  }
+
+  /** The spacing `key` keeps now (wider after 40100 answers). */
+  intervalFor(key: string): number {
+    return this.keys.get(key)?.interval ?? this.interval;
+  }
+
+  /** How long a request for `key` would wait if it asked now (0 = at once). */
+  delayFor(key: string): number {
+    const state = this.keys.get(key);
+    return state ? Math.max(0, this.earliest(state, this.now()) - this.now()) : 0;
+  }
+
+  private state(key: string): KeyState {
+    let state = this.keys.get(key);
+    if (!state) {
+      state = {
+        tat: Number.NEGATIVE_INFINITY,
+        departures: [],
+        notBefore: Number.NEGATIVE_INFINITY,
+        guard: this.guardMs,
+        interval: this.interval,
+        tail: Promise.resolve(),
+      };
+      this.keys.set(key, state);
+    }
+    return state;
+  }
+
+  /** The bucket's slot, or later when the window or a hold-off says so. */
+  private earliest(state: KeyState, now: number): number {
+    let slot = Math.max(now, state.tat - (this.burst - 1) * state.interval);
+    if (state.departures.length >= this.windowCount) {
+      slot = Math.max(slot, state.departures[state.departures.length - this.windowCount]! + WINDOW_MS + state.guard);
+    }
+    return Math.max(slot, state.notBefore);
+  }
+
+  private async wait(state: KeyState, signal?: AbortSignal): Promise<number> {
+    let held = false;
+    let slept = 0;
+    for (;;) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      const now = this.now();
+      const paced = Math.max(now, state.tat - (this.burst - 1) * state.interval);
+      const slot = this.earliest(state, now);
+      if (slot > paced) held = true;
+      if (slot <= now) {
+        // Real departure time: a timer that fired late only delays, never crowds the window.
+        state.tat = held ? now + this.burst * state.interval : Math.max(state.tat, now) + state.interval;
+        state.departures.push(now);
+        if (state.departures.length > this.windowCount) state.departures.shift();
+        return slept;
+      }
+      slept += slot - now;
+      await this.sleep(slot - now, signal);
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.ceil(ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const shared = new Map<number, Pacer>();
+
+/** The process-wide pacer for this rate: every client in the process shares its queues. */
+export function sharedPacer(rps: number = DEFAULT_MAX_RPS): Pacer {
+  let pacer = shared.get(rps);
+  if (!pacer) {
+    pacer = new Pacer({ rps });
+    shared.set(rps, pacer);
+  }
+  return pacer;
+}
+
+/** TIKTOK_CHANNEL_MAX_RPS: a positive number up to 1000 (decimals allowed); unset or empty = 10. */
+export function parseMaxRps(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_MAX_RPS;
+  const number = Number(value.trim());
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(number > 0) || number > MAX_RPS_LIMIT) {
+    throw usageError(`TIKTOK_CHANNEL_MAX_RPS must be a number of requests per second above 0 and at most ${MAX_RPS_LIMIT} (got "${value}").`, 'Unset it for the default of 10, which matches TikTok\'s limit per account.');
+  }
+  return number;
+}
+
+/**
+ * Whose budget a request spends: the account (business_id, which every token-bearing call carries), else
+ * the token itself; app-level calls (token exchange, refresh, token info, webhooks) spend the app's.
+ */
+export function paceKey(accessToken: string | undefined, fields: Record<string, unknown>): string {
+  if (accessToken) return typeof fields.business_id === 'string' && fields.business_id ? `account:${fields.business_id}` : `token:${accessToken}`;
+  const app = fields.client_id ?? fields.app_id ?? fields.client_key;
+  return `app:${typeof app === 'string' ? app : '-'}`;
+}

@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_RPS, Pacer, PACER_MAX_GUARD_MS, paceKey, parseMaxRps } from '../../src/tiktok/pacer.js';
+import { TikTokClient } from '../../src/tiktok/client.js';
+import type { RawRequest, RawResponse, Transport } from '../../src/http/raw.js';
+import { CliError } from '../../src/errors.js';
+
+/** A clock that only moves when someone sleeps; `lateBy` makes every timer fire that much late. */
+function fakeTime(lateBy: () => number = () => 0) {
+  let now = 1_000_000;
+  return {
+    now: () => now,
+    sleep: async (ms: number, signal?: AbortSignal) => {
+      if (signal?.aborted) throw signal.reason;
+      await Promise.resolve();
+      now += ms + lateBy();
+    },
+    advance: (ms: number) => (now += ms),
+  };
+}
+
+/** The most departures in any sliding window of `windowMs` (inclusive at both ends, the strict count). */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! > windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+async function departures(pacer: Pacer, time: { now: () => number }, count: number, key = 'account:a'): Promise<number[]> {
+  const times: number[] = [];
+  await Promise.all(Array.from({ length: count }, () => pacer.take(key).then(() => times.push(time.now()))));
+  return times;
+}
+
+describe('pacer (token bucket with a sliding-window cap, injected clock)', () => {
+  it('lets the first requests of an idle account go at once, then paces evenly at the default rate', async () => {
+    const time = fakeTime();
+    const pacer = new Pacer({ rps: DEFAULT_MAX_RPS, now: time.now, sleep: time.sleep });
+    const start = time.now();
+    const times = await departures(pacer, time, 40);
+    // One command's dozen calls (doctor's) never wait: ten go at once, the eleventh when the first is a second old.
+    expect(times.slice(0, 10)).toEqual(Array(10).fill(start));
+    expect(times[10]).toBe(start + 1_050);
+    // Then even pacing: one per interval, no bursts.
+    const gaps = times.slice(11).map((at, i) => at - times[10 + i]!);
+    for (const gap of gaps) expect(gap).toBeCloseTo(pacer.interval, 6);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('a smaller burst can be asked for: then only that many go at once', async () => {
+    const time = fakeTime();
+    const pacer = new Pacer({ rps: 10, burst: 3, now: time.now, sleep: time.sleep });
+    const start = time.now();
+    const waits = await Promise.all(Array.from({ length: 5 }, () => pacer.take('account:a')));
+    expect(waits).toEqual([0, 0, 0, pacer.interval, 2 * pacer.interval]);
+    expect(time.now()).toBe(start + 2 * pacer.interval);
+  });
+
+  it('200 concurrent requests: never more than 10 in any one-second window, at close to 10 per second', async () => {
+    const time = fakeTime();
+    const pacer = new Pacer({ rps: 10, now: time.now, sleep: time.sleep });
+    const start = time.now();
+    const times = await departures(pacer, time, 200);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+    expect(maxInWindow(times, 1000 + 49)).toBeLessThanOrEqual(10); // the guard absorbs jitter up to 50 ms
+    const seconds = (Math.max(...times) - start) / 1000;
+    expect(seconds).toBeGreaterThan(19);
+    expect(seconds).toBeLessThan(200 / 10 * 1.07); // floor 20 s; the guard costs 5 %
+  });
+
+  it('timers that fire late never crowd the window: it counts real departures', async () => {
+    let n = 0;
+    const time = fakeTime(() => [0, 70, 5, 40, 0, 90][n++ % 6]!);
+    const pacer = new Pacer({ rps: 10, now: time.now, sleep: time.sleep });
+    const times = await departures(pacer, time, 120);
+    expect(maxInWindow(times, 1000 + 49)).toBeLessThanOrEqual(10);
+  });
+
+  it('other rates: 2.5 rps and 50 rps keep to floor(rps) per window', async () => {
+    for (const rps of [2.5, 50]) {
+      const time = fakeTime();
+      const pacer = new Pacer({ rps, now: time.now, sleep: time.sleep });
+      const times = await departures(pacer, time, Math.ceil(rps * 6));
+      expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(Math.floor(rps));
+    }
+  });
+
+  it('keeps one queue per key: one busy account does not delay another or the app', async () => {
+    const time = fakeTime();
+    const pacer = new Pacer({ rps: 10, now: time.now, sleep: time.sleep });
+    for (let i = 0; i < 10; i++) await pacer.take('account:a');
+    expect(pacer.delayFor('account:a')).toBeGreaterThan(1_000);
+    expect(pacer.delayFor('account:b')).toBe(0);
+    const before = time.now();
+    await pacer.take('account:b');
+    await pacer.take('app:client-key');
+    expect(time.now()).toBe(before);
+  });
+
+  it('a hold-off (after 40100) stops the key for that long, then resumes at the even pace without a burst', async () => {
+    const time = fakeTime();
+    const pacer = new Pacer({ rps: 10, now: time.now, sleep: time.sleep });
+    await pacer.take('account:a');
+    const heldAt = time.now();
+    pacer.holdOff('account:a', 2_000);
+    const times = await departures(pacer, time, 4);
+    expect(times[0]).toBe(heldAt + 2_000);
+    // A 40100 means the server saw more jitter than the guard allowed for: the key spaces a little wider.
+    const wider = pacer.intervalFor('account:a');
+    expect(wider).toBeGreaterThan(pacer.interval);
+    expect(times.slice(1).map((at, i) => at - times[i]!)).toEqual([wider, wider, wider]);
+    expect(pacer.intervalFor('account:b')).toBe(pacer.interval);
+  });
+
+  it('repeated 40100s widen the guard only so far', () => {
+    const pacer = new Pacer({ rps: 10 });
+    for (let i = 0; i < 20; i++) pacer.holdOff('account:a', 0);
+    expect(pacer.intervalFor('account:a')).toBe((1000 + PACER_MAX_GUARD_MS) / 10);
+  });
+
+  it('an aborted wait rejects at once and does not stall the requests queued behind it', async () => {
+    const pacer = new Pacer({ rps: 1 }); // real timers: one request per 1.05 s
+    await pacer.take('account:a');
+    const controller = new AbortController();
+    const waiting = pacer.take('account:a', controller.signal);
+    const started = performance.now();
+    controller.abort();
+    await expect(waiting).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(200);
+    const behind = performance.now();
+    await pacer.take('account:a');
+    expect(performance.now() - behind).toBeLessThan(1_200);
+  });
+});
+
+describe('TIKTOK_CHANNEL_MAX_RPS', () => {
+  it('defaults to 10 when unset or empty and accepts positive numbers', () => {
+    expect(parseMaxRps(undefined)).toBe(10);
+    expect(parseMaxRps('')).toBe(10);
+    expect(parseMaxRps(' 4 ')).toBe(4);
+    expect(parseMaxRps('2.5')).toBe(2.5);
+    expect(parseMaxRps('1000')).toBe(1000);
+  });
+
+  it.each(['0', '-1', 'ten', '10rps', 'Infinity', 'NaN', '1e3', '1001', '0.0'])('refuses %j as a usage error (exit 2)', (value) => {
+    let thrown: unknown;
+    try {
+      parseMaxRps(value);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(CliError);
+    expect((thrown as CliError).exitCode).toBe(2);
+    expect((thrown as CliError).message).toContain('TIKTOK_CHANNEL_MAX_RPS');
+  });
+});
+
+describe('pace keys', () => {
+  it('charges token calls to the business_id, app-level calls to the app', () => {
+    expect(paceKey('tok', { business_id: 'b1' })).toBe('account:b1');
+    expect(paceKey('tok', {})).toBe('token:tok');
+    expect(paceKey(undefined, { client_id: 'ck' })).toBe('app:ck');
+    expect(paceKey(undefined, { app_id: 'ck', access_token: 'tok' })).toBe('app:ck');
+  });
+});
+
+describe('the client paces through the pacer', () => {
+  const encoder = new TextEncoder();
+  const answer = (code: number): RawResponse => ({
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: encoder.encode(JSON.stringify({ code, message: code ? 'Too many requests. Please retry later.' : 'OK', request_id: 'r', data: {} })),
+  });
+
+  function setup(codes: number[] = []) {
+    const time = fakeTime();
+    const pacer = new Pacer({ rps: 10, now: time.now, sleep: time.sleep });
+    const sent: Array<{ at: number; request: RawRequest }> = [];
+    const transport: Transport = async (request) => {
+      sent.push({ at: time.now(), request });
+      return answer(codes.shift() ?? 0);
+    };
+    const make = () => new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, pacer, sleep: async () => undefined, random: () => 1 });
+    return { time, pacer, sent, make };
+  }
+
+  it('two clients in one process share an account\'s budget', async () => {
+    const { sent, make } = setup();
+    const [one, two] = [make(), make()];
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).get('business/message/content/list/', { accessToken: 't', query: { business_id: 'b1', conversation_id: `c${i}` } })),
+    );
+    const times = sent.map((entry) => entry.at);
+    expect(times.filter((at) => at === times[0])).toHaveLength(10);
+    expect(times[10]).toBe(times[0]! + 1_050);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('a 40100 holds the whole account back for the backoff before the retry', async () => {
+    const { sent, make, pacer } = setup([40100]);
+    const client = make();
+    const other = client.get('business/get/', { accessToken: 't', query: { business_id: 'b1' } });
+    await other;
+    expect(sent).toHaveLength(2);
+    // random() = 1: the full first backoff, 250 ms.
+    expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(250);
+    expect(pacer.delayFor('account:b1')).toBeGreaterThan(0);
+  });
+
+  it('--debug says when a request waited for its turn, without the token', async () => {
+    const lines: string[] = [];
+    const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport: async () => answer(0), pacer: new Pacer({ rps: 10 }), debugLog: (line) => lines.push(line) });
+    for (let i = 0; i < 12; i++) await client.get('business/get/', { accessToken: 'secret-token', query: { business_id: 'b1' } });
+    const paced = lines.filter((line) => line.startsWith('paced: waited'));
+    expect(paced.length).toBeGreaterThanOrEqual(1);
+    expect(paced[0]).toMatch(/^paced: waited \d+ ms for a turn under TIKTOK_CHANNEL_MAX_RPS=10$/);
+    expect(lines.join('\n')).not.toContain('secret-token');
+  });
+
+  it('app-level calls (token exchange) do not wait behind a busy account', async () => {
+    const { sent, make, time } = setup();
+    const client = make();
+    await Promise.all(Array.from({ length: 10 }, () => client.get('business/get/', { accessToken: 't', query: { business_id: 'b1' } })));
+    const at = time.now();
+    await client.post('tt_user/oauth2/token/', { body: { client_id: 'ck', client_secret: 's', grant_type: 'authorization_code', auth_code: 'c' } });
+    expect(sent.at(-1)!.at).toBe(at);
+  });
+});
