@@ -38,6 +38,11 @@ export interface CreateClientOptions {
   timeoutMs?: number;
   /** Aborts requests in flight and retries in waiting. */
   signal?: AbortSignal;
+  /**
+   * Requests per second per account (default 10, TikTok's limit), paced evenly and shared by every
+   * client of the same account in the process, as the CLI's TIKTOK_CHANNEL_MAX_RPS.
+   */
+  maxRps?: number;
 }
 
 /** A Q&A card: 1 to 3 buttons; the id of the tapped one comes back as the event's `tapped_button_id`. */
@@ -171,7 +176,7 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
   if (!options || !options.businessId) throw new TikTokError('createClient needs businessId.', { kind: 'usage', code: null, tiktokMessage: null, requestId: null });
   if (!options.accessToken) throw new TikTokError('createClient needs accessToken.', { kind: 'usage', code: null, tiktokMessage: null, requestId: null });
   const { businessId } = options;
-  const client = new TikTokClient({ baseUrl: options.apiBaseUrl, transport: networkTransport, timeoutMs: options.timeoutMs, signal: options.signal });
+  const client = new TikTokClient({ baseUrl: options.apiBaseUrl, transport: networkTransport, timeoutMs: options.timeoutMs, signal: options.signal, maxRps: options.maxRps });
   const token = async () => (typeof options.accessToken === 'function' ? options.accessToken() : options.accessToken);
   const run = async <T>(fn: (accessToken: string) => Promise<T>): Promise<T> => {
     try {

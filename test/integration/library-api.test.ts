@@ -210,6 +210,20 @@ describe('startSandbox', () => {
     }
   });
 
+  it("the client paces itself to TikTok's 10 requests per second: a burst meets no 40100", async () => {
+    const sandbox = await startSandbox({ rps: 10 });
+    try {
+      const client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 25 }, () => client.conversations({ type: 'SINGLE' })));
+      const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>).filter((r) => r.path.endsWith('/conversation/list/')).map((r) => r.code);
+      expect(codes).toEqual(Array(25).fill(0));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   it('control verbs: set, advance, reset, faults; refusals are SandboxErrors', async () => {
     const sandbox = await startSandbox({ latency: 5 });
     try {
