@@ -251,9 +251,11 @@ export function decodeEvent(body: string | Uint8Array | Json): DecodedEvent {
   } else if (isObject(body)) {
     envelope = body;
   } else {
-    const event = emptyEvent('webhook', { body: String(body) });
+    // String() throws on some values (an object without a prototype): describe them instead.
+    const shown = safeStringify(body) || Object.prototype.toString.call(body);
+    const event = emptyEvent('webhook', { body: shown });
     event.problems.push('the body is not a JSON object');
-    event.id = hashId(['invalid', String(body)]);
+    event.id = hashId(['invalid', shown]);
     return event;
   }
 

@@ -1,0 +1,243 @@
+// `tiktok-channel`: the messaging calls the CLI makes, for your own code. A thin camelCase face over the
+// same modules the commands use (src/tiktok/client.ts, messaging.ts, events.ts): the same envelope
+// handling, retries and pacing, and errors that keep TikTok's code, message and request_id. Importing
+// it loads neither the CLI nor undici (the network transport loads on the first call).
+import { CliError, toCliError, type ErrorKind } from '../errors.js';
+import type { RawRequest, Transport } from '../http/raw.js';
+import { buildCard } from '../messaging/card.js';
+import { checkImageBytes, checkText } from '../messaging/content.js';
+import { findConversation } from '../messaging/lookup.js';
+import { TikTokClient } from '../tiktok/client.js';
+import type { DecodedEvent } from '../tiktok/events.js';
+import {
+  canSendImage,
+  getConversationContent,
+  getMediaDownloadUrl,
+  listConversations,
+  sendCommentReply,
+  sendMessage,
+  uploadImage,
+  type Conversation,
+  type ConversationType,
+  type OutgoingContent,
+  type SenderAction,
+} from '../tiktok/messaging.js';
+
+export type { Conversation, ConversationType, SenderAction } from '../tiktok/messaging.js';
+export type { DecodedEvent } from '../tiktok/events.js';
+export type { ErrorKind } from '../errors.js';
+
+export interface CreateClientOptions {
+  /** An access token, or a function giving the current one (call your own refresh there). */
+  accessToken: string | (() => string | Promise<string>);
+  /** The account's business_id (open_id). */
+  businessId: string;
+  /** Default https://business-api.tiktok.com/open_api/v1.3/; a sandbox's `apiBaseUrl` in tests. */
+  apiBaseUrl?: string;
+  /** Per request, default 30 000 ms. */
+  timeoutMs?: number;
+  /** Aborts requests in flight and retries in waiting. */
+  signal?: AbortSignal;
+  /**
+   * Requests per second per account (default 10, TikTok's limit), paced evenly and shared by every
+   * client of the same account in the process, as the CLI's TIKTOK_CHANNEL_MAX_RPS.
+   */
+  maxRps?: number;
+}
+
+/** A Q&A card: 1 to 3 buttons; the id of the tapped one comes back as the event's `tapped_button_id`. */
+export interface Card {
+  title: string;
+  buttons: Array<{ id: string; label: string }>;
+  /** A link card (labels up to 40 characters instead of 20). */
+  link?: boolean;
+}
+
+export type SendInput =
+  | ({ conversationId: string } & (
+      | { text: string; replyTo?: string }
+      | { imageMediaId: string; replyTo?: string }
+      | { sharePostId: string }
+      | { card: Card }
+      | { action: SenderAction }
+    ))
+  /** A private reply to a high-intent comment (opens the conversation with the commenter). */
+  | { commentId: string; text: string };
+
+export interface SendResult {
+  /** null when TikTok accepted the message without naming an id (and always for an action). */
+  messageId: string | null;
+  /** Only when TikTok names it (a comment reply may). */
+  conversationId: string | null;
+  requestId: string | null;
+}
+
+export interface DownloadedMedia {
+  /** TikTok's download URL (valid about 24 h; fetching it needs the `x-user` header). */
+  url: string;
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+export interface TikTokChannelClient {
+  readonly businessId: string;
+  /** Both lists (SINGLE, then STRANGER) unless `type` names one; every page is read. */
+  conversations(options?: { type?: ConversationType }): Promise<Conversation[]>;
+  /** The conversation's recent messages (TikTok keeps 20), oldest first, decoded like webhooks. */
+  messages(conversationId: string): Promise<DecodedEvent[]>;
+  /** Exactly one of text, imageMediaId, sharePostId, card, action. Never retried once TikTok may have acted. */
+  send(input: SendInput): Promise<SendResult>;
+  /** A JPG or PNG up to 3 MB (checked by content); the media id lasts about 30 days. */
+  uploadImage(bytes: Uint8Array, options?: { filename?: string }): Promise<{ mediaId: string }>;
+  /** Whether an image may be sent in this conversation; null when TikTok does not say. */
+  capabilities(input: { conversationId: string; conversationType?: ConversationType }): Promise<{ imageSend: boolean | null }>;
+  /** The media of a received image or video message. */
+  downloadMedia(input: { conversationId: string; messageId: string; mediaId: string; mediaType?: 'IMAGE' | 'VIDEO' }): Promise<DownloadedMedia>;
+}
+
+export interface TikTokErrorFields {
+  kind: ErrorKind;
+  code: number | null;
+  tiktokMessage: string | null;
+  requestId: string | null;
+  cause?: unknown;
+}
+
+/**
+ * Every failure of a client call. `code`, `tiktokMessage` and `requestId` are TikTok's when TikTok
+ * answered (null otherwise: a network failure, a gateway page, a value refused before sending);
+ * `kind` classifies it: auth, permission, region, window, quota, policy, validation, network,
+ * rateLimit, cancelled, unexpected.
+ */
+export class TikTokError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: number | null;
+  readonly tiktokMessage: string | null;
+  readonly requestId: string | null;
+
+  constructor(message: string, fields: TikTokErrorFields) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'TikTokError';
+    this.kind = fields.kind;
+    this.code = fields.code;
+    this.tiktokMessage = fields.tiktokMessage;
+    this.requestId = fields.requestId;
+  }
+}
+
+function toTikTokError(error: unknown): TikTokError {
+  if (error instanceof TikTokError) return error;
+  const failure: CliError = toCliError(error);
+  const code = failure.tiktokCode ?? null;
+  // src/tiktok/errors.ts words TikTok's refusals "TikTok error <code>: <TikTok's message>".
+  const prefix = code === null ? undefined : `TikTok error ${code}: `;
+  const tiktokMessage = prefix && failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : null;
+  return new TikTokError(failure.message, { kind: failure.kind, code, tiktokMessage, requestId: failure.requestId ?? null, cause: failure });
+}
+
+const networkTransport: Transport = async (request, options) => (await import('../http/network.js')).networkTransport(request, options);
+
+const CONTENT_KEYS = ['text', 'imageMediaId', 'sharePostId', 'card', 'action'] as const;
+
+function oneContent(input: Record<string, unknown>): OutgoingContent {
+  const given = CONTENT_KEYS.filter((key) => input[key] !== undefined);
+  if (given.length !== 1) {
+    throw new CliError('validation', `send needs exactly one of ${CONTENT_KEYS.join(', ')} (got ${given.length ? given.join(', ') : 'none'}).`);
+  }
+  const replyTo = input.replyTo as string | undefined;
+  if (replyTo !== undefined && given[0] !== 'text' && given[0] !== 'imageMediaId') throw new CliError('validation', 'replyTo goes with a text or an image.');
+  switch (given[0]) {
+    case 'text': {
+      const invalid = checkText(input.text as string);
+      if (invalid) throw invalid;
+      return { kind: 'text', body: input.text as string, replyTo };
+    }
+    case 'imageMediaId':
+      return { kind: 'image', mediaId: input.imageMediaId as string, replyTo };
+    case 'sharePostId':
+      return { kind: 'share_post', itemId: input.sharePostId as string };
+    case 'card': {
+      const card = input.card as Card;
+      // The CLI's checks of every limit, on the CLI's "ID:LABEL" form (split at the first colon).
+      const colon = card.buttons.find((button) => button.id.includes(':'));
+      if (colon) throw new CliError('validation', `Button id "${colon.id}" contains ":"; use ids without colons.`);
+      return { kind: 'card', card: buildCard(card.title, card.buttons.map((button) => `${button.id}:${button.label}`), card.link === true) };
+    }
+    default: {
+      const action = input.action;
+      if (action !== 'TYPING' && action !== 'MARK_READ') throw new CliError('validation', `action must be TYPING or MARK_READ (got ${JSON.stringify(action)}).`);
+      return { kind: 'action', action };
+    }
+  }
+}
+
+/** A client for one account. Nothing is sent until a method is called. */
+export function createClient(options: CreateClientOptions): TikTokChannelClient {
+  if (!options || !options.businessId) throw new TikTokError('createClient needs businessId.', { kind: 'usage', code: null, tiktokMessage: null, requestId: null });
+  if (!options.accessToken) throw new TikTokError('createClient needs accessToken.', { kind: 'usage', code: null, tiktokMessage: null, requestId: null });
+  const { businessId } = options;
+  const client = new TikTokClient({ baseUrl: options.apiBaseUrl, transport: networkTransport, timeoutMs: options.timeoutMs, signal: options.signal, maxRps: options.maxRps });
+  const token = async () => (typeof options.accessToken === 'function' ? options.accessToken() : options.accessToken);
+  const run = async <T>(fn: (accessToken: string) => Promise<T>): Promise<T> => {
+    try {
+      return await fn(await token());
+    } catch (error) {
+      throw toTikTokError(error);
+    }
+  };
+
+  return {
+    businessId,
+    conversations: (query = {}) =>
+      run(async (accessToken) => {
+        const types: ConversationType[] = query.type ? [query.type] : ['SINGLE', 'STRANGER'];
+        const seen = new Set<string>();
+        const lists = [];
+        for (const type of types) lists.push(await listConversations(client, accessToken, businessId, type));
+        // A conversation on both lists (it moved while we paged) is listed once, as its first type.
+        return lists.flat().filter((conversation) => !seen.has(conversation.conversationId) && seen.add(conversation.conversationId));
+      }),
+    messages: (conversationId) => run(async (accessToken) => (await getConversationContent(client, accessToken, businessId, conversationId)).messages),
+    send: (input) =>
+      run(async (accessToken) => {
+        let sent;
+        if ('commentId' in input && input.commentId !== undefined) {
+          const invalid = checkText(input.text);
+          if (invalid) throw invalid;
+          sent = await sendCommentReply(client, accessToken, businessId, input.commentId, input.text);
+        } else {
+          const { conversationId } = input as { conversationId: string };
+          sent = await sendMessage(client, accessToken, businessId, conversationId, oneContent(input as Record<string, unknown>));
+        }
+        return { messageId: sent.messageId ?? null, conversationId: sent.conversationId ?? null, requestId: sent.requestId ?? null };
+      }),
+    uploadImage: (bytes, upload = {}) =>
+      run(async (accessToken) => {
+        const checked = checkImageBytes(bytes, upload.filename ?? 'image');
+        if (checked instanceof CliError) throw checked;
+        const mediaId = await uploadImage(client, accessToken, businessId, { filename: checked.filename, contentType: checked.contentType, bytes: checked.bytes });
+        return { mediaId };
+      }),
+    capabilities: (input) =>
+      run(async (accessToken) => {
+        const type = input.conversationType ?? (await findConversation(client, accessToken, businessId, input.conversationId))?.type ?? 'SINGLE';
+        const imageSend = await canSendImage(client, accessToken, businessId, input.conversationId, type);
+        return { imageSend: imageSend ?? null };
+      }),
+    downloadMedia: (input) =>
+      run(async (accessToken) => {
+        const url = await getMediaDownloadUrl(client, accessToken, {
+          businessId,
+          conversationId: input.conversationId,
+          messageId: input.messageId,
+          mediaId: input.mediaId,
+          mediaType: input.mediaType ?? 'IMAGE',
+        });
+        if (!url) throw new CliError('unexpected', 'TikTok answered the media download without a download_url.');
+        const request: RawRequest = { method: 'GET', url, headers: { 'x-user': accessToken } };
+        const response = await networkTransport(request, { signal: options.signal, timeoutMs: options.timeoutMs });
+        if (response.status !== 200) throw new CliError('network', `The media download URL answered HTTP ${response.status}.`);
+        return { url, contentType: response.headers['content-type'] ?? 'application/octet-stream', bytes: response.body };
+      }),
+  };
+}

@@ -1,0 +1,21 @@
+// `tiktok-channel/webhooks`: TikTok webhook verification and decoding for any server (node:http,
+// Express, Fastify, a Next.js route, a Lambda). The very code `tail` runs, re-exported; nothing here
+// loads the CLI or a web framework.
+export {
+  signPayload,
+  verifySignature,
+  type SignatureFailure,
+  type VerifySignatureInput,
+  type VerifySignatureResult,
+} from '../tiktok/signature.js';
+export {
+  decodeEvent,
+  eventDedupeKey,
+  type DecodedEvent,
+  type EventAutoMessage,
+  type EventKind,
+  type EventParty,
+  type EventReaction,
+  type EventReferral,
+  type EventTemplate,
+} from '../tiktok/events.js';

@@ -1,0 +1,234 @@
+// The client against the sandbox's faults (html502 pages, connection resets, 5xx codes, 40100 storms):
+// generated fault sequences into every kind of call through the real client over loopback (retries
+// bounded, a send never retried once TikTok may have acted), then the CLI itself: exit 6 with the
+// contract's JSON error and no stack trace, the account's tokens intact and usable afterwards, and a
+// refresh cut by a reset leaving a usable account.
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/errors.js';
+import { networkTransport } from '../../src/http/network.js';
+import { TikTokClient } from '../../src/tiktok/client.js';
+import { getBusinessProfile, getConversationContent, listConversations, sendMessage } from '../../src/tiktok/messaging.js';
+import { startWorld, type Connected, type World } from '../helpers/account.js';
+import { parseJson, runCli } from '../helpers/cli.js';
+import { readStore, SEED } from '../helpers/sandbox.js';
+
+const MAYA = SEED.conversations.maya;
+const MAX_ATTEMPTS = 4;
+const STACK_LINE = /^\s+at .+(:\d+:\d+|\(native\))/m;
+
+type FaultSpec = { kind: 'html502' } | { kind: 'reset' } | { kind: 'code'; code: number };
+interface Fault {
+  spec: FaultSpec;
+  /** Uses; -1 = a storm (until cleared). */
+  times: number;
+}
+
+const faultSpec: fc.Arbitrary<FaultSpec> = fc.oneof(
+  fc.constant({ kind: 'html502' as const }),
+  fc.constant({ kind: 'reset' as const }),
+  fc.constantFrom(40100, 51065, 50002).map((code) => ({ kind: 'code' as const, code })),
+);
+const faults = fc.array(fc.record({ spec: faultSpec, times: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 4 }, { arbitrary: fc.constant(-1), weight: 1 }) }), {
+  maxLength: 4,
+});
+
+const CALLS = {
+  list: { path: 'business/message/conversation/list/', send: false },
+  content: { path: 'business/message/content/list/', send: false },
+  profile: { path: 'business/get/', send: false },
+  send: { path: 'business/message/send/', send: true },
+} as const;
+type CallName = keyof typeof CALLS;
+
+/**
+ * What the client may do, from its documented policy (src/tiktok/client.ts): reads retry any of these
+ * faults up to 4 attempts; a send retries only 40100 (TikTok refused it, so it was not delivered).
+ */
+function expected(call: CallName, queue: Fault[]): { attempts: number; failure?: FaultSpec } {
+  const responses: FaultSpec[] = [];
+  for (const fault of queue) {
+    for (let use = 0; use < (fault.times === -1 ? MAX_ATTEMPTS : fault.times) && responses.length < MAX_ATTEMPTS; use++) responses.push(fault.spec);
+    if (fault.times === -1) break;
+  }
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const response = responses[attempt - 1];
+    if (!response) return { attempts: attempt };
+    const retryable = !CALLS[call].send || (response.kind === 'code' && response.code === 40100);
+    if (!retryable || attempt === MAX_ATTEMPTS) return { attempts: attempt, failure: response };
+  }
+  throw new Error('unreachable');
+}
+
+describe('fuzz: the client against sandbox faults', () => {
+  let world: World;
+  let account: Connected;
+  beforeAll(async () => {
+    world = await startWorld();
+    account = await world.connect();
+  });
+  afterAll(() => world.close());
+
+  it('bounded retries, sends never repeated after a possible delivery, every failure an exit-6 error with TikTok\'s code', async () => {
+    const sleeps: number[] = [];
+    // No pacing here: this is about the retry policy (bench/pace.mjs and the pacer's tests cover pacing).
+    const client = new TikTokClient({ baseUrl: world.server.apiBaseUrl, transport: networkTransport, pacer: false, sleep: async (ms) => void sleeps.push(ms) });
+    const token = account.grant.accessToken;
+    const run: Record<CallName, () => Promise<unknown>> = {
+      list: () => listConversations(client, token, account.businessId, 'SINGLE', { maxPages: 1 }),
+      content: () => getConversationContent(client, token, account.businessId, MAYA),
+      profile: () => getBusinessProfile(client, token, account.businessId),
+      send: () => sendMessage(client, token, account.businessId, MAYA, { kind: 'text', body: 'fuzzed' }),
+    };
+    const seen = { runs: 0, failures: 0, successes: 0, requests: 0 };
+
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...(Object.keys(CALLS) as CallName[])), faults, async (call, queue) => {
+        // A fresh world (tokens kept, request log emptied: it keeps only the last 200), faults cleared,
+        // and a fresh user message: an open window and a full quota for sends.
+        await world.control('POST', 'reset', { clear_log: true });
+        await world.control('DELETE', 'faults');
+        await world.control('POST', 'messages', { from_username: 'maya', text: 'still there?' });
+        for (const fault of queue) {
+          await world.control('POST', 'faults', { path: CALLS[call].path, ...fault.spec, times: fault.times });
+        }
+        const before = world.requestsTo(await world.state(), CALLS[call].path).length;
+        expect(before).toBe(0);
+        sleeps.length = 0;
+
+        const outcome = await run[call]().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        const attempts = world.requestsTo(await world.state(), CALLS[call].path).length - before;
+        const want = expected(call, queue);
+        expect(attempts).toBe(want.attempts);
+        expect(sleeps.length).toBe(attempts - 1);
+        expect(sleeps.every((ms) => ms > 0 && ms <= 4_000)).toBe(true);
+        seen.runs++;
+        seen.requests += attempts;
+
+        if (!want.failure) {
+          expect(outcome).toBeUndefined();
+          seen.successes++;
+          return;
+        }
+        seen.failures++;
+        expect(outcome).toBeInstanceOf(CliError);
+        const error = outcome as CliError;
+        expect(error.exitCode).toBe(6);
+        if (want.failure.kind === 'code') {
+          expect(error.tiktokCode).toBe(want.failure.code);
+          expect(error.kind).toBe(want.failure.code === 40100 ? 'rateLimit' : 'network');
+          expect(error.requestId).toMatch(/\S/);
+        } else {
+          expect(error.kind).toBe('network');
+        }
+        // A send that got no TikTok answer may have been delivered: the error says so.
+        if (call === 'send' && want.failure.kind !== 'code') expect(error.message).toContain('may or may not have been sent');
+      }),
+      { numRuns: 150 },
+    );
+    await world.control('DELETE', 'faults');
+    expect(seen.successes).toBeGreaterThan(10);
+    expect(seen.failures).toBeGreaterThan(10);
+  }, 120_000);
+});
+
+describe('the CLI under fault storms', () => {
+  let world: World;
+  let account: Connected;
+  let configDir: string;
+  beforeAll(async () => {
+    world = await startWorld();
+    account = await world.connect();
+    configDir = await world.store(account);
+  });
+  afterAll(() => world.close());
+  // Tokens kept; the request log (the last 200 only) emptied so counts stay exact.
+  beforeEach(() => world.control('POST', 'reset', { clear_log: true }));
+
+  const storedTokens = () => {
+    const stored = readStore(configDir).accounts[account.businessId];
+    return { accessToken: stored.accessToken, refreshToken: stored.refreshToken };
+  };
+
+  /** After a storm: nothing was lost, the account works at once. */
+  async function expectUsable(tokensBefore: { accessToken: string; refreshToken: string }): Promise<void> {
+    await world.control('DELETE', 'faults');
+    expect(storedTokens()).toEqual(tokensBefore);
+    const after = await runCli(['conversations', '--json'], { configDir });
+    expect(after.code, after.stderr).toBe(0);
+    expect(parseJson(after.stdout).conversations.length).toBeGreaterThan(0);
+  }
+
+  function expectCleanFailure(result: { code: number | null; stdout: string; stderr: string }, kind: string): any {
+    expect(result.code, result.stderr).toBe(6);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stdout).not.toMatch(STACK_LINE);
+    const error = parseJson(result.stdout).error;
+    expect(error).toMatchObject({ kind, code: 6 });
+    expect(error.message).toMatch(/\S/);
+    expect(error.hint).toMatch(/\S/);
+    return error;
+  }
+
+  for (const [name, fault, command, kind] of [
+    ['an HTML 502 storm on conversation/list', { path: 'business/message/conversation/list/', kind: 'html502' }, ['conversations', '--json'], 'network'],
+    ['a 40100 storm on every path', { path: '*', kind: 'code', code: 40100 }, ['conversations', '--json'], 'rateLimit'],
+    ['a 51065 storm on content/list', { path: 'business/message/content/list/', kind: 'code', code: 51065 }, ['conversations', '--json'], 'network'],
+  ] as const) {
+    it(`${name}: exit 6 after bounded retries, no stack trace, no token lost`, async () => {
+      const tokens = storedTokens();
+      await world.control('POST', 'faults', { ...fault, times: -1 });
+      const before = world.apiRequests(await world.state()).length;
+      const started = Date.now();
+      const result = await runCli(command as unknown as string[], { configDir });
+      const error = expectCleanFailure(result, kind);
+      if ('code' in fault) expect(error.tiktok_code).toBe(fault.code);
+      // At most 4 attempts per request the command makes (both conversation lists, the contents).
+      const requests = world.apiRequests(await world.state()).length - before;
+      expect(requests).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
+      expect(requests).toBeLessThanOrEqual(MAX_ATTEMPTS * 8);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await expectUsable(tokens);
+    }, 30_000);
+  }
+
+  it('a reset during send: exit 6, sent once and never retried, says the message may have gone out', async () => {
+    const tokens = storedTokens();
+    await world.control('POST', 'messages', { from_username: 'maya', text: 'hello?' });
+    await world.control('POST', 'faults', { path: 'business/message/send/', kind: 'reset', times: -1 });
+    const before = world.requestsTo(await world.state(), 'business/message/send/').length;
+    const result = await runCli(['send', '--to', MAYA, '--text', 'On its way', '--json'], { configDir });
+    const error = expectCleanFailure(result, 'network');
+    expect(error.message).toContain('may or may not have been sent');
+    expect(world.requestsTo(await world.state(), 'business/message/send/').length - before).toBe(1);
+    await expectUsable(tokens);
+  }, 30_000);
+
+  it('a refresh interrupted by a reset leaves a usable account (explicit refresh, then an automatic one)', async () => {
+    const tokens = storedTokens();
+    await world.control('POST', 'faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
+    const cut = await runCli(['refresh', '--json'], { configDir });
+    expectCleanFailure(cut, 'network');
+    // Nothing half-written: the pair on disk is the one that still works.
+    expect(storedTokens()).toEqual(tokens);
+    await expectUsable(tokens);
+
+    // The access token expired at TikTok: `conversations` refreshes on 40105, and the refresh is cut.
+    await world.control('POST', 'tokens/expire', { business_id: account.businessId });
+    await world.control('POST', 'faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
+    const cutAgain = await runCli(['conversations', '--json'], { configDir });
+    expectCleanFailure(cutAgain, 'network');
+    expect(storedTokens()).toEqual(tokens);
+
+    // The next run refreshes (the refresh token was never spent) and works.
+    const healed = await runCli(['conversations', '--json'], { configDir });
+    expect(healed.code, healed.stderr).toBe(0);
+    const rotated = storedTokens();
+    expect(rotated.refreshToken).not.toBe(tokens.refreshToken);
+    const refreshed = await runCli(['refresh', '--json'], { configDir });
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+  }, 30_000);
+});
