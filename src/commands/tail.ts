@@ -7,7 +7,7 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
 import type { ResolvedAccount } from '../store/accounts.js';
-import { decodeEvent, type DecodedEvent } from '../tiktok/events.js';
+import { decodeEvent, isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
 import { AccountDirectory } from '../tail/accounts.js';
 import { DedupeSet } from '../tail/dedupe.js';
@@ -236,6 +236,10 @@ async function webhookMode(
     event.problems.push(`no account connected here has business_id ${event.business_id}: answered 200 and journaled, not handled`);
     return true;
   };
+  // A signed delivery tail could not read: say where its exact bytes are, on the terminal and in JSON.
+  const whereJournaled = (event: DecodedEvent, id: string, file: string) => {
+    if (isUnreadableDelivery(event)) event.problems.push(`signed with the app secret, answered 200; its exact bytes are journal entry ${id} in ${file}`);
+  };
 
   // 1. The journal: recognise recent deliveries again, and replay --since before going live.
   const horizon = Math.min(sinceMs ?? Infinity, deps.now() - DEDUPE_HORIZON_MS);
@@ -246,6 +250,7 @@ async function webhookMode(
       if (!entry) continue;
       dedupe.add(meta.key, meta.signedAt);
       const event = decodeEvent(entry.body);
+      whereJournaled(event, meta.id, meta.ref.file);
       stats.replayed++;
       print(event, { unknownAccount: unknownAccount(event), receivedAt: entry.at, replayed: true });
     } else {
@@ -257,7 +262,9 @@ async function webhookMode(
   // 2. The forwarder, resuming what the journal still owes the target.
   let forwarder: import('../tail/forwarder.js').Forwarder | undefined;
   const { laneFor } = await import('../tail/forwarder.js');
-  const laneOf = (event: DecodedEvent) => laneFor(event.conversation_id, event.business_id, event.event);
+  // Unreadable deliveries name no conversation to keep in order: a lane of their own, so a target that
+  // keeps failing on them holds up nothing else.
+  const laneOf = (event: DecodedEvent) => (isUnreadableDelivery(event) ? 'u:' : laneFor(event.conversation_id, event.business_id, event.event));
   if (options.forwardTo) {
     const { Forwarder } = await import('../tail/forwarder.js');
     let retriesShown = 0;
@@ -297,6 +304,7 @@ async function webhookMode(
         return;
       }
       forwarder?.enqueue({ ref, lane: laneOf(event) });
+      whereJournaled(event, ref.id, ref.file);
       const unknown = unknownAccount(event);
       if (unknown) stats.unknownAccount++;
       print(event, { unknownAccount: unknown, receivedAt: record.at });

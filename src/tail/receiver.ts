@@ -1,9 +1,12 @@
 // The webhook receiver: an HTTP server (127.0.0.1 unless told otherwise) that checks each delivery's
-// Tiktok-Signature on the raw bytes, journals it, and only then answers exactly 200. Whatever else
-// arrives is refused and counted, and the server keeps running:
+// Tiktok-Signature on the raw bytes, journals it, and only then answers exactly 200. The signature is
+// what decides: only the app secret's holder (TikTok) can sign, so a signed body that is not a JSON
+// object is still a delivery (journaled byte for byte, answered 200, passed on as an event of kind
+// "unknown"); refusing it would make TikTok retry the same bytes for 72 hours and then drop them.
+// Whatever else arrives is refused and counted, and the server keeps running:
 //   401 missing/malformed/wrong/stale signature, 409 an exact replay of a delivery already taken,
-//   413 bodies over 1 MB (not read any further), 400 a signed body that is not a JSON object,
-//   404 another path, 405 another method, 503 the journal could not be written (TikTok retries).
+//   413 bodies over 1 MB (not read any further), 404 another path, 405 another method,
+//   503 the journal could not be written (TikTok retries), 400 bytes that are not an HTTP request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { decodeEvent, eventDedupeKey, type DecodedEvent } from '../tiktok/events.js';
@@ -17,7 +20,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Headers kept with each delivery (and re-sent by the forwarder). */
 export const KEPT_HEADERS = ['content-type', 'tiktok-signature', 'x-tt-logid', 'webhook-schema-version', 'user-agent'] as const;
 
-export type RefusalReason = SignatureFailure | 'replayed' | 'too-large' | 'not-json' | 'not-found' | 'method' | 'journal' | 'bad-request';
+export type RefusalReason = SignatureFailure | 'replayed' | 'too-large' | 'not-found' | 'method' | 'journal' | 'bad-request';
 
 export interface Refusal {
   status: number;
@@ -130,9 +133,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       failure ??= { reason: 'mismatch', message: 'No app secret to verify the signature with.' };
       return refuse(req, res, { status: 401, reason: failure.reason, message: failure.message });
     }
-    if (!isObject(envelope)) return refuse(req, res, { status: 400, reason: 'not-json', message: 'The body is not a JSON object.' });
-
-    const event = decodeEvent(envelope);
+    // Signed but not a JSON object: decoded from the bytes into kind "unknown" (raw text, problems),
+    // journaled and answered like any delivery. The signature says TikTok sent it; only tail keeps it.
+    const event = decodeEvent(isObject(envelope) ? envelope : body);
     const account = options.accounts.get(event.business_id);
     const key = `${event.business_id ?? ''}|${eventDedupeKey(event)}`;
     // The same event with the same signature time is a byte-exact replay: TikTok signs each retry anew.

@@ -1,8 +1,9 @@
 // How one event reads on a terminal: time, direction and who, what happened, and markers that matter to
 // a business (our own API send echoed back vs a person answering in TikTok's app or web inbox, the
-// referral tag a QR code carried, a delivery for an account not connected here).
+// referral tag a QR code carried, a delivery for an account not connected here, a signed delivery that
+// could not be read and where its bytes are kept).
 import type { Colors } from '../io/io.js';
-import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
+import { describeEvent, isUnreadableDelivery, NOT_A_JSON_OBJECT, type DecodedEvent } from '../tiktok/events.js';
 
 export interface RenderOptions {
   color: Colors;
@@ -36,12 +37,34 @@ function referralTag(event: DecodedEvent): string | undefined {
   return referral.source ?? undefined;
 }
 
+const PREVIEW_CHARS = 80;
+
+/**
+ * The start of a body that could not be read, quoted and escaped: JSON escapes C0 controls, quotes and
+ * newlines; DEL, C1 controls and bidi overrides are escaped too, so the bytes cannot rewrite the screen.
+ */
+function preview(text: string): string {
+  const cut = text.length > PREVIEW_CHARS;
+  // eslint-disable-next-line no-control-regex
+  const quoted = JSON.stringify(cut ? text.slice(0, PREVIEW_CHARS) : text).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return cut ? `${quoted}… (${text.length} characters)` : quoted;
+}
+
 /** One line for a terminal. */
 export function renderEvent(event: DecodedEvent, options: RenderOptions): string {
   const { color } = options;
   const time = event.timestamp ?? options.receivedAt ?? Date.now();
   const parts: string[] = [color.dim(clock(time))];
   if (options.accountLabel) parts.push(color.dim(`[${options.accountLabel}]`));
+
+  if (isUnreadableDelivery(event)) {
+    const body = typeof event.raw.body === 'string' ? event.raw.body : '';
+    parts.push(color.yellow('!'), color.yellow('unreadable signed delivery (not a JSON object):'), body ? preview(body) : '(empty body)');
+    const notes = event.problems.filter((problem) => problem !== NOT_A_JSON_OBJECT);
+    if (notes.length) parts.push(color.dim(notes.join('; ')));
+    if (options.replayed) parts.push(color.dim('(from the journal)'));
+    return parts.join('  ');
+  }
 
   if (options.unknownAccount) {
     parts.push(color.red('?'), color.red(`for business_id ${event.business_id ?? 'unknown'}, not connected here:`));

@@ -220,10 +220,18 @@ function emptyEvent(origin: 'webhook' | 'rest', raw: Json): DecodedEvent {
   };
 }
 
-function hashId(parts: string[]): string {
+function hashId(parts: Array<string | Uint8Array>): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part).update('\u0000');
   return `h:${hash.digest('hex').slice(0, 32)}`;
+}
+
+/** The problem an event carries when its delivery's body is not a JSON object (raw is `{body: text}`). */
+export const NOT_A_JSON_OBJECT = 'the body is not a JSON object';
+
+/** A delivery whose body is not a JSON object: nothing in it could be read, only kept. */
+export function isUnreadableDelivery(event: DecodedEvent): boolean {
+  return event.kind === 'unknown' && event.problems.includes(NOT_A_JSON_OBJECT);
 }
 
 /**
@@ -243,8 +251,10 @@ export function decodeEvent(body: string | Uint8Array | Json): DecodedEvent {
     }
     if (!isObject(parsed)) {
       const event = emptyEvent('webhook', { body: rawText });
-      event.problems.push('the body is not a JSON object');
-      event.id = hashId(['invalid', rawText]);
+      event.problems.push(NOT_A_JSON_OBJECT);
+      // The bytes, not the text: bytes that are not UTF-8 decode lossily, and two different deliveries
+      // must not share an id (for UTF-8 bytes this is the same hash as the text's).
+      event.id = hashId(['invalid', body]);
       return event;
     }
     envelope = parsed;
@@ -254,7 +264,7 @@ export function decodeEvent(body: string | Uint8Array | Json): DecodedEvent {
     // String() throws on some values (an object without a prototype): describe them instead.
     const shown = safeStringify(body) || Object.prototype.toString.call(body);
     const event = emptyEvent('webhook', { body: shown });
-    event.problems.push('the body is not a JSON object');
+    event.problems.push(NOT_A_JSON_OBJECT);
     event.id = hashId(['invalid', shown]);
     return event;
   }

@@ -1,14 +1,16 @@
 // `tail` in webhook mode, as a child process over real HTTP: the served sandbox's signed deliveries and
 // deliveries built and signed here for every other shape → one JSON line each with the right fields;
-// junk of every kind refused while tail keeps running; a delivery for an account not connected here;
+// junk of every kind refused while tail keeps running, a signed body that is not JSON kept (journaled,
+// printed, replayed, forwarded); a delivery for an account not connected here;
 // redeliveries printed once and byte-exact replays refused; --count/--timeout; filters; registration.
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { statSync, readdirSync } from 'node:fs';
+import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWorld, SEED, type Connected, type World } from '../helpers/account.js';
-import { parseJson, runCli, startCli } from '../helpers/cli.js';
+import { BIN, parseJson, runCli, startCli } from '../helpers/cli.js';
+import { startTmux } from '../helpers/tmux.js';
 import { delivery, freePort, inbound, interrupt, outbound, post, postSigned, sign, startTail } from '../helpers/tail.js';
 import { getWebhook, registerWebhook } from '../../src/tiktok/messaging.js';
 
@@ -143,9 +145,10 @@ describe('tail: whatever arrives, it keeps running', () => {
       expect((await post(tail.url, body)).status).toBe(401);
       expect((await post(tail.url, body, { 'tiktok-signature': 'v1=abc' })).status).toBe(401);
       expect((await post(tail.url, body.replace('hello', 'hellO'), { 'tiktok-signature': sign(secret, body) })).status).toBe(401);
-      // Signed, but not a JSON object.
-      expect((await post(tail.url, 'not json', { 'tiktok-signature': sign(secret, 'not json') })).status).toBe(400);
-      expect((await post(tail.url, '[1,2]', { 'tiktok-signature': sign(secret, '[1,2]') })).status).toBe(400);
+      // Signed, but not a JSON object: only TikTok can sign, so it is a delivery (200, journaled, printed
+      // as an unknown event), not junk; a 400 would make TikTok retry it for 72 hours and then drop it.
+      expect((await post(tail.url, 'not json', { 'tiktok-signature': sign(secret, 'not json') })).status).toBe(200);
+      expect((await post(tail.url, '[1,2]', { 'tiktok-signature': sign(secret, '[1,2]') })).status).toBe(200);
       // Over 1 MB: declared, and streamed without a length.
       const big = Buffer.alloc(2 * 1024 * 1024, 'a');
       expect((await post(tail.url, big, { 'tiktok-signature': sign(secret, big) })).status).toBe(413);
@@ -175,18 +178,96 @@ describe('tail: whatever arrives, it keeps running', () => {
       const signature = sign(secret, body);
       expect((await post(tail.url, body, { 'tiktok-signature': signature })).status).toBe(200);
       expect((await post(tail.url, body, { 'tiktok-signature': signature })).status).toBe(409);
-      const events = await tail.waitForEvents(1);
-      expect(events.map((event) => event.message_id)).toEqual(['valid-1']);
+      const events = await tail.waitForEvents(3);
+      expect(events.map((event) => event.message_id)).toEqual([null, null, 'valid-1']);
+      for (const [index, text] of ['not json', '[1,2]'].entries()) {
+        expect(events[index]).toMatchObject({ kind: 'unknown', event: null, business_id: null, raw: { body: text } });
+        expect(events[index].problems[0]).toBe('the body is not a JSON object');
+        // Where its exact bytes are: the journal entry and file.
+        expect(events[index].problems[1]).toMatch(/^signed with the app secret, answered 200; its exact bytes are journal entry \S+ in \S+\.jsonl$/);
+        expect(events[index].problems[1]).toContain(` in ${join(configDir, 'journal')}/deliveries-`);
+      }
       const stopped = await interrupt(tail);
       expect(stopped.code).toBe(130);
-      expect(stopped.stderr).toMatch(/1 received, 1 printed, 13 refused/);
+      expect(stopped.stderr).toMatch(/3 received, 3 printed, 11 refused/);
       expect(stopped.stderr).toContain('refused 401 (mismatch)');
       expect(stopped.stderr).toContain('refused 401 (stale)');
       expect(stopped.stderr).toContain('refused 401 (missing)');
       expect(stopped.stderr).toContain('refused 413 (too-large)');
+      expect(stopped.stdout.trim().split('\n')).toHaveLength(3);
+    } finally {
+      tail.child.kill('SIGKILL');
+    }
+  });
+
+  it('keeps a signed delivery it cannot read: 200, journaled, printed once, replayed by --since, forwarded byte for byte, shown on a terminal', async () => {
+    const configDir = await world.store(account);
+    // Bytes that are not UTF-8, an escape sequence that would clear a terminal, and no JSON at all.
+    const body = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<html>oops\x1b[2J</html>')]);
+    const received: Array<{ body: Buffer; signature: string | undefined }> = [];
+    const targetServer = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ body: Buffer.concat(chunks), signature: req.headers['tiktok-signature'] as string | undefined });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => targetServer.listen(0, '127.0.0.1', resolve));
+    const targetPort = (targetServer.address() as { port: number }).port;
+    const tail = await startTail(['--port', '0', '--forward-to', `http://127.0.0.1:${targetPort}/hook`], { configDir });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const signature = sign(secret, body, now - 10);
+      expect((await post(tail.url, body, { 'tiktok-signature': signature })).status).toBe(200);
+      // The same signed request again is a replay; TikTok's redelivery (signed anew) is taken, not printed again.
+      expect((await post(tail.url, body, { 'tiktok-signature': signature })).status).toBe(409);
+      expect((await post(tail.url, body, { 'tiktok-signature': sign(secret, body, now) })).status).toBe(200);
+      // Unsigned, the same bytes are still refused.
+      expect((await post(tail.url, body)).status).toBe(401);
+      const [event] = await tail.waitForEvents(1);
+      expect(event).toMatchObject({ kind: 'unknown', event: null, business_id: null, conversation_id: null, message_id: null, raw: { body: '\ufffd\ufffd<html>oops\x1b[2J</html>' } });
+      expect(event.id).toMatch(/^h:[0-9a-f]{32}$/);
+      expect(event.problems[0]).toBe('the body is not a JSON object');
+      const where = /journal entry (\S+) in (\S+\.jsonl)$/.exec(event.problems[1])!;
+      expect(where, event.problems.join('; ')).not.toBeNull();
+      expect(where[2]).toContain(join(configDir, 'journal'));
+      // The journal holds the exact bytes (twice: the delivery and TikTok's redelivery, marked as one).
+      const lines = readFileSync(where[2]!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const entry = lines.find((line) => line.id === where[1]);
+      expect(Buffer.from(entry.b, 'base64').equals(body)).toBe(true);
+      expect(lines.filter((line) => Buffer.from(line.b, 'base64').equals(body))).toHaveLength(2);
+      // Forwarded once, byte for byte, with the signature it arrived with.
+      const deadline = Date.now() + 10_000;
+      while (received.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(received).toHaveLength(1);
+      expect(received[0]!.body.equals(body)).toBe(true);
+      expect(received[0]!.signature).toBe(signature);
+      const stopped = await interrupt(tail);
+      expect(stopped.stderr).toMatch(/Stopped: 2 received, 1 printed, 1 duplicate, 2 refused, 1 forwarded, 0 pending/);
       expect(stopped.stdout.trim().split('\n')).toHaveLength(1);
     } finally {
       tail.child.kill('SIGKILL');
+      targetServer.close();
+    }
+
+    // --since replays it from the journal, once, as the same event.
+    const replay = await runCli(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir, timeoutMs: 20_000 });
+    expect(replay.code, replay.stderr).toBe(0);
+    const replayed = replay.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(replayed).toHaveLength(1);
+    expect(replayed[0]).toMatchObject({ kind: 'unknown', raw: { body: '\ufffd\ufffd<html>oops\x1b[2J</html>' } });
+    expect(replayed[0].problems[1]).toMatch(/journal entry \S+ in \S+\.jsonl$/);
+
+    // On a terminal: one line that says what arrived, escaped, and where its bytes are.
+    const session = startTmux([process.execPath, BIN, 'tail', '--port', '0', '--since', '1h'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 400 });
+    try {
+      const screen = await session.waitFor(/\(from the journal\)/, 15_000);
+      const line = screen.split('\n').find((text) => text.includes('unreadable signed delivery'))!;
+      expect(line).toMatch(/^\d\d:\d\d:\d\d {2}! {2}unreadable signed delivery \(not a JSON object\): {2}"\ufffd\ufffd<html>oops\\u001b\[2J<\/html>" {2}signed with the app secret, answered 200; its exact bytes are journal entry \S+ in \S+\.jsonl {2}\(from the journal\)$/);
+    } finally {
+      session.kill();
     }
   });
 
