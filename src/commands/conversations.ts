@@ -6,7 +6,7 @@
 // Output: a table on a TTY; otherwise (a pipe, a file, CI) and with `--json`, the JSON document
 // {conversations: [...]}, so scripts get data whichever way they call it.
 import type { Deps } from '../deps.js';
-import { displayWidth, isoOrNull, renderTable, truncateToWidth } from '../io/format.js';
+import { displayWidth, isoOrNull, renderTable, terminalSafe, truncateToWidth } from '../io/format.js';
 import { shortAuthor } from '../messaging/describe.js';
 import { mapLimit } from '../messaging/lookup.js';
 import { evaluateConversation, formatAgo, formatRemaining, policyDetails, type ConversationPolicy } from '../messaging/policy.js';
@@ -131,17 +131,18 @@ function leftText(policy: ConversationPolicy): string {
   return `${policy.messagesLeft}/${MESSAGES_PER_WINDOW}${policy.historyIncomplete ? '?' : ''}`;
 }
 
+// Names and texts come from TikTok users: their control characters must not reach the terminal.
 function userText(policy: ConversationPolicy): string {
   const { username, displayName } = policy.user;
-  if (username && displayName) return `@${username} (${displayName})`;
-  return username ? `@${username}` : (displayName ?? '?');
+  if (username && displayName) return terminalSafe(`@${username} (${displayName})`);
+  return terminalSafe(username ? `@${username}` : (displayName ?? '?'));
 }
 
 /** "user 3m ago: Is the blue mug in stock?", "you (API) 1h ago: [card: Pick a size]". */
 export function lastMessageText(message: DecodedEvent | undefined, now: number): string {
   if (!message) return '-';
   const when = message.timestamp !== null ? ` ${formatAgo(Math.max(0, now - message.timestamp))} ago` : '';
-  return `${shortAuthor(message)}${when}: ${describeEvent(message)}`.replace(/\s*[\r\n\t]+\s*/g, ' ');
+  return terminalSafe(`${shortAuthor(message)}${when}: ${describeEvent(message)}`.replace(/\s*[\r\n\t]+\s*/g, ' '));
 }
 
 function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['color'], columns?: number): string {
@@ -156,7 +157,7 @@ function renderPretty(rows: ConversationRow[], now: number, color: Deps['io']['c
         policy.window === 'open' ? color.green(window) : color.dim(window),
         policy.messagesLeft === 0 && policy.window === 'open' ? color.yellow(leftText(policy)) : leftText(policy),
         conversation.type === 'STRANGER' ? color.yellow('request') : 'single',
-        describeReferral(conversation.referral) ?? '',
+        terminalSafe(describeReferral(conversation.referral) ?? ''),
         // Placeholder: the full preview is put in below, cut to what the terminal has left.
         LAST_MESSAGE_MARK + lastMessageText(lastMessage, now),
       ];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CliError, toCliError, usageError, validationError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatBytes } from '../messaging/content.js';
-import { formatTime, renderTable } from '../io/format.js';
+import { formatTime, renderTable, terminalSafe } from '../io/format.js';
 import { authorLabel, matchCardButton } from '../messaging/describe.js';
 import { explainUnknownConversation } from '../messaging/lookup.js';
 import { describeUser, evaluateConversation, formatRemaining, policyDetails, type ConversationPolicy, type ConversationUser } from '../messaging/policy.js';
@@ -88,7 +88,8 @@ export async function run(options: MessagesOptions, deps: Deps): Promise<void> {
       ...(downloads ? { downloads } : {}),
     });
   } else {
-    io.out(renderMessages(conversationId, messages, policy, downloads, now, moreMayExist));
+    // Plain text built from what users wrote: no control character of theirs reaches the terminal.
+    io.out(terminalSafe(renderMessages(conversationId, messages, policy, downloads, now, moreMayExist)));
     if (downloads) io.info(downloadSummary(downloads, options.downloadMedia!));
   }
 

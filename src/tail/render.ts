@@ -2,6 +2,7 @@
 // a business (our own API send echoed back vs a person answering in TikTok's app or web inbox, the
 // referral tag a QR code carried, a delivery for an account not connected here, a signed delivery that
 // could not be read and where its bytes are kept).
+import { terminalSafe } from '../io/format.js';
 import type { Colors } from '../io/io.js';
 import { describeEvent, isUnreadableDelivery, NOT_A_JSON_OBJECT, type DecodedEvent } from '../tiktok/events.js';
 
@@ -23,6 +24,10 @@ function clock(ms: number): string {
 }
 
 function who(event: DecodedEvent): string {
+  return terminalSafe(whoUnsafe(event));
+}
+
+function whoUnsafe(event: DecodedEvent): string {
   const username = event.user?.username ?? (event.direction === 'inbound' ? event.sender?.username : event.recipient?.username);
   if (username) return `@${username}`;
   const id = event.user?.id ?? event.sender?.id;
@@ -30,6 +35,11 @@ function who(event: DecodedEvent): string {
 }
 
 function referralTag(event: DecodedEvent): string | undefined {
+  const tag = referralTagUnsafe(event);
+  return tag === undefined ? undefined : terminalSafe(tag);
+}
+
+function referralTagUnsafe(event: DecodedEvent): string | undefined {
   const referral = event.referral;
   if (!referral) return undefined;
   if (referral.ref) return `ref ${referral.ref}`;
@@ -55,7 +65,7 @@ export function renderEvent(event: DecodedEvent, options: RenderOptions): string
   const { color } = options;
   const time = event.timestamp ?? options.receivedAt ?? Date.now();
   const parts: string[] = [color.dim(clock(time))];
-  if (options.accountLabel) parts.push(color.dim(`[${options.accountLabel}]`));
+  if (options.accountLabel) parts.push(color.dim(`[${terminalSafe(options.accountLabel)}]`));
 
   if (isUnreadableDelivery(event)) {
     const body = typeof event.raw.body === 'string' ? event.raw.body : '';
@@ -67,7 +77,7 @@ export function renderEvent(event: DecodedEvent, options: RenderOptions): string
   }
 
   if (options.unknownAccount) {
-    parts.push(color.red('?'), color.red(`for business_id ${event.business_id ?? 'unknown'}, not connected here:`));
+    parts.push(color.red('?'), color.red(`for business_id ${terminalSafe(event.business_id ?? 'unknown')}, not connected here:`));
   } else if (event.kind === 'read') {
     parts.push(color.dim('✓✓'));
   } else if (event.kind === 'referral') {
@@ -83,7 +93,7 @@ export function renderEvent(event: DecodedEvent, options: RenderOptions): string
   if (event.direction === 'outbound') {
     const source = event.source ?? 'UNKNOWN_SOURCE';
     const marker =
-      source === 'API' ? color.dim('API echo') : source === 'APP' || source === 'WEB' ? color.yellow(`${source} reply`) : color.dim(source.toLowerCase());
+      source === 'API' ? color.dim('API echo') : source === 'APP' || source === 'WEB' ? color.yellow(`${source} reply`) : color.dim(terminalSafe(source.toLowerCase()));
     parts.push(marker);
     const to = who(event);
     if (to) parts.push(color.dim(`to ${to}`));
@@ -92,11 +102,13 @@ export function renderEvent(event: DecodedEvent, options: RenderOptions): string
     if (from) parts.push(color.bold(from));
   }
 
-  parts.push(describeEvent(event));
+  // The text and ids come from whoever wrote the message: their control characters must not recolour
+  // or rewrite the screen (the same rule as for echoed arguments).
+  parts.push(terminalSafe(describeEvent(event)));
   const tag = referralTag(event);
   if (tag && event.kind !== 'referral') parts.push(color.cyan(`[${tag}]`));
   if (event.kind === 'unknown' && event.event) parts.push(color.yellow('(unknown event, kept raw)'));
-  if (event.conversation_id) parts.push(color.dim(`conv ${event.conversation_id}`));
+  if (event.conversation_id) parts.push(color.dim(`conv ${terminalSafe(event.conversation_id)}`));
   if (options.replayed) parts.push(color.dim('(from the journal)'));
   return parts.join('  ');
 }
