@@ -153,7 +153,7 @@ export async function message(options: MessageOptions, deps: Deps): Promise<void
   const what = options.text ? `wrote "${truncate(options.text, 60)}"` : options.image ? 'sent an image' : 'arrived';
   deps.io.out(`${options.from ? `@${options.from.replace(/^@/, '')}` : 'The user'} ${what} in conversation ${result.conversation_id}`);
   if (result.message_id) deps.io.out(`message_id ${result.message_id}`);
-  if (result.events?.length) deps.io.err(deps.io.color.dim(`events: ${result.events.join(', ')}${result.webhooks_queued ? ` (${result.webhooks_queued} webhook deliveries queued)` : ''}`));
+  if (result.events?.length) deps.io.err(deps.io.color.dim(`events: ${result.events.join(', ')}${result.webhooks_queued ? ` (${deliveriesQueued(result.webhooks_queued)})` : ''}`));
 }
 
 export interface EventOptions extends ShapeOptions {
@@ -241,7 +241,7 @@ export async function event(kind: string, options: EventOptions, deps: Deps): Pr
   if (result.conversation_id) deps.io.out(`conversation_id ${result.conversation_id}`);
   if (result.message_id) deps.io.out(`message_id ${result.message_id}`);
   if (result.comment_id) deps.io.out(`comment_id ${result.comment_id}`);
-  deps.io.err(deps.io.color.dim(result.webhooks_queued ? `${result.webhooks_queued} webhook deliveries queued` : 'No webhook registered: nothing to deliver.'));
+  deps.io.err(deps.io.color.dim(result.webhooks_queued ? deliveriesQueued(result.webhooks_queued) : 'No webhook registered: nothing to deliver.'));
 }
 
 export interface SetOptions {
@@ -362,3 +362,6 @@ function truncate(text: string, length: number): string {
   return characters.length > length ? `${characters.slice(0, length - 1).join('')}…` : text;
 }
 
+function deliveriesQueued(count: number): string {
+  return `${count} webhook ${count === 1 ? 'delivery' : 'deliveries'} queued`;
+}

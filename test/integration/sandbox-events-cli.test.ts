@@ -79,7 +79,7 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
     const result = await runCli(['sandbox', 'event', 'high-intent-comment', '--text', 'price?'], { configDir });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^high-intent-comment: im_receive_high_intent_comment\ncomment_id \d+\n$/);
-    expect(result.stderr).toContain('1 webhook deliveries queued');
+    expect(result.stderr).toContain('1 webhook delivery queued');
   });
 
   it('usage errors exit 2 before anything happens, with the contract\'s JSON error document', async () => {
