@@ -92,8 +92,7 @@ export async function pollSource(deps: Deps, account: ResolvedAccount): Promise<
   return {
     businessId: account.businessId,
     listConversations: (type, until) => session.call((token) => listConversations(client, token, account.businessId, type, { until })),
-    listMessages: async (conversationId) =>
-      (await session.call((token) => getConversationContent(client, token, account.businessId, conversationId))).messages.map((message) => message.raw),
+    listMessages: async (conversationId) => (await session.call((token) => getConversationContent(client, token, account.businessId, conversationId))).messages,
   };
 }
 
