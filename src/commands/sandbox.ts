@@ -5,6 +5,7 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
 import type { ControlTarget } from '../http/control.js';
+import type { EventResult } from '../sandbox/events.js';
 
 export interface ServeOptions {
   port?: number;
@@ -224,7 +225,7 @@ export async function event(kind: string, options: EventOptions, deps: Deps): Pr
   const missing = flags.needs.filter((key) => options[key] === undefined);
   if (missing.length) throw usageError(`${kind} needs ${missing.map((key) => FLAG_NAMES[key]).join(' and ')}.`);
   const target = await controlTarget(deps, options.controlUrl);
-  const result = await control<{ conversation_id: string | null; message_id: string | null; event: string; events: string[]; webhooks_queued: number; comment_id?: string }>(
+  const result = await control<EventResult>(
     deps,
     target,
     'POST',
