@@ -130,14 +130,10 @@ export function createDeps(options: DepsOptions): Deps {
       const maxRps = (await import('./tiktok/pacer.js')).parseMaxRps(env.TIKTOK_CHANNEL_MAX_RPS);
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
         const sandbox = await import('./sandbox/index.js');
-        const { configDirError, withConfigDirErrors } = await import('./store/config-dir.js');
+        const { withConfigDirErrors } = await import('./store/config-dir.js');
         const dir = deps.store().dir;
-        let embedded;
-        try {
-          embedded = sandbox.openEmbeddedSandbox(dir);
-        } catch (error) {
-          throw configDirError(dir, error);
-        }
+        // Nothing touches the disk until the first request: its file-system failures surface through the transport.
+        const embedded = sandbox.openEmbeddedSandbox(dir);
         const transport = wrap(options.overrides?.transport ?? withConfigDirErrors(embedded.transport, dir));
         return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport, debugLog, now, signal, maxRps, ...limits });
       }

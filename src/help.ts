@@ -19,7 +19,7 @@ export const HELP_TOPICS: Record<string, string> = {
   TIKTOK_CHANNEL_MAX_RPS
       Requests per second per account the client allows itself, paced evenly (default 10, TikTok's limit).
   TIKTOK_CHANNEL_SANDBOX_CONTROL_URL
-      Point \`sandbox message|set|clock|reset\` at a served sandbox instead of the embedded one.
+      Point \`sandbox message|event|set|clock|reset|phone\` at a served sandbox instead of the embedded one.
   NO_COLOR, FORCE_COLOR
       Colour: NO_COLOR wins, then FORCE_COLOR, then whether stderr is a terminal.
   CI

@@ -5,6 +5,7 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
 import type { ControlTarget } from '../http/control.js';
+import type { EventResult } from '../sandbox/events.js';
 
 export interface ServeOptions {
   port?: number;
@@ -19,9 +20,8 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
   const { io } = deps;
   const { startSandboxServer } = await import('../sandbox/index.js');
-  let server;
-  try {
-    server = await startSandboxServer({
+  const server = await listening(options.port, () =>
+    startSandboxServer({
       port: options.port,
       latencyMs: options.latency,
       autoApprove: options.autoApprove,
@@ -29,13 +29,8 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
       rps: options.rps,
       requirePkce: options.requirePkce,
       strictOAuth: options.strictOauth,
-    });
-  } catch (error) {
-    if ((error as { code?: string }).code === 'EADDRINUSE') {
-      throw usageError(`Port ${options.port} on 127.0.0.1 is already in use.`, 'Pick another --port, or omit it for any free port.');
-    }
-    throw error;
-  }
+    }),
+  );
   const info = {
     apiBaseUrl: server.apiBaseUrl,
     authUrl: server.authUrl,
@@ -66,6 +61,23 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
     );
   }
   io.err(io.color.dim('Ready. Press Ctrl-C to stop.'));
+  await serveUntilStopped(deps, server);
+}
+
+/** Starts a server on 127.0.0.1; a --port already in use is a usage error. */
+async function listening<T>(port: number | undefined, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw usageError(`Port ${port} on 127.0.0.1 is already in use.`, 'Pick another --port, or omit it for any free port.');
+    }
+    throw error;
+  }
+}
+
+/** Serves until Ctrl-C or SIGTERM, then closes the server. */
+async function serveUntilStopped(deps: Deps, server: { close(): Promise<void> }): Promise<void> {
   const stoppedBy = await new Promise<'ctrl-c' | 'sigterm'>((resolve) => {
     if (deps.signal.aborted) return resolve('ctrl-c');
     deps.signal.addEventListener('abort', () => resolve('ctrl-c'), { once: true });
@@ -213,7 +225,7 @@ export async function event(kind: string, options: EventOptions, deps: Deps): Pr
   const missing = flags.needs.filter((key) => options[key] === undefined);
   if (missing.length) throw usageError(`${kind} needs ${missing.map((key) => FLAG_NAMES[key]).join(' and ')}.`);
   const target = await controlTarget(deps, options.controlUrl);
-  const result = await control<{ conversation_id: string | null; message_id: string | null; event: string; events: string[]; webhooks_queued: number; comment_id?: string }>(
+  const result = await control<EventResult>(
     deps,
     target,
     'POST',
@@ -325,15 +337,7 @@ export async function phone(options: PhoneOptions, deps: Deps): Promise<void> {
   const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
   // Seeds the world on first use, so the page has someone to play and something to write to.
   await io.progress('Opening the embedded sandbox', () => embedded.withState(() => undefined));
-  let server;
-  try {
-    server = await startPhoneServer({ transport: embedded.transport, statePath: embedded.statePath, port: options.port });
-  } catch (error) {
-    if ((error as { code?: string }).code === 'EADDRINUSE') {
-      throw usageError(`Port ${options.port} on 127.0.0.1 is already in use.`, 'Pick another --port, or omit it for any free port.');
-    }
-    throw error;
-  }
+  const server = await listening(options.port, () => startPhoneServer({ transport: embedded.transport, statePath: embedded.statePath, port: options.port }));
   const phoneUrl = withBusiness(server.phoneUrl);
   if (io.json) {
     io.printJson({ phoneUrl });
@@ -348,13 +352,7 @@ export async function phone(options: PhoneOptions, deps: Deps): Promise<void> {
   }
   await open(phoneUrl);
   io.err(io.color.dim('Serving the phone page. Press Ctrl-C to stop.'));
-  const stoppedBy = await new Promise<'ctrl-c' | 'sigterm'>((resolve) => {
-    if (deps.signal.aborted) return resolve('ctrl-c');
-    deps.signal.addEventListener('abort', () => resolve('ctrl-c'), { once: true });
-    process.once('SIGTERM', () => resolve('sigterm'));
-  });
-  await server.close();
-  if (stoppedBy === 'ctrl-c') throw new CliError('cancelled', 'Stopped.');
+  await serveUntilStopped(deps, server);
 }
 
 function truncate(text: string, length: number): string {

@@ -9,10 +9,9 @@ import { parseDuration } from '../io/duration.js';
 import type { ResolvedAccount } from '../store/accounts.js';
 import { decodeEvent, isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
-import { AccountDirectory } from '../tail/accounts.js';
 import { DedupeSet } from '../tail/dedupe.js';
 import { renderEvent } from '../tail/render.js';
-import { callbackUrl, isLoopbackHost, journalDir, pollSource, pollStatePath, registerCallback, registerEmbeddedSandbox, servedAccounts, sleep, toServed } from '../tail/setup.js';
+import { callbackUrl, isLoopbackHost, journalDir, pollSource, pollStatePath, registerCallback, registerEmbeddedSandbox, servedDirectory, sleep } from '../tail/setup.js';
 
 export interface TailOptions {
   port?: number;
@@ -212,14 +211,7 @@ async function webhookMode(
   setLabels: (labels: Map<string, string>) => void,
 ): Promise<StopReason> {
   const { io } = deps;
-  const accounts = servedAccounts(deps);
-  const envSecret = deps.env.TIKTOK_CHANNEL_CLIENT_SECRET?.trim() || undefined;
-  const directory = new AccountDirectory(accounts.map(toServed), envSecret);
-  if (!directory.hasSecrets) {
-    throw new CliError('usage', 'There is no TikTok app secret to check the deliveries\' signatures with.', {
-      hint: 'Run `tiktok-channel connect` (the app secret is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.',
-    });
-  }
+  const { accounts, directory } = servedDirectory(deps, 'Run `tiktok-channel connect` (the app secret is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.');
   if (accounts.length > 1) setLabels(new Map(accounts.map((account) => [account.businessId, account.channelName])));
   // A receiver runs for days and takes bursts; by default V8 grows its young generation to 32 MB under a
   // burst and keeps it. Favouring size keeps tail's footprint small. Only V8's heap-sizing heuristics

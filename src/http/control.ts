@@ -77,13 +77,8 @@ export async function sandboxControlTarget(configDir: () => string, servedContro
     return { transport: networkTransport, controlUrl: servedControlUrl.replace(/\/+$/, ''), embedded: false };
   }
   const sandbox = await import('../sandbox/index.js');
-  const { configDirError, withConfigDirErrors } = await import('../store/config-dir.js');
+  const { withConfigDirErrors } = await import('../store/config-dir.js');
   const dir = configDir();
-  let embedded;
-  try {
-    embedded = sandbox.openEmbeddedSandbox(dir);
-  } catch (error) {
-    throw configDirError(dir, error);
-  }
-  return { transport: withConfigDirErrors(embedded.transport, dir), controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
+  // Nothing touches the disk until the first request: its file-system failures surface through the transport.
+  return { transport: withConfigDirErrors(sandbox.openEmbeddedSandbox(dir).transport, dir), controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
 }

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { startSandboxServer } from '../sandbox/index.js';
-import type { EventKind } from '../sandbox/events.js';
+import type { EventKind, EventResult } from '../sandbox/events.js';
+import type { UserMessageResult } from '../sandbox/users.js';
 import type { ScenarioName } from '../sandbox/types.js';
 import { MESSAGING_SCOPES } from '../tiktok/limits.js';
 
@@ -28,22 +29,10 @@ export interface StartSandboxOptions {
 /** Options in camelCase or snake_case; camelCase keys are sent as snake_case (`buttonId` → `button_id`). */
 export type ControlOptions = Record<string, unknown>;
 
-export interface SandboxMessageResult {
-  conversation_id: string;
-  message_id: string | null;
-  event: string;
-  events: string[];
-  webhooks_queued: number;
-}
-
-export interface SandboxEventResult {
-  conversation_id: string | null;
-  message_id: string | null;
-  event: string;
-  events: string[];
-  webhooks_queued: number;
-  comment_id?: string;
-}
+/** What `message()` answers: the control API's POST /messages result. */
+export type SandboxMessageResult = UserMessageResult;
+/** What `event()` answers: the control API's POST /events result. */
+export type SandboxEventResult = EventResult;
 
 export interface SandboxAccountSettings {
   /** Default: the default account. */

@@ -4,8 +4,8 @@
 // delivered after each call, exactly like every other CLI command touching that sandbox).
 import { stat, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Transport } from '../http/raw.js';
+import { headersOf, listenOnLoopback, readBody } from './node-http.js';
 import { PHONE_EVENTS_PATH, PHONE_PATH, phoneGuard, phoneSnapshot, type PhoneQuery, type PhoneSnapshot } from './phone.js';
 import { EMBEDDED_ORIGIN, type SandboxState } from './types.js';
 import { ControlError, World } from './world.js';
@@ -18,15 +18,6 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Reads the snapshot a stream pushes; undefined when the world is not readable right now (try again). */
 export type SnapshotSource = (query: PhoneQuery) => Promise<PhoneSnapshot | undefined> | PhoneSnapshot | undefined;
-
-function headersOf(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
 
 function refuse(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -120,24 +111,6 @@ export interface PhoneServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * `sandbox phone`: serves only the phone (under /sandbox/phone) on 127.0.0.1, each request handled by
  * the embedded sandbox's transport; the event stream reads the state file as it changes, so a `send`
@@ -155,7 +128,7 @@ export async function startPhoneServer(options: { transport: Transport; statePat
         }
         if (path !== PHONE_PATH && !path.startsWith(`${PHONE_PATH}/`)) return refuse(res, 404, `Only the phone is served here: open ${PHONE_PATH}.`);
         if (isPhoneEvents(req)) return await servePhoneEvents(req, res, source);
-        const body = await readBody(req);
+        const body = await readBody(req, MAX_BODY_BYTES);
         const response = await options.transport({
           method: req.method ?? 'GET',
           url: `${EMBEDDED_ORIGIN}${req.url ?? '/'}`,
@@ -171,15 +144,8 @@ export async function startPhoneServer(options: { transport: Transport; statePat
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Loopback only, like `sandbox serve`.
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  // Loopback only, like `sandbox serve`.
+  const port = await listenOnLoopback(server, options.port);
   return {
     phoneUrl: `http://127.0.0.1:${port}${PHONE_PATH}`,
     port,

@@ -6,13 +6,13 @@
 // POST events), so the page produces the same deliveries and REST data as the CLI. The page itself
 // (HTML, CSS, script, CSP) is in phone-page.ts. Nothing here renders HTML: the page builds its DOM
 // from this JSON with textContent only.
-import { EEA_REGIONS, MESSAGES_PER_WINDOW, normalizeRegion } from '../tiktok/limits.js';
+import { MESSAGES_PER_WINDOW, normalizeRegion } from '../tiktok/limits.js';
 import { conversationType, windowOf, type WindowInfo } from './conversations.js';
 import { platformEvent } from './events.js';
 import { PLACEHOLDER_PNG } from './media.js';
 import { PHONE_CSP, PHONE_ICON, PHONE_PAGE } from './phone-page.js';
 import type { AccountRecord, ConversationRecord, MessageRecord, UserRecord } from './types.js';
-import { DEFAULT_WRITER, ensureUser, findUser, userWrites, writerName, type UserMessageInput } from './users.js';
+import { DEFAULT_WRITER, ensureUser, findUser, isEeaUser, userWrites, writerName, type UserMessageInput } from './users.js';
 import { codePointLength, ControlError, type Params, type World } from './world.js';
 
 /** Where the page lives, relative to the sandbox's origin (the control API's `/phone`). */
@@ -92,7 +92,7 @@ function userView(user: UserRecord, businessId: string): PhoneUser {
     display_name: user.display_name,
     region: user.region,
     follower: user.follows.includes(businessId),
-    eea: (EEA_REGIONS as readonly string[]).includes(user.region),
+    eea: isEeaUser(user),
   };
 }
 

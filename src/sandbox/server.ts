@@ -1,10 +1,10 @@
 // `sandbox serve`: a thin node:http wrapper around the handler, bound to 127.0.0.1 only.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RawRequest } from '../http/raw.js';
 import { createSandboxHandler, SandboxConnectionReset, type SandboxHandler } from './handler.js';
 import { PHONE_PATH, phoneSnapshot } from './phone.js';
 import { isPhoneEvents, servePhoneEvents } from './phone-server.js';
+import { headersOf, listenOnLoopback, readBody } from './node-http.js';
 import type { SandboxCore } from './core.js';
 import type { ScenarioName } from './types.js';
 import type { WebhookPoster } from './webhooks.js';
@@ -46,24 +46,6 @@ export interface SandboxServer {
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const RETRY_TICK_MS = 250;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 export async function startSandboxServer(options: SandboxServerOptions = {}): Promise<SandboxServer> {
   const handler = createSandboxHandler({
     clock: options.clock,
@@ -87,13 +69,8 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
       try {
         // The phone's live stream stays open: it is served here, not by the request/response handler.
         if (isPhoneEvents(req)) return await servePhoneEvents(req, res, (query) => phoneSnapshot(handler.core.world, query));
-        const body = await readBody(req);
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(req.headers)) {
-          if (value === undefined) continue;
-          headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        const raw: RawRequest = { method: req.method ?? 'GET', url: `http://127.0.0.1:${port}${req.url ?? '/'}`, headers, body: body.length ? new Uint8Array(body) : undefined };
+        const body = await readBody(req, MAX_BODY_BYTES);
+        const raw: RawRequest = { method: req.method ?? 'GET', url: `http://127.0.0.1:${port}${req.url ?? '/'}`, headers: headersOf(req), body: body.length ? new Uint8Array(body) : undefined };
         const response = await handler.handle(raw);
         res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
         res.end(Buffer.from(response.body));
@@ -110,15 +87,8 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
     })();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Loopback only: the sandbox has no auth and must never be reachable from the network.
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
+  // Loopback only: the sandbox has no auth and must never be reachable from the network.
+  port = await listenOnLoopback(server, options.port);
 
   // Served mode retries pending webhook deliveries on a timer (the outbox applies its own backoff).
   const timer = setInterval(() => {

@@ -84,7 +84,7 @@ export function ensureUser(world: World, username: string, options: { region?: s
   } else if (options.region !== undefined) {
     user.region = normalizeRegion(options.region) ?? user.region;
   }
-  if (options.eu && !(EEA_REGIONS as readonly string[]).includes(user.region)) user.region = 'DE';
+  if (options.eu && !isEeaUser(user)) user.region = 'DE';
   return user;
 }
 

@@ -7,9 +7,8 @@ import type { Deps } from '../deps.js';
 import type { ResolvedAccount } from '../store/accounts.js';
 import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
-import { AccountDirectory } from './accounts.js';
 import { DedupeSet } from './dedupe.js';
-import { journalDir, pollSource, registerEmbeddedSandbox, servedAccounts, sleep, toServed } from './setup.js';
+import { journalDir, pollSource, registerEmbeddedSandbox, servedDirectory, sleep } from './setup.js';
 
 export interface ContactOptions {
   ref: string;
@@ -113,7 +112,7 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
   const how = options.port !== undefined ? 'webhooks' : 'polling';
   io.err(`Waiting up to ${options.seconds} s (${how}) for someone to arrive through ${options.url} or write…`);
   try {
-    const watch = options.port !== undefined ? watchWebhooks(deps, account, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
+    const watch = options.port !== undefined ? watchWebhooks(deps, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
     await io.progress('Waiting for someone to scan the code and write…', () => Promise.race([watcher.done, ended, watch.then(() => ended)]));
     if (watcher.referral || watcher.message) {
       watcher.finish();
@@ -134,15 +133,9 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
   }
 }
 
-async function watchWebhooks(deps: Deps, account: ResolvedAccount, port: number, watcher: ContactWatcher, signal: AbortSignal): Promise<void> {
+async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, signal: AbortSignal): Promise<void> {
   const { io } = deps;
-  const accounts = servedAccounts(deps);
-  const directory = new AccountDirectory(accounts.map(toServed), deps.env.TIKTOK_CHANNEL_CLIENT_SECRET?.trim() || undefined);
-  if (!directory.hasSecrets) {
-    throw new CliError('usage', 'There is no TikTok app secret to check the deliveries\' signatures with.', {
-      hint: 'Run `tiktok-channel connect`, set TIKTOK_CHANNEL_CLIENT_SECRET, or drop --port to poll.',
-    });
-  }
+  const { accounts, directory } = servedDirectory(deps, 'Run `tiktok-channel connect`, set TIKTOK_CHANNEL_CLIENT_SECRET, or drop --port to poll.');
   const { Journal } = await import('./journal.js');
   const { startReceiver } = await import('./receiver.js');
   const journal = await Journal.open({ dir: journalDir(deps) });
@@ -183,7 +176,6 @@ async function watchWebhooks(deps: Deps, account: ResolvedAccount, port: number,
     await receiver.close(1_000);
     await journal.close();
   }
-  void account;
 }
 
 async function watchPolling(deps: Deps, account: ResolvedAccount, watcher: ContactWatcher, signal: AbortSignal, intervalMs: number, startedAt: number): Promise<void> {

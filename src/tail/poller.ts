@@ -1,6 +1,6 @@
 // Poll mode, for machines with no public URL: conversation/list (newest first, stopping at the first
-// page that holds nothing new), then content/list for each conversation that changed, decoded with the
-// one decoder (decodeRestMessage), so poll mode prints what webhook mode prints. Only messages not seen
+// page that holds nothing new), then content/list for each conversation that changed, decoded once by
+// the one decoder (decodeRestMessage, in getConversationContent), so poll mode prints what webhook mode prints. Only messages not seen
 // before are emitted; the seen set and each conversation's position are kept in the config dir, so a
 // restart neither repeats nor misses. content/list returns only the 20 most recent messages: when all
 // 20 are new since the last look, older ones may have been missed, and the poller says so.
@@ -9,7 +9,7 @@
 import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError } from '../errors.js';
-import { decodeEvent, decodeRestMessage, eventDedupeKey, type DecodedEvent } from '../tiktok/events.js';
+import { decodeEvent, eventDedupeKey, type DecodedEvent } from '../tiktok/events.js';
 import type { Conversation, ConversationType } from '../tiktok/messaging.js';
 import { CONTENT_LIST_MAX_MESSAGES } from '../tiktok/limits.js';
 
@@ -17,8 +17,8 @@ import { CONTENT_LIST_MAX_MESSAGES } from '../tiktok/limits.js';
 export interface PollSource {
   businessId: string;
   listConversations(type: ConversationType, until: (conversation: Conversation) => boolean): Promise<Conversation[]>;
-  /** Raw REST messages of a conversation (any order). */
-  listMessages(conversationId: string): Promise<Array<Record<string, unknown>>>;
+  /** A conversation's messages, decoded by decodeRestMessage and oldest first (getConversationContent). */
+  listMessages(conversationId: string): Promise<DecodedEvent[]>;
 }
 
 export interface PollState {
@@ -165,10 +165,7 @@ export class Poller {
         });
       }
 
-      const raw = await source.listMessages(conversation.conversationId);
-      const messages = raw
-        .map((message) => decodeRestMessage(message, { businessId: source.businessId, conversationId: conversation.conversationId }))
-        .sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+      const messages = await source.listMessages(conversation.conversationId);
       const fresh = messages.filter((message) => !this.seen.has(eventDedupeKey(message)));
       const oldest = messages[0]?.timestamp ?? 0;
       const lastLook = known?.newest ?? this.state.updated_at;

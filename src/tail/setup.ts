@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { accountFromEnv, type ResolvedAccount } from '../store/accounts.js';
-import type { ServedAccount } from './accounts.js';
+import { AccountDirectory, type ServedAccount } from './accounts.js';
 import type { PollSource } from './poller.js';
 
 export function journalDir(deps: Deps): string {
@@ -16,7 +16,7 @@ export function pollStatePath(deps: Deps, businessId: string): string {
 }
 
 /** Every stored account, plus the env-credentials account (CI) when set; env wins for its business id. */
-export function servedAccounts(deps: Deps): ResolvedAccount[] {
+function servedAccounts(deps: Deps): ResolvedAccount[] {
   const stored = deps.store().list();
   const env = accountFromEnv(deps.env, deps.env.TIKTOK_CHANNEL_BUSINESS_ID ? stored.find((account) => account.businessId === deps.env.TIKTOK_CHANNEL_BUSINESS_ID) : undefined);
   const accounts: ResolvedAccount[] = stored.filter((account) => account.businessId !== env?.businessId).map((account) => ({ ...account, source: 'store' as const }));
@@ -24,7 +24,18 @@ export function servedAccounts(deps: Deps): ResolvedAccount[] {
   return accounts;
 }
 
-export function toServed(account: ResolvedAccount): ServedAccount {
+/**
+ * The served accounts and the directory that picks each delivery's secret (TIKTOK_CHANNEL_CLIENT_SECRET
+ * too); a usage error, with `hint`, when there is no secret to verify anything with.
+ */
+export function servedDirectory(deps: Deps, hint: string): { accounts: ResolvedAccount[]; directory: AccountDirectory } {
+  const accounts = servedAccounts(deps);
+  const directory = new AccountDirectory(accounts.map(toServed), deps.env.TIKTOK_CHANNEL_CLIENT_SECRET?.trim() || undefined);
+  if (!directory.hasSecrets) throw new CliError('usage', 'There is no TikTok app secret to check the deliveries\' signatures with.', { hint });
+  return { accounts, directory };
+}
+
+function toServed(account: ResolvedAccount): ServedAccount {
   return {
     businessId: account.businessId,
     channelName: account.channelName,
@@ -92,8 +103,7 @@ export async function pollSource(deps: Deps, account: ResolvedAccount): Promise<
   return {
     businessId: account.businessId,
     listConversations: (type, until) => session.call((token) => listConversations(client, token, account.businessId, type, { until })),
-    listMessages: async (conversationId) =>
-      (await session.call((token) => getConversationContent(client, token, account.businessId, conversationId))).messages.map((message) => message.raw),
+    listMessages: async (conversationId) => (await session.call((token) => getConversationContent(client, token, account.businessId, conversationId))).messages,
   };
 }
 

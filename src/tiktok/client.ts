@@ -387,9 +387,10 @@ export function networkHint(baseUrl: string): string {
   return `Check your connection and that ${origin} is up (the API base set by TIKTOK_CHANNEL_API_BASE_URL or stored with the account), then try again; --debug shows each request.`;
 }
 
-function errorCode(error: unknown): string {
+/** The first string `code` along an error's cause chain (a network error's ECONNREFUSED, UND_ERR_SOCKET, …). */
+export function errorCode(error: unknown, maxDepth = 4): string {
   let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
+  for (let depth = 0; current && depth < maxDepth; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') return code;
     current = (current as { cause?: unknown }).cause;

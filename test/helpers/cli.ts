@@ -37,6 +37,8 @@ export interface RunningCli {
   stderr(): string;
   /** Resolves with the first match of `pattern` in stderr (polls until the deadline). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** The same for stdout. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** The authorize URL the CLI printed on stderr. */
   authorizeUrl(timeoutMs?: number): Promise<string>;
   done: Promise<CliResult>;
@@ -64,21 +66,23 @@ export function startCli(
       resolve({ code, stdout: out, stderr: err });
     });
   });
+  const waitFor = async (name: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void done.then(() => (exited = true), () => (exited = true));
+    for (;;) {
+      const match = (name === 'stderr' ? err : out).match(pattern);
+      if (match) return match;
+      if (exited || Date.now() > deadline) throw new Error(`${name} never matched ${pattern}${exited ? ' (the CLI exited)' : ''}:\nstderr: ${err}\nstdout: ${out}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   const running: RunningCli = {
     child,
     stdout: () => out,
     stderr: () => err,
-    async waitForStderr(pattern, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      let exited = false;
-      void done.then(() => (exited = true), () => (exited = true));
-      for (;;) {
-        const match = err.match(pattern);
-        if (match) return match;
-        if (exited || Date.now() > deadline) throw new Error(`stderr never matched ${pattern}${exited ? ' (the CLI exited)' : ''}:\n${err}\nstdout: ${out}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
+    waitForStderr: (pattern, timeoutMs) => waitFor('stderr', pattern, timeoutMs),
+    waitForStdout: (pattern, timeoutMs) => waitFor('stdout', pattern, timeoutMs),
     async authorizeUrl(timeoutMs) {
       const match = await running.waitForStderr(/(http:\/\/127\.0\.0\.1:\d+\/v2\/auth\/authorize\/\?\S+)/, timeoutMs);
       return match[1];
@@ -86,6 +90,19 @@ export function startCli(
     done,
   };
   return running;
+}
+
+/** `sandbox serve --json …args` as a child, with the JSON document (URLs, app credentials) it printed first. */
+export async function startServe(args: string[] = []): Promise<{ cli: RunningCli; info: any }> {
+  const cli = startCli(['sandbox', 'serve', '--json', ...args], { timeoutMs: 120_000 });
+  try {
+    const [line] = await cli.waitForStdout(/^.*\n/);
+    return { cli, info: JSON.parse(line) };
+  } catch (error) {
+    cli.child.kill('SIGKILL');
+    await cli.done.catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Runs the CLI to its end (stdin gets `input`, then closes). */

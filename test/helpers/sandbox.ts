@@ -2,9 +2,9 @@
 // 127.0.0.1:0), its control API, and a streaming CLI child for flows that wait on a browser.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startSandboxServer, SEED, type SandboxServer } from '../../src/sandbox/index.js';
-import { startCli } from './cli.js';
+import { runCli, startCli, tempConfigDir } from './cli.js';
 
 export { startCli, type RunningCli } from './cli.js';
 
@@ -138,6 +138,15 @@ export async function connectAccount(
   const result = await cli.done;
   if (result.code !== 0) throw new Error(`connect failed (${result.code}):\n${result.stderr}\n${result.stdout}`);
   return readStore(configDir).accounts[options.businessId ?? SEED.defaultBusinessId];
+}
+
+/** A config dir with an embedded sandbox account (`connect --sandbox`) and, given `text`, that message from maya. */
+export async function embeddedAccount(text?: string): Promise<string> {
+  const configDir = tempConfigDir();
+  const connected = await runCli(['connect', '--sandbox'], { configDir });
+  expect(connected.code).toBe(0);
+  if (text !== undefined) expect((await runCli(['sandbox', 'message', '--from', 'maya', '--text', text], { configDir })).code).toBe(0);
+  return configDir;
 }
 
 /** API requests the sandbox logged for a path suffix such as "tt_user/oauth2/refresh_token/". */

@@ -1,9 +1,8 @@
 // `sandbox serve|message|set|clock|reset` through the built CLI: embedded (no server running) and served.
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { parseJson, runCli, startServe, tempConfigDir } from '../helpers/cli.js';
 
 const MAYA = 'mY3+hQ1/acMeMaYaL0pezQ==';
 
@@ -114,18 +113,7 @@ describe('embedded sandbox through the CLI', () => {
 
 describe('sandbox serve', () => {
   it('prints its URLs and app credentials as JSON, serves the control API, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--json'], { env: cleanEnv({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    const info = await new Promise<any>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('sandbox serve printed nothing')), 10_000);
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        if (stdout.includes('\n')) {
-          clearTimeout(timer);
-          resolve(JSON.parse(stdout.split('\n')[0]));
-        }
-      });
-    });
+    const { cli, info } = await startServe();
     try {
       expect(Object.keys(info).sort()).toEqual(['apiBaseUrl', 'authUrl', 'clientKey', 'clientSecret', 'controlUrl', 'phoneUrl']);
       expect(info.phoneUrl).toBe(`${new URL(info.apiBaseUrl).origin}/sandbox/phone`);
@@ -141,28 +129,17 @@ describe('sandbox serve', () => {
       expect(viaBase.code).toBe(0);
       expect(parseJson(viaBase.stdout).media).toBe(false);
     } finally {
-      child.kill('SIGTERM');
+      cli.child.kill('SIGTERM');
     }
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, stdout } = await cli.done;
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
   });
 
   it('Ctrl-C stops it with exit 130 and stdout still holds exactly one JSON document', async () => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--json'], { env: cleanEnv({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('sandbox serve printed nothing')), 10_000);
-      child.stdout.on('data', () => {
-        if (stdout.includes('\n')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGINT');
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { cli } = await startServe();
+    cli.child.kill('SIGINT');
+    const { code, stdout } = await cli.done;
     expect(code).toBe(130);
     const documents = stdout.trim().split('\n');
     expect(documents).toHaveLength(1);

@@ -1,10 +1,9 @@
 // The served sandbox over real loopback HTTP: every event kind arrives, signed, at a node:http receiver
 // registered through business/webhook/update/; the per-second limit, the Date skew and the PKCE mode as
 // a client meets them; and `sandbox serve --rps --require-pkce --strict-oauth` from the CLI.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, startSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';
-import { BIN, cleanEnv } from '../helpers/cli.js';
+import { startServe } from '../helpers/cli.js';
 import { expectDelivery, KIND_CASES, startReceiver, type Casing, type Receiver, type ShapeContext } from '../helpers/events.js';
 
 const SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
@@ -143,21 +142,7 @@ describe('served: Date skew and PKCE as options of startSandboxServer', () => {
 
 describe('sandbox serve flags', () => {
   it('--rps, --require-pkce, --strict-oauth and --scenario advanced-access-rollout reach the served world', async () => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--json', '--rps', '2', '--require-pkce', '--strict-oauth', '--scenario', 'advanced-access-rollout'], {
-      env: cleanEnv({ CI: 'true' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    const info = await new Promise<any>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('sandbox serve printed nothing')), 10_000);
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        if (stdout.includes('\n')) {
-          clearTimeout(timer);
-          resolve(JSON.parse(stdout.split('\n')[0]!));
-        }
-      });
-    });
+    const { cli, info } = await startServe(['--rps', '2', '--require-pkce', '--strict-oauth', '--scenario', 'advanced-access-rollout']);
     try {
       const state = (await (await fetch(`${info.controlUrl}/state`)).json()) as any;
       expect(state.limits.requests_per_second).toBe(2);
@@ -173,8 +158,8 @@ describe('sandbox serve flags', () => {
       });
       expect(exchange.json).toMatchObject({ code: 40002, message: 'Unknown parameter: code_verifier' });
     } finally {
-      child.kill('SIGTERM');
+      cli.child.kill('SIGTERM');
     }
-    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+    expect((await cli.done).code).toBe(0);
   });
 });

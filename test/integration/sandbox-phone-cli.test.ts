@@ -1,13 +1,12 @@
 // `tiktok-channel sandbox phone` on the embedded sandbox (state in the config dir), driven from a real
 // headless Chromium while the CLI plays the business in other processes: what the page does reaches
 // `tail`, a webhook receiver and `conversations`; what `send` does shows up on the page within a second.
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedSandbox, SANDBOX_APP, SEED } from '../../src/sandbox/index.js';
 import { launchBrowser, type HeadlessBrowser } from '../helpers/browser.js';
-import { BIN, cleanEnv, parseJson, runCli, startCli, tempConfigDir, type RunningCli } from '../helpers/cli.js';
+import { parseJson, runCli, startCli, startServe, tempConfigDir, type RunningCli } from '../helpers/cli.js';
 import { contentOf, startReceiver, verifySignature, type Receiver } from '../helpers/events.js';
 import { startTail } from '../helpers/tail.js';
 
@@ -235,19 +234,8 @@ describe('sandbox phone (embedded)', () => {
 
 describe('sandbox serve', () => {
   it('prints phoneUrl, and the page there drives the served sandbox', async () => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--json'], { env: cleanEnv({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const { cli, info } = await startServe();
     try {
-      let stdout = '';
-      const info = await new Promise<any>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('sandbox serve printed nothing')), 10_000);
-        child.stdout.on('data', (chunk) => {
-          stdout += chunk;
-          if (stdout.includes('\n')) {
-            clearTimeout(timer);
-            resolve(JSON.parse(stdout.split('\n')[0]!));
-          }
-        });
-      });
       expect(info.phoneUrl).toBe(`${new URL(info.controlUrl).origin}/sandbox/phone`);
       const page = await openPage(info.phoneUrl, 390);
       await page.getByTestId('composer').fill('Written on the served sandbox');
@@ -258,7 +246,7 @@ describe('sandbox serve', () => {
       expect(maya.messages.at(-1)).toMatchObject({ direction: 'in', text: { body: 'Written on the served sandbox' } });
       await page.close();
     } finally {
-      child.kill('SIGTERM');
+      cli.child.kill('SIGTERM');
     }
   });
 });

@@ -3,20 +3,14 @@
 // event is one readable line, and Ctrl-C stops it with a summary and exit 130.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, runCli, startCli, tempConfigDir } from '../helpers/cli.js';
+import { BIN, runCli, startCli } from '../helpers/cli.js';
+import { embeddedAccount } from '../helpers/sandbox.js';
 import { withEvents } from '../helpers/tail.js';
 import { startTmux } from '../helpers/tmux.js';
 
-async function sandboxAccount(): Promise<string> {
-  const configDir = tempConfigDir();
-  const connected = await runCli(['connect', '--sandbox'], { configDir });
-  expect(connected.code).toBe(0);
-  return configDir;
-}
-
 describe('tail with the embedded sandbox', () => {
   it('registers itself as the sandbox callback and shows a sandbox message within a second', async () => {
-    const configDir = await sandboxAccount();
+    const configDir = await embeddedAccount();
     const tail = withEvents(startCli(['tail', '--port', '0'], { configDir, timeoutMs: 40_000 }), {});
     try {
       await tail.waitForStderr(/The embedded sandbox now delivers to http:\/\/127\.0\.0\.1:\d+\/webhook/, 15_000);
@@ -33,7 +27,7 @@ describe('tail with the embedded sandbox', () => {
   });
 
   it('prints one readable line per event on a terminal, and Ctrl-C ends with a summary and exit 130', async () => {
-    const configDir = await sandboxAccount();
+    const configDir = await embeddedAccount();
     const session = startTmux([process.execPath, BIN, 'tail', '--port', '0'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 160 });
     try {
       await session.waitFor(/Ready! Listening on http:\/\/127\.0\.0\.1:\d+\/webhook \(Ctrl-C to quit\)/, 15_000);

@@ -2,21 +2,14 @@
 // instead of being cut mid-word by the terminal, a QR code too wide is not drawn, and no browser is
 // claimed to have opened on a machine with no display.
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, runCli, tempConfigDir } from '../helpers/cli.js';
-import { useServedSandbox } from '../helpers/sandbox.js';
+import { BIN, tempConfigDir } from '../helpers/cli.js';
+import { embeddedAccount, useServedSandbox } from '../helpers/sandbox.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 
 let session: TmuxSession | undefined;
 afterEach(() => session?.kill());
 
 const sandbox = useServedSandbox();
-
-async function embeddedAccount(): Promise<string> {
-  const configDir = tempConfigDir();
-  expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
-  expect((await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'Hello from the terminal test'], { configDir })).code).toBe(0);
-  return configDir;
-}
 
 describe('on a real terminal', () => {
   it('the first Ctrl-C stops send --text - while it waits for typed text (exit 130)', async () => {
@@ -29,7 +22,7 @@ describe('on a real terminal', () => {
   });
 
   it('the conversations table wraps inside its cells at 80 and 120 columns, never mid-word', async () => {
-    const configDir = await embeddedAccount();
+    const configDir = await embeddedAccount('Hello from the terminal test');
     for (const width of [80, 120]) {
       session?.kill();
       session = startTmux([process.execPath, BIN, 'conversations'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width });
@@ -47,7 +40,7 @@ describe('on a real terminal', () => {
   });
 
   it('a QR code wider than the terminal is not drawn: it says so and suggests --output', async () => {
-    const configDir = await embeddedAccount();
+    const configDir = await embeddedAccount('Hello from the terminal test');
     session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 30, height: 40 });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen).toContain('[exit 0]');

@@ -4,22 +4,16 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, runCli, tempConfigDir } from '../helpers/cli.js';
+import { BIN } from '../helpers/cli.js';
+import { embeddedAccount } from '../helpers/sandbox.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 
 let session: TmuxSession | undefined;
 afterEach(() => session?.kill());
 
-async function embeddedAccount(): Promise<string> {
-  const configDir = tempConfigDir();
-  expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
-  expect((await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'Hello from the terminal test'], { configDir })).code).toBe(0);
-  return configDir;
-}
-
 describe('on a real terminal', () => {
   it('conversations draws a table with the user, window and messages left', async () => {
-    const configDir = await embeddedAccount();
+    const configDir = await embeddedAccount('Hello from the terminal test');
     session = startTmux([process.execPath, BIN, 'conversations'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir }, width: 200 });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen).toContain('[exit 0]');
@@ -31,7 +25,7 @@ describe('on a real terminal', () => {
   });
 
   it('colour goes to the terminal, never into stdout redirected to a file', async () => {
-    const configDir = await embeddedAccount();
+    const configDir = await embeddedAccount('Hello from the terminal test');
     const file = join(configDir, 'status.txt');
     session = startTmux(['sh', '-c', `"${process.execPath}" "${BIN}" status > "${file}"`], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir } });
     await session.waitFor(/\[exit 0\]/, 15_000);
@@ -47,7 +41,7 @@ describe('on a real terminal', () => {
   });
 
   it('qr prints the link and draws the code in the terminal', async () => {
-    const configDir = await embeddedAccount();
+    const configDir = await embeddedAccount('Hello from the terminal test');
     session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 120, height: 60 });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen).toContain('[exit 0]');

@@ -2,16 +2,13 @@
 // decodes with the CLI's own decoder (src/tiktok/events.ts, written independently of the sandbox)
 // into the expected kind, direction and fields, with no tolerance notes except for the unknown event.
 import { describe, expect, it } from 'vitest';
-import { createSandboxHandler } from '../../src/sandbox/handler.js';
-import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
+import { SEED } from '../../src/sandbox/seed.js';
 import { decodeEvent } from '../../src/tiktok/events.js';
 import { KIND_CASES, type Casing } from '../helpers/events.js';
+import { call, connectedWorld } from '../helpers/handler.js';
 
 const ORIGIN = 'http://sandbox.test';
 const API = `${ORIGIN}/open_api/v1.3/`;
-const REDIRECT = 'http://127.0.0.1:53682/callback/';
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 const EXPECTED: Record<string, { kind: string; direction: 'inbound' | 'outbound' | null; type?: string | null }> = {
   sticker: { kind: 'message', direction: 'inbound', type: 'sticker' },
@@ -31,20 +28,14 @@ const EXPECTED: Record<string, { kind: string; direction: 'inbound' | 'outbound'
 };
 
 async function world() {
-  const now = Date.UTC(2026, 3, 1, 12, 0, 0);
-  const bodies: string[] = [];
-  const handler = createSandboxHandler({ clock: () => now, poster: async (_url, init) => (bodies.push(init.body), { status: 200 }), webhookDelivery: 'inline' });
-  const post = async (url: string, json: unknown, headers: Record<string, string> = {}) =>
-    JSON.parse(decoder.decode((await handler.handle({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, body: encoder.encode(JSON.stringify(json)) })).body));
-  await post(`${API}business/webhook/update/`, { app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: 'https://hooks.example.test/' });
-  const consent = await post(`${ORIGIN}/sandbox/authorize`, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'user.info.basic,message.list.read,message.list.send,message.list.manage', state: 's' });
-  const tokens = await post(`${API}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.code, redirect_uri: REDIRECT });
+  const w = await connectedWorld(ORIGIN);
+  const post = async (url: string, json: unknown, headers: Record<string, string> = {}) => (await call(w.handler, 'POST', url, json, headers)).json;
   const card = await post(
     `${API}business/message/send/`,
     { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'TEMPLATE', template: { type: 'QA_BUTTON_CARD', title: 'Size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }] } },
-    { 'access-token': tokens.data.access_token },
+    { 'access-token': w.token },
   );
-  return { now, bodies, post, cardId: card.data.message.message_id as string };
+  return { now: w.now(), deliveries: w.deliveries, post, cardId: card.data.message.message_id as string };
 }
 
 describe('the CLI decoder reads every sandbox delivery', () => {
@@ -54,10 +45,10 @@ describe('the CLI decoder reads every sandbox delivery', () => {
       // A reaction without a named target goes to the business's latest message.
       let latestOut = w.cardId;
       for (const kindCase of KIND_CASES) {
-        w.bodies.length = 0;
+        w.deliveries.length = 0;
         const answer = await w.post(`${ORIGIN}/sandbox/events`, { kind: kindCase.kind, ...kindCase.body, casing, create_time_ms: casing === 'upper' });
-        expect(w.bodies).toHaveLength(1);
-        const decoded = decodeEvent(w.bodies[0]!);
+        expect(w.deliveries).toHaveLength(1);
+        const decoded = decodeEvent(w.deliveries[0]!.body);
         const expected = EXPECTED[kindCase.kind]!;
         expect(decoded, kindCase.kind).toMatchObject({ event: kindCase.event, kind: expected.kind, direction: expected.direction, business_id: SEED.defaultBusinessId });
         if (expected.type !== undefined) expect(decoded.type).toBe(expected.type);

@@ -2,41 +2,23 @@
 // shape against tiktok-api.md §5 in both casings, its signature by an independent HMAC, what REST's
 // content/list and conversation/list show for it, and the control API's refusals.
 import { describe, expect, it } from 'vitest';
-import { createSandboxHandler, type SandboxHandler } from '../../src/sandbox/handler.js';
+import type { SandboxHandler } from '../../src/sandbox/handler.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
-import type { WebhookPoster } from '../../src/sandbox/webhooks.js';
-import { expectDelivery, KIND_CASES, parseDelivery, verifySignature, type Casing, type Delivery, type ShapeContext } from '../helpers/events.js';
+import { expectDelivery, KIND_CASES, parseDelivery, verifySignature, type Casing, type ShapeContext } from '../helpers/events.js';
+import { call as callHandler, connectedWorld } from '../helpers/handler.js';
 
 const ORIGIN = 'http://sandbox.test';
 const API = `${ORIGIN}/open_api/v1.3/`;
 const CONTROL = `${ORIGIN}/sandbox`;
-const REDIRECT = 'http://127.0.0.1:53682/callback/';
-const SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 const MAYA: ShapeContext = { businessId: SEED.defaultBusinessId, businessUsername: 'acme.studio', userId: SEED.users.maya, username: 'maya.lopez' };
 const CARD = { type: 'QA_BUTTON_CARD', title: 'Which size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }, { type: 'REPLY', title: 'Large', id: 'size-l' }] };
 
 async function world() {
-  let now = Date.UTC(2026, 3, 1, 12, 0, 0);
-  const deliveries: Delivery[] = [];
-  const poster: WebhookPoster = async (_url, init) => {
-    deliveries.push({ headers: init.headers, body: init.body });
-    return { status: 200 };
-  };
-  const handler = createSandboxHandler({ clock: () => now, poster, webhookDelivery: 'inline' });
-  const register = await post(handler, `${API}business/webhook/update/`, { app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: 'https://hooks.example.test/tiktok' });
-  expect(register.code).toBe(0);
-  const consent = await post(handler, `${CONTROL}/authorize`, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: SCOPES, state: 's' });
-  const tokens = await post(handler, `${API}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.code, redirect_uri: REDIRECT });
-  const token = tokens.data.access_token as string;
+  const w = await connectedWorld(ORIGIN);
+  const { handler, token } = w;
   return {
-    handler,
-    deliveries,
-    token,
-    now: () => now,
-    tick: (ms: number) => (now += ms),
+    ...w,
     event: (body: Record<string, unknown>) => call(handler, 'POST', `${CONTROL}/events`, body),
     send: (body: Record<string, unknown>) => post(handler, `${API}business/message/send/`, { business_id: SEED.defaultBusinessId, ...body }, { 'access-token': token }),
     async messages(conversationId: string) {
@@ -53,15 +35,11 @@ async function world() {
   };
 }
 
+/** Every answer here is JSON, errors included. */
 async function call(handler: SandboxHandler, method: string, url: string, json?: unknown, headers: Record<string, string> = {}) {
-  const response = await handler.handle({
-    method,
-    url,
-    headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: json === undefined ? undefined : encoder.encode(JSON.stringify(json)),
-  });
-  const text = decoder.decode(response.body);
-  return { status: response.status, headers: response.headers, json: JSON.parse(text) };
+  const answer = await callHandler(handler, method, url, json, headers);
+  expect(answer.json, answer.text).toBeDefined();
+  return answer;
 }
 
 async function post(handler: SandboxHandler, url: string, json: unknown, headers: Record<string, string> = {}) {

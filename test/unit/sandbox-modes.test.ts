@@ -3,40 +3,22 @@
 // advanced-access-rollout scenario), through the handler with a controlled clock.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSandboxHandler, type SandboxHandler, type SandboxHandlerOptions } from '../../src/sandbox/handler.js';
+import { createSandboxHandler, type SandboxHandlerOptions } from '../../src/sandbox/handler.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
+import { call, REDIRECT, SCOPES, START } from '../helpers/handler.js';
 
 const ORIGIN = 'http://sandbox.test';
 const API = `${ORIGIN}/open_api/v1.3/`;
 const CONTROL = `${ORIGIN}/sandbox`;
 const AUTHORIZE = `${ORIGIN}/v2/auth/authorize/`;
-const REDIRECT = 'http://127.0.0.1:53682/callback/';
-const SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 const hex = (verifier: string) => createHash('sha256').update(verifier).digest('hex');
 const VERIFIER = 'a-verifier-of-enough-length-0123456789-abcdefghijklmnop';
 
-async function call(handler: SandboxHandler, method: string, url: string, json?: unknown, headers: Record<string, string> = {}) {
-  const response = await handler.handle({
-    method,
-    url,
-    headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: json === undefined ? undefined : encoder.encode(JSON.stringify(json)),
-  });
-  const text = decoder.decode(response.body);
-  let parsed: any;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, headers: response.headers, json: parsed, text };
-}
-
 function world(options: SandboxHandlerOptions = {}) {
-  let now = Date.UTC(2026, 3, 1, 12, 0, 0);
+  let now = START;
   const handler = createSandboxHandler({ clock: () => now, webhookDelivery: 'manual', ...options });
   const w = {
     handler,

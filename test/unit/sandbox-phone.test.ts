@@ -7,65 +7,31 @@ import { describe, expect, it } from 'vitest';
 import { createDeps } from '../../src/deps.js';
 import { createTestIO } from '../../src/io/io.js';
 import { phone } from '../../src/commands/sandbox.js';
-import { createSandboxHandler, type SandboxHandler } from '../../src/sandbox/handler.js';
 import { startSandboxServer } from '../../src/sandbox/index.js';
 import { phoneGuard } from '../../src/sandbox/phone.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
 import { TYPING_MS } from '../../src/sandbox/send.js';
-import type { WebhookPoster } from '../../src/sandbox/webhooks.js';
 import { tempConfigDir } from '../helpers/cli.js';
-import { parseDelivery, verifySignature, type Delivery } from '../helpers/events.js';
+import { parseDelivery, verifySignature } from '../helpers/events.js';
+import { call, connectedWorld } from '../helpers/handler.js';
 import { pngBytes } from '../helpers/images.js';
 
 const ORIGIN = 'http://127.0.0.1:4010';
 const API = `${ORIGIN}/open_api/v1.3/`;
 const PHONE = `${ORIGIN}/sandbox/phone`;
-const REDIRECT = 'http://127.0.0.1:53682/callback/';
-const SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
 const SAME_ORIGIN = { host: '127.0.0.1:4010', origin: ORIGIN };
 const CARD = (title: string) => ({ type: 'QA_BUTTON_CARD', title, buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }, { type: 'REPLY', title: 'Large', id: 'size-l' }] });
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 async function world() {
-  let now = Date.UTC(2026, 3, 1, 12, 0, 0);
-  const deliveries: Delivery[] = [];
-  const poster: WebhookPoster = async (_url, init) => {
-    deliveries.push({ headers: init.headers, body: init.body });
-    return { status: 200 };
-  };
-  const handler = createSandboxHandler({ clock: () => now, poster, webhookDelivery: 'inline' });
-  await call(handler, 'POST', `${API}business/webhook/update/`, { app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: 'https://hooks.example.test/tiktok' });
-  const consent = await call(handler, 'POST', `${ORIGIN}/sandbox/authorize`, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: SCOPES, state: 's' });
-  const tokens = await call(handler, 'POST', `${API}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.json.code, redirect_uri: REDIRECT });
-  const token = tokens.json.data.access_token as string;
+  const w = await connectedWorld(ORIGIN);
   return {
-    handler,
-    deliveries,
-    now: () => now,
-    tick: (ms: number) => (now += ms),
-    phone: (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = SAME_ORIGIN) => call(handler, method, `${PHONE}${path}`, body, headers),
-    snapshot: async (query = '') => (await call(handler, 'GET', `${PHONE}/state${query}`, undefined, SAME_ORIGIN)).json,
+    ...w,
+    phone: (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = SAME_ORIGIN) => call(w.handler, method, `${PHONE}${path}`, body, headers),
+    snapshot: async (query = '') => (await call(w.handler, 'GET', `${PHONE}/state${query}`, undefined, SAME_ORIGIN)).json,
     send: async (body: Record<string, unknown>) =>
-      (await call(handler, 'POST', `${API}business/message/send/`, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', ...body }, { 'access-token': token })).json,
+      (await call(w.handler, 'POST', `${API}business/message/send/`, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', ...body }, { 'access-token': w.token })).json,
   };
-}
-
-async function call(handler: SandboxHandler, method: string, url: string, json?: unknown, headers: Record<string, string> = {}) {
-  const response = await handler.handle({
-    method,
-    url,
-    headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: json === undefined ? undefined : encoder.encode(JSON.stringify(json)),
-  });
-  const text = decoder.decode(response.body);
-  let parsed: any;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json: parsed };
 }
 
 describe('the snapshot the page renders', () => {

@@ -1,10 +1,11 @@
 // Webhook deliveries (tiktok-api.md §5), captured by an injected poster. The signature is checked with an
 // independent node:crypto HMAC, never with the sandbox's own signer.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSandboxHandler, type SandboxHandler } from '../../src/sandbox/handler.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
 import type { WebhookPoster } from '../../src/sandbox/webhooks.js';
+import { parseDelivery, verifySignature } from '../helpers/events.js';
 
 const ORIGIN = 'http://sandbox.test';
 const API = `${ORIGIN}/open_api/v1.3/`;
@@ -50,25 +51,6 @@ async function register(handler: SandboxHandler) {
   expect(reply.code).toBe(0);
 }
 
-/** Independent verification: parse the header by name, HMAC-SHA256 over `t.body`, constant-time compare. */
-function verify(delivery: Captured, secret: string): { t: number } {
-  const header = delivery.headers['tiktok-signature'];
-  expect(header).toMatch(/^t=\d+,s=[0-9a-f]{64}$/);
-  const parts = Object.fromEntries(header!.split(',').map((kv) => kv.split('=') as [string, string]));
-  const expected = createHmac('sha256', secret).update(`${parts.t}.${delivery.body}`, 'utf8').digest();
-  const given = Buffer.from(parts.s!, 'hex');
-  expect(given.length).toBe(expected.length);
-  expect(timingSafeEqual(given, expected)).toBe(true);
-  return { t: Number(parts.t) };
-}
-
-function parse(delivery: Captured) {
-  const envelope = JSON.parse(delivery.body);
-  expect(Object.keys(envelope)).toEqual(['client_key', 'event', 'create_time', 'user_openid', 'content']);
-  expect(typeof envelope.content).toBe('string');
-  return { envelope, content: JSON.parse(envelope.content) };
-}
-
 describe('signed deliveries', () => {
   it('delivers im_receive_msg signed with the app secret, content as a JSON string', async () => {
     const { handler, deliveries, now } = world();
@@ -81,12 +63,12 @@ describe('signed deliveries', () => {
     expect(delivery.headers['content-type']).toBe('application/json');
     expect(delivery.headers['x-tt-logid']).toEqual(expect.any(String));
     expect(delivery.headers['webhook-schema-version']).toEqual(expect.any(String));
-    const { t } = verify(delivery, SANDBOX_APP.client_secret);
+    const { t } = verifySignature(delivery, SANDBOX_APP.client_secret);
     expect(t).toBe(Math.floor(now() / 1000));
     // A wrong key must not verify: the check above is not vacuous.
     const forged = createHmac('sha256', 'not-the-secret').update(`${t}.${delivery.body}`).digest('hex');
     expect(delivery.headers['tiktok-signature']).not.toContain(forged);
-    const { envelope, content } = parse(delivery);
+    const { envelope, content } = parseDelivery(delivery);
     expect(envelope).toMatchObject({ client_key: SANDBOX_APP.client_key, event: 'im_receive_msg', create_time: Math.floor(now() / 1000), user_openid: SEED.defaultBusinessId });
     expect(content).toMatchObject({
       from: 'maya.lopez',
@@ -116,8 +98,8 @@ describe('signed deliveries', () => {
     );
     expect(send.code).toBe(0);
     expect(deliveries).toHaveLength(1);
-    verify(deliveries[0]!, SANDBOX_APP.client_secret);
-    const { envelope, content } = parse(deliveries[0]!);
+    verifySignature(deliveries[0]!, SANDBOX_APP.client_secret);
+    const { envelope, content } = parseDelivery(deliveries[0]!);
     expect(envelope.event).toBe('im_send_msg');
     expect(content).toMatchObject({
       from: 'acme.studio',
@@ -147,7 +129,7 @@ describe('arrivals and EEA users', () => {
     expect(sent.events).toEqual(['im_referral_msg', 'im_receive_msg']);
     expect(sent.event).toBe('im_referral_msg');
     expect(deliveries).toHaveLength(2);
-    const referral = parse(deliveries[0]!);
+    const referral = parseDelivery(deliveries[0]!);
     expect(referral.envelope.event).toBe('im_referral_msg');
     expect(referral.content).not.toHaveProperty('message_id');
     expect(referral.content).not.toHaveProperty('type');
@@ -159,7 +141,7 @@ describe('arrivals and EEA users', () => {
       referral: { source: 'short_link', short_link: { ref: 'poster-42', prefilled_message: 'Hi there', prefilled_message_audit_status: 'PASS' } },
     });
     expect(referral.content.referral).not.toHaveProperty('ad');
-    expect(parse(deliveries[1]!).content).toMatchObject({ type: 'text', message_id: sent.message_id });
+    expect(parseDelivery(deliveries[1]!).content).toMatchObject({ type: 'text', message_id: sent.message_id });
   });
 
   it('produces an ad referral with one ad object (webhook) and an ad array (REST)', async () => {
@@ -167,7 +149,7 @@ describe('arrivals and EEA users', () => {
     await register(handler);
     const sent = await post(handler, `${ORIGIN}/sandbox/messages`, { from_username: 'ad.clicker', via_ad: true });
     expect(sent).toMatchObject({ event: 'im_referral_msg', message_id: null });
-    const { content } = parse(deliveries[0]!);
+    const { content } = parseDelivery(deliveries[0]!);
     expect(content.referral.source).toBe('ad');
     expect(Array.isArray(content.referral.ad)).toBe(false);
     expect(Object.keys(content.referral.ad).sort()).toEqual(['ad_id', 'ad_name', 'advertiser_id', 'embed_url', 'message_material_id', 'timestamp']);
@@ -179,10 +161,10 @@ describe('arrivals and EEA users', () => {
     await register(handler);
     const sent = await post(handler, `${ORIGIN}/sandbox/messages`, { from_username: 'anna.berlin', text: 'Hallo!', eu: true });
     expect(sent.event).toBe('im_receive_msg_eu');
-    const { envelope, content } = parse(deliveries[0]!);
+    const { envelope, content } = parseDelivery(deliveries[0]!);
     expect(envelope.event).toBe('im_receive_msg_eu');
     expect(content).toEqual({ to: 'acme.studio', to_user: { id: SEED.defaultBusinessId, role: 'business_account' }, timestamp: now() });
-    verify(deliveries[0]!, SANDBOX_APP.client_secret);
+    verifySignature(deliveries[0]!, SANDBOX_APP.client_secret);
     const stored = handler.state.conversations[sent.conversation_id]!.messages.at(-1)!;
     expect(stored).toMatchObject({ message_id: sent.message_id, text: { body: 'Hallo!' } });
   });
@@ -210,7 +192,7 @@ describe('retries', () => {
     // The body is identical on every attempt; the signature is recomputed with a fresh t.
     expect(new Set(attempts.map((a) => a.body)).size).toBe(1);
     expect(new Set(attempts.map((a) => a.headers['tiktok-signature'])).size).toBe(4);
-    for (const attempt of attempts) verify(attempt, SANDBOX_APP.client_secret);
+    for (const attempt of attempts) verifySignature(attempt, SANDBOX_APP.client_secret);
   });
 
   it('drops nothing: deliveries queued while the receiver is down all arrive, in order, once', async () => {
@@ -226,7 +208,7 @@ describe('retries', () => {
       await handler.flushWebhooks();
     }
     expect(handler.state.outbox).toHaveLength(0);
-    expect(deliveries.map((d) => parse(d).content.message_id)).toEqual(ids);
+    expect(deliveries.map((d) => parseDelivery(d).content.message_id)).toEqual(ids);
   });
 
   it('keeps deliveries while the callback is deleted and sends them once one is registered again', async () => {
@@ -256,7 +238,7 @@ describe('retries', () => {
       { 'access-token': tokens.data.access_token },
     );
     expect(reply.data).toEqual({ message: { message_id: '' } });
-    const { envelope, content } = parse(deliveries[0]!);
+    const { envelope, content } = parseDelivery(deliveries[0]!);
     expect(envelope.event).toBe('im_mark_read_msg');
     expect(content).toMatchObject({ from_user: { id: SEED.defaultBusinessId, role: 'business_account' }, read: { last_read_timestamp: expect.any(Number) } });
   });

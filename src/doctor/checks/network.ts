@@ -3,19 +3,10 @@
 // refused connection, TLS (a proxy re-signing HTTPS), a timeout, a reset, or something that is not
 // TikTok answering (a gateway's HTML page).
 import type { CliError } from '../../errors.js';
+import { errorCode } from '../../tiktok/client.js';
 import type { Check, CheckOutcome, DoctorContext } from '../types.js';
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|EPROTO$|HOSTNAME_MISMATCH)/;
-
-function causeCode(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return '';
-}
 
 function where(ctx: DoctorContext): string {
   if (ctx.embedded) return 'the embedded sandbox';
@@ -32,7 +23,7 @@ function proxyNote(ctx: DoctorContext): string {
 }
 
 function explain(ctx: DoctorContext, error: CliError): { detail: string; fix: string } {
-  const code = causeCode(error.cause ?? error);
+  const code = errorCode(error.cause ?? error, 5);
   const host = where(ctx);
   const custom = ctx.env.TIKTOK_CHANNEL_API_BASE_URL ? ` TIKTOK_CHANNEL_API_BASE_URL is ${ctx.env.TIKTOK_CHANNEL_API_BASE_URL}.` : '';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
