@@ -4,12 +4,12 @@
 // contract's JSON error and no stack trace, the account's tokens intact and usable afterwards, and a
 // refresh cut by a reset leaving a usable account.
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { networkTransport } from '../../src/http/network.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { getBusinessProfile, getConversationContent, listConversations, sendMessage } from '../../src/tiktok/messaging.js';
-import { startWorld, type Connected, type World } from '../helpers/account.js';
+import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 import { readStore, SEED } from '../helpers/sandbox.js';
 
@@ -61,24 +61,18 @@ function expected(call: CallName, queue: Fault[]): { attempts: number; failure?:
 }
 
 describe('fuzz: the client against sandbox faults', () => {
-  let world: World;
-  let account: Connected;
-  beforeAll(async () => {
-    world = await startWorld();
-    account = await world.connect();
-  });
-  afterAll(() => world.close());
+  const ctx = useConnectedWorld({ reset: false });
 
   it('bounded retries, sends never repeated after a possible delivery, every failure an exit-6 error with TikTok\'s code', async () => {
     const sleeps: number[] = [];
     // No pacing here: this is about the retry policy (bench/pace.mjs and the pacer's tests cover pacing).
-    const client = new TikTokClient({ baseUrl: world.server.apiBaseUrl, transport: networkTransport, pacer: false, sleep: async (ms) => void sleeps.push(ms) });
-    const token = account.grant.accessToken;
+    const client = new TikTokClient({ baseUrl: ctx.world.server.apiBaseUrl, transport: networkTransport, pacer: false, sleep: async (ms) => void sleeps.push(ms) });
+    const token = ctx.account.grant.accessToken;
     const run: Record<CallName, () => Promise<unknown>> = {
-      list: () => listConversations(client, token, account.businessId, 'SINGLE', { maxPages: 1 }),
-      content: () => getConversationContent(client, token, account.businessId, MAYA),
-      profile: () => getBusinessProfile(client, token, account.businessId),
-      send: () => sendMessage(client, token, account.businessId, MAYA, { kind: 'text', body: 'fuzzed' }),
+      list: () => listConversations(client, token, ctx.account.businessId, 'SINGLE', { maxPages: 1 }),
+      content: () => getConversationContent(client, token, ctx.account.businessId, MAYA),
+      profile: () => getBusinessProfile(client, token, ctx.account.businessId),
+      send: () => sendMessage(client, token, ctx.account.businessId, MAYA, { kind: 'text', body: 'fuzzed' }),
     };
     const seen = { runs: 0, failures: 0, successes: 0, requests: 0 };
 
@@ -86,13 +80,13 @@ describe('fuzz: the client against sandbox faults', () => {
       fc.asyncProperty(fc.constantFrom(...(Object.keys(CALLS) as CallName[])), faults, async (call, queue) => {
         // A fresh world (tokens kept, request log emptied: it keeps only the last 200), faults cleared,
         // and a fresh user message: an open window and a full quota for sends.
-        await world.control('POST', 'reset', { clear_log: true });
-        await world.control('DELETE', 'faults');
-        await world.control('POST', 'messages', { from_username: 'maya', text: 'still there?' });
+        await ctx.world.control('POST', 'reset', { clear_log: true });
+        await ctx.world.control('DELETE', 'faults');
+        await ctx.world.control('POST', 'messages', { from_username: 'maya', text: 'still there?' });
         for (const fault of queue) {
-          await world.control('POST', 'faults', { path: CALLS[call].path, ...fault.spec, times: fault.times });
+          await ctx.world.control('POST', 'faults', { path: CALLS[call].path, ...fault.spec, times: fault.times });
         }
-        const before = world.requestsTo(await world.state(), CALLS[call].path).length;
+        const before = ctx.world.requestsTo(await ctx.world.state(), CALLS[call].path).length;
         expect(before).toBe(0);
         sleeps.length = 0;
 
@@ -100,7 +94,7 @@ describe('fuzz: the client against sandbox faults', () => {
           () => undefined,
           (error: unknown) => error,
         );
-        const attempts = world.requestsTo(await world.state(), CALLS[call].path).length - before;
+        const attempts = ctx.world.requestsTo(await ctx.world.state(), CALLS[call].path).length - before;
         const want = expected(call, queue);
         expect(attempts).toBe(want.attempts);
         expect(sleeps.length).toBe(attempts - 1);
@@ -129,33 +123,29 @@ describe('fuzz: the client against sandbox faults', () => {
       }),
       { numRuns: 150 },
     );
-    await world.control('DELETE', 'faults');
+    await ctx.world.control('DELETE', 'faults');
     expect(seen.successes).toBeGreaterThan(10);
     expect(seen.failures).toBeGreaterThan(10);
   }, 120_000);
 });
 
 describe('the CLI under fault storms', () => {
-  let world: World;
-  let account: Connected;
   let configDir: string;
+  const ctx = useConnectedWorld({ reset: false });
   beforeAll(async () => {
-    world = await startWorld();
-    account = await world.connect();
-    configDir = await world.store(account);
+    configDir = await ctx.world.store(ctx.account);
   });
-  afterAll(() => world.close());
   // Tokens kept; the request log (the last 200 only) emptied so counts stay exact.
-  beforeEach(() => world.control('POST', 'reset', { clear_log: true }));
+  beforeEach(() => ctx.world.control('POST', 'reset', { clear_log: true }));
 
   const storedTokens = () => {
-    const stored = readStore(configDir).accounts[account.businessId];
+    const stored = readStore(configDir).accounts[ctx.account.businessId];
     return { accessToken: stored.accessToken, refreshToken: stored.refreshToken };
   };
 
   /** After a storm: nothing was lost, the account works at once. */
   async function expectUsable(tokensBefore: { accessToken: string; refreshToken: string }): Promise<void> {
-    await world.control('DELETE', 'faults');
+    await ctx.world.control('DELETE', 'faults');
     expect(storedTokens()).toEqual(tokensBefore);
     const after = await runCli(['conversations', '--json'], { configDir });
     expect(after.code, after.stderr).toBe(0);
@@ -180,14 +170,14 @@ describe('the CLI under fault storms', () => {
   ] as const) {
     it(`${name}: exit 6 after bounded retries, no stack trace, no token lost`, async () => {
       const tokens = storedTokens();
-      await world.control('POST', 'faults', { ...fault, times: -1 });
-      const before = world.apiRequests(await world.state()).length;
+      await ctx.world.control('POST', 'faults', { ...fault, times: -1 });
+      const before = ctx.world.apiRequests(await ctx.world.state()).length;
       const started = Date.now();
       const result = await runCli(command as unknown as string[], { configDir });
       const error = expectCleanFailure(result, kind);
       if ('code' in fault) expect(error.tiktok_code).toBe(fault.code);
       // At most 4 attempts per request the command makes (both conversation lists, the contents).
-      const requests = world.apiRequests(await world.state()).length - before;
+      const requests = ctx.world.apiRequests(await ctx.world.state()).length - before;
       expect(requests).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
       expect(requests).toBeLessThanOrEqual(MAX_ATTEMPTS * 8);
       expect(Date.now() - started).toBeLessThan(15_000);
@@ -197,19 +187,19 @@ describe('the CLI under fault storms', () => {
 
   it('a reset during send: exit 6, sent once and never retried, says the message may have gone out', async () => {
     const tokens = storedTokens();
-    await world.control('POST', 'messages', { from_username: 'maya', text: 'hello?' });
-    await world.control('POST', 'faults', { path: 'business/message/send/', kind: 'reset', times: -1 });
-    const before = world.requestsTo(await world.state(), 'business/message/send/').length;
+    await ctx.world.control('POST', 'messages', { from_username: 'maya', text: 'hello?' });
+    await ctx.world.control('POST', 'faults', { path: 'business/message/send/', kind: 'reset', times: -1 });
+    const before = ctx.world.requestsTo(await ctx.world.state(), 'business/message/send/').length;
     const result = await runCli(['send', '--to', MAYA, '--text', 'On its way', '--json'], { configDir });
     const error = expectCleanFailure(result, 'network');
     expect(error.message).toContain('may or may not have been sent');
-    expect(world.requestsTo(await world.state(), 'business/message/send/').length - before).toBe(1);
+    expect(ctx.world.requestsTo(await ctx.world.state(), 'business/message/send/').length - before).toBe(1);
     await expectUsable(tokens);
   }, 30_000);
 
   it('a refresh interrupted by a reset leaves a usable account (explicit refresh, then an automatic one)', async () => {
     const tokens = storedTokens();
-    await world.control('POST', 'faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
+    await ctx.world.control('POST', 'faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
     const cut = await runCli(['refresh', '--json'], { configDir });
     expectCleanFailure(cut, 'network');
     // Nothing half-written: the pair on disk is the one that still works.
@@ -217,8 +207,8 @@ describe('the CLI under fault storms', () => {
     await expectUsable(tokens);
 
     // The access token expired at TikTok: `conversations` refreshes on 40105, and the refresh is cut.
-    await world.control('POST', 'tokens/expire', { business_id: account.businessId });
-    await world.control('POST', 'faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
+    await ctx.world.control('POST', 'tokens/expire', { business_id: ctx.account.businessId });
+    await ctx.world.control('POST', 'faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
     const cutAgain = await runCli(['conversations', '--json'], { configDir });
     expectCleanFailure(cutAgain, 'network');
     expect(storedTokens()).toEqual(tokens);

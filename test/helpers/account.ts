@@ -1,6 +1,7 @@
 // A served sandbox and a connected account for black-box tests, built with the project's own OAuth
 // code (control POST /authorize gives a code without a browser; exchangeCode turns it into tokens).
 // The account is handed to the CLI either as env credentials (the CI path) or stored in a temp config dir.
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { SandboxServer } from '../../src/sandbox/index.js';
 import { requestsTo, startServedSandbox } from './sandbox.js';
 import { AccountStore, type StoredAccount } from '../../src/store/accounts.js';
@@ -120,4 +121,58 @@ export function conversation(state: any, conversationId: string): any {
   const found = (state.conversations as Array<{ conversation_id: string }>).find((candidate) => candidate.conversation_id === conversationId);
   if (!found) throw new Error(`conversation ${conversationId} is not in the sandbox state`);
   return found;
+}
+
+export interface ConnectedWorld {
+  readonly world: World;
+  /** The seeded account (acme.studio), connected through the project's OAuth code. */
+  readonly account: Connected;
+  /** `world.env(account)`, made once per connected account (one empty temp config dir). */
+  readonly env: Record<string, string>;
+}
+
+/**
+ * The usual hooks of a black-box test file (or describe block): one served sandbox with the seeded
+ * account connected (beforeAll), closed afterAll, and the sandbox reset before each test.
+ * `reset: false` keeps the state between tests; `connectEach: true` resets and then connects again
+ * before each test (a fresh token per test); `clock` is passed to startWorld.
+ * Call it at the top of the file or describe; read `world`, `account` and `env` inside hooks and tests.
+ */
+export function useConnectedWorld(options: { clock?: () => number; reset?: boolean; connectEach?: boolean } = {}): ConnectedWorld {
+  let world: World | undefined;
+  let account: Connected | undefined;
+  let env: Record<string, string> | undefined;
+  const connect = async () => {
+    account = await world!.connect();
+    env = undefined;
+  };
+  beforeAll(async () => {
+    world = await startWorld({ clock: options.clock });
+    if (!options.connectEach) await connect();
+  });
+  afterAll(async () => world?.close());
+  if (options.connectEach) {
+    beforeEach(async () => {
+      await world!.reset();
+      await connect();
+    });
+  } else if (options.reset !== false) {
+    beforeEach(async () => world!.reset());
+  }
+  const ready = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`useConnectedWorld: ${name} is read before its beforeAll/beforeEach ran`);
+    return value;
+  };
+  return {
+    get world() {
+      return ready(world, 'world');
+    },
+    get account() {
+      return ready(account, 'account');
+    },
+    get env() {
+      env ??= ready(world, 'world').env(ready(account, 'account'));
+      return env;
+    },
+  };
 }

@@ -1,30 +1,20 @@
 // `conversations` against a served sandbox: names taken from content/list, window and quota per
 // conversation, STRANGER requests, --type, the cursor followed past one page, 40100 back-off, the
 // plain (non-TTY) output and the exit codes.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SEED, startWorld, type Connected, type World } from '../helpers/account.js';
+import { describe, expect, it } from 'vitest';
+import { SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 
-let world: World;
-let account: Connected;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-  env = world.env(account);
-});
-afterAll(async () => world?.close());
-beforeEach(async () => world.reset());
+const ctx = useConnectedWorld();
 
 describe('conversations --json', () => {
   it('lists every conversation with its user, window and messages left, newest activity first', async () => {
-    const result = await runCli(['conversations', '--json'], { env });
+    const result = await runCli(['conversations', '--json'], { env: ctx.env });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const { conversations } = parseJson(result.stdout);
-    const state = await world.state();
-    const acme = state.conversations.filter((entry: any) => entry.business_id === account.businessId);
+    const state = await ctx.world.state();
+    const acme = state.conversations.filter((entry: any) => entry.business_id === ctx.account.businessId);
     expect(conversations.map((entry: any) => entry.conversation_id)).toEqual(acme.map((entry: any) => entry.conversation_id));
 
     const byId = Object.fromEntries(conversations.map((entry: any) => [entry.conversation_id, entry]));
@@ -48,8 +38,8 @@ describe('conversations --json', () => {
   });
 
   it('counts business messages since the user\'s last message', async () => {
-    await world.sendTexts(account, SEED.conversations.maya, 4);
-    const { conversations } = parseJson((await runCli(['conversations', '--json'], { env })).stdout);
+    await ctx.world.sendTexts(ctx.account, SEED.conversations.maya, 4);
+    const { conversations } = parseJson((await runCli(['conversations', '--json'], { env: ctx.env })).stdout);
     const maya = conversations.find((entry: any) => entry.conversation_id === SEED.conversations.maya);
     expect(maya.messages_left).toBe(6);
     // The send made maya's conversation the most recent.
@@ -57,39 +47,39 @@ describe('conversations --json', () => {
   });
 
   it('marks STRANGER message requests and filters with --type', async () => {
-    await world.reset('followers-only');
-    const all = parseJson((await runCli(['conversations', '--json'], { env })).stdout).conversations;
+    await ctx.world.reset('followers-only');
+    const all = parseJson((await runCli(['conversations', '--json'], { env: ctx.env })).stdout).conversations;
     const strangers = all.filter((entry: any) => entry.stranger).map((entry: any) => entry.user.username).sort();
     expect(strangers).toEqual(['jonas.k', 'tom.wright']);
     expect(all.filter((entry: any) => entry.stranger).every((entry: any) => entry.type === 'STRANGER')).toBe(true);
 
-    const onlyStrangers = parseJson((await runCli(['conversations', '--type', 'stranger', '--json'], { env })).stdout).conversations;
+    const onlyStrangers = parseJson((await runCli(['conversations', '--type', 'stranger', '--json'], { env: ctx.env })).stdout).conversations;
     expect(onlyStrangers.map((entry: any) => entry.user.username).sort()).toEqual(['jonas.k', 'tom.wright']);
-    const onlySingle = parseJson((await runCli(['conversations', '--type', 'single', '--json'], { env })).stdout).conversations;
+    const onlySingle = parseJson((await runCli(['conversations', '--type', 'single', '--json'], { env: ctx.env })).stdout).conversations;
     expect(onlySingle.map((entry: any) => entry.user.username).sort()).toEqual(['maya.lopez', 'priya_codes']);
   });
 
   it('follows the cursor past the first page of 100', async () => {
-    for (let i = 0; i < 100; i++) await world.control('POST', 'messages', { from_username: `shopper${i}`, text: `Question ${i}` });
+    for (let i = 0; i < 100; i++) await ctx.world.control('POST', 'messages', { from_username: `shopper${i}`, text: `Question ${i}` });
     // 107 requests: unpaced here (pacing has its own test in pacing.test.ts), so this stays quick.
-    const result = await runCli(['conversations', '--json'], { env: { ...env, TIKTOK_CHANNEL_MAX_RPS: '1000' }, timeoutMs: 30_000 });
+    const result = await runCli(['conversations', '--json'], { env: { ...ctx.env, TIKTOK_CHANNEL_MAX_RPS: '1000' }, timeoutMs: 30_000 });
     expect(result.code).toBe(0);
     const { conversations } = parseJson(result.stdout);
     expect(conversations).toHaveLength(104);
     expect(new Set(conversations.map((entry: any) => entry.conversation_id)).size).toBe(104);
     expect(conversations.find((entry: any) => entry.user.username === 'shopper0')).toMatchObject({ messages_left: 10, window_open: true });
-    const state = await world.state();
+    const state = await ctx.world.state();
     // SINGLE needed two pages; STRANGER one.
-    expect(world.requestsTo(state, 'business/message/conversation/list/')).toHaveLength(3);
-    expect(world.requestsTo(state, 'business/message/content/list/')).toHaveLength(104);
+    expect(ctx.world.requestsTo(state, 'business/message/conversation/list/')).toHaveLength(3);
+    expect(ctx.world.requestsTo(state, 'business/message/content/list/')).toHaveLength(104);
   });
 
   it('backs off on 40100 from content/list and still lists everything', async () => {
-    await world.control('POST', 'faults', { path: 'business/message/content/list/', kind: 'code', code: 40100, times: 2 });
-    const result = await runCli(['conversations', '--json'], { env });
+    await ctx.world.control('POST', 'faults', { path: 'business/message/content/list/', kind: 'code', code: 40100, times: 2 });
+    const result = await runCli(['conversations', '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout).conversations).toHaveLength(4);
-    const codes = world.requestsTo(await world.state(), 'business/message/content/list/').map((entry) => entry.code);
+    const codes = ctx.world.requestsTo(await ctx.world.state(), 'business/message/content/list/').map((entry) => entry.code);
     expect(codes.filter((code) => code === 40100)).toHaveLength(2);
     expect(codes.filter((code) => code === 0)).toHaveLength(4);
   });
@@ -97,7 +87,7 @@ describe('conversations --json', () => {
 
 describe('conversations output and errors', () => {
   it('prints the JSON document when stdout is not a TTY, even without --json', async () => {
-    const dir = await world.store(account);
+    const dir = await ctx.world.store(ctx.account);
     const piped = await runCli(['conversations'], { configDir: dir });
     expect(piped.code).toBe(0);
     const asked = await runCli(['conversations', '--json'], { configDir: dir });
@@ -108,26 +98,26 @@ describe('conversations output and errors', () => {
   });
 
   it('says so when there are none', async () => {
-    await world.control('POST', 'reset', { scenario: 'healthy', clear_log: true, empty: true });
-    const text = await runCli(['conversations'], { env });
+    await ctx.world.control('POST', 'reset', { scenario: 'healthy', clear_log: true, empty: true });
+    const text = await runCli(['conversations'], { env: ctx.env });
     expect(text.code).toBe(0);
     expect(parseJson(text.stdout)).toEqual({ conversations: [] });
     expect(text.stderr).toContain('No conversations in the last 90 days');
-    expect(parseJson((await runCli(['conversations', '--json'], { env })).stdout)).toEqual({ conversations: [] });
+    expect(parseJson((await runCli(['conversations', '--json'], { env: ctx.env })).stdout)).toEqual({ conversations: [] });
   });
 
   it('an EEA account exits 4; a network failure exits 6', async () => {
-    await world.reset('eea');
-    const eea = await runCli(['conversations', '--json'], { env });
+    await ctx.world.reset('eea');
+    const eea = await runCli(['conversations', '--json'], { env: ctx.env });
     expect(eea.code).toBe(4);
     expect(parseJson(eea.stdout).error).toMatchObject({ kind: 'permission', tiktok_code: 40001 });
     expect(parseJson(eea.stdout).error.hint).toMatch(/EEA, Switzerland or the UK/);
 
-    await world.reset();
-    await world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'html502', times: -1 });
-    const down = await runCli(['conversations', '--json'], { env });
+    await ctx.world.reset();
+    await ctx.world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'html502', times: -1 });
+    const down = await runCli(['conversations', '--json'], { env: ctx.env });
     expect(down.code).toBe(6);
     expect(parseJson(down.stdout).error.kind).toBe('network');
-    await world.control('DELETE', 'faults');
+    await ctx.world.control('DELETE', 'faults');
   });
 });

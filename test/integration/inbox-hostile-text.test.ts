@@ -1,23 +1,19 @@
 // What a TikTok user writes is shown, never obeyed: control characters in texts and names cannot
 // recolour, retitle or clear the terminal in `messages` and `conversations`.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SEED, startWorld, type World } from '../helpers/account.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SEED, useConnectedWorld } from '../helpers/account.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 
 const MAYA = SEED.conversations.maya;
 const HOSTILE = 'Hi\u001b]0;owned\u0007\u001b[2J\u001b[31m red\u009b0m end';
 
-let world: World;
-let env: Record<string, string>;
 let session: TmuxSession | undefined;
 
+const ctx = useConnectedWorld({ reset: false });
 beforeAll(async () => {
-  world = await startWorld();
-  env = world.env(await world.connect());
-  await world.control('POST', 'messages', { from_username: 'maya.lopez', text: HOSTILE });
+  await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: HOSTILE });
 });
-afterAll(async () => world?.close());
 afterEach(() => {
   session?.kill();
   session = undefined;
@@ -25,7 +21,7 @@ afterEach(() => {
 
 describe('hostile text from a user', () => {
   it('messages prints it without its control characters', async () => {
-    const result = await runCli(['messages', MAYA], { env });
+    const result = await runCli(['messages', MAYA], { env: ctx.env });
     expect(result.code, result.stderr).toBe(0);
     // eslint-disable-next-line no-control-regex
     expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
@@ -33,7 +29,7 @@ describe('hostile text from a user', () => {
   });
 
   it('conversations on a terminal keeps its table on screen', async () => {
-    session = startTmux([process.execPath, BIN, 'conversations'], { env: { ...env, NO_COLOR: '1' }, width: 200, height: 20 });
+    session = startTmux([process.execPath, BIN, 'conversations'], { env: { ...ctx.env, NO_COLOR: '1' }, width: 200, height: 20 });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen).toContain('[exit 0]');
     // An obeyed ESC[2J would have wiped the header printed before the row.

@@ -4,8 +4,8 @@
 // `--download-media` saves media byte for byte through media/download and the x-user signed URL.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { conversation, SEED, startWorld, type Connected, type World } from '../helpers/account.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { conversation, SEED, useConnectedWorld } from '../helpers/account.js';
 import { BIN, parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import { pngBytes } from '../helpers/images.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
@@ -15,25 +15,16 @@ import { getMediaDownloadUrl } from '../../src/tiktok/messaging.js';
 
 const MAYA = SEED.conversations.maya;
 
-let world: World;
-let account: Connected;
-let env: Record<string, string>;
 let session: TmuxSession | undefined;
 
-beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-  env = world.env(account);
-});
-afterAll(async () => world?.close());
-beforeEach(async () => world.reset());
+const ctx = useConnectedWorld();
 afterEach(() => {
   session?.kill();
   session = undefined;
 });
 
 async function cli(args: string[]) {
-  const result = await runCli(args, { env });
+  const result = await runCli(args, { env: ctx.env });
   if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
   return result;
 }
@@ -44,7 +35,7 @@ async function conversationsJson(): Promise<any[]> {
 
 describe('conversations: the last message', () => {
   it('--json gives last_message, the decoded event, whoever wrote it', async () => {
-    const { message_id } = await world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Is the blue mug in stock?' });
+    const { message_id } = await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Is the blue mug in stock?' });
     let maya = (await conversationsJson()).find((entry) => entry.conversation_id === MAYA);
     expect(maya.last_message).toMatchObject({
       id: message_id,
@@ -76,10 +67,10 @@ describe('conversations: the last message', () => {
 
   it('on a terminal, each row shows who, when and a preview cut to the width', async () => {
     const long = `Is the blue mug in stock? ${'I would like to order several of them for the whole team. '.repeat(4)}`;
-    await world.control('POST', 'messages', { from_username: 'maya.lopez', text: long });
+    await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: long });
     await cli(['send', '--to', SEED.conversations.jonas, '--text', 'Yes, we are open on Sunday from 10 to 4.']);
     const width = 170;
-    session = startTmux([process.execPath, BIN, 'conversations'], { env: { ...env, NO_COLOR: '1' }, width, height: 20 });
+    session = startTmux([process.execPath, BIN, 'conversations'], { env: { ...ctx.env, NO_COLOR: '1' }, width, height: 20 });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen).toContain('[exit 0]');
     expect(screen).toMatch(/CONVERSATION\s+USER\s+LAST USER MESSAGE\s+WINDOW\s+LEFT\s+TYPE\s+VIA\s+LAST MESSAGE/);
@@ -97,7 +88,7 @@ describe('conversations: the last message', () => {
 
 describe('messages', () => {
   it('lists the conversation oldest first: time, direction and source, type, text, then the window line', async () => {
-    await world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Is the blue mug in stock?' });
+    await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Is the blue mug in stock?' });
     const result = await cli(['messages', MAYA]);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trimEnd().split('\n');
@@ -115,7 +106,7 @@ describe('messages', () => {
   it('--json gives the decoded messages, oldest first, and the window', async () => {
     const result = await cli(['messages', MAYA, '--json']);
     const out = parseJson(result.stdout);
-    const state = conversation(await world.state(), MAYA);
+    const state = conversation(await ctx.world.state(), MAYA);
     expect(out.conversation_id).toBe(MAYA);
     expect(out.user).toMatchObject({ username: 'maya.lopez', display_name: 'Maya López' });
     expect(out.messages.map((message: any) => message.message_id)).toEqual(state.messages.map((message: any) => message.message_id));
@@ -126,7 +117,7 @@ describe('messages', () => {
   });
 
   it('shows quoted messages, cards with their buttons, posts and images the business sent', async () => {
-    const question = conversation(await world.state(), MAYA).messages.at(-1);
+    const question = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     await cli(['send', '--to', MAYA, '--text', 'Yes, M is in stock!', '--reply-to', question.message_id]);
     await cli(['send', '--to', MAYA, '--card', 'Which colour?', '--button', 'green:Green', 'navy:Navy']);
     await cli(['send', '--to', MAYA, '--link-card', '--card', 'Size guide', '--button', 'guide:Open the size guide for hoodies']);
@@ -145,9 +136,9 @@ describe('messages', () => {
   });
 
   it('says TikTok keeps only the 20 most recent when there may be older ones', async () => {
-    await world.sendTexts(account, MAYA, 10);
-    await world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Thanks for all the details' });
-    await world.sendTexts(account, MAYA, 6);
+    await ctx.world.sendTexts(ctx.account, MAYA, 10);
+    await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Thanks for all the details' });
+    await ctx.world.sendTexts(ctx.account, MAYA, 6);
     const text = (await cli(['messages', MAYA])).stdout.trimEnd().split('\n');
     expect(text.filter((line) => /^\d{4}-\d\d-\d\dT/.test(line))).toHaveLength(20);
     expect(text.at(-2)).toBe('TikTok keeps only the 20 most recent messages of a conversation; older ones may exist but cannot be read through the API.');
@@ -157,14 +148,14 @@ describe('messages', () => {
   });
 
   it('an unknown conversation exits 2 with TikTok\'s 40007 explained', async () => {
-    const result = await runCli(['messages', 'bm90LWEtcmVhbC1pZA==', '--json'], { env });
+    const result = await runCli(['messages', 'bm90LWEtcmVhbC1pZA==', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'validation', code: 2, tiktok_code: 40007, conversation_id: 'bm90LWEtcmVhbC1pZA==' });
     // Env credentials (the CI path) name the account by its business id.
-    expect(error.message).toContain(`No conversation "bm90LWEtcmVhbC1pZA==" for ${account.businessId}: TikTok answered 40007 (the object does not exist)`);
+    expect(error.message).toContain(`No conversation "bm90LWEtcmVhbC1pZA==" for ${ctx.account.businessId}: TikTok answered 40007 (the object does not exist)`);
     expect(error.hint).toContain('tiktok-channel conversations');
-    const text = await runCli(['messages', 'bm90LWEtcmVhbC1pZA=='], { env });
+    const text = await runCli(['messages', 'bm90LWEtcmVhbC1pZA=='], { env: ctx.env });
     expect(text.code).toBe(2);
     expect(text.stderr).toContain('error: No conversation');
     expect(text.stdout).toBe('');
@@ -192,7 +183,7 @@ describe('every kind of message the sandbox can produce', () => {
       ['share-post', 'share_post', /share_post\s+\[post: https?:\/\/\S+\]/],
     ];
     for (const [kind, type, line] of kinds) {
-      const event = await world.control('POST', 'events', { kind, from_username: 'maya.lopez' });
+      const event = await ctx.world.control('POST', 'events', { kind, from_username: 'maya.lopez' });
       const last = await lastMessage();
       expect(last, kind).toMatchObject({ message_id: event.message_id, direction: 'inbound', type });
       const { json, text } = await listing();
@@ -212,14 +203,14 @@ describe('every kind of message the sandbox can produce', () => {
     ]);
     for (const download of downloads) {
       const message = json.find((entry: any) => entry.message_id === download.message_id);
-      const url = await getMediaDownloadUrl(world.client, account.grant.accessToken, {
-        businessId: account.businessId,
+      const url = await getMediaDownloadUrl(ctx.world.client, ctx.account.grant.accessToken, {
+        businessId: ctx.account.businessId,
         conversationId: MAYA,
         messageId: message.message_id,
         mediaId: message.media.id,
         mediaType: message.media.type === 'video' ? 'VIDEO' : 'IMAGE',
       });
-      const served = new Uint8Array(await (await fetch(url, { headers: { 'x-user': account.grant.accessToken } })).arrayBuffer());
+      const served = new Uint8Array(await (await fetch(url, { headers: { 'x-user': ctx.account.grant.accessToken } })).arrayBuffer());
       expect(served.length).toBeGreaterThan(0);
       expect(new Uint8Array(readFileSync(download.path))).toEqual(served);
     }
@@ -227,7 +218,7 @@ describe('every kind of message the sandbox can produce', () => {
 
   it('a button tap, and replies from a person in TikTok\'s app and web inbox', async () => {
     const card = parseJson((await cli(['send', '--to', MAYA, '--card', 'Which size?', '--button', 's:Small', 'm:Medium', '--json'])).stdout);
-    const tap = await world.control('POST', 'events', { kind: 'template-tap', from_username: 'maya.lopez', button_id: 'm' });
+    const tap = await ctx.world.control('POST', 'events', { kind: 'template-tap', from_username: 'maya.lopez', button_id: 'm' });
     // content/list carries no tap payload (the reference lists none): a tap is a text holding the label.
     let last = await lastMessage();
     expect(last).toMatchObject({ message_id: tap.message_id, direction: 'inbound', type: 'text', text: 'Medium' });
@@ -236,10 +227,10 @@ describe('every kind of message the sandbox can produce', () => {
       `← @maya.lopez       text      Medium\n${' '.repeat(52)}↳ button "m" of card ${card.message_id} (by its label: content/list does not say which button was tapped)`,
     );
 
-    await world.control('POST', 'events', { kind: 'app-reply', from_username: 'maya.lopez', text: 'Reserved one for you!' });
+    await ctx.world.control('POST', 'events', { kind: 'app-reply', from_username: 'maya.lopez', text: 'Reserved one for you!' });
     last = await lastMessage();
     expect(last).toMatchObject({ direction: 'outbound', source: 'APP', text: 'Reserved one for you!' });
-    await world.control('POST', 'events', { kind: 'app-reply', from_username: 'maya.lopez', text: 'From the desk: shipped.', web: true });
+    await ctx.world.control('POST', 'events', { kind: 'app-reply', from_username: 'maya.lopez', text: 'From the desk: shipped.', web: true });
     last = await lastMessage();
     expect(last).toMatchObject({ direction: 'outbound', source: 'WEB' });
     ({ text } = await listing());
@@ -250,20 +241,20 @@ describe('every kind of message the sandbox can produce', () => {
     expect(text).toMatch(/8 of 10 messages left\.\n$/);
 
     const width = 200;
-    session = startTmux([process.execPath, BIN, 'conversations'], { env: { ...env, NO_COLOR: '1' }, width, height: 20 });
+    session = startTmux([process.execPath, BIN, 'conversations'], { env: { ...ctx.env, NO_COLOR: '1' }, width, height: 20 });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen.split('\n').find((line) => line.startsWith(MAYA))).toMatch(/you \(web\) \d+s ago: From the desk: shipped\.$/);
   });
 
   it('reactions ride on the message they target, and go away when removed', async () => {
-    const target = conversation(await world.state(), MAYA).messages[1];
-    await world.control('POST', 'events', { kind: 'reaction', from_username: 'maya.lopez', emoji: '👍', message_id: target.message_id });
+    const target = conversation(await ctx.world.state(), MAYA).messages[1];
+    await ctx.world.control('POST', 'events', { kind: 'reaction', from_username: 'maya.lopez', emoji: '👍', message_id: target.message_id });
     let { json, text } = await listing();
     const reacted = json.find((message: any) => message.message_id === target.message_id);
     expect(reacted.reactions).toEqual([expect.objectContaining({ operation: 'ADD', emoji: '👍', target_message_id: target.message_id })]);
     expect(text).toMatch(/Hi Maya! Yes, we ship worldwide.*\n\s+reactions: 👍 @maya\.lopez/);
 
-    await world.control('POST', 'events', { kind: 'reaction', from_username: 'maya.lopez', emoji: '👍', message_id: target.message_id, remove: true });
+    await ctx.world.control('POST', 'events', { kind: 'reaction', from_username: 'maya.lopez', emoji: '👍', message_id: target.message_id, remove: true });
     ({ json, text } = await listing());
     expect(json.find((message: any) => message.message_id === target.message_id).reactions ?? []).toEqual([]);
     expect(text).not.toContain('reactions:');
@@ -276,7 +267,7 @@ describe('messages --download-media', () => {
     const image = join(tempConfigDir('ttc-img-'), 'receipt.png');
     writeFileSync(image, sentBytes);
     const sent = parseJson((await cli(['send', '--to', MAYA, '--image', image, '--json'])).stdout);
-    const fromUser = await world.control('POST', 'messages', { from_username: 'maya.lopez', image: true });
+    const fromUser = await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', image: true });
     const dir = join(tempConfigDir('ttc-media-'), 'media');
 
     const first = parseJson((await cli(['messages', MAYA, '--download-media', dir, '--json'])).stdout);
@@ -288,8 +279,8 @@ describe('messages --download-media', () => {
     expect(readFileSync(join(dir, `${fromUser.message_id}.png`)).equals(PLACEHOLDER_PNG)).toBe(true);
     expect(readdirSync(dir).sort()).toEqual([`${sent.message_id}.png`, `${fromUser.message_id}.png`].sort());
 
-    const state = await world.state();
-    expect(world.requestsTo(state, 'business/message/media/download/')).toHaveLength(2);
+    const state = await ctx.world.state();
+    expect(ctx.world.requestsTo(state, 'business/message/media/download/')).toHaveLength(2);
     // The signed URLs were fetched, and accepted: the sandbox answers 403 without a live x-user token.
     const fetched = state.requests.filter((entry: any) => entry.path.includes('/sandbox/media/'));
     expect(fetched.map((entry: any) => entry.status)).toEqual([200, 200]);
@@ -297,14 +288,14 @@ describe('messages --download-media', () => {
     const again = await cli(['messages', MAYA, '--download-media', dir]);
     expect(again.stderr).toContain(`Media: 0 saved to ${dir}, 2 already there.`);
     expect(again.stdout).toContain(`→ already there: ${join(dir, `${sent.message_id}.png`)}`);
-    expect(world.requestsTo(await world.state(), 'business/message/media/download/')).toHaveLength(2);
+    expect(ctx.world.requestsTo(await ctx.world.state(), 'business/message/media/download/')).toHaveLength(2);
   });
 
   it('the signed URL needs the x-user header (the sandbox refuses it without)', async () => {
-    const fromUser = await world.control('POST', 'messages', { from_username: 'maya.lopez', image: true });
-    const message = conversation(await world.state(), MAYA).messages.find((entry: any) => entry.message_id === fromUser.message_id);
-    const url = await getMediaDownloadUrl(world.client, account.grant.accessToken, {
-      businessId: account.businessId,
+    const fromUser = await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', image: true });
+    const message = conversation(await ctx.world.state(), MAYA).messages.find((entry: any) => entry.message_id === fromUser.message_id);
+    const url = await getMediaDownloadUrl(ctx.world.client, ctx.account.grant.accessToken, {
+      businessId: ctx.account.businessId,
       conversationId: MAYA,
       messageId: fromUser.message_id,
       mediaId: message.image.media_id,
@@ -312,7 +303,7 @@ describe('messages --download-media', () => {
     });
     expect((await fetch(url)).status).toBe(403);
     expect((await fetch(url, { headers: { 'x-user': 'act.not-a-token' } })).status).toBe(403);
-    const ok = await fetch(url, { headers: { 'x-user': account.grant.accessToken } });
+    const ok = await fetch(url, { headers: { 'x-user': ctx.account.grant.accessToken } });
     expect(ok.status).toBe(200);
   });
 });

@@ -4,19 +4,11 @@
 // sliding second at the default 10; 5 at 4) and would answer 40100 past it, so none may come back: that
 // leaves room for loopback jitter on a busy machine, which bench/pace.mjs measures against a strict 10.
 // A bad value is a usage error before any request.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorld, type Connected, type World } from '../helpers/account.js';
+import { describe, expect, it } from 'vitest';
+import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 
-let world: World;
-let account: Connected;
-
-beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-});
-afterAll(async () => world?.close());
-beforeEach(async () => world.reset());
+const ctx = useConnectedWorld();
 
 /** The most requests in any sliding window of `windowMs` (both ends inclusive: the strictest count). */
 function maxInWindow(times: number[], windowMs = 1000): number {
@@ -30,19 +22,19 @@ function maxInWindow(times: number[], windowMs = 1000): number {
 }
 
 async function addConversations(count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await world.control('POST', 'messages', { from_username: `pace.user${i}`, text: `hello ${i}` });
+  for (let i = 0; i < count; i++) await ctx.world.control('POST', 'messages', { from_username: `pace.user${i}`, text: `hello ${i}` });
 }
 
 async function pacedRun(extraEnv: Record<string, string>, conversations: number, sandboxRps: number) {
   await addConversations(conversations);
-  await world.control('POST', 'limits', { requests_per_second: sandboxRps });
-  const before = world.apiRequests(await world.state()).length;
+  await ctx.world.control('POST', 'limits', { requests_per_second: sandboxRps });
+  const before = ctx.world.apiRequests(await ctx.world.state()).length;
   const started = Date.now();
-  const result = await runCli(['conversations', '--json'], { env: { ...world.env(account), ...extraEnv }, timeoutMs: 60_000 });
+  const result = await runCli(['conversations', '--json'], { env: { ...ctx.world.env(ctx.account), ...extraEnv }, timeoutMs: 60_000 });
   const elapsedMs = Date.now() - started;
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
-  const requests = world.apiRequests(await world.state()).slice(before);
+  const requests = ctx.world.apiRequests(await ctx.world.state()).slice(before);
   return { result, requests, times: requests.map((entry: { at: number }) => entry.at), elapsedMs };
 }
 
@@ -67,12 +59,12 @@ describe('pacing at TIKTOK_CHANNEL_MAX_RPS', () => {
   }, 60_000);
 
   it.each(['0', 'fast', '-3'])('TIKTOK_CHANNEL_MAX_RPS=%s is a usage error (exit 2) before any request', async (value) => {
-    const before = world.apiRequests(await world.state()).length;
-    const result = await runCli(['conversations', '--json'], { env: { ...world.env(account), TIKTOK_CHANNEL_MAX_RPS: value } });
+    const before = ctx.world.apiRequests(await ctx.world.state()).length;
+    const result = await runCli(['conversations', '--json'], { env: { ...ctx.world.env(ctx.account), TIKTOK_CHANNEL_MAX_RPS: value } });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error.kind).toBe('usage');
     expect(error.message).toContain('TIKTOK_CHANNEL_MAX_RPS');
-    expect(world.apiRequests(await world.state()).length).toBe(before);
+    expect(ctx.world.apiRequests(await ctx.world.state()).length).toBe(before);
   });
 });

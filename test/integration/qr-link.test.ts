@@ -4,25 +4,20 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorld, type Connected, type World } from '../helpers/account.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 import { CHROMIUM, decodeQrPng, rasterizeQrSvg, renderSvgWithChromium } from '../helpers/images.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ttc-qr-'));
 const LINK = 'https://tiktok.me/acme.studio';
 
-let world: World;
-let account: Connected;
 let configDir: string;
 
+const ctx = useConnectedWorld();
 beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-  configDir = await world.store(account);
+  configDir = await ctx.world.store(ctx.account);
 });
-afterAll(async () => world?.close());
-beforeEach(async () => world.reset());
 
 describe('qr', () => {
   it('prints the chat link of a stored account without calling TikTok', async () => {
@@ -30,7 +25,7 @@ describe('qr', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${LINK}\n`);
     expect(result.stderr).toBe('');
-    expect(world.apiRequests(await world.state())).toEqual([]);
+    expect(ctx.world.apiRequests(await ctx.world.state())).toEqual([]);
   });
 
   it('adds ref then message, percent-encoded, and --json gives {url}', async () => {
@@ -40,11 +35,11 @@ describe('qr', () => {
   });
 
   it('fetches the username once with env credentials', async () => {
-    const result = await runCli(['qr', '--ref', 'spring'], { env: world.env(account) });
+    const result = await runCli(['qr', '--ref', 'spring'], { env: ctx.world.env(ctx.account) });
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe(`${LINK}?ref=spring`);
-    const state = await world.state();
-    expect(world.requestsTo(state, 'business/get/')).toHaveLength(1);
+    const state = await ctx.world.state();
+    expect(ctx.world.requestsTo(state, 'business/get/')).toHaveLength(1);
     expect(state.unhandled).toEqual([]);
   });
 

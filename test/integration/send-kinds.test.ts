@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { conversation, SEED, startWorld, type Connected, type World } from '../helpers/account.js';
+import { conversation, SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import { pngBytes } from '../helpers/images.js';
 import { registerWebhook } from '../../src/tiktok/messaging.js';
@@ -14,23 +14,14 @@ import { registerWebhook } from '../../src/tiktok/messaging.js';
 const MAYA = SEED.conversations.maya;
 const PRIYA = SEED.conversations.priya;
 
-let world: World;
-let account: Connected;
-let env: Record<string, string>;
 let recorder: Recorder;
 
+const ctx = useConnectedWorld();
 beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-  env = world.env(account);
-  recorder = await startRecorder(world.server.apiBaseUrl);
+  recorder = await startRecorder(ctx.world.server.apiBaseUrl);
 });
-afterAll(async () => {
-  await recorder?.close();
-  await world?.close();
-});
-beforeEach(async () => {
-  await world.reset();
+afterAll(async () => recorder?.close());
+beforeEach(() => {
   recorder.requests.length = 0;
 });
 
@@ -71,10 +62,10 @@ function sends() {
   return recorder.requests.filter((entry) => entry.path.includes('business/message/send/')).map((entry) => entry.body);
 }
 
-const viaRecorder = () => ({ ...env, TIKTOK_CHANNEL_API_BASE_URL: recorder.apiBaseUrl });
+const viaRecorder = () => ({ ...ctx.env, TIKTOK_CHANNEL_API_BASE_URL: recorder.apiBaseUrl });
 
 async function expectNothingSent(): Promise<void> {
-  expect(world.apiRequests(await world.state())).toEqual([]);
+  expect(ctx.world.apiRequests(await ctx.world.state())).toEqual([]);
 }
 
 describe('send --card', () => {
@@ -88,7 +79,7 @@ describe('send --card', () => {
     expect(out).toMatchObject({ conversation_id: MAYA, message_type: 'TEMPLATE', messages_left: 9 });
     expect(sends()).toEqual([
       {
-        business_id: account.businessId,
+        business_id: ctx.account.businessId,
         recipient_type: 'CONVERSATION',
         recipient: MAYA,
         message_type: 'TEMPLATE',
@@ -99,7 +90,7 @@ describe('send --card', () => {
         },
       },
     ]);
-    const stored = conversation(await world.state(), MAYA).messages.at(-1);
+    const stored = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     expect(stored).toMatchObject({ message_id: out.message_id, message_type: 'TEMPLATE', template: { type: 'QA_BUTTON_CARD', title } });
   });
 
@@ -121,7 +112,7 @@ describe('send --card', () => {
       [['--card', 'Pick', '--button', 'no-colon'], /--button expects ID:LABEL/],
     ];
     for (const [flags, message] of cases) {
-      const result = await runCli(['send', '--to', MAYA, ...flags, '--json'], { env });
+      const result = await runCli(['send', '--to', MAYA, ...flags, '--json'], { env: ctx.env });
       expect(result.code, flags.join(' ')).toBe(2);
       const { error } = parseJson(result.stdout);
       expect(error.code).toBe(2);
@@ -137,8 +128,8 @@ describe('send --action', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Showing "typing…" to @maya\.lopez for about 5 s \(10 of 10 left, window closes in 4\dh\)\n$/);
     expect(result.stderr).toContain('A sender action is not a message: it used none of the 10 messages of the window.');
-    expect(sends()).toEqual([{ business_id: account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'TYPING' }]);
-    const state = await world.state();
+    expect(sends()).toEqual([{ business_id: ctx.account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'TYPING' }]);
+    const state = await ctx.world.state();
     const maya = conversation(state, MAYA);
     expect(maya.messages).toHaveLength(3);
     expect(maya.window.messages_left).toBe(10);
@@ -160,7 +151,7 @@ describe('send --action', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
-      await registerWebhook(world.client, world.server.clientKey, world.server.clientSecret, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+      await registerWebhook(ctx.world.client, ctx.world.server.clientKey, ctx.world.server.clientSecret, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
       const result = await runCli(['send', '--to', MAYA, '--action', 'mark-read', '--json'], { env: viaRecorder() });
       expect(result.code).toBe(0);
       expect(parseJson(result.stdout)).toMatchObject({
@@ -171,12 +162,12 @@ describe('send --action', () => {
         uses_message: false,
         messages_left: 10,
       });
-      expect(sends()).toEqual([{ business_id: account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'MARK_READ' }]);
-      const state = await world.state();
+      expect(sends()).toEqual([{ business_id: ctx.account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'MARK_READ' }]);
+      const state = await ctx.world.state();
       const deliveries = [...state.pending_deliveries, ...state.delivered].filter((delivery: any) => delivery.event === 'im_mark_read_msg');
       expect(deliveries).toHaveLength(1);
       const content = JSON.parse(JSON.parse(deliveries[0].body).content);
-      expect(content).toMatchObject({ conversation_id: MAYA, from_user: { id: account.businessId }, read: { last_read_timestamp: expect.any(Number) } });
+      expect(content).toMatchObject({ conversation_id: MAYA, from_user: { id: ctx.account.businessId }, read: { last_read_timestamp: expect.any(Number) } });
       expect(conversation(state, MAYA).messages).toHaveLength(3);
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
@@ -184,14 +175,14 @@ describe('send --action', () => {
   });
 
   it('works when the 10 messages are used (no quota cost), not when the window is closed', async () => {
-    await world.sendTexts(account, MAYA, 10);
-    const text = await runCli(['send', '--to', MAYA, '--text', 'one more'], { env });
+    await ctx.world.sendTexts(ctx.account, MAYA, 10);
+    const text = await runCli(['send', '--to', MAYA, '--text', 'one more'], { env: ctx.env });
     expect(text.code).toBe(5);
-    const typing = await runCli(['send', '--to', MAYA, '--action', 'typing', '--json'], { env });
+    const typing = await runCli(['send', '--to', MAYA, '--action', 'typing', '--json'], { env: ctx.env });
     expect(typing.code).toBe(0);
     expect(parseJson(typing.stdout)).toMatchObject({ messages_left: 0, uses_message: false });
 
-    const closed = await runCli(['send', '--to', PRIYA, '--action', 'typing', '--json'], { env });
+    const closed = await runCli(['send', '--to', PRIYA, '--action', 'typing', '--json'], { env: ctx.env });
     expect(closed.code).toBe(5);
     expect(parseJson(closed.stdout).error.kind).toBe('window');
   });
@@ -199,23 +190,23 @@ describe('send --action', () => {
 
 describe('send --image --reply-to', () => {
   it('quotes a message with an image', async () => {
-    const question = conversation(await world.state(), MAYA).messages.at(-1);
+    const question = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     const image = join(tempConfigDir('ttc-img-'), 'hoodie.png');
     writeFileSync(image, pngBytes(1200));
     const result = await runCli(['send', '--to', MAYA, '--image', image, '--reply-to', question.message_id, '--json'], { env: viaRecorder() });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(sends()[0]).toMatchObject({ message_type: 'IMAGE', image: { media_id: expect.any(String) }, referenced_message_info: { referenced_message_id: question.message_id } });
-    const stored = conversation(await world.state(), MAYA).messages.at(-1);
+    const stored = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     expect(stored).toMatchObject({ message_type: 'IMAGE', referenced_message_id: question.message_id });
-    const listed = parseJson((await runCli(['messages', MAYA, '--json'], { env })).stdout).messages.at(-1);
+    const listed = parseJson((await runCli(['messages', MAYA, '--json'], { env: ctx.env })).stdout).messages.at(-1);
     expect(listed).toMatchObject({ type: 'image', referenced_message_id: question.message_id, media: { type: 'image' } });
   });
 });
 
 describe('send --comment-reply', () => {
   it('answers a high-intent comment privately, once; the reply shows in the commenter\'s conversation', async () => {
-    const comment = await world.control('POST', 'events', { kind: 'high-intent-comment', from_username: 'maya.lopez', text: 'How much is the green hoodie?' });
+    const comment = await ctx.world.control('POST', 'events', { kind: 'high-intent-comment', from_username: 'maya.lopez', text: 'How much is the green hoodie?' });
     expect(comment.comment_id).toBeTruthy();
     const result = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'It is $45, sent you the details!', '--json'], { env: viaRecorder() });
     expect(result.stderr).toBe('');
@@ -225,26 +216,26 @@ describe('send --comment-reply', () => {
     expect(out.message_id).toBeTruthy();
     expect(sends()).toEqual([
       {
-        business_id: account.businessId,
+        business_id: ctx.account.businessId,
         message_type: 'TEXT',
         text: { body: 'It is $45, sent you the details!' },
         direct_reply: { reply_type: 'COMMENT_REPLY', comment_reply: { comment_id: comment.comment_id } },
       },
     ]);
-    const state = await world.state();
+    const state = await ctx.world.state();
     const holder = state.conversations.find((entry: any) => entry.messages.some((message: any) => message.message_id === out.message_id));
     expect(holder.user.username).toBe('maya.lopez');
-    const listed = parseJson((await runCli(['messages', holder.conversation_id, '--json'], { env })).stdout).messages;
+    const listed = parseJson((await runCli(['messages', holder.conversation_id, '--json'], { env: ctx.env })).stdout).messages;
     expect(listed.find((message: any) => message.message_id === out.message_id)).toMatchObject({ direction: 'outbound', text: 'It is $45, sent you the details!' });
 
-    const human = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'Again?'], { env });
+    const human = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'Again?'], { env: ctx.env });
     expect(human.code).toBe(5);
     expect(human.stderr).toContain('tiktok_code 40064');
     expect(human.stderr).toContain('one private reply per high-intent comment');
   });
 
   it('an unknown comment exits 2 with 40007 explained', async () => {
-    const result = await runCli(['send', '--comment-reply', '7000000000000000000', '--text', 'Hello', '--json'], { env });
+    const result = await runCli(['send', '--comment-reply', '7000000000000000000', '--text', 'Hello', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'validation', tiktok_code: 40007, comment_id: '7000000000000000000' });
@@ -265,22 +256,22 @@ describe('bad input sends nothing', () => {
       [['send', '--to', MAYA, '--text', 'hi', '--wait-reply', 'soon'], /--wait-reply takes whole seconds/],
     ];
     for (const [args, message] of cases) {
-      const result = await runCli(args, { env });
+      const result = await runCli(args, { env: ctx.env });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stdout).toBe('');
-      const json = await runCli([...args, '--json'], { env });
+      const json = await runCli([...args, '--json'], { env: ctx.env });
       expect(parseJson(json.stdout).error).toMatchObject({ kind: 'usage', code: 2 });
     }
     await expectNothingSent();
   });
 
   it('an unknown conversation exits 2 with TikTok\'s 40007 explained, and nothing is sent', async () => {
-    const result = await runCli(['send', '--to', 'bm90LWEtcmVhbC1pZA==', '--card', 'Pick', '--button', 'a:A', '--json'], { env });
+    const result = await runCli(['send', '--to', 'bm90LWEtcmVhbC1pZA==', '--card', 'Pick', '--button', 'a:A', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'validation', tiktok_code: 40007, conversation_id: 'bm90LWEtcmVhbC1pZA==' });
     expect(error.message).toMatch(/No conversation "bm90LWEtcmVhbC1pZA==" for .*: TikTok answered 40007 \(the object does not exist\)/);
-    expect(world.requestsTo(await world.state(), 'business/message/send/')).toEqual([]);
+    expect(ctx.world.requestsTo(await ctx.world.state(), 'business/message/send/')).toEqual([]);
   });
 });

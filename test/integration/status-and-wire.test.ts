@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SEED, startWorld, type Connected, type World } from '../helpers/account.js';
+import { describe, expect, it } from 'vitest';
+import { SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import { pngBytes } from '../helpers/images.js';
 import { readStore, startCli } from '../helpers/sandbox.js';
@@ -14,30 +14,20 @@ import { revokeToken } from '../../src/tiktok/oauth.js';
 
 const MAYA = SEED.conversations.maya;
 
-let world: World;
-let account: Connected;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => world?.close());
-beforeEach(async () => {
-  await world.reset();
-  account = await world.connect();
-});
+const ctx = useConnectedWorld({ connectEach: true });
 
 describe('status checks with TikTok', () => {
   it('says usable only after TikTok accepted the token (token info)', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const result = await runCli(['status', '--json'], { configDir });
     expect(result.code, result.stderr).toBe(0);
-    expect(parseJson(result.stdout)).toMatchObject({ business_id: account.businessId, usable: true, checked_with_tiktok: true });
-    expect(world.requestsTo(await world.state(), 'tt_user/token_info/get/')).toHaveLength(1);
+    expect(parseJson(result.stdout)).toMatchObject({ business_id: ctx.account.businessId, usable: true, checked_with_tiktok: true });
+    expect(ctx.world.requestsTo(await ctx.world.state(), 'tt_user/token_info/get/')).toHaveLength(1);
   });
 
   it('exits 3 once TikTok revoked the tokens; --offline keeps the stored judgement (exit 0)', async () => {
-    const configDir = await world.store(account);
-    await revokeToken(world.client, { clientKey: world.server.clientKey, clientSecret: world.server.clientSecret }, account.grant.accessToken);
+    const configDir = await ctx.world.store(ctx.account);
+    await revokeToken(ctx.world.client, { clientKey: ctx.world.server.clientKey, clientSecret: ctx.world.server.clientSecret }, ctx.account.grant.accessToken);
     const online = await runCli(['status', '--json'], { configDir });
     expect(online.code).toBe(3);
     const error = parseJson(online.stdout).error;
@@ -52,44 +42,44 @@ describe('status checks with TikTok', () => {
   });
 
   it('env credentials without a client key are checked through the profile', async () => {
-    const result = await runCli(['status', '--json'], { env: world.env(account) });
+    const result = await runCli(['status', '--json'], { env: ctx.world.env(ctx.account) });
     expect(result.code, result.stderr).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ source: 'env', checked_with_tiktok: true });
-    await revokeToken(world.client, { clientKey: world.server.clientKey, clientSecret: world.server.clientSecret }, account.grant.accessToken);
-    const revoked = await runCli(['status', '--json'], { env: world.env(account) });
+    await revokeToken(ctx.world.client, { clientKey: ctx.world.server.clientKey, clientSecret: ctx.world.server.clientSecret }, ctx.account.grant.accessToken);
+    const revoked = await runCli(['status', '--json'], { env: ctx.world.env(ctx.account) });
     expect(revoked.code).toBe(3);
   });
 });
 
 describe('tolerant wire reads', () => {
   it('business/get is asked again with the high-confidence fields when TikTok refuses a field', async () => {
-    await world.control('POST', 'faults', { path: 'business/get/', kind: 'code', code: 40002, message: 'Invalid parameter: fields contains an unsupported field followers_count.', times: 1 });
+    await ctx.world.control('POST', 'faults', { path: 'business/get/', kind: 'code', code: 40002, message: 'Invalid parameter: fields contains an unsupported field followers_count.', times: 1 });
     const configDir = tempConfigDir();
     const cli = startCli(['connect', '--json'], { env: { ...sandboxEnv(), TIKTOK_CHANNEL_CONFIG_DIR: configDir } });
     await approve(await cli.authorizeUrl());
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(0);
     expect(parseJson(result.stdout).account).toMatchObject({ username: 'acme.studio', display_name: 'Acme Studio' });
-    const profileCalls = world.requestsTo(await world.state(), 'business/get/');
+    const profileCalls = ctx.world.requestsTo(await ctx.world.state(), 'business/get/');
     expect(profileCalls.map((entry) => entry.code)).toEqual([40002, 0]);
   });
 
   it('an upload answered without a media_id is a typed error with the request_id; nothing is sent', async () => {
-    await world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Send me the receipt?' });
-    await world.control('POST', 'faults', { path: 'business/message/media/upload/', kind: 'code', code: 0, message: 'OK', times: 1 });
+    await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Send me the receipt?' });
+    await ctx.world.control('POST', 'faults', { path: 'business/message/media/upload/', kind: 'code', code: 0, message: 'OK', times: 1 });
     const image = join(mkdtempSync(join(tmpdir(), 'ttc-upload-')), 'receipt.png');
     writeFileSync(image, pngBytes(2048));
-    const result = await runCli(['send', '--to', MAYA, '--image', image, '--json'], { env: world.env(account) });
+    const result = await runCli(['send', '--to', MAYA, '--image', image, '--json'], { env: ctx.world.env(ctx.account) });
     expect(result.code).toBe(1);
     const error = parseJson(result.stdout).error;
     expect(error.message).toContain('without a media_id');
     expect(error.request_id).toBeTruthy();
-    expect(world.requestsTo(await world.state(), 'business/message/send/')).toHaveLength(0);
+    expect(ctx.world.requestsTo(await ctx.world.state(), 'business/message/send/')).toHaveLength(0);
   });
 
   it('a share-post id TikTok cannot find gets a hint about the account\'s posts, not media ids', async () => {
-    await world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Which post?' });
-    const result = await runCli(['send', '--to', MAYA, '--share-post', '7000000000000000001', '--json'], { env: world.env(account) });
+    await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Which post?' });
+    const result = await runCli(['send', '--to', MAYA, '--share-post', '7000000000000000001', '--json'], { env: ctx.world.env(ctx.account) });
     expect(result.code).toBe(2);
     const error = parseJson(result.stdout).error;
     expect(error.tiktok_code).toBe(40007);
@@ -128,17 +118,17 @@ describe('accounts over time', () => {
 function sandboxEnv(): Record<string, string> {
   return {
     CI: 'true',
-    TIKTOK_CHANNEL_API_BASE_URL: world.server.apiBaseUrl,
-    TIKTOK_CHANNEL_AUTH_URL: world.server.authUrl,
-    TIKTOK_CHANNEL_CLIENT_KEY: world.server.clientKey,
-    TIKTOK_CHANNEL_CLIENT_SECRET: world.server.clientSecret,
+    TIKTOK_CHANNEL_API_BASE_URL: ctx.world.server.apiBaseUrl,
+    TIKTOK_CHANNEL_AUTH_URL: ctx.world.server.authUrl,
+    TIKTOK_CHANNEL_CLIENT_KEY: ctx.world.server.clientKey,
+    TIKTOK_CHANNEL_CLIENT_SECRET: ctx.world.server.clientSecret,
   };
 }
 
 /** Approves an authorize URL through the control API (as the consent page would) and follows the redirect. */
 async function approve(authorizeUrl: string): Promise<void> {
   const url = new URL(authorizeUrl);
-  const answer = await world.control('POST', 'authorize', {
+  const answer = await ctx.world.control('POST', 'authorize', {
     client_key: url.searchParams.get('client_key'),
     redirect_uri: url.searchParams.get('redirect_uri'),
     scope: url.searchParams.get('scope'),

@@ -2,22 +2,18 @@
 // replays every event exactly once; a forward target that is down, then up, receives every delivery
 // with its original bytes and signature, in order per conversation, also across a restart of tail.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, SEED, type Connected, type World } from '../helpers/account.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useConnectedWorld, SEED } from '../helpers/account.js';
 import { runCli } from '../helpers/cli.js';
 import { delivery, freePort, inbound, interrupt, post, sign, startTail } from '../helpers/tail.js';
 
-let world: World;
-let account: Connected;
 let secret: string;
 const BIZ: string = SEED.defaultBusinessId;
 
-beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-  secret = world.server.clientSecret;
+const ctx = useConnectedWorld({ reset: false });
+beforeAll(() => {
+  secret = ctx.world.server.clientSecret;
 });
-afterAll(async () => world?.close());
 
 function message(id: string, conversation = 'conv-a'): string {
   return delivery('im_receive_msg', inbound(BIZ, { conversation_id: conversation, message_id: id, type: 'text', text: { body: `text of ${id}` } }), { user_openid: BIZ });
@@ -51,7 +47,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 
 describe('tail: the journal', () => {
   it('loses nothing to kill -9: every delivery answered 200 is replayed by --since exactly once', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0'], { configDir });
     const ids = Array.from({ length: 120 }, (_, index) => `burst-${index}`);
     const acknowledged: string[] = [];
@@ -94,7 +90,7 @@ describe('tail: the journal', () => {
 
 describe('tail --forward-to', () => {
   it('forwards every delivery once the target comes up: original bytes and signature, in order per conversation', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const port = await freePort();
     const tail = await startTail(['--port', '0', '--forward-to', `http://127.0.0.1:${port}/hooks/tiktok`], { configDir });
     const sent: Array<{ id: string; conversation: string; body: string; signature: string }> = [];
@@ -138,7 +134,7 @@ describe('tail --forward-to', () => {
   });
 
   it('resumes what it still owed the target after a restart', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const port = await freePort();
     const forward = ['--forward-to', `http://127.0.0.1:${port}/`];
     const first = await startTail(['--port', '0', ...forward], { configDir });

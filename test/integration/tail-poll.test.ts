@@ -1,20 +1,12 @@
 // `tail --poll` against the served sandbox: only messages not seen before are printed, decoded like
 // webhook events; the position survives a restart (nothing repeated, nothing missed, arrivals included);
 // a possible gap past content/list's 20 messages is announced; TikTok's 40100 is waited out.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorld, SEED, type Connected, type World } from '../helpers/account.js';
+import { describe, expect, it } from 'vitest';
+import { useConnectedWorld, SEED } from '../helpers/account.js';
 import { startCli } from '../helpers/cli.js';
 import { interrupt, withEvents } from '../helpers/tail.js';
 
-let world: World;
-let account: Connected;
-
-beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-});
-afterAll(async () => world?.close());
-beforeEach(async () => world.reset());
+const ctx = useConnectedWorld();
 
 async function startPolling(configDir: string, extra: string[] = []) {
   const cli = withEvents(startCli(['tail', '--poll', '0.5', ...extra], { configDir, timeoutMs: 60_000 }), {});
@@ -24,10 +16,10 @@ async function startPolling(configDir: string, extra: string[] = []) {
 
 describe('tail --poll', () => {
   it('prints only new messages, and after a restart exactly what arrived meanwhile', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const first = await startPolling(configDir);
     expect(first.stderr()).toMatch(/\d+ earlier messages are not shown \(--since 1h includes them\)/);
-    await world.control('POST', 'messages', { text: 'Polled hello' });
+    await ctx.world.control('POST', 'messages', { text: 'Polled hello' });
     const [hello] = await first.waitForEvents(1);
     expect(hello).toMatchObject({
       origin: 'rest',
@@ -40,7 +32,7 @@ describe('tail --poll', () => {
       text: 'Polled hello',
       user: { username: 'maya.lopez' },
     });
-    await world.sendTexts(account, SEED.conversations.maya, 1);
+    await ctx.world.sendTexts(ctx.account, SEED.conversations.maya, 1);
     const [, reply] = await first.waitForEvents(2);
     expect(reply).toMatchObject({ event: 'im_send_msg', direction: 'outbound', source: 'API', text: 'set-up message 1' });
     const stopped = await interrupt(first);
@@ -48,8 +40,8 @@ describe('tail --poll', () => {
     expect(stopped.stderr).toMatch(/Stopped: 2 printed\. Poll position: .*poll/);
 
     // While tail is stopped: a message, and someone arriving through a tiktok.me link who writes.
-    await world.control('POST', 'messages', { text: 'While you were away' });
-    await world.control('POST', 'messages', { from_username: 'walker', ref: 'poster-9', text: 'Found you on the poster' });
+    await ctx.world.control('POST', 'messages', { text: 'While you were away' });
+    await ctx.world.control('POST', 'messages', { from_username: 'walker', ref: 'poster-9', text: 'Found you on the poster' });
     const second = await startPolling(configDir);
     try {
       const events = await second.waitForEvents(3);
@@ -65,10 +57,10 @@ describe('tail --poll', () => {
   });
 
   it('says when more than 20 messages may have arrived between two looks', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const first = await startPolling(configDir);
     await interrupt(first);
-    for (let index = 1; index <= 22; index++) await world.control('POST', 'messages', { text: `burst ${index}` });
+    for (let index = 1; index <= 22; index++) await ctx.world.control('POST', 'messages', { text: `burst ${index}` });
     const second = await startPolling(configDir);
     try {
       const events = await second.waitForEvents(20);
@@ -82,11 +74,11 @@ describe('tail --poll', () => {
   });
 
   it('backs off while TikTok answers 40100, then carries on', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startPolling(configDir, ['--count', '1', '--timeout', '25']);
-    await world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'code', code: 40100, times: 4 });
+    await ctx.world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'code', code: 40100, times: 4 });
     await tail.waitForStderr(/TikTok is rate limiting \(40100\); polling again in 1 s/, 15_000);
-    await world.control('POST', 'messages', { text: 'after the limit' });
+    await ctx.world.control('POST', 'messages', { text: 'after the limit' });
     const done = await tail.done;
     expect(done.code).toBe(0);
     expect(JSON.parse(done.stdout.trim()).text).toBe('after the limit');

@@ -7,37 +7,32 @@ import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorld, SEED, type Connected, type World } from '../helpers/account.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useConnectedWorld, SEED } from '../helpers/account.js';
 import { BIN, parseJson, runCli, startCli } from '../helpers/cli.js';
 import { startTmux } from '../helpers/tmux.js';
 import { delivery, freePort, inbound, interrupt, outbound, post, postSigned, sign, startTail } from '../helpers/tail.js';
 import { getWebhook, registerWebhook } from '../../src/tiktok/messaging.js';
 
-let world: World;
-let account: Connected;
 let secret: string;
 const BIZ: string = SEED.defaultBusinessId;
 
-beforeAll(async () => {
-  world = await startWorld();
-  account = await world.connect();
-  secret = world.server.clientSecret;
+const ctx = useConnectedWorld();
+beforeAll(() => {
+  secret = ctx.world.server.clientSecret;
 });
-afterAll(async () => world?.close());
-beforeEach(async () => world.reset());
 
 async function register(url: string): Promise<void> {
-  await registerWebhook(world.client, world.server.clientKey, world.server.clientSecret, url);
+  await registerWebhook(ctx.world.client, ctx.world.server.clientKey, ctx.world.server.clientSecret, url);
 }
 
 describe('tail: every delivery shape, round trip', () => {
   it('prints each sandbox message (text, image, link and ad arrivals, EEA) as one JSON line', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0'], { configDir });
     try {
       await register(tail.url);
-      const text = await runCli(['sandbox', 'message', '--text', 'Is the blue mug in stock?'], { configDir, env: { TIKTOK_CHANNEL_API_BASE_URL: world.server.apiBaseUrl } });
+      const text = await runCli(['sandbox', 'message', '--text', 'Is the blue mug in stock?'], { configDir, env: { TIKTOK_CHANNEL_API_BASE_URL: ctx.world.server.apiBaseUrl } });
       expect(text.code).toBe(0);
       const [first] = await tail.waitForEvents(1);
       expect(first).toMatchObject({
@@ -55,10 +50,10 @@ describe('tail: every delivery shape, round trip', () => {
       });
       expect(first.id).toBe(first.message_id);
 
-      await world.control('POST', 'messages', { image: true });
-      await world.control('POST', 'messages', { from_username: 'newbie', ref: 'spring-poster', text: 'Hi from the poster' });
-      await world.control('POST', 'messages', { from_username: 'adfan', via_ad: true, text: 'Saw your ad' });
-      await world.control('POST', 'messages', { from_username: 'hans', eu: true, text: 'Hallo' });
+      await ctx.world.control('POST', 'messages', { image: true });
+      await ctx.world.control('POST', 'messages', { from_username: 'newbie', ref: 'spring-poster', text: 'Hi from the poster' });
+      await ctx.world.control('POST', 'messages', { from_username: 'adfan', via_ad: true, text: 'Saw your ad' });
+      await ctx.world.control('POST', 'messages', { from_username: 'hans', eu: true, text: 'Hallo' });
       const events = await tail.waitForEvents(7);
       expect(events).toHaveLength(7);
       expect(events[1]).toMatchObject({ kind: 'message', type: 'image', media: { type: 'image' }, text: null });
@@ -81,7 +76,7 @@ describe('tail: every delivery shape, round trip', () => {
   });
 
   it('prints every other shape TikTok delivers, signed here, with the right fields', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0'], { configDir });
     const send = async (event: string, content: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
       const answer = await postSigned(tail.url, delivery(event, content, { user_openid: BIZ, ...extra }), secret);
@@ -136,7 +131,7 @@ describe('tail: every delivery shape, round trip', () => {
 
 describe('tail: whatever arrives, it keeps running', () => {
   it('refuses forged, stale, unsigned, malformed, oversized, replayed and misdirected requests, then still takes a valid one', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0', '--tolerance', '60'], { configDir });
     try {
       const body = delivery('im_receive_msg', inbound(BIZ, { message_id: 'valid-1', type: 'text', text: { body: 'hello' } }), { user_openid: BIZ });
@@ -201,7 +196,7 @@ describe('tail: whatever arrives, it keeps running', () => {
   });
 
   it('keeps a signed delivery it cannot read: 200, journaled, printed once, replayed by --since, forwarded byte for byte, shown on a terminal', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     // Bytes that are not UTF-8, an escape sequence that would clear a terminal, and no JSON at all.
     const body = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<html>oops\x1b[2J</html>')]);
     const received: Array<{ body: Buffer; signature: string | undefined }> = [];
@@ -272,7 +267,7 @@ describe('tail: whatever arrives, it keeps running', () => {
   });
 
   it('prints a redelivery once, and answers 200 to a delivery for an account not connected here, printed as such', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0'], { configDir });
     try {
       const body = delivery('im_receive_msg', inbound(BIZ, { message_id: 'redelivered', type: 'text', text: { body: 'once' } }), { user_openid: BIZ });
@@ -305,7 +300,7 @@ describe('tail: whatever arrives, it keeps running', () => {
   });
 
   it('routes each delivery to its account by user_openid and verifies it with that account\'s app secret only', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const now = Date.now();
     const { AccountStore } = await import('../../src/store/accounts.js');
     await new AccountStore({ configDir }).upsert({
@@ -372,7 +367,7 @@ describe('tail: whatever arrives, it keeps running', () => {
 
 describe('tail: for scripts', () => {
   it('--count exits 0 after N events; --timeout exits 7 when they did not all arrive', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const counted = startCli(['tail', '--port', '0', '--count', '2', '--timeout', '20'], { configDir });
     const url = (await counted.waitForStderr(/Listening on (\S+)/))[1]!;
     for (const id of ['c-1', 'c-2', 'c-3']) {
@@ -382,7 +377,7 @@ describe('tail: for scripts', () => {
     expect(done.code).toBe(0);
     expect(done.stdout.trim().split('\n').map((line) => JSON.parse(line).message_id)).toEqual(['c-1', 'c-2']);
 
-    const waiting = startCli(['tail', '--port', '0', '--count', '2', '--timeout', '2', '--json'], { configDir: await world.store(account) });
+    const waiting = startCli(['tail', '--port', '0', '--count', '2', '--timeout', '2', '--json'], { configDir: await ctx.world.store(ctx.account) });
     const waitingUrl = (await waiting.waitForStderr(/Listening on (\S+)/))[1]!;
     await postSigned(waitingUrl, delivery('im_receive_msg', inbound(BIZ, { message_id: 't-1', type: 'text', text: { body: 'only one' } }), { user_openid: BIZ }), secret);
     const timedOut = await waiting.done;
@@ -393,7 +388,7 @@ describe('tail: for scripts', () => {
   });
 
   it('stops cleanly (exit 0, summary) when the reader of its output goes away, as with `| head -1`', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0'], { configDir });
     const send = (id: string) => postSigned(tail.url, delivery('im_receive_msg', inbound(BIZ, { message_id: id, type: 'text', text: { body: id } }), { user_openid: BIZ }), secret);
     expect((await send('p-1')).status).toBe(200);
@@ -408,7 +403,7 @@ describe('tail: for scripts', () => {
   });
 
   it('filters by --event, --conversation and --account', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0', '--event', 'message', 'im_mark_read_msg', '--conversation', 'conv-a', '--account', 'acme.studio'], { configDir });
     try {
       const send = (event: string, content: Record<string, unknown>, openId = BIZ) => postSigned(tail.url, delivery(event, content, { user_openid: openId }), secret);
@@ -428,18 +423,18 @@ describe('tail: for scripts', () => {
   });
 
   it('--register sets the app-wide callback, shows the previous one, and the sandbox then delivers to tail', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     await register('https://old.example/hook');
     const port = await freePort();
     const tail = await startTail(['--port', String(port), '--register', '--public-url', `http://127.0.0.1:${port}`, '--debug'], { configDir });
     try {
       await tail.waitForStderr(/app-wide/);
       const stderr = tail.stderr();
-      expect(stderr).toContain(`Registered http://127.0.0.1:${port}/webhook as the DIRECT_MESSAGE callback of app ${world.server.clientKey} (previous: https://old.example/hook)`);
-      expect(stderr).toContain(`every account connected to app ${world.server.clientKey} now delivers here, no longer to https://old.example/hook`);
-      expect((await getWebhook(world.client, world.server.clientKey, world.server.clientSecret)).callbackUrl).toBe(`http://127.0.0.1:${port}/webhook`);
-      expect(stderr).not.toContain(world.server.clientSecret);
-      await world.control('POST', 'messages', { text: 'registered!' });
+      expect(stderr).toContain(`Registered http://127.0.0.1:${port}/webhook as the DIRECT_MESSAGE callback of app ${ctx.world.server.clientKey} (previous: https://old.example/hook)`);
+      expect(stderr).toContain(`every account connected to app ${ctx.world.server.clientKey} now delivers here, no longer to https://old.example/hook`);
+      expect((await getWebhook(ctx.world.client, ctx.world.server.clientKey, ctx.world.server.clientSecret)).callbackUrl).toBe(`http://127.0.0.1:${port}/webhook`);
+      expect(stderr).not.toContain(ctx.world.server.clientSecret);
+      await ctx.world.control('POST', 'messages', { text: 'registered!' });
       const [event] = await tail.waitForEvents(1);
       expect(event.text).toBe('registered!');
       // --debug logs TikTok's x-tt-logid of each delivery.
@@ -450,7 +445,7 @@ describe('tail: for scripts', () => {
   });
 
   it('refuses option mixes that cannot work, with exit 2', async () => {
-    const configDir = await world.store(account);
+    const configDir = await ctx.world.store(ctx.account);
     expect((await runCli(['tail', '--poll', '--forward-to', 'http://x'], { configDir })).code).toBe(2);
     expect((await runCli(['tail', '--register'], { configDir })).code).toBe(2);
     expect((await runCli(['tail', '--since', 'yesterday'], { configDir })).code).toBe(2);
