@@ -139,6 +139,12 @@ function text(value: unknown): string | null {
   return null;
 }
 
+/** An id: like text, but blank ids are no ids (a message_id of " " must not become a dedupe key). */
+function identifier(value: unknown): string | null {
+  const value_ = text(value);
+  return value_ === null || value_.trim() === '' ? null : value_;
+}
+
 function upper(value: unknown): string | null {
   const value_ = text(value);
   return value_ === null ? null : value_.toUpperCase();
@@ -171,7 +177,7 @@ function iso(ms: number | null): string | null {
 
 function party(user: unknown, username: unknown): EventParty | null {
   const record = object(user);
-  const id = text(record.id);
+  const id = identifier(record.id);
   const name = text(username);
   const role = lower(record.role);
   return id === null && name === null && role === null ? null : { id, username: name, role };
@@ -356,8 +362,8 @@ export function decodeEvent(body: string | Uint8Array | Json): DecodedEvent {
 
 /** Fields shared by every content shape: parties, conversation, time, follower flag. */
 function fillCommon(event: DecodedEvent, content: Json, businessId: string | null): void {
-  event.conversation_id = text(content.conversation_id);
-  event.message_id = text(content.message_id);
+  event.conversation_id = identifier(content.conversation_id);
+  event.message_id = identifier(content.message_id);
   event.sender = party(content.from_user, content.from ?? content.sender);
   event.recipient = party(content.to_user, content.to ?? content.recipient);
   event.timestamp = toEpochMs(content.timestamp);
@@ -374,7 +380,7 @@ function fillCommon(event: DecodedEvent, content: Json, businessId: string | nul
   else if (recipientIsBusiness === true || senderIsBusiness === false) event.direction = 'inbound';
 
   const customer = event.direction === 'outbound' ? event.recipient : event.direction === 'inbound' ? event.sender : null;
-  const uniqueId = text(content.unique_identifier);
+  const uniqueId = identifier(content.unique_identifier);
   if (customer || uniqueId) {
     event.user = { id: customer?.id ?? uniqueId, username: customer?.username ?? null };
   }

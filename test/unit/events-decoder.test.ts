@@ -169,6 +169,13 @@ describe('decodeEvent: tolerance', () => {
     expect([event.kind, event.type, event.sender?.role, event.timestamp]).toEqual(['message', 'text', 'personal_account', 1732459200000]);
   });
 
+  it('treats blank ids as missing, so a blank message_id never becomes a dedupe key', () => {
+    const event = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: ' ', conversation_id: '  ', type: 'text', text: { body: ' ' } }));
+    expect([event.message_id, event.conversation_id, event.text]).toEqual([null, null, ' ']);
+    expect(event.id).toMatch(/^h:[0-9a-f]{32}$/);
+    expect(eventDedupeKey(event)).toBe(event.id);
+  });
+
   it('never throws on junk and keeps what arrived', () => {
     for (const body of ['', 'not json', '[]', '{"content": 5}', '{"event": "im_receive_msg", "content": "{oops"}', '{"event": 7, "content": "null"}', new Uint8Array([0xff, 0xfe])]) {
       const event = decodeEvent(body);
