@@ -12,6 +12,9 @@ import { getBusinessProfile, getConversationContent, listConversations, sendMess
 import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 import { readStore, SEED } from '../helpers/sandbox.js';
+import { seedFuzz } from '../helpers/fuzz.js';
+
+seedFuzz();
 
 const MAYA = SEED.conversations.maya;
 const MAX_ATTEMPTS = 4;

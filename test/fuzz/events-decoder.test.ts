@@ -6,6 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, decodeRestMessage, type DecodedEvent } from '../../src/tiktok/events.js';
+import { seedFuzz } from '../helpers/fuzz.js';
+
+seedFuzz();
 
 type Casing = (value: string) => string;
 const lower: Casing = (value) => value.toLowerCase();

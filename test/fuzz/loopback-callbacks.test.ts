@@ -7,6 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { startLoopback, type CallbackCode } from '../../src/auth/loopback.js';
 import { CliError } from '../../src/errors.js';
+import { seedFuzz } from '../helpers/fuzz.js';
+
+seedFuzz();
 
 const STATE = 'Zk3q-9vYw_T2aLmN0pQrStUvWxYz0123';
 const SEQUENCES = 20;

@@ -5,7 +5,7 @@
 // tail never crashes; nothing unsigned is printed or journaled; every signed delivery (JSON or not: only
 // TikTok can sign) is answered 200 and journaled byte for byte, and printed exactly once per event (a
 // body that is not a JSON object as kind "unknown"); over-large ones 413, replays 409.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,6 +14,9 @@ import { Journal, type JournalEntry } from '../../src/tail/journal.js';
 import { decodeEvent, eventDedupeKey } from '../../src/tiktok/events.js';
 import { startWorld, SEED, type World } from '../helpers/account.js';
 import { startTail } from '../helpers/tail.js';
+import { seedFuzz } from '../helpers/fuzz.js';
+
+const SEED_OF_RUN = seedFuzz();
 
 const DELIVERIES = 10_000;
 const CONCURRENCY = 16;
@@ -197,7 +200,7 @@ describe('fuzz: 10,000 generated deliveries into tail', () => {
     const account = await world.connect();
     const configDir = await world.store(account);
     const secret = world.server.clientSecret;
-    const seed = Number.parseInt(randomBytes(4).toString('hex'), 16);
+    const seed = SEED_OF_RUN;
     const now = Math.floor(Date.now() / 1000);
     const shapes = fc.sample(shape, { numRuns: DELIVERIES, seed });
     const deliveries = shapes.map((item, index) => build(item, `n${index}x${seed.toString(36)}`, secret, now));
