@@ -1,6 +1,6 @@
 // The account (tiktok-api.md §3): GET business/get/ with its JSON-array `fields`, and the expiring
 // profile-image URLs content/list reuses for participants.
-import { authenticate } from './oauth.js';
+import { authenticate } from './auth.js';
 import { ApiError, CODE, parseJsonArray, type Params, type World } from './world.js';
 
 export const BUSINESS_FIELDS = [

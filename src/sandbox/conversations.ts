@@ -9,7 +9,7 @@ import {
   REQUIRED_SCOPES,
 } from '../tiktok/limits.js';
 import { profileImage } from './business.js';
-import { authenticate } from './oauth.js';
+import { authenticate } from './auth.js';
 import type { ConversationRecord, MessageRecord } from './types.js';
 import { ApiError, CODE, DAY_MS, integerParam, type Params, type World } from './world.js';
 

@@ -1,5 +1,5 @@
 // The sandbox's rules, one facade over the files that hold them, one per area of TikTok's platform:
-//   oauth.ts          authorize, token exchange, refresh, revoke, token info, authenticate (tiktok-api.md §2)
+//   auth.ts           OAuth: authorize, token exchange, refresh, revoke, token info, authenticate (tiktok-api.md §2)
 //   business.ts       business/get (§3)
 //   conversations.ts  conversation/list, content/list, the 48-hour window and its quota (§4)
 //   send.ts           business/message/send: content blocks, cards, sender actions, DM rules (§4, §7)
@@ -15,7 +15,7 @@ import * as control from './control.js';
 import * as conversations from './conversations.js';
 import * as events from './events.js';
 import * as media from './media.js';
-import * as oauth from './oauth.js';
+import * as oauth from './auth.js';
 import * as sending from './send.js';
 import * as users from './users.js';
 import * as webhooks from './webhooks.js';
@@ -26,7 +26,7 @@ export { ApiError, AuthorizeError, CODE, ControlError, codePointLength, type Par
 export { BUSINESS_FIELDS } from './business.js';
 export type { ConversationType, WindowInfo } from './conversations.js';
 export { PLACEHOLDER_PNG, sniffImage } from './media.js';
-export type { AuthorizeCheck, AuthorizeDecision } from './oauth.js';
+export type { AuthorizeCheck, AuthorizeDecision } from './auth.js';
 export type { UserMessageInput, UserMessageResult } from './users.js';
 export { EVENT_KINDS, type EventKind, type EventResult } from './events.js';
 

@@ -3,7 +3,7 @@
 import { IMAGE_MAX_BYTES, MEDIA_TTL_MS, REQUIRED_SCOPES, isMediaBlockedRegion } from '../tiktok/limits.js';
 import { findConversation } from './conversations.js';
 import * as ids from './ids.js';
-import { authenticate } from './oauth.js';
+import { authenticate } from './auth.js';
 import type { AccountRecord, UserRecord } from './types.js';
 import { ApiError, CODE, ControlError, isObject, parseJsonArray, requireString, type Params, type World } from './world.js';
 

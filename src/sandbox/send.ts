@@ -6,7 +6,7 @@ import { MESSAGES_PER_WINDOW, REQUIRED_SCOPES, TEXT_MAX_CHARACTERS, TEXT_MIN_CHA
 import { appendMessage, findConversation, windowOf } from './conversations.js';
 import * as ids from './ids.js';
 import { imageRefusal } from './media.js';
-import { authenticate } from './oauth.js';
+import { authenticate } from './auth.js';
 import type { AccountRecord, MessageRecord, TemplateBlock } from './types.js';
 import { ensureConversation } from './users.js';
 import { enqueueEvent, messageContent } from './webhooks.js';

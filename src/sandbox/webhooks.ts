@@ -3,7 +3,7 @@
 // and never drops a delivery. Lower-case `type` and roles here, unlike REST.
 import { createHmac } from 'node:crypto';
 import { requestId, shortId } from './ids.js';
-import { clientApp } from './oauth.js';
+import { clientApp } from './auth.js';
 import type { AccountRecord, AppRecord, ConversationRecord, MessageRecord, SandboxState, UserRecord, WebhookDelivery } from './types.js';
 import { ApiError, CODE, ControlError, requireString, type Params, type World } from './world.js';
 
