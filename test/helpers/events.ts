@@ -318,3 +318,26 @@ export function contentOf(delivery: Delivery): any {
   const envelope = JSON.parse(delivery.body);
   return { event: envelope.event, ...JSON.parse(envelope.content) };
 }
+
+/** A JSON POST to a served sandbox (API or control), answered with its status, headers and parsed body. */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
+}
+
+export const CONSENT_SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
+export const CONSENT_REDIRECT = 'http://127.0.0.1:53682/callback/';
+
+/** The default account's access token, as if its holder consented (control authorize, then the token exchange). */
+export async function consentedToken(sandbox: { controlUrl: string; apiBaseUrl: string; clientKey: string; clientSecret: string }): Promise<string> {
+  const consent = await postJson(`${sandbox.controlUrl}/authorize`, { client_key: sandbox.clientKey, redirect_uri: CONSENT_REDIRECT, scope: CONSENT_SCOPES, state: 's' });
+  const tokens = await postJson(`${sandbox.apiBaseUrl}tt_user/oauth2/token/`, {
+    client_id: sandbox.clientKey,
+    client_secret: sandbox.clientSecret,
+    grant_type: 'authorization_code',
+    auth_code: consent.json.code,
+    redirect_uri: CONSENT_REDIRECT,
+  });
+  expect(tokens.json.code).toBe(0);
+  return tokens.json.data.access_token;
+}

@@ -4,28 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, startSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';
 import { startServe } from '../helpers/cli.js';
-import { expectDelivery, KIND_CASES, startReceiver, type Casing, type Receiver, type ShapeContext } from '../helpers/events.js';
-
-const SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
-const REDIRECT = 'http://127.0.0.1:53682/callback/';
-
-async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
-}
-
-async function connect(sandbox: SandboxServer): Promise<string> {
-  const consent = await postJson(`${sandbox.controlUrl}/authorize`, { client_key: sandbox.clientKey, redirect_uri: REDIRECT, scope: SCOPES, state: 's' });
-  const tokens = await postJson(`${sandbox.apiBaseUrl}tt_user/oauth2/token/`, {
-    client_id: sandbox.clientKey,
-    client_secret: sandbox.clientSecret,
-    grant_type: 'authorization_code',
-    auth_code: consent.json.code,
-    redirect_uri: REDIRECT,
-  });
-  expect(tokens.json.code).toBe(0);
-  return tokens.json.data.access_token;
-}
+import { CONSENT_REDIRECT as REDIRECT, CONSENT_SCOPES as SCOPES, consentedToken, expectDelivery, KIND_CASES, postJson, startReceiver, type Casing, type Receiver, type ShapeContext } from '../helpers/events.js';
 
 describe('served: every kind arrives at the registered receiver', () => {
   let sandbox: SandboxServer;
@@ -37,7 +16,7 @@ describe('served: every kind arrives at the registered receiver', () => {
     receiver = await startReceiver();
     const registered = await postJson(`${sandbox.apiBaseUrl}business/webhook/update/`, { app_id: sandbox.clientKey, secret: sandbox.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url });
     expect(registered.json).toMatchObject({ code: 0, data: { callback_url: receiver.url } });
-    token = await connect(sandbox);
+    token = await consentedToken(sandbox);
   });
 
   afterAll(async () => {
@@ -87,7 +66,7 @@ describe('served: the per-second limit, as a client meets it', () => {
 
   beforeAll(async () => {
     sandbox = await startSandboxServer({ port: 0, rps: 3 });
-    token = await connect(sandbox);
+    token = await consentedToken(sandbox);
     await new Promise((resolve) => setTimeout(resolve, 1100));
   });
   afterAll(async () => sandbox.close());

@@ -11,11 +11,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED, startSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';
 import { launchBrowser, type HeadlessBrowser } from '../helpers/browser.js';
 import { ROOT } from '../helpers/cli.js';
-import { contentOf, expectDelivery, KIND_CASES, parseDelivery, startReceiver, verifySignature, type EventAnswer, type Receiver, type ShapeContext } from '../helpers/events.js';
+import { consentedToken, contentOf, expectDelivery, KIND_CASES, parseDelivery, postJson, startReceiver, verifySignature, type EventAnswer, type Receiver, type ShapeContext } from '../helpers/events.js';
 import { pngBytes } from '../helpers/images.js';
 
-const SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
-const REDIRECT = 'http://127.0.0.1:53682/callback/';
 const ARTIFACTS = join(ROOT, '.tmp', 'artifacts');
 const MAYA: ShapeContext = { businessId: SEED.defaultBusinessId, businessUsername: 'acme.studio', userId: SEED.users.maya, username: 'maya.lopez' };
 const CARD = { type: 'QA_BUTTON_CARD', title: 'Which size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }, { type: 'REPLY', title: 'Large', id: 'size-l' }] };
@@ -25,11 +23,6 @@ let sandbox: SandboxServer;
 let receiver: Receiver;
 let browser: HeadlessBrowser;
 let token: string;
-
-async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, json: (await response.json()) as any };
-}
 
 /** What `send` does: business/message/send/ with the account's token. */
 async function businessSends(conversationId: string, body: Record<string, unknown>): Promise<string> {
@@ -96,15 +89,7 @@ beforeAll(async () => {
   [sandbox, receiver, browser] = await Promise.all([startSandboxServer({ port: 0 }), startReceiver(), launchBrowser()]);
   const registered = await postJson(`${sandbox.apiBaseUrl}business/webhook/update/`, { app_id: sandbox.clientKey, secret: sandbox.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url });
   expect(registered.json.code).toBe(0);
-  const consent = await postJson(`${sandbox.controlUrl}/authorize`, { client_key: sandbox.clientKey, redirect_uri: REDIRECT, scope: SCOPES, state: 's' });
-  const tokens = await postJson(`${sandbox.apiBaseUrl}tt_user/oauth2/token/`, {
-    client_id: sandbox.clientKey,
-    client_secret: sandbox.clientSecret,
-    grant_type: 'authorization_code',
-    auth_code: consent.json.code,
-    redirect_uri: REDIRECT,
-  });
-  token = tokens.json.data.access_token;
+  token = await consentedToken(sandbox);
 });
 
 afterAll(async () => {
