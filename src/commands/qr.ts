@@ -9,6 +9,7 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { buildChatLink, containsUrl } from '../messaging/chat-link.js';
 import { getBusinessProfile } from '../tiktok/messaging.js';
+import { optionalSeconds } from '../io/duration.js';
 import { quoteArg } from '../auth/session.js';
 
 export interface QrOptions {
@@ -24,11 +25,7 @@ export interface QrOptions {
 export const DEFAULT_WAIT_SECONDS = 300;
 
 export function waitSeconds(value: boolean | string | undefined): number | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return DEFAULT_WAIT_SECONDS;
-  const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw usageError(`--wait takes whole seconds from 1 to 86400 (got "${value}").`);
-  return seconds;
+  return optionalSeconds(value, { flag: '--wait', fallback: DEFAULT_WAIT_SECONDS, min: 1, max: 86_400, whole: true });
 }
 
 export function outputFormat(path: string): 'png' | 'svg' {

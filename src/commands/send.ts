@@ -3,6 +3,7 @@
 // and quota (content/list), then, for images, TikTok's per-conversation IMAGE_SEND capability. Only then
 // upload and send; `--wait-reply` then polls content/list for the user's next message.
 import { CliError, usageError } from '../errors.js';
+import { optionalSeconds } from '../io/duration.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
 import { readBounded } from '../io/stdin.js';
@@ -105,14 +106,14 @@ export function checkFlags(options: SendOptions): void {
 
 /** The seconds `--wait-reply` waits, or undefined without it. */
 export function waitReplySeconds(options: Pick<SendOptions, 'waitReply'>): number | undefined {
-  const value = options.waitReply;
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return DEFAULT_WAIT_REPLY_SECONDS;
-  const seconds = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_REPLY_SECONDS) {
-    throw usageError(`--wait-reply takes whole seconds from 1 to ${MAX_WAIT_REPLY_SECONDS} (got "${value}"); without a value it waits ${DEFAULT_WAIT_REPLY_SECONDS} s.`);
-  }
-  return seconds;
+  return optionalSeconds(options.waitReply, {
+    flag: '--wait-reply',
+    fallback: DEFAULT_WAIT_REPLY_SECONDS,
+    min: 1,
+    max: MAX_WAIT_REPLY_SECONDS,
+    whole: true,
+    note: `without a value it waits ${DEFAULT_WAIT_REPLY_SECONDS} s`,
+  });
 }
 
 /** A share-post id: digits, or a TikTok video URL from which the id is taken. */

@@ -5,7 +5,7 @@
 // The moving parts live in src/tail/ so a library entry point can reuse them.
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { parseDuration } from '../io/duration.js';
+import { optionalSeconds, parseDuration } from '../io/duration.js';
 import type { ResolvedAccount } from '../store/accounts.js';
 import { decodeEvent, isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
@@ -71,11 +71,7 @@ interface Stats {
 }
 
 export function pollSeconds(value: boolean | string | undefined): number | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return DEFAULT_POLL_SECONDS;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0.5 || seconds > 3600) throw usageError(`--poll takes seconds from 0.5 to 3600 (got "${value}").`);
-  return seconds;
+  return optionalSeconds(value, { flag: '--poll', fallback: DEFAULT_POLL_SECONDS, min: 0.5, max: 3600, whole: false });
 }
 
 export function checkTailOptions(options: TailOptions): void {

@@ -13,3 +13,33 @@ export function parseDuration(text: string, flag: string): number {
   }
   return parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_SECONDS[unit], 0);
 }
+
+export interface OptionalSecondsRule {
+  /** e.g. "--wait-reply" */
+  flag: string;
+  /** Seconds when the flag is given without a value. */
+  fallback: number;
+  min: number;
+  max: number;
+  /** Whole seconds only, written as digits ("45", not "45.0" or "4.5e1"). */
+  whole: boolean;
+  /** Said after the range in the error, e.g. "without a value it waits 300 s". */
+  note?: string;
+}
+
+/**
+ * A flag whose value is optional (`--wait-reply`, `qr --wait`, `tail --poll`): undefined when absent,
+ * the fallback when given bare, else the seconds written, refused outside the rule with exit 2.
+ */
+export function optionalSeconds(value: boolean | string | undefined, rule: OptionalSecondsRule): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return rule.fallback;
+  const text = value.trim();
+  const seconds = Number(text);
+  const wellFormed = rule.whole ? /^\d+$/.test(text) : text !== '' && Number.isFinite(seconds);
+  if (!wellFormed || seconds < rule.min || seconds > rule.max) {
+    const range = `${rule.whole ? 'whole seconds' : 'seconds'} from ${rule.min} to ${rule.max}`;
+    throw usageError(`${rule.flag} takes ${range} (got "${value}")${rule.note ? `; ${rule.note}` : ''}.`);
+  }
+  return seconds;
+}
