@@ -3,7 +3,7 @@
 // handling, retries and pacing, and errors that keep TikTok's code, message and request_id. Importing
 // it loads neither the CLI nor undici (the network transport loads on the first call).
 import { CliError, toCliError, type ErrorKind } from '../errors.js';
-import type { RawRequest, Transport } from '../http/raw.js';
+import type { Transport } from '../http/raw.js';
 import { buildCard } from '../messaging/card.js';
 import { checkImageBytes, checkText } from '../messaging/content.js';
 import { findConversation } from '../messaging/lookup.js';
@@ -11,8 +11,8 @@ import { TikTokClient } from '../tiktok/client.js';
 import type { DecodedEvent } from '../tiktok/events.js';
 import {
   canSendImage,
+  downloadMedia as downloadMessageMedia,
   getConversationContent,
-  getMediaDownloadUrl,
   listConversations,
   sendCommentReply,
   sendMessage,
@@ -226,18 +226,15 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
       }),
     downloadMedia: (input) =>
       run(async (accessToken) => {
-        const url = await getMediaDownloadUrl(client, accessToken, {
+        // The CLI's own download: media/download, then the signed URL through the client (x-user, retry, errors).
+        const media = await downloadMessageMedia(client, accessToken, {
           businessId,
           conversationId: input.conversationId,
           messageId: input.messageId,
           mediaId: input.mediaId,
           mediaType: input.mediaType ?? 'IMAGE',
         });
-        if (!url) throw new CliError('unexpected', 'TikTok answered the media download without a download_url.');
-        const request: RawRequest = { method: 'GET', url, headers: { 'x-user': accessToken } };
-        const response = await networkTransport(request, { signal: options.signal, timeoutMs: options.timeoutMs });
-        if (response.status !== 200) throw new CliError('network', `The media download URL answered HTTP ${response.status}.`);
-        return { url, contentType: response.headers['content-type'] ?? 'application/octet-stream', bytes: response.body };
+        return { url: media.url, contentType: media.contentType ?? 'application/octet-stream', bytes: media.bytes };
       }),
   };
 }

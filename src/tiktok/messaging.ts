@@ -343,6 +343,8 @@ export async function getMediaDownloadUrl(
 export interface DownloadedMedia {
   bytes: Uint8Array;
   contentType?: string;
+  /** The signed URL the bytes came from (valid about 24 h). */
+  url: string;
 }
 
 /** media/download, then the signed URL it answers (valid 24 h), fetched with `x-user: <access_token>` (§4). */
@@ -354,7 +356,7 @@ export async function downloadMedia(
   const url = await getMediaDownloadUrl(client, accessToken, request);
   if (!url) throw new CliError('unexpected', `TikTok answered media/download for message ${request.messageId} without a download_url.`);
   const { bytes, contentType } = await client.fetchSigned(url, { 'x-user': accessToken });
-  return { bytes, contentType };
+  return { bytes, contentType, url };
 }
 
 export interface WebhookRegistration {
