@@ -123,13 +123,19 @@ function visibleLength(text: string): number {
 
 
 /**
- * Text that came from arguments, files or servers, made safe to print on a terminal: control characters
- * (ESC, BEL, NUL, C1 codes…) are dropped so they cannot recolour or rewrite the screen; tabs and newlines stay.
+ * Text that came from TikTok, a user, a file or an argument, made safe to show on a terminal: C0 and C1
+ * controls (ESC, BEL, NUL, CSI…) are dropped so they cannot recolour or rewrite the screen, and so are the
+ * bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the line/paragraph separators,
+ * which can make a shown name or id read differently from what it is. Tabs and newlines stay.
+ * The one definition of "control character" for everything printed.
  */
-export function terminalSafe(text: string): string {
+export function displaySafe(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, '');
 }
+
+/** @deprecated the old name of displaySafe, kept while callers move. */
+export const terminalSafe = displaySafe;
 
 /**
  * Columns a string takes on a terminal: East Asian wide characters and emoji take two, combining

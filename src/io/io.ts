@@ -50,6 +50,8 @@ export interface IO {
   success(text: string): void;
   /** Prints exactly one JSON document on stdout. */
   printJson(value: unknown): void;
+  /** One compact JSON document on its own line (JSON Lines: tail's events, a server's ready line). */
+  printJsonLine(value: unknown): void;
   /** HTTP traces and internals, only with --debug; callers pass already-redacted text. */
   debugLog(text: string): void;
   /** False without a TTY on stdin and stdout, or under CI: then nothing may be asked. */
@@ -124,6 +126,11 @@ export function createIO(options: IOOptions): IO {
     printJson: (value) => {
       jsonPrinted = true;
       stdout.write(`${JSON.stringify(value, null, isStdoutTTY ? 2 : undefined)}\n`);
+    },
+    printJsonLine: (value) => {
+      if (stdoutClosed) return;
+      jsonPrinted = true;
+      stdout.write(`${JSON.stringify(value)}\n`);
     },
     debugLog: (text) => {
       if (debug) io.err(color.dim(`[debug] ${text}`));
