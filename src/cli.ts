@@ -248,7 +248,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .description(describe('find why messages stop: 12 checks at once, each problem with its fix\n(exit 1 on a failure; --strict: on a warning too). Checks: config, network,\nclock, token, scopes, business-account, advanced-access, region, dm-setting,\nwebhook, messaging-window, media. Never prompts; changes nothing without --fix.', ['tiktok-channel doctor', 'tiktok-channel doctor --verbose', 'tiktok-channel doctor --all-accounts --strict --json']))
     .option('--all-accounts', 'check every connected account')
     .option('--verbose', 'show each check\'s details and timings')
-    .option('--strict', 'warnings fail too (exit 1)')
+    .option('--strict', 'warnings and checks that could not run (TikTok failing) fail too (exit 1)')
     .option('--fix', 'renew an expired or refused access token and make the account file private (0600); nothing else')
     .action(run((options) => async (deps) => (await import('./commands/doctor.js')).run(options as never, deps)));
 

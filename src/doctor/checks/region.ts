@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dmRegionVerdict, normalizeRegion } from '../../tiktok/limits.js';
 import type { Check, CheckOutcome, DoctorContext } from '../types.js';
-import { FIX, plural, readRefusals } from './shared.js';
+import { couldNotCheck, FIX, plural, readRefusals } from './shared.js';
 
 const JOURNAL_BYTES_READ = 4 * 1024 * 1024;
 
@@ -90,6 +90,8 @@ export const region: Check = {
       };
     }
     if (stored) return { status: 'ok', detail: `registered in ${stored}, where the API may send DMs`, details };
+    // No messaging call answered at all (TikTok failing): "no call was refused for it" would be hollow.
+    if (!refusals.passed && !refusals.refused.length && refusals.other.length) return { ...couldNotCheck('call the messaging API', refusals.other[0]!), details };
     const unexplained = refusals.refused.some((refusal) => refusal.cause === 'unspecified');
     if (unexplained) {
       return {
