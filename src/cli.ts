@@ -212,7 +212,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--message <text>', 'a pre-filled message')
     .option('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link')
     .option('--output <file>', 'write a .png or .svg file')
-    .option('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through the link or writes')
+    .option('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through this link (its ref tag; others are shown, not counted)')
     .option('--port <n>', 'with --wait: receive webhooks on this port instead of polling', parseInteger('--port', 0, 65535))
     .action(run((options) => async (deps) => (await import('./commands/qr.js')).run(options as never, deps)));
 

@@ -118,6 +118,9 @@ export async function run(options: QrOptions, deps: Deps): Promise<void> {
     return;
   }
 
+  if (options.ref === undefined) {
+    io.info(io.color.dim(`No --ref given: the link carries the fresh tag ${ref}, so a scan of this code can be told from anyone else who writes.`));
+  }
   const { waitForContact } = await import('../tail/contact.js');
   const contact = await waitForContact(deps, { ref: ref!, url, seconds: wait, port: options.port });
   if (io.json) {
@@ -125,12 +128,14 @@ export async function run(options: QrOptions, deps: Deps): Promise<void> {
       url,
       ref,
       ...(file ? { file } : {}),
-      arrived_through_link: Boolean(contact.referral),
+      // Only an arrival through this code's tag ends the wait (a referral, or a chat it opened).
+      arrived_through_link: true,
       user: contact.user,
       conversation_id: contact.conversationId,
       text: contact.message ? contact.text : null,
       referral: contact.referral ?? null,
       message: contact.message ?? null,
+      others_seen: contact.othersSeen,
     });
     return;
   }
