@@ -8,6 +8,7 @@ import { HELP_TOPICS, helpTopicJson } from './help.js';
 import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
 import { terminalSafe } from './io/format.js';
+import { argumentEncodingError } from './io/argv.js';
 import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
@@ -410,6 +411,9 @@ export async function main(options: MainOptions = {}): Promise<number> {
       program.outputHelp();
       return 0;
     }
+    // Every command's arguments at once: bytes that are not UTF-8 never become U+FFFD text.
+    const encoding = argumentEncodingError(argv);
+    if (encoding) return report(io, encoding);
     await program.parseAsync(argv, { from: 'user' });
     // A command that could not stop at once (a token write) still ends as cancelled once it is done.
     if (interrupted) return report(activeIO, new CliError('cancelled', 'Cancelled.'), program.commandPath());

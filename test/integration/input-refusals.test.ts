@@ -77,6 +77,30 @@ describe('send --text - reads stdin with a bound and checks it is text', () => {
     expect(parseJson(stdout).error.message).toContain('not valid UTF-8 (byte 3 of 6)');
   });
 
+  it('refuses bytes that are not UTF-8 in an argument too (Node would turn them into U+FFFD), naming the option', async () => {
+    // Raw bytes in argv need a shell: spawn() only passes UTF-8 strings.
+    const run = (script: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn('bash', ['-c', script, 'bash', process.execPath, BIN], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }) });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const text = await run(`exec "$1" "$2" send --to c1 --text "$(printf 'ok \\xff\\xfe')" --dry-run --json`);
+    expect(text.code, text.stderr).toBe(2);
+    const error = parseJson(text.stdout).error;
+    expect(error).toMatchObject({ kind: 'usage', code: 2 });
+    expect(error.message).toBe('The value of --text is not valid UTF-8 (byte 4 of 5): it would be read as U+FFFD (�).');
+    const joined = await run(`exec "$1" "$2" qr --message="$(printf 'caf\\xe9')"`);
+    expect(joined.code).toBe(2);
+    expect(joined.stderr).toContain('The value of --message is not valid UTF-8 (byte 4 of 4)');
+    // A real U+FFFD typed as UTF-8 is text like any other: refused later for the missing account (3), not here.
+    const literal = await run(`exec "$1" "$2" send --to c1 --text "ok \u{FFFD}" --dry-run`);
+    expect(literal.code, literal.stderr).toBe(3);
+  });
+
   it('refuses NUL, ESC and BEL (stdin or --text), names the character; tabs and newlines pass', async () => {
     const configDir = tempConfigDir();
     for (const [input, name] of [
