@@ -112,7 +112,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .summary('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens')
     .description(describe('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens', ['tiktok-channel connect', 'tiktok-channel connect --sandbox', 'tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG']))
     .option('--client-key <key>', 'your TikTok app\'s client key (or TIKTOK_CHANNEL_CLIENT_KEY)')
-    .option('--client-secret <secret>', 'your TikTok app\'s client secret (or TIKTOK_CHANNEL_CLIENT_SECRET)')
+    .option('--client-secret <secret>', 'your TikTok app\'s client secret; visible to others in `ps`: prefer TIKTOK_CHANNEL_CLIENT_SECRET or the prompt')
     .option('--port <n>', 'loopback port for the redirect (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--no-browser', 'print the authorize URL but do not open a browser')
     .option('--name <name>', 'a channel name for this account (default: its @username)')
