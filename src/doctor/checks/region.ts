@@ -9,6 +9,8 @@ import { couldNotCheck, FIX, plural, readRefusals } from './shared.js';
 
 /** Journal entries older than TikTok's retry window (72 h) plus a margin say nothing about today. */
 const JOURNAL_LOOKBACK_MS = 7 * 24 * 3600_000;
+/** Enough evidence, read in well under the check's time limit even from a full journal. */
+const JOURNAL_MAX_ENTRIES = 100_000;
 const EU_EVENT = 'im_receive_msg_eu';
 
 /**
@@ -19,8 +21,10 @@ export async function countReducedEvents(configDir: string | undefined, business
   if (!configDir) return 0;
   const { Journal } = await import('../../tail/journal.js');
   let count = 0;
+  let read = 0;
   try {
     for await (const entry of Journal.reader(join(configDir, 'journal')).entries({ since: now - JOURNAL_LOOKBACK_MS })) {
+      if (++read > JOURNAL_MAX_ENTRIES) break;
       if (entry.duplicate || (entry.account !== null && entry.account !== businessId) || !('body' in entry)) continue;
       // Cheap filter first; the event name decides (a user's text could contain the word).
       if (!entry.body.includes(EU_EVENT)) continue;
