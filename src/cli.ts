@@ -8,6 +8,7 @@ import { HELP_TOPICS, helpTopicJson } from './help.js';
 import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
 import { terminalSafe } from './io/format.js';
+import { argumentEncodingError } from './io/argv.js';
 import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
@@ -111,7 +112,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .summary('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens')
     .description(describe('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens', ['tiktok-channel connect', 'tiktok-channel connect --sandbox', 'tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG']))
     .option('--client-key <key>', 'your TikTok app\'s client key (or TIKTOK_CHANNEL_CLIENT_KEY)')
-    .option('--client-secret <secret>', 'your TikTok app\'s client secret (or TIKTOK_CHANNEL_CLIENT_SECRET)')
+    .option('--client-secret <secret>', 'your TikTok app\'s client secret; visible to others in `ps`: prefer TIKTOK_CHANNEL_CLIENT_SECRET or the prompt')
     .option('--port <n>', 'loopback port for the redirect (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--no-browser', 'print the authorize URL but do not open a browser')
     .option('--name <name>', 'a channel name for this account (default: its @username)')
@@ -212,7 +213,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--message <text>', 'a pre-filled message')
     .option('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link')
     .option('--output <file>', 'write a .png or .svg file')
-    .option('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through the link or writes')
+    .option('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through this link (its ref tag; others are shown, not counted)')
     .option('--port <n>', 'with --wait: receive webhooks on this port instead of polling', parseInteger('--port', 0, 65535))
     .action(run((options) => async (deps) => (await import('./commands/qr.js')).run(options as never, deps)));
 
@@ -248,7 +249,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .description(describe('find why messages stop: 12 checks at once, each problem with its fix\n(exit 1 on a failure; --strict: on a warning too). Checks: config, network,\nclock, token, scopes, business-account, advanced-access, region, dm-setting,\nwebhook, messaging-window, media. Never prompts; changes nothing without --fix.', ['tiktok-channel doctor', 'tiktok-channel doctor --verbose', 'tiktok-channel doctor --all-accounts --strict --json']))
     .option('--all-accounts', 'check every connected account')
     .option('--verbose', 'show each check\'s details and timings')
-    .option('--strict', 'warnings fail too (exit 1)')
+    .option('--strict', 'warnings and checks that could not run (TikTok failing) fail too (exit 1)')
     .option('--fix', 'renew an expired or refused access token and make the account file private (0600); nothing else')
     .action(run((options) => async (deps) => (await import('./commands/doctor.js')).run(options as never, deps)));
 
@@ -410,6 +411,9 @@ export async function main(options: MainOptions = {}): Promise<number> {
       program.outputHelp();
       return 0;
     }
+    // Every command's arguments at once: bytes that are not UTF-8 never become U+FFFD text.
+    const encoding = argumentEncodingError(argv);
+    if (encoding) return report(io, encoding);
     await program.parseAsync(argv, { from: 'user' });
     // A command that could not stop at once (a token write) still ends as cancelled once it is done.
     if (interrupted) return report(activeIO, new CliError('cancelled', 'Cancelled.'), program.commandPath());

@@ -32,6 +32,13 @@ export const DEFAULT_TIMEOUT_SECONDS = 300;
 
 export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
   const { io, env } = deps;
+  if (options.clientSecret !== undefined) {
+    // Arguments are world-readable (`ps`, /proc/PID/cmdline) and land in shell history.
+    io.warn(
+      '--client-secret on the command line: other users of this machine can see it (`ps`) and it stays in your shell history. ' +
+        'Set TIKTOK_CHANNEL_CLIENT_SECRET instead, or leave it out to be asked for it (hidden) on a terminal.',
+    );
+  }
   const name = parseName(options.name);
   let region = options.region !== undefined ? parseRegion(options.region) : undefined;
   if (region) warnRegion(io, region);

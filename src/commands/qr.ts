@@ -3,8 +3,8 @@
 // PNG or SVG file with --output. One QR code per shop or poster, each with its own --ref, tells where
 // each contact came from: TikTok sends the tag back in the referral (im_referral_msg).
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { buildChatLink, containsUrl } from '../messaging/chat-link.js';
@@ -41,6 +41,29 @@ export function checkQrOptions(options: QrOptions): void {
   if (options.output !== undefined) outputFormat(options.output);
   waitSeconds(options.wait);
   if (options.port !== undefined && options.wait === undefined) throw usageError('--port is used with --wait (to receive webhooks while waiting).');
+}
+
+/**
+ * Writes through a temporary file in the same folder, synced, then renamed over the target: a full disk
+ * or a crash leaves the earlier file (or none), never a 0-byte or half-written image.
+ */
+async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
+  let created = false;
+  try {
+    const handle = await open(temp, 'wx', 0o666);
+    created = true;
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    if (created) await unlink(temp).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function username(deps: Deps): Promise<string> {
@@ -82,11 +105,17 @@ export async function run(options: QrOptions, deps: Deps): Promise<void> {
         ? await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 4, width: 512 })
         : await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, width: 512 });
     try {
-      await writeFile(file, rendered);
+      await writeAtomically(file, rendered);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new CliError('validation', `Cannot write ${file} (${code ?? String(error)}).`, {
-        hint: code === 'ENOENT' ? 'Create the folder first, or choose another --output path.' : 'Choose another --output path.',
+      const why = code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full' : code === 'EFBIG' ? ': the file is larger than this process may write (ulimit -f)' : '';
+      throw new CliError('validation', `Cannot write ${file}${why} (${code ?? String(error)}); nothing was written, any earlier file there is unchanged.`, {
+        hint:
+          code === 'ENOENT'
+            ? 'Create the folder first, or choose another --output path.'
+            : why
+              ? 'Free some space, or choose an --output path on another disk.'
+              : 'Choose another --output path.',
       });
     }
   }
@@ -118,6 +147,9 @@ export async function run(options: QrOptions, deps: Deps): Promise<void> {
     return;
   }
 
+  if (options.ref === undefined) {
+    io.info(io.color.dim(`No --ref given: the link carries the fresh tag ${ref}, so a scan of this code can be told from anyone else who writes.`));
+  }
   const { waitForContact } = await import('../tail/contact.js');
   const contact = await waitForContact(deps, { ref: ref!, url, seconds: wait, port: options.port });
   if (io.json) {
@@ -125,12 +157,14 @@ export async function run(options: QrOptions, deps: Deps): Promise<void> {
       url,
       ref,
       ...(file ? { file } : {}),
-      arrived_through_link: Boolean(contact.referral),
+      // Only an arrival through this code's tag ends the wait (a referral, or a chat it opened).
+      arrived_through_link: true,
       user: contact.user,
       conversation_id: contact.conversationId,
       text: contact.message ? contact.text : null,
       referral: contact.referral ?? null,
       message: contact.message ?? null,
+      others_seen: contact.othersSeen,
     });
     return;
   }

@@ -149,8 +149,22 @@ export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'> 
     if (options.commentReply !== undefined) return { kind: 'comment_reply', commentId: options.commentReply.trim(), body };
     return { kind: 'text', body, replyTo: options.replyTo?.trim() };
   }
-  if (options.image !== undefined) return { kind: 'image', image: await loadImage(options.image), replyTo: options.replyTo?.trim() };
+  if (options.image !== undefined) return { kind: 'image', image: await readImage(options.image), replyTo: options.replyTo?.trim() };
   return { kind: 'share_post', itemId: parseItemId(options.sharePost!) };
+}
+
+/** --image: a file that passed stat but cannot be read (EIO, EACCES, a device) is the user's input, not a crash. */
+async function readImage(path: string): Promise<CheckedImage> {
+  try {
+    return await loadImage(path);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError('validation', `Could not read ${path} (${reason}).`, {
+      hint: 'Pass a regular JPG or PNG file you can read with --image (not a device or a /proc or /sys file); check its permissions with `ls -l`.',
+      cause: error,
+    });
+  }
 }
 
 function quotePreview(text: string): string {

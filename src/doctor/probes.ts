@@ -66,6 +66,8 @@ export interface Probes {
   messagingCalls(): Promise<Array<Outcome<unknown>>>;
   /** The first call TikTok answered (with data or its own error envelope), else every failure. */
   reach(): Promise<{ answered?: Outcome<unknown>; failures: CliError[] }>;
+  /** Every first-round call's outcome, once all have settled. */
+  roundOne(): Promise<Array<Outcome<unknown>>>;
 }
 
 async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
@@ -149,5 +151,6 @@ export function createProbes(options: {
     imageSend: (conversationId) => images.get(conversationId),
     messagingCalls: async () => Promise.all([...lists.values(), ...(await round2)]),
     reach: () => reach,
+    roundOne: () => Promise.all(roundOne),
   };
 }

@@ -30,7 +30,7 @@ export interface Summary {
   failures: number;
   skipped: number;
   errors: number;
-  /** What the exit code says: no failure (and, with --strict, no warning). */
+  /** What the exit code says: no failure (and, with --strict, no warning and no check that could not run). */
   ok: boolean;
   duration_ms: number;
 }
@@ -50,7 +50,7 @@ export function summarize(report: DoctorReport, strict: boolean): Summary {
     failures,
     skipped: count('skip'),
     errors,
-    ok: failures === 0 && (!strict || warnings === 0),
+    ok: failures === 0 && (!strict || (warnings === 0 && errors === 0)),
     duration_ms: report.durationMs,
   };
 }

@@ -198,6 +198,11 @@ export class Journal {
     };
   }
 
+  /** Reads an existing journal (doctor): nothing is created, pruned or written. */
+  static reader(dir: string): Pick<Journal, 'entries'> {
+    return new Journal({ dir });
+  }
+
   /** Opens (creating) the journal directory; files are created on the first append. */
   static async open(options: JournalOptions): Promise<Journal> {
     const journal = new Journal(options);

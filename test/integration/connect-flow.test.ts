@@ -140,6 +140,7 @@ describe('connect outcomes', () => {
     expect(result.stderr).toContain('https://tiktok.me/acme.studio');
     expect(result.stderr).toMatch(/access token\s+expires in/);
     expect(result.stderr).toMatch(/region\s+unknown/);
+    expect(result.stderr).not.toContain('--client-secret'); // the secret came from the environment: no warning
     const account = readStore(configDir).accounts[SEED.defaultBusinessId];
     expect(account.channelName).toBe('acme.studio');
     expect(account.region).toBeUndefined();
@@ -159,6 +160,25 @@ describe('connect outcomes', () => {
     const second = await runCli(['connect', '--json'], { env: secretless, configDir: tempConfigDir() });
     expect(second.code).toBe(2);
     expect(parseJson(second.stdout).error.hint).toContain('TIKTOK_CHANNEL_CLIENT_SECRET');
+  });
+
+  it('--client-secret on the command line works but warns that `ps` shows it, pointing at the env var and the prompt', async () => {
+    const env = sandbox.env();
+    const secret = env.TIKTOK_CHANNEL_CLIENT_SECRET!;
+    delete (env as Record<string, string | undefined>).TIKTOK_CHANNEL_CLIENT_SECRET;
+    const configDir = tempConfigDir();
+    const cli = startCli(['connect', '--client-secret', secret, '--json'], { env, configDir });
+    const url = await cli.authorizeUrl();
+    const warning = cli.stderr().split('\n').find((line) => line.includes('--client-secret'));
+    expect(warning).toBeDefined();
+    expect(warning).toContain('other users of this machine can see it (`ps`)');
+    expect(warning).toContain('TIKTOK_CHANNEL_CLIENT_SECRET');
+    expect(warning).toContain('asked for it');
+    expect(warning).not.toContain(secret);
+    await fetch(await sandbox.approve(url));
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(readStore(configDir).accounts[SEED.defaultBusinessId].clientSecret).toBe(secret);
   });
 
   it('warns at once about an EEA region, and rejects a malformed one', async () => {

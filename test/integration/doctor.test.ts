@@ -1,13 +1,14 @@
 // `doctor` as a child process against a served sandbox: a healthy account passes, each cause of
 // "messages stopped" from the reference makes its check fail (or warn) with the fix that names the
 // right action, a dead network gives one failure and skips the rest, and no secret ever shows.
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED, startWorld, type Connected, type World } from '../helpers/account.js';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { interrupt, startTail } from '../helpers/tail.js';
 import { expectNoTokens, patchStoredAccount, readStore } from '../helpers/sandbox.js';
 import { deleteWebhook, registerWebhook } from '../../src/tiktok/messaging.js';
 import { exchangeCode } from '../../src/tiktok/oauth.js';
@@ -346,13 +347,23 @@ describe('account', () => {
 
   it('messages TikTok reduced for EEA users (im_receive_msg_eu in tail\'s journal) warn that the API cannot answer them', async () => {
     const configDir = await world.store(account, { region: 'CA' });
-    mkdirSync(join(configDir, 'journal'));
-    const line = (event: string) => JSON.stringify({ event, business_id: account.businessId, received_at: new Date().toISOString() });
-    writeFileSync(join(configDir, 'journal', 'events.jsonl'), [line('im_receive_msg'), line('im_receive_msg_eu'), line('im_receive_msg_eu'), ''].join('\n'));
+    // The journal as a real `tail` writes it (bodies base64-encoded), from the sandbox's real deliveries.
+    const tail = await startTail(['--port', '0', '--json'], { configDir });
+    try {
+      await registerWebhook(world.client, world.server.clientKey, world.server.clientSecret, tail.url);
+      await world.control('POST', 'messages', { text: 'Is the blue mug in stock?' });
+      await world.control('POST', 'messages', { from_username: 'hans', eu: true, text: 'Hallo' });
+      await world.control('POST', 'messages', { from_username: 'greta', eu: true, text: 'Grüezi' });
+      const events = await tail.waitForEvents(3);
+      expect(events.map((event) => event.event)).toEqual(['im_receive_msg', 'im_receive_msg_eu', 'im_receive_msg_eu']);
+    } finally {
+      expect((await interrupt(tail)).code).toBe(130);
+    }
     const { check } = await doctorJson([], { configDir });
     expect(check('region').status).toBe('warn');
     expect(check('region').detail).toContain('2 messages came from users in the EEA, Switzerland or the UK (im_receive_msg_eu)');
     expect(check('region').fix).toContain('Answer those users in the TikTok app');
+    expect(check('region').details).toContain('journaled im_receive_msg_eu events: 2');
   });
 });
 

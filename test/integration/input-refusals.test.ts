@@ -2,6 +2,8 @@
 // binary stdin, control characters, an empty --account, escape bytes echoed back, ids starting with "-",
 // a misspelt flag next to a missing one, and URL settings that are not URLs.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/store/accounts.js';
@@ -77,6 +79,40 @@ describe('send --text - reads stdin with a bound and checks it is text', () => {
     expect(parseJson(stdout).error.message).toContain('not valid UTF-8 (byte 3 of 6)');
   });
 
+  it('refuses bytes that are not UTF-8 in an argument too (Node would turn them into U+FFFD), naming the option', async () => {
+    // Raw bytes in argv need a shell: spawn() only passes UTF-8 strings.
+    const run = (script: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn('bash', ['-c', script, 'bash', process.execPath, BIN], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }) });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const text = await run(`exec "$1" "$2" send --to c1 --text "$(printf 'ok \\xff\\xfe')" --dry-run --json`);
+    expect(text.code, text.stderr).toBe(2);
+    const error = parseJson(text.stdout).error;
+    expect(error).toMatchObject({ kind: 'usage', code: 2 });
+    expect(error.message).toBe('The value of --text is not valid UTF-8 (byte 4 of 5): it would be read as U+FFFD (�).');
+    const joined = await run(`exec "$1" "$2" qr --message="$(printf 'caf\\xe9')"`);
+    expect(joined.code).toBe(2);
+    expect(joined.stderr).toContain('The value of --message is not valid UTF-8 (byte 4 of 4)');
+    // A real U+FFFD typed as UTF-8 is text like any other: refused later for the missing account (3), not here.
+    const literal = await run(`exec "$1" "$2" send --to c1 --text "ok \u{FFFD}" --dry-run`);
+    expect(literal.code, literal.stderr).toBe(3);
+  });
+
+  it('an --image that cannot be read (EIO from /proc/self/mem) is a validation error of its own, exit 2', async () => {
+    const result = await runCli(['send', '--to', 'c1', '--image', '/proc/self/mem', '--dry-run', '--json'], { configDir: tempConfigDir() });
+    expect(result.code, result.stdout).toBe(2);
+    const error = parseJson(result.stdout).error;
+    expect(error).toMatchObject({ kind: 'validation', code: 2 });
+    expect(error.message).toBe('Could not read /proc/self/mem (EIO: i/o error, read).');
+    expect(error.hint).toContain('a regular JPG or PNG file');
+    expect(error.hint).not.toContain('--debug');
+  });
+
   it('refuses NUL, ESC and BEL (stdin or --text), names the character; tabs and newlines pass', async () => {
     const configDir = tempConfigDir();
     for (const [input, name] of [
@@ -94,6 +130,36 @@ describe('send --text - reads stdin with a bound and checks it is text', () => {
     // Accepted locally: the next thing missing is an account (exit 3), not the text.
     const fine = await runCli(['send', '--to', 'c1', '--text', '-'], { configDir, input: 'line one\n\tindented\n' });
     expect(fine.code, fine.stderr).toBe(3);
+  });
+});
+
+describe('qr --output when the disk takes no more', () => {
+  it('leaves no 0-byte or partial image and no temp file; an earlier file stays as it was; exit 2 with the reason', async () => {
+    const configDir = await storedAccount();
+    const outDir = tempConfigDir('ttc-out-');
+    writeFileSync(join(outDir, 'poster.png'), 'the earlier poster');
+    // A 1 KiB file-size limit (SIGXFSZ ignored so the write fails with EFBIG) stands in for a full disk:
+    // the PNG is larger, so the write fails part-way as it would on ENOSPC.
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn('bash', ['-c', `trap '' XFSZ; ulimit -f 1; exec "$1" "$2" qr --output "$3/$4" --json`, 'bash', process.execPath, BIN, outDir, 'poster.png'], {
+        env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }),
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(result.code, result.stdout).toBe(2);
+    const error = parseJson(result.stdout).error;
+    expect(error).toMatchObject({ kind: 'validation', code: 2 });
+    expect(error.message).toContain(`Cannot write ${join(outDir, 'poster.png')}: the file is larger than this process may write`);
+    expect(error.message).toContain('nothing was written');
+    expect(readdirSync(outDir)).toEqual(['poster.png']);
+    expect(readFileSync(join(outDir, 'poster.png'), 'utf8')).toBe('the earlier poster');
+    // And with room, the file is written whole.
+    const fine = await runCli(['qr', '--output', join(outDir, 'poster.png'), '--json'], { configDir });
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(readFileSync(join(outDir, 'poster.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(readdirSync(outDir)).toEqual(['poster.png']);
   });
 });
 

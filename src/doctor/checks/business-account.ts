@@ -1,7 +1,7 @@
 // `business-account`: only Business Accounts can use the messaging API (§7). business/get says so in
 // `is_business_account` (medium confidence); a messaging refusal naming a personal account says it too.
 import type { Check, CheckOutcome } from '../types.js';
-import { FIX, readRefusals } from './shared.js';
+import { couldNotCheck, FIX, readRefusals } from './shared.js';
 
 export const businessAccount: Check = {
   id: 'business-account',
@@ -25,6 +25,7 @@ export const businessAccount: Check = {
     if (profile?.ok && profile.value.isBusinessAccount === true) {
       return { status: 'ok', detail: `${who} is a Business Account${profile.value.isVerified ? ' (verified)' : ''}` };
     }
+    if (profile && !profile.ok && !refusals.passed && refusals.other.length) return couldNotCheck('read the account type', profile.error);
     return { status: 'ok', detail: `TikTok did not report the account type of ${who}; no call was refused for a personal account` };
   },
 };

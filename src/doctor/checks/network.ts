@@ -66,6 +66,11 @@ function explain(ctx: DoctorContext, error: CliError): { detail: string; fix: st
   return { detail: error.message, fix: `${error.hint}${proxyNote(ctx)}` };
 }
 
+/** TikTok answered, but with a system error or a rate limit: nothing was learnt about the account. */
+function unavailable(error: CliError): boolean {
+  return error.kind === 'network' || error.kind === 'rateLimit';
+}
+
 export const network: Check = {
   id: 'network',
   title: 'TikTok API reachable',
@@ -74,6 +79,21 @@ export const network: Check = {
   async run(ctx): Promise<CheckOutcome> {
     const { answered, failures } = await ctx.probes.reach();
     if (answered) {
+      // TikTok's envelope proves the way there, but a server that answers every call with a system error
+      // or a rate limit lets no other check see anything: say so rather than "ok".
+      const outcomes = await ctx.probes.roundOne();
+      const failed = outcomes.filter((outcome) => !outcome.ok).map((outcome) => (outcome as { error: CliError }).error);
+      if (failed.length === outcomes.length && failed.every(unavailable)) {
+        const codes = [...new Set(failed.map((error) => (error.tiktokCode !== undefined ? `TikTok error ${error.tiktokCode}` : error.message)))];
+        return {
+          status: 'warn',
+          detail: `${where(ctx)} answers, but every call failed (${codes.join(', ')}): the other checks could not see the account`,
+          fix: failed.some((error) => error.kind === 'rateLimit')
+            ? 'The app\'s request budget is used up (TikTok error 40100): stop other jobs using this app for a minute, then run doctor again.'
+            : 'TikTok is failing on its side: run `tiktok-channel doctor` again in a few minutes; if it persists, check TikTok\'s status page or contact TikTok with the request_ids (`--verbose`).',
+          details: [`API base ${ctx.apiBaseUrl}`, ...failed.map((error) => `${error.message}${error.requestId ? ` (request_id ${error.requestId})` : ''}`)],
+        };
+      }
       return { status: 'ok', detail: `${where(ctx)} answered in ${answered.ms} ms`, details: [`API base ${ctx.apiBaseUrl}`] };
     }
     const first = failures[0];

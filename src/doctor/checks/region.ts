@@ -2,37 +2,40 @@
 // API (fail); in the US Business Messaging is an open beta (warn). The region comes from connect
 // (`--region`, or the sandbox), else from the evidence: refusals naming the region, and webhook events
 // that TikTok reduced for EEA users (im_receive_msg_eu, kept in tail's journal).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dmRegionVerdict, normalizeRegion } from '../../tiktok/limits.js';
 import type { Check, CheckOutcome, DoctorContext } from '../types.js';
-import { FIX, plural, readRefusals } from './shared.js';
+import { couldNotCheck, FIX, plural, readRefusals } from './shared.js';
 
-const JOURNAL_BYTES_READ = 4 * 1024 * 1024;
+/** Journal entries older than TikTok's retry window (72 h) plus a margin say nothing about today. */
+const JOURNAL_LOOKBACK_MS = 7 * 24 * 3600_000;
+/** Enough evidence, read in well under the check's time limit even from a full journal. */
+const JOURNAL_MAX_ENTRIES = 100_000;
+const EU_EVENT = 'im_receive_msg_eu';
 
-/** Deliveries TikTok reduced because the user is in the EEA, CH or UK, as tail journaled them. */
-export function countReducedEvents(configDir: string | undefined): number {
+/**
+ * Deliveries TikTok reduced because the user is in the EEA, CH or UK, as tail journaled them for this
+ * account. The journal keeps each body base64-encoded, so it is read through its own reader.
+ */
+export async function countReducedEvents(configDir: string | undefined, businessId: string, now: number): Promise<number> {
   if (!configDir) return 0;
-  const dir = join(configDir, 'journal');
+  const { Journal } = await import('../../tail/journal.js');
   let count = 0;
-  let budget = JOURNAL_BYTES_READ;
-  let names: string[];
+  let read = 0;
   try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    const path = join(dir, name);
-    try {
-      const size = statSync(path).size;
-      if (!statSync(path).isFile() || size > budget) continue;
-      budget -= size;
-      // Tolerant of the journal's format: one event per line, its name somewhere in it.
-      for (const line of readFileSync(path, 'utf8').split('\n')) if (line.includes('im_receive_msg_eu')) count++;
-    } catch {
-      continue;
+    for await (const entry of Journal.reader(join(configDir, 'journal')).entries({ since: now - JOURNAL_LOOKBACK_MS })) {
+      if (++read > JOURNAL_MAX_ENTRIES) break;
+      if (entry.duplicate || (entry.account !== null && entry.account !== businessId) || !('body' in entry)) continue;
+      // Cheap filter first; the event name decides (a user's text could contain the word).
+      if (!entry.body.includes(EU_EVENT)) continue;
+      try {
+        if ((JSON.parse(entry.body.toString('utf8')) as { event?: unknown }).event === EU_EVENT) count++;
+      } catch {
+        // a body that is not JSON is not TikTok's event
+      }
     }
+  } catch {
+    return count; // an unreadable journal is tail's problem; doctor reports what it could read
   }
   return count;
 }
@@ -53,7 +56,7 @@ export const region: Check = {
     const verdict = dmRegionVerdict(stored);
     const refusals = readRefusals(await ctx.probes.messagingCalls());
     const regionRefusal = refusals.refused.find((refusal) => refusal.cause === 'region');
-    const reduced = countReducedEvents(ctx.configDir);
+    const reduced = await countReducedEvents(ctx.configDir, account.businessId, ctx.now);
     const details = [`stored region: ${stored ?? 'unknown'}`, `messaging calls refused for the region: ${refusals.refused.filter((r) => r.cause === 'region').length}`];
     if (reduced) details.push(`journaled im_receive_msg_eu events: ${reduced}`);
 
@@ -90,6 +93,8 @@ export const region: Check = {
       };
     }
     if (stored) return { status: 'ok', detail: `registered in ${stored}, where the API may send DMs`, details };
+    // No messaging call answered at all (TikTok failing): "no call was refused for it" would be hollow.
+    if (!refusals.passed && !refusals.refused.length && refusals.other.length) return { ...couldNotCheck('call the messaging API', refusals.other[0]!), details };
     const unexplained = refusals.refused.some((refusal) => refusal.cause === 'unspecified');
     if (unexplained) {
       return {

@@ -3,7 +3,7 @@
 // that, what the messaging calls' refusals say.
 import { REQUIRED_SCOPES } from '../../tiktok/limits.js';
 import type { Check, CheckOutcome } from '../types.js';
-import { FIX, readRefusals } from './shared.js';
+import { couldNotCheck, FIX, readRefusals } from './shared.js';
 
 export const scopes: Check = {
   id: 'scopes',
@@ -30,6 +30,7 @@ export const scopes: Check = {
       if (scopeRefusal) {
         return { status: 'fail', detail: `TikTok refuses messaging calls for a missing scope: ${scopeRefusal.error.message}`, fix: FIX.scopes(account) };
       }
+      if (!refusals.passed && refusals.other.length) return couldNotCheck('read the granted scopes or call the messaging API', info && !info.ok ? info.error : refusals.other[0]!);
       return {
         status: 'ok',
         detail: `granted scopes unknown (token info needs TIKTOK_CHANNEL_CLIENT_KEY); no messaging call was refused for a scope`,
