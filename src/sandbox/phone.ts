@@ -78,6 +78,8 @@ export interface PhoneSnapshot {
     window: WindowInfo;
     typing_until: number | null;
     refs: string[];
+    /** The chat links the user arrived through, when (the page shows each in the thread). */
+    referrals: { ref: string; timestamp: number }[];
     messages: PhoneMessage[];
   };
 }
@@ -154,6 +156,7 @@ function conversationView(world: World, conv: ConversationRecord): NonNullable<P
     window: windowOf(world, conv),
     typing_until: conv.typing_until ?? null,
     refs: (conv.referral?.short_link ?? []).map((s) => s.ref),
+    referrals: (conv.referral?.short_link ?? []).map((s) => ({ ref: s.ref, timestamp: s.created_at })),
     messages: conv.messages.slice(-MESSAGES_SHOWN).map((m) => messageView(m, conv.user_id)),
   };
 }

@@ -123,7 +123,11 @@ describe('opening a tiktok.me link', () => {
     verifySignature(w.deliveries[0]!, SANDBOX_APP.client_secret);
     const { content } = parseDelivery(w.deliveries[0]!);
     expect(content.referral).toEqual({ source: 'short_link', short_link: { ref: 'spring poster', prefilled_message: 'Hi there, <b>', prefilled_message_audit_status: 'PASS' } });
-    expect((await w.snapshot('?username=jonas.k')).conversation.refs).toEqual(['spring-qr', 'spring poster']);
+    const jonas = (await w.snapshot('?username=jonas.k')).conversation;
+    expect(jonas.refs).toEqual(['spring-qr', 'spring poster']);
+    // When each arrived, for the page's confirmation in the thread.
+    expect(jonas.referrals.map((r: any) => r.ref)).toEqual(['spring-qr', 'spring poster']);
+    expect(jonas.referrals[1].timestamp).toBe(w.now());
   });
 
   it('without a ref: only opens the chat (nothing delivered, nothing stored)', async () => {

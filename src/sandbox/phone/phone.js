@@ -13,6 +13,9 @@
   var threadKey = null;
   var lists = { users: '', businesses: '', posts: '' };
   var clockOffset = 0;
+  var reconnecting = false;
+  // The message whose reaction picker is open: it stays open while the thread re-renders.
+  var reacting = null;
 
   function make(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -74,6 +77,7 @@
 
   function act(promise, done) {
     notice('');
+    status('');
     return promise.then(function (answer) {
       if (done) done(answer);
       return refresh();
@@ -93,8 +97,9 @@
     if (source) source.close();
     source = new EventSource(BASE + '/events?' + query());
     source.onmessage = function (event) { render(JSON.parse(event.data)); };
-    source.onopen = function () { status(''); };
-    source.onerror = function () { status('Reconnecting to the sandbox\u2026'); };
+    // Only the reconnecting line is cleared: a confirmation (read receipt, new user) stays.
+    source.onopen = function () { if (reconnecting) { reconnecting = false; status(''); } };
+    source.onerror = function () { reconnecting = true; status('Reconnecting to the sandbox\u2026'); };
   }
 
   function refresh() {
@@ -220,20 +225,86 @@
     var from = mine ? 'You' : '@' + s.business.username + (SOURCES[m.source] ? ' ' + SOURCES[m.source] : '');
     var meta = from + ' \u00B7 ' + time;
     if (m.tapped) meta += ' \u00B7 tapped a card button';
-    if (m.quoted_message_id) meta += ' \u00B7 a reply to an earlier message';
-    var children = [bubble(m), make('span', { class: 'meta', text: meta })];
+    var children = [quote(m, s), bubble(m), make('span', { class: 'meta', text: meta })];
     if (!mine && m.message_id) {
-      var buttons = EMOJIS.map(function (emoji) {
-        var pressed = m.reactions.some(function (r) { return r.mine && r.emoji === emoji; });
-        var button = make('button', { type: 'button', 'data-testid': 'react', 'data-emoji': emoji, 'data-key': 'react:' + emoji, 'aria-pressed': pressed ? 'true' : 'false', 'aria-label': (pressed ? 'Remove reaction ' : 'React with ') + emoji, text: emoji });
-        button.addEventListener('click', function () { react(m.message_id, emoji, pressed); });
-        return button;
-      });
-      children.push(make('div', { class: 'reactions', role: 'group', 'aria-label': 'React to this message' }, buttons));
+      children.push(reactPicker(m));
     } else if (m.reactions.length) {
       children.push(make('span', { class: 'chips', text: m.reactions.map(function (r) { return r.emoji; }).join(' ') }));
     }
     return make('li', { class: 'msg', 'data-testid': 'message', 'data-direction': m.direction, 'data-message-id': m.message_id, 'data-type': m.type }, children);
+  }
+
+  // What a message says, in a line: for a quote and its label.
+  function excerpt(m) {
+    var text = m.template ? m.template.title : m.text !== undefined ? m.text : m.type === 'share_post' ? 'Shared a post' : m.type.charAt(0).toUpperCase() + m.type.slice(1);
+    text = text.replace(/\s+/g, ' ').trim();
+    return text.length > 80 ? text.slice(0, 79) + '\u2026' : text;
+  }
+
+  // A quoted reply shows what it quotes; pressing it shows that message.
+  function quote(m, s) {
+    if (!m.quoted_message_id) return null;
+    var quoted = s.conversation.messages.filter(function (q) { return q.message_id === m.quoted_message_id; })[0];
+    if (!quoted) return make('span', { class: 'quote', 'data-testid': 'quote', text: 'Replying to an earlier message' });
+    var whose = quoted.direction === 'in' ? 'you' : '@' + s.business.username;
+    var button = make('button', { type: 'button', class: 'quote', 'data-testid': 'quote', 'data-key': 'quote', 'aria-label': 'Replying to ' + whose + ': ' + excerpt(quoted) + '. Show that message.' }, [
+      document.createTextNode('\u21A9 ' + whose + ': \u201C' + excerpt(quoted) + '\u201D')
+    ]);
+    button.addEventListener('click', function () {
+      var target = document.querySelector('[data-testid=message][data-message-id="' + CSS.escape(quoted.message_id) + '"]');
+      if (!target) return;
+      target.scrollIntoView({ block: 'center' });
+      target.classList.add('flash');
+      setTimeout(function () { target.classList.remove('flash'); }, 1500);
+    });
+    return button;
+  }
+
+  // One button per business message; the three reactions appear when it is pressed.
+  function reactPicker(m) {
+    var open = reacting === m.message_id;
+    var mine = m.reactions.filter(function (r) { return r.mine; }).map(function (r) { return r.emoji; });
+    var toggle = make('button', {
+      type: 'button', class: 'react-open', 'data-testid': 'react-open', 'data-key': 'react-open',
+      'aria-expanded': open ? 'true' : 'false', 'aria-label': mine.length ? 'Your reaction ' + mine.join(' ') + ': change it' : 'React to this message',
+      text: mine.length ? mine.join(' ') : '\u263A React'
+    });
+    var buttons = EMOJIS.map(function (emoji) {
+      var pressed = mine.indexOf(emoji) >= 0;
+      var button = make('button', { type: 'button', 'data-testid': 'react', 'data-emoji': emoji, 'data-key': 'react:' + emoji, 'aria-pressed': pressed ? 'true' : 'false', 'aria-label': (pressed ? 'Remove reaction ' : 'React with ') + emoji, text: emoji });
+      button.addEventListener('click', function () {
+        reacting = null;
+        picker.hidden = true;
+        toggle.setAttribute('aria-expanded', 'false');
+        toggle.focus();
+        react(m.message_id, emoji, pressed);
+      });
+      return button;
+    });
+    var picker = make('div', { class: 'reactions', role: 'group', 'aria-label': 'Reactions', hidden: !open }, buttons);
+    toggle.addEventListener('click', function () {
+      var opening = picker.hidden;
+      closeReactions();
+      reacting = opening ? m.message_id : null;
+      picker.hidden = !opening;
+      toggle.setAttribute('aria-expanded', opening ? 'true' : 'false');
+      if (opening) buttons[0].focus();
+    });
+    return make('div', { class: 'react' }, [toggle, picker]);
+  }
+
+  function closeReactions() {
+    reacting = null;
+    Array.prototype.forEach.call(document.querySelectorAll('.react'), function (box) {
+      box.querySelector('.reactions').hidden = true;
+      box.querySelector('.react-open').setAttribute('aria-expanded', 'false');
+    });
+  }
+
+  // Arriving through a chat link is not a message, but TikTok tells the business (im_referral_msg):
+  // the thread says so where it happened.
+  function referralNode(r) {
+    return make('li', { class: 'system', 'data-testid': 'referral', 'data-ref': r.ref, text: '\u2713 You arrived through a chat link with ref \u201C' + r.ref + '\u201D: the business got the referral.' });
   }
 
   function renderThread(s) {
@@ -252,13 +323,18 @@
     }
     if (empty) empty.remove();
     var seen = new Set();
-    conv.messages.forEach(function (m) {
-      var id = m.message_id || ('t' + m.timestamp);
+    var items = conv.messages.map(function (m) { return { at: m.timestamp, m: m }; });
+    (conv.referrals || []).forEach(function (r) { items.push({ at: r.timestamp, r: r }); });
+    // Stable: a referral and the message it came with keep their order (referral first).
+    items.sort(function (a, b) { return a.at - b.at || (a.r ? -1 : 0) - (b.r ? -1 : 0); });
+    items.forEach(function (item) {
+      var m = item.m;
+      var id = m ? (m.message_id || ('t' + m.timestamp)) : 'ref:' + item.at + ':' + item.r.ref;
       seen.add(id);
-      var json = JSON.stringify(m);
+      var json = JSON.stringify(m ? [m, reacting === m.message_id] : item.r);
       var known = nodes.get(id);
       if (known && known.json === json) return;
-      var node = messageNode(m, s);
+      var node = m ? messageNode(m, s) : referralNode(item.r);
       if (known) {
         var focusKey = known.node.contains(document.activeElement) ? document.activeElement.getAttribute('data-key') : null;
         known.node.replaceWith(node);
@@ -345,7 +421,9 @@
     notice('');
     api('POST', '/open', { link: $('chat-link').value, username: sel.username }).then(function (answer) {
       $('composer').value = answer.message;
-      status(answer.ref ? 'You arrived through the link: the business got the referral with ref ' + answer.ref + '.' : 'Chat opened.');
+      // With a ref, the thread itself confirms the arrival (referralNode).
+      status(answer.ref ? '' : 'Chat opened.');
+      showSetup(false);
       return select(answer.business_id).then(function () { $('composer').focus(); });
     }).catch(function (error) { notice(error.message); });
   });
@@ -400,6 +478,40 @@
       act(api('POST', '/messages', who({ image: true, image_data: data })));
     };
     reader.readAsDataURL(file);
+  });
+
+  // On a phone, set-up is a sheet over the chat and the extra actions a menu above the composer (the
+  // classes do nothing on a wide screen, where both are always shown).
+  function showSetup(open, focus) {
+    $('app').classList.toggle('setup-open', open);
+    $('setup-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (focus) (open ? $('setup-close') : $('setup-toggle')).focus();
+  }
+
+  function showTools(open, focus) {
+    $('app').classList.toggle('tools-open', open);
+    $('tools-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (focus) (open ? $('image-file') : $('tools-toggle')).focus();
+  }
+
+  $('setup-toggle').addEventListener('click', function () { showSetup(!$('app').classList.contains('setup-open'), true); });
+  $('setup-close').addEventListener('click', function () { showSetup(false, true); });
+  $('tools-toggle').addEventListener('click', function () { showTools(!$('app').classList.contains('tools-open'), true); });
+  $('tools').addEventListener('click', function (event) { if (event.target.closest('button')) showTools(false); });
+  $('image-file').addEventListener('change', function () { showTools(false); });
+
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape') return;
+    if ($('app').classList.contains('setup-open')) showSetup(false, true);
+    else if ($('app').classList.contains('tools-open')) showTools(false, true);
+    else if (reacting) {
+      var open = document.querySelector('.react-open[aria-expanded=true]');
+      closeReactions();
+      if (open) open.focus();
+    }
+  });
+  document.addEventListener('click', function (event) {
+    if (reacting && !event.target.closest('.react')) closeReactions();
   });
 
   setInterval(function () { if (snap) renderHead(snap); }, 30000);
