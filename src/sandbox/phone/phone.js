@@ -225,11 +225,13 @@
     var from = mine ? 'You' : '@' + s.business.username + (SOURCES[m.source] ? ' ' + SOURCES[m.source] : '');
     var meta = from + ' \u00B7 ' + time;
     if (m.tapped) meta += ' \u00B7 tapped a card button';
-    var children = [quote(m, s), bubble(m), make('span', { class: 'meta', text: meta })];
+    var metaNode = make('span', { class: 'meta', text: meta });
+    var children = [quote(m, s), bubble(m)];
     if (!mine && m.message_id) {
-      children.push(reactPicker(m));
-    } else if (m.reactions.length) {
-      children.push(make('span', { class: 'chips', text: m.reactions.map(function (r) { return r.emoji; }).join(' ') }));
+      children.push(reactPicker(m, metaNode));
+    } else {
+      children.push(metaNode);
+      if (m.reactions.length) children.push(make('span', { class: 'chips', text: m.reactions.map(function (r) { return r.emoji; }).join(' ') }));
     }
     return make('li', { class: 'msg', 'data-testid': 'message', 'data-direction': m.direction, 'data-message-id': m.message_id, 'data-type': m.type }, children);
   }
@@ -260,8 +262,8 @@
     return button;
   }
 
-  // One button per business message; the three reactions appear when it is pressed.
-  function reactPicker(m) {
+  // One button per business message, beside its time; the three reactions appear when it is pressed.
+  function reactPicker(m, metaNode) {
     var open = reacting === m.message_id;
     var mine = m.reactions.filter(function (r) { return r.mine; }).map(function (r) { return r.emoji; });
     var toggle = make('button', {
@@ -290,7 +292,7 @@
       toggle.setAttribute('aria-expanded', opening ? 'true' : 'false');
       if (opening) buttons[0].focus();
     });
-    return make('div', { class: 'react' }, [toggle, picker]);
+    return make('div', { class: 'react' }, [metaNode, toggle, picker]);
   }
 
   function closeReactions() {
