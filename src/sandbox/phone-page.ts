@@ -1,12 +1,12 @@
-// The sandbox phone's page: plain files in ./phone/ (phone.html, phone.css, phone.js, icon.svg), no
+// The sandbox phone's page: plain files in ./phone/ (phone.html, phone.css, the scripts, icon.svg), no
 // framework, nothing loaded from elsewhere; the build copies them next to this module in dist/. The page
 // is static: everything dynamic arrives as JSON (phone.ts) and enters the DOM through textContent and
 // setAttribute only, so nothing a user types (a username, a message) is ever parsed as HTML.
 //
-// The CSP admits exactly this script and this style by their SHA-256 hashes. The script is served as its
-// own file (text/javascript) with an integrity attribute, which lets a hash admit it; the style is put
-// inline, because Chromium lets a hash admit an inline style but never an external stylesheet, and
-// 'self' would admit any stylesheet this origin serves.
+// The CSP admits exactly one script and one style by their SHA-256 hashes. The script (PHONE_SCRIPTS
+// joined in order) is served as its own file, text/javascript, with an integrity attribute, which lets a
+// hash admit it; the style is put inline, because Chromium lets a hash admit an inline style but never an
+// external stylesheet, and 'self' would admit any stylesheet this origin serves.
 //
 // Stable hooks (cli-contract.md "Sandbox phone"): chat-link, open-chat, composer, send, message (with
 // data-direction in|out), card-button, typing. More for tests and users' scripts: user-select,
@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Where the page's script is served (phone.ts routes `GET phone.js` here). */
 export const PHONE_SCRIPT_PATH = '/sandbox/phone/phone.js';
+/** The script's source files, joined in this order: the thread first, then the page script that uses it. */
+export const PHONE_SCRIPTS = ['phone-thread.js', 'phone.js'];
 
 export interface PhonePage {
   html: string;
@@ -72,6 +74,6 @@ let loaded: PhonePage | undefined;
 
 /** The page, read from its files on first use (a sandbox that never shows the phone never reads them). */
 export function phonePage(): PhonePage {
-  loaded ??= buildPhonePage({ html: asset('phone.html'), css: asset('phone.css'), script: asset('phone.js'), icon: asset('icon.svg') });
+  loaded ??= buildPhonePage({ html: asset('phone.html'), css: asset('phone.css'), script: PHONE_SCRIPTS.map(asset).join('\n'), icon: asset('icon.svg') });
   return loaded;
 }

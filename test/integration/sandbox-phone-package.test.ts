@@ -19,6 +19,8 @@ describe('the phone page in the package', () => {
     const page = built.phonePage();
     for (const hook of ['chat-link', 'open-chat', 'composer', 'send', 'typing']) expect(page.html).toContain(`data-testid="${hook}"`);
     expect(page.html).toContain('<script src="/sandbox/phone/phone.js" integrity="sha256-');
-    expect(page.script).toContain("var BASE = '/sandbox/phone';");
+    // Both script files, the thread first: phone.js uses what phone-thread.js defines.
+    expect(page.script.indexOf('window.phoneThread = function')).toBeGreaterThan(-1);
+    expect(page.script.indexOf('window.phoneThread = function')).toBeLessThan(page.script.indexOf("var BASE = '/sandbox/phone';"));
   }, 60_000);
 });
