@@ -127,4 +127,34 @@ describe('the phone page at 390 px and 1280 px', () => {
       expect(errors).toEqual([]);
     });
   }
+
+  it('at 390 px: the extra actions are one menu above the composer, every one of them on screen, and it closes after use', async () => {
+    const { page, errors } = await openPhone(390);
+    const actions = ['image-button', 'sticker', 'post-select', 'share-post', 'mark-read'];
+    for (const hook of actions) expect(await page.getByTestId(hook).isVisible(), hook).toBe(false);
+    await page.getByTestId('tools-toggle').click();
+    expect(await page.getByTestId('tools-toggle').getAttribute('aria-expanded')).toBe('true');
+    const composer = (await page.getByTestId('composer').boundingBox())!;
+    for (const hook of actions) {
+      const box = (await page.getByTestId(hook).boundingBox())!;
+      expect(box.x, hook).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, hook).toBeLessThanOrEqual(390);
+      expect(box.y + box.height, hook).toBeLessThanOrEqual(composer.y);
+    }
+    await page.screenshot({ path: join(SHOTS, 'phone-390-tools.png') });
+    await page.getByTestId('sticker').click();
+    await page.locator('[data-testid=message][data-type=sticker]').waitFor();
+    expect(await page.getByTestId('sticker').isVisible()).toBe(false);
+    expect(await page.getByTestId('tools-toggle').getAttribute('aria-expanded')).toBe('false');
+
+    // The set-up sheet covers the chat, and Escape brings the chat back with focus where it was.
+    await page.getByTestId('setup-toggle').click();
+    await page.getByTestId('user-select').waitFor({ state: 'visible' });
+    const sheet = (await page.locator('#setup').boundingBox())!;
+    expect(sheet).toMatchObject({ x: 0, y: 0, width: 390, height: 844 });
+    await page.keyboard.press('Escape');
+    await page.getByTestId('user-select').waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.getAttribute('data-testid'))).toBe('setup-toggle');
+    expect(errors).toEqual([]);
+  });
 });
