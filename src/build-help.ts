@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { copyAssets } from './build-assets.js';
 import { buildProgram, main } from './cli.js';
 import { HELP_TOPICS } from './help.js';
 import { createIO } from './io/io.js';
@@ -59,4 +60,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const cache = await buildHelpCache();
   writeFileSync(HELP_CACHE_URL, `${JSON.stringify(cache)}\n`);
   console.log(`dist/help.json: ${Object.keys(cache.argv).length} help requests, ${cache.texts.length} texts`);
+  console.log(`assets: ${copyAssets().join(', ')}`);
 }

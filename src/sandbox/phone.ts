@@ -4,13 +4,13 @@
 // it can play (POST users), a tiktok.me link opened the way a customer does (POST open), and the
 // user's doings through the very functions behind `sandbox message` and `sandbox event` (POST messages,
 // POST events), so the page produces the same deliveries and REST data as the CLI. The page itself
-// (HTML, CSS, script, CSP) is in phone-page.ts. Nothing here renders HTML: the page builds its DOM
+// (HTML, CSS, script, CSP) is in phone/ and phone-page.ts. Nothing here renders HTML: the page builds its DOM
 // from this JSON with textContent only.
 import { MESSAGES_PER_WINDOW, normalizeRegion } from '../tiktok/limits.js';
 import { conversationType, windowOf, type WindowInfo } from './conversations.js';
 import { platformEvent } from './events.js';
 import { PLACEHOLDER_PNG } from './media.js';
-import { PHONE_CSP, PHONE_ICON, PHONE_PAGE } from './phone-page.js';
+import { phonePage } from './phone-page.js';
 import type { AccountRecord, ConversationRecord, MessageRecord, UserRecord } from './types.js';
 import { DEFAULT_WRITER, ensureUser, findUser, isEeaUser, userWrites, writerName, type UserMessageInput } from './users.js';
 import { codePointLength, ControlError, type Params, type World } from './world.js';
@@ -78,6 +78,8 @@ export interface PhoneSnapshot {
     window: WindowInfo;
     typing_until: number | null;
     refs: string[];
+    /** The chat links the user arrived through, when (the page shows each in the thread). */
+    referrals: { ref: string; timestamp: number }[];
     messages: PhoneMessage[];
   };
 }
@@ -154,6 +156,7 @@ function conversationView(world: World, conv: ConversationRecord): NonNullable<P
     window: windowOf(world, conv),
     typing_until: conv.typing_until ?? null,
     refs: (conv.referral?.short_link ?? []).map((s) => s.ref),
+    referrals: (conv.referral?.short_link ?? []).map((s) => ({ ref: s.ref, timestamp: s.created_at })),
     messages: conv.messages.slice(-MESSAGES_SHOWN).map((m) => messageView(m, conv.user_id)),
   };
 }
@@ -311,15 +314,14 @@ export function phoneRequest(world: World, request: { method: string; rest: stri
   const [head, ...tail] = request.rest.split('/');
   const route = `${request.method} ${head ?? ''}`;
   switch (route) {
-    case 'GET ':
-      return {
-        status: 200,
-        contentType: 'text/html; charset=utf-8',
-        body: PHONE_PAGE,
-        headers: { ...NO_STORE, 'content-security-policy': PHONE_CSP, 'x-frame-options': 'DENY' },
-      };
+    case 'GET ': {
+      const page = phonePage();
+      return { status: 200, contentType: 'text/html; charset=utf-8', body: page.html, headers: { ...NO_STORE, 'content-security-policy': page.csp, 'x-frame-options': 'DENY' } };
+    }
+    case 'GET phone.js':
+      return { status: 200, contentType: 'text/javascript; charset=utf-8', body: phonePage().script, headers: { ...NO_STORE, 'content-security-policy': "default-src 'none'" } };
     case 'GET icon.svg':
-      return { status: 200, contentType: 'image/svg+xml', body: PHONE_ICON, headers: { 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" } };
+      return { status: 200, contentType: 'image/svg+xml', body: phonePage().icon, headers: { 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" } };
     case 'GET state':
       return json(phoneSnapshot(world, { business_id: request.query.get('business_id') ?? undefined, username: request.query.get('username') ?? undefined }));
     case 'GET media': {

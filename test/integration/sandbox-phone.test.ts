@@ -298,12 +298,16 @@ describe('playing the user', () => {
     expect(sharedContent).toMatchObject({ type: 'share_post', message_id: sharedAnswer.message_id, share_post: { embed_url: `https://www.tiktok.com/embed/v2/${SEED.posts[1]}`, video_id: SEED.posts[1] } });
 
     const heart = page.locator(`[data-message-id="${outId}"] [data-testid=react]`).first();
+    // The reactions are behind one button per message.
+    const reactOpen = page.locator(`[data-message-id="${outId}"] [data-testid=react-open]`);
     answer = nextAnswer(page, 'events');
+    await reactOpen.click();
     await heart.click();
     const reaction = await receiver.waitFor((d) => contentOf(d).type === 'reaction');
     expectDelivery(reaction, kindCase('reaction'), await answer, { ...MAYA, reactedTo: outId }, 'lower', sandbox.clientSecret, sandbox.clientKey);
     await expect.poll(() => heart.getAttribute('aria-pressed')).toBe('true');
     // Pressed again: the reaction is taken back (REMOVE), and REST no longer shows it.
+    await reactOpen.click();
     await heart.click();
     const removed = await receiver.waitFor((d) => contentOf(d).reaction?.[0]?.operation === 'REMOVE');
     expect(contentOf(removed).reaction[0]).toMatchObject({ emoji: '❤️', original_msg_id: outId });

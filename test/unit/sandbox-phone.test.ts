@@ -2,6 +2,7 @@
 // page renders, users picked or created, tiktok.me links opened, the refusals that keep other web pages
 // out, an image file's bytes kept, a tap on a named card, the live stream over real loopback, and
 // `sandbox phone` opening the browser only when allowed.
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createDeps } from '../../src/deps.js';
@@ -9,6 +10,7 @@ import { createTestIO } from '../../src/io/io.js';
 import { phone } from '../../src/commands/sandbox.js';
 import { startSandboxServer } from '../../src/sandbox/index.js';
 import { phoneGuard } from '../../src/sandbox/phone.js';
+import { buildPhonePage } from '../../src/sandbox/phone-page.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
 import { TYPING_MS } from '../../src/sandbox/send.js';
 import { tempConfigDir } from '../helpers/cli.js';
@@ -121,7 +123,11 @@ describe('opening a tiktok.me link', () => {
     verifySignature(w.deliveries[0]!, SANDBOX_APP.client_secret);
     const { content } = parseDelivery(w.deliveries[0]!);
     expect(content.referral).toEqual({ source: 'short_link', short_link: { ref: 'spring poster', prefilled_message: 'Hi there, <b>', prefilled_message_audit_status: 'PASS' } });
-    expect((await w.snapshot('?username=jonas.k')).conversation.refs).toEqual(['spring-qr', 'spring poster']);
+    const jonas = (await w.snapshot('?username=jonas.k')).conversation;
+    expect(jonas.refs).toEqual(['spring-qr', 'spring poster']);
+    // When each arrived, for the page's confirmation in the thread.
+    expect(jonas.referrals.map((r: any) => r.ref)).toEqual(['spring-qr', 'spring poster']);
+    expect(jonas.referrals[1].timestamp).toBe(w.now());
   });
 
   it('without a ref: only opens the chat (nothing delivered, nothing stored)', async () => {
@@ -222,7 +228,15 @@ describe('keeping other web pages out', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
     expect(page.headers).toMatchObject({ 'x-frame-options': 'DENY', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-    expect(page.text).toContain('<script>');
+    // The script is its own file, admitted by the CSP's hash through its integrity attribute; the style is inline.
+    const script = await w.phone('GET', '/phone.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    const scriptHash = `sha256-${createHash('sha256').update(script.text).digest('base64')}`;
+    expect(page.text).toContain(`<script src="/sandbox/phone/phone.js" integrity="${scriptHash}"></script>`);
+    expect(page.headers['content-security-policy']).toContain(`script-src '${scriptHash}'`);
+    const style = /<style>([\s\S]*)<\/style>/.exec(page.text)![1]!;
+    expect(page.headers['content-security-policy']).toContain(`style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
     expect((await w.phone('GET', '/icon.svg')).headers['content-type']).toBe('image/svg+xml');
     expect((await w.phone('GET', '/nope')).status).toBe(404);
   });
@@ -309,4 +323,20 @@ describe('sandbox phone opens the browser only when allowed', () => {
       expect(opened).toEqual(opens ? [url] : []);
     });
   }
+});
+
+describe('the page from its files', () => {
+  const files = { html: '<head><link rel="stylesheet" href="phone.css"></head><body><script src="phone.js"></script></body>', css: 'body{color:red}', script: 'void 0;', icon: '<svg/>' };
+
+  it('puts the style inline and gives the script its path and integrity hash, both in the CSP', () => {
+    const page = buildPhonePage(files);
+    const hash = (text: string) => `sha256-${createHash('sha256').update(text).digest('base64')}`;
+    expect(page.html).toBe(`<head><style>body{color:red}</style></head><body><script src="/sandbox/phone/phone.js" integrity="${hash('void 0;')}"></script></body>`);
+    expect(page.csp).toContain(`script-src '${hash('void 0;')}'; style-src '${hash('body{color:red}')}';`);
+  });
+
+  it('refuses a page without its two tags, or a style that could close its own tag', () => {
+    expect(() => buildPhonePage({ ...files, html: '<body></body>' })).toThrow(/must contain <link rel="stylesheet" href="phone.css"> exactly once/);
+    expect(() => buildPhonePage({ ...files, css: 'a{}</STYLE><script>' })).toThrow(/must not contain "<\/style"/);
+  });
 });
