@@ -105,6 +105,8 @@ export function renderEvent(event: DecodedEvent, options: RenderOptions): string
   // The text and ids come from whoever wrote the message: their control characters must not recolour
   // or rewrite the screen (the same rule as for echoed arguments).
   parts.push(terminalSafe(describeEvent(event)));
+  // `send --comment-reply` needs the comment's id.
+  if (event.kind === 'high_intent_comment' && event.comment?.id) parts.push(color.dim(`comment ${terminalSafe(event.comment.id)}`));
   const tag = referralTag(event);
   if (tag && event.kind !== 'referral') parts.push(color.cyan(`[${tag}]`));
   if (event.kind === 'unknown' && event.event) parts.push(color.yellow('(unknown event, kept raw)'));
