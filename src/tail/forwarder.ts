@@ -94,9 +94,16 @@ export class Forwarder {
     let count = 0;
     for await (const meta of this.options.journal.entries({ withBody: false })) {
       if (!meta.forward || meta.duplicate || done.has(meta.id)) continue;
-      const entry = await this.options.journal.read(meta.ref);
-      if (!entry) continue;
-      this.enqueue({ ref: meta.ref, ...describe(entry) });
+      // One entry that cannot be read or described is forwarded as it stands (or reported lost by the
+      // attempt), never the end of the resume.
+      const entry = await this.options.journal.read(meta.ref).catch(() => undefined);
+      let described: { lane: string; deliveryId?: string } = { lane: 'u:' };
+      try {
+        if (entry) described = describe(entry);
+      } catch {
+        // kept in the lane of unreadable deliveries
+      }
+      this.enqueue({ ref: meta.ref, ...described });
       count++;
     }
     return count;
