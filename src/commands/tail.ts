@@ -10,8 +10,8 @@ import type { ResolvedAccount } from '../store/accounts.js';
 import { isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
 import { DedupeSet } from '../tail/dedupe.js';
-import { renderEvent } from '../tail/render.js';
-import { callbackUrl, isLoopbackHost, journalDir, pollSource, pollStatePath, registerCallback, registerEmbeddedSandbox, servedDirectory, sleep } from '../tail/setup.js';
+import { eventJson, renderEvent, withoutRaw, type PrintContext } from '../tail/render.js';
+import { callbackUrl, isLoopbackHost, journalDir, openJournal, pollSource, pollStatePath, registerCallback, registerEmbeddedSandbox, servedDirectory, sleep } from '../tail/setup.js';
 
 export interface TailOptions {
   port?: number;
@@ -214,62 +214,6 @@ export async function run(options: TailOptions, deps: Deps): Promise<number> {
     if (timer) clearTimeout(timer);
     deps.signal.removeEventListener('abort', onAbort);
     process.off('SIGTERM', onTerm);
-  }
-}
-
-interface PrintContext {
-  unknownAccount?: boolean;
-  receivedAt?: number;
-  replayed?: boolean;
-  /** The journal entry holding the delivery's exact bytes. */
-  journalId?: string;
-}
-
-/**
- * The event without `raw`, saying why: a signed body can nest deeper than JSON.stringify can recurse
- * (20,000 arrays), and one such delivery must not stop the printing of everything after it.
- */
-function withoutRaw(event: DecodedEvent, error: unknown, context: PrintContext): DecodedEvent {
-  const where = context.journalId ? `journal entry ${context.journalId}` : 'the journal';
-  const copy = { ...event, problems: [...event.problems, `raw omitted: too deeply nested to print (${(error as Error).message}); its exact bytes are ${where}`] } as Partial<DecodedEvent>;
-  delete copy.raw;
-  return copy as DecodedEvent;
-}
-
-/** One JSON line; events replayed from the journal carry "replayed": true. */
-function eventJson(event: DecodedEvent, context: PrintContext): string {
-  const shown = context.replayed ? { ...event, replayed: true } : event;
-  try {
-    return JSON.stringify(shown);
-  } catch (error) {
-    const bare = withoutRaw(event, error, context);
-    try {
-      return JSON.stringify(context.replayed ? { ...bare, replayed: true } : bare);
-    } catch {
-      return JSON.stringify({ id: event.id, event: event.event, kind: event.kind, business_id: event.business_id, problems: bare.problems, ...(context.replayed ? { replayed: true } : {}) });
-    }
-  }
-}
-
-/** Opens the journal, naming what is wrong with its directory instead of an unexpected error. */
-async function openJournal(Journal: typeof import('../tail/journal.js').Journal, dir: string): Promise<import('../tail/journal.js').Journal> {
-  try {
-    return await Journal.open({ dir });
-  } catch (error) {
-    const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
-    const moveHint = `Move or delete ${dir} (tail keeps its journal there), or set TIKTOK_CHANNEL_CONFIG_DIR to another directory.`;
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new CliError('config', `The journal path ${dir} is a file, not a directory.`, { hint: moveHint });
-    }
-    if (code === 'EPERM' || code === 'EACCES') {
-      throw new CliError('config', `tail is not allowed to use the journal directory ${dir} (${code}): it belongs to another user or is not writable.`, {
-        hint: `Run tail as the directory's owner, or give it back (\`chown -R $(id -un) ${dir}\`), or set TIKTOK_CHANNEL_CONFIG_DIR to a directory of your own.`,
-      });
-    }
-    if (code === 'ENOSPC' || code === 'EROFS' || code === 'EDQUOT') {
-      throw new CliError('config', `The journal directory ${dir} cannot be written (${code}).`, { hint: 'Free space on that file system, or set TIKTOK_CHANNEL_CONFIG_DIR to a writable directory.' });
-    }
-    throw error;
   }
 }
 
