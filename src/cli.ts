@@ -235,6 +235,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--poll [seconds]', 'poll the API instead of receiving webhooks (default every 5 s)')
     .option('--since <duration>', 'first replay journaled events from this far back: 90s, 30m, 1h, 2d')
     .option('--forward-to <url>', 're-POST each verified delivery (original body and signature) to this URL')
+    .option('--forward-timeout <seconds>', 'how long one forward may take before it is retried (default 10)')
     .option('--register', 'set the app\'s webhook callback at TikTok to --public-url (app-wide)')
     .option('--public-url <url>', 'the public HTTPS URL that reaches this receiver')
     .option('--event <name...>', 'only these events or kinds (im_receive_msg, message, reaction, read, referral …)')

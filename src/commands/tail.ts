@@ -7,11 +7,11 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { optionalSeconds, parseDuration } from '../io/duration.js';
 import type { ResolvedAccount } from '../store/accounts.js';
-import { decodeEvent, isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
+import { isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
 import { DedupeSet } from '../tail/dedupe.js';
-import { renderEvent } from '../tail/render.js';
-import { callbackUrl, isLoopbackHost, journalDir, pollSource, pollStatePath, registerCallback, registerEmbeddedSandbox, servedDirectory, sleep } from '../tail/setup.js';
+import { eventJson, renderEvent, withoutRaw, type PrintContext } from '../tail/render.js';
+import { callbackUrl, isLoopbackHost, journalDir, openJournal, pollSource, pollStatePath, registerCallback, registerEmbeddedSandbox, servedDirectory, sleep } from '../tail/setup.js';
 
 export interface TailOptions {
   port?: number;
@@ -21,6 +21,7 @@ export interface TailOptions {
   poll?: boolean | string;
   since?: string;
   forwardTo?: string;
+  forwardTimeout?: string | number;
   register?: boolean;
   publicUrl?: string;
   event?: string[];
@@ -33,6 +34,8 @@ export interface TailOptions {
 export const DEFAULT_PORT = 7870;
 export const DEFAULT_PATH = '/webhook';
 export const DEFAULT_POLL_SECONDS = 5;
+/** How long one forward may take before it counts as failed and is retried. */
+export const DEFAULT_FORWARD_TIMEOUT_SECONDS = 10;
 const MAX_POLL_BACKOFF_MS = 5 * 60 * 1000;
 /** How far back the journal is read at start to recognise TikTok's redeliveries (it retries for 72 h). */
 const DEDUPE_HORIZON_MS = 72 * 60 * 60 * 1000;
@@ -74,8 +77,18 @@ export function pollSeconds(value: boolean | string | undefined): number | undef
   return optionalSeconds(value, { flag: '--poll', fallback: DEFAULT_POLL_SECONDS, min: 0.5, max: 3600, whole: false });
 }
 
+export function forwardTimeoutSeconds(options: TailOptions): number {
+  if (options.forwardTimeout === undefined) return DEFAULT_FORWARD_TIMEOUT_SECONDS;
+  const text = String(options.forwardTimeout).trim();
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(seconds >= 0.1 && seconds <= 3600)) throw usageError(`--forward-timeout must be a number of seconds from 0.1 to 3600 (got "${options.forwardTimeout}").`, 'e.g. --forward-timeout 30 for a target that is slow to answer.');
+  return seconds;
+}
+
 export function checkTailOptions(options: TailOptions): void {
   const polling = options.poll !== undefined && options.poll !== false;
+  if (options.forwardTimeout !== undefined && !options.forwardTo) throw usageError('--forward-timeout is only used with --forward-to.');
+  forwardTimeoutSeconds(options);
   if (polling) {
     const webhookOnly = (['port', 'host', 'path', 'forwardTo', 'register', 'publicUrl', 'tolerance'] as const).filter((key) => options[key] !== undefined);
     if (webhookOnly.length) {
@@ -148,27 +161,34 @@ export async function run(options: TailOptions, deps: Deps): Promise<number> {
   const out = (line: string) => {
     if (lines.push(line) === 1) setImmediate(flushLines);
   };
-  const print = (event: DecodedEvent, context: { unknownAccount?: boolean; receivedAt?: number; replayed?: boolean } = {}) => {
+  /** True when the event was handled (printed, or filtered out); false once tail is stopping. */
+  const print = (event: DecodedEvent, context: PrintContext = {}): boolean => {
     // After --count is reached nothing more is printed (it stays in the journal for --since).
-    if (stop.reason !== undefined) return;
+    if (stop.reason !== undefined) return false;
     if (!shows(event)) {
       stats.filtered++;
-      return;
+      return true;
+    }
+    if (json) out(eventJson(event, context));
+    else {
+      const renderOptions = {
+        color: io.color,
+        accountLabel: labels && event.business_id ? labels.get(event.business_id) : undefined,
+        unknownAccount: context.unknownAccount,
+        receivedAt: context.receivedAt,
+        replayed: context.replayed,
+      };
+      let line: string;
+      try {
+        line = renderEvent(event, renderOptions);
+      } catch (error) {
+        line = renderEvent({ ...withoutRaw(event, error, context), kind: 'unknown' }, renderOptions);
+      }
+      out(line);
     }
     stats.printed++;
-    if (json) out(JSON.stringify(event));
-    else {
-      out(
-        renderEvent(event, {
-          color: io.color,
-          accountLabel: labels && event.business_id ? labels.get(event.business_id) : undefined,
-          unknownAccount: context.unknownAccount,
-          receivedAt: context.receivedAt,
-          replayed: context.replayed,
-        }),
-      );
-    }
     if (options.count !== undefined && stats.printed >= options.count) stopWith('count');
+    return true;
   };
 
   try {
@@ -201,7 +221,7 @@ async function webhookMode(
   deps: Deps,
   options: TailOptions,
   sinceMs: number | undefined,
-  print: (event: DecodedEvent, context?: { unknownAccount?: boolean; receivedAt?: number; replayed?: boolean }) => void,
+  print: (event: DecodedEvent, context?: PrintContext) => boolean,
   stats: Stats,
   stop: Stop,
   setLabels: (labels: Map<string, string>) => void,
@@ -216,8 +236,12 @@ async function webhookMode(
 
   const { Journal } = await import('../tail/journal.js');
   const { startReceiver, normalizePath } = await import('../tail/receiver.js');
-  const journal = await Journal.open({ dir: journalDir(deps) });
+  const { ReplayGuard } = await import('../tail/replay-guard.js');
+  const { decodeDelivery } = await import('../tail/delivery.js');
+  const journal = await openJournal(Journal, journalDir(deps));
   const dedupe = new DedupeSet();
+  const toleranceSeconds = options.tolerance ?? WEBHOOK_TOLERANCE_SECONDS;
+  const replayGuard = new ReplayGuard({ toleranceSeconds, now: deps.now });
   const path = normalizePath(options.path ?? DEFAULT_PATH);
   const unknownAccount = (event: DecodedEvent) => {
     if (!event.business_id || directory.get(event.business_id)) return false;
@@ -232,15 +256,24 @@ async function webhookMode(
   // 1. The journal: recognise recent deliveries again, and replay --since before going live.
   const horizon = Math.min(sinceMs ?? Infinity, deps.now() - DEDUPE_HORIZON_MS);
   for await (const meta of journal.entries({ since: horizon, withBody: false })) {
+    replayGuard.remember(meta.key, meta.signedAt);
     if (meta.duplicate || dedupe.has(meta.key)) continue;
     if (sinceMs !== undefined && meta.at >= sinceMs) {
-      const entry = await journal.read(meta.ref);
-      if (!entry) continue;
-      dedupe.add(meta.key, meta.signedAt);
-      const event = decodeEvent(entry.body);
-      whereJournaled(event, meta.id, meta.ref.file);
-      stats.replayed++;
-      print(event, { unknownAccount: unknownAccount(event), receivedAt: entry.at, replayed: true });
+      // One entry that cannot be read or shown is reported and skipped, never the end of the replay.
+      try {
+        const entry = await journal.read(meta.ref);
+        if (!entry) {
+          io.warn(`Journal entry ${meta.id} in ${meta.ref.file} could not be read back; skipped.`);
+          continue;
+        }
+        dedupe.add(meta.key, meta.signedAt);
+        const event = decodeDelivery(entry.body);
+        whereJournaled(event, meta.id, meta.ref.file);
+        stats.replayed++;
+        print(event, { unknownAccount: unknownAccount(event), receivedAt: entry.at, replayed: true, journalId: meta.id });
+      } catch (error) {
+        io.warn(`Journal entry ${meta.id} in ${meta.ref.file} could not be replayed (${(error as Error).message}); skipped.`);
+      }
     } else {
       dedupe.add(meta.key, meta.signedAt);
     }
@@ -259,6 +292,7 @@ async function webhookMode(
     forwarder = new Forwarder({
       url: options.forwardTo,
       journal,
+      timeoutMs: forwardTimeoutSeconds(options) * 1000,
       debugLog: io.debug ? (line) => io.debugLog(line) : undefined,
       onRetry: (outcome) => {
         if (retriesShown++ < 5 || retriesShown % 100 === 0) {
@@ -268,7 +302,14 @@ async function webhookMode(
       onGaveUp: (outcome) =>
         io.warn(`${options.forwardTo} refused delivery ${outcome.item.ref.id} (${outcome.status ? `HTTP ${outcome.status}` : outcome.error}); not retried.`),
     });
-    const resumed = await forwarder.resume((entry) => laneOf(decodeEvent(entry.body)));
+    const resumed = await forwarder.resume((entry) => {
+      try {
+        const event = decodeDelivery(entry.body);
+        return { lane: laneOf(event), deliveryId: event.id };
+      } catch {
+        return { lane: 'u:' };
+      }
+    });
     if (resumed) io.info(`Resuming ${resumed} unforwarded deliver${resumed === 1 ? 'y' : 'ies'} from the journal.`);
   }
 
@@ -278,10 +319,11 @@ async function webhookMode(
   const receiverOptions = {
     host,
     path,
-    toleranceSeconds: options.tolerance ?? WEBHOOK_TOLERANCE_SECONDS,
+    toleranceSeconds,
     accounts: directory,
     journal,
     dedupe,
+    replayGuard,
     forward: Boolean(forwarder),
     debugLog: io.debug ? (line: string) => io.debugLog(line) : undefined,
     onDelivery: ({ event, record, ref }: import('../tail/receiver.js').ReceivedDelivery) => {
@@ -291,11 +333,11 @@ async function webhookMode(
         if (record.forward) journal.markForwarded(ref.id, 'ok');
         return;
       }
-      forwarder?.enqueue({ ref, lane: laneOf(event) });
+      forwarder?.enqueue({ ref, lane: laneOf(event), deliveryId: event.id });
       whereJournaled(event, ref.id, ref.file);
       const unknown = unknownAccount(event);
       if (unknown) stats.unknownAccount++;
-      print(event, { unknownAccount: unknown, receivedAt: record.at });
+      print(event, { unknownAccount: unknown, receivedAt: record.at, journalId: ref.id });
     },
     onRefused: (refusal: import('../tail/receiver.js').Refusal) => {
       stats.refused++;
@@ -316,6 +358,9 @@ async function webhookMode(
     } else if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       await journal.close();
       throw usageError(`Cannot listen on ${host}:${options.port ?? DEFAULT_PORT} (${code}).`, 'Pick another --port (0 = any free port) or --host.');
+    } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
+      await journal.close();
+      throw usageError(`Cannot listen on --host ${JSON.stringify(host)}: no such host or address (${code}).`, 'Give --host an address of this machine, e.g. 127.0.0.1 (the default), 0.0.0.0 or ::.');
     } else {
       await journal.close();
       throw error;
@@ -385,7 +430,7 @@ async function pollMode(
   deps: Deps,
   intervalSeconds: number,
   sinceMs: number | undefined,
-  print: (event: DecodedEvent) => void,
+  print: (event: DecodedEvent) => boolean,
   stats: Stats,
   stop: Stop,
 ): Promise<StopReason> {
@@ -404,7 +449,9 @@ async function pollMode(
 
   while (stop.reason === undefined) {
     try {
-      const result = await poller.poll();
+      // Deferred: the position moves only for what is printed, conversation by conversation, so a
+      // failing conversation (or --count reached mid-batch) loses nothing.
+      const result = await poller.poll({ defer: true });
       delay = interval;
       if (first) {
         first = false;
@@ -416,14 +463,22 @@ async function pollMode(
       for (const conversation of result.gaps) {
         io.warn(`Conversation ${conversation}: more than 20 messages may have arrived since the last poll, and content/list returns only the 20 most recent, so some may be missing. Poll more often (--poll 2) or use webhooks.`);
       }
+      let handled = 0;
       for (const event of result.events) {
-        stats.received++;
-        if (!dedupe.add(`${event.business_id ?? ''}|${event.id}`)) {
+        if (dedupe.has(`${event.business_id ?? ''}|${event.id}`)) {
+          stats.received++;
           stats.duplicates++;
+          handled++;
           continue;
         }
-        print(event);
+        if (!print(event)) break;
+        stats.received++;
+        dedupe.add(`${event.business_id ?? ''}|${event.id}`);
+        handled++;
       }
+      await poller.commit(result, handled);
+      // A conversation that could not be read is read again next time; its failure is waited out below.
+      if (result.failures.length) throw result.failures[0]!.error;
     } catch (error) {
       if (stop.reason !== undefined || deps.signal.aborted) break;
       if (!isTransient(error)) throw error;

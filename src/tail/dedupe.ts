@@ -1,7 +1,8 @@
 // "Print each event once" with bounded memory: TikTok delivers at least once (retries for 72 hours), so
-// the same message can arrive again. Each key keeps the signature time (`t`) it arrived with, so a
-// byte-exact replay (same event, same signature time) can be told from a genuine redelivery, which
-// TikTok signs anew. A Map keeps insertion order, so the oldest keys go first when full.
+// the same message can arrive again. Each key keeps the signature time (`t`) it arrived with. Refusing
+// byte-exact replays is not this set's job (it forgets the oldest keys when full): the receiver's
+// ReplayGuard keeps every pair for the whole tolerance window. A Map keeps insertion order, so the
+// oldest keys go first when full.
 export class DedupeSet {
   private readonly keys = new Map<string, number>();
 

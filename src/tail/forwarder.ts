@@ -4,6 +4,8 @@
 // in order per conversation, with several conversations in flight at once. A target that is down, slow
 // or answering 5xx/408/429 is retried with backoff; other 4xx are permanent refusals (given up, reported).
 // What was not forwarded when tail stopped is resumed from the journal on the next start.
+// At least once: an attempt that times out may still have been processed, so the same delivery can
+// arrive twice; every attempt carries the same x-tiktok-channel-delivery-id for the target to dedupe.
 import type { Dispatcher } from 'undici';
 import type { Journal, JournalRef } from './journal.js';
 
@@ -11,7 +13,12 @@ export interface ForwardItem {
   ref: JournalRef;
   /** Ordering lane: deliveries of one conversation go one after another. */
   lane: string;
+  /** The event's id as `tail --json` prints it: sent on every attempt so the target can dedupe. */
+  deliveryId?: string;
 }
+
+/** The header naming the delivery, the same on every retry (forwarding is at least once). */
+export const DELIVERY_ID_HEADER = 'x-tiktok-channel-delivery-id';
 
 export interface ForwardOutcome {
   item: ForwardItem;
@@ -82,14 +89,21 @@ export class Forwarder {
    * Queues what the journal owes the target: entries received with forwarding on, not duplicates,
    * and not in forwarded.log. Returns how many.
    */
-  async resume(laneOf: (entry: { body: Buffer }) => string): Promise<number> {
+  async resume(describe: (entry: { body: Buffer }) => { lane: string; deliveryId?: string }): Promise<number> {
     const done = await this.options.journal.forwardedIds();
     let count = 0;
     for await (const meta of this.options.journal.entries({ withBody: false })) {
       if (!meta.forward || meta.duplicate || done.has(meta.id)) continue;
-      const entry = await this.options.journal.read(meta.ref);
-      if (!entry) continue;
-      this.enqueue({ ref: meta.ref, lane: laneOf(entry) });
+      // One entry that cannot be read or described is forwarded as it stands (or reported lost by the
+      // attempt), never the end of the resume.
+      const entry = await this.options.journal.read(meta.ref).catch(() => undefined);
+      let described: { lane: string; deliveryId?: string } = { lane: 'u:' };
+      try {
+        if (entry) described = describe(entry);
+      } catch {
+        // kept in the lane of unreadable deliveries
+      }
+      this.enqueue({ ref: meta.ref, ...described });
       count++;
     }
     return count;
@@ -183,6 +197,8 @@ export class Forwarder {
     }
     const headers: Record<string, string> = { ...entry.headers };
     headers['content-type'] ??= 'application/json';
+    // The journal entry id is stable too, for an event decoded without one.
+    headers[DELIVERY_ID_HEADER] = item.deliveryId || item.ref.id;
     const timeout = this.options.timeoutMs ?? 10_000;
     try {
       const response = await this.requestFn(this.options.url, {

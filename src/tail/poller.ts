@@ -4,6 +4,9 @@
 // before are emitted; the seen set and each conversation's position are kept in the config dir, so a
 // restart neither repeats nor misses. content/list returns only the 20 most recent messages: when all
 // 20 are new since the last look, older ones may have been missed, and the poller says so.
+// Nothing is marked seen and no position moves until the events are handed on: a conversation whose
+// content/list fails keeps its old position (read again next time), and with deferred commits (tail)
+// only what was actually printed is committed, conversation by conversation.
 // Arrivals through a tiktok.me link or an ad show up in conversation/list's `referral`; each new one is
 // emitted as an im_referral_msg event (decoded by decodeEvent) before that conversation's messages.
 import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
@@ -32,8 +35,28 @@ export interface PollState {
   updated_at: number;
 }
 
+/** One conversation's share of a poll: what to commit once its events were handed on. */
+export interface PollBatch {
+  events: DecodedEvent[];
+  /** The key of each event, in order. */
+  keys: string[];
+  /** Keys recorded as seen without being shown (the first poll's older messages). */
+  silent: string[];
+  conversationId: string;
+  position: { update_time: number; newest: number };
+}
+
+export interface PollFailure {
+  conversationId: string;
+  updateTime: number;
+  error: unknown;
+}
+
 export interface PollResult {
   events: DecodedEvent[];
+  batches: PollBatch[];
+  /** Conversations whose messages could not be read this time (deferred mode; otherwise poll throws). */
+  failures: PollFailure[];
   /** Conversations where more than 20 messages may have arrived since the last look. */
   gaps: string[];
   /** First poll without saved state: what exists was recorded as seen (and shown only within `since`). */
@@ -127,8 +150,49 @@ export class Poller {
     await rename(temp, path);
   }
 
-  /** One look at the account. */
-  async poll(): Promise<PollResult> {
+  /**
+   * One look at the account. By default it commits what it returns, and throws (committing nothing)
+   * when any conversation fails. With `defer`, it returns what could be read plus the failures, and
+   * the caller commits with `commit()` once the events were handed on.
+   */
+  async poll(options: { defer?: boolean } = {}): Promise<PollResult> {
+    const result = await this.look();
+    if (options.defer) return result;
+    if (result.failures.length) throw result.failures[0]!.error;
+    await this.commit(result);
+    return result;
+  }
+
+  /**
+   * Commits a poll's result: `handled` is how many of `result.events` were handed on (all by default).
+   * A conversation handed on in full moves its position; one cut short keeps it (its handled events
+   * become seen, the rest are read again next time). A failed conversation keeps its position, and the
+   * watermark stays at or below it so the listing reaches it again.
+   */
+  async commit(result: PollResult, handled = result.events.length): Promise<void> {
+    let left = handled;
+    let ceiling = Infinity;
+    for (const failure of result.failures) ceiling = Math.min(ceiling, failure.updateTime);
+    let watermark = this.state.watermark;
+    for (const batch of result.batches) {
+      const shown = Math.min(left, batch.events.length);
+      left -= shown;
+      for (const key of batch.keys.slice(0, shown)) this.remember(key);
+      if (shown < batch.events.length) {
+        ceiling = Math.min(ceiling, batch.position.update_time);
+        continue;
+      }
+      for (const key of batch.silent) this.remember(key);
+      this.state.conversations[batch.conversationId] = batch.position;
+      watermark = Math.max(watermark, batch.position.update_time);
+    }
+    // The listing stops at conversations older than the watermark: keep a failed one within reach.
+    this.state.watermark = Math.max(this.state.watermark, Math.min(watermark, ceiling === Infinity ? watermark : ceiling - 1));
+    if (result.baseline && this.state.watermark === 0 && !result.failures.length) this.state.watermark = 1; // an account with no conversations yet
+    await this.save();
+  }
+
+  private async look(): Promise<PollResult> {
     await this.load();
     const { source } = this.options;
     const baseline = this.state.watermark === 0 && Object.keys(this.state.conversations).length === 0;
@@ -139,20 +203,25 @@ export class Poller {
     const conversations = [...(await source.listConversations('SINGLE', until)), ...(await source.listConversations('STRANGER', until))];
     conversations.sort((a, b) => (a.updateTime ?? 0) - (b.updateTime ?? 0));
 
-    const result: PollResult = { events: [], gaps: [], baseline, skipped: 0 };
-    const show = (event: DecodedEvent, key: string) => {
-      if (!this.remember(key)) return;
-      if (baseline && (since === undefined || (event.timestamp ?? 0) < since)) {
-        result.skipped++;
-        return;
-      }
-      result.events.push(event);
-    };
+    const result: PollResult = { events: [], batches: [], failures: [], gaps: [], baseline, skipped: 0 };
+    const taken = new Set<string>();
 
     for (const conversation of conversations) {
       const updateTime = conversation.updateTime ?? this.now;
       const known = this.state.conversations[conversation.conversationId];
       if (known && known.update_time >= updateTime) continue;
+      const batch: PollBatch = { events: [], keys: [], silent: [], conversationId: conversation.conversationId, position: { update_time: updateTime, newest: known?.newest ?? 0 } };
+      const show = (event: DecodedEvent, key: string) => {
+        if (this.seen.has(key) || taken.has(key)) return;
+        taken.add(key);
+        if (baseline && (since === undefined || (event.timestamp ?? 0) < since)) {
+          result.skipped++;
+          batch.silent.push(key);
+          return;
+        }
+        batch.events.push(event);
+        batch.keys.push(key);
+      };
 
       const referral = conversation.referral ?? {};
       for (const [source_, field] of [['short_link', 'short_link'], ['ad', 'ad']] as const) {
@@ -165,7 +234,13 @@ export class Poller {
         });
       }
 
-      const messages = await source.listMessages(conversation.conversationId);
+      let messages: DecodedEvent[];
+      try {
+        messages = await source.listMessages(conversation.conversationId);
+      } catch (error) {
+        result.failures.push({ conversationId: conversation.conversationId, updateTime, error });
+        continue;
+      }
       const fresh = messages.filter((message) => !this.seen.has(eventDedupeKey(message)));
       const oldest = messages[0]?.timestamp ?? 0;
       const lastLook = known?.newest ?? this.state.updated_at;
@@ -173,14 +248,10 @@ export class Poller {
         result.gaps.push(conversation.conversationId);
       }
       for (const message of messages) show(message, eventDedupeKey(message));
-      this.state.conversations[conversation.conversationId] = {
-        update_time: updateTime,
-        newest: Math.max(known?.newest ?? 0, messages[messages.length - 1]?.timestamp ?? 0),
-      };
-      this.state.watermark = Math.max(this.state.watermark, updateTime);
+      batch.position.newest = Math.max(known?.newest ?? 0, messages[messages.length - 1]?.timestamp ?? 0);
+      result.batches.push(batch);
+      result.events.push(...batch.events);
     }
-    if (baseline && this.state.watermark === 0) this.state.watermark = 1; // an account with no conversations yet
-    await this.save();
     return result;
   }
 }

@@ -2,6 +2,7 @@
 // a business (our own API send echoed back vs a person answering in TikTok's app or web inbox, the
 // referral tag a QR code carried, a delivery for an account not connected here, a signed delivery that
 // could not be read and where its bytes are kept).
+// And the JSON line: `replayed: true` for what --since replays, and no `raw` when it cannot be printed.
 import { terminalSafe } from '../io/format.js';
 import type { Colors } from '../io/io.js';
 import { describeEvent, isUnreadableDelivery, NOT_A_JSON_OBJECT, type DecodedEvent } from '../tiktok/events.js';
@@ -105,10 +106,46 @@ export function renderEvent(event: DecodedEvent, options: RenderOptions): string
   // The text and ids come from whoever wrote the message: their control characters must not recolour
   // or rewrite the screen (the same rule as for echoed arguments).
   parts.push(terminalSafe(describeEvent(event)));
+  // `send --comment-reply` needs the comment's id.
+  if (event.kind === 'high_intent_comment' && event.comment?.id) parts.push(color.dim(`comment ${terminalSafe(event.comment.id)}`));
   const tag = referralTag(event);
   if (tag && event.kind !== 'referral') parts.push(color.cyan(`[${tag}]`));
   if (event.kind === 'unknown' && event.event) parts.push(color.yellow('(unknown event, kept raw)'));
   if (event.conversation_id) parts.push(color.dim(`conv ${terminalSafe(event.conversation_id)}`));
   if (options.replayed) parts.push(color.dim('(from the journal)'));
   return parts.join('  ');
+}
+
+export interface PrintContext {
+  unknownAccount?: boolean;
+  receivedAt?: number;
+  replayed?: boolean;
+  /** The journal entry holding the delivery's exact bytes. */
+  journalId?: string;
+}
+
+/**
+ * The event without `raw`, saying why: a signed body can nest deeper than JSON.stringify can recurse
+ * (20,000 arrays), and one such delivery must not stop the printing of everything after it.
+ */
+export function withoutRaw(event: DecodedEvent, error: unknown, context: PrintContext): DecodedEvent {
+  const where = context.journalId ? `journal entry ${context.journalId}` : 'the journal';
+  const copy = { ...event, problems: [...event.problems, `raw omitted: too deeply nested to print (${(error as Error).message}); its exact bytes are ${where}`] } as Partial<DecodedEvent>;
+  delete copy.raw;
+  return copy as DecodedEvent;
+}
+
+/** One JSON line; events replayed from the journal carry "replayed": true. */
+export function eventJson(event: DecodedEvent, context: PrintContext): string {
+  const shown = context.replayed ? { ...event, replayed: true } : event;
+  try {
+    return JSON.stringify(shown);
+  } catch (error) {
+    const bare = withoutRaw(event, error, context);
+    try {
+      return JSON.stringify(context.replayed ? { ...bare, replayed: true } : bare);
+    } catch {
+      return JSON.stringify({ id: event.id, event: event.event, kind: event.kind, business_id: event.business_id, problems: bare.problems, ...(context.replayed ? { replayed: true } : {}) });
+    }
+  }
 }

@@ -120,3 +120,25 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Opens the journal, naming what is wrong with its directory instead of an unexpected error. */
+export async function openJournal(Journal: typeof import('./journal.js').Journal, dir: string): Promise<import('./journal.js').Journal> {
+  try {
+    return await Journal.open({ dir });
+  } catch (error) {
+    const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
+    const moveHint = `Move or delete ${dir} (tail keeps its journal there), or set TIKTOK_CHANNEL_CONFIG_DIR to another directory.`;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new CliError('config', `The journal path ${dir} is a file, not a directory.`, { hint: moveHint });
+    }
+    if (code === 'EPERM' || code === 'EACCES') {
+      throw new CliError('config', `tail is not allowed to use the journal directory ${dir} (${code}): it belongs to another user or is not writable.`, {
+        hint: `Run tail as the directory's owner, or give it back (\`chown -R $(id -un) ${dir}\`), or set TIKTOK_CHANNEL_CONFIG_DIR to a directory of your own.`,
+      });
+    }
+    if (code === 'ENOSPC' || code === 'EROFS' || code === 'EDQUOT') {
+      throw new CliError('config', `The journal directory ${dir} cannot be written (${code}).`, { hint: 'Free space on that file system, or set TIKTOK_CHANNEL_CONFIG_DIR to a writable directory.' });
+    }
+    throw error;
+  }
+}

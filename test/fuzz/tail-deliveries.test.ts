@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal, type JournalEntry } from '../../src/tail/journal.js';
-import { decodeEvent, eventDedupeKey } from '../../src/tiktok/events.js';
+import { decodeDelivery, deliveryKey } from '../../src/tail/delivery.js';
+import { eventDedupeKey } from '../../src/tiktok/events.js';
 import { startWorld, SEED, type World } from '../helpers/account.js';
 import { startTail } from '../helpers/tail.js';
 import { seedFuzz } from '../helpers/fuzz.js';
@@ -153,10 +154,12 @@ function isJsonObject(body: Buffer): boolean {
   }
 }
 
-/** tail's dedupe key for an accepted delivery (the oracle for "printed once per event"). */
+/**
+ * tail's dedupe key for an accepted delivery (the oracle for "printed once per event"): the message id,
+ * else the decoder's content hash, else (no usable content) a hash of the exact body.
+ */
 function keyOf(body: Buffer): string {
-  const event = decodeEvent(body);
-  return `${event.business_id ?? ''}|${eventDedupeKey(event)}`;
+  return deliveryKey(decodeDelivery(body));
 }
 
 function post(agent: Agent, url: string, delivery: Delivery): Promise<number> {

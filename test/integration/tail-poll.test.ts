@@ -73,6 +73,34 @@ describe('tail --poll', () => {
     }
   });
 
+  it('loses nothing when content/list keeps failing for one conversation while messages arrive in two', async () => {
+    const configDir = await ctx.world.store(ctx.account);
+    const first = await startPolling(configDir);
+    await interrupt(first);
+    // While tail is stopped: messages in two conversations (maya's older, walker's newer).
+    for (const text of ['maya 1', 'maya 2', 'maya 3']) await ctx.world.control('POST', 'messages', { text });
+    for (const text of ['walker 1', 'walker 2']) await ctx.world.control('POST', 'messages', { from_username: 'walker', text });
+    // The next start reads maya's conversation (content/list call 1), then walker's: calls 2 to 5 (the
+    // client's four attempts) are reset. Each fault lets its first match through and resets its second.
+    for (let fault = 0; fault < 4; fault++) {
+      await ctx.world.control('POST', 'faults', { path: 'business/message/content/list/', kind: 'reset', every: 2, times: 1 });
+    }
+    const second = await startPolling(configDir);
+    try {
+      await second.waitForStderr(/ECONNRESET|reset|Could not reach/i, 15_000);
+      await second.waitForEvents(5, 15_000);
+      await ctx.world.control('POST', 'messages', { text: 'maya 4' });
+      const events = await second.waitForEvents(6, 15_000);
+      expect(events.map((event) => event.text).sort()).toEqual(['maya 1', 'maya 2', 'maya 3', 'maya 4', 'walker 1', 'walker 2']);
+    } finally {
+      await interrupt(second);
+    }
+    // And a restart owes nothing and repeats nothing.
+    const third = await startPolling(configDir, ['--timeout', '2']);
+    const done = await third.done;
+    expect(done.stdout).toBe('');
+  });
+
   it('backs off while TikTok answers 40100, then carries on', async () => {
     const configDir = await ctx.world.store(ctx.account);
     const tail = await startPolling(configDir, ['--count', '1', '--timeout', '25']);

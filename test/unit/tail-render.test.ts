@@ -30,4 +30,11 @@ describe('renderEvent', () => {
     expect(line).toContain('hi[2J]0;owned there31m');
     expect(line).toContain('conv c1[2J]0;owned');
   });
+
+  it('shows a high-intent comment\'s id, which `send --comment-reply` needs', () => {
+    const event = decodeEvent({ event: 'im_receive_high_intent_comment', user_openid: '-000biz', content: JSON.stringify({ comment_id: '7455012345678901234', comment_text: 'How much?', conversation_id: 'c', from_user: { id: 'u' } }) });
+    const line = renderEvent(event, { color: COLORS });
+    expect(line).toContain('commented: How much?');
+    expect(line).toContain('comment 7455012345678901234');
+  });
 });
