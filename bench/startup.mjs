@@ -1,4 +1,4 @@
-// Start-up of the CLI against bare Node (`node -e 0`) in the same run: interleaved rounds (every case once
+// Start-up of the CLI (bundled by scripts/bundle.mjs) against bare Node (`node -e 0`) in the same run: interleaved rounds (every case once
 // per round, so load from other processes hits all of them alike), medians of 15 runs (--quick: 7).
 // Targets (issue 21): --version and every `<command> --help` ≤ 1.15x; `accounts`, `status --offline` and
 // `send --dry-run` (an account of the embedded sandbox) ≤ 1.3x; `conversations` against a served sandbox
