@@ -1,5 +1,6 @@
-// Start-up of the CLI (bundled by scripts/bundle.mjs) against bare Node (`node -e 0`) in the same run: interleaved rounds (every case once
-// per round, so load from other processes hits all of them alike), medians of 15 runs (--quick: 7).
+// Start-up of the CLI (bundled: scripts/bundle.mjs) against bare Node (`node -e 0`) in the same run:
+// interleaved rounds (every case once per round, so load from other processes hits all of them alike),
+// medians of 15 runs (--quick: 7).
 // Targets (issue 21): --version and every `<command> --help` ≤ 1.15x; `accounts`, `status --offline` and
 // `send --dry-run` (an account of the embedded sandbox) ≤ 1.3x; `conversations` against a served sandbox
 // answering at once ≤ 1.6x. Prints a table, then one JSON line {name, ratio, target, ok, details}

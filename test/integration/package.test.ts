@@ -42,6 +42,15 @@ describe('npm pack', () => {
     expect(manifest.scripts.prepack).toMatch(/build/);
   });
 
+  it('`npm install -g` of the tarball (scripts allowed) prints no install-scripts warning', () => {
+    const prefix = join(work, 'global');
+    const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], { encoding: 'utf8' });
+    expect(install.status, install.stderr).toBe(0);
+    expect(install.stderr).not.toMatch(/install-scripts|warn/i);
+    const version = spawnSync(join(prefix, 'bin/tiktok-channel'), ['--version'], { encoding: 'utf8' });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 120_000);
+
   it('`npm publish --dry-run` prints no warning about the package', () => {
     const result = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', env: cleanEnv({ npm_config_loglevel: 'notice' }) });
     expect(result.status, result.stderr).toBe(0);
