@@ -3,7 +3,7 @@
 // The built CLI runs as a child with a loader hook recording every ES module it loads (its bundle chunks
 // and packages); dist/bundle-meta.json (esbuild's metafile) says which sources each chunk holds.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,8 @@ const commandModules = (sources: string[]) => sources.filter((source) => source.
 const packageOf = (source: string) => source.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1];
 
 beforeAll(() => {
+  const bundled = statSync(join(ROOT, 'dist/bundle-meta.json')).mtimeMs >= statSync(join(ROOT, 'dist/cli.js')).mtimeMs;
+  expect(bundled, 'dist/cli.js is tsc\'s, not the bundle: run `npm run build`').toBe(true);
   meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8'));
   configDir = tempConfigDir('ttc-lazy-config-');
   const connect = spawnSync(process.execPath, [BIN, 'connect', '--sandbox'], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }), encoding: 'utf8' });
