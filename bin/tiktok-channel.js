@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Thin launcher, CommonJS (bin/package.json) because a CommonJS entry starts faster than an ES module one.
 // `--version` answers from package.json and help from dist/help.json without loading the CLI (start-up
-// targets: bench/startup.mjs); everything else imports the compiled CLI (ES modules), then leaves once
-// output is flushed so idle keep-alive sockets cannot hold the process open.
+// targets: bench/startup.mjs); everything else imports the CLI (dist/cli.js: esbuild's bundle, a chunk
+// per command, or tsc's output when only tsc ran), then leaves once output is flushed so idle keep-alive
+// sockets cannot hold the process open.
 'use strict';
 const { readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');

@@ -1,8 +1,8 @@
 // Help served by the bin's fast path (dist/help.json, made at build time by src/build-help.ts) is exactly
 // what commander prints, for every command in commander's own tree, and comes without loading commander.
 // Anything the cache does not hold exactly, a cache older than the compiled CLI, or a terminal narrower
-// than the cached width runs the CLI instead. A module hook that fails any import of commander tells the
-// two paths apart.
+// than the cached width runs the CLI instead. A module hook that fails any import of the CLI (dist/cli.js,
+// commander bundled in it) or of commander itself tells the two paths apart.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 
 let noCommander: string;
 
-/** Runs a bin with a module hook that fails the process if anything imports commander. */
+/** Runs a bin with a module hook that fails the process if anything imports the CLI or commander. */
 function runBin(args: string[], bin = BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', noCommander, bin, ...args], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }) });
@@ -31,8 +31,9 @@ beforeAll(() => {
   // The cache for the dist/ that `npm test` just compiled (npm run build does the same).
   execFileSync(process.execPath, [join(ROOT, 'dist/build-help.js')], { cwd: ROOT });
   const hook = `export async function resolve(specifier, context, next) {
-    if (specifier === 'commander') throw new Error('commander was loaded');
-    return next(specifier, context);
+    const resolved = await next(specifier, context);
+    if (specifier === 'commander' || resolved.url.endsWith('/dist/cli.js')) throw new Error('commander was loaded');
+    return resolved;
   }`;
   noCommander = join(tempConfigDir('ttc-hook-'), 'no-commander.mjs');
   writeFileSync(noCommander, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n`);

@@ -1,6 +1,7 @@
 // README.md followed literally on a clean clone: the "Set up" section's commands are read from the
 // clone's own README (not retyped here), its set-up command runs in the clone (npm ci from the local
-// cache), then the main job; the test fails when README drifts from what works.
+// cache), then the main job, then "Install for use" (pack, global install into a temp prefix, first run);
+// the test fails when README drifts from what works.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,14 +73,28 @@ describe('README followed literally', () => {
     const env = cleanEnv({ CI: 'true', NO_COLOR: '1', npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' });
     const setUp = sh(mainJob!.setUp, clone, env, 240_000);
     expect(setUp.status, `${mainJob!.setUp}\n${setUp.output}`).toBe(0);
-    expect(existsSync(join(clone, 'dist/cli.js')), 'the set-up command builds dist/').toBe(true);
 
-    const job = sh(mainJob!.job, clone, env, 60_000);
+    // The job builds what it runs (no install script does: the published manifest has none).
+    const job = sh(mainJob!.job, clone, env, 120_000);
     expect(job.status, `${mainJob!.job}\n${job.output}`).toBe(0);
+    expect(existsSync(join(clone, 'dist/cli.js')), 'the main job builds dist/').toBe(true);
     // What the label promises: connect, a user writes, list, reply.
     expect(job.output).toMatch(/Connected/);
     expect(job.output).toMatch(/wrote/);
     expect(job.output).toMatch(/Sent message \S+/);
     console.log(`README set-up: ${setUp.ms} ms; main job: ${job.ms} ms`);
-  }, 300_000);
+
+    // "Install for use", as printed: pack in the clone, install the tarball globally (into a temp
+    // prefix), run the installed command.
+    const install = readFileSync(join(clone, 'README.md'), 'utf8').split(/^### Install for use$/m)[1]?.match(/^```sh\n([\s\S]*?)^```$/m)?.[1];
+    expect(install, 'README has an "Install for use" sh block').toBeTruthy();
+    const prefix = mkdtempSync(join(tmpdir(), 'ttc-prefix-'));
+    const installEnv = { ...env, npm_config_prefix: prefix, PATH: `${join(prefix, 'bin')}:${env.PATH}`, TIKTOK_CHANNEL_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ttc-installed-')) };
+    for (const line of install!.split('\n').map((raw) => raw.replace(/\s+#.*$/, '').trim()).filter(Boolean)) {
+      const step = sh(line, clone, installEnv, 180_000);
+      expect(step.status, `${line}\n${step.output}`).toBe(0);
+      expect(step.output, line).not.toMatch(/npm warn/);
+    }
+    expect(existsSync(join(prefix, 'bin/tiktok-channel')), 'the install block installs the command').toBe(true);
+  }, 480_000);
 });

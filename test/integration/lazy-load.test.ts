@@ -1,0 +1,102 @@
+// The bundled CLI (scripts/bundle.mjs) still starts lazily: each command loads its own module and what
+// that module imports, never another command's, and the heavy dependencies only where they are used.
+// The built CLI runs as a child with a loader hook recording every ES module it loads (its bundle chunks
+// and packages); dist/bundle-meta.json (esbuild's metafile) says which sources each chunk holds.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, ROOT, tempConfigDir } from '../helpers/cli.js';
+
+const RECORDER = join(ROOT, 'test/fixtures/module-recorder.mjs');
+const MAYA = 'mY3+hQ1/acMeMaYaL0pezQ==';
+
+interface Metafile {
+  inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+let meta: Metafile;
+let configDir: string;
+
+/** The sources (src/… and node_modules/…) a CLI run loaded, from the bundle files it imported. */
+function sourcesLoadedBy(args: string[]): string[] {
+  const log = join(mkdtempSync(join(tmpdir(), 'ttc-lazy-')), 'modules.log');
+  const child = spawnSync(process.execPath, ['--import', RECORDER, BIN, ...args], {
+    env: cleanEnv({ CI: 'true', NO_COLOR: '1', TIKTOK_CHANNEL_CONFIG_DIR: configDir, MODULE_LOG: log }),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(child.status, `${args.join(' ')}: ${child.stderr}`).toBe(0);
+  const sources = new Set<string>();
+  for (const url of readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith('file:'))) {
+    const file = relative(ROOT, fileURLToPath(url));
+    if (file.startsWith('node_modules/')) sources.add(file); // an external package (undici)
+    for (const input of Object.keys(meta.outputs[file]?.inputs ?? {})) sources.add(input);
+  }
+  return [...sources];
+}
+
+/** A module and everything it imports statically (what loading it costs, whatever the command does). */
+function staticClosure(source: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const imported of meta.inputs[path]?.imports ?? []) if (imported.kind !== 'dynamic-import' && !imported.external) visit(imported.path);
+  };
+  visit(source);
+  return seen;
+}
+
+const commandModules = (sources: string[]) => sources.filter((source) => source.startsWith('src/commands/'));
+const packageOf = (source: string) => source.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1];
+
+beforeAll(() => {
+  const bundled = statSync(join(ROOT, 'dist/bundle-meta.json')).mtimeMs >= statSync(join(ROOT, 'dist/cli.js')).mtimeMs;
+  expect(bundled, 'dist/cli.js is tsc\'s, not the bundle: run `npm run build`').toBe(true);
+  meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8'));
+  configDir = tempConfigDir('ttc-lazy-config-');
+  const connect = spawnSync(process.execPath, [BIN, 'connect', '--sandbox'], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }), encoding: 'utf8' });
+  expect(connect.status, connect.stderr).toBe(0);
+});
+
+describe('the bundled CLI loads lazily', () => {
+  it('is split: every command module of src/cli.ts is in a chunk of its own, not in the entry', () => {
+    const lazy = meta.inputs['src/cli.ts']!.imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path);
+    expect(lazy.filter((path) => path.startsWith('src/commands/')).length).toBeGreaterThan(8);
+    expect(Object.keys(meta.outputs['dist/cli.js']!.inputs).filter((input) => input.startsWith('src/commands/'))).toEqual([]);
+  });
+
+  it.each([['--version'], ['--help'], ['send', '--help'], ['sandbox', 'serve', '--help']])('%s loads no compiled file at all', (...args) => {
+    expect(sourcesLoadedBy(args)).toEqual([]);
+  });
+
+  it.each([
+    ['accounts', ['accounts']],
+    ['status', ['status', '--offline']],
+    ['send', ['send', '--to', MAYA, '--text', 'hi', '--dry-run']],
+    ['conversations', ['conversations']],
+    ['messages', ['messages', MAYA]],
+    ['qr', ['qr']],
+    ['completion', ['completion', 'bash']],
+    ['sandbox', ['sandbox', 'message', '--from', 'maya', '--text', 'hello']],
+  ])('%s loads its own command module and what it imports, no other command', (name, args) => {
+    const own = `src/commands/${name}.ts`;
+    const loaded = sourcesLoadedBy(args);
+    expect(loaded).toContain(own);
+    const allowed = staticClosure(own);
+    expect(commandModules(loaded).filter((source) => !allowed.has(source))).toEqual([]);
+    // Prompts, QR drawing and colours load only for the commands (and terminals) that use them.
+    const packages = new Set(loaded.map(packageOf).filter(Boolean));
+    if (name !== 'qr') expect(packages.has('qrcode') || packages.has('qrcode-terminal')).toBe(false);
+    expect(packages.has('@inquirer/prompts')).toBe(false);
+    expect(packages.has('chalk')).toBe(false); // NO_COLOR
+  });
+
+  it.each([['accounts'], ['status', '--offline']])('%s (stored state only) loads neither the network stack nor the sandbox', (...args) => {
+    const loaded = sourcesLoadedBy(args);
+    expect(loaded.filter((source) => packageOf(source) === 'undici' || source.startsWith('src/sandbox/') || source === 'src/http/network.ts')).toEqual([]);
+  });
+});
