@@ -7,7 +7,7 @@
 // - dist/.npmignore keeps out of the tarball the compiled files that nothing shipped runs: what the
 //   bundle replaced and what only tests and benches import. The library entries (package.json
 //   `exports`) stay tsc's output, so what they reach is found by following their imports.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +75,8 @@ const walk = (dir) => {
   for (const entry of readdirSync(join(dist, dir), { withFileTypes: true })) {
     const file = join(dir, entry.name);
     if (entry.isDirectory()) walk(file);
-    else if (file.endsWith('.js') && !keep.has(file)) dropped.push(`/${file}`);
+    // Only tsc's output of a src/*.ts file can be left out; assets (the phone page's scripts) always ship.
+    else if (file.endsWith('.js') && !keep.has(file) && existsSync(join(root, 'src', file.replace(/\.js$/, '.ts')))) dropped.push(`/${file}`);
   }
 };
 walk('');
