@@ -1,6 +1,7 @@
 // An account's tokens in use: refreshed ahead of expiry, refreshed once on TikTok's 40105, and rotated
 // refresh tokens persisted under the store's lock before anything uses the new access token.
 import { CliError } from '../errors.js';
+import { rescueRotatedPair } from './rescue.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import { refreshAccessToken, type TokenGrant } from '../tiktok/oauth.js';
@@ -11,6 +12,8 @@ export interface SessionDeps {
   client: TikTokClient;
   now: () => number;
   debugLog?: (line: string) => void;
+  /** Where a rotated pair that could not be stored is shown once (default: stderr). */
+  emergency?: (text: string) => void;
 }
 
 export function reauthorizeError(account: ResolvedAccount, reason: string, cause?: CliError): CliError {
@@ -84,6 +87,7 @@ export class Session {
     if (this.account.source === 'env') return this.refreshEnv();
     const { store, client, now } = this.deps;
     const businessId = this.account.businessId;
+    let answeredAt = 0;
     const outcome = await store.transaction(async (shape) => {
       const latest = shape.accounts[businessId];
       if (!latest) throw reauthorizeError(this.account, `The account ${this.account.channelName} was disconnected while refreshing.`);
@@ -104,6 +108,7 @@ export class Session {
         }
         throw error;
       }
+      answeredAt = performance.now();
       latest.accessToken = grant.accessToken;
       latest.accessTokenExpiresAt = grant.accessTokenExpiresAt;
       latest.refreshToken = grant.refreshToken;
@@ -111,7 +116,11 @@ export class Session {
       if (grant.scopes.length) latest.scopes = grant.scopes;
       latest.updatedAt = now();
       return { account: latest, rotated: true as const, grant };
+    }, {
+      unchangedNote: 'The refresh token was not used: free some space and run the command again.',
+      onLostWrite: (shape, error) => rescueRotatedPair(shape.accounts[businessId]!, store.path, error, this.deps.emergency),
     });
+    if (answeredAt) this.deps.debugLog?.(`the rotated pair was held in memory only for ${(store.lastCommitAt - answeredAt).toFixed(1)} ms (write, fsync, rename)`);
     this.account = { ...outcome.account, source: 'store' };
     return { grant: outcome.grant, rotated: outcome.rotated };
   }
