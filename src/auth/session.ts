@@ -31,6 +31,9 @@ export function quoteArg(value: string): string {
 }
 
 export class Session {
+  /** TikTok refused the refresh token (revoked, expired or already used) during this session. */
+  refreshRefused = false;
+
   constructor(
     private account: ResolvedAccount,
     private readonly deps: SessionDeps,
@@ -97,6 +100,7 @@ export class Session {
         return { account: latest, rotated: false as const, grant: undefined };
       }
       if (!latest.refreshToken || latest.refreshTokenExpiresAt <= now()) {
+        this.refreshRefused = true;
         throw reauthorizeError(this.account, 'The refresh token has expired, so the access token cannot be renewed.');
       }
       let grant: TokenGrant;
@@ -104,6 +108,7 @@ export class Session {
         grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now, latest.refreshTokenExpiresAt);
       } catch (error) {
         if (error instanceof CliError && error.kind === 'auth') {
+          this.refreshRefused = true;
           throw reauthorizeError(this.account, `TikTok refused the refresh token (${error.message}); it was revoked, expired or already used.`, error);
         }
         throw error;
@@ -140,6 +145,7 @@ export class Session {
       grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
     } catch (error) {
       if (error instanceof CliError && error.kind === 'auth') {
+        this.refreshRefused = true;
         throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${error.message}); it was revoked, expired or already used.`, error);
       }
       throw error;

@@ -2,7 +2,7 @@
 // before anything else), or `--reauthorize`: run the consent flow again for the same account.
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { formatDuration, formatTime, isoOrNull, terminalSafe } from '../io/format.js';
 import { completeAuthorization, type Connected } from '../auth/authorize.js';
 import { runBrowserConsent, sandboxConsent, type AuthorizedCode } from '../auth/consent-flow.js';
 import { sandboxControlTarget } from '../http/control.js';
@@ -74,11 +74,12 @@ export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
     return;
   }
   const at = deps.now();
+  const name = terminalSafe(account.channelName);
   const expiry = `the access token expires in ${formatDuration(account.accessTokenExpiresAt - at)} (${formatTime(account.accessTokenExpiresAt)}), the refresh token in ${formatDuration(account.refreshTokenExpiresAt - at)}`;
   io.success(
     rotated
-      ? `Renewed the tokens of ${account.channelName}: ${expiry}.`
-      : `Another tiktok-channel process renewed the tokens of ${account.channelName} moments ago; using those: ${expiry}.`,
+      ? `Renewed the tokens of ${name}: ${expiry}.`
+      : `Another tiktok-channel process renewed the tokens of ${name} moments ago; using those: ${expiry}.`,
   );
 }
 

@@ -124,11 +124,13 @@ function visibleLength(text: string): number {
 
 /**
  * Text that came from arguments, files or servers, made safe to print on a terminal: control characters
- * (ESC, BEL, NUL, C1 codes…) are dropped so they cannot recolour or rewrite the screen; tabs and newlines stay.
+ * (ESC, BEL, NUL, C1 codes…) are dropped so they cannot recolour or rewrite the screen, and so are the
+ * bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) that reorder what follows them
+ * on the line; tabs and newlines stay.
  */
 export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
 }
 
 /**
