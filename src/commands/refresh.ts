@@ -11,6 +11,7 @@ import type { StoredAccount } from '../store/accounts.js';
 import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect.js';
 import { storedAccount } from './accounts.js';
 import { quoteArg } from '../auth/session.js';
+import { critically } from '../io/interrupt.js';
 
 export interface RefreshOptions {
   reauthorize?: boolean;
@@ -37,16 +38,19 @@ export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
       );
     }
     const session = await deps.session(resolved);
-    const { grant } = await session.refresh();
-    const account = session.current;
-    io.printJson({
-      business_id: account.businessId,
-      access_token: account.accessToken,
-      refresh_token: account.refreshToken,
-      access_token_expires_at: isoOrNull(account.accessTokenExpiresAt),
-      refresh_token_expires_at: isoOrNull(account.refreshTokenExpiresAt),
-      scopes: grant?.scopes.length ? grant.scopes : account.scopes,
-      rotated: true,
+    // stdout is the only place the new pair goes: SIGTERM/SIGHUP wait until it is printed.
+    await critically(async () => {
+      const { grant } = await session.refresh();
+      const account = session.current;
+      io.printJson({
+        business_id: account.businessId,
+        access_token: account.accessToken,
+        refresh_token: account.refreshToken,
+        access_token_expires_at: isoOrNull(account.accessTokenExpiresAt),
+        refresh_token_expires_at: isoOrNull(account.refreshTokenExpiresAt),
+        scopes: grant?.scopes.length ? grant.scopes : account.scopes,
+        rotated: true,
+      });
     });
     return;
   }

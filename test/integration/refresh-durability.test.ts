@@ -178,3 +178,28 @@ describe('the refresh answer', { timeout: 30_000 }, () => {
     expect(Object.keys(readStore(other).accounts)).toEqual([SEED.defaultBusinessId]);
   });
 });
+
+describe('a polite signal during an env-credentials refresh', { timeout: 60_000 }, () => {
+  it('SIGTERM waits until the rotated pair is printed (the only place it goes), then exits 143', async () => {
+    const configDir = tempConfigDir();
+    const before = await connectAccount(sandbox, configDir);
+    await holdRefresh(2000);
+    const cli = startCli(['refresh', '--json'], {
+      configDir: tempConfigDir(),
+      env: sandbox.env({
+        TIKTOK_CHANNEL_ACCESS_TOKEN: before.accessToken,
+        TIKTOK_CHANNEL_BUSINESS_ID: SEED.defaultBusinessId,
+        TIKTOK_CHANNEL_REFRESH_TOKEN: before.refreshToken,
+      }),
+      timeoutMs: 30_000,
+    });
+    await refreshSeen(sandbox, 0);
+    cli.child.kill('SIGTERM');
+    const result = await cli.done;
+    expect(result.code, result.stderr).toBe(143);
+    const printed = parseJson(result.stdout);
+    expect(printed.refresh_token).not.toBe(before.refreshToken);
+    const state = await sandbox.state();
+    expect(state.refresh_tokens.find((token: { refresh_token: string }) => token.refresh_token === printed.refresh_token).used_at).toBeUndefined();
+  });
+});
