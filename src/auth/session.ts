@@ -123,7 +123,8 @@ export class Session {
       return { account: latest, rotated: true as const, grant };
     }, {
       unchangedNote: 'The refresh token was not used: free some space and run the command again.',
-      onLostWrite: (shape, error) => rescueRotatedPair(shape.accounts[businessId]!, store.path, error, this.deps.emergency),
+      // Only a rotation has something to lose: without one the stored pair is still the live one.
+      onLostWrite: (shape, error) => (answeredAt ? rescueRotatedPair(shape.accounts[businessId]!, store.path, error, this.deps.emergency) : error),
     });
     if (answeredAt) this.deps.debugLog?.(`the rotated pair was held in memory only for ${(store.lastCommitAt - answeredAt).toFixed(1)} ms (write, fsync, rename)`);
     this.account = { ...outcome.account, source: 'store' };
