@@ -90,9 +90,13 @@ export async function completeAuthorization(deps: Deps, options: CompletionOptio
   const id = businessId as string;
 
   if (profile?.isBusinessAccount === false || isPersonalAccountRefusal(profileError)) {
-    // Do not leave a live token behind for an account that cannot be used.
-    await revokeToken(client, app, grant.accessToken).catch(() => undefined);
-    throw new CliError('permission', `@${profile?.username ?? id} is a personal TikTok account; only Business Accounts can use direct messaging through the API. Nothing was stored.`, {
+    // Do not leave a live token behind for an account that cannot be used, unless it is a re-connect:
+    // TikTok's revoke de-authorizes the app for the whole account, so it would also kill the stored
+    // token this new one could not replace.
+    const kept = deps.store().read().accounts[id];
+    if (!kept) await revokeToken(client, app, grant.accessToken).catch(() => undefined);
+    const outcome = kept ? `Nothing was changed: the stored tokens of ${kept.channelName} were kept, not revoked.` : 'Nothing was stored.';
+    throw new CliError('permission', `@${profile?.username ?? id} is a personal TikTok account; only Business Accounts can use direct messaging through the API. ${outcome}`, {
       hint: `${BUSINESS_ACCOUNT_SWITCH}, then run \`tiktok-channel connect\` again.`,
     });
   }

@@ -1,6 +1,7 @@
 // An account's tokens in use: refreshed ahead of expiry, refreshed once on TikTok's 40105, and rotated
 // refresh tokens persisted under the store's lock before anything uses the new access token.
 import { CliError } from '../errors.js';
+import { rescueRotatedPair } from './rescue.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import { refreshAccessToken, type TokenGrant } from '../tiktok/oauth.js';
@@ -11,6 +12,8 @@ export interface SessionDeps {
   client: TikTokClient;
   now: () => number;
   debugLog?: (line: string) => void;
+  /** Where a rotated pair that could not be stored is shown once (default: stderr). */
+  emergency?: (text: string) => void;
 }
 
 export function reauthorizeError(account: ResolvedAccount, reason: string, cause?: CliError): CliError {
@@ -28,6 +31,9 @@ export function quoteArg(value: string): string {
 }
 
 export class Session {
+  /** TikTok refused the refresh token (revoked, expired or already used) during this session. */
+  refreshRefused = false;
+
   constructor(
     private account: ResolvedAccount,
     private readonly deps: SessionDeps,
@@ -84,6 +90,7 @@ export class Session {
     if (this.account.source === 'env') return this.refreshEnv();
     const { store, client, now } = this.deps;
     const businessId = this.account.businessId;
+    let answeredAt = 0;
     const outcome = await store.transaction(async (shape) => {
       const latest = shape.accounts[businessId];
       if (!latest) throw reauthorizeError(this.account, `The account ${this.account.channelName} was disconnected while refreshing.`);
@@ -93,6 +100,7 @@ export class Session {
         return { account: latest, rotated: false as const, grant: undefined };
       }
       if (!latest.refreshToken || latest.refreshTokenExpiresAt <= now()) {
+        this.refreshRefused = true;
         throw reauthorizeError(this.account, 'The refresh token has expired, so the access token cannot be renewed.');
       }
       let grant: TokenGrant;
@@ -100,10 +108,12 @@ export class Session {
         grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now, latest.refreshTokenExpiresAt);
       } catch (error) {
         if (error instanceof CliError && error.kind === 'auth') {
+          this.refreshRefused = true;
           throw reauthorizeError(this.account, `TikTok refused the refresh token (${error.message}); it was revoked, expired or already used.`, error);
         }
         throw error;
       }
+      answeredAt = performance.now();
       latest.accessToken = grant.accessToken;
       latest.accessTokenExpiresAt = grant.accessTokenExpiresAt;
       latest.refreshToken = grant.refreshToken;
@@ -111,7 +121,12 @@ export class Session {
       if (grant.scopes.length) latest.scopes = grant.scopes;
       latest.updatedAt = now();
       return { account: latest, rotated: true as const, grant };
+    }, {
+      unchangedNote: 'The refresh token was not used: free some space and run the command again.',
+      // Only a rotation has something to lose: without one the stored pair is still the live one.
+      onLostWrite: (shape, error) => (answeredAt ? rescueRotatedPair(shape.accounts[businessId]!, store.path, error, this.deps.emergency) : error),
     });
+    if (answeredAt) this.deps.debugLog?.(`the rotated pair was held in memory only for ${(store.lastCommitAt - answeredAt).toFixed(1)} ms (write, fsync, rename)`);
     this.account = { ...outcome.account, source: 'store' };
     return { grant: outcome.grant, rotated: outcome.rotated };
   }
@@ -131,6 +146,7 @@ export class Session {
       grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
     } catch (error) {
       if (error instanceof CliError && error.kind === 'auth') {
+        this.refreshRefused = true;
         throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${error.message}); it was revoked, expired or already used.`, error);
       }
       throw error;

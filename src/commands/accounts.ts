@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { formatDuration, renderTable } from '../io/format.js';
+import { formatDuration, renderTable, terminalSafe } from '../io/format.js';
 import type { StoredAccount } from '../store/accounts.js';
 import { revokeToken } from '../tiktok/oauth.js';
 import { describeAccount } from './status.js';
@@ -54,7 +54,8 @@ export async function run(_options: AccountsOptions, deps: Deps): Promise<void> 
   const now = deps.now();
   const rows = accounts.map((account) => [
     account.businessId === defaultId ? '*' : '',
-    account.channelName,
+    // Hand-edited names may hold escape sequences: shown display-safe, stored as written.
+    terminalSafe(account.channelName),
     account.username ? `@${account.username}` : '-',
     account.businessId,
     account.region ?? '-',
@@ -72,7 +73,7 @@ export async function use(options: { account: string }, deps: Deps): Promise<voi
     io.printJson({ default_account: account.businessId, account: describeStored(deps, account, account.businessId) });
     return;
   }
-  io.success(`${account.channelName}${account.username ? ` (@${account.username})` : ''} is now the default account.`);
+  io.success(`${terminalSafe(account.channelName)}${account.username ? ` (@${account.username})` : ''} is now the default account.`);
 }
 
 export async function rename(options: { name: string }, deps: Deps): Promise<void> {
@@ -146,11 +147,11 @@ export async function disconnect(options: { keepToken?: boolean }, deps: Deps): 
   }
   if (note) io.info(note);
   io.success(
-    `Disconnected ${account.channelName}${account.username ? ` (@${account.username})` : ''}${revoked ? ' and revoked its token at TikTok' : options.keepToken ? ' (token kept valid at TikTok, as asked)' : ''}.`,
+    `Disconnected ${terminalSafe(account.channelName)}${account.username ? ` (@${account.username})` : ''}${revoked ? ' and revoked its token at TikTok' : options.keepToken ? ' (token kept valid at TikTok, as asked)' : ''}.`,
   );
   if (nextDefault) {
     const next = store.read().accounts[nextDefault];
-    io.info(`Default account is now ${next?.channelName ?? nextDefault}.`);
+    io.info(`Default account is now ${terminalSafe(next?.channelName ?? nextDefault ?? '')}.`);
   }
   // Only what exists is mentioned: `tail` journals received events in ${configDir}/journal/.
   const journal = join(store.dir, 'journal');

@@ -2,7 +2,7 @@
 // before anything else), or `--reauthorize`: run the consent flow again for the same account.
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { formatDuration, formatTime, isoOrNull, terminalSafe } from '../io/format.js';
 import { completeAuthorization, type Connected } from '../auth/authorize.js';
 import { runBrowserConsent, sandboxConsent, type AuthorizedCode } from '../auth/consent-flow.js';
 import { sandboxControlTarget } from '../http/control.js';
@@ -11,6 +11,7 @@ import type { StoredAccount } from '../store/accounts.js';
 import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect.js';
 import { storedAccount } from './accounts.js';
 import { quoteArg } from '../auth/session.js';
+import { critically } from '../io/interrupt.js';
 
 export interface RefreshOptions {
   reauthorize?: boolean;
@@ -37,16 +38,19 @@ export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
       );
     }
     const session = await deps.session(resolved);
-    const { grant } = await session.refresh();
-    const account = session.current;
-    io.printJson({
-      business_id: account.businessId,
-      access_token: account.accessToken,
-      refresh_token: account.refreshToken,
-      access_token_expires_at: isoOrNull(account.accessTokenExpiresAt),
-      refresh_token_expires_at: isoOrNull(account.refreshTokenExpiresAt),
-      scopes: grant?.scopes.length ? grant.scopes : account.scopes,
-      rotated: true,
+    // stdout is the only place the new pair goes: SIGTERM/SIGHUP wait until it is printed.
+    await critically(async () => {
+      const { grant } = await session.refresh();
+      const account = session.current;
+      io.printJson({
+        business_id: account.businessId,
+        access_token: account.accessToken,
+        refresh_token: account.refreshToken,
+        access_token_expires_at: isoOrNull(account.accessTokenExpiresAt),
+        refresh_token_expires_at: isoOrNull(account.refreshTokenExpiresAt),
+        scopes: grant?.scopes.length ? grant.scopes : account.scopes,
+        rotated: true,
+      });
     });
     return;
   }
@@ -74,11 +78,12 @@ export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
     return;
   }
   const at = deps.now();
+  const name = terminalSafe(account.channelName);
   const expiry = `the access token expires in ${formatDuration(account.accessTokenExpiresAt - at)} (${formatTime(account.accessTokenExpiresAt)}), the refresh token in ${formatDuration(account.refreshTokenExpiresAt - at)}`;
   io.success(
     rotated
-      ? `Renewed the tokens of ${account.channelName}: ${expiry}.`
-      : `Another tiktok-channel process renewed the tokens of ${account.channelName} moments ago; using those: ${expiry}.`,
+      ? `Renewed the tokens of ${name}: ${expiry}.`
+      : `Another tiktok-channel process renewed the tokens of ${name} moments ago; using those: ${expiry}.`,
   );
 }
 

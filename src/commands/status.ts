@@ -2,7 +2,7 @@
 // so an expired or revoked token is reported before a send finds out; `--offline` judges from local state.
 import { CliError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { formatDuration, formatTime, isoOrNull, terminalSafe } from '../io/format.js';
 import { CHAT_LINK_BASE, REQUIRED_SCOPES } from '../tiktok/limits.js';
 import type { ResolvedAccount } from '../store/accounts.js';
 import { quoteArg } from '../auth/session.js';
@@ -56,10 +56,25 @@ export function describeAccount(account: ResolvedAccount, isDefault: boolean, no
 }
 
 /**
+ * The stored expiry corrected by what TikTok just said: the account is not usable, the access token is
+ * expired when TikTok called it expired or invalid (40105/40104), and the refresh token when TikTok
+ * refused it too. The stored times stay as they are (they are what the store believed).
+ */
+function refusedByTikTok(described: ReturnType<typeof describeAccount>, error: CliError, refreshRefused: boolean) {
+  const accessRefused = refreshRefused || error.tiktokCode === 40105 || error.tiktokCode === 40104;
+  return {
+    ...described,
+    access_token: accessRefused ? { ...described.access_token, expired: true } : described.access_token,
+    refresh_token: refreshRefused ? { ...described.refresh_token, expired: true } : described.refresh_token,
+    usable: false,
+  };
+}
+
+/**
  * Asks TikTok whether the token works: token info (needs the app's client key), else the profile for
  * env credentials without one. Through the session, so an expiring token is renewed as any command would.
  */
-async function checkWithTikTok(deps: Deps, account: ResolvedAccount): Promise<{ account: ResolvedAccount; check: TikTokCheck }> {
+async function checkWithTikTok(deps: Deps, account: ResolvedAccount, isDefault: boolean): Promise<{ account: ResolvedAccount; check: TikTokCheck }> {
   const session = await deps.session(account);
   const before = account.accessToken;
   let scopes: string[] | undefined;
@@ -81,7 +96,7 @@ async function checkWithTikTok(deps: Deps, account: ResolvedAccount): Promise<{ 
         hint: error.hint,
         tiktokCode: error.tiktokCode,
         requestId: error.requestId,
-        details: { account: describeAccount(session.current, false, deps.now()), checked_with_tiktok: true },
+        details: { account: refusedByTikTok(describeAccount(session.current, isDefault, deps.now()), error, session.refreshRefused), checked_with_tiktok: true },
       });
     }
     if (error instanceof CliError && (error.kind === 'network' || error.kind === 'rateLimit')) {
@@ -110,7 +125,7 @@ export async function run(options: StatusOptions, deps: Deps): Promise<void> {
   }
   let check: TikTokCheck | undefined;
   if (!options.offline) {
-    ({ account, check } = await io.progress('Checking the token with TikTok…', () => checkWithTikTok(deps, account)));
+    ({ account, check } = await io.progress('Checking the token with TikTok…', () => checkWithTikTok(deps, account, isDefault)));
   }
   const now = deps.now();
   const status = { ...describeAccount(account, isDefault, now), checked_with_tiktok: Boolean(check), renewed: check?.renewed ?? false };
@@ -121,7 +136,7 @@ export async function run(options: StatusOptions, deps: Deps): Promise<void> {
   const { color } = io;
   const label = (text: string) => color.dim(text.padEnd(15));
   const lines = [
-    `${color.bold(account.channelName)}${account.username ? ` (@${account.username})` : ''}${isDefault ? color.dim('  default') : ''}`,
+    `${color.bold(terminalSafe(account.channelName))}${account.username ? ` (@${account.username})` : ''}${isDefault ? color.dim('  default') : ''}`,
     `${label('business_id')}${account.businessId}`,
     `${label('source')}${account.source === 'env' ? 'TIKTOK_CHANNEL_ACCESS_TOKEN (env)' : 'stored account'}${account.sandbox ? ' · embedded sandbox' : ''}`,
     `${label('region')}${account.region ?? 'unknown'}`,

@@ -48,9 +48,11 @@ export interface SandboxAccountSettings {
 export interface SandboxFault {
   /** API path relative to the base (`business/message/send/`) or `*`. */
   path: string;
-  kind: 'html502' | 'reset' | 'code';
+  /** `hold`: served as usual, the answer held `hold_ms`; `omit_open_id`: served without `open_id`. */
+  kind: 'html502' | 'reset' | 'code' | 'hold' | 'omit_open_id';
   /** TikTok's envelope code for kind `code` (e.g. 40100, 51065). */
   code?: number;
+  hold_ms?: number;
   message?: string;
   /** Uses before it clears itself (default 1); -1 = until clearFaults(). */
   times?: number;

@@ -56,7 +56,12 @@ export function addFault(world: World, input: Params): FaultRecord {
   const path = typeof input.path === 'string' ? input.path.replace(/^\/?(open_api\/v1\.3\/)?/, '').replace(/^\/+/, '') : '';
   if (!path) throw new ControlError(400, 'path is required (e.g. "business/message/send/", "business/message/*" or "*").');
   const kind = input.kind;
-  if (kind !== 'html502' && kind !== 'reset' && kind !== 'code') throw new ControlError(400, 'kind must be "html502", "reset" or "code".');
+  if (kind !== 'html502' && kind !== 'reset' && kind !== 'code' && kind !== 'hold' && kind !== 'omit_open_id') {
+    throw new ControlError(400, 'kind must be "html502", "reset", "code", "hold" or "omit_open_id".');
+  }
+  if (kind === 'hold' && (typeof input.hold_ms !== 'number' || !Number.isInteger(input.hold_ms) || input.hold_ms < 1 || input.hold_ms > 120_000)) {
+    throw new ControlError(400, 'hold_ms (an integer of milliseconds, 1 to 120000) is required for kind "hold".');
+  }
   if (kind === 'code' && (typeof input.code !== 'number' || !Number.isInteger(input.code))) throw new ControlError(400, 'code (an integer) is required for kind "code".');
   const times = input.times === undefined ? 1 : input.times;
   if (typeof times !== 'number' || !Number.isInteger(times) || (times < 1 && times !== -1)) throw new ControlError(400, 'times must be an integer ≥ 1, or -1 for "until cleared".');
@@ -66,6 +71,7 @@ export function addFault(world: World, input: Params): FaultRecord {
   }
   const fault: FaultRecord = { id: ids.shortId(), path: path === '*' ? '*' : path, kind: kind as FaultKind, times };
   if (kind === 'code') fault.code = input.code as number;
+  if (kind === 'hold') fault.hold_ms = input.hold_ms as number;
   if (typeof input.message === 'string') fault.message = input.message;
   if (typeof input.every === 'number' && input.every > 1) {
     fault.every = input.every;

@@ -270,7 +270,10 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
     if (route.method !== method) return notFound(method, path, `method ${method} not served here (expects ${route.method})`, rid);
     if (options.latencyMs) await sleep(options.latencyMs);
 
-    const fault = core.consumeFault(relative);
+    const consumed = core.consumeFault(relative);
+    // hold / omit_open_id change a served answer instead of replacing it.
+    const altered = consumed?.kind === 'hold' || consumed?.kind === 'omit_open_id' ? consumed : undefined;
+    const fault = altered ? undefined : consumed;
     if (fault) {
       if (fault.kind === 'reset') {
         log({ method, path, status: 0, request_id: rid, fault: 'reset' });
@@ -285,8 +288,10 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
       return jsonResponse(200, { code, message: fault.message ?? defaultFaultMessage(code), request_id: rid, data: {} }, rid);
     }
 
-    const envelope = (code: number, message: string, data: unknown) => {
-      log({ method, path, status: 200, code, request_id: rid });
+    const envelope = async (code: number, message: string, data: unknown) => {
+      log({ method, path, status: 200, code, request_id: rid, ...(altered ? { fault: altered.kind } : {}) });
+      if (altered?.kind === 'omit_open_id' && data && typeof data === 'object') delete (data as { open_id?: unknown }).open_id;
+      if (altered?.kind === 'hold') await sleep(altered.hold_ms ?? 0);
       return jsonResponse(200, { code, message, request_id: rid, data }, rid);
     };
 

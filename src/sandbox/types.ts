@@ -222,7 +222,10 @@ export interface WebhookDelivery {
   callback_url?: string;
 }
 
-export type FaultKind = 'html502' | 'reset' | 'code';
+// 'hold': the request is served as usual (a refresh rotates) and its answer held `hold_ms` (a slow network
+// after TikTok acted); 'omit_open_id': served as usual, without `open_id` in the answer (tiktok-api.md §2
+// calls it not guaranteed on refresh, so clients must cope with its absence).
+export type FaultKind = 'html502' | 'reset' | 'code' | 'hold' | 'omit_open_id';
 export interface FaultRecord {
   id: string;
   /** API path relative to the base (e.g. `business/message/send/`), a prefix ending in `*` (`business/message/*`), or `*`. */
@@ -230,6 +233,8 @@ export interface FaultRecord {
   kind: FaultKind;
   code?: number;
   message?: string;
+  /** For kind 'hold': how long the answer is held, in ms. */
+  hold_ms?: number;
   /** Remaining uses; -1 = until DELETE /faults. */
   times: number;
   /** Refuse only every Nth matching request (intermittent failures); absent = every one. */

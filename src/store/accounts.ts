@@ -1,11 +1,12 @@
-// Connected accounts, kept with `conf` (0600) and keyed by business_id. Every change is a locked
-// read-modify-write of the whole file so two processes never overwrite each other's update.
+// Connected accounts in accounts.json (0600), keyed by business_id. Every change is a locked
+// read-modify-write of the whole file so two processes never overwrite each other's update, and the
+// write's room is taken before the change is made (a refresh must not spend a token it cannot store).
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type Conf from 'conf';
 import envPaths from 'env-paths';
 import { CliError } from '../errors.js';
 import { configDirError } from './config-dir.js';
+import { prepareWrite, type PreparedWrite } from './durable-write.js';
 import { parseAccountReference } from './reference.js';
 import { validateStore } from './validate.js';
 
@@ -45,17 +46,26 @@ export interface ResolvedAccount extends StoredAccount {
   source: 'store' | 'env';
 }
 
+/** What a transaction does when its change was made but could not be written (a rotated token). */
+export interface TransactionOptions {
+  /** Said when the write cannot even be prepared, before the change: e.g. "The refresh token was not used." */
+  unchangedNote?: string;
+  /** Called after a second failed write with the state that could not be stored; returns the error to throw. */
+  onLostWrite?: (shape: StoreShape, error: CliError) => CliError;
+}
+
 export class AccountStore {
   readonly dir: string;
   readonly path: string;
-  private conf?: Conf<StoreShape>;
+  /** performance.now() when the last transaction's write reached the disk (fsync + rename). */
+  lastCommitAt = 0;
+  private readonly prepare: (path: string) => PreparedWrite;
 
-  constructor(private readonly options: { configDir?: string }) {
-    this.conf = undefined;
-    // Where conf keeps the file (its default dir is env-paths' config dir); reads need no conf at all,
-    // so read-only commands never load it (it brings ajv: most of a start-up).
+  constructor(private readonly options: { configDir?: string; prepareWrite?: (path: string) => PreparedWrite }) {
+    // The per-user default (env-paths' config dir); reads and writes need only node:fs.
     this.dir = options.configDir ?? envPaths('tiktok-channel', { suffix: '' }).config;
     this.path = resolve(this.dir, 'accounts.json');
+    this.prepare = options.prepareWrite ?? ((path) => prepareWrite(path));
     if (options.configDir) {
       try {
         mkdirSync(options.configDir, { recursive: true, mode: 0o700 });
@@ -63,29 +73,6 @@ export class AccountStore {
         throw configDirError(options.configDir, error);
       }
     }
-  }
-
-  private async open(): Promise<Conf<StoreShape>> {
-    if (!this.conf) {
-      const { default: Conf } = await import('conf');
-      try {
-        this.conf = new Conf<StoreShape>({
-          projectName: 'tiktok-channel',
-          projectSuffix: '',
-          configName: 'accounts',
-          cwd: this.dir,
-          configFileMode: 0o600,
-          // No defaults: conf would write them from its constructor, outside our lock, and a racing
-          // process could overwrite an account another one just stored.
-          // Tokens must survive a crash mid-write: conf writes atomically (temp file + rename).
-          clearInvalidConfig: false,
-        });
-      } catch (error) {
-        // conf reads the file in its constructor: a broken file must not be cleared, only reported.
-        throw storeError(this.path, error, 'read');
-      }
-    }
-    return this.conf;
   }
 
   /** The stored accounts, checked field by field: a file in another shape is reported, never used or rewritten. */
@@ -136,15 +123,56 @@ export class AccountStore {
     return account;
   }
 
-  /** Runs fn with the store locked against other processes; fn sees and returns the latest state. */
-  async transaction<T>(fn: (shape: StoreShape) => T | Promise<T>): Promise<T> {
+  /**
+   * Runs fn with the store locked against other processes; fn sees and changes the latest state, which is
+   * then written. The write's temp file is opened and its room allocated before fn runs, so a full disk
+   * refuses the change before it is made; a write that still fails is tried once more, then handed to
+   * options.onLostWrite.
+   */
+  async transaction<T>(fn: (shape: StoreShape) => T | Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { withFileLock } = await import('./lock.js');
     return withFileLock(this.path, async () => {
       const shape = this.read();
-      const result = await fn(shape);
-      await this.write(shape);
+      let prepared: PreparedWrite;
+      try {
+        prepared = this.prepare(this.path);
+      } catch (error) {
+        const failure = configDirError(this.dir, error);
+        if (options.unchangedNote) failure.message = `${failure.message} ${options.unchangedNote}`;
+        throw failure;
+      }
+      let result: T;
+      try {
+        result = await fn(shape);
+      } catch (error) {
+        prepared.abandon();
+        throw error;
+      }
+      this.commit(prepared, shape, options);
       return result;
     });
+  }
+
+  private commit(prepared: PreparedWrite, shape: StoreShape, options: TransactionOptions): void {
+    const text = `${JSON.stringify(shape, undefined, '\t')}\n`;
+    try {
+      prepared.commit(text);
+    } catch (first) {
+      // Once more with a new temp file (space may have been freed, or the failure was that file's own).
+      try {
+        this.prepare(this.path).commit(text);
+      } catch (second) {
+        const error = storeError(this.path, second ?? first, 'write');
+        throw options.onLostWrite ? options.onLostWrite(shape, error) : error;
+      }
+    }
+    this.lastCommitAt = performance.now();
+    // The temp file was created 0600; re-assert in case a hard link or umask surprise loosened it.
+    try {
+      chmodSync(this.path, 0o600);
+    } catch {
+      // best effort: the write itself succeeded
+    }
   }
 
   /** Runs fn under the store's lock without writing (readers that must not race a writer). */
@@ -186,24 +214,10 @@ export class AccountStore {
     });
   }
 
-  private async write(shape: StoreShape): Promise<void> {
-    const conf = await this.open();
-    try {
-      conf.store = shape;
-    } catch (error) {
-      throw storeError(conf.path, error, 'write');
-    }
-    // conf applies configFileMode on write; re-assert in case the file pre-existed with looser bits.
-    try {
-      chmodSync(conf.path, 0o600);
-    } catch {
-      // best effort: the write itself succeeded
-    }
-  }
 }
 
-/** What conf's `store` getter returns, read without conf: the parsed file, or {} when there is none. */
-function readStoreFile(path: string): Partial<StoreShape> {
+/** The parsed file as it is (validateStore judges it), or {} when there is none. */
+function readStoreFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -211,7 +225,7 @@ function readStoreFile(path: string): Partial<StoreShape> {
     if ((error as { code?: string }).code === 'ENOENT') return {};
     throw error;
   }
-  return Object.assign({}, JSON.parse(text) as Partial<StoreShape>);
+  return JSON.parse(text) as unknown;
 }
 
 /** A config file we cannot use: say which file, why, and that nothing was changed. */

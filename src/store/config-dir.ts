@@ -1,8 +1,8 @@
 // The config dir (accounts.json, its lock, the embedded sandbox's state) when it cannot be created or
 // written: permissions, a read-only disk, a file in the way. One error names the directory and the fix,
 // whichever part of the CLI hit it, instead of a raw EACCES.
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CliError } from '../errors.js';
 import type { Transport } from '../http/raw.js';
 
@@ -47,9 +47,19 @@ export function configDirError(dir: string, error: unknown): CliError {
   });
 }
 
-/** The embedded sandbox keeps its state in the config dir: its file-system failures are config errors, not network ones. */
+/**
+ * The embedded sandbox keeps its state in the config dir: its file-system failures are config errors, not
+ * network ones. Every call writes there, and its lock retries any failure for about 24 s, so a directory
+ * that cannot be written is refused up front.
+ */
 export function withConfigDirErrors(transport: Transport, dir: string): Transport {
   return async (request, options) => {
+    const stateDir = join(dir, 'sandbox');
+    try {
+      accessSync(existsSync(stateDir) ? stateDir : nearestExisting(dir), constants.W_OK);
+    } catch (error) {
+      throw configDirError(dir, error);
+    }
     try {
       return await transport(request, options);
     } catch (error) {

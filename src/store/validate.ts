@@ -7,7 +7,11 @@ type Check = (value: unknown) => string | undefined;
 
 const isString: Check = (value) => (typeof value === 'string' ? undefined : 'a string');
 const nonEmptyString: Check = (value) => (typeof value === 'string' && value.trim() ? undefined : 'a non-empty string');
-const isNumber: Check = (value) => (typeof value === 'number' && Number.isFinite(value) ? undefined : 'a number (epoch milliseconds)');
+// Within what a Date can hold (±8.64e15 ms), and not before 1970: 1e308 passes isFinite and then breaks
+// every date format that shows it (\`status --offline\` crashed on it).
+const MAX_EPOCH_MS = 8.64e15;
+const isNumber: Check = (value) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_EPOCH_MS ? undefined : 'a number (epoch milliseconds, 0 to 8.64e15)';
 const stringList: Check = (value) => (Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'a list of strings');
 const embedded: Check = (value) => (value === 'embedded' ? undefined : '"embedded"');
 

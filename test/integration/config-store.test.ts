@@ -61,6 +61,33 @@ describe('accounts.json is validated on read', () => {
   });
 });
 
+describe('accounts.json that is not an object of accounts, or holds impossible times', () => {
+  it('a list holding an account is refused by name, and `connect --sandbox` does not overwrite it', async () => {
+    const configDir = tempConfigDir();
+    const path = join(configDir, 'accounts.json');
+    const text = JSON.stringify([complete]);
+    writeFileSync(path, text, { mode: 0o600 });
+    for (const args of [['accounts'], ['connect', '--sandbox']]) {
+      const result = await runCli([...args, '--json'], { configDir });
+      expect(result.code, args.join(' ')).toBe(1);
+      const error = parseJson(result.stdout).error;
+      expect(error.kind).toBe('config');
+      expect(error.message).toContain(`${path} is not in the shape tiktok-channel writes: the file holds a list`);
+    }
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it('a timestamp of 1e308 is refused, and `status --offline` does not crash on it', async () => {
+    const configDir = tempConfigDir();
+    writeStore(configDir, { ...complete, refreshTokenExpiresAt: 1e308 });
+    const result = await runCli(['status', '--offline', '--json'], { configDir });
+    expect(result.code, result.stderr).toBe(1);
+    const error = parseJson(result.stdout).error;
+    expect(error.kind).toBe('config');
+    expect(error.message).toContain('accounts["-000shape"].refreshTokenExpiresAt is the number 1e+308');
+  });
+});
+
 describe('a config dir that cannot be written', () => {
   // Root ignores file modes, so as root the CLI runs as nobody for these.
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
@@ -99,6 +126,25 @@ describe('a config dir that cannot be written', () => {
     const sandbox = run(['connect', '--sandbox', '--json'], dir);
     expect(sandbox.code, sandbox.stderr).toBe(1);
     expect(parseJson(sandbox.stdout).error.message).toContain(`Cannot write to the config dir ${dir}`);
+  });
+
+  it('an embedded-sandbox account in a read-only dir fails at once, naming the dir (no lock retries)', async () => {
+    const dir = tempConfigDir();
+    expect((await runCli(['connect', '--sandbox'], { configDir: dir })).code).toBe(0);
+    // Readable by nobody, writable by no one but root.
+    chmodSync(join(dir, 'accounts.json'), 0o644);
+    chmodSync(join(dir, 'sandbox', 'state.json'), 0o644);
+    chmodSync(join(dir, 'sandbox'), 0o555);
+    chmodSync(dir, 0o555);
+    const started = Date.now();
+    const result = run(['conversations', '--json'], dir);
+    const elapsed = Date.now() - started;
+    expect(result.code, result.stderr).toBe(1);
+    const error = parseJson(result.stdout).error;
+    expect(error.kind).toBe('config');
+    expect(error.message).toContain(`Cannot write to the config dir ${dir}`);
+    // Before: about 24 s of lock retries. Node's start-up and the CLI's own imports take well under 5 s.
+    expect(elapsed).toBeLessThan(5000);
   });
 
   it('one that cannot be created names the parent to fix', () => {

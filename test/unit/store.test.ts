@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccountStore, accountFromEnv, type StoredAccount } from '../../src/store/accounts.js';
@@ -100,4 +100,35 @@ describe('env credentials', () => {
     expect(() => accountFromEnv({ TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.env' })).toThrow(/TIKTOK_CHANNEL_BUSINESS_ID is missing/);
     expect(accountFromEnv({})).toBeUndefined();
   });
+});
+
+describe('account file that is not an object of accounts', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['null', 'null', /holds null/],
+    ['an empty list', '[]', /holds a list/],
+    ['a string', '"x"', /holds "x"/],
+    ['a number', '42', /holds the number 42/],
+    ['true', 'true', /holds true/],
+    ['a list of accounts', JSON.stringify([account('-000a')]), /holds a list/],
+  ];
+  for (const [what, text, expected] of cases) {
+    it(`holding ${what} is refused by name and never overwritten`, async () => {
+      const dir = tempConfigDir();
+      const path = join(dir, 'accounts.json');
+      writeFileSync(path, text);
+      const store = new AccountStore({ configDir: dir });
+      expect(() => store.read()).toThrow(expected);
+      expect(() => store.read()).toThrow(path);
+      await expect(store.upsert(account('-000b'))).rejects.toThrow(/not in the shape tiktok-channel writes/);
+      expect(readFileSync(path, 'utf8')).toBe(text);
+    });
+  }
+
+  for (const value of [1e308, -1e308, -1]) {
+    it(`refuses a timestamp of ${value}`, () => {
+      const dir = tempConfigDir();
+      writeFileSync(join(dir, 'accounts.json'), JSON.stringify({ version: 1, accounts: { '-000a': account('-000a', { accessTokenExpiresAt: value }) } }));
+      expect(() => new AccountStore({ configDir: dir }).read()).toThrow(/accessTokenExpiresAt is the number .* expected a number \(epoch milliseconds/);
+    });
+  }
 });

@@ -1,0 +1,91 @@
+// Writing accounts.json so a rotated refresh token is never lost to the disk: the temp file is opened and
+// its blocks allocated BEFORE TikTok is asked to rotate (a full disk then refuses the refresh while the
+// old token is still good), and the write after the answer only overwrites space already held, fsyncs,
+// renames and fsyncs the directory. Only node:fs: nothing is imported between TikTok's answer and the
+// write, so the rotated pair lives in memory alone for the write and its fsync only.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface PreparedWrite {
+  readonly tempPath: string;
+  /** Replaces the target with `text` durably (temp → fsync → rename → directory fsync). */
+  commit(text: string): void;
+  /** Removes the temp file (nothing to write, or the write failed). */
+  abandon(): void;
+}
+
+/** Room held for the new content: the current file twice over (tokens grow little), at least 16 KiB. */
+export function reserveFor(path: string): number {
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    // no file yet
+  }
+  return Math.max(16_384, size * 2 + 4096);
+}
+
+/** Opens `${path}.<pid>.<random>.tmp` (0600) and fills it with `bytes` spaces, fsynced; throws ENOSPC & co. before anything is spent. */
+export function prepareWrite(path: string, bytes = reserveFor(path)): PreparedWrite {
+  const tempPath = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tempPath, 'wx', 0o600);
+  let open = true;
+  const close = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  const abandon = () => {
+    try {
+      close();
+    } catch {
+      // already unusable
+    }
+    try {
+      unlinkSync(tempPath);
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    // Real bytes, not a sparse ftruncate: the file system must hand out the blocks now.
+    const chunk = Buffer.alloc(Math.min(bytes, 65_536), 0x20);
+    for (let written = 0; written < bytes; ) written += writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written), written);
+    fsyncSync(fd);
+  } catch (error) {
+    abandon();
+    throw error;
+  }
+  return {
+    tempPath,
+    abandon,
+    commit(text: string) {
+      const data = Buffer.from(text, 'utf8');
+      try {
+        for (let written = 0; written < data.length; ) written += writeSync(fd, data, written, data.length - written, written);
+        ftruncateSync(fd, data.length);
+        fsyncSync(fd);
+        close();
+        renameSync(tempPath, path);
+      } catch (error) {
+        abandon();
+        throw error;
+      }
+      syncDirectory(dirname(path));
+    },
+  };
+}
+
+/** The rename itself survives a power cut only once the directory is fsynced (best effort: some systems refuse). */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not supported here: the rename is still atomic
+  }
+}
