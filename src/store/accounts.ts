@@ -1,12 +1,15 @@
-// Connected accounts in accounts.json (0600), keyed by business_id. Every change is a locked
-// read-modify-write of the whole file so two processes never overwrite each other's update, and the
-// write's room is taken before the change is made (a refresh must not spend a token it cannot store).
+// Connected accounts, kept with `conf` in accounts.json (0600) and keyed by business_id. Every change is
+// a locked read-modify-write of the whole file so two processes never overwrite each other's update, and
+// the write's room is taken before the change is made (a refresh must not spend a token it cannot store):
+// a reserved ballast is released just before conf's atomic write (temp file, fsync, rename). conf is
+// loaded before the change too, so after TikTok answers nothing is imported before the write.
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { CliError } from '../errors.js';
 import { configDirError } from './config-dir.js';
-import { prepareWrite, type PreparedWrite } from './durable-write.js';
+import type Conf from 'conf';
+import { reserveRoom, syncDirectoryOf, type PreparedWrite } from './durable-write.js';
 import { parseAccountReference } from './reference.js';
 import { validateStore } from './validate.js';
 
@@ -59,13 +62,15 @@ export class AccountStore {
   readonly path: string;
   /** performance.now() when the last transaction's write reached the disk (fsync + rename). */
   lastCommitAt = 0;
-  private readonly prepare: (path: string) => PreparedWrite;
+  /** Tests replace how the write is prepared (to make it fail after the change); by default conf writes. */
+  private readonly prepare?: (path: string) => PreparedWrite;
+  private conf?: Conf<StoreShape>;
 
   constructor(private readonly options: { configDir?: string; prepareWrite?: (path: string) => PreparedWrite }) {
     // The per-user default (env-paths' config dir); reads and writes need only node:fs.
     this.dir = options.configDir ?? envPaths('tiktok-channel', { suffix: '' }).config;
     this.path = resolve(this.dir, 'accounts.json');
-    this.prepare = options.prepareWrite ?? ((path) => prepareWrite(path));
+    this.prepare = options.prepareWrite;
     if (options.configDir) {
       try {
         mkdirSync(options.configDir, { recursive: true, mode: 0o700 });
@@ -135,7 +140,8 @@ export class AccountStore {
       const shape = this.read();
       let prepared: PreparedWrite;
       try {
-        prepared = this.prepare(this.path);
+        await this.openConf();
+        prepared = this.prepareWrite();
       } catch (error) {
         const failure = configDirError(this.dir, error);
         if (options.unchangedNote) failure.message = `${failure.message} ${options.unchangedNote}`;
@@ -160,7 +166,7 @@ export class AccountStore {
     } catch (first) {
       // Once more with a new temp file (space may have been freed, or the failure was that file's own).
       try {
-        this.prepare(this.path).commit(text);
+        this.prepareWrite().commit(text);
       } catch (second) {
         const error = storeError(this.path, second ?? first, 'write');
         throw options.onLostWrite ? options.onLostWrite(shape, error) : error;
@@ -173,6 +179,44 @@ export class AccountStore {
     } catch {
       // best effort: the write itself succeeded
     }
+  }
+
+  /** conf, loaded and bound to accounts.json before any change is made (see the header). */
+  private async openConf(): Promise<Conf<StoreShape>> {
+    if (!this.conf) {
+      const { default: Conf } = await import('conf');
+      try {
+        this.conf = new Conf<StoreShape>({
+          projectName: 'tiktok-channel',
+          projectSuffix: '',
+          configName: 'accounts',
+          cwd: this.dir,
+          configFileMode: 0o600,
+          // No defaults: conf would write them from its constructor, outside our lock. A broken file is
+          // reported by read() above and never cleared.
+          clearInvalidConfig: false,
+        });
+      } catch (error) {
+        throw storeError(this.path, error, 'read');
+      }
+    }
+    return this.conf;
+  }
+
+  /** The room for the next write, held now; its commit releases the room and lets conf write `text`. */
+  private prepareWrite(): PreparedWrite {
+    if (this.prepare) return this.prepare(this.path);
+    const conf = this.conf!;
+    const room = reserveRoom(this.path);
+    return {
+      tempPath: room.tempPath,
+      abandon: room.abandon,
+      commit: (text: string) => {
+        room.release();
+        conf.store = JSON.parse(text) as StoreShape;
+        syncDirectoryOf(this.path);
+      },
+    };
   }
 
   /** Runs fn under the store's lock without writing (readers that must not race a writer). */

@@ -76,6 +76,28 @@ export function prepareWrite(path: string, bytes = reserveFor(path)): PreparedWr
   };
 }
 
+/**
+ * Room held on the config dir's file system for a write that another writer (conf) will make: a ballast
+ * file of real, fsynced bytes, released just before that write so its temp file gets the freed blocks.
+ * A full disk refuses the reservation, before a refresh token is spent.
+ */
+export function reserveRoom(path: string, bytes = reserveFor(path)): PreparedWrite & { release(): void } {
+  const ballast = prepareWrite(`${path}.reserve`, bytes);
+  return {
+    tempPath: ballast.tempPath,
+    abandon: ballast.abandon,
+    release: ballast.abandon,
+    commit() {
+      throw new Error('reserveRoom: release the room, then write with the store (conf)');
+    },
+  };
+}
+
+/** After conf's atomic write (temp, fsync, rename), the directory entry itself is made durable too. */
+export function syncDirectoryOf(path: string): void {
+  syncDirectory(dirname(path));
+}
+
 /** The rename itself survives a power cut only once the directory is fsynced (best effort: some systems refuse). */
 function syncDirectory(dir: string): void {
   try {
