@@ -2,11 +2,14 @@
 // Express, Fastify, a Next.js route, a Lambda). The very code `tail` runs, re-exported; nothing here
 // loads the CLI or a web framework.
 export {
+  checkSignature,
+  constructEvent,
   signPayload,
   verifySignature,
+  WebhookSignatureError,
+  type CheckSignatureResult,
   type SignatureFailure,
   type VerifySignatureInput,
-  type VerifySignatureResult,
 } from '../tiktok/signature.js';
 export {
   decodeEvent,

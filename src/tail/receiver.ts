@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { decodeEvent, eventDedupeKey, type DecodedEvent } from '../tiktok/events.js';
-import { verifySignature, type SignatureFailure } from '../tiktok/signature.js';
+import { checkSignature, type SignatureFailure } from '../tiktok/signature.js';
 import type { AccountDirectory, ServedAccount } from './accounts.js';
 import type { DedupeSet } from './dedupe.js';
 import type { Journal, JournalRecord, JournalRef } from './journal.js';
@@ -120,7 +120,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     let failure: { reason: SignatureFailure; message: string } | undefined;
     let signedAt = 0;
     for (const secret of secrets) {
-      const result = verifySignature({ rawBody: body, header: signature, secret, toleranceSeconds: options.toleranceSeconds, now });
+      const result = checkSignature({ rawBody: body, header: signature, secret, toleranceSeconds: options.toleranceSeconds, now });
       if (result.ok) {
         signedAt = result.timestamp;
         break;
@@ -135,7 +135,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     }
     // Signed but not a JSON object: decoded from the bytes into kind "unknown" (raw text, problems),
     // journaled and answered like any delivery. The signature says TikTok sent it; only tail keeps it.
-    const event = decodeEvent(isObject(envelope) ? envelope : body);
+    // From the bytes, not the parsed envelope: the decoder keeps 16+ digit ids exact (JSON.parse rounds them).
+    const event = decodeEvent(body);
     const account = options.accounts.get(event.business_id);
     const key = `${event.business_id ?? ''}|${eventDedupeKey(event)}`;
     // The same event with the same signature time is a byte-exact replay: TikTok signs each retry anew.
