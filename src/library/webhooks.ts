@@ -11,6 +11,8 @@ export {
   type SignatureFailure,
   type VerifySignatureInput,
 } from '../tiktok/signature.js';
+// In every build, Node's too: the Web Crypto pair.
+export { checkSignatureAsync, constructEventAsync, verifySignatureAsync } from '../tiktok/signature-web.js';
 export {
   decodeEvent,
   eventDedupeKey,

@@ -7,7 +7,7 @@
 // `create_time`/`timestamp` may be seconds or milliseconds, any field may be missing, and events we do
 // not know are kept raw. Nothing here throws: a delivery we cannot make sense of is still returned
 // (kind "unknown", with `problems` saying why), because dropping it would lose a customer's message.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 import { parseJsonExact } from './json.js';
 
 export type EventKind =
@@ -236,10 +236,18 @@ function emptyEvent(origin: 'webhook' | 'rest', raw: Json): DecodedEvent {
   };
 }
 
+const utf8 = new TextEncoder();
+
+/** sha256 of the parts, each followed by NUL; plain JavaScript so that Node and the edge name alike. */
 function hashId(parts: Array<string | Uint8Array>): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\u0000');
-  return `h:${hash.digest('hex').slice(0, 32)}`;
+  const chunks = parts.map((part) => (typeof part === 'string' ? utf8.encode(part) : part));
+  const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length + 1, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length + 1;
+  }
+  return `h:${sha256Hex(all).slice(0, 32)}`;
 }
 
 /** The problem an event carries when its delivery's body is not a JSON object (raw is `{body: text}`). */

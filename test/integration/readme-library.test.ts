@@ -43,9 +43,9 @@ describe("README's library examples", () => {
 
   it('verify webhooks with constructEvent, the call that cannot be misused (node:http and Express alike)', () => {
     const webhookExamples = blocks.filter((block) => block.code.includes("from 'tiktok-channel/webhooks'"));
-    expect(webhookExamples.map((block) => /from '(node:http|express)'/.exec(block.code)?.[1]).sort()).toEqual(['express', 'node:http']);
+    expect(webhookExamples.map((block) => /from '(node:http|express)'/.exec(block.code)?.[1] ?? (block.code.includes('async fetch(request, env)') ? 'worker' : 'other')).sort()).toEqual(['express', 'node:http', 'worker']);
     for (const block of webhookExamples) {
-      expect(block.code).toMatch(/constructEvent\(\{ rawBody: /);
+      expect(block.code).toMatch(/constructEvent(Async)?\(\{ rawBody/);
       // No object result that a `!` test would let through.
       expect(block.code).not.toMatch(/\.ok\b/);
     }
@@ -114,6 +114,30 @@ describe("README's library examples", () => {
     expect(client.stdout).toMatch(/^sent \S+$/m);
     expect(client.stdout).toMatch(/^validation 40007 Conversation not found: no-such-conversation\. \w+$/m);
   }, 90_000);
+
+  it('run: the Worker example, resolved as a Worker resolves it (workerd condition: the edge build), answers 200 and 401', () => {
+    const dir = scratchProject();
+    const worker = blocks.find((block) => block.lang === 'js' && block.code.includes('async fetch(request, env)'));
+    expect(worker).toBeTruthy();
+    writeFileSync(join(dir, 'worker.mjs'), worker!.code);
+    const t = Math.floor(Date.now() / 1000);
+    const body = '{"event":"im_receive_msg","user_openid":"b1","content":"{\\"conversation_id\\":\\"c-edge\\",\\"message_id\\":7247303576418566913,\\"type\\":\\"text\\",\\"text\\":{\\"body\\":\\"hi from the edge\\"}}"}';
+    const header = `t=${t},s=${createHmac('sha256', 'worker-secret').update(`${t}.${body}`).digest('hex')}`;
+    writeFileSync(
+      join(dir, 'drive.mjs'),
+      `import worker from './worker.mjs';
+const env = { TIKTOK_CHANNEL_CLIENT_SECRET: 'worker-secret' };
+const post = async (headers, text) => { const response = await worker.fetch(new Request('https://edge.example/hook', { method: 'POST', headers, body: text }), env); return response.status + ' ' + (await response.text()); };
+const body = ${JSON.stringify(body)};
+console.log(await post({ 'tiktok-signature': ${JSON.stringify(header)} }, body));
+console.log(await post({ 'tiktok-signature': ${JSON.stringify(header)} }, body.replace('hi', 'yo')));
+console.log(await post({}, body));
+`,
+    );
+    const run = spawnSync(process.execPath, ['--conditions', 'workerd', 'drive.mjs'], { cwd: dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe('message c-edge hi from the edge\n200 \n401 mismatch\n401 missing\n');
+  });
 
   it('every other example parses', () => {
     const dir = scratchProject();

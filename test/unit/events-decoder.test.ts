@@ -330,3 +330,21 @@ describe('hostile arguments', () => {
     expect(() => eventDedupeKey({} as never)).toThrow(TypeError);
   });
 });
+
+describe('the decoder hash (plain-JavaScript SHA-256, the same in Node and at the edge)', () => {
+  it('equals node:crypto on every padding boundary and on multi-block input', async () => {
+    const { createHash } = await import('node:crypto');
+    const { sha256Hex } = await import('../../src/tiktok/sha256.js');
+    let seed = 7;
+    const bytes = (length: number) => Uint8Array.from({ length }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+    for (const length of [0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 1000, 65_537]) {
+      const input = bytes(length);
+      expect(sha256Hex(input), `length ${length}`).toBe(createHash('sha256').update(input).digest('hex'));
+    }
+    // A receipt's id is the same hash the 0.1 decoder made with node:crypto (ids journaled before stay valid).
+    const body = delivery('im_mark_read_msg', { conversation_id: 'c1', read: { last_read_timestamp: 1732459200000 } });
+    const content = JSON.parse(body).content as string;
+    const expected = createHash('sha256').update('im_mark_read_msg').update('\u0000').update(BUSINESS).update('\u0000').update(content).update('\u0000').digest('hex').slice(0, 32);
+    expect(decodeEvent(body).id).toBe(`h:${expected}`);
+  });
+});
