@@ -172,9 +172,41 @@ function oneContent(input: Record<string, unknown>): OutgoingContent {
 }
 
 /** A client for one account. Nothing is sent until a method is called. */
+function usage(message: string): never {
+  throw new TikTokError(message, { kind: 'usage', code: null, tiktokMessage: null, requestId: null });
+}
+
+/** The named string fields of a method's argument, checked (the method rejects with kind "usage"). */
+function needStrings(method: string, input: unknown, names: string[]): void {
+  if (typeof input !== 'object' || input === null) usage(`${method} needs {${names.join(', ')}}.`);
+  for (const name of names) {
+    const value = (input as Record<string, unknown>)[name];
+    if (typeof value !== 'string' || value === '') usage(`${method} needs ${name}, a non-empty string (got ${shown(value)}).`);
+  }
+}
+
+const shown = (value: unknown) => (typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value)));
+
+/** Every option checked here, as a TikTokError of kind "usage", before it can fail deeper as a RangeError. */
+function checkClientOptions(options: unknown): asserts options is CreateClientOptions {
+  if (typeof options !== 'object' || options === null) usage('createClient(options) needs {accessToken, businessId}.');
+  const { businessId, accessToken, apiBaseUrl, timeoutMs, signal, maxRps } = options as Record<string, unknown>;
+  if (typeof businessId !== 'string' || businessId.trim() === '') usage('createClient needs businessId: the account\'s business_id, a non-empty string.');
+  if (!((typeof accessToken === 'string' && accessToken !== '') || typeof accessToken === 'function')) {
+    usage('createClient needs accessToken: a non-empty string, or a function returning the current one.');
+  }
+  if (apiBaseUrl !== undefined && !(typeof apiBaseUrl === 'string' && URL.canParse(apiBaseUrl))) usage(`createClient: apiBaseUrl must be an absolute URL, got ${shown(apiBaseUrl)}.`);
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    usage(`createClient: timeoutMs must be a positive number of milliseconds, got ${shown(timeoutMs)}.`);
+  }
+  if (maxRps !== undefined && !(typeof maxRps === 'number' && Number.isFinite(maxRps) && maxRps > 0)) {
+    usage(`createClient: maxRps must be a positive number of requests per second, got ${shown(maxRps)}.`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) usage('createClient: signal must be an AbortSignal.');
+}
+
 export function createClient(options: CreateClientOptions): TikTokChannelClient {
-  if (!options || !options.businessId) throw new TikTokError('createClient needs businessId.', { kind: 'usage', code: null, tiktokMessage: null, requestId: null });
-  if (!options.accessToken) throw new TikTokError('createClient needs accessToken.', { kind: 'usage', code: null, tiktokMessage: null, requestId: null });
+  checkClientOptions(options);
   const { businessId } = options;
   const client = new TikTokClient({ baseUrl: options.apiBaseUrl, transport: networkTransport, timeoutMs: options.timeoutMs, signal: options.signal, maxRps: options.maxRps });
   const token = async () => (typeof options.accessToken === 'function' ? options.accessToken() : options.accessToken);
@@ -197,15 +229,22 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
         // A conversation on both lists (it moved while we paged) is listed once, as its first type.
         return lists.flat().filter((conversation) => !seen.has(conversation.conversationId) && seen.add(conversation.conversationId));
       }),
-    messages: (conversationId) => run(async (accessToken) => (await getConversationContent(client, accessToken, businessId, conversationId)).messages),
+    messages: (conversationId) =>
+      run(async (accessToken) => {
+        needStrings('messages(conversationId)', { conversationId }, ['conversationId']);
+        return (await getConversationContent(client, accessToken, businessId, conversationId)).messages;
+      }),
     send: (input) =>
       run(async (accessToken) => {
+        if (typeof input !== 'object' || input === null) usage('send(input) needs {conversationId, text | imageMediaId | sharePostId | card | action} or {commentId, text}.');
         let sent;
         if ('commentId' in input && input.commentId !== undefined) {
+          needStrings('send({commentId, text})', input, ['commentId', 'text']);
           const invalid = checkText(input.text);
           if (invalid) throw invalid;
           sent = await sendCommentReply(client, accessToken, businessId, input.commentId, input.text);
         } else {
+          needStrings('send(input)', input, ['conversationId']);
           const { conversationId } = input as { conversationId: string };
           sent = await sendMessage(client, accessToken, businessId, conversationId, oneContent(input as Record<string, unknown>));
         }
@@ -213,6 +252,7 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
       }),
     uploadImage: (bytes, upload = {}) =>
       run(async (accessToken) => {
+        if (!(bytes instanceof Uint8Array)) usage('uploadImage(bytes) needs the image as a Uint8Array or Buffer.');
         const checked = checkImageBytes(bytes, upload.filename ?? 'image');
         if (checked instanceof CliError) throw checked;
         const mediaId = await uploadImage(client, accessToken, businessId, { filename: checked.filename, contentType: checked.contentType, bytes: checked.bytes });
@@ -220,12 +260,14 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
       }),
     capabilities: (input) =>
       run(async (accessToken) => {
+        needStrings('capabilities(input)', input, ['conversationId']);
         const type = input.conversationType ?? (await findConversation(client, accessToken, businessId, input.conversationId))?.type ?? 'SINGLE';
         const imageSend = await canSendImage(client, accessToken, businessId, input.conversationId, type);
         return { imageSend: imageSend ?? null };
       }),
     downloadMedia: (input) =>
       run(async (accessToken) => {
+        needStrings('downloadMedia(input)', input, ['conversationId', 'messageId', 'mediaId']);
         // The CLI's own download: media/download, then the signed URL through the client (x-user, retry, errors).
         const media = await downloadMessageMedia(client, accessToken, {
           businessId,

@@ -8,7 +8,7 @@ import type { RawRequest, RawResponse } from '../http/raw.js';
 import { startSandboxServer } from '../sandbox/index.js';
 import type { EventKind, EventResult } from '../sandbox/events.js';
 import type { UserMessageResult } from '../sandbox/users.js';
-import type { ScenarioName } from '../sandbox/types.js';
+import { SCENARIO_NAMES, type ScenarioName } from '../sandbox/types.js';
 import { MESSAGING_SCOPES } from '../tiktok/limits.js';
 
 export { SCENARIO_NAMES, type ScenarioName } from '../sandbox/types.js';
@@ -113,9 +113,48 @@ function snakeKeys(options: ControlOptions, renames: Record<string, string> = {}
   return out;
 }
 
-export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
+/** A wrong argument to the library: a SandboxError with status 400, like a refused control call. */
+function refuse(message: string): never {
+  throw new SandboxError(message, 400);
+}
+
+function checkScenario(where: string, scenario: unknown): void {
+  if (scenario !== undefined && !(SCENARIO_NAMES as readonly unknown[]).includes(scenario)) {
+    refuse(`${where}: unknown scenario ${JSON.stringify(scenario) ?? String(scenario)}; use one of ${SCENARIO_NAMES.join(', ')}.`);
+  }
+}
+
+/** Every option is checked before anything listens: a port of 'abc' would be a UNIX socket named abc. */
+function checkOptions(options: unknown): StartSandboxOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) refuse('startSandbox(options): options must be an object.');
+  const { port, scenario, latency, rps } = options as Record<string, unknown>;
+  if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    refuse(`startSandbox: port must be an integer from 0 to 65535 (0: a free port), got ${JSON.stringify(port) ?? String(port)}.`);
+  }
+  checkScenario('startSandbox', scenario);
+  if (latency !== undefined && !(typeof latency === 'number' && Number.isFinite(latency) && latency >= 0)) {
+    refuse(`startSandbox: latency must be milliseconds, 0 or more, got ${JSON.stringify(latency) ?? String(latency)}.`);
+  }
+  if (rps !== undefined && !(typeof rps === 'number' && Number.isFinite(rps) && rps > 0)) {
+    refuse(`startSandbox: rps must be a positive number of requests per second, got ${JSON.stringify(rps) ?? String(rps)}.`);
+  }
+  return options as StartSandboxOptions;
+}
+
+function checkObject(where: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) refuse(`${where}: options must be an object.`);
+  return value as Record<string, unknown>;
+}
+
+export async function startSandbox(options_: StartSandboxOptions = {}): Promise<Sandbox> {
+  const options = checkOptions(options_);
   const server = await startSandboxServer({ port: options.port, scenario: options.scenario, latencyMs: options.latency, rps: options.rps });
-  const handle = (method: string, url: string, body?: unknown): Promise<RawResponse> => {
+  let closing: Promise<void> | undefined;
+  const handle = async (method: string, url: string, body?: unknown): Promise<RawResponse> => {
+    // The handler lives in process and would go on answering: a closed sandbox is closed for its verbs too.
+    if (closing) throw new SandboxError('This sandbox is closed; start another with startSandbox().', 410);
     const request: RawRequest = { method, url, headers: {} };
     if (body !== undefined) {
       request.headers['content-type'] = 'application/json';
@@ -173,26 +212,42 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       });
       return tokens.access_token;
     },
-    message: ({ from, ...rest }) => control('POST', 'messages', { ...(from === undefined ? {} : { from_username: from }), ...snakeKeys(rest) }),
-    event: (kind, { from, ...rest } = {}) => control('POST', 'events', { kind, ...(from === undefined ? {} : { from_username: from }), ...snakeKeys(rest) }),
-    set: ({ businessId: account, ...settings }) =>
-      control('POST', `accounts/${encodeURIComponent(account ?? defaultBusinessId())}`, snakeKeys(settings as ControlOptions)),
+    message: async (input) => {
+      const { from, ...rest } = checkObject('message()', input);
+      return control('POST', 'messages', { ...(from === undefined ? {} : { from_username: from }), ...snakeKeys(rest) });
+    },
+    event: async (kind, input) => {
+      if (typeof kind !== 'string' || (kind as string) === '') refuse('event(kind, options): kind must name a delivery, e.g. "reaction" or "template-tap".');
+      const { from, ...rest } = checkObject('event()', input);
+      return control('POST', 'events', { kind, ...(from === undefined ? {} : { from_username: from }), ...snakeKeys(rest) });
+    },
+    set: async (input) => {
+      const { businessId: account, ...settings } = checkObject('set()', input);
+      if (account !== undefined && (typeof account !== 'string' || account === '')) refuse('set(): businessId must be a non-empty string.');
+      return control('POST', `accounts/${encodeURIComponent((account as string | undefined) ?? defaultBusinessId())}`, snakeKeys(settings));
+    },
     advance: async (seconds) => {
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) refuse(`advance(seconds): seconds must be a finite number, 0 or more, got ${JSON.stringify(seconds) ?? String(seconds)}.`);
       await control('POST', 'clock', { advance_seconds: seconds });
     },
     reset: async (scenario) => {
+      checkScenario('reset(scenario)', scenario);
       await control('POST', 'reset', scenario === undefined ? {} : { scenario });
     },
     registerWebhook: async (callbackUrl) => {
+      if (typeof callbackUrl !== 'string' || !URL.canParse(callbackUrl)) refuse(`registerWebhook(url): url must be an absolute URL string, got ${JSON.stringify(callbackUrl) ?? String(callbackUrl)}.`);
       await api('business/webhook/update/', { app_id: server.clientKey, secret: server.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: callbackUrl });
     },
     fault: async (fault) => {
+      checkObject('fault()', fault);
+      if (fault === undefined) refuse('fault(fault): pass {path, kind}.');
       await control('POST', 'faults', fault);
     },
     clearFaults: async () => {
       await control('DELETE', 'faults');
     },
     state: () => control('GET', 'state'),
-    close: () => server.close(),
+    // Twice is fine: the second call waits for the first.
+    close: () => (closing ??= server.close()),
   };
 }

@@ -2,12 +2,17 @@
 // Express, Fastify, a Next.js route, a Lambda). The very code `tail` runs, re-exported; nothing here
 // loads the CLI or a web framework.
 export {
+  checkSignature,
+  constructEvent,
   signPayload,
   verifySignature,
+  WebhookSignatureError,
+  type CheckSignatureResult,
   type SignatureFailure,
   type VerifySignatureInput,
-  type VerifySignatureResult,
 } from '../tiktok/signature.js';
+// In every build, Node's too: the Web Crypto pair.
+export { checkSignatureAsync, constructEventAsync, verifySignatureAsync } from '../tiktok/signature-web.js';
 export {
   decodeEvent,
   eventDedupeKey,

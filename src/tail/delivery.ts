@@ -25,7 +25,8 @@ export function decodeDelivery(body: Buffer, envelope?: unknown): DecodedEvent {
   }
   let event: DecodedEvent;
   try {
-    event = decodeEvent(isObject(parsed) ? parsed : body);
+    // From the bytes, not the parsed envelope: the decoder keeps 16+ digit ids exact (JSON.parse rounds them).
+    event = decodeEvent(body);
   } catch (error) {
     // The decoder promises never to throw; if it ever does, the delivery is still shown and kept.
     event = decodeEvent(Buffer.from('{}'));

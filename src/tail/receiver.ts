@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { DecodedEvent } from '../tiktok/events.js';
-import { verifySignature, type SignatureFailure } from '../tiktok/signature.js';
+import { checkSignature, type SignatureFailure } from '../tiktok/signature.js';
 import type { AccountDirectory, ServedAccount } from './accounts.js';
 import type { DedupeSet } from './dedupe.js';
 import { decodeDelivery, deliveryKey } from './delivery.js';
@@ -100,10 +100,6 @@ function keptHeaders(req: IncomingMessage): Record<string, string> {
   return kept;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function normalizePath(path: string): string {
   const trimmed = path.trim();
   return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
@@ -146,7 +142,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     let failure: { reason: SignatureFailure; message: string } | undefined;
     let signedAt = 0;
     for (const secret of secrets) {
-      const result = verifySignature({ rawBody: body, header: signature, secret, toleranceSeconds: options.toleranceSeconds, now });
+      const result = checkSignature({ rawBody: body, header: signature, secret, toleranceSeconds: options.toleranceSeconds, now });
       if (result.ok) {
         signedAt = result.timestamp;
         break;

@@ -7,7 +7,8 @@
 // `create_time`/`timestamp` may be seconds or milliseconds, any field may be missing, and events we do
 // not know are kept raw. Nothing here throws: a delivery we cannot make sense of is still returned
 // (kind "unknown", with `problems` saying why), because dropping it would lose a customer's message.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
+import { parseJsonExact } from './json.js';
 
 export type EventKind =
   | 'message'
@@ -175,10 +176,19 @@ function iso(ms: number | null): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+/** A user id where a username was expected: TikTok user ids are long digit strings, usernames rarely are. */
+const USER_ID = /^\d{16,}$/;
+
 function party(user: unknown, username: unknown): EventParty | null {
   const record = object(user);
-  const id = identifier(record.id);
-  const name = text(username);
+  let id = identifier(record.id);
+  let name = text(username);
+  // Some integrations' deliveries put the user's id in `sender`/`from` (low confidence, one source):
+  // a bare number, or 16+ digits, is kept as the id, not shown as a username.
+  if (name !== null && (typeof username === 'number' || USER_ID.test(name))) {
+    id ??= name;
+    name = null;
+  }
   const role = lower(record.role);
   return id === null && name === null && role === null ? null : { id, username: name, role };
 }
@@ -226,10 +236,18 @@ function emptyEvent(origin: 'webhook' | 'rest', raw: Json): DecodedEvent {
   };
 }
 
+const utf8 = new TextEncoder();
+
+/** sha256 of the parts, each followed by NUL; plain JavaScript so that Node and the edge name alike. */
 function hashId(parts: Array<string | Uint8Array>): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\u0000');
-  return `h:${hash.digest('hex').slice(0, 32)}`;
+  const chunks = parts.map((part) => (typeof part === 'string' ? utf8.encode(part) : part));
+  const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length + 1, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length + 1;
+  }
+  return `h:${sha256Hex(all).slice(0, 32)}`;
 }
 
 /** The problem an event carries when its delivery's body is not a JSON object (raw is `{body: text}`). */
@@ -245,13 +263,32 @@ export function isUnreadableDelivery(event: DecodedEvent): boolean {
  * `{client_key, event, create_time, user_openid, content}`. Never throws.
  */
 export function decodeEvent(body: string | Uint8Array | Json): DecodedEvent {
+  try {
+    return decodeDelivery(body);
+  } catch (error) {
+    // Only an object handed in by the caller gets here (a throwing getter, a Proxy, a revoked Proxy):
+    // bodies from the wire are plain JSON. Returned as unreadable, as promised, never thrown.
+    let why = 'a non-Error value';
+    try {
+      if (error instanceof Error) why = String(error.message);
+    } catch {
+      // The thrown value is hostile too.
+    }
+    const event = emptyEvent('webhook', { body: '[an object that could not be read]' });
+    event.problems.push(NOT_A_JSON_OBJECT, `reading it threw: ${why}`);
+    event.id = hashId(['invalid', 'unreadable object', event.problems[1]!]);
+    return event;
+  }
+}
+
+function decodeDelivery(body: string | Uint8Array | Json): DecodedEvent {
   let envelope: Json;
   let rawText: string | undefined;
   if (typeof body === 'string' || body instanceof Uint8Array) {
     rawText = bodyText(body);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(rawText);
+      parsed = parseJsonExact(rawText);
     } catch {
       parsed = undefined;
     }
@@ -283,7 +320,7 @@ export function decodeEvent(body: string | Uint8Array | Json): DecodedEvent {
   if (typeof rawContent === 'string') {
     contentKey = rawContent;
     try {
-      const parsed: unknown = JSON.parse(rawContent);
+      const parsed: unknown = parseJsonExact(rawContent);
       if (isObject(parsed)) content = parsed;
       else problems.push('content is JSON but not an object');
     } catch {
@@ -345,7 +382,8 @@ export function decodeEvent(body: string | Uint8Array | Json): DecodedEvent {
       };
       break;
     case 'high_intent_comment':
-      event.comment = { id: text(content.comment_id), text: text(content.comment_text) };
+      // comment_text, or text.body in one integration's fixtures (medium-low: both are read).
+      event.comment = { id: identifier(content.comment_id), text: text(content.comment_text) ?? text(object(content.text).body) ?? text(content.text) };
       event.direction = 'inbound';
       break;
     default:
@@ -389,9 +427,11 @@ function fillCommon(event: DecodedEvent, content: Json, businessId: string | nul
 /** true / false when the party can be told apart, null when nothing says. */
 function isBusiness(party_: EventParty | null, businessId: string | null): boolean | null {
   if (!party_) return null;
-  if (businessId && party_.id) return party_.id === businessId;
+  // The role first: an id may be a user id rather than the open_id user_openid carries, and comparing
+  // ids from two different spaces would call both parties "not the business".
   if (party_.role === 'business_account') return true;
   if (party_.role === 'personal_account') return false;
+  if (businessId && party_.id) return party_.id === businessId;
   return null;
 }
 
@@ -399,7 +439,8 @@ function isBusiness(party_: EventParty | null, businessId: string | null): boole
 function fillMessage(event: DecodedEvent, content: Json, origin: 'webhook' | 'rest'): void {
   const type = lower(content.type ?? content.message_type);
   event.type = type;
-  event.text = text(object(content.text).body);
+  // text.body; a bare string `text` (one integration's shape) is text too, never dropped.
+  event.text = text(object(content.text).body) ?? text(content.text);
   const image = object(content.image);
   const video = object(content.video);
   const imageId = text(image.media_id);
@@ -503,6 +544,7 @@ function safeStringify(value: unknown): string {
 
 /** The key that makes redeliveries (and the same message seen by webhook and by poll) one event. */
 export function eventDedupeKey(event: DecodedEvent): string {
+  if (!isObject(event) || typeof event.id !== 'string') throw new TypeError('eventDedupeKey(event) needs an event returned by decodeEvent().');
   // A reaction delivery has its own message_id; so does every message. Otherwise the content hash.
   return event.message_id ? `m:${event.message_id}` : event.id;
 }

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, decodeRestMessage, type DecodedEvent } from '../../src/tiktok/events.js';
+import { parseJsonExact } from '../../src/tiktok/json.js';
 import { seedFuzz } from '../helpers/fuzz.js';
 
 seedFuzz();
@@ -139,11 +140,13 @@ function delivery(m: Model, casing: Casing): Record<string, unknown> {
 
 /** What the decoder must hand back as `raw`: the delivery, with `content` parsed when it was JSON. */
 function expectRawKept(decoded: DecodedEvent, sent: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(sent)) {
+  // As sent on the wire, where integers of 16+ digits are exact strings once decoded.
+  const exact = parseJsonExact(JSON.stringify(sent)) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(exact)) {
     if (key === 'content' && typeof value === 'string') {
       const kept = decoded.raw.content;
       if (typeof kept === 'string') expect(kept).toBe(value);
-      else expect(kept).toEqual(JSON.parse(value));
+      else expect(kept).toEqual(parseJsonExact(value));
     } else {
       expect(decoded.raw[key]).toEqual(value);
     }
@@ -172,7 +175,8 @@ describe('fuzz: the event decoder', () => {
           const text = JSON.stringify(sent);
           const fromText = decodeEvent(text);
           const fromBytes = decodeEvent(new TextEncoder().encode(text));
-          const fromObject = decodeEvent(structuredClone(sent));
+          // An object handed in holds what JSON.parse made of 16+ digit numbers: the exact parse is its equal.
+          const fromObject = decodeEvent(parseJsonExact(text) as Record<string, unknown>);
           expect(fromBytes).toEqual(fromText);
           expect(fromObject).toEqual(fromText);
           expectRawKept(fromText, sent);
@@ -254,6 +258,51 @@ describe('fuzz: the event decoder', () => {
         expect(meaning(decoded[1]!)).toEqual(meaning(decoded[0]!));
       }),
       { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('fuzz: exact big integers', () => {
+  // JSON with bigint leaves written as bare literals, as TikTok writes its ids.
+  const tree = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }), tie('node'), { maxKeys: 4 })),
+    leaf: fc.oneof(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.bigInt({ min: 10n ** 15n, max: 10n ** 19n }), fc.jsonValue({ maxDepth: 0 }), fc.string({ unit: 'binary', maxLength: 30 })),
+  })).node;
+  const write = (value: unknown) => JSON.stringify(value, (_key, leaf: unknown) => (typeof leaf === 'bigint' ? `\u0000BIG${leaf}` : leaf)).replace(/"\\u0000BIG(-?\d+)"/g, '$1');
+  const expected = (value: unknown): unknown => {
+    if (typeof value === 'bigint') return String(value).replace('-', '').length >= 16 ? String(value) : Number(value);
+    // A number JSON writes as a 16+ digit integer is an id-sized literal too.
+    if (typeof value === 'number' && /^-?[1-9]\d{15,}$/.test(JSON.stringify(value))) return JSON.stringify(value);
+    if (Array.isArray(value)) return value.map(expected);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expected(item)]));
+    return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+  };
+
+  it('parses 2,000 generated documents: every integer of 16+ digits an exact string, everything else as JSON.parse gives it', () => {
+    fc.assert(
+      fc.property(tree, (value) => {
+        expect(parseJsonExact(write(value))).toEqual(expected(value));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('accepts exactly what JSON.parse accepts, on 3,000 mutated documents', () => {
+    fc.assert(
+      fc.property(tree, fc.nat(), fc.constantFrom('', '"', ':', '1234567890123456789', '{', ']', ',', '\\'), (value, at, insert) => {
+        const text = write(value);
+        const cut = at % (text.length + 1);
+        const mutated = text.slice(0, cut) + insert + text.slice(cut);
+        let valid = true;
+        try {
+          JSON.parse(mutated);
+        } catch {
+          valid = false;
+        }
+        if (valid) expect(() => parseJsonExact(mutated)).not.toThrow();
+        else expect(() => parseJsonExact(mutated)).toThrow(SyntaxError);
+      }),
+      { numRuns: 3_000 },
     );
   });
 });

@@ -166,9 +166,9 @@ describe('startSandbox', () => {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const rawBody = Buffer.concat(chunks);
-      const check = verifySignature({ rawBody, header: request.headers['tiktok-signature'] as string, secret: sandbox.clientSecret });
-      if (check.ok) received.push(decodeEvent(rawBody));
-      response.writeHead(check.ok ? 200 : 401).end();
+      const genuine = verifySignature({ rawBody, header: request.headers['tiktok-signature'] as string, secret: sandbox.clientSecret });
+      if (genuine) received.push(decodeEvent(rawBody));
+      response.writeHead(genuine ? 200 : 401).end();
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {

@@ -87,8 +87,14 @@ await sandbox.close();
     expect(Object.keys(manifest.exports)).toEqual(['.', './sandbox', './webhooks', './package.json']);
     for (const key of ['.', './sandbox', './webhooks']) {
       const target = manifest.exports[key];
-      expect(Object.keys(target)[0]).toBe('types');
+      // The runtime conditions come first (the first match wins, for TypeScript too), then types, then default.
+      expect(Object.keys(target).slice(-2)).toEqual(['types', 'default']);
       expect(readFileSync(join(ROOT, target.types), 'utf8')).toMatch(/export /);
+    }
+    const webhooks = manifest.exports['./webhooks'];
+    expect(Object.keys(webhooks)).toEqual(['workerd', 'worker', 'edge-light', 'deno', 'browser', 'bun', 'types', 'default']);
+    for (const condition of ['workerd', 'worker', 'edge-light', 'deno', 'browser', 'bun']) {
+      expect(webhooks[condition]).toEqual({ types: './dist/library/webhooks-edge.d.ts', default: './dist/library/webhooks-edge.js' });
     }
     expect(loadedBy(`const m = await import('tiktok-channel/package.json', { with: { type: 'json' } }); if (m.default.name !== 'tiktok-channel') process.exit(3);`).length).toBeGreaterThan(0);
   });

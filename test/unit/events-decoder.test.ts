@@ -239,3 +239,112 @@ describe('decodeRestMessage', () => {
     expect(hook.reactions?.[0]?.operation).toBeNull();
   });
 });
+
+describe('big integer ids (bare 19-digit JSON numbers)', () => {
+  it('parseJsonExact: integers of 16+ digits outside strings become exact strings; nothing else changes', async () => {
+    const { parseJsonExact, quoteBigIntegers } = await import('../../src/tiktok/json.js');
+    expect(parseJsonExact('{"id":7247303576418566913}')).toEqual({ id: '7247303576418566913' });
+    expect(parseJsonExact('[-7247303576418566913, 1234567890123456, 123456789012345]')).toEqual(['-7247303576418566913', '1234567890123456', 123456789012345]);
+    // Floats and exponents are numbers, not ids; digits inside strings (with escaped quotes) are text.
+    expect(parseJsonExact('[12345678901234567.5, 1234567890123456789e2, 1e300]')).toEqual([12345678901234567.5, 1234567890123456789e2, 1e300]);
+    expect(parseJsonExact('{"a":"x\\"7247303576418566913\\\\","b":7247303576418566913}')).toEqual({ a: 'x"7247303576418566913\\', b: '7247303576418566913' });
+    expect(quoteBigIntegers('{"7247303576418566913":1}')).toBe('{"7247303576418566913":1}');
+    // Broken JSON stays broken: a number where JSON allows none is not rescued by the quoting.
+    expect(() => parseJsonExact('{7247303576418566913:1}')).toThrow(SyntaxError);
+    expect(() => parseJsonExact('[07247303576418566913]')).toThrow(SyntaxError);
+    expect(() => parseJsonExact('[7247303576418566913')).toThrow(SyntaxError);
+    // Any depth: one loop, no recursion.
+    const deep = `${'['.repeat(20_000)}7247303576418566913${']'.repeat(20_000)}`;
+    let value = parseJsonExact(deep);
+    for (let depth = 0; depth < 20_000; depth++) value = (value as unknown[])[0];
+    expect(value).toBe('7247303576418566913');
+  });
+
+  it('decodeEvent keeps them exact inside content and in the outer body', () => {
+    const content = '{"conversation_id":"c1","message_id":7247303576418566913,"type":"share_post","share_post":{"embed_url":"https://www.tiktok.com/v/1","video_id":7247303576418566001},"from_user":{"id":"usr-42","role":"personal_account"},"to_user":{"id":"-000bizOpenId","role":"business_account"},"timestamp":1732459200000}';
+    const body = `{"client_key":"awKey","event":"im_receive_msg","create_time":1732459200,"user_openid":"${BUSINESS}","log_id":7247303576418566999,"content":${JSON.stringify(content)}}`;
+    const event = decodeEvent(body);
+    expect(event.message_id).toBe('7247303576418566913');
+    expect(event.id).toBe('7247303576418566913');
+    expect(event.share_post).toEqual({ embed_url: 'https://www.tiktok.com/v/1', video_id: '7247303576418566001' });
+    expect(event.raw.log_id).toBe('7247303576418566999');
+    expect(JSON.stringify(event)).toContain('"7247303576418566913"');
+    expect(JSON.stringify(event)).not.toContain('7247303576418567000');
+    expect(decodeEvent(new TextEncoder().encode(body)).message_id).toBe('7247303576418566913');
+  });
+
+  it('a 20,000-deep body is decoded, not thrown', () => {
+    const deep = `{"event":"im_receive_msg","content":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    expect(() => decodeEvent(deep)).not.toThrow();
+    expect(decodeEvent(deep).problems).toContain('content is neither a JSON string nor an object');
+    const deepContent = JSON.stringify({ event: 'im_receive_msg', content: `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}` });
+    expect(() => decodeEvent(deepContent)).not.toThrow();
+  });
+});
+
+describe('shapes other integrations send', () => {
+  it('a high-intent comment with its text as text.body (and a bare big comment_id)', () => {
+    const content = `{"comment_id":7247303576418566913,"video_id":7247303576418566001,"text":{"body":"Is this in size M?"},"from_user":{"id":"${USER}","role":"personal_account"},"to_user":{"id":"${BUSINESS}","role":"business_account"},"timestamp":1732459200}`;
+    const event = decodeEvent(delivery('im_receive_high_intent_comment', content));
+    expect(event.comment).toEqual({ id: '7247303576418566913', text: 'Is this in size M?' });
+    expect(describeEvent(event)).toBe('commented: Is this in size M?');
+    expect(decodeEvent(delivery('im_receive_high_intent_comment', { comment_id: 'c9', comment_text: 'How much?' })).comment).toEqual({ id: 'c9', text: 'How much?' });
+  });
+
+  it('a sender that is a user id, message_type, second timestamps: user, direction and text decoded', () => {
+    // The parties' ids are user ids, not the open_id in user_openid: the roles say who is who.
+    const content = '{"conversation_id":"c7","message_id":"m7","sender":7301234567890123457,"recipient":"acme","message_type":"TEXT","text":{"body":"Do you ship to Lyon?"},"from_user":{"id":"7301234567890123457","role":"personal_account"},"to_user":{"id":"7000000000000000001","role":"business_account"},"timestamp":1732459200}';
+    const event = decodeEvent(delivery('im_receive_msg', content));
+    expect(event.direction).toBe('inbound');
+    expect(event.user).toEqual({ id: '7301234567890123457', username: null });
+    expect(event.sender).toEqual({ id: '7301234567890123457', username: null, role: 'personal_account' });
+    expect(event.type).toBe('text');
+    expect(event.text).toBe('Do you ship to Lyon?');
+    expect(event.timestamp).toBe(1_732_459_200_000);
+    // Without from_user/to_user: the id in `sender` is still the user's id, and the text is kept.
+    const bare = decodeEvent(delivery('im_receive_msg', '{"message_id":"m8","sender":"7301234567890123457","message_type":"TEXT","text":"plain text body","timestamp":1732459201}'));
+    expect(bare.sender).toEqual({ id: '7301234567890123457', username: null, role: null });
+    expect(bare.direction).toBe('inbound');
+    expect(bare.text).toBe('plain text body');
+    expect(bare.timestamp).toBe(1_732_459_201_000);
+  });
+});
+
+describe('hostile arguments', () => {
+  it('decodeEvent never throws, even on throwing getters and Proxies', () => {
+    const getter = Object.defineProperty({}, 'content', { enumerable: true, get: () => { throw new Error('getter'); } });
+    const proxy = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } });
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    for (const input of [getter, proxy, revocable.proxy, Object.create(null)]) {
+      const event = decodeEvent(input as Record<string, unknown>);
+      expect(event.kind).toBe('unknown');
+      expect(event.id).toMatch(/^h:/);
+      expect(() => JSON.stringify(event)).not.toThrow();
+    }
+  });
+
+  it('eventDedupeKey refuses what is not a decoded event with a TypeError naming it', () => {
+    expect(() => eventDedupeKey(undefined as never)).toThrow(TypeError);
+    expect(() => eventDedupeKey(undefined as never)).toThrow(/eventDedupeKey\(event\) needs an event returned by decodeEvent/);
+    expect(() => eventDedupeKey({} as never)).toThrow(TypeError);
+  });
+});
+
+describe('the decoder hash (plain-JavaScript SHA-256, the same in Node and at the edge)', () => {
+  it('equals node:crypto on every padding boundary and on multi-block input', async () => {
+    const { createHash } = await import('node:crypto');
+    const { sha256Hex } = await import('../../src/tiktok/sha256.js');
+    let seed = 7;
+    const bytes = (length: number) => Uint8Array.from({ length }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+    for (const length of [0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 1000, 65_537]) {
+      const input = bytes(length);
+      expect(sha256Hex(input), `length ${length}`).toBe(createHash('sha256').update(input).digest('hex'));
+    }
+    // A receipt's id is the same hash the 0.1 decoder made with node:crypto (ids journaled before stay valid).
+    const body = delivery('im_mark_read_msg', { conversation_id: 'c1', read: { last_read_timestamp: 1732459200000 } });
+    const content = JSON.parse(body).content as string;
+    const expected = createHash('sha256').update('im_mark_read_msg').update('\u0000').update(BUSINESS).update('\u0000').update(content).update('\u0000').digest('hex').slice(0, 32);
+    expect(decodeEvent(body).id).toBe(`h:${expected}`);
+  });
+});
