@@ -157,7 +157,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     }
     // Signed but not a JSON object: decoded from the bytes into kind "unknown" (raw text, problems),
     // journaled and answered like any delivery. The signature says TikTok sent it; only tail keeps it.
-    const event = decodeDelivery(body, isObject(envelope) ? envelope : null);
+    const event = decodeDelivery(body, envelope ?? null);
     const account = options.accounts.get(event.business_id);
     const key = deliveryKey(event);
     // The same event with the same signature time is a byte-exact replay: TikTok signs each retry anew.
