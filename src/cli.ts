@@ -206,6 +206,13 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
 
   program
+    .command('comments')
+    .addArgument(new Argument('<action>', 'status, enable or disable').choices(['status', 'enable', 'disable']))
+    .summary('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on')
+    .description(describe('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on', ['tiktok-channel comments status', 'tiktok-channel comments enable --json']))
+    .action(run((options) => async (deps) => (await import('./commands/comments.js')).run({ action: (options.args as string[])[0]! }, deps)));
+
+  program
     .command('qr')
     .summary('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file')
     .description(describe('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file', ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png', 'tiktok-channel qr --wait   # scan it, write, see it arrive']))

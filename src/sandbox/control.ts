@@ -10,7 +10,7 @@ import { ApiError, CODE, ControlError, type Params, type World } from './world.j
 /** Changes an account's settings; unknown keys are refused so typos in scripts do not pass silently. */
 export function updateAccount(world: World, businessId: string, patch: Params): AccountRecord {
   const account = world.account(businessId);
-  const allowed = ['region', 'advanced_access', 'dm_setting', 'media', 'risk_control', 'account_type', 'display_name', 'username', 'is_verified'];
+  const allowed = ['region', 'advanced_access', 'dm_setting', 'media', 'risk_control', 'account_type', 'display_name', 'username', 'is_verified', 'comment_to_message'];
   const unknown = Object.keys(patch).filter((k) => !allowed.includes(k));
   if (unknown.length) throw new ControlError(400, `Unknown setting(s): ${unknown.join(', ')}. Known: ${allowed.join(', ')}.`);
   const bool = (key: string) => {
@@ -26,6 +26,7 @@ export function updateAccount(world: World, businessId: string, patch: Params): 
   if (patch.media !== undefined) account.media = bool('media');
   if (patch.risk_control !== undefined) account.risk_control = bool('risk_control');
   if (patch.is_verified !== undefined) account.is_verified = bool('is_verified');
+  if (patch.comment_to_message !== undefined) account.comment_to_message = bool('comment_to_message');
   if (patch.dm_setting !== undefined) {
     if (patch.dm_setting !== 'everyone' && patch.dm_setting !== 'followers') throw new ControlError(400, 'dm_setting must be "everyone" or "followers".');
     account.dm_setting = patch.dm_setting;

@@ -3,6 +3,7 @@
 //   business.ts       business/get (§3)
 //   conversations.ts  conversation/list, content/list, the 48-hour window and its quota (§4)
 //   send.ts           business/message/send: content blocks, cards, sender actions, DM rules (§4, §7)
+//   comment-to-message.ts  direct_reply/update|get: the Comment-to-Message switch (§4)
 //   media.ts          upload, download, capabilities, media strategy (§4)
 //   webhooks.ts       registration, content shapes, signing, the outbox (§5)
 //   users.ts          a TikTok user writes or arrives (control API)
@@ -11,6 +12,7 @@
 // They all work on one World (the state and the clock, world.ts). SandboxCore keeps the method names
 // the handler, the servers and tests call.
 import * as business from './business.js';
+import * as commentToMessage from './comment-to-message.js';
 import * as control from './control.js';
 import * as conversations from './conversations.js';
 import * as events from './events.js';
@@ -102,6 +104,14 @@ export class SandboxCore {
   }
   send(accessToken: string | undefined, body: Params, authorizationHeader = false) {
     return sending.send(this.world, accessToken, body, authorizationHeader);
+  }
+
+  // Comment-to-Message
+  updateDirectReply(accessToken: string | undefined, body: Params, authorizationHeader = false) {
+    return commentToMessage.updateDirectReply(this.world, accessToken, body, authorizationHeader);
+  }
+  getDirectReply(accessToken: string | undefined, params: Params, authorizationHeader = false) {
+    return commentToMessage.getDirectReply(this.world, accessToken, params, authorizationHeader);
   }
 
   // Media
