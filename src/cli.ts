@@ -280,6 +280,11 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).serve(options as never, deps)));
   sandbox
+    .command('token')
+    .description('print a live access token and business id of the sandbox\'s default account (as `export` lines; --json)')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).token(options as never, deps)));
+  sandbox
     .command('message')
     .description('a TikTok user writes to the account (webhooks delivered if registered)')
     .option('--text <text>', 'what the user writes')

@@ -1,6 +1,7 @@
 // The control API's world-changing verbs that are not a user's doing: account settings, time travel,
 // faults, rate limits, token expiry, reset to a scenario, and the readable view of everything (/state).
-import { dmRegionVerdict, normalizeRegion } from '../tiktok/limits.js';
+import { dmRegionVerdict, MESSAGING_SCOPES, normalizeRegion } from '../tiktok/limits.js';
+import * as oauth from './auth.js';
 import { conversationType, windowOf } from './conversations.js';
 import * as ids from './ids.js';
 import { isScenarioName, resetWorld, SCENARIO_NAMES } from './seed.js';
@@ -241,6 +242,33 @@ export function reset(world: World, input: Params): { scenario: ScenarioName; de
     empty: input.empty === true,
   });
   return { scenario, default_business_id: world.state.default_business_id };
+}
+
+/**
+ * `POST /sandbox/token {business_id?}`: a live access token for an account (default: the default
+ * account), as if its holder had consented: the authorize decision and the code exchange, in process.
+ * `sandbox serve --json` and `sandbox token` print it so a CI job needs no consent step.
+ */
+export function consentedToken(world: World, input: Params = {}): { access_token: string; business_id: string; expires_in: number } {
+  const businessId = input.business_id === undefined ? world.state.default_business_id : input.business_id;
+  if (typeof businessId !== 'string' || !world.state.accounts[businessId]) throw new ControlError(404, `Unknown business_id ${JSON.stringify(businessId)}.`);
+  const app = world.state.apps[world.state.default_client_key]!;
+  const redirectUri = 'http://127.0.0.1/callback/';
+  // A challenge satisfies a PKCE-demanding sandbox; the code is then issued without it, so the exchange
+  // needs no verifier (which the strict-exchange mode would refuse): this is the holder's consent, not a client's request.
+  const challenge = oauth.hexChallenge('sandbox-token');
+  const check = oauth.checkAuthorize(world, {
+    client_key: app.client_key,
+    redirect_uri: redirectUri,
+    scope: MESSAGING_SCOPES.join(','),
+    response_type: 'code',
+    state: 'sandbox-token',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  const { code } = oauth.decideAuthorize(world, { ...check, code_challenge: undefined, code_challenge_method: undefined }, { approve: true, business_id: businessId });
+  const tokens = oauth.exchangeCode(world, { client_id: app.client_key, client_secret: app.client_secret, grant_type: 'authorization_code', auth_code: code, redirect_uri: redirectUri });
+  return { access_token: tokens.access_token, business_id: businessId, expires_in: tokens.expires_in };
 }
 
 /** GET /sandbox/state: the whole world, readable. */

@@ -176,6 +176,9 @@ export class SandboxCore {
   expireTokens(input: Params) {
     return control.expireTokens(this.world, input);
   }
+  consentedToken(input: Params = {}) {
+    return control.consentedToken(this.world, input);
+  }
   reset(input: Params): { scenario: ScenarioName; default_business_id: string } {
     return control.reset(this.world, input);
   }

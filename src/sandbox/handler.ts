@@ -493,6 +493,8 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
           return ok({ faults: [] });
         case 'POST limits':
           return ok(core.setLimits(body));
+        case 'POST token':
+          return ok(core.consentedToken(body));
         case 'POST tokens':
           if (rest !== 'expire') break;
           return ok(core.expireTokens(body));
