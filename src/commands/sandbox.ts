@@ -318,9 +318,23 @@ function shellQuote(value: string): string {
 
 export async function reset(options: { scenario?: string; controlUrl?: string }, deps: Deps): Promise<void> {
   const target = await controlTarget(deps, options.controlUrl);
-  const result = await control<Record<string, unknown>>(deps, target, 'POST', '/reset', options.scenario ? { scenario: options.scenario } : {});
+  const result = await control<{ renewed_access_tokens?: number; renewed_refresh_tokens?: number; default_account_live_tokens?: number }>(
+    deps,
+    target,
+    'POST',
+    '/reset',
+    options.scenario ? { scenario: options.scenario } : {},
+  );
   if (deps.io.json) return deps.io.printJson(result);
   deps.io.out(`The sandbox world was reseeded${options.scenario ? ` with the "${options.scenario}" scenario` : ''}.`);
+  if (options.scenario === 'expired-tokens') {
+    deps.io.info('Every token of the default account has expired (the point of this scenario): `tiktok-channel status` exits 3 until the next `sandbox reset`.');
+  } else if (result.renewed_access_tokens || result.renewed_refresh_tokens) {
+    // Said, so a user who saw status fail before knows why it works now.
+    deps.io.info(`Expired tokens were renewed (${result.renewed_access_tokens ?? 0} access, ${result.renewed_refresh_tokens ?? 0} refresh): connected accounts are valid again.`);
+  } else {
+    deps.io.info('Connected accounts keep their tokens, still valid.');
+  }
 }
 
 export interface PhoneOptions {

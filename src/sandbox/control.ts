@@ -233,15 +233,29 @@ export function expireTokens(world: World, input: Params): { expired_access_toke
   return { expired_access_tokens: a, expired_refresh_tokens: r };
 }
 
-export function reset(world: World, input: Params): { scenario: ScenarioName; default_business_id: string } {
+export interface ResetAnswer {
+  scenario: ScenarioName;
+  default_business_id: string;
+  /** Kept tokens that had expired and were made live again (the scenario may expire some afterwards). */
+  renewed_access_tokens: number;
+  renewed_refresh_tokens: number;
+  /** Live access tokens of the default account after the reset (0 under expired-tokens). */
+  default_account_live_tokens: number;
+}
+
+export function reset(world: World, input: Params): ResetAnswer {
   const scenario = input.scenario ?? 'healthy';
   if (!isScenarioName(scenario)) throw new ControlError(400, `Unknown scenario ${JSON.stringify(scenario)}. Known: ${SCENARIO_NAMES.join(', ')}.`);
-  resetWorld(world.state, world.clock, scenario, {
+  const renewed = resetWorld(world.state, world.clock, scenario, {
     keepTokens: input.keep_tokens === undefined ? true : input.keep_tokens === true,
     clearLog: input.clear_log === true,
     empty: input.empty === true,
   });
-  return { scenario, default_business_id: world.state.default_business_id };
+  const now = world.now();
+  const live = Object.values(world.state.access_tokens).filter(
+    (t) => t.business_id === world.state.default_business_id && t.revoked_at === undefined && t.expires_at > now,
+  ).length;
+  return { scenario, default_business_id: world.state.default_business_id, ...renewed, default_account_live_tokens: live };
 }
 
 /**

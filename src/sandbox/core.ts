@@ -179,7 +179,7 @@ export class SandboxCore {
   consentedToken(input: Params = {}) {
     return control.consentedToken(this.world, input);
   }
-  reset(input: Params): { scenario: ScenarioName; default_business_id: string } {
+  reset(input: Params): control.ResetAnswer {
     return control.reset(this.world, input);
   }
   view(): Record<string, unknown> {
