@@ -119,6 +119,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--timeout <seconds>', 'how long to wait for consent', parseInteger('--timeout', 1, 86_400), 300)
     .option('--sandbox', 'connect an account of the built-in sandbox (no TikTok app needed)')
     .option('--no-pkce', 'send no PKCE code_challenge (sent by default: a hex S256 challenge)')
+    .option('--scopes <a,b,...>', 'ask for exactly these scopes (default: the messaging set)')
     .action(run((options) => async (deps) => (await import('./commands/connect.js')).run(options as never, deps)));
 
   program
