@@ -32,10 +32,18 @@ describe('comments', () => {
     expect(comment.code, comment.stderr).toBe(0);
     expect(parseJson(comment.stdout).comment_id).toMatch(/^\d+$/);
 
+    // Doctor's webhook check says nothing about it while it is on…
+    const doctorOn = parseJson((await runCli(['doctor', '--json'], { configDir, timeoutMs: 60_000 })).stdout);
+    expect(JSON.stringify(doctorOn.checks.find((c: any) => c.id === 'webhook'))).not.toMatch(/Comment-to-Message/);
+
     const disabled = await runCli(['comments', 'disable'], { configDir });
     expect(disabled.code).toBe(0);
     expect(disabled.stdout).toMatch(/Comment-to-Message is off/);
     expect(parseJson((await runCli(['comments', 'status', '--json'], { configDir })).stdout).enabled).toBe(false);
+    // …and mentions it, with the command that turns it on, while it is off.
+    const doctorOff = parseJson((await runCli(['doctor', '--json'], { configDir, timeoutMs: 60_000 })).stdout);
+    const webhook = doctorOff.checks.find((c: any) => c.id === 'webhook');
+    expect(webhook.details.join('\n')).toMatch(/Comment-to-Message is off.*comments enable/);
   });
 
   it('refuses an unknown action (exit 2) and needs a connected account (exit 3)', async () => {
