@@ -271,7 +271,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   const controlUrl = () => new Option('--control-url <url>', 'act on a served sandbox (or TIKTOK_CHANNEL_SANDBOX_CONTROL_URL)');
   sandbox
     .command('serve')
-    .description('serve the sandbox over HTTP on 127.0.0.1 and print its URLs and app credentials')
+    .description('serve the sandbox over HTTP on 127.0.0.1; once it listens, print its URLs, app credentials and a live token of its default account')
     .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
     .option('--auto-approve', 'skip the consent page: approve for the default account')
