@@ -120,6 +120,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--timeout <seconds>', 'how long to wait for consent', parseInteger('--timeout', 1, 86_400), 300)
     .option('--sandbox', 'connect an account of the built-in sandbox (no TikTok app needed)')
     .option('--no-pkce', 'send no PKCE code_challenge (sent by default: a hex S256 challenge)')
+    .option('--scopes <a,b,...>', 'ask for exactly these scopes (default: the messaging set)')
     .action(run((options) => async (deps) => (await import('./commands/connect.js')).run(options as never, deps)));
 
   program
@@ -207,6 +208,13 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
 
   program
+    .command('comments')
+    .addArgument(new Argument('<action>', 'status, enable or disable').choices(['status', 'enable', 'disable']))
+    .summary('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on')
+    .description(describe('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on', ['tiktok-channel comments status', 'tiktok-channel comments enable --json']))
+    .action(run((options) => async (deps) => (await import('./commands/comments.js')).run({ action: (options.args as string[])[0]! }, deps)));
+
+  program
     .command('qr')
     .summary('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file')
     .description(describe('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file', ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png', 'tiktok-channel qr --wait   # scan it, write, see it arrive']))
@@ -265,7 +273,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
   const controlUrl = () => new Option('--control-url <url>', 'act on a served sandbox (or TIKTOK_CHANNEL_SANDBOX_CONTROL_URL)');
   sandbox
     .command('serve')
-    .description('serve the sandbox over HTTP on 127.0.0.1 and print its URLs and app credentials')
+    .description('serve the sandbox over HTTP on 127.0.0.1; once it listens, print its URLs, app credentials and a live token of its default account')
     .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
     .option('--auto-approve', 'skip the consent page: approve for the default account')
@@ -274,6 +282,11 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--strict-oauth', 'the token exchange refuses undocumented fields, e.g. code_verifier')
     .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).serve(options as never, deps)));
+  sandbox
+    .command('token')
+    .description('print a live access token and business id of the sandbox\'s default account (as `export` lines; --json)')
+    .addOption(controlUrl())
+    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).token(options as never, deps)));
   sandbox
     .command('message')
     .description('a TikTok user writes to the account (webhooks delivered if registered)')

@@ -29,6 +29,8 @@ export interface BrowserConsentOptions {
   forceConsent?: boolean;
   /** PKCE with a hex S256 challenge (default on; `--no-pkce` turns it off). */
   pkce?: boolean;
+  /** Exactly these scopes (`connect --scopes`); default: the messaging set. */
+  scopes?: readonly string[];
   retryCommand: string;
 }
 
@@ -60,7 +62,7 @@ export async function runBrowserConsent<T>(
       clientKey: options.app.clientKey,
       redirectUri: server.redirectUri,
       state,
-      scopes: MESSAGING_SCOPES,
+      scopes: options.scopes ?? MESSAGING_SCOPES,
       forceConsent: options.forceConsent,
       codeChallenge: codeVerifier ? codeChallengeFor(codeVerifier) : undefined,
     });
@@ -101,6 +103,8 @@ export interface ControlConsentOptions {
   businessId?: string;
   /** PKCE as the browser flow does it (default on). */
   pkce?: boolean;
+  /** Exactly these scopes; default: the messaging set. */
+  scopes?: readonly string[];
 }
 
 /** The sandbox's app credentials, from its control API. */
@@ -126,7 +130,7 @@ export async function sandboxConsent(deps: Deps, options: ControlConsentOptions)
     {
       client_key: options.app.clientKey,
       redirect_uri: redirectUri,
-      scope: MESSAGING_SCOPES.join(','),
+      scope: (options.scopes ?? MESSAGING_SCOPES).join(','),
       response_type: 'code',
       state,
       ...(codeVerifier ? { code_challenge: codeChallengeFor(codeVerifier), code_challenge_method: 'S256' } : {}),

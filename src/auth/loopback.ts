@@ -186,7 +186,10 @@ export async function startLoopback(options: LoopbackOptions): Promise<LoopbackS
           : new CliError(
               'auth',
               `TikTok did not authorize the app: ${sanitizeForTerminal(error, 80)}${description ? ` (${sanitizeForTerminal(description)})` : ''}`,
-              { hint: 'Check the app\'s client key, its registered redirect URI and its scopes in the TikTok developer portal, then try again.' },
+              {
+                hint: 'Check the app\'s client key, its registered redirect URI and its scopes in the TikTok developer portal, then try again.',
+                details: { oauth_error: error, ...(params.get('error_type') ? { oauth_error_type: params.get('error_type') } : {}) },
+              },
             ),
       });
       return;

@@ -9,7 +9,7 @@ import { completeAuthorization, type Connected } from '../auth/authorize.js';
 import { runBrowserConsent, sandboxApp, sandboxConsent } from '../auth/consent-flow.js';
 import { controlRequest, sandboxControlTarget, servedControlUrl } from '../http/control.js';
 import type { Transport } from '../http/raw.js';
-import { DM_API_BLOCKED_REGIONS, dmRegionVerdict, normalizeRegion } from '../tiktok/limits.js';
+import { DM_API_BLOCKED_REGIONS, dmRegionVerdict, MESSAGING_SCOPES, normalizeRegion } from '../tiktok/limits.js';
 import { normalizeBaseUrl } from '../tiktok/client.js';
 import { describeAccount } from './status.js';
 
@@ -26,6 +26,39 @@ export interface ConnectOptions {
   sandbox?: boolean;
   /** false with --no-pkce */
   pkce?: boolean;
+  /** `--scopes a,b,…`: exactly these (default: the messaging set). */
+  scopes?: string;
+}
+
+/** `--scopes`: comma-separated scope names, checked for shape only (TikTok decides what the app may have). */
+export function parseScopeList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const scopes = [...new Set(value.split(',').map((scope) => scope.trim()).filter(Boolean))];
+  const malformed = scopes.filter((scope) => !/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/i.test(scope));
+  if (!scopes.length || malformed.length) {
+    throw usageError(
+      scopes.length ? `--scopes holds ${malformed.map((scope) => JSON.stringify(scope)).join(', ')}, not a scope name.` : '--scopes is empty.',
+      `Give scope names separated by commas, e.g. --scopes ${MESSAGING_SCOPES.join(',')}`,
+    );
+  }
+  return scopes;
+}
+
+/**
+ * TikTok's `invalid_scope` (tiktok-api.md §2): the app is not approved for one of the scopes asked for,
+ * and TikTok granted nothing. A permission problem (exit 4) fixed in the developer portal, not here.
+ */
+function scopeRefusal(error: unknown, scopes: readonly string[]): CliError | undefined {
+  if (!(error instanceof CliError)) return undefined;
+  const named = error.details?.oauth_error === 'invalid_scope' || /\binvalid_scope\b/.test(error.message);
+  if (!named) return undefined;
+  const said = error.message.replace(/^.*?invalid_scope:?\s*/, '').replace(/^\((.*)\)$/, '$1').replace(/\.$/, '');
+  return new CliError('permission', `TikTok refused the scopes asked for: the app is not approved for at least one of ${scopes.join(', ')}, so nothing was granted${said ? ` (${said})` : ''}.`, {
+    hint:
+      'Add the missing scopes to the app in TikTok\'s developer portal (your app → Permissions, then wait for approval), ' +
+      `or ask only for approved ones: \`tiktok-channel connect --scopes ${MESSAGING_SCOPES.join(',')}\`.`,
+    details: { oauth_error: 'invalid_scope', requested_scopes: [...scopes] },
+  });
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -40,13 +73,16 @@ export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
     );
   }
   const name = parseName(options.name);
+  const scopes = parseScopeList(options.scopes);
   let region = options.region !== undefined ? parseRegion(options.region) : undefined;
   if (region) warnRegion(io, region);
 
   const servedBase = env.TIKTOK_CHANNEL_API_BASE_URL || undefined;
   let connected: Connected;
   if (options.sandbox) {
-    connected = await connectSandbox(deps, { name, region, servedBase, pkce: options.pkce });
+    connected = await connectSandbox(deps, { name, region, servedBase, pkce: options.pkce, scopes }).catch((error: unknown) => {
+      throw scopeRefusal(error, scopes ?? MESSAGING_SCOPES) ?? error;
+    });
   } else {
     const store = deps.store();
     const target = servedBase ? normalizeBaseUrl(servedBase) : undefined;
@@ -86,13 +122,16 @@ export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
         browser: options.browser !== false,
         timeoutSeconds: options.timeout ?? DEFAULT_TIMEOUT_SECONDS,
         pkce: options.pkce,
+        scopes,
         retryCommand: `tiktok-channel connect${options.pkce === false ? ' --no-pkce' : ''}`,
       },
       async (authorized) => {
         const result = await completeAuthorization(deps, { client, app, authorized, name: askedName, region, apiBaseUrl: servedBase, authUrl });
         return { value: result, page: result.missingScopes.length ? 'partial' : 'success' };
       },
-    );
+    ).catch((error: unknown) => {
+      throw scopeRefusal(error, scopes ?? MESSAGING_SCOPES) ?? error;
+    });
   }
   reportConnected(deps, connected, { verb: connected.created ? 'Connected' : 'Re-connected', regionWarned: region !== undefined });
 }
@@ -102,6 +141,7 @@ interface SandboxConnectOptions {
   region?: string;
   servedBase?: string;
   pkce?: boolean;
+  scopes?: readonly string[];
 }
 
 /**
@@ -117,7 +157,7 @@ async function connectSandbox(deps: Deps, options: SandboxConnectOptions): Promi
   );
   const client = await deps.client(options.servedBase ? { apiBaseUrl: options.servedBase } : { sandbox: 'embedded' });
   const app = await sandboxApp(deps, transport, controlUrl);
-  const authorized = await io.progress('Approving in the sandbox…', () => sandboxConsent(deps, { transport, controlUrl, app, pkce: options.pkce }));
+  const authorized = await io.progress('Approving in the sandbox…', () => sandboxConsent(deps, { transport, controlUrl, app, pkce: options.pkce, scopes: options.scopes }));
   const connected = await completeAuthorization(deps, {
     client,
     app,

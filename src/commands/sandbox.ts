@@ -1,4 +1,4 @@
-// `sandbox serve|message|event|set|clock|reset|phone`: the built-in emulator. `serve` runs it over HTTP; the other
+// `sandbox serve|token|message|event|set|clock|reset|phone`: the built-in emulator. `serve` runs it over HTTP; the other
 // verbs act on the embedded sandbox in the config dir, or on a served one (--control-url, or the one
 // TIKTOK_CHANNEL_API_BASE_URL points at), through the same control API.
 import { CliError, usageError } from '../errors.js';
@@ -31,6 +31,8 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
       strictOAuth: options.strictOauth,
     }),
   );
+  // A live token for the default account, as if its holder had consented: a CI job needs no consent step.
+  const token = server.core.consentedToken();
   const info = {
     apiBaseUrl: server.apiBaseUrl,
     authUrl: server.authUrl,
@@ -38,6 +40,8 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
     phoneUrl: server.phoneUrl,
     clientKey: server.clientKey,
     clientSecret: server.clientSecret,
+    accessToken: token.access_token,
+    businessId: token.business_id,
   };
   if (io.json) {
     io.printJson(info);
@@ -57,6 +61,10 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
         `  export TIKTOK_CHANNEL_AUTH_URL=${info.authUrl}`,
         `  export TIKTOK_CHANNEL_CLIENT_KEY=${info.clientKey}`,
         `  export TIKTOK_CHANNEL_CLIENT_SECRET=${info.clientSecret}`,
+        '',
+        'Or use its default account without connecting (a live token, 24 hours; `sandbox token` prints another):',
+        `  export TIKTOK_CHANNEL_ACCESS_TOKEN=${info.accessToken}`,
+        `  export TIKTOK_CHANNEL_BUSINESS_ID=${shellQuote(info.businessId)}`,
       ].join('\n'),
     );
   }
@@ -291,11 +299,42 @@ export async function clock(options: { advance: string; controlUrl?: string }, d
   deps.io.out(`The sandbox moved ${options.advance} forward: messages, windows and tokens are that much older.`);
 }
 
+/**
+ * `sandbox token`: a live access token and the business id of the default account of the sandbox the
+ * other verbs act on. Plain output is two `export` lines, so `eval "$(tiktok-channel sandbox token)"` works.
+ */
+export async function token(options: { controlUrl?: string }, deps: Deps): Promise<void> {
+  const target = await controlTarget(deps, options.controlUrl);
+  const answer = await control<{ access_token: string; business_id: string }>(deps, target, 'POST', '/token', {});
+  if (deps.io.json) return deps.io.printJson({ accessToken: answer.access_token, businessId: answer.business_id });
+  deps.io.out([`export TIKTOK_CHANNEL_ACCESS_TOKEN=${shellQuote(answer.access_token)}`, `export TIKTOK_CHANNEL_BUSINESS_ID=${shellQuote(answer.business_id)}`].join('\n'));
+  deps.io.err(deps.io.color.dim('A live access token for 24 hours (sandbox time), as if the account holder had consented.'));
+}
+
+/** Single-quoted for sh when it holds anything but safe characters. */
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_.:/@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 export async function reset(options: { scenario?: string; controlUrl?: string }, deps: Deps): Promise<void> {
   const target = await controlTarget(deps, options.controlUrl);
-  const result = await control<Record<string, unknown>>(deps, target, 'POST', '/reset', options.scenario ? { scenario: options.scenario } : {});
+  const result = await control<{ renewed_access_tokens?: number; renewed_refresh_tokens?: number; default_account_live_tokens?: number }>(
+    deps,
+    target,
+    'POST',
+    '/reset',
+    options.scenario ? { scenario: options.scenario } : {},
+  );
   if (deps.io.json) return deps.io.printJson(result);
   deps.io.out(`The sandbox world was reseeded${options.scenario ? ` with the "${options.scenario}" scenario` : ''}.`);
+  if (options.scenario === 'expired-tokens') {
+    deps.io.info('Every token of the default account has expired (the point of this scenario): `tiktok-channel status` exits 3 until the next `sandbox reset`.');
+  } else if (result.renewed_access_tokens || result.renewed_refresh_tokens) {
+    // Said, so a user who saw status fail before knows why it works now.
+    deps.io.info(`Expired tokens were renewed (${result.renewed_access_tokens ?? 0} access, ${result.renewed_refresh_tokens ?? 0} refresh): connected accounts are valid again.`);
+  } else {
+    deps.io.info('Connected accounts keep their tokens, still valid.');
+  }
 }
 
 export interface PhoneOptions {

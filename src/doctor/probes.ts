@@ -10,6 +10,7 @@ import { getTokenInfo, type TokenInfo } from '../tiktok/oauth.js';
 import {
   canSendImage,
   getBusinessProfile,
+  getCommentToMessage,
   getConversationContent,
   getWebhook,
   listConversations,
@@ -57,6 +58,8 @@ export interface Probes {
   /** Token info (needs the client key and a token). */
   tokenInfo(): Promise<Outcome<TokenInfo>> | undefined;
   profile(): Promise<Outcome<BusinessProfile>> | undefined;
+  /** The Comment-to-Message switch (medium-low confidence: an unknown answer is undefined). */
+  commentToMessage?(): Promise<Outcome<boolean | undefined>> | undefined;
   conversations(type: ConversationType): Promise<Outcome<Conversation[]>> | undefined;
   /** Both lists' conversations, most recent first (what round 2 reads). */
   recent(): Promise<Conversation[]>;
@@ -99,6 +102,7 @@ export function createProbes(options: {
   const webhook = attempt(() => getWebhook(client, app.clientKey ?? '', app.clientSecret ?? ''));
   const tokenInfo = token && app.clientKey ? attempt(() => getTokenInfo(client, app.clientKey!, token)) : undefined;
   const profile = token && businessId ? attempt(() => getBusinessProfile(client, token, businessId)) : undefined;
+  const commentToMessage = token && businessId ? attempt(() => getCommentToMessage(client, token, businessId)) : undefined;
   const lists = new Map<ConversationType, Promise<Outcome<Conversation[]>>>();
   if (token && businessId) {
     for (const type of ['SINGLE', 'STRANGER'] as const) {
@@ -145,6 +149,7 @@ export function createProbes(options: {
     webhook: () => webhook,
     tokenInfo: () => tokenInfo,
     profile: () => profile,
+    commentToMessage: () => commentToMessage,
     conversations: (type) => lists.get(type),
     recent: () => recent,
     content: (conversationId) => contents.get(conversationId),

@@ -22,6 +22,12 @@ export interface AuthorizeCheck {
   code_challenge_method?: string;
 }
 
+/**
+ * Real TikTok scopes outside messaging (tiktok-api.md §2). The sandbox app is approved for the messaging
+ * set only, so these are refused as TikTok refuses an unapproved scope, not as unknown names.
+ */
+export const UNAPPROVED_REAL_SCOPES = ['video.list', 'comment.list', 'comment.list.manage'] as const;
+
 /** The token exchange's documented fields; `strict_exchange_fields` mode refuses any other by name. */
 const EXCHANGE_FIELDS = ['client_id', 'client_secret', 'grant_type', 'auth_code', 'redirect_uri'];
 
@@ -67,8 +73,18 @@ export function checkAuthorize(world: World, params: Params): AuthorizeCheck {
   if (!state) throw new AuthorizeError('invalid_request', 'state is required.', redirect);
   if (typeof params.scope !== 'string' || !params.scope.trim()) throw new AuthorizeError('invalid_scope', 'scope is required (comma-separated).', redirect);
   const scopes = params.scope.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = scopes.filter((s) => !(MESSAGING_SCOPES as readonly string[]).includes(s));
-  if (unknown.length) throw new AuthorizeError('invalid_scope', `Unknown scope(s): ${unknown.join(', ')} (scopes are comma-separated).`, redirect);
+  // One scope the app may not have fails the whole request: TikTok grants nothing (tiktok-api.md §2).
+  const unknown = scopes.filter((s) => !(MESSAGING_SCOPES as readonly string[]).includes(s) && !(UNAPPROVED_REAL_SCOPES as readonly string[]).includes(s));
+  if (unknown.length) throw new AuthorizeError('invalid_scope', `Unknown scope(s): ${unknown.join(', ')} (scopes are comma-separated).`, redirect, 'scope');
+  const unapproved = scopes.filter((s) => (UNAPPROVED_REAL_SCOPES as readonly string[]).includes(s));
+  if (unapproved.length) {
+    throw new AuthorizeError(
+      'invalid_scope',
+      `Scope(s) ${unapproved.join(', ')} not approved for this app: add them to the app's permissions in the developer portal, or leave them out of scope.`,
+      redirect,
+      'scope',
+    );
+  }
   const challenge = typeof params.code_challenge === 'string' && params.code_challenge ? params.code_challenge : undefined;
   const method = typeof params.code_challenge_method === 'string' && params.code_challenge_method ? params.code_challenge_method : undefined;
   if (world.state.oauth?.require_pkce) {

@@ -1,6 +1,7 @@
 // The control API's world-changing verbs that are not a user's doing: account settings, time travel,
 // faults, rate limits, token expiry, reset to a scenario, and the readable view of everything (/state).
-import { dmRegionVerdict, normalizeRegion } from '../tiktok/limits.js';
+import { dmRegionVerdict, MESSAGING_SCOPES, normalizeRegion } from '../tiktok/limits.js';
+import * as oauth from './auth.js';
 import { conversationType, windowOf } from './conversations.js';
 import * as ids from './ids.js';
 import { isScenarioName, resetWorld, SCENARIO_NAMES } from './seed.js';
@@ -10,7 +11,7 @@ import { ApiError, CODE, ControlError, type Params, type World } from './world.j
 /** Changes an account's settings; unknown keys are refused so typos in scripts do not pass silently. */
 export function updateAccount(world: World, businessId: string, patch: Params): AccountRecord {
   const account = world.account(businessId);
-  const allowed = ['region', 'advanced_access', 'dm_setting', 'media', 'risk_control', 'account_type', 'display_name', 'username', 'is_verified'];
+  const allowed = ['region', 'advanced_access', 'dm_setting', 'media', 'risk_control', 'account_type', 'display_name', 'username', 'is_verified', 'comment_to_message'];
   const unknown = Object.keys(patch).filter((k) => !allowed.includes(k));
   if (unknown.length) throw new ControlError(400, `Unknown setting(s): ${unknown.join(', ')}. Known: ${allowed.join(', ')}.`);
   const bool = (key: string) => {
@@ -26,6 +27,7 @@ export function updateAccount(world: World, businessId: string, patch: Params): 
   if (patch.media !== undefined) account.media = bool('media');
   if (patch.risk_control !== undefined) account.risk_control = bool('risk_control');
   if (patch.is_verified !== undefined) account.is_verified = bool('is_verified');
+  if (patch.comment_to_message !== undefined) account.comment_to_message = bool('comment_to_message');
   if (patch.dm_setting !== undefined) {
     if (patch.dm_setting !== 'everyone' && patch.dm_setting !== 'followers') throw new ControlError(400, 'dm_setting must be "everyone" or "followers".');
     account.dm_setting = patch.dm_setting;
@@ -237,15 +239,56 @@ export function expireTokens(world: World, input: Params): { expired_access_toke
   return { expired_access_tokens: a, expired_refresh_tokens: r };
 }
 
-export function reset(world: World, input: Params): { scenario: ScenarioName; default_business_id: string } {
+export interface ResetAnswer {
+  scenario: ScenarioName;
+  default_business_id: string;
+  /** Kept tokens that had expired and were made live again (the scenario may expire some afterwards). */
+  renewed_access_tokens: number;
+  renewed_refresh_tokens: number;
+  /** Live access tokens of the default account after the reset (0 under expired-tokens). */
+  default_account_live_tokens: number;
+}
+
+export function reset(world: World, input: Params): ResetAnswer {
   const scenario = input.scenario ?? 'healthy';
   if (!isScenarioName(scenario)) throw new ControlError(400, `Unknown scenario ${JSON.stringify(scenario)}. Known: ${SCENARIO_NAMES.join(', ')}.`);
-  resetWorld(world.state, world.clock, scenario, {
+  const renewed = resetWorld(world.state, world.clock, scenario, {
     keepTokens: input.keep_tokens === undefined ? true : input.keep_tokens === true,
     clearLog: input.clear_log === true,
     empty: input.empty === true,
   });
-  return { scenario, default_business_id: world.state.default_business_id };
+  const now = world.now();
+  const live = Object.values(world.state.access_tokens).filter(
+    (t) => t.business_id === world.state.default_business_id && t.revoked_at === undefined && t.expires_at > now,
+  ).length;
+  return { scenario, default_business_id: world.state.default_business_id, ...renewed, default_account_live_tokens: live };
+}
+
+/**
+ * `POST /sandbox/token {business_id?}`: a live access token for an account (default: the default
+ * account), as if its holder had consented: the authorize decision and the code exchange, in process.
+ * `sandbox serve --json` and `sandbox token` print it so a CI job needs no consent step.
+ */
+export function consentedToken(world: World, input: Params = {}): { access_token: string; business_id: string; expires_in: number } {
+  const businessId = input.business_id === undefined ? world.state.default_business_id : input.business_id;
+  if (typeof businessId !== 'string' || !world.state.accounts[businessId]) throw new ControlError(404, `Unknown business_id ${JSON.stringify(businessId)}.`);
+  const app = world.state.apps[world.state.default_client_key]!;
+  const redirectUri = 'http://127.0.0.1/callback/';
+  // A challenge satisfies a PKCE-demanding sandbox; the code is then issued without it, so the exchange
+  // needs no verifier (which the strict-exchange mode would refuse): this is the holder's consent, not a client's request.
+  const challenge = oauth.hexChallenge('sandbox-token');
+  const check = oauth.checkAuthorize(world, {
+    client_key: app.client_key,
+    redirect_uri: redirectUri,
+    scope: MESSAGING_SCOPES.join(','),
+    response_type: 'code',
+    state: 'sandbox-token',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  const { code } = oauth.decideAuthorize(world, { ...check, code_challenge: undefined, code_challenge_method: undefined }, { approve: true, business_id: businessId });
+  const tokens = oauth.exchangeCode(world, { client_id: app.client_key, client_secret: app.client_secret, grant_type: 'authorization_code', auth_code: code, redirect_uri: redirectUri });
+  return { access_token: tokens.access_token, business_id: businessId, expires_in: tokens.expires_in };
 }
 
 /** GET /sandbox/state: the whole world, readable. */

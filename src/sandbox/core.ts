@@ -3,6 +3,7 @@
 //   business.ts       business/get (§3)
 //   conversations.ts  conversation/list, content/list, the 48-hour window and its quota (§4)
 //   send.ts           business/message/send: content blocks, cards, sender actions, DM rules (§4, §7)
+//   comment-to-message.ts  direct_reply/update|get: the Comment-to-Message switch (§4)
 //   media.ts          upload, download, capabilities, media strategy (§4)
 //   webhooks.ts       registration, content shapes, signing, the outbox (§5)
 //   users.ts          a TikTok user writes or arrives (control API)
@@ -11,6 +12,7 @@
 // They all work on one World (the state and the clock, world.ts). SandboxCore keeps the method names
 // the handler, the servers and tests call.
 import * as business from './business.js';
+import * as commentToMessage from './comment-to-message.js';
 import * as control from './control.js';
 import * as conversations from './conversations.js';
 import * as events from './events.js';
@@ -104,6 +106,14 @@ export class SandboxCore {
     return sending.send(this.world, accessToken, body, authorizationHeader);
   }
 
+  // Comment-to-Message
+  updateDirectReply(accessToken: string | undefined, body: Params, authorizationHeader = false) {
+    return commentToMessage.updateDirectReply(this.world, accessToken, body, authorizationHeader);
+  }
+  getDirectReply(accessToken: string | undefined, params: Params, authorizationHeader = false) {
+    return commentToMessage.getDirectReply(this.world, accessToken, params, authorizationHeader);
+  }
+
   // Media
   imageRefusal(account: AccountRecord, user: UserRecord | undefined): string | undefined {
     return media.imageRefusal(account, user);
@@ -166,7 +176,10 @@ export class SandboxCore {
   expireTokens(input: Params) {
     return control.expireTokens(this.world, input);
   }
-  reset(input: Params): { scenario: ScenarioName; default_business_id: string } {
+  consentedToken(input: Params = {}) {
+    return control.consentedToken(this.world, input);
+  }
+  reset(input: Params): control.ResetAnswer {
     return control.reset(this.world, input);
   }
   view(): Record<string, unknown> {

@@ -275,6 +275,14 @@ export function platformEvent(world: World, body: Params): EventResult {
     }
     case 'high-intent-comment': {
       const text = requiredString(body, 'text', kind);
+      // TikTok delivers these only while the account's Comment-to-Message switch is on (§4, medium-low).
+      if (!account.comment_to_message) {
+        throw new ControlError(
+          400,
+          `Comment-to-Message is off for @${account.username}: TikTok delivers no high-intent comments until it is on. ` +
+            'Turn it on with `tiktok-channel comments enable` (business/message/direct_reply/update/ with operation_status ENABLE).',
+        );
+      }
       const user = ensureUser(world, writerName(body.from_username));
       const commentId = ids.messageId();
       world.state.comments ??= {};

@@ -141,6 +141,20 @@ const ROUTES: Record<string, ApiRoute> = {
     app: 'token',
     run: ({ core, params, accessToken, authorizationHeader }) => core.send(accessToken, params, authorizationHeader),
   },
+  'business/message/direct_reply/update/': {
+    method: 'POST',
+    input: 'json',
+    fields: ['business_id', 'direct_reply_type', 'operation_status'],
+    app: 'token',
+    run: ({ core, params, accessToken, authorizationHeader }) => core.updateDirectReply(accessToken, params, authorizationHeader),
+  },
+  'business/message/direct_reply/get/': {
+    method: 'GET',
+    input: 'query',
+    fields: ['business_id', 'direct_reply_type'],
+    app: 'token',
+    run: ({ core, params, accessToken, authorizationHeader }) => core.getDirectReply(accessToken, params, authorizationHeader),
+  },
   'business/message/media/upload/': {
     method: 'POST',
     input: 'multipart',
@@ -165,7 +179,7 @@ const ROUTES: Record<string, ApiRoute> = {
   'business/webhook/update/': {
     method: 'POST',
     input: 'json',
-    fields: ['app_id', 'secret', 'event_type', 'callback_url'],
+    fields: ['app_id', 'secret', 'event_type', 'callback_url', 'item_list'],
     app: 'app_id',
     run: ({ core, params }) => core.webhookUpdate(params),
   },
@@ -397,6 +411,7 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
       if (error.redirect) {
         const target = new URL(error.redirect.redirect_uri);
         target.searchParams.set('error', error.error);
+        if (error.errorType) target.searchParams.set('error_type', error.errorType);
         target.searchParams.set('error_description', error.message);
         target.searchParams.set('state', error.redirect.state);
         return redirect(target.toString());
@@ -483,6 +498,8 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
           return ok({ faults: [] });
         case 'POST limits':
           return ok(core.setLimits(body));
+        case 'POST token':
+          return ok(core.consentedToken(body));
         case 'POST tokens':
           if (rest !== 'expire') break;
           return ok(core.expireTokens(body));
@@ -557,12 +574,11 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
     const path = url.pathname;
     let response: RawResponse;
     if (path.startsWith(API_PREFIX)) response = await handleApi(request, url, rid);
-    else if (path === AUTHORIZE_PATH) response = await handleAuthorize(request, url, rid);
+    // The authorize page is requested both ways in production (tiktok-api.md §2): the trailing-slash
+    // rule is the API gateway's, not this page's.
+    else if (path === AUTHORIZE_PATH || `${path}/` === AUTHORIZE_PATH) response = await handleAuthorize(request, url, rid);
     else if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) response = await handleControl(request, url, rid);
-    else {
-      const reason = `${path}/` === AUTHORIZE_PATH ? 'missing trailing slash (every TikTok path ends with "/")' : 'unknown path';
-      response = notFound(request.method.toUpperCase(), path, reason, rid);
-    }
+    else response = notFound(request.method.toUpperCase(), path, 'unknown path', rid);
     // `date` lets a clock check work in embedded mode too (the sandbox's clock is the real one).
     // A skewed server clock (doctor's clock check) moves this header only.
     response.headers.date ??= new Date(clock() + (state.clock_skew_seconds ?? 0) * 1000).toUTCString();

@@ -1,5 +1,6 @@
 // A believable default world, with fixed ids so docs, tests and scripts can name them, plus one named
 // scenario per doctor failure. Message times are relative to the clock at seeding time.
+import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from '../tiktok/limits.js';
 import { messageId, shortId } from './ids.js';
 import {
   SCENARIO_NAMES,
@@ -297,7 +298,12 @@ export function isScenarioName(value: unknown): value is ScenarioName {
  * registration), issued tokens and codes, the webhook outbox (never lose a delivery) and, unless
  * `clearLog`, the request log and the `unhandled` tripwire.
  */
-export function resetWorld(state: SandboxState, clock: () => number, scenario: ScenarioName = 'healthy', options: { keepTokens?: boolean; clearLog?: boolean; empty?: boolean } = {}): void {
+export function resetWorld(
+  state: SandboxState,
+  clock: () => number,
+  scenario: ScenarioName = 'healthy',
+  options: { keepTokens?: boolean; clearLog?: boolean; empty?: boolean } = {},
+): { renewed_access_tokens: number; renewed_refresh_tokens: number } {
   const now = clock();
   const fresh = seedWorld(clock, 'healthy', { empty: options.empty });
   const keepTokens = options.keepTokens ?? true;
@@ -312,8 +318,28 @@ export function resetWorld(state: SandboxState, clock: () => number, scenario: S
     requests: options.clearLog ? [] : state.requests,
     unhandled: options.clearLog ? [] : state.unhandled,
   };
+  // A fresh world keeps connected clients working: tokens a scenario (expired-tokens) or time travel
+  // expired come back to life, unless revoked or rotated away; the dead-token scenario then expires
+  // the default account's again, which is its point.
+  let renewedAccess = 0;
+  let renewedRefresh = 0;
+  if (keepTokens) {
+    for (const t of Object.values(next.access_tokens)) {
+      if (t.revoked_at === undefined && t.expires_at <= now) {
+        t.expires_at = now + ACCESS_TOKEN_TTL_SECONDS * 1000;
+        renewedAccess++;
+      }
+    }
+    for (const t of Object.values(next.refresh_tokens)) {
+      if (t.revoked_at === undefined && t.used_at === undefined && t.expires_at <= now) {
+        t.expires_at = now + REFRESH_TOKEN_TTL_SECONDS * 1000;
+        renewedRefresh++;
+      }
+    }
+  }
   applyScenario(next, scenario, now);
   // Replace in place so holders of the object (the handler, a running dispatcher) see the new world.
   for (const key of Object.keys(state) as (keyof SandboxState)[]) delete state[key];
   Object.assign(state, next);
+  return { renewed_access_tokens: renewedAccess, renewed_refresh_tokens: renewedRefresh };
 }

@@ -22,10 +22,16 @@ export type DmSetting = 'everyone' | 'followers';
 export type MessageSource = 'APP' | 'WEB' | 'API' | 'OTHERS' | 'UNKNOWN_SOURCE';
 export type StoredMessageType = 'TEXT' | 'IMAGE' | 'SHARE_POST' | 'TEMPLATE' | 'VIDEO' | 'EMOJI' | 'STICKER' | 'OTHER';
 
+/** Subscription types (tiktok-api.md §5); only DIRECT_MESSAGE's events are emulated and delivered. */
+export const WEBHOOK_EVENT_TYPES = ['DIRECT_MESSAGE', 'COMMENT', 'VIDEO', 'BRAND_MENTION'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
 export interface WebhookRegistration {
-  event_type: 'DIRECT_MESSAGE';
+  event_type: WebhookEventType;
   callback_url: string;
   registered_at: number;
+  /** COMMENT only: video ids, which only grow per app (tiktok-api.md §5, medium). */
+  item_list?: string[];
 }
 
 export interface AppRecord {
@@ -34,7 +40,10 @@ export interface AppRecord {
   name: string;
   /** Extra non-loopback redirect URIs; loopback URIs are always accepted (desktop-style registration). */
   redirect_uris: string[];
+  /** The DIRECT_MESSAGE subscription: the one deliveries go to. */
   webhook?: WebhookRegistration;
+  /** COMMENT, VIDEO, BRAND_MENTION: stored and listed, never delivered to (the sandbox emulates none of their events). */
+  other_webhooks?: Partial<Record<WebhookEventType, WebhookRegistration>>;
 }
 
 export interface PostRecord {
@@ -63,6 +72,8 @@ export interface AccountRecord {
   videos_count: number;
   posts: PostRecord[];
   created_at: number;
+  /** TikTok's Comment-to-Message switch: high-intent comments arrive only while on. Absent = off. */
+  comment_to_message?: boolean;
 }
 
 export interface UserRecord {

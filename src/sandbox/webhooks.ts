@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { requestId, shortId } from './ids.js';
 import { clientApp } from './auth.js';
-import type { AccountRecord, AppRecord, ConversationRecord, MessageRecord, SandboxState, UserRecord, WebhookDelivery } from './types.js';
+import { WEBHOOK_EVENT_TYPES, type AccountRecord, type AppRecord, type ConversationRecord, type MessageRecord, type SandboxState, type UserRecord, type WebhookDelivery, type WebhookEventType, type WebhookRegistration } from './types.js';
 import { ApiError, CODE, ControlError, requireString, type Params, type World } from './world.js';
 
 /** Sends one delivery; injectable so tests capture deliveries without a server. */
@@ -32,17 +32,23 @@ export const WEBHOOK_SCHEMA_VERSION = '1.0';
 // ---------------------------------------------------------------------------------------------------
 // Registration (app credentials: app_id/secret; one callback per app and event type)
 
-function webhookApp(world: World, params: Params): AppRecord {
+function webhookApp(world: World, params: Params): { app: AppRecord; eventType: WebhookEventType } {
   const app = clientApp(world, params, 'app_id', 'secret');
-  if (params.event_type !== 'DIRECT_MESSAGE') {
-    throw new ApiError(CODE.INVALID_PARAM, `event_type must be "DIRECT_MESSAGE" (got ${JSON.stringify(params.event_type ?? null)}).`);
+  const eventType = params.event_type;
+  if (typeof eventType !== 'string' || !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(eventType)) {
+    // Event names (im_receive_msg, …) are not event types (tiktok-api.md §5).
+    throw new ApiError(CODE.INVALID_PARAM, `event_type must be one of ${WEBHOOK_EVENT_TYPES.join(', ')} (got ${JSON.stringify(eventType ?? null)}).`);
   }
-  return app;
+  return { app, eventType: eventType as WebhookEventType };
 }
 
-/** POST business/webhook/update/: replaces the app's callback for every account. */
+function registrationOf(app: AppRecord, eventType: WebhookEventType): WebhookRegistration | undefined {
+  return eventType === 'DIRECT_MESSAGE' ? app.webhook : app.other_webhooks?.[eventType];
+}
+
+/** POST business/webhook/update/: replaces the app's callback of that event type for every account. */
 export function webhookUpdate(world: World, body: Params) {
-  const app = webhookApp(world, body);
+  const { app, eventType } = webhookApp(world, body);
   const url = requireString(body, 'callback_url');
   let parsed: URL | undefined;
   try {
@@ -51,20 +57,33 @@ export function webhookUpdate(world: World, body: Params) {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) throw new ApiError(CODE.INVALID_PARAM, `callback_url must be an http(s) URL (got ${url}).`);
-  app.webhook = { event_type: 'DIRECT_MESSAGE', callback_url: url, registered_at: world.now() };
-  return { app_id: app.client_key, event_type: 'DIRECT_MESSAGE', callback_url: url };
+  const registration: WebhookRegistration = { event_type: eventType, callback_url: url, registered_at: world.now() };
+  if (eventType === 'DIRECT_MESSAGE') {
+    app.webhook = registration;
+  } else {
+    const previous = app.other_webhooks?.[eventType];
+    if (eventType === 'COMMENT' && (body.item_list !== undefined || previous?.item_list)) {
+      const items = Array.isArray(body.item_list) ? body.item_list.map(String) : [];
+      // item_list only grows per app: registering again does not remove ids (medium, ChatbotX).
+      registration.item_list = [...new Set([...(previous?.item_list ?? []), ...items])];
+    }
+    (app.other_webhooks ??= {})[eventType] = registration;
+  }
+  return { app_id: app.client_key, event_type: eventType, callback_url: url };
 }
 
-/** GET business/webhook/list/: one flat object; no callback_url = nothing registered. */
+/** GET business/webhook/list/: one flat object for that type; no callback_url = nothing registered. */
 export function webhookList(world: World, params: Params) {
-  const app = webhookApp(world, params);
-  return app.webhook ? { app_id: app.client_key, event_type: 'DIRECT_MESSAGE', callback_url: app.webhook.callback_url } : { app_id: app.client_key, event_type: 'DIRECT_MESSAGE' };
+  const { app, eventType } = webhookApp(world, params);
+  const registration = registrationOf(app, eventType);
+  return registration ? { app_id: app.client_key, event_type: eventType, callback_url: registration.callback_url } : { app_id: app.client_key, event_type: eventType };
 }
 
-/** POST business/webhook/delete/ */
+/** POST business/webhook/delete/: that type only. */
 export function webhookDelete(world: World, body: Params) {
-  const app = webhookApp(world, body);
-  delete app.webhook;
+  const { app, eventType } = webhookApp(world, body);
+  if (eventType === 'DIRECT_MESSAGE') delete app.webhook;
+  else if (app.other_webhooks) delete app.other_webhooks[eventType];
   return {};
 }
 

@@ -64,6 +64,8 @@ export class AuthorizeError extends Error {
     readonly error: string,
     message: string,
     readonly redirect?: { redirect_uri: string; state: string },
+    /** TikTok's `error_type` on the redirect (e.g. `scope`). */
+    readonly errorType?: string,
   ) {
     super(message);
     this.name = 'AuthorizeError';

@@ -281,6 +281,28 @@ export async function sendCommentReply(client: TikTokClient, accessToken: string
   return postSend(client, accessToken, buildCommentReplyBody(businessId, commentId, body));
 }
 
+/**
+ * TikTok's Comment-to-Message switch (§4, medium-low confidence: the Go SDK's models and ChatbotX's
+ * schema, no TikTok page): whether high-intent comments reach the account. The answer is read
+ * tolerantly: undefined when TikTok names no status we know.
+ */
+export async function getCommentToMessage(client: TikTokClient, accessToken: string, businessId: string): Promise<boolean | undefined> {
+  const { data } = await client.get<{ operation_status?: unknown; direct_reply_status?: unknown }>('business/message/direct_reply/get/', {
+    accessToken,
+    query: { business_id: businessId, direct_reply_type: 'COMMENT_TO_MESSAGE' },
+  });
+  const status = String(data.operation_status ?? data.direct_reply_status ?? '').toUpperCase();
+  return status === 'ENABLE' || status === 'ENABLED' ? true : status === 'DISABLE' || status === 'DISABLED' ? false : undefined;
+}
+
+/** Turns the switch on or off (§4); TikTok answers the envelope only. Setting a state twice is harmless. */
+export async function setCommentToMessage(client: TikTokClient, accessToken: string, businessId: string, enabled: boolean): Promise<void> {
+  await client.post('business/message/direct_reply/update/', {
+    accessToken,
+    body: { business_id: businessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status: enabled ? 'ENABLE' : 'DISABLE' },
+  });
+}
+
 export async function uploadImage(
   client: TikTokClient,
   accessToken: string,

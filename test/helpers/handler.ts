@@ -3,7 +3,7 @@
 // callback registered and the default account connected.
 import { expect } from 'vitest';
 import { createSandboxHandler, type SandboxHandler } from '../../src/sandbox/handler.js';
-import { SANDBOX_APP } from '../../src/sandbox/seed.js';
+import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
 import type { WebhookPoster } from '../../src/sandbox/webhooks.js';
 import type { Delivery } from './events.js';
 
@@ -46,7 +46,7 @@ export async function call(handler: SandboxHandler, method: string, url: string,
  * an access token for the default account (consent through the control API, then the code exchange).
  * `origin`: where the requests claim to go (the phone's same-origin guard looks at it).
  */
-export async function connectedWorld(origin: string) {
+export async function connectedWorld(origin: string, options: { commentToMessage?: boolean } = {}) {
   let now = START;
   const api = `${origin}/open_api/v1.3/`;
   const deliveries: Delivery[] = [];
@@ -59,6 +59,11 @@ export async function connectedWorld(origin: string) {
   expect(register.json.code).toBe(0);
   const consent = await call(handler, 'POST', `${origin}/sandbox/authorize`, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: SCOPES, state: 's' });
   const tokens = await call(handler, 'POST', `${api}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.json.code, redirect_uri: REDIRECT });
+  if (options.commentToMessage) {
+    // High-intent comments arrive only while the account's Comment-to-Message switch is on (off for a new account).
+    const enable = await call(handler, 'POST', `${api}business/message/direct_reply/update/`, { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status: 'ENABLE' }, { 'access-token': tokens.json.data.access_token });
+    expect(enable.json.code).toBe(0);
+  }
   return {
     handler,
     deliveries,

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, TikTokError, type TikTokChannelClient } from '../../src/library/index.js';
-import { SandboxError, startSandbox, type Sandbox } from '../../src/library/sandbox.js';
+import { SandboxError, startSandbox, type Sandbox, type SandboxAccountSettings } from '../../src/library/sandbox.js';
 import { decodeEvent, verifySignature, type DecodedEvent } from '../../src/library/webhooks.js';
 import { pngBytes } from '../helpers/images.js';
 
@@ -77,6 +77,8 @@ describe('createClient against startSandbox', () => {
     expect(sent.find((message) => message.message_id === post.messageId)).toMatchObject({ type: 'share_post' });
     expect(sent.find((message) => message.message_id === card.messageId)!.template).toMatchObject({ title: 'Pick a size' });
 
+    // High-intent comments arrive only while Comment-to-Message is on (off for a new account).
+    await sandbox.set({ commentToMessage: true } as SandboxAccountSettings);
     const { comment_id: commentId } = await sandbox.event('high-intent-comment', { from: 'jonas', text: 'Price?' });
     const reply = await client.send({ commentId: commentId!, text: 'It is 25 dollars, sent you the details.' });
     expect(reply.messageId).toMatch(/\S/);
@@ -176,6 +178,7 @@ describe('startSandbox', () => {
       const written = await sandbox.message({ text: 'hi', from: 'maya' });
       const sticker = await sandbox.event('sticker', { from: 'maya' });
       const reaction = await sandbox.event('reaction', { from: 'maya', emoji: '👍', messageId: written.message_id });
+      await sandbox.set({ commentToMessage: true } as SandboxAccountSettings);
       const comment = await sandbox.event('high-intent-comment', { from: 'maya', text: 'How much is it?' });
       const audit = await sandbox.event('auto-message-audit', { status: 'approved', casing: 'upper' });
       expect(comment.comment_id).toMatch(/\S/);

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, startServe, tempConfigDir } from '../helpers/cli.js';
+import { SEED } from '../../src/sandbox/index.js';
 
 const MAYA = 'mY3+hQ1/acMeMaYaL0pezQ==';
 
@@ -115,7 +116,19 @@ describe('sandbox serve', () => {
   it('prints its URLs and app credentials as JSON, serves the control API, and stops on SIGTERM', async () => {
     const { cli, info } = await startServe();
     try {
-      expect(Object.keys(info).sort()).toEqual(['apiBaseUrl', 'authUrl', 'clientKey', 'clientSecret', 'controlUrl', 'phoneUrl']);
+      expect(Object.keys(info).sort()).toEqual(['accessToken', 'apiBaseUrl', 'authUrl', 'businessId', 'clientKey', 'clientSecret', 'controlUrl', 'phoneUrl']);
+      // A live token of the default account, as if its holder had consented; `sandbox token` mints another.
+      expect(info.businessId).toBe(SEED.defaultBusinessId);
+      const profile = async (token: string) =>
+        (await (await fetch(`${info.apiBaseUrl}business/get/?business_id=${encodeURIComponent(info.businessId)}`, { headers: { 'access-token': token } })).json()) as { code: number };
+      expect((await profile(info.accessToken)).code).toBe(0);
+      const minted = await runCli(['sandbox', 'token', '--json', '--control-url', info.controlUrl], { configDir: tempConfigDir() });
+      expect(minted.code, minted.stderr).toBe(0);
+      const again = parseJson(minted.stdout);
+      expect(Object.keys(again).sort()).toEqual(['accessToken', 'businessId']);
+      expect(again.businessId).toBe(SEED.defaultBusinessId);
+      expect(again.accessToken).not.toBe(info.accessToken);
+      expect((await profile(again.accessToken)).code).toBe(0);
       expect(info.phoneUrl).toBe(`${new URL(info.apiBaseUrl).origin}/sandbox/phone`);
       expect(info.apiBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/open_api\/v1\.3\/$/);
       const configDir = tempConfigDir();

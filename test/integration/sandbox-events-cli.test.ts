@@ -20,6 +20,8 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
     configDir = tempConfigDir('ttc-events-');
     const connect = await runCli(['connect', '--sandbox', '--json'], { configDir });
     expect(connect.code).toBe(0);
+    // High-intent comments arrive only while Comment-to-Message is on (off for a new account).
+    expect((await runCli(['comments', 'enable'], { configDir })).code).toBe(0);
     receiver = await startReceiver();
     const token = readStore(configDir).accounts[SEED.defaultBusinessId].accessToken as string;
     const sandbox = openEmbeddedSandbox(configDir);

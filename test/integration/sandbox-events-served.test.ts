@@ -17,6 +17,9 @@ describe('served: every kind arrives at the registered receiver', () => {
     const registered = await postJson(`${sandbox.apiBaseUrl}business/webhook/update/`, { app_id: sandbox.clientKey, secret: sandbox.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url });
     expect(registered.json).toMatchObject({ code: 0, data: { callback_url: receiver.url } });
     token = await consentedToken(sandbox);
+    // High-intent comments arrive only while Comment-to-Message is on (off for a new account).
+    const enabled = await postJson(`${sandbox.apiBaseUrl}business/message/direct_reply/update/`, { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status: 'ENABLE' }, { 'access-token': token });
+    expect(enabled.json.code).toBe(0);
   });
 
   afterAll(async () => {

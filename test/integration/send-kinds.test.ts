@@ -206,6 +206,7 @@ describe('send --image --reply-to', () => {
 
 describe('send --comment-reply', () => {
   it('answers a high-intent comment privately, once; the reply shows in the commenter\'s conversation', async () => {
+    await ctx.world.control('POST', 'accounts/default', { comment_to_message: true });
     const comment = await ctx.world.control('POST', 'events', { kind: 'high-intent-comment', from_username: 'maya.lopez', text: 'How much is the green hoodie?' });
     expect(comment.comment_id).toBeTruthy();
     const result = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'It is $45, sent you the details!', '--json'], { env: viaRecorder() });

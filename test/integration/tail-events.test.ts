@@ -13,6 +13,8 @@ let card: { message_id: string };
 beforeAll(async () => {
   configDir = tempConfigDir('ttc-tail-events-');
   expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
+  // High-intent comments arrive only while Comment-to-Message is on (off for a new account).
+  expect((await runCli(['comments', 'enable'], { configDir })).code).toBe(0);
   tail = withEvents(startCli(['tail', '--port', '0'], { configDir, timeoutMs: 120_000 }), {});
   await tail.waitForStderr(/The embedded sandbox now delivers to/, 15_000);
   // A card from the business, so a template tap has buttons to tap.

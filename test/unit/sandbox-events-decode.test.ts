@@ -28,7 +28,7 @@ const EXPECTED: Record<string, { kind: string; direction: 'inbound' | 'outbound'
 };
 
 async function world() {
-  const w = await connectedWorld(ORIGIN);
+  const w = await connectedWorld(ORIGIN, { commentToMessage: true });
   const post = async (url: string, json: unknown, headers: Record<string, string> = {}) => (await call(w.handler, 'POST', url, json, headers)).json;
   const card = await post(
     `${API}business/message/send/`,

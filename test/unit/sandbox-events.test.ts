@@ -15,7 +15,7 @@ const MAYA: ShapeContext = { businessId: SEED.defaultBusinessId, businessUsernam
 const CARD = { type: 'QA_BUTTON_CARD', title: 'Which size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }, { type: 'REPLY', title: 'Large', id: 'size-l' }] };
 
 async function world() {
-  const w = await connectedWorld(ORIGIN);
+  const w = await connectedWorld(ORIGIN, { commentToMessage: true });
   const { handler, token } = w;
   return {
     ...w,
