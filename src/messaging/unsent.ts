@@ -21,12 +21,14 @@ export async function keepTypedText(deps: Pick<Deps, 'store' | 'now'>, thrown: u
     await mkdir(dir, { recursive: true, mode: 0o700 });
     path = join(dir, `${new Date(deps.now()).toISOString().replace(/[:.]/g, '-')}.txt`);
     await writeFile(path, `${body}\n`, { mode: 0o600, flag: 'wx' });
-    where = `Your message was not sent; its text is saved in ${path} (only you can read it): send it later with \`tiktok-channel send --to … --text - < '${path}'\`.`;
+    where = `The text you typed is saved in ${path} (only you can read it); send it later with \`tiktok-channel send --to … --text - < '${path}'\`.`;
   } catch {
     path = null;
-    where = `Your message was not sent; its text was:\n${body}`;
+    where = `The text you typed was:\n${body}`;
   }
-  return new CliError(error.kind, error.message, {
+  // A bare "Cancelled." prints nothing but a line end (cli.ts): say where the text went in the message.
+  const message = error.kind === 'cancelled' && error.message === 'Cancelled.' ? 'Cancelled; the message was not sent.' : error.message;
+  return new CliError(error.kind, message, {
     hint: error.hint ? `${error.hint}\n${where}` : where,
     tiktokCode: error.tiktokCode,
     requestId: error.requestId,

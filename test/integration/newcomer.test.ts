@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, parseJson, ROOT, runCli, startCli, tempConfigDir } from '../helpers/cli.js';
 import { embeddedAccount, readStore, SEED, startServedSandbox, type ServedSandbox } from '../helpers/sandbox.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
+import { CliError } from '../../src/errors.js';
+import { keepTypedText } from '../../src/messaging/unsent.js';
 
 const MAYA = 'mY3+hQ1/acMeMaYaL0pezQ==';
 const PRIYA = 'UHJp+WEr/2NvZGVzQWNtZQ=='; // seeded with a closed window
@@ -111,6 +113,15 @@ describe('send --text - on a terminal (item 10)', { timeout: 40_000 }, () => {
     expect(readFileSync(path!, 'utf8')).toBe('Our shop opens at nine\u0001 tomorrow\n');
     expect(statSync(path!).mode & 0o777).toBe(0o600);
   });
+});
+
+it('a Ctrl-C after the text was typed says where the text is, not just a blank line', async () => {
+  const dir = tempConfigDir();
+  const error = await keepTypedText({ store: () => ({ dir }) as never, now: () => Date.UTC(2026, 0, 2) }, new CliError('cancelled', 'Cancelled.'), 'Typed at length');
+  expect(error.message).toBe('Cancelled; the message was not sent.');
+  const path = error.hint.match(/saved in (\S+\.txt)/)![1]!;
+  expect(readFileSync(path, 'utf8')).toBe('Typed at length\n');
+  expect(error.details).toMatchObject({ unsent_text_path: path });
 });
 
 describe('Ctrl-C says what happened (item 11)', { timeout: 40_000 }, () => {
