@@ -5,7 +5,7 @@
 import { CliError, usageError } from '../errors.js';
 import { optionalSeconds } from '../io/duration.js';
 import type { Deps } from '../deps.js';
-import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { formatTime, isoOrNull } from '../io/format.js';
 import { readBounded } from '../io/stdin.js';
 import { buildCard, duplicateButtonIds } from '../messaging/card.js';
 import { matchCardButton } from '../messaging/describe.js';
@@ -13,8 +13,9 @@ import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, ST
 import { explainUnknownConversation, findConversation, resolveUsername, usernameTarget } from '../messaging/lookup.js';
 import { containsUrl } from '../messaging/chat-link.js';
 import { keepTypedText, LINK_WARNING } from '../messaging/unsent.js';
+import { formatWait, stoppedWaiting, waitForReply } from '../messaging/wait-reply.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../messaging/policy.js';
-import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
+import { describeEvent } from '../tiktok/events.js';
 import { CONTENT_LIST_MAX_MESSAGES, dmRegionVerdict, MESSAGES_PER_WINDOW, TYPING_INDICATOR_MS } from '../tiktok/limits.js';
 import {
   buildCommentReplyBody,
@@ -214,11 +215,11 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
 function draftWarnings(draft: Draft, io: Deps['io']): string[] {
   const warnings: string[] = [];
   if (draft.kind === 'image' && draft.image.renamedFrom) {
-    io.warn(`${draft.image.renamedFrom} is a ${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'} image despite its name; it is uploaded as ${draft.image.filename}.`);
+    warnings.push(`${draft.image.renamedFrom} is a ${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'} image despite its name; it is uploaded as ${draft.image.filename}.`);
   }
   if (draft.kind === 'card') {
     const repeated = duplicateButtonIds(draft.card);
-    if (repeated.length) io.warn(`Button id ${repeated.map((id) => `"${id}"`).join(', ')} is used twice: a tap reports only the id, so you cannot tell those buttons apart.`);
+    if (repeated.length) warnings.push(`Button id ${repeated.map((id) => `"${id}"`).join(', ')} is used twice: a tap reports only the id, so you cannot tell those buttons apart.`);
   }
   const text = draft.kind === 'text' || draft.kind === 'comment_reply' ? draft.body : undefined;
   if (text !== undefined && containsUrl(text)) warnings.push(LINK_WARNING);
@@ -388,16 +389,6 @@ async function send(options: SendOptions, deps: Deps, typed: { body?: string }):
   io.out(`${replier} replied at ${when}: ${describeEvent(reply)}${button ? ` (button "${button.id}")` : ''}`);
 }
 
-/** Ctrl-C while waiting for a reply: the message went out; only the wait stopped. */
-function stoppedWaiting(error: unknown, messageId: string | undefined, conversationId: string): unknown {
-  if (!(error instanceof CliError) || error.kind !== 'cancelled') return error;
-  return new CliError('cancelled', `The message${messageId ? ` ${messageId}` : ''} was sent; stopped waiting for a reply.`, {
-    hint: `Run \`tiktok-channel messages ${conversationId}\` later to see the answer.`,
-    details: { sent: true, message_id: messageId ?? null, conversation_id: conversationId },
-    cause: error,
-  });
-}
-
 function outgoingFor(draft: Exclude<Draft, { kind: 'comment_reply' }>, mediaId: string): OutgoingContent {
   switch (draft.kind) {
     case 'text':
@@ -411,63 +402,6 @@ function outgoingFor(draft: Exclude<Draft, { kind: 'comment_reply' }>, mediaId: 
     case 'action':
       return { kind: 'action', action: draft.action };
   }
-}
-
-/** "45 s", "5 min", "2 h", else "1h 30m". */
-function formatWait(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0 && seconds < 3600) return `${seconds / 60} min`;
-  return formatDuration(seconds * 1000);
-}
-
-/** Polls after the first look at most this often, backing off to this ceiling: far inside ~10 requests/s (§1). */
-const POLL_FIRST_MS = 1_000;
-const POLL_MAX_MS = 10_000;
-
-/**
- * Polls content/list until a user message appears that was not there before the send (by id, and not
- * older than the newest message seen then: a message without an id is matched by content hash, which a
- * reaction added later would change). undefined when the time runs out.
- */
-export async function waitForReply(
-  deps: Pick<Deps, 'io' | 'now' | 'signal'>,
-  options: { who: string; seconds: number; seen: DecodedEvent[]; poll: () => Promise<{ messages: DecodedEvent[] }> },
-): Promise<DecodedEvent | undefined> {
-  const { io } = deps;
-  const seenIds = new Set(options.seen.map((message) => message.id));
-  const newestSeen = Math.max(0, ...options.seen.map((message) => message.timestamp ?? 0));
-  const deadline = deps.now() + options.seconds * 1000;
-  if (!io.json && !io.isStderrTTY) io.info(`Waiting up to ${formatWait(options.seconds)} for ${options.who} to reply…`);
-  return io.progress(`Waiting for ${options.who} to reply (up to ${formatWait(options.seconds)}, Ctrl-C to stop)…`, async () => {
-    let delay = POLL_FIRST_MS;
-    for (;;) {
-      const { messages } = await options.poll();
-      const reply = messages.find(
-        (message) => message.direction === 'inbound' && !seenIds.has(message.id) && (message.timestamp === null || message.timestamp >= newestSeen),
-      );
-      if (reply) return reply;
-      const remaining = deadline - deps.now();
-      if (remaining <= 0) return undefined;
-      await sleep(Math.min(delay, remaining), deps.signal);
-      delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
-    }
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new CliError('cancelled', 'Cancelled.'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CliError('cancelled', 'Cancelled.'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
