@@ -65,4 +65,3 @@ export function explainUnknownConversation(error: unknown, conversationId: strin
     },
   );
 }
-
