@@ -240,3 +240,30 @@ describe('receiver', () => {
     expect(refused.filter((status) => status === 413)).toHaveLength(5);
   });
 });
+
+describe('replay guard', () => {
+  it('keeps each (key, signature time) pair apart: redeliveries pass, replays do not, release and staleness forget only their pair', () => {
+    let nowMs = 1_000_000_000;
+    const guard = new ReplayGuard({ toleranceSeconds: 10, now: () => nowMs });
+    const t = nowMs / 1000;
+    expect(guard.reserve('k', t)).toBe('reserved');
+    expect(guard.reserve('k', t)).toBe('replay');
+    // TikTok's redelivery of the same event is signed anew: a second pair for the key.
+    expect(guard.reserve('k', t + 1)).toBe('reserved');
+    expect(guard.reserve('k', t + 1)).toBe('replay');
+    expect(guard.reserve('k', t + 2)).toBe('reserved');
+    expect(guard.size).toBe(3);
+    guard.release('k', t + 1);
+    expect(guard.size).toBe(2);
+    expect(guard.reserve('k', t)).toBe('replay');
+    expect(guard.reserve('k', t + 2)).toBe('replay');
+    expect(guard.reserve('k', t + 1)).toBe('reserved');
+    expect(guard.reserve('other', t)).toBe('reserved');
+    // Past t + tolerance the pairs of second t go (both keys), the later ones stay.
+    nowMs = (t + 11) * 1000;
+    expect(guard.reserve('k', t + 2)).toBe('replay');
+    expect(guard.size).toBe(2);
+    expect(guard.reserve('k', t)).toBe('reserved');
+    expect(guard.size).toBe(2);
+  });
+});
