@@ -9,7 +9,7 @@
 // non-zero past any target; the last line is one JSON object {name, ratio, target, ok, details}.
 import { spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -107,6 +107,32 @@ function exited(child) {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
 
+/**
+ * The disk's fdatasync latency right now (median of a short burst of appends, ms). Every 200 of tail waits
+ * for one, the baseline's never does: on a disk busy with other writers this, not tail's work per
+ * delivery, bounds the ratio, and the figure says so next to it.
+ */
+function syncLatencyMs(dir) {
+  const file = join(dir, 'sync-probe');
+  const fd = openSync(file, 'a');
+  const times = [];
+  const line = Buffer.alloc(16 * 1024, 'x');
+  const until = performance.now() + 500;
+  try {
+    while (performance.now() < until && times.length < 200) {
+      writeSync(fd, line);
+      const started = performance.now();
+      fdatasyncSync(fd);
+      times.push(performance.now() - started);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
 function peakRssMb(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -164,6 +190,7 @@ async function bench() {
   const baselineUrl = `http://127.0.0.1:${baselinePort}/webhook`;
 
   const results = { baseline: [], tail: [] };
+  const syncMs = [syncLatencyMs(work)];
   let failures = {};
   const perSlice = count / slices;
   try {
@@ -177,6 +204,7 @@ async function bench() {
       console.log(`slice ${slice + 1}/${slices}: baseline ${b.rps.toFixed(0)} req/s, tail ${t.rps.toFixed(0)} req/s (statuses ${JSON.stringify(t.statuses)})`);
       for (const [status, n] of Object.entries(t.statuses)) if (status !== '200') failures[status] = (failures[status] ?? 0) + n;
     }
+    syncMs.push(syncLatencyMs(work));
   } finally {
     console.log(`baseline server peak RSS ${peakRssMb(baseline.pid)?.toFixed(1)} MB`);
     baseline.kill('SIGINT');
@@ -213,6 +241,7 @@ async function bench() {
   console.log(`baseline (HMAC + append):  ${baselineRps.toFixed(0)} req/s`);
   console.log(`tail (journal + fsync):    ${tailRps.toFixed(0)} req/s`);
   console.log(`ratio ${ratio.toFixed(2)} (target >= ${target}); events lost ${lost} of ${count}; printed twice ${twice}; peak RSS ${rss === null ? 'unknown' : `${rss.toFixed(1)} MB`} (target <= 100 MB)`);
+  console.log(`fdatasync on this disk, median before and after: ${syncMs.map((ms) => ms.toFixed(2)).join(' / ')} ms (every 200 of tail waits for one)`);
   if (!ok) console.log(`tail stderr:\n${tailErr.split('\n').slice(-5).join('\n')}`);
   rmSync(work, { recursive: true, force: true });
   console.log(
@@ -232,6 +261,7 @@ async function bench() {
         printed_twice: twice,
         non_200: failures,
         peak_rss_mb: rss === null ? null : Number(rss.toFixed(1)),
+        fdatasync_median_ms: syncMs.map((ms) => Number(ms.toFixed(2))),
         tail_exit: tailExit,
         quick,
       },

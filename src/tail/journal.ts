@@ -72,8 +72,13 @@ export const JOURNAL_DEFAULTS = {
 
 const FILE_PATTERN = /^deliveries-(\d{15})-(\d+)\.jsonl$/;
 const FORWARDED_LOG = 'forwarded.log';
-/** fdatasync calls in flight at once (libuv's pool has 4 threads; leave room for the rest). */
-const MAX_SYNCS = 2;
+/**
+ * fdatasync calls in flight at once. A batch that finds every slot taken waits for a whole sync before
+ * its own starts, and on a disk shared with other writers a sync often waits for the file system's
+ * journal commit: a third slot lets it start at once (the file system commits concurrent syncs
+ * together). libuv's pool has 4 threads: one stays free for the rest (the forwarder's reads, DNS).
+ */
+const MAX_SYNCS = 3;
 const FORWARDED_LOG_PRUNE_BYTES = 4 * 1024 * 1024;
 
 interface Pending {
@@ -263,18 +268,21 @@ export class Journal {
     let fd: number;
     try {
       fd = this.ensureFile();
-      // The batch becomes one buffer and one write: no buffer per line.
-      let text = '';
+      // The batch becomes one buffer and one write: no buffer per line, and no joined copy of the lines.
+      const lines: string[] = [];
       let offset = this.size;
       for (const pending of batch) {
         const id = `${this.fileBase}:${this.seq++}`;
         const line = serialize(id, pending.record);
         const length = Buffer.byteLength(line);
-        text += line;
+        lines.push(line);
         refs.push({ id, file: this.file, offset, length: length - 1 });
         offset += length;
       }
-      writeAll(fd, Buffer.from(text));
+      const bytes = Buffer.allocUnsafe(offset - this.size);
+      let at = 0;
+      for (const line of lines) at += bytes.write(line, at);
+      writeAll(fd, bytes);
       this.size = offset;
     } catch (error) {
       this.fail(batch, error);
