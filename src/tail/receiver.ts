@@ -127,8 +127,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  // With its length declared, an answer leaves in one write (headers and body together); without it,
-  // Node sends it chunked: three pieces and a terminator through writev for a 3-byte "ok".
+  // With its length declared an answer is not chunked: headers and body leave as one piece, with no
+  // chunk-size line and no `0\r\n\r\n` terminator to add to the socket's write for a 3-byte "ok".
   const respond = (res: ServerResponse, status: number, text: string, extra?: Record<string, string>) => {
     if (res.headersSent) return;
     const body = `${text}\n`;
