@@ -229,10 +229,6 @@ async function webhookMode(
   const { io } = deps;
   const { accounts, directory } = servedDirectory(deps, 'Run `tiktok-channel connect` (the app secret is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.');
   if (accounts.length > 1) setLabels(new Map(accounts.map((account) => [account.businessId, account.channelName])));
-  // A receiver runs for days and takes bursts; by default V8 grows its young generation to 32 MB under a
-  // burst and keeps it. Favouring size keeps tail's footprint small. Only V8's heap-sizing heuristics
-  // read this flag after start-up, which is all we want from it.
-  (await import('node:v8')).setFlagsFromString('--optimize-for-size');
 
   const { Journal } = await import('../tail/journal.js');
   const { startReceiver, normalizePath } = await import('../tail/receiver.js');
