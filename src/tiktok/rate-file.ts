@@ -9,7 +9,7 @@
 // (or was stopped) leaves a lock older than LOCK_STALE_MS, or one naming a dead pid, which the next taker
 // breaks. proper-lockfile (src/store/lock.ts) is async and keeps a refresh timer per lock: too heavy for
 // a lock taken once per request.
-import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,20 @@ interface StateFile {
   departures: number[];
   /** Nothing leaves before this (a 40100 seen by any process). */
   not_before?: number;
+}
+
+/** On disk: departures as offsets from the first; short numbers made a request's share ~0.1 ms instead of ~0.4. */
+interface Encoded {
+  v: 1;
+  t0: number;
+  d: number[];
+  not_before?: number;
+}
+
+function encode(state: StateFile): string {
+  const t0 = state.departures[0] ?? 0;
+  const encoded: Encoded = { v: 1, t0, d: state.departures.map((t) => t - t0), ...(state.not_before ? { not_before: state.not_before } : {}) };
+  return JSON.stringify(encoded);
 }
 
 export type Claim = { ok: true } | { ok: false; waitMs: number; busy: boolean };
@@ -109,11 +123,20 @@ export class SharedBudget {
       const held = this.lock(lock);
       if (held === undefined) return undefined;
       try {
-        const now = this.now();
-        const state = readState(path, now);
-        const result = fn(state, now);
-        writeFileSync(path, JSON.stringify(state), { mode: 0o600 });
-        return result;
+        // One descriptor for the read and the write, and no O_TRUNC: ext4 flushes a file truncated to
+        // zero and rewritten when it is closed (auto_da_alloc), which cost over 1 ms a request.
+        const fd = openState(path);
+        try {
+          const now = this.now();
+          const state = readState(fd, now);
+          const result = fn(state, now);
+          const bytes = Buffer.from(encode(state));
+          writeSync(fd, bytes, 0, bytes.length, 0);
+          ftruncateSync(fd, bytes.length);
+          return result;
+        } finally {
+          closeSync(fd);
+        }
       } finally {
         unlockIfOurs(lock, held);
       }
@@ -145,18 +168,33 @@ export class SharedBudget {
   }
 }
 
-function readState(path: string, now: number): StateFile {
+function openState(path: string): number {
+  try {
+    return openSync(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return openSync(path, 'w+', 0o600);
+  }
+}
+
+function readState(fd: number, now: number): StateFile {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.alloc(size);
+    const read = size ? readSync(fd, bytes, 0, size, 0) : 0;
+    parsed = JSON.parse(bytes.subarray(0, read).toString('utf8'));
   } catch {
     // Missing, or cut short by a crash mid-write: start empty (at worst one second's budget is re-used).
     parsed = undefined;
   }
-  const record = parsed as Partial<StateFile> | undefined;
+  const record = parsed as Partial<Encoded> | undefined;
   const horizon = now - MINUTE_MS - 1_000;
+  const t0 = typeof record?.t0 === 'number' ? record.t0 : 0;
   // Entries from the future mean the wall clock stepped back: drop them rather than block for that long.
-  const departures = Array.isArray(record?.departures) ? record.departures.filter((t): t is number => typeof t === 'number' && t > horizon && t <= now + SECOND_MS) : [];
+  const departures = Array.isArray(record?.d)
+    ? record.d.map((offset) => t0 + Number(offset)).filter((t) => Number.isFinite(t) && t > horizon && t <= now + SECOND_MS)
+    : [];
   const notBefore = typeof record?.not_before === 'number' && record.not_before > now && record.not_before <= now + MINUTE_MS ? record.not_before : undefined;
   return { v: 1, departures, ...(notBefore ? { not_before: notBefore } : {}) };
 }
