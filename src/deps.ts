@@ -132,7 +132,14 @@ export function createDeps(options: DepsOptions): Deps {
       // Validated here, where it matters: a bad value is a usage error (exit 2) before any request.
       const maxRps = (await import('./tiktok/pacer.js')).parseMaxRps(env.TIKTOK_CHANNEL_MAX_RPS);
       // One budget per app, shared through the config dir by every process of this tool on the machine.
-      const budget = { maxRps, clientKey: target.clientKey || env.TIKTOK_CHANNEL_CLIENT_KEY || undefined, rateDir: join(deps.store().dir, 'rate') };
+      // A config dir that cannot be made costs only the sharing (env credentials need no store).
+      let rateDir: string | undefined;
+      try {
+        rateDir = join(deps.store().dir, 'rate');
+      } catch {
+        rateDir = undefined;
+      }
+      const budget = { maxRps, clientKey: target.clientKey || env.TIKTOK_CHANNEL_CLIENT_KEY || undefined, rateDir };
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
         const sandbox = await import('./sandbox/index.js');
         const { withConfigDirErrors } = await import('./store/config-dir.js');
