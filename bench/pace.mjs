@@ -21,13 +21,15 @@ const PAIR_SLACK_MS = 2_000;
 async function scenario(sandboxRps, count, fn) {
   const world = await startWorld({ rps: sandboxRps });
   try {
-    // The per-minute app budget is not what this measures; the per-second one is.
-    await world.must('POST', 'limits', { requests_per_minute: 1_000_000 });
-    const perSecond = await world.control('POST', 'limits', { requests_per_second: sandboxRps });
     const account = await world.connect();
     const configDir = await world.store(account);
     // `count` conversations of ours, plus the seed's few.
     for (let i = 0; i < count; i++) await world.must('POST', 'messages', { from_username: `pace.shopper${i}`, text: `Question ${i}` });
+    // Set last, as it empties the sandbox's windows: the set-up's token exchange counts for the same app
+    // (the sandbox counts per app, as TikTok does) and is not what this measures. Nor is the per-minute
+    // budget; the per-second one is.
+    await world.must('POST', 'limits', { requests_per_minute: 1_000_000 });
+    const perSecond = await world.control('POST', 'limits', { requests_per_second: sandboxRps });
     const before = new Set((await world.requests()).map((entry) => entry.request_id));
     const started = performance.now();
     const results = await world.watch(() => fn(world, configDir));
