@@ -8,6 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/tiktok/pacer.js';
+import { TikTokClient } from '../../src/tiktok/client.js';
 import { LOCK_STALE_MS, SharedBudget } from '../../src/tiktok/rate-file.js';
 
 /**
@@ -174,5 +175,18 @@ describe('the lock', () => {
     expect(pacer.shared!.failure).toBeInstanceOf(Error);
     for (let i = 0; i < 9; i++) await time.run(pacer.take('app:ck'));
     expect(pacer.delayFor('app:ck')).toBeGreaterThan(0);
+  });
+
+  it('--debug says once that the budget is not shared, and requests still go', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'ttc-rate-'));
+    writeFileSync(join(parent, 'rate'), 'a file in the way');
+    const lines: string[] = [];
+    const body = new TextEncoder().encode(JSON.stringify({ code: 0, message: 'OK', request_id: 'r', data: {} }));
+    const pacer = new Pacer({ rps: 10, shared: new SharedBudget({ dir: join(parent, 'rate'), rps: 10 }) });
+    const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport: async () => ({ status: 200, headers: {}, body }), pacer, clientKey: 'ck', debugLog: (line) => lines.push(line) });
+    for (let i = 0; i < 3; i++) await client.get('business/get/', { accessToken: 't', query: { business_id: 'b1' } });
+    const said = lines.filter((line) => line.includes('not shared with other processes'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain(join(parent, 'rate'));
   });
 });
