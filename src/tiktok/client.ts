@@ -6,7 +6,9 @@ import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { redactText, redactUrl } from '../http/redact.js';
 import { isRetryableCode, tiktokError } from './errors.js';
 import { API_BASE_URL } from './limits.js';
-import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Pacer } from './pacer.js';
+import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Limiter, type Pacer } from './pacer.js';
+
+export type { Limiter } from './pacer.js';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -67,11 +69,6 @@ export interface ClientOptions {
   limiter?: Limiter;
 }
 
-/** Anything that says when a request may leave: resolves then, rejects when `signal` aborts. */
-export interface Limiter {
-  acquire(signal: AbortSignal | undefined): Promise<void>;
-}
-
 export interface MultipartFile {
   filename: string;
   contentType: string;
@@ -113,7 +110,6 @@ export class TikTokClient {
   private readonly pacer?: Pacer;
   private readonly limiter?: Limiter;
   private readonly clientKey?: string;
-  private sharingFailureSaid = false;
 
   constructor(options: ClientOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? API_BASE_URL);
@@ -281,21 +277,17 @@ export class TikTokClient {
 
   /** Waits for the app's turn under TIKTOK_CHANNEL_MAX_RPS (or the caller's own limiter). */
   private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => CliError): Promise<void> {
-    if (!this.pacer && !this.limiter) return;
-    let waited: number;
     try {
       if (this.limiter) return await this.limiter.acquire(signal);
-      waited = await this.pacer!.take(key, signal);
+      if (!this.pacer) return;
+      const waited = await this.pacer.take(key, signal);
+      const unshared = this.pacer.shared?.failureNotice();
+      if (unshared) this.debugLog?.(`paced: the rate budget is not shared with other processes (${unshared})`);
+      if (waited > 0) this.debugLog?.(`paced: waited ${Math.round(waited)} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${this.pacer.rps}`);
     } catch (error) {
       if (signal?.aborted) throw cancelled();
       throw error;
     }
-    const pacer = this.pacer!;
-    if (pacer.shared?.failure && !this.sharingFailureSaid) {
-      this.sharingFailureSaid = true;
-      this.debugLog?.(`paced: the rate budget is not shared with other processes (${pacer.shared.dir}: ${pacer.shared.failure.message})`);
-    }
-    if (waited > 0) this.debugLog?.(`paced: waited ${Math.round(waited)} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${pacer.rps}`);
   }
 
   private interpret<T>(

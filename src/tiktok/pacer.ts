@@ -24,6 +24,11 @@ export const PACER_MAX_GUARD_MS = 300;
 const WINDOW_MS = 1_000;
 const MAX_RPS_LIMIT = 1_000;
 
+/** Anything that says when a request may leave: resolves then, rejects when `signal` aborts. */
+export interface Limiter {
+  acquire(signal: AbortSignal | undefined): Promise<void>;
+}
+
 export interface PacerOptions {
   rps: number;
   /** Monotonic milliseconds; tests inject a fake clock. */

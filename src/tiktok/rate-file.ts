@@ -65,12 +65,20 @@ export class SharedBudget {
   private readonly now: () => number;
   private readonly nonce = randomBytes(6).toString('hex');
   private madeDir = false;
+  private failureSaid = false;
 
   constructor(options: SharedBudgetOptions) {
     this.dir = options.dir;
     this.perSecond = Math.max(1, Math.floor(options.rps));
     this.perMinute = Math.max(1, Math.floor(options.rps * 60));
     this.now = options.now ?? Date.now;
+  }
+
+  /** Why sharing is off, said once per process (for --debug); undefined when it works or was said. */
+  failureNotice(): string | undefined {
+    if (!this.failure || this.failureSaid) return undefined;
+    this.failureSaid = true;
+    return `${this.dir}: ${this.failure.message}`;
   }
 
   /** The state file for a budget key. */
