@@ -149,6 +149,11 @@ export class SharedBudget {
         unlockIfOurs(lock, held);
       }
     } catch (error) {
+      // The rate dir was removed under us (a cleaned temp dir): made again at the next turn.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && this.madeDir) {
+        this.madeDir = false;
+        return undefined;
+      }
       // A config dir that cannot hold the file (read-only, full, permissions): sharing is off for this
       // process, which keeps its own pacing; the client says so under --debug.
       this.failure = error as Error;

@@ -3,7 +3,7 @@
 // the app's per-second and per-minute limits together. Injected clock; the lock's crash recovery uses a
 // real child process that dies holding the lock.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -164,6 +164,17 @@ describe('the lock', () => {
     utimesSync(lock, old, old);
     expect(budget.claim('app:ck', 50)).toEqual({ ok: true });
     expect(JSON.parse(readFileSync(budget.pathFor('app:ck'), 'utf8')).d).toHaveLength(2);
+  });
+
+  it('a rate dir removed under a running process is made again at its next turn', () => {
+    const dir = rateDir();
+    const budget = new SharedBudget({ dir, rps: 10 });
+    expect(budget.claim('app:ck', 50)).toEqual({ ok: true });
+    rmSync(dir, { recursive: true });
+    const claims = [budget.claim('app:ck', 50), budget.claim('app:ck', 50)];
+    expect(claims.at(-1)).toEqual({ ok: true });
+    expect(budget.failure).toBeUndefined();
+    expect(existsSync(budget.pathFor('app:ck'))).toBe(true);
   });
 
   it('a config dir that cannot hold the file turns sharing off for the process instead of failing requests', async () => {
