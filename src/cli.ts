@@ -280,7 +280,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
     .option('--auto-approve', 'skip the consent page: approve for the default account')
-    .option('--rps <n>', 'requests per second per account before 40100 (default: no limit)', parseInteger('--rps', 0, 100_000))
+    .option('--rps <n>', 'requests per second per app (its client key, all its accounts together) before 40100, as TikTok counts (default: no limit)', parseInteger('--rps', 0, 100_000))
     .option('--require-pkce', 'authorize demands a hex S256 code_challenge (like Login Kit)')
     .option('--strict-oauth', 'the token exchange refuses undocumented fields, e.g. code_verifier')
     .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
