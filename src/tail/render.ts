@@ -31,6 +31,8 @@ export interface ForwardShown {
   ms?: number;
   bodyPreview?: string;
   willRetry?: boolean;
+  /** Attempts made (a replay retries a few times before it reports the last answer). */
+  attempts?: number;
   /** Not sent (`tail replay --dry-run`). */
   dryRun?: boolean;
 }
@@ -41,7 +43,7 @@ export function renderForward(forward: ForwardShown, color: Colors, room?: numbe
   const ok = forward.status !== undefined && ((forward.status >= 200 && forward.status < 300) || forward.status === 409);
   const head = forward.status !== undefined ? `→ ${forward.status}` : `→ ${terminalSafe(forward.error ?? 'no answer')}`;
   const time = forward.ms !== undefined ? ` in ${forward.ms} ms` : '';
-  const retry = forward.willRetry ? '  (will retry)' : '';
+  const retry = forward.willRetry ? '  (will retry)' : forward.attempts && forward.attempts > 1 ? `  (${forward.attempts} attempts)` : '';
   let text = `${head}${time}`;
   const body = terminalSafe(forward.bodyPreview ?? '').trim();
   if (body) {
@@ -69,6 +71,7 @@ export function forwardJson(forward: ForwardShown): Record<string, unknown> {
     body_preview: forward.bodyPreview ?? null,
     ...(forward.error ? { error: forward.error } : {}),
     ...(forward.willRetry ? { will_retry: true } : {}),
+    ...(forward.attempts && forward.attempts > 1 ? { attempts: forward.attempts } : {}),
     ...(forward.dryRun ? { dry_run: true } : {}),
   };
 }

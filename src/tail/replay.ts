@@ -96,7 +96,7 @@ export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
       }
       if (answer.verdict === 'done') accepted++;
       const { verdict: _verdict, ...shown } = answer;
-      print(item, { ...shown, willRetry: false });
+      print(item, { ...shown, attempts });
     }
   } finally {
     await dispatcher.close().catch(() => undefined);
