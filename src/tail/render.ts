@@ -59,7 +59,7 @@ function withForward(line: string, options: RenderOptions): string {
   if (!options.forward) return line;
   const room = options.columns ? options.columns - displayWidth(line) - 2 : undefined;
   // On a narrow terminal the answer goes on its own line rather than wrapping mid-word.
-  if (room !== undefined && room < 24) return `${line}\n  ${renderForward(options.forward, options.color, options.columns! - 2)}`;
+  if (room !== undefined && room < 40) return `${line}\n  ${renderForward(options.forward, options.color, options.columns! - 2)}`;
   return `${line}  ${renderForward(options.forward, options.color, room)}`;
 }
 
