@@ -50,7 +50,7 @@ export function checkTailOptions(options: TailOptions): void {
   if (options.forwardTimeout !== undefined && !options.forwardTo) throw usageError('--forward-timeout is only used with --forward-to.');
   forwardTimeoutSeconds(options);
   if (polling) {
-    const webhookOnly = (['port', 'host', 'path', 'forwardTo', 'register', 'publicUrl', 'tolerance'] as const).filter((key) => options[key] !== undefined);
+    const webhookOnly = (['port', 'host', 'path', 'forwardTo', 'register', 'publicUrl', 'tolerance', 'takeOver'] as const).filter((key) => options[key] !== undefined);
     if (webhookOnly.length) {
       const flag = webhookOnly[0]!.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
       throw usageError(`--${flag} is for webhook mode; --poll reads the API instead.`, 'Drop --poll to receive webhooks, or drop the webhook options to poll.');

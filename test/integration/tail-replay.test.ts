@@ -157,6 +157,26 @@ describe('tail replay', () => {
   });
 });
 
+describe('tail and tail replay parse their own options', () => {
+  it('keeps replay\'s flags for replay and tail\'s for tail', async () => {
+    const configDir = await ctx.world.store(ctx.account);
+    const notReplays = await runCli(['tail', 'replay', '--port', '0', '--forward-to', 'http://127.0.0.1:9/'], { configDir });
+    expect(notReplays.code).toBe(2);
+    expect(notReplays.stderr).toMatch(/unknown option '--port'[\s\S]*tail replay --help/);
+    const nothing = await runCli(['tail', 'replay', '--forward-to', 'http://127.0.0.1:9/', '--json'], { configDir });
+    expect(nothing.code).toBe(2);
+    expect(JSON.parse(nothing.stdout).error.message).toBe('Say what to replay: event ids, or --since DURATION.');
+    const badUrl = await runCli(['tail', 'replay', '--since', '1h', '--forward-to', 'ftp://x'], { configDir });
+    expect(badUrl.stderr).toMatch(/--forward-to must be an http\(s\) URL/);
+    const pollTakeOver = await runCli(['tail', '--poll', '--take-over'], { configDir });
+    expect(pollTakeOver.code).toBe(2);
+    expect(pollTakeOver.stderr).toMatch(/--take-over is for webhook mode/);
+    // tail's own flags still reach tail (here an invalid one, refused by tail itself).
+    const tailFlag = await runCli(['tail', '--port', '0', '--forward-timeout', '5'], { configDir });
+    expect(tailFlag.stderr).toMatch(/--forward-timeout is only used with --forward-to/);
+  });
+});
+
 describe('tail --forward-to: the answer next to each event', () => {
   it('prints each event with the target\'s answer; a 500 says it will be retried', async () => {
     const configDir = await ctx.world.store(ctx.account);
