@@ -2,7 +2,9 @@
 // the raw bytes, journaled before the 200), prints each event once (pretty on a terminal, JSON Lines
 // otherwise), forwards to --forward-to from the journal, and replays the journal with --since. Poll
 // mode (--poll) reads conversation/list and content/list instead, for machines with no public URL.
-// The moving parts live in src/tail/ so a library entry point can reuse them.
+// With --forward-to each event is printed with the target's answer to it. `tail replay` (re-sending
+// journaled deliveries, re-signed) is src/tail/replay.ts. The moving parts live in src/tail/ so a
+// library entry point can reuse them.
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
