@@ -192,6 +192,7 @@ async function webhookMode(
   // An event whose forward started at once is printed with the target's answer to it (`→ 500 in 12 ms:
   // …`); one queued behind a lane still being retried is printed at once, saying so.
   const awaitingAnswer = new Map<string, { event: DecodedEvent; context: PrintContext }>();
+  const QUEUED: ForwardShown = { error: 'queued behind a delivery being retried' };
   if (options.forwardTo) {
     const { Forwarder } = await import('../tail/forwarder.js');
     let retriesShown = 0;
@@ -208,6 +209,13 @@ async function webhookMode(
         print(waiting.event, { ...waiting.context, forward });
       },
       onRetry: (outcome) => {
+        // What waits behind a delivery being retried is shown now, not once the target recovers.
+        for (const item of forwarder?.queuedBehind(outcome.item.lane) ?? []) {
+          const waiting = awaitingAnswer.get(item.ref.id);
+          if (!waiting) continue;
+          awaitingAnswer.delete(item.ref.id);
+          print(waiting.event, { ...waiting.context, forward: QUEUED });
+        }
         if (retriesShown++ < 5 || retriesShown % 100 === 0) {
           io.warn(`Forwarding to ${options.forwardTo} failed (${outcome.status ? `HTTP ${outcome.status}` : outcome.error}); retrying in ${Math.ceil(outcome.delayMs / 100) / 10} s. Deliveries stay in the journal meanwhile.`);
         }
@@ -252,7 +260,7 @@ async function webhookMode(
       if (unknown) stats.unknownAccount++;
       const context: PrintContext = { unknownAccount: unknown, receivedAt: record.at, journalId: ref.id };
       if (started) awaitingAnswer.set(ref.id, { event, context });
-      else print(event, forwarder ? { ...context, forward: { error: 'queued behind earlier deliveries being retried' } } : context);
+      else print(event, forwarder ? { ...context, forward: QUEUED } : context);
     },
     onRefused: (refusal: import('../tail/receiver.js').Refusal) => {
       stats.refused++;

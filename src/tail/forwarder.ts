@@ -118,7 +118,10 @@ export class Forwarder {
     return this.queued;
   }
 
-  /** Queues a delivery; true when its first attempt started at once (nothing ahead of it in its lane). */
+  /**
+   * Queues a delivery. True when its first attempt will come soon; false when its lane is held up by a
+   * delivery being retried (or forwarding has stopped).
+   */
   enqueue(item: ForwardItem): boolean {
     if (this.stopped) return false;
     let lane = this.lanes.get(item.lane);
@@ -129,7 +132,12 @@ export class Forwarder {
     lane.items.push(item);
     this.queued++;
     this.pump();
-    return lane.busy && lane.items[0] === item;
+    return lane.notBefore === 0;
+  }
+
+  /** The deliveries waiting behind the one being tried in `lane`. */
+  queuedBehind(lane: string): ForwardItem[] {
+    return this.lanes.get(lane)?.items.slice(1) ?? [];
   }
 
   /**

@@ -187,11 +187,17 @@ describe('tail --forward-to: the answer next to each event', () => {
       expect((await postSigned(tail.url, message('l-1'), secret)).status).toBe(200);
       const [first] = await tail.waitForEvents(1);
       expect(first.forward).toMatchObject({ status: 500, body_preview: 'TypeError: boom', will_retry: true });
+      // The same conversation waits behind the delivery being retried (order per conversation): shown now.
+      expect((await postSigned(tail.url, message('l-1b'), secret)).status).toBe(200);
+      const [, queued] = await tail.waitForEvents(2);
+      expect(queued).toMatchObject({ text: 'text of l-1b', forward: { status: null, error: 'queued behind a delivery being retried' } });
       fail = false;
       expect((await postSigned(tail.url, message('l-2', 'conv-2'), secret)).status).toBe(200);
-      const events = await tail.waitForEvents(2);
-      expect(events[1].forward).toMatchObject({ status: 200, body_preview: 'fine' });
-      expect(events[1].forward.will_retry).toBeUndefined();
+      const events = await tail.waitForEvents(3);
+      expect(events[2].forward).toMatchObject({ status: 200, body_preview: 'fine' });
+      expect(events[2].forward.will_retry).toBeUndefined();
+      // Once the target recovers, the retried deliveries reach it, in order.
+      await expect.poll(() => target.received.filter((entry) => entry.verified && JSON.parse(entry.body.toString()).content.includes('l-1b')).length, { timeout: 15_000 }).toBe(1);
     } finally {
       await interrupt(tail);
     }
