@@ -65,7 +65,7 @@ export async function run(options: TailOptions, deps: Deps): Promise<number> {
   /** True when the event was handled (printed, or filtered out); false once tail is stopping. */
   const print = (event: DecodedEvent, context: PrintContext = {}): boolean => {
     // After --count is reached nothing more is printed (it stays in the journal for --since).
-    if (stop.reason !== undefined) return false;
+    if (stop.reason !== undefined && !(context.stopping && stop.reason !== 'count')) return false;
     if (!shows(event)) {
       stats.filtered++;
       return true;
@@ -304,6 +304,9 @@ async function webhookMode(
 
   // 4. Run until stopped, then: stop accepting, flush, summarise.
   const reason = await stop.done;
+  // Events still waiting for their forward's answer arrived all the same: shown, unless --count was reached.
+  for (const { event, context } of awaitingAnswer.values()) print(event, { ...context, stopping: true, forward: { error: 'no answer yet when tail stopped (owed in the journal)' } });
+  awaitingAnswer.clear();
   // The callback is given back first: deliveries meanwhile go where they went before this tail.
   const released = await hold?.release().catch((error: unknown) => `Could not give the embedded sandbox's callback back (${(error as Error).message}).`);
   await receiver.close();

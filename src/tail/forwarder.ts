@@ -181,7 +181,9 @@ export class Forwarder {
       const deadline = Date.now() + graceMs;
       while (this.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await this.dispatcher?.close().catch(() => undefined);
+    // An attempt still in flight after the grace is cut off (it stays owed in the journal): close() would
+    // wait for the target's answer, up to the forward timeout.
+    await (this.active > 0 ? this.dispatcher?.destroy() : this.dispatcher?.close())?.catch(() => undefined);
   }
 
   private pump(): void {

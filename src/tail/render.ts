@@ -184,6 +184,8 @@ export interface PrintContext {
   /** The journal entry holding the delivery's exact bytes. */
   journalId?: string;
   forward?: ForwardShown;
+  /** Printed while tail stops (an event still waiting for its forward's answer). */
+  stopping?: boolean;
 }
 
 /**

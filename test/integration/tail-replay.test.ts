@@ -202,4 +202,27 @@ describe('tail --forward-to: the answer next to each event', () => {
       await interrupt(tail);
     }
   });
+
+  it('shows an event whose forward has no answer yet when Ctrl-C stops tail', async () => {
+    const configDir = await ctx.world.store(ctx.account);
+    let requests = 0;
+    const hanging = createServer(() => void requests++);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    servers.push(hanging);
+    hanging.on('connection', (socket) => hanging.once('close', () => socket.destroy()));
+    const url = `http://127.0.0.1:${(hanging.address() as { port: number }).port}/hook`;
+    const tail = await startTail(['--port', '0', '--forward-to', url], { configDir });
+    try {
+      expect((await postSigned(tail.url, message('h-1'), secret)).status).toBe(200);
+      // The target has the forward and has not answered: the event waits for its answer.
+      await expect.poll(() => requests, { timeout: 5_000 }).toBe(1);
+      expect(tail.events()).toHaveLength(0);
+      const stopped = await interrupt(tail);
+      expect(stopped.code).toBe(130);
+      const [event] = stopped.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      expect(event).toMatchObject({ text: 'text of h-1', forward: { status: null, error: 'no answer yet when tail stopped (owed in the journal)' } });
+    } finally {
+      tail.child.kill('SIGKILL');
+    }
+  });
 });
