@@ -251,9 +251,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .argument('[event_id...]', 'the `id`s `tail --json` prints (`tail --since 2h --json` lists them)')
     .summary('re-send journaled deliveries to a handler, re-signed now (original bytes)')
     .description(describe('re-send journaled deliveries to URL in journal order: the original body bytes,\nre-signed with a fresh timestamp and the app secret', [
-      'tiktok-channel tail replay --since 1h --forward-to http://localhost:3000/tiktok',
-      'tiktok-channel tail replay <event_id> --forward-to http://localhost:3000/tiktok',
-      'tiktok-channel tail replay --since 2d --event message --dry-run --forward-to URL',
+      'tiktok-channel tail replay --since 1h --forward-to http://localhost:3000/',
+      'tiktok-channel tail replay <event_id> --forward-to http://localhost:3000/',
+      'tiktok-channel tail replay --since 2d --dry-run --forward-to http://…',
     ]))
     .option('--since <duration>', 'the deliveries journaled this far back: 90s, 30m, 1h, 2d')
     .option('--event <name...>', 'only these events or kinds (im_receive_msg, message, reaction …)')
