@@ -199,9 +199,6 @@ const ROUTES: Record<string, ApiRoute> = {
   },
 };
 
-/** The API paths the sandbox serves, relative to the base (for docs and `sandbox serve`). */
-export const API_PATHS = Object.keys(ROUTES);
-
 const AUTHORIZE_FIELDS = ['client_key', 'scope', 'response_type', 'redirect_uri', 'state', 'disable_auto_auth', 'code_challenge', 'code_challenge_method'];
 const REQUESTS_KEPT = 200;
 const UNHANDLED_KEPT = 500;

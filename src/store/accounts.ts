@@ -330,7 +330,3 @@ export function accountFromEnv(env: Record<string, string | undefined>, stored?:
     updatedAt: 0,
   };
 }
-
-export function defaultConfigDirFor(env: Record<string, string | undefined>): string | undefined {
-  return env.TIKTOK_CHANNEL_CONFIG_DIR ? join(env.TIKTOK_CHANNEL_CONFIG_DIR) : undefined;
-}
