@@ -4,7 +4,8 @@ import type { RawRequest } from '../http/raw.js';
 import { createSandboxHandler, SandboxConnectionReset, type SandboxHandler } from './handler.js';
 import { PHONE_PATH, phoneSnapshot } from './phone.js';
 import { isPhoneEvents, servePhoneEvents } from './phone-server.js';
-import { headersOf, listenOnLoopback, readBody } from './node-http.js';
+import { listenOnLoopback } from '../http/listen.js';
+import { headersOf, readBody } from './node-http.js';
 import type { SandboxCore } from './core.js';
 import type { ScenarioName } from './types.js';
 import type { WebhookPoster } from './webhooks.js';
@@ -88,7 +89,8 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
   });
 
   // Loopback only: the sandbox has no auth and must never be reachable from the network.
-  port = await listenOnLoopback(server, options.port);
+  const listener = await listenOnLoopback(server, options.port);
+  port = listener.port;
 
   // Served mode retries pending webhook deliveries on a timer (the outbox applies its own backoff).
   const timer = setInterval(() => {
@@ -108,11 +110,9 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
     port,
     core: handler.core,
     handler,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        clearInterval(timer);
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => {
+      clearInterval(timer);
+      return listener.close();
+    },
   };
 }
