@@ -370,9 +370,9 @@ export async function phone(options: PhoneOptions, deps: Deps): Promise<void> {
     await open(phoneUrl);
     return;
   }
-  const sandbox = await import('../sandbox/index.js');
+  const { embeddedSandbox } = await import('../http/control.js');
   const { startPhoneServer } = await import('../sandbox/phone-server.js');
-  const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
+  const embedded = await embeddedSandbox(deps.store().dir);
   // Seeds the world on first use, so the page has someone to play and something to write to.
   await io.progress('Opening the embedded sandbox', () => embedded.withState(() => undefined));
   const server = await listening(() => startPhoneServer({ transport: embedded.transport, statePath: embedded.statePath, port: options.port }));
