@@ -33,7 +33,8 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
     }),
   );
   // A live token for the default account, as if its holder had consented: a CI job needs no consent step.
-  const token = server.core.consentedToken();
+  const { consentedToken } = await import('../sandbox/control.js');
+  const token = consentedToken(server.handler.world);
   const info = {
     apiBaseUrl: server.apiBaseUrl,
     authUrl: server.authUrl,
