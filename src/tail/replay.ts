@@ -128,7 +128,7 @@ function envelopeOf(body: Buffer): unknown {
 function secretFor(candidates: string[], item: Selected): string {
   const header = item.headers['tiktok-signature'];
   for (const secret of candidates) {
-    if (verifySignature({ rawBody: item.body, header, secret, toleranceSeconds: Number.MAX_SAFE_INTEGER }).ok) return secret;
+    if (verifySignature({ rawBody: item.body, header, secret, toleranceSeconds: Number.MAX_SAFE_INTEGER })) return secret;
   }
   return candidates[0]!;
 }
