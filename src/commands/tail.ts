@@ -240,6 +240,7 @@ async function webhookMode(
   const { decodeDelivery } = await import('../tail/delivery.js');
   const journal = await openJournal(Journal, journalDir(deps));
   const dedupe = new DedupeSet();
+  const revocations = new (await import('../tail/revocation.js')).RevocationMarker(deps);
   const toleranceSeconds = options.tolerance ?? WEBHOOK_TOLERANCE_SECONDS;
   const replayGuard = new ReplayGuard({ toleranceSeconds, now: deps.now });
   const path = normalizePath(options.path ?? DEFAULT_PATH);
@@ -338,6 +339,7 @@ async function webhookMode(
       const unknown = unknownAccount(event);
       if (unknown) stats.unknownAccount++;
       print(event, { unknownAccount: unknown, receivedAt: record.at, journalId: ref.id });
+      if (!unknown) revocations.handle(event, record.at);
     },
     onRefused: (refusal: import('../tail/receiver.js').Refusal) => {
       stats.refused++;
@@ -381,6 +383,7 @@ async function webhookMode(
   // 4. Run until stopped, then: stop accepting, flush, summarise.
   const reason = await stop.done;
   await receiver.close();
+  await revocations.settled();
   if (forwarder && reason !== 'interrupt') await forwarder.idle(5_000);
   await forwarder?.stop();
   await journal.close();
