@@ -82,7 +82,7 @@ export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
   const at = deps.now();
   const name = terminalSafe(account.channelName);
   const days = daysLeft(account.refreshTokenExpiresAt, at);
-  const refreshEnd = days === null ? 'the refresh token never (as far as TikTok said)' : `the refresh token in ${daysText(days)} (${formatTime(account.refreshTokenExpiresAt)})`;
+  const refreshEnd = days === null ? 'the refresh token at a time TikTok did not say' : `the refresh token in ${daysText(days)} (${formatTime(account.refreshTokenExpiresAt)})`;
   const expiry = `the access token expires in ${formatDuration(account.accessTokenExpiresAt - at)} (${formatTime(account.accessTokenExpiresAt)}), ${refreshEnd}`;
   io.success(
     rotated
