@@ -62,6 +62,8 @@ describe('the refresh token ends 365 days after consent, however often it was re
 
     const accounts = await runCli(['accounts', '--json'], { configDir, env });
     expect(parseJson(accounts.stdout).accounts[0].refresh_token.expires_in_days).toBe(24);
+    const table = await runCli(['accounts'], { configDir, env: { ...env, COLUMNS: '200' } });
+    expect(table.stdout.replace(/\s+/g, ' ')).toMatch(/refresh token 24 days left: refresh --reauthorize soon/);
 
     // Past 365 days: TikTok refuses the refresh token as expired (40103), which only a new consent cures.
     await advanceDays(30);
@@ -108,6 +110,9 @@ describe('authorization.removed: the account holder removed the app', () => {
       const client = new TikTokClient({ baseUrl: sandbox.server.apiBaseUrl, transport: networkTransport, sleep: async () => undefined, pacer: false });
       await registerWebhook(client, sandbox.server.clientKey, sandbox.server.clientSecret, tail.url);
 
+      const bad = await runCli(['sandbox', 'event', 'authorization-removed', '--reason', '7'], { configDir, env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--reason must be 0 to 5/);
       const event = await runCli(['sandbox', 'event', 'authorization-removed', '--reason', '4', '--json'], { configDir, env });
       expect(event.code, event.stderr).toBe(0);
       expect(parseJson(event.stdout).events).toEqual(['authorization.removed']);

@@ -9,6 +9,7 @@ import { AccountStore } from '../../src/store/accounts.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { describeEvent, decodeEvent } from '../../src/tiktok/events.js';
 import { refreshAccessToken } from '../../src/tiktok/oauth.js';
+import { renderEvent } from '../../src/tail/render.js';
 import { tempConfigDir } from '../helpers/cli.js';
 
 const DAY = 86_400_000;
@@ -106,6 +107,12 @@ describe('authorization.removed', () => {
     expect(removal({ reason: '2' }).authorization).toEqual({ reason: 2, reason_text: 'the account was deleted' });
     expect(removal({ reason: 9 }).authorization).toEqual({ reason: 9, reason_text: 'reason 9 (not documented)' });
     expect(removal({}).authorization).toEqual({ reason: null, reason_text: 'unknown (no reason given)' });
+  });
+
+  it('reads on a terminal as the app removed, not as one more message', () => {
+    const plain = (text: string) => text;
+    const color = { dim: plain, red: plain, bold: plain, green: plain, cyan: plain, yellow: plain } as never;
+    expect(renderEvent(removal({ reason: 4 }), { color })).toMatch(/✖ {2}APP REMOVED {2}the account holder removed the app: the account was banned$/);
   });
 
   it('other events carry no authorization', () => {
