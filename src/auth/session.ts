@@ -1,6 +1,6 @@
 // An account's tokens in use: refreshed ahead of expiry, refreshed once on TikTok's 40105, and rotated
 // refresh tokens persisted under the store's lock before anything uses the new access token.
-import { CliError } from '../errors.js';
+import { asCliError, CliError } from '../errors.js';
 import { rescueRotatedPair } from './rescue.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
@@ -67,6 +67,7 @@ export class Session {
     try {
       return await fn(token);
     } catch (error) {
+      error = asCliError(error);
       if (!(error instanceof CliError) || error.tiktokCode !== 40105) throw error;
       if (this.account.source === 'env') {
         throw new CliError('auth', `${error.message} (the token from TIKTOK_CHANNEL_ACCESS_TOKEN)`, {
@@ -107,6 +108,7 @@ export class Session {
       try {
         grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now, latest.refreshTokenExpiresAt);
       } catch (error) {
+        error = asCliError(error);
         if (error instanceof CliError && error.kind === 'auth') {
           this.refreshRefused = true;
           throw reauthorizeError(this.account, `TikTok refused the refresh token (${error.message}); it was revoked, expired or already used.`, error);
@@ -145,6 +147,7 @@ export class Session {
     try {
       grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
     } catch (error) {
+      error = asCliError(error);
       if (error instanceof CliError && error.kind === 'auth') {
         this.refreshRefused = true;
         throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${error.message}); it was revoked, expired or already used.`, error);

@@ -3,7 +3,7 @@
 // otherwise), forwards to --forward-to from the journal, and replays the journal with --since. Poll
 // mode (--poll) reads conversation/list and content/list instead, for machines with no public URL.
 // The moving parts live in src/tail/ so a library entry point can reuse them.
-import { CliError, usageError } from '../errors.js';
+import { asCliError, CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { optionalSeconds, parseDuration } from '../io/duration.js';
 import type { ResolvedAccount } from '../store/accounts.js';
@@ -481,6 +481,7 @@ async function pollMode(
       if (result.failures.length) throw result.failures[0]!.error;
     } catch (error) {
       if (stop.reason !== undefined || deps.signal.aborted) break;
+      error = asCliError(error);
       if (!isTransient(error)) throw error;
       delay = Math.min(delay * 2, MAX_POLL_BACKOFF_MS);
       const why = isRateLimit(error) ? 'TikTok is rate limiting (40100)' : (error as Error).message;
