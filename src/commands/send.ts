@@ -7,7 +7,7 @@ import { optionalSeconds } from '../io/duration.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
 import { readBounded } from '../io/stdin.js';
-import { sleep as abortableSleep } from '../io/sleep.js';
+import { sleep as abortableSleep } from '../sleep.js';
 import { buildCard, duplicateButtonIds } from '../messaging/card.js';
 import { matchCardButton } from '../messaging/describe.js';
 import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, STDIN_TEXT_MAX_BYTES, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';

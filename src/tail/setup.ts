@@ -108,7 +108,7 @@ export async function pollSource(deps: Deps, account: ResolvedAccount): Promise<
 }
 
 /** Sleeps, waking early on abort (the program's one pause). */
-export { sleep } from '../io/sleep.js';
+export { sleep } from '../sleep.js';
 
 /** Opens the journal, naming what is wrong with its directory instead of an unexpected error. */
 export async function openJournal(Journal: typeof import('./journal.js').Journal, dir: string): Promise<import('./journal.js').Journal> {

@@ -3,7 +3,7 @@
 // backoff, and error classification (../shared/tiktok-api.md §1, §6). Commands never call fetch.
 import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { redactText, redactUrl } from '../http/redact.js';
-import { sleep as abortableSleep, type Sleep } from '../io/sleep.js';
+import { sleep as abortableSleep, type Sleep } from '../sleep.js';
 import { THROTTLE_CODES, TikTokAbortError, TikTokApiError, isKnownCode, tiktokError, type UnsureOutcome } from './errors.js';
 import { API_BASE_URL } from './limits.js';
 import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Pacer } from './pacer.js';
@@ -46,7 +46,7 @@ export interface ClientOptions {
   debugLog?: (line: string) => void;
   maxAttempts?: number;
   timeoutMs?: number;
-  /** Pauses between retries; it must end at once when its signal aborts (src/io/sleep.ts). */
+  /** Pauses between retries; it must end at once when its signal aborts (src/sleep.ts). */
   sleep?: Sleep;
   random?: () => number;
   now?: () => number;

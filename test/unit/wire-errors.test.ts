@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError, toCliError } from '../../src/errors.js';
 import type { RawResponse, Transport } from '../../src/http/raw.js';
-import { sleep } from '../../src/io/sleep.js';
+import { sleep } from '../../src/sleep.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { TikTokAbortError, TikTokApiError, tiktokError } from '../../src/tiktok/errors.js';
 import { ROOT } from '../helpers/cli.js';

@@ -1,5 +1,6 @@
-// The one pause of the program: it ends early, at once, when its signal aborts (Ctrl-C, a library
-// caller's `signal`), so no retry backoff or poll interval keeps a stopped process waiting.
+// The one pause of the program, shared by the CLI and the library (so not under src/io, which is the CLI's):
+// it ends at once when its signal aborts (Ctrl-C, a library caller's `signal`), so no retry backoff or
+// poll interval keeps a stopped process waiting.
 
 /** An injectable sleep: tests pass one driven by their own clock. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
