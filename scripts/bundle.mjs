@@ -55,9 +55,9 @@ writeFileSync(join(dist, 'bundle-meta.json'), `${JSON.stringify(cli.metafile)}\n
 
 // What the library entries reach (tsc's files, imported as they are at run time).
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const entries = Object.values(pkg.exports)
-  .map((target) => (typeof target === 'string' ? target : target.default))
-  .filter((target) => target.endsWith('.js'));
+// Every condition's target, nested ones too (`./webhooks` has an edge build under workerd, worker…).
+const targets = (target) => (typeof target === 'string' ? [target] : Object.values(target).flatMap(targets));
+const entries = [...new Set(Object.values(pkg.exports).flatMap(targets))].filter((target) => target.endsWith('.js'));
 const library = await build({ absWorkingDir: root, entryPoints: entries, bundle: true, write: false, outdir: 'out', format: 'esm', platform: 'node', packages: 'external', metafile: true, logLevel: 'warning' });
 // Every package a shipped file imports at run time must be a dependency (the rest are bundled).
 const imported = new Set();

@@ -170,12 +170,15 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .action(run((options) => async (deps) => (await import('./commands/conversations.js')).run(options as never, deps)));
 
   program
-    .command('messages <conversation_id>')
+    // Optional for commander so a missing id gets our error, which points at `conversations`.
+    .command('messages [conversation_id]')
+    .usage('<conversation_id|@username> [options]')
     .summary('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first')
     .description(describe('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first', [
       'tiktok-channel messages "$CONVERSATION"',
       'tiktok-channel messages "$CONVERSATION" --download-media ./media',
       'tiktok-channel messages "$CONVERSATION" --json | jq \'.messages[].text\'',
+      'tiktok-channel messages @maya.lopez',
     ]))
     .option('--download-media <dir>', 'save images and videos to DIR, named by message id (files already there are skipped)')
     .action(run((options) => async (deps) => (await import('./commands/messages.js')).run(options as never, deps)));
@@ -192,13 +195,13 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       'tiktok-channel send --comment-reply "$COMMENT_ID" --text "See your DMs"',
       'tiktok-channel send --to "$CONVERSATION" --text "Ready?" --wait-reply 60',
     ]))
-    .option('--to <conversation_id>', 'the conversation to reply in')
+    .option('--to <conversation_id>', 'the conversation to reply in: its id, or @username of the user in it')
     .option('--text <text>', 'the text, or - to read it from stdin')
-    .option('--image <file>', 'a JPG or PNG image up to 3 MB')
-    .option('--share-post <item_id>', 'share one of the account\'s posts')
+    .option('--image <file>', 'a JPG or PNG image up to 3 MiB (3,145,728 bytes)')
+    .option('--share-post <item_id>', 'share one of the account\'s own public posts: the digits at the end of its video URL (tiktok.com/@you/video/<item_id>), or that URL')
     .option('--card <title>', 'a Q&A card with this title (up to 40 characters) and 1 to 3 --button')
     .option('--button <id:label...>', 'a card button: the id comes back on a tap, the label is shown (up to 20; 40 on a link card)')
-    .option('--link-card', 'with --card: a link card (labels up to 40 characters)')
+    .option('--link-card', 'with --card: TikTok\'s other Q&A card type (QA_LINK_CARD instead of QA_BUTTON_CARD): the same tap-to-answer buttons, labels up to 40 characters instead of 20')
     .addOption(new Option('--action <action>', 'a sender action; uses none of the 10 messages').choices(['typing', 'mark-read']))
     .option('--comment-reply <comment_id>', 'with --text: answer a high-intent comment privately (no --to)')
     .option('--reply-to <message_id>', 'quote this message (text or image)')
@@ -476,7 +479,9 @@ function report(io: IO, original: CliError, commandPath?: string): number {
   } else if (io.json) {
     io.printJson({ error: error.toJSON() });
   } else if (error.kind === 'cancelled') {
-    io.err('');
+    // The bare Ctrl-C ends the line the terminal echoed; a command that knows what the stop left behind says it.
+    io.err(error.message === 'Cancelled.' ? '' : `\n${error.message}`);
+    if (error.message !== 'Cancelled.' && error.hint) io.err(`${io.color.cyan('hint:')} ${error.hint}`);
   } else {
     io.err(`${io.color.red('error:')} ${error.message}`);
     const reference = [error.tiktokCode ? `tiktok_code ${error.tiktokCode}` : '', error.requestId ? `request_id ${error.requestId}` : ''].filter(Boolean).join(', ');

@@ -76,9 +76,15 @@ export async function runBrowserConsent<T>(
         io.warn(`Could not open a browser (${error instanceof Error ? error.message : String(error)}); open the URL above yourself.`);
       }
     }
-    const callback = await io.progress(`Waiting for approval in the browser (up to ${options.timeoutSeconds} s, Ctrl-C to stop)…`, () =>
-      server.waitForCallback({ timeoutMs: options.timeoutSeconds * 1000, signal: deps.signal }),
-    );
+    const callback = await io
+      .progress(`Waiting for approval in the browser (up to ${options.timeoutSeconds} s, Ctrl-C to stop)…`, () =>
+        server.waitForCallback({ timeoutMs: options.timeoutSeconds * 1000, signal: deps.signal }),
+      )
+      .catch((error: unknown) => {
+        // Stopped before any code arrived: nothing was exchanged or written.
+        if (error instanceof CliError && error.kind === 'cancelled') throw new CliError('cancelled', 'Sign-in cancelled; nothing was stored.', { cause: error });
+        throw error;
+      });
     try {
       const { value, page } = await complete({ code: callback.code, scopes: callback.scopes, redirectUri: server.redirectUri, codeVerifier });
       await callback.finish(page);

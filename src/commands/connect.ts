@@ -95,7 +95,9 @@ export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
     const app = await resolveAppCredentials(deps, { clientKey: options.clientKey, clientSecret: options.clientSecret, stored: sameTarget });
 
     let askedName = name;
-    if (io.canPrompt()) {
+    if (io.canPrompt() && scripted(options)) {
+      if (askedName === undefined || region === undefined) io.info(notAskedNote(askedName, region));
+    } else if (io.canPrompt()) {
       const prompter = deps.prompter();
       if (askedName === undefined) {
         const answer = (await prompter.input({ message: 'Channel name for this account (Enter: its @username, or the name it already has):' })).trim();
@@ -111,6 +113,7 @@ export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
       }
     }
 
+    if (options.port === undefined) io.info(RANDOM_PORT_NOTE);
     const client = await deps.client({ apiBaseUrl: servedBase });
     const authUrl = env.TIKTOK_CHANNEL_AUTH_URL || undefined;
     connected = await runBrowserConsent(
@@ -133,7 +136,40 @@ export async function run(options: ConnectOptions, deps: Deps): Promise<void> {
       throw scopeRefusal(error, scopes ?? MESSAGING_SCOPES) ?? error;
     });
   }
-  reportConnected(deps, connected, { verb: connected.created ? 'Connected' : 'Re-connected', regionWarned: region !== undefined });
+  reportConnected(deps, connected, { verb: connected.created ? 'Connected' : 'Re-connected', regionWarned: region !== undefined, nextSteps: true });
+}
+
+/**
+ * Flags for the app or the port mean a script or a typed-out command: the optional questions (name,
+ * region) are not asked then, so the flags alone decide and nothing waits for a keyboard.
+ */
+function scripted(options: ConnectOptions): boolean {
+  return options.clientKey !== undefined || options.clientSecret !== undefined || options.port !== undefined;
+}
+
+function notAskedNote(name: string | undefined, region: string | undefined): string {
+  const missing = [name === undefined && '--name (default: the @username)', region === undefined && '--region (default: unknown, which doctor cannot check)'].filter(Boolean);
+  return `Not asking for what flags can say: pass ${missing.join(' and ')} to set ${missing.length > 1 ? 'them' : 'it'}.`;
+}
+
+/** README's advice: a random port needs TikTok to accept a wildcard port, which is unconfirmed for Business apps. */
+const RANDOM_PORT_NOTE =
+  'No --port: the redirect URI uses a random free port, so it works only if your app registered http://127.0.0.1:*/callback/ ' +
+  '(unconfirmed for Business apps). For a redirect TikTok always accepts, register http://127.0.0.1:8723/callback/ and run `tiktok-channel connect --port 8723`.';
+
+/** What to try once an account is connected (as `gh auth login` ends): human mode only, on stderr. */
+function printNextSteps(deps: Deps, sandbox: boolean): void {
+  const { io } = deps;
+  // Kept within 80 columns.
+  const steps: Array<[string, string]> = [
+    ...(sandbox ? ([['sandbox message --text "Hi"', 'write as a sandbox customer']] as Array<[string, string]>) : []),
+    ['conversations', 'who wrote; how long to reply'],
+    ['tail', sandbox ? 'messages as they arrive' : 'messages as they arrive (or --poll)'],
+    ['qr', 'your chat link as a QR code'],
+    ['doctor', 'check what messaging needs'],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length));
+  io.info(['', 'Next steps:', ...steps.map(([command, what]) => `  tiktok-channel ${command.padEnd(width)}  ${io.color.dim(what)}`)].join('\n'));
 }
 
 interface SandboxConnectOptions {
@@ -237,7 +273,7 @@ export function warnRegion(io: IO, region: string): void {
 }
 
 /** The human summary (stderr) or `{account, created}` (stdout, --json); missing scopes exit 4 after storing. */
-export function reportConnected(deps: Deps, connected: Connected, options: { verb: string; regionWarned?: boolean }): void {
+export function reportConnected(deps: Deps, connected: Connected, options: { verb: string; regionWarned?: boolean; nextSteps?: boolean }): void {
   const { io, env } = deps;
   const now = deps.now();
   const { account } = connected;
@@ -270,4 +306,5 @@ export function reportConnected(deps: Deps, connected: Connected, options: { ver
     });
   }
   if (io.json) io.printJson({ account: description, created: connected.created });
+  else if (options.nextSteps) printNextSteps(deps, Boolean(account.sandbox));
 }

@@ -12,6 +12,7 @@ import { formatBytes } from '../messaging/content.js';
 import { formatTime, renderTable, terminalSafe } from '../io/format.js';
 import { authorLabel, matchCardButton } from '../messaging/describe.js';
 import { explainUnknownConversation } from '../messaging/lookup.js';
+import { resolveUsername, usernameTarget } from '../messaging/username.js';
 import { describeUser, evaluateConversation, formatRemaining, policyDetails, type ConversationPolicy, type ConversationUser } from '../messaging/policy.js';
 import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
 import { CONTENT_LIST_MAX_MESSAGES, MESSAGES_PER_WINDOW } from '../tiktok/limits.js';
@@ -37,12 +38,21 @@ export interface MediaDownload {
 
 export async function run(options: MessagesOptions, deps: Deps): Promise<void> {
   const { io } = deps;
-  const conversationId = (options.conversationId ?? options.args?.[0] ?? '').trim();
-  if (!conversationId) throw usageError('messages needs a conversation id: `tiktok-channel messages <conversation_id>`.', 'List them with `tiktok-channel conversations`.');
+  const target = (options.conversationId ?? options.args?.[0] ?? '').trim();
+  if (!target) {
+    throw usageError(
+      'messages needs a conversation: `tiktok-channel messages <conversation_id>` or `tiktok-channel messages @username`.',
+      'Run `tiktok-channel conversations` to list them with their ids and users.',
+    );
+  }
   const account = deps.resolveAccount();
   const businessId = account.businessId;
   const session = await deps.session(account);
   const client = session.client;
+  const username = usernameTarget(target);
+  const conversationId = username
+    ? await io.progress(`Finding the conversation with @${username}…`, () => resolveUsername(session, businessId, username, account.channelName, deps.now()))
+    : target;
 
   const content = await io
     .progress('Fetching messages…', () => session.call((token) => getConversationContent(client, token, businessId, conversationId)))

@@ -153,7 +153,7 @@ export async function message(options: MessageOptions, deps: Deps): Promise<void
     throw usageError(`--from must be a TikTok username (2 to 24 letters, digits, "_" or "."); got ${JSON.stringify(options.from)}.`, 'e.g. --from maya.lopez, or leave --from out for the seeded user.');
   }
   const target = await controlTarget(deps, options.controlUrl);
-  const result = await control<{ conversation_id: string; message_id: string | null; event?: string; events?: string[]; webhooks_queued?: number }>(
+  const result = await control<{ conversation_id: string; message_id: string | null; event?: string; events?: string[]; webhooks_queued?: number; username?: unknown }>(
     deps,
     target,
     'POST',
@@ -171,7 +171,9 @@ export async function message(options: MessageOptions, deps: Deps): Promise<void
   );
   if (deps.io.json) return deps.io.printJson(result);
   const what = options.text ? `wrote "${truncate(options.text, 60)}"` : options.image ? 'sent an image' : 'arrived';
-  deps.io.out(`${options.from ? `@${options.from.replace(/^@/, '')}` : 'The user'} ${what} in conversation ${result.conversation_id}`);
+  // The sandbox's full username: `--from maya` may be a first name it matched to @maya.lopez.
+  const writer = typeof result.username === 'string' ? result.username : options.from?.replace(/^@/, '');
+  deps.io.out(`${writer ? `@${writer}` : 'The user'} ${what} in conversation ${result.conversation_id}`);
   if (result.message_id) deps.io.out(`message_id ${result.message_id}`);
   if (result.events?.length) deps.io.err(deps.io.color.dim(`events: ${result.events.join(', ')}${result.webhooks_queued ? ` (${deliveriesQueued(result.webhooks_queued)})` : ''}`));
 }

@@ -5,16 +5,19 @@
 import { asCliError, CliError, usageError } from '../errors.js';
 import { optionalSeconds } from '../io/duration.js';
 import type { Deps } from '../deps.js';
-import { formatDuration, formatTime, isoOrNull } from '../io/format.js';
+import { formatTime, isoOrNull } from '../io/format.js';
 import { readBounded } from '../io/stdin.js';
-import { sleep as abortableSleep } from '../sleep.js';
 import { buildCard, duplicateButtonIds } from '../messaging/card.js';
 import { matchCardButton } from '../messaging/describe.js';
 import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, STDIN_TEXT_MAX_BYTES, stripOneTrailingNewline, type CheckedImage } from '../messaging/content.js';
 import { explainUnknownConversation, findConversation } from '../messaging/lookup.js';
+import { resolveUsername, usernameTarget } from '../messaging/username.js';
+import { containsUrl } from '../messaging/chat-link.js';
+import { keepTypedText, LINK_WARNING } from '../messaging/unsent.js';
+import { formatWait, stoppedWaiting, waitForReply } from '../messaging/wait-reply.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../messaging/policy.js';
-import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
-import { dmRegionVerdict, MESSAGES_PER_WINDOW, TYPING_INDICATOR_MS } from '../tiktok/limits.js';
+import { describeEvent } from '../tiktok/events.js';
+import { CONTENT_LIST_MAX_MESSAGES, dmRegionVerdict, MESSAGES_PER_WINDOW, TYPING_INDICATOR_MS } from '../tiktok/limits.js';
 import {
   buildCommentReplyBody,
   buildSendBody,
@@ -76,7 +79,7 @@ export function checkFlags(options: SendOptions): void {
     if (options.replyTo !== undefined) throw usageError('--reply-to quotes a message in a conversation; it does not combine with --comment-reply.');
     if (options.waitReply !== undefined) throw usageError('--wait-reply needs a conversation (--to); a comment reply has none yet.', 'Send the comment reply first, then `tiktok-channel send --to <conversation_id> … --wait-reply` in the conversation it opened.');
   } else if (!options.to || !options.to.trim()) {
-    throw usageError('--to needs a conversation id (or answer a comment with --comment-reply COMMENT_ID).', 'List them with `tiktok-channel conversations`.');
+    throw usageError('--to needs a conversation id or @username (or answer a comment with --comment-reply COMMENT_ID).', 'List them with `tiktok-channel conversations`.');
   }
   if ((options.button?.length || options.linkCard) && options.card === undefined) {
     throw usageError(`${options.button?.length ? '--button' : '--link-card'} belongs to a card: add --card TITLE.`);
@@ -135,7 +138,7 @@ async function readStdinText(deps: Pick<Deps, 'io'> & { signal?: AbortSignal }):
 }
 
 /** Local checks, before any network call: failures exit 2 and name the limit. */
-export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'> & { signal?: AbortSignal }): Promise<Draft> {
+export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'> & { signal?: AbortSignal }, typed?: { body?: string }): Promise<Draft> {
   checkFlags(options);
   if (options.action !== undefined) return { kind: 'action', action: ACTIONS[options.action]! };
   if (options.card !== undefined) return { kind: 'card', card: buildCard(options.card, options.button ?? [], Boolean(options.linkCard)) };
@@ -144,6 +147,8 @@ export async function prepareDraft(options: SendOptions, deps: Pick<Deps, 'io'> 
     if (body === '-') {
       if (deps.io.isStdinTTY) deps.io.info('Type the message, then press Ctrl-D on an empty line:');
       body = stripOneTrailingNewline(await readStdinText(deps));
+      // Typed at a terminal, the text exists nowhere else: run() keeps it if anything refuses it now.
+      if (deps.io.isStdinTTY && typed) typed.body = body;
     }
     const problem = checkText(body);
     if (problem) throw problem;
@@ -214,16 +219,38 @@ function windowSummary(policy: ConversationPolicy | undefined, left: number | nu
 }
 
 export async function run(options: SendOptions, deps: Deps): Promise<void> {
-  const { io } = deps;
-  const draft = await prepareDraft(options, deps);
-  const waitSeconds = waitReplySeconds(options);
+  const typed: { body?: string } = {};
+  try {
+    await send(options, deps, typed);
+  } catch (error) {
+    throw typed.body !== undefined ? await keepTypedText(deps, error, typed.body) : error;
+  }
+}
+
+/** Said before anything is sent, once per message: printed on stderr and returned for the JSON result. */
+function draftWarnings(draft: Draft, io: Deps['io']): string[] {
+  const warnings: string[] = [];
   if (draft.kind === 'image' && draft.image.renamedFrom) {
-    io.warn(`${draft.image.renamedFrom} is a ${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'} image despite its name; it is uploaded as ${draft.image.filename}.`);
+    warnings.push(`${draft.image.renamedFrom} is a ${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'} image despite its name; it is uploaded as ${draft.image.filename}.`);
   }
   if (draft.kind === 'card') {
     const repeated = duplicateButtonIds(draft.card);
-    if (repeated.length) io.warn(`Button id ${repeated.map((id) => `"${id}"`).join(', ')} is used twice: a tap reports only the id, so you cannot tell those buttons apart.`);
+    if (repeated.length) warnings.push(`Button id ${repeated.map((id) => `"${id}"`).join(', ')} is used twice: a tap reports only the id, so you cannot tell those buttons apart.`);
   }
+  const text = draft.kind === 'text' || draft.kind === 'comment_reply' ? draft.body : undefined;
+  if (text !== undefined && containsUrl(text)) warnings.push(LINK_WARNING);
+  for (const warning of warnings) io.warn(warning);
+  return warnings;
+}
+
+async function send(options: SendOptions, deps: Deps, typed: { body?: string }): Promise<void> {
+  const { io } = deps;
+  // Typed at a terminal, the text comes after the window and quota checks: a refusal costs no typing.
+  const typeLater = options.text === '-' && io.isStdinTTY && options.commentReply === undefined && !options.force;
+  if (typeLater) checkFlags(options);
+  let draft = typeLater ? undefined : await prepareDraft(options, deps, typed);
+  const waitSeconds = waitReplySeconds(options);
+  let warnings = draft ? draftWarnings(draft, io) : [];
 
   const account = deps.resolveAccount();
   // Known before any call: TikTok keeps the DM API from accounts registered in the EEA, CH and the UK.
@@ -232,11 +259,14 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
       hint: 'Use an account registered elsewhere. If the stored region is wrong, pass --force to let TikTok decide.',
     });
   }
-  if (draft.kind === 'comment_reply') return replyToComment(draft, options, deps, account);
-  const conversationId = options.to!.trim();
+  if (draft?.kind === 'comment_reply') return replyToComment(draft, options, deps, account, warnings);
   const businessId = account.businessId;
   const session = await deps.session(account);
   const client = session.client;
+  const username = usernameTarget(options.to!);
+  const conversationId = username
+    ? await io.progress(`Finding the conversation with @${username}…`, () => resolveUsername(session, businessId, username, account.channelName, deps.now()))
+    : options.to!.trim();
 
   // The conversation's recent messages: the window, the quota and the user's name come from here.
   const content = await io
@@ -249,11 +279,17 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
   const who = describeUser(policy.user);
   let refusal = sendRefusal(policy, conversationId, now);
   // Sender actions are not messages: they cost none of the window's 10 (the window itself must be open).
-  if (draft.kind === 'action' && refusal?.details?.rule === 'quota') refusal = undefined;
+  if (draft?.kind === 'action' && refusal?.details?.rule === 'quota') refusal = undefined;
   if (refusal && !options.force) throw refusal;
   if (refusal) io.warn(`${refusal.message} Sending anyway (--force).`);
+  if (!draft) {
+    io.info(`Writing to ${who}${windowSummary(policy, policy.messagesLeft, now)}.`);
+    draft = await prepareDraft(options, deps, typed);
+    warnings = draftWarnings(draft, io);
+  }
+  if (draft.kind === 'comment_reply') throw new CliError('unexpected', 'A comment reply reached the conversation path.');
   if ((draft.kind === 'text' || draft.kind === 'image') && draft.replyTo && !content.messages.some((message) => message.message_id === draft.replyTo)) {
-    io.warn(`Message ${draft.replyTo} is not among the conversation's ${content.messages.length} most recent messages; TikTok will decide whether it can be quoted.`);
+    io.warn(`Message ${draft.replyTo} is not among the conversation's ${CONTENT_LIST_MAX_MESSAGES} most recent messages (all TikTok keeps); TikTok will decide whether it can be quoted.`);
   }
 
   if (draft.kind === 'image') {
@@ -288,6 +324,7 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
         ...(draft.kind === 'image' ? { image: { file: options.image, upload_name: draft.image.filename, content_type: draft.image.contentType, size: draft.image.size } } : {}),
         messages_left: leftNow,
         window_closes_at: isoOrNull(policy.windowClosesAt),
+        warnings,
       });
     } else {
       io.out(`Would send ${describeDraft(draft)} to ${who}${windowSummary(policy, leftNow, now)}`);
@@ -326,6 +363,7 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
     messages_left: left,
     window_closes_at: isoOrNull(policy.windowClosesAt),
     request_id: sent.requestId ?? null,
+    warnings,
   };
   if (!io.json) {
     if (draft.kind === 'action') {
@@ -347,6 +385,8 @@ export async function run(options: SendOptions, deps: Deps): Promise<void> {
     seconds: waitSeconds,
     seen: content.messages,
     poll: () => session.call((token) => getConversationContent(client, token, businessId, conversationId)),
+  }).catch((error: unknown) => {
+    throw stoppedWaiting(error, sent.messageId, conversationId);
   });
   if (!reply) {
     throw new CliError('timeout', `No reply from ${who} within ${formatWait(waitSeconds)}${sent.messageId ? ` (message ${sent.messageId} was sent)` : ''}.`, {
@@ -380,53 +420,6 @@ function outgoingFor(draft: Exclude<Draft, { kind: 'comment_reply' }>, mediaId: 
   }
 }
 
-/** "45 s", "5 min", "2 h", else "1h 30m". */
-function formatWait(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0 && seconds < 3600) return `${seconds / 60} min`;
-  return formatDuration(seconds * 1000);
-}
-
-/** Polls after the first look at most this often, backing off to this ceiling: far inside ~10 requests/s (§1). */
-const POLL_FIRST_MS = 1_000;
-const POLL_MAX_MS = 10_000;
-
-/**
- * Polls content/list until a user message appears that was not there before the send (by id, and not
- * older than the newest message seen then: a message without an id is matched by content hash, which a
- * reaction added later would change). undefined when the time runs out.
- */
-export async function waitForReply(
-  deps: Pick<Deps, 'io' | 'now' | 'signal'>,
-  options: { who: string; seconds: number; seen: DecodedEvent[]; poll: () => Promise<{ messages: DecodedEvent[] }> },
-): Promise<DecodedEvent | undefined> {
-  const { io } = deps;
-  const seenIds = new Set(options.seen.map((message) => message.id));
-  const newestSeen = Math.max(0, ...options.seen.map((message) => message.timestamp ?? 0));
-  const deadline = deps.now() + options.seconds * 1000;
-  if (!io.json && !io.isStderrTTY) io.info(`Waiting up to ${formatWait(options.seconds)} for ${options.who} to reply…`);
-  return io.progress(`Waiting for ${options.who} to reply (up to ${formatWait(options.seconds)}, Ctrl-C to stop)…`, async () => {
-    let delay = POLL_FIRST_MS;
-    for (;;) {
-      const { messages } = await options.poll();
-      const reply = messages.find(
-        (message) => message.direction === 'inbound' && !seenIds.has(message.id) && (message.timestamp === null || message.timestamp >= newestSeen),
-      );
-      if (reply) return reply;
-      const remaining = deadline - deps.now();
-      if (remaining <= 0) return undefined;
-      await sleep(Math.min(delay, remaining), deps.signal);
-      delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
-    }
-  });
-}
-
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  await abortableSleep(ms, signal);
-  if (signal.aborted) throw new CliError('cancelled', 'Cancelled.');
-}
-
 /**
  * `send --comment-reply`: TikTok's private answer to a high-intent comment (§4 direct_reply, medium-low
  * confidence: the answer is read tolerantly in messaging.ts). There is no conversation yet, so there is
@@ -437,12 +430,13 @@ async function replyToComment(
   options: SendOptions,
   deps: Deps,
   account: ReturnType<Deps['resolveAccount']>,
+  warnings: string[],
 ): Promise<void> {
   const { io } = deps;
   const businessId = account.businessId;
   if (options.dryRun) {
     if (io.json) {
-      io.printJson({ dry_run: true, comment_id: draft.commentId, message_type: 'TEXT', request: buildCommentReplyBody(businessId, draft.commentId, draft.body) });
+      io.printJson({ dry_run: true, comment_id: draft.commentId, message_type: 'TEXT', request: buildCommentReplyBody(businessId, draft.commentId, draft.body), warnings });
     } else {
       io.out(`Would send ${describeDraft(draft)}`);
       io.info('Nothing was sent (--dry-run).');
@@ -480,6 +474,7 @@ async function replyToComment(
       message_type: 'TEXT',
       direct_reply: true,
       request_id: sent.requestId ?? null,
+      warnings,
     });
     return;
   }

@@ -41,7 +41,7 @@ export function checkText(text: string): CliError | undefined {
   if (length > TEXT_MAX_CHARACTERS) {
     return validationError(
       `The message text is ${length} characters; TikTok allows at most ${TEXT_MAX_CHARACTERS} (counted as Unicode code points).`,
-      `Shorten it by ${length - TEXT_MAX_CHARACTERS} characters, or split it into several messages.`,
+      `Shorten it by ${length - TEXT_MAX_CHARACTERS} character${length - TEXT_MAX_CHARACTERS === 1 ? '' : 's'}, or split it into several messages.`,
     );
   }
   return undefined;

@@ -34,13 +34,19 @@ const SCRIPT_TAG = '<script src="phone.js"></script>';
 
 const sha256 = (text: string) => `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
 
+// The assets sit in dist/sandbox/phone/: beside this module as tsc compiles it, one level up and over
+// from the CLI's bundled chunks (dist/chunks/).
+const ASSET_DIRS = [new URL('./phone/', import.meta.url), new URL('../sandbox/phone/', import.meta.url)];
+
 function asset(name: string): string {
-  const url = new URL(`./phone/${name}`, import.meta.url);
-  try {
-    return readFileSync(url, 'utf8');
-  } catch {
-    throw new Error(`The phone page's ${name} is missing from ${fileURLToPath(new URL('./phone/', url))}: rebuild with \`npm run build\`, which copies src/sandbox/phone/ there.`);
+  for (const dir of ASSET_DIRS) {
+    try {
+      return readFileSync(new URL(name, dir), 'utf8');
+    } catch {
+      // try the next layout
+    }
   }
+  throw new Error(`The phone page's ${name} is missing from ${fileURLToPath(ASSET_DIRS[0]!)}: rebuild with \`npm run build\`, which copies src/sandbox/phone/ there.`);
 }
 
 /**

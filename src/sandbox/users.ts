@@ -58,6 +58,8 @@ export interface UserMessageResult {
   events: string[];
   /** Deliveries queued (0 when no callback is registered). */
   webhooks_queued: number;
+  /** The writer's full username ("maya" → "maya.lopez"), so callers can name who wrote. */
+  username: string;
 }
 
 /** A username from a control body: missing = the seeded regular; `@` is dropped. */
@@ -178,5 +180,5 @@ export function userWrites(world: World, input: UserMessageInput): UserMessageRe
     if (isEeaUser(user)) emit('im_receive_msg_eu', euContent(account, now));
     else emit('im_receive_msg', messageContent(account, user, conv, message));
   }
-  return { conversation_id: conv.conversation_id, message_id: messageIdOut, event: events[0]!, events, webhooks_queued: queued };
+  return { conversation_id: conv.conversation_id, message_id: messageIdOut, event: events[0]!, events, webhooks_queued: queued, username: user.username };
 }

@@ -158,7 +158,7 @@ describe('config', () => {
     const { result, report, check } = await doctorJson([], { configDir: tempConfigDir(), env: { TIKTOK_CHANNEL_API_BASE_URL: world.server.apiBaseUrl } });
     expect(result.code).toBe(1);
     expect(report.account).toBeNull();
-    expect(check('config')).toMatchObject({ status: 'fail', detail: expect.stringContaining('No TikTok account is connected.') });
+    expect(check('config')).toMatchObject({ status: 'fail', detail: expect.stringContaining('No TikTok account is connected') });
     expect(check('config').fix).toContain('tiktok-channel connect');
     expect(check('config').fix).toContain('http://127.0.0.1:8723/callback/');
     expect(check('config').fix).toContain('connect --port 8723');

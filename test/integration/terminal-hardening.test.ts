@@ -13,7 +13,9 @@ const sandbox = useServedSandbox();
 
 describe('on a real terminal', () => {
   it('the first Ctrl-C stops send --text - while it waits for typed text (exit 130)', async () => {
-    session = startTmux([process.execPath, BIN, 'send', '--to', 'c1', '--text', '-'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir(), NO_COLOR: '1' } });
+    // A real conversation with an open window: the window is checked before the text is asked for.
+    const configDir = await embeddedAccount();
+    session = startTmux([process.execPath, BIN, 'send', '--to', 'mY3+hQ1/acMeMaYaL0pezQ==', '--text', '-'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' } });
     await session.waitFor(/Type the message, then press Ctrl-D/, 15_000);
     session.type('half a mess');
     session.keys('C-c');

@@ -105,7 +105,8 @@ export const config: Check = {
     const fixes = shown.map((part) => part.fix).filter((fix): fix is string => Boolean(fix));
     return {
       status: worst,
-      detail: worst === 'skip' ? `skipped: ${shown.map((part) => part.detail).join('; ')}` : shown.map((part) => part.detail).join('; '),
+      // Parts are joined with "; ", so none may end in its own full stop ("connected.; the app's").
+      detail: `${worst === 'skip' ? 'skipped: ' : ''}${shown.map((part) => part.detail.replace(/\.$/, '')).join('; ')}`,
       fix: fixes.length ? fixes.join('\n') : undefined,
       details: parts.map((part) => `${part.status.padEnd(4)} ${part.detail}`),
     };
