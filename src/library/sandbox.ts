@@ -22,7 +22,7 @@ export interface StartSandboxOptions {
   scenario?: ScenarioName;
   /** Milliseconds added before every API and authorize answer. */
   latency?: number;
-  /** Requests per second per account before TikTok's 40100 (default: no limit). */
+  /** Requests per second per app (all its accounts together) before TikTok's 40100 (default: no limit). */
   rps?: number;
 }
 

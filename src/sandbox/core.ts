@@ -164,8 +164,8 @@ export class SandboxCore {
   setLimits(input: Params) {
     return control.setLimits(this.world, input);
   }
-  chargeRate(appKey: string, rateKey?: string): void {
-    control.chargeRate(this.world, appKey, rateKey);
+  chargeRate(appKey: string): void {
+    control.chargeRate(this.world, appKey);
   }
   setOAuthModes(input: Params) {
     return control.setOAuthModes(this.world, input);

@@ -35,7 +35,7 @@ export interface SandboxHandlerOptions {
   deliveryBudgetMs?: number;
   /** Timeout of one webhook POST (ms). */
   attemptTimeoutMs?: number;
-  /** Per-second limit per account (app-level calls per app); kept across resets. 0/undefined = off. */
+  /** Per-second limit per app (all its accounts together); kept across resets. 0/undefined = off. */
   rps?: number;
   /** OAuth modes (kept across resets): authorize demands a hex S256 code_challenge. */
   requirePkce?: boolean;
@@ -362,11 +362,10 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
         : typeof params[route.app] === 'string'
           ? (params[route.app] as string)
           : undefined;
-    // The per-second limit counts per account (the token's business_id); app-level calls count per app.
-    const businessId = route.app === 'token' ? core.accountOfToken(accessToken) : undefined;
-    const rateKey = businessId ? `account:${businessId}` : `app:${appKey ?? 'anonymous'}`;
+    // TikTok counts per developer app (§1, §6): a token's calls count for the app that token was issued
+    // to, with every other account of that app and its app-level calls.
     try {
-      core.chargeRate(appKey ?? 'anonymous', rateKey);
+      core.chargeRate(appKey ?? 'anonymous');
       const data = route.run({
         core,
         params,

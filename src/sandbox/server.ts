@@ -19,7 +19,7 @@ export interface SandboxServerOptions {
   seed?: boolean;
   scenario?: ScenarioName;
   poster?: WebhookPoster;
-  /** Requests per second per account before 40100 (app-level calls per app); 0/undefined = off. */
+  /** Requests per second per app (all its accounts together) before 40100; 0/undefined = off. */
   rps?: number;
   /** Authorize demands a hex S256 code_challenge (TikTok Login Kit's loopback rule). */
   requirePkce?: boolean;
