@@ -141,13 +141,9 @@ export function createDeps(options: DepsOptions): Deps {
       }
       const budget = { maxRps, clientKey: target.clientKey || env.TIKTOK_CHANNEL_CLIENT_KEY || undefined, rateDir };
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
-        const sandbox = await import('./sandbox/index.js');
-        const { withConfigDirErrors } = await import('./store/config-dir.js');
-        const dir = deps.store().dir;
-        // Nothing touches the disk until the first request: its file-system failures surface through the transport.
-        const embedded = sandbox.openEmbeddedSandbox(dir);
-        const transport = wrap(options.overrides?.transport ?? withConfigDirErrors(embedded.transport, dir));
-        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport, debugLog, now, signal, ...budget, ...limits });
+        const embedded = await (await import('./http/control.js')).embeddedSandbox(deps.store().dir);
+        const transport = wrap(options.overrides?.transport ?? embedded.transport);
+        return new TikTokClient({ baseUrl: embedded.apiBaseUrl, transport, debugLog, now, signal, ...budget, ...limits });
       }
       const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
       return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, ...budget, ...limits });

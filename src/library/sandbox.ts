@@ -181,7 +181,7 @@ export async function startSandbox(options_: StartSandboxOptions = {}): Promise<
     if (envelope.code !== 0) throw new SandboxError(`TikTok error ${envelope.code}: ${envelope.message}`, response.status);
     return envelope.data;
   };
-  const defaultBusinessId = () => server.core.state.default_business_id;
+  const defaultBusinessId = () => server.handler.state.default_business_id;
 
   return {
     apiBaseUrl: server.apiBaseUrl,

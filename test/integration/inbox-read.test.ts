@@ -11,7 +11,7 @@ import { pngBytes } from '../helpers/images.js';
 import { runInProcess } from '../helpers/run.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 import { displayWidth } from '../../src/io/format.js';
-import { PLACEHOLDER_PNG } from '../../src/sandbox/core.js';
+import { PLACEHOLDER_PNG } from '../../src/sandbox/media.js';
 import { getMediaDownloadUrl } from '../../src/tiktok/messaging.js';
 
 const MAYA = SEED.conversations.maya;
