@@ -149,10 +149,10 @@ describe('the CLI under fault storms', () => {
   };
 
   /** After a storm: nothing was lost, the account works at once. */
-  async function expectUsable(tokensBefore: { accessToken: string; refreshToken: string }): Promise<void> {
+  async function expectUsable(tokensBefore: { accessToken: string; refreshToken: string }, run: typeof runCli = runInProcess): Promise<void> {
     await ctx.world.control('DELETE', 'faults');
     expect(storedTokens()).toEqual(tokensBefore);
-    const after = await runInProcess(['conversations', '--json'], { configDir });
+    const after = await run(['conversations', '--json'], { configDir });
     expect(after.code, after.stderr).toBe(0);
     expect(parseJson(after.stdout).conversations.length).toBeGreaterThan(0);
   }
@@ -210,7 +210,7 @@ describe('the CLI under fault storms', () => {
     expectCleanFailure(cut, 'network');
     // Nothing half-written: the pair on disk is the one that still works.
     expect(storedTokens()).toEqual(tokens);
-    await expectUsable(tokens);
+    await expectUsable(tokens, runCli);
 
     // The access token expired at TikTok: `conversations` refreshes on 40105, and the refresh is cut.
     await ctx.world.control('POST', 'tokens/expire', { business_id: ctx.account.businessId });
