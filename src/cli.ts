@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { CliCommand } from './cli-command.js';
 import { CliError, COMMAND_PLACEHOLDER, toCliError, usageError } from './errors.js';
-import { HELP_TOPICS, helpTopicJson } from './help.js';
 import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
 import { terminalSafe } from './io/format.js';
@@ -12,6 +11,17 @@ import { argumentEncodingError } from './io/argv.js';
 import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
+import { registerCommand, type CommandModule, type RunSpy } from './cli/register.js';
+import type { CommandDefinition } from './spec.js';
+import * as comments from './commands/comments.js';
+import * as completion from './commands/completion.js';
+import * as help from './commands/help.js';
+
+/**
+ * The commands defined by their own definition (src/spec.ts), in help order. Their modules hold only the
+ * definition and a thin run() that imports the body when the command runs, so loading them stays cheap.
+ */
+export const COMMANDS: readonly { readonly definition: CommandDefinition }[] = [help, comments, completion];
 
 type RunResult = number | void;
 type Runner = (deps: Deps) => Promise<RunResult>;
@@ -60,8 +70,10 @@ function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
   return stream.isTTY && stream.columns ? Math.min(HELP_WIDTH, stream.columns) : HELP_WIDTH;
 }
 
-export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): CliCommand {
+/** The whole command tree; with a `spy`, the definition-based commands report their parsed options to it instead of running (parse-only tests). */
+export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>, spy?: RunSpy): CliCommand {
   const program = new CliCommand('tiktok-channel');
+  const register = <D extends CommandDefinition>(module: CommandModule<D>) => registerCommand(program, module, execute, spy);
   const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
     async function (this: Command, ...args: unknown[]) {
       const command = args[args.length - 1] as Command;
@@ -95,17 +107,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       getErrHelpWidth: () => helpWidth(process.stderr),
     });
 
-  program
-    .command('help [topic]')
-    .description('help on a command, or a topic: environment, exit-codes')
-    .action((topic: string | undefined, _options: unknown, helpCommand: Command) => {
-      if (!topic) return program.outputHelp();
-      if (HELP_TOPICS[topic] && helpCommand.optsWithGlobals().json) return io.out(JSON.stringify(helpTopicJson(topic), null, 2));
-      if (HELP_TOPICS[topic]) return io.out(HELP_TOPICS[topic]);
-      const command = program.commands.find((candidate) => candidate.name() === topic);
-      if (command) return command.outputHelp();
-      throw usageError(`No help topic or command named "${topic}".`, 'Topics: environment, exit-codes; or a command name.');
-    });
+  register(help);
 
   program
     .command('connect')
@@ -210,12 +212,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--force', 'skip the local window/quota check and let TikTok decide')
     .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
 
-  program
-    .command('comments')
-    .addArgument(new Argument('<action>', 'status, enable or disable').choices(['status', 'enable', 'disable']))
-    .summary('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on')
-    .description(describe('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on', ['tiktok-channel comments status', 'tiktok-channel comments enable --json']))
-    .action(run((options) => async (deps) => (await import('./commands/comments.js')).run({ action: (options.args as string[])[0]! }, deps)));
+  register(comments);
 
   program
     .command('qr')
@@ -363,16 +360,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).phone(options as never, deps)));
 
-  program
-    .command('completion')
-    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
-    .summary('print a shell completion script (bash, zsh or fish)')
-    .description(describe('print a shell completion script, generated from the command tree', [
-      'tiktok-channel completion bash > ~/.local/share/bash-completion/completions/tiktok-channel',
-      'tiktok-channel completion zsh > "${fpath[1]}/_tiktok-channel"',
-      'tiktok-channel completion fish > ~/.config/fish/completions/tiktok-channel.fish',
-    ]))
-    .action(run((options) => async (deps) => (await import('./commands/completion.js')).run({ shell: (options.args as string[])[0]!, program }, deps)));
+  register(completion);
 
   return program;
 }

@@ -6,10 +6,15 @@ import type { Deps } from '../deps.js';
 import { renderResult, type CommandResult } from '../io/output.js';
 import type { CommandDefinition, OptionsOf } from '../spec.js';
 
+/** What a few commands need beyond their options: the command tree (`help`, `completion`). */
+export interface RunContext {
+  readonly program: Command;
+}
+
 export interface CommandModule<D extends CommandDefinition = CommandDefinition> {
   readonly definition: D;
   /** Absent on a pure group (`sandbox`): it only holds subcommands. */
-  readonly run?: (options: OptionsOf<D>, deps: Deps) => Promise<CommandResult>;
+  readonly run?: (options: OptionsOf<D>, deps: Deps, context: RunContext) => Promise<CommandResult>;
 }
 
 /** Runs a command's body once deps exist (main() builds them from the parsed global options). */
@@ -28,7 +33,7 @@ function findChild(parent: Command, name: string): Command | undefined {
   return parent.commands.find((command) => command.name() === name);
 }
 
-export function registerCommand(root: Command, module: CommandModule, execute: Execute, spy?: RunSpy): Command {
+export function registerCommand<D extends CommandDefinition>(root: Command, module: CommandModule<D>, execute: Execute, spy?: RunSpy): Command {
   const { definition } = module;
   let parent = root;
   for (const name of definition.path.slice(0, -1)) {
@@ -69,7 +74,7 @@ export function registerCommand(root: Command, module: CommandModule, execute: E
       argumentKeys.forEach((key, index) => (options[key] = self.processedArgs[index]));
       if (spy) return spy(definition.path, options);
       const globals = self.optsWithGlobals() as { account?: string; json?: boolean; debug?: boolean };
-      await execute(async (deps) => renderResult(deps.io, await run(options as OptionsOf<CommandDefinition>, deps)), {
+      await execute(async (deps) => renderResult(deps.io, await run(options as OptionsOf<D>, deps, { program: root })), {
         account: globals.account,
         json: Boolean(globals.json),
         debug: Boolean(globals.debug),
