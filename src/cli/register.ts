@@ -43,6 +43,7 @@ export function registerCommand<D extends CommandDefinition>(root: Command, modu
   }
   const command = parent.command(definition.path.at(-1)!);
   command.summary(definition.summary);
+  if (definition.usage) command.usage(definition.usage);
   command.description(definition.details ? `${definition.summary}\n\n${definition.details}` : definition.summary);
   const examples = examplesText(definition);
   if (examples) command.addHelpText('after', examples);

@@ -8,7 +8,7 @@ import { formatDuration, renderTable, terminalSafe } from '../io/format.js';
 import type { StoredAccount } from '../store/accounts.js';
 import { revokeToken } from '../tiktok/oauth.js';
 import { describeAccount } from './status.js';
-import { parseName } from './connect.js';
+import { parseName } from './connect/impl.js';
 
 export type AccountsOptions = Record<string, unknown>;
 
