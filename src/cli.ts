@@ -12,6 +12,7 @@ import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
 import { registerCommand, type CommandModule, type RunSpy } from './cli/register.js';
+import { examplesAfterOptions, HELP_LAYOUT } from './cli/help-layout.js';
 import type { CommandDefinition } from './spec.js';
 import * as comments from './commands/comments.js';
 import * as connect from './commands/connect.js';
@@ -101,6 +102,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--debug', 'trace HTTP requests on stderr (tokens redacted)')
     .option('--no-color', 'no colours (NO_COLOR works too)')
     .showSuggestionAfterError(true)
+    .configureHelp(HELP_LAYOUT)
     .helpCommand(false)
     .exitOverride()
     .configureOutput({
@@ -300,6 +302,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   register(completion);
 
+  examplesAfterOptions(program);
   return program;
 }
 

@@ -5,6 +5,7 @@ import { Argument, Option, type Command } from 'commander';
 import type { Deps } from '../deps.js';
 import { renderResult, type CommandResult } from '../io/output.js';
 import type { CommandDefinition, OptionsOf } from '../spec.js';
+import { examplesSection } from './help-layout.js';
 
 /** What a few commands need beyond their options: the command tree (`help`, `completion`). */
 export interface RunContext {
@@ -26,7 +27,7 @@ export type RunSpy = (path: readonly string[], options: Record<string, unknown>)
 /** The command's help: the summary, then its details; examples go after the options, in their own section. */
 function examplesText(definition: CommandDefinition): string {
   if (!definition.examples?.length) return '';
-  return `\nExamples:\n${definition.examples.map((line) => `  $ ${line}`).join('\n')}`;
+  return `\n${examplesSection(definition.examples)}`;
 }
 
 function findChild(parent: Command, name: string): Command | undefined {

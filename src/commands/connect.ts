@@ -10,7 +10,7 @@ export const definition = defineCommand({
   examples: [
     'tiktok-channel connect',
     'tiktok-channel connect --sandbox',
-    'tiktok-channel connect --port 8723 --no-browser --name "Acme support" \\\n      --region SG',
+    'tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG',
   ],
   options: {
     clientKey: text('--client-key <key>', 'your TikTok app\'s client key (or TIKTOK_CHANNEL_CLIENT_KEY)'),

@@ -174,16 +174,18 @@ export function truncateMiddle(text: string, width: number): string {
  */
 export function wrapHanging(text: string, width: number, hang: number): string[] {
   const room = Math.max(1, width - hang);
+  // The first line keeps its own indent (a continuation line of a table, an entry of a help topic).
+  const lead = /^ */.exec(text)![0];
   const lines: string[] = [];
   let line = '';
   let first = true;
   const push = () => {
-    lines.push(first ? line : ' '.repeat(hang) + line);
+    lines.push(first ? lead + line : ' '.repeat(hang) + line);
     first = false;
     line = '';
   };
-  const limit = () => (first ? width : room);
-  for (const word of text.split(' ')) {
+  const limit = () => (first ? Math.max(1, width - lead.length) : room);
+  for (const word of text.slice(lead.length).split(' ')) {
     let rest = word;
     if (line && displayWidth(line) + 1 + displayWidth(rest) > limit()) push();
     while (displayWidth(line ? `${line} ${rest}` : rest) > limit()) {
