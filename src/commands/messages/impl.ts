@@ -293,8 +293,10 @@ export function renderMessages(
     ).split('\n');
     const column = table[0]!.indexOf('MESSAGE');
     const indent = ' '.repeat(column);
-    // On a terminal a long body wraps under its column (a hanging indent), never back to column 0.
-    const fit = (line: string) => (width && displayWidth(line) > width && column < width - 10 ? wrapHanging(line, width, column) : [line]);
+    // On a terminal a long body wraps under its column (a hanging indent), never back to column 0; when
+    // that column leaves too little room (a narrow terminal), under the row with a shallower indent.
+    const hang = width && width - column >= 30 ? column : 4;
+    const fit = (line: string) => (width && displayWidth(line) > width ? wrapHanging(line, width, hang) : [line]);
     out.push(table[0]!);
     // The latest card the business sent before each message: a user's text may be a tap on it.
     let card: DecodedEvent | undefined;
