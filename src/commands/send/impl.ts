@@ -6,7 +6,9 @@ import { CliError, usageError } from '../../errors.js';
 import { optionalSeconds } from '../../io/duration.js';
 import type { Deps } from '../../deps.js';
 import type { SendOptions } from '../send.js';
-import { formatTime, isoOrNull } from '../../io/format.js';
+import { displaySafe, formatTime, isoOrNull } from '../../io/format.js';
+import type { IO } from '../../io/io.js';
+import { output, type Output } from '../../io/output.js';
 import { readBounded } from '../../io/stdin.js';
 import { buildCard, duplicateButtonIds } from '../../messaging/card.js';
 import { matchCardButton } from '../../messaging/describe.js';
@@ -202,10 +204,12 @@ function windowSummary(policy: ConversationPolicy | undefined, left: number | nu
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
-export async function send(options: SendOptions, deps: Deps): Promise<void> {
+type SendOutput = Output<Record<string, unknown>>;
+
+export async function send(options: SendOptions, deps: Deps): Promise<SendOutput> {
   const typed: { body?: string } = {};
   try {
-    await sendChecked(options, deps, typed);
+    return await sendChecked(options, deps, typed);
   } catch (error) {
     throw typed.body !== undefined ? await keepTypedText(deps, error, typed.body) : error;
   }
@@ -227,7 +231,7 @@ function draftWarnings(draft: Draft, io: Deps['io']): string[] {
   return warnings;
 }
 
-async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: string }): Promise<void> {
+async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: string }): Promise<SendOutput> {
   const { io } = deps;
   // Typed at a terminal, the text comes after the window and quota checks: a refusal costs no typing.
   const typeLater = options.text === '-' && io.isStdinTTY && options.commentReply === undefined && !options.force;
@@ -260,7 +264,8 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
     });
   const now = deps.now();
   const policy = evaluateConversation(content, businessId, now);
-  const who = describeUser(policy.user);
+  // Names come from TikTok users: none of their control characters reaches the terminal.
+  const who = displaySafe(describeUser(policy.user));
   let refusal = sendRefusal(policy, conversationId, now);
   // Sender actions are not messages: they cost none of the window's 10 (the window itself must be open).
   if (draft?.kind === 'action' && refusal?.details?.rule === 'quota') refusal = undefined;
@@ -298,8 +303,8 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
   const leftNow = refusal ? null : policy.messagesLeft;
   if (options.dryRun) {
     const preview = outgoingFor(draft, '<media_id from the upload>');
-    if (io.json) {
-      io.printJson({
+    return output(
+      {
         dry_run: true,
         conversation_id: conversationId,
         to: { username: policy.user.username ?? null, display_name: policy.user.displayName ?? null },
@@ -309,13 +314,13 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
         messages_left: leftNow,
         window_closes_at: isoOrNull(policy.windowClosesAt),
         warnings,
-      });
-    } else {
-      io.out(`Would send ${describeDraft(draft)} to ${who}${windowSummary(policy, leftNow, now)}`);
-      if (draft.kind === 'action') io.info('A sender action is not a message: it uses none of the 10 messages of the window.');
-      io.info('Nothing was sent (--dry-run).');
-    }
-    return;
+      },
+      (_data, io) => {
+        io.out(displaySafe(`Would send ${describeDraft(draft)} to ${who}${windowSummary(policy, leftNow, now)}`));
+        if (draft.kind === 'action') io.info('A sender action is not a message: it uses none of the 10 messages of the window.');
+        io.info('Nothing was sent (--dry-run).');
+      },
+    );
   }
 
   let outgoing: OutgoingContent;
@@ -349,7 +354,7 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
     request_id: sent.requestId ?? null,
     warnings,
   };
-  if (!io.json) {
+  const sentHuman = (io: IO) => {
     if (draft.kind === 'action') {
       const did = draft.action === 'TYPING' ? `Showing "typing…" to ${who} for about ${Math.round(TYPING_INDICATOR_MS / 1000)} s` : `Marked ${who}'s messages as read`;
       io.out(`${did}${windowSummary(after, left, now)}`);
@@ -358,11 +363,10 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
       if (!sent.messageId) io.warn('TikTok accepted the message but returned no message id.');
       io.out(`Sent ${sent.messageId ? `message ${sent.messageId}` : 'the message'} to ${who}${windowSummary(after, left, now)}`);
     }
-  }
-  if (waitSeconds === undefined) {
-    if (io.json) io.printJson(result);
-    return;
-  }
+  };
+  if (waitSeconds === undefined) return output(result, (_data, io) => sentHuman(io));
+  // --wait-reply: a person hears at once that the message went; the reply (or the timeout) is the outcome.
+  if (!io.json) sentHuman(io);
 
   const reply = await waitForReply(deps, {
     who,
@@ -380,13 +384,11 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
   }
   // For a card, which button the reply stands for (by the tap, or by its label: see matchCardButton).
   const button = draft.kind === 'card' ? matchCardButton(reply, draft.card.buttons) : undefined;
-  if (io.json) {
-    io.printJson({ ...result, reply, ...(button !== undefined ? { reply_button: button } : {}) });
-    return;
-  }
   const replier = describeUser({ ...policy.user, username: reply.user?.username ?? policy.user.username });
   const when = reply.timestamp !== null ? formatTime(reply.timestamp) : 'an unknown time';
-  io.out(`${replier} replied at ${when}: ${describeEvent(reply)}${button ? ` (button "${button.id}")` : ''}`);
+  return output({ ...result, reply, ...(button !== undefined ? { reply_button: button } : {}) }, (_data, io) =>
+    io.out(displaySafe(`${replier} replied at ${when}: ${describeEvent(reply)}${button ? ` (button "${button.id}")` : ''}`)),
+  );
 }
 
 function outgoingFor(draft: Exclude<Draft, { kind: 'comment_reply' }>, mediaId: string): OutgoingContent {
@@ -415,17 +417,14 @@ async function replyToComment(
   deps: Deps,
   account: ReturnType<Deps['resolveAccount']>,
   warnings: string[],
-): Promise<void> {
+): Promise<SendOutput> {
   const { io } = deps;
   const businessId = account.businessId;
   if (options.dryRun) {
-    if (io.json) {
-      io.printJson({ dry_run: true, comment_id: draft.commentId, message_type: 'TEXT', request: buildCommentReplyBody(businessId, draft.commentId, draft.body), warnings });
-    } else {
-      io.out(`Would send ${describeDraft(draft)}`);
+    return output({ dry_run: true, comment_id: draft.commentId, message_type: 'TEXT', request: buildCommentReplyBody(businessId, draft.commentId, draft.body), warnings }, (_data, io) => {
+      io.out(displaySafe(`Would send ${describeDraft(draft)}`));
       io.info('Nothing was sent (--dry-run).');
-    }
-    return;
+    });
   }
   const session = await deps.session(account);
   const sent = await io
@@ -449,8 +448,8 @@ async function replyToComment(
       }
       throw error;
     });
-  if (io.json) {
-    io.printJson({
+  return output(
+    {
       message_id: sent.messageId ?? null,
       comment_id: draft.commentId,
       conversation_id: sent.conversationId ?? null,
@@ -458,9 +457,10 @@ async function replyToComment(
       direct_reply: true,
       request_id: sent.requestId ?? null,
       warnings,
-    });
-    return;
-  }
-  io.out(`Replied privately to comment ${draft.commentId}${sent.messageId ? ` (message ${sent.messageId})` : ''}${sent.conversationId ? ` in conversation ${sent.conversationId}` : ''}`);
-  io.info('The reply opens a conversation with the commenter: `tiktok-channel conversations` lists it.');
+    },
+    (_data, io) => {
+      io.out(displaySafe(`Replied privately to comment ${draft.commentId}${sent.messageId ? ` (message ${sent.messageId})` : ''}${sent.conversationId ? ` in conversation ${sent.conversationId}` : ''}`));
+      io.info('The reply opens a conversation with the commenter: `tiktok-channel conversations` lists it.');
+    },
+  );
 }
