@@ -37,8 +37,22 @@ export class CliCommand extends Command {
     const parsed = super.parseOptions(masked);
     const restore = (values: string[]) => values.map((value) => held.get(value) ?? value);
     const result = { operands: restore(parsed.operands), unknown: restore(parsed.unknown) };
+    this.keepSubcommandOrder(result);
     this.unknownFlags = result.unknown.filter((value) => value.startsWith('-'));
     return result;
+  }
+
+  /**
+   * `tail replay --since 1h`: a command with options of its own and a subcommand (positional options
+   * enabled) must see its arguments in their order, or it takes the subcommand's flags as its own.
+   * Commander's root splits them into operands and unknown flags; they are handed on whole instead.
+   */
+  private keepSubcommandOrder(result: { operands: string[]; unknown: string[] }): void {
+    if (this.parent || result.operands.length < 2) return;
+    const sub = this.commands.find((command) => command.name() === result.operands[0]);
+    if (!sub || !(sub as unknown as { _enablePositionalOptions?: boolean })._enablePositionalOptions) return;
+    result.unknown = [...result.operands.slice(1), ...result.unknown];
+    result.operands = result.operands.slice(0, 1);
   }
 
   /** Commander checks required options first; a misspelt flag is the better thing to report. */

@@ -165,7 +165,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   register(qr);
 
-  program
+  const tail = program
     .command('tail')
     .summary('receive every message live: webhooks (signature checked, journaled before the 200) or polling')
     .description(describe('receive every message live: webhooks (signature checked, journaled before the 200) or polling', [
@@ -190,7 +190,26 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--conversation <id>', 'only this conversation')
     .option('--count <n>', 'exit 0 after N events', parseInteger('--count', 1, 1_000_000_000))
     .option('--timeout <seconds>', 'give up after this long: exit 7 unless the events arrived', parseInteger('--timeout', 1, 31_536_000))
+    .option('--take-over', 'embedded sandbox: take its callback from a tail receiving there (given back on exit)')
+    // `tail replay …`: the options after `replay` are replay's own, not tail's.
+    .enablePositionalOptions()
     .action(run((options) => async (deps) => (await import('./commands/tail.js')).run(options as never, deps)));
+  tail
+    .command('replay')
+    .argument('[event_id...]', 'the `id`s `tail --json` prints (`tail --since 2h --json` lists them)')
+    .summary('re-send journaled deliveries to a handler, re-signed now (original bytes)')
+    .description(describe('re-send journaled deliveries to URL in journal order: the original body bytes,\nre-signed with a fresh timestamp and the app secret', [
+      'tiktok-channel tail replay --since 1h --forward-to http://localhost:3000/',
+      'tiktok-channel tail replay <event_id> --forward-to http://localhost:3000/',
+      'tiktok-channel tail replay --since 2d --dry-run --forward-to http://…',
+    ]))
+    .option('--since <duration>', 'the deliveries journaled this far back: 90s, 30m, 1h, 2d')
+    .option('--event <name...>', 'only these events or kinds (im_receive_msg, message, reaction …)')
+    .option('--conversation <id>', 'only this conversation')
+    .option('--forward-to <url>', 'where to re-send them (required)')
+    .option('--forward-timeout <seconds>', 'how long one attempt may take (default 10)')
+    .option('--dry-run', 'list what would be sent, and send nothing')
+    .action(run((options) => async (deps) => (await import('./tail/replay.js')).run(options as never, deps)));
 
   program
     .command('doctor')
@@ -217,7 +236,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
     .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
     .option('--auto-approve', 'skip the consent page: approve for the default account')
-    .option('--rps <n>', 'requests per second per account before 40100 (default: no limit)', parseInteger('--rps', 0, 100_000))
+    .option('--rps <n>', 'requests per second per app (its client key, all its accounts together) before 40100, as TikTok counts (default: no limit)', parseInteger('--rps', 0, 100_000))
     .option('--require-pkce', 'authorize demands a hex S256 code_challenge (like Login Kit)')
     .option('--strict-oauth', 'the token exchange refuses undocumented fields, e.g. code_verifier')
     .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))

@@ -1,5 +1,6 @@
 // Everything a command touches in the world, built lazily in one place (gh's Factory): a command that
 // never talks to TikTok never loads undici, and one that never asks never loads the prompt library.
+import { join } from 'node:path';
 import type { IO } from './io/io.js';
 import type { Prompter } from './io/prompter.js';
 import type { Transport } from './http/raw.js';
@@ -29,6 +30,8 @@ export interface ClientTuning {
 export interface ApiTarget {
   sandbox?: 'embedded';
   apiBaseUrl?: string;
+  /** The app whose rate budget the requests spend (an account carries it). */
+  clientKey?: string;
 }
 
 export interface Deps {
@@ -128,17 +131,22 @@ export function createDeps(options: DepsOptions): Deps {
       const limits = { maxAttempts: tuning.maxAttempts, timeoutMs: tuning.timeoutMs };
       // Validated here, where it matters: a bad value is a usage error (exit 2) before any request.
       const maxRps = (await import('./tiktok/pacer.js')).parseMaxRps(env.TIKTOK_CHANNEL_MAX_RPS);
+      // One budget per app, shared through the config dir by every process of this tool on the machine.
+      // A config dir that cannot be made costs only the sharing (env credentials need no store).
+      let rateDir: string | undefined;
+      try {
+        rateDir = join(deps.store().dir, 'rate');
+      } catch {
+        rateDir = undefined;
+      }
+      const budget = { maxRps, clientKey: target.clientKey || env.TIKTOK_CHANNEL_CLIENT_KEY || undefined, rateDir };
       if (target.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
-        const sandbox = await import('./sandbox/index.js');
-        const { withConfigDirErrors } = await import('./store/config-dir.js');
-        const dir = deps.store().dir;
-        // Nothing touches the disk until the first request: its file-system failures surface through the transport.
-        const embedded = sandbox.openEmbeddedSandbox(dir);
-        const transport = wrap(options.overrides?.transport ?? withConfigDirErrors(embedded.transport, dir));
-        return new TikTokClient({ baseUrl: sandbox.EMBEDDED_API_BASE_URL, transport, debugLog, now, signal, maxRps, ...limits });
+        const embedded = await (await import('./http/control.js')).embeddedSandbox(deps.store().dir);
+        const transport = wrap(options.overrides?.transport ?? embedded.transport);
+        return new TikTokClient({ baseUrl: embedded.apiBaseUrl, transport, debugLog, now, signal, ...budget, ...limits });
       }
       const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
-      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, maxRps, ...limits });
+      return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, ...budget, ...limits });
     },
     async session(account) {
       const { Session } = await import('./auth/session.js');

@@ -16,8 +16,6 @@ export interface HelpCache {
 }
 
 export const HELP_CACHE_URL = new URL('help.json', import.meta.url);
-/** The compiled files that hold every word of the help: the cache must not be older than these. */
-export const HELP_SOURCES = ['cli.js', 'help.js'];
 
 export function argvKey(argv: readonly string[]): string {
   return argv.join('\0');

@@ -17,7 +17,8 @@ export const HELP_TOPICS: Record<string, string> = {
   TIKTOK_CHANNEL_CONFIG_DIR
       Where accounts are kept (0600), and the embedded sandbox's state. Default: the per-user config dir.
   TIKTOK_CHANNEL_MAX_RPS
-      Requests per second per account the client allows itself, paced evenly (default 10, TikTok's limit).
+      Your app's requests per second, its TikTok tier's figure (default 10, Basic; 20, 30 or 50 above),
+      and 60 times it per minute: one budget per client key, shared by every process on this machine.
   TIKTOK_CHANNEL_SANDBOX_CONTROL_URL
       Point \`sandbox message|event|set|clock|reset|phone\` at a served sandbox instead of the embedded one.
   NO_COLOR, FORCE_COLOR

@@ -2,12 +2,11 @@
 // exactly one valid callback (../shared/tiktok-api.md §2). Every page it serves is static text: nothing
 // from the query is ever reflected into HTML, so a crafted redirect cannot inject script.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { CliError } from '../errors.js';
+import { LOOPBACK_HOST, LoopbackPortError, listenOnLoopback, type LoopbackListener } from '../http/listen.js';
 import { parseScopes } from '../tiktok/oauth.js';
 
-export const LOOPBACK_HOST = '127.0.0.1';
 export const CALLBACK_PATH = '/callback/';
 
 export function redirectUriFor(port: number): string {
@@ -102,7 +101,6 @@ export function sanitizeForTerminal(text: string, max = 300): string {
 
 /** Binds the callback server on 127.0.0.1 (never another interface). A busy --port is a usage error. */
 export async function startLoopback(options: LoopbackOptions): Promise<LoopbackServer> {
-  const sockets = new Set<Socket>();
   const retryCommand = options.retryCommand ?? 'tiktok-channel connect';
   type Outcome = { kind: 'code'; value: CallbackCode } | { kind: 'error'; error: CliError };
   let settled = false;
@@ -115,41 +113,19 @@ export async function startLoopback(options: LoopbackOptions): Promise<LoopbackS
   };
 
   const server: Server = createServer((request, response) => handle(request, response));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
+  let listener: LoopbackListener;
+  try {
+    listener = await listenOnLoopback(server, options.port);
+  } catch (error) {
+    if (!(error instanceof LoopbackPortError)) throw error;
+    throw new CliError('usage', error.message, {
+      hint:
+        error.code === 'EADDRINUSE'
+          ? 'Choose another with --port (and register that redirect URI in your TikTok app), or stop the program using it.'
+          : 'Choose a port above 1023 with --port.',
     });
-    return closing;
-  };
-
-  const port = await new Promise<number>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new CliError('usage', `Port ${options.port} on ${LOOPBACK_HOST} is already in use.`, {
-            hint: 'Choose another with --port (and register that redirect URI in your TikTok app), or stop the program using it.',
-          }),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(new CliError('usage', `Not allowed to listen on port ${options.port} of ${LOOPBACK_HOST}.`, { hint: 'Choose a port above 1023 with --port.' }));
-      } else {
-        reject(error);
-      }
-    };
-    server.once('error', onError);
-    server.listen({ host: LOOPBACK_HOST, port: options.port ?? 0, exclusive: true }, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
+  }
+  const { port, close } = listener;
   const redirectUri = redirectUriFor(port);
   const allowedHosts = new Set([`${LOOPBACK_HOST}:${port}`, `localhost:${port}`]);
 

@@ -5,6 +5,7 @@ import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
 import type { ControlTarget } from '../http/control.js';
+import { LoopbackPortError } from '../http/listen.js';
 import type { EventResult } from '../sandbox/events.js';
 
 export interface ServeOptions {
@@ -20,7 +21,7 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
   const { io } = deps;
   const { startSandboxServer } = await import('../sandbox/index.js');
-  const server = await listening(options.port, () =>
+  const server = await listening(() =>
     startSandboxServer({
       port: options.port,
       latencyMs: options.latency,
@@ -32,7 +33,8 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
     }),
   );
   // A live token for the default account, as if its holder had consented: a CI job needs no consent step.
-  const token = server.core.consentedToken();
+  const { consentedToken } = await import('../sandbox/control.js');
+  const token = consentedToken(server.handler.world);
   const info = {
     apiBaseUrl: server.apiBaseUrl,
     authUrl: server.authUrl,
@@ -72,14 +74,12 @@ export async function serve(options: ServeOptions, deps: Deps): Promise<void> {
   await serveUntilStopped(deps, server);
 }
 
-/** Starts a server on 127.0.0.1; a --port already in use is a usage error. */
-async function listening<T>(port: number | undefined, start: () => Promise<T>): Promise<T> {
+/** Starts a server on 127.0.0.1; a --port already in use (or privileged) is a usage error. */
+async function listening<T>(start: () => Promise<T>): Promise<T> {
   try {
     return await start();
   } catch (error) {
-    if ((error as { code?: string }).code === 'EADDRINUSE') {
-      throw usageError(`Port ${port} on 127.0.0.1 is already in use.`, 'Pick another --port, or omit it for any free port.');
-    }
+    if (error instanceof LoopbackPortError) throw usageError(error.message, 'Pick another --port, or omit it for any free port.');
     throw error;
   }
 }
@@ -373,12 +373,12 @@ export async function phone(options: PhoneOptions, deps: Deps): Promise<void> {
     await open(phoneUrl);
     return;
   }
-  const sandbox = await import('../sandbox/index.js');
+  const { embeddedSandbox } = await import('../http/control.js');
   const { startPhoneServer } = await import('../sandbox/phone-server.js');
-  const embedded = sandbox.openEmbeddedSandbox(deps.store().dir);
+  const embedded = await embeddedSandbox(deps.store().dir);
   // Seeds the world on first use, so the page has someone to play and something to write to.
   await io.progress('Opening the embedded sandbox', () => embedded.withState(() => undefined));
-  const server = await listening(options.port, () => startPhoneServer({ transport: embedded.transport, statePath: embedded.statePath, port: options.port }));
+  const server = await listening(() => startPhoneServer({ transport: embedded.transport, statePath: embedded.statePath, port: options.port }));
   const phoneUrl = withBusiness(server.phoneUrl);
   if (io.json) {
     io.printJson({ phoneUrl });

@@ -2,123 +2,24 @@
 // the raw bytes, journaled before the 200), prints each event once (pretty on a terminal, JSON Lines
 // otherwise), forwards to --forward-to from the journal, and replays the journal with --since. Poll
 // mode (--poll) reads conversation/list and content/list instead, for machines with no public URL.
-// The moving parts live in src/tail/ so a library entry point can reuse them.
+// With --forward-to each event is printed with the target's answer to it. `tail replay` (re-sending
+// journaled deliveries, re-signed) is src/tail/replay.ts. The moving parts live in src/tail/ so a
+// library entry point can reuse them.
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { optionalSeconds, parseDuration } from '../io/duration.js';
+import { parseDuration } from '../io/duration.js';
 import type { ResolvedAccount } from '../store/accounts.js';
 import { isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
 import { DedupeSet } from '../tail/dedupe.js';
-import { eventJson, renderEvent, withoutRaw, type PrintContext } from '../tail/render.js';
-import { callbackUrl, isLoopbackHost, journalDir, openJournal, pollSource, pollStatePath, registerCallback, registerEmbeddedSandbox, servedDirectory, sleep } from '../tail/setup.js';
+import { checkTailOptions, DEDUPE_HORIZON_MS, DEFAULT_PATH, DEFAULT_PORT, eventFilter, forwardTimeoutSeconds, pollSeconds, type TailOptions } from '../tail/options.js';
+import { eventJson, renderEvent, withoutRaw, type ForwardShown, type PrintContext } from '../tail/render.js';
+import { callbackUrl, isLoopbackHost, journalDir, openJournal, registerCallback, servedDirectory } from '../tail/setup.js';
+import type { SandboxHold } from '../tail/sandbox-callback.js';
+import { Stop, type Stats, type StopReason } from '../tail/stop.js';
 
-export interface TailOptions {
-  port?: number;
-  host?: string;
-  path?: string;
-  tolerance?: number;
-  poll?: boolean | string;
-  since?: string;
-  forwardTo?: string;
-  forwardTimeout?: string | number;
-  register?: boolean;
-  publicUrl?: string;
-  event?: string[];
-  conversation?: string;
-  count?: number;
-  timeout?: number;
-}
-
-/** The port tail listens on when --port is not given (falls back to any free port when taken). */
-export const DEFAULT_PORT = 7870;
-export const DEFAULT_PATH = '/webhook';
-export const DEFAULT_POLL_SECONDS = 5;
-/** How long one forward may take before it counts as failed and is retried. */
-export const DEFAULT_FORWARD_TIMEOUT_SECONDS = 10;
-const MAX_POLL_BACKOFF_MS = 5 * 60 * 1000;
-/** How far back the journal is read at start to recognise TikTok's redeliveries (it retries for 72 h). */
-const DEDUPE_HORIZON_MS = 72 * 60 * 60 * 1000;
-
-type StopReason = 'interrupt' | 'terminate' | 'count' | 'timeout';
-
-/** The first reason to stop wins; `reason` is readable at once, `done` resolves with it. */
-class Stop {
-  reason: StopReason | undefined;
-  readonly done: Promise<StopReason>;
-  readonly signal: AbortSignal;
-  private resolve!: (reason: StopReason) => void;
-  private readonly controller = new AbortController();
-
-  constructor() {
-    this.done = new Promise((resolve) => (this.resolve = resolve));
-    this.signal = this.controller.signal;
-  }
-
-  stop(reason: StopReason): void {
-    if (this.reason !== undefined) return;
-    this.reason = reason;
-    this.resolve(reason);
-    this.controller.abort();
-  }
-}
-
-interface Stats {
-  received: number;
-  printed: number;
-  duplicates: number;
-  filtered: number;
-  refused: number;
-  unknownAccount: number;
-  replayed: number;
-}
-
-export function pollSeconds(value: boolean | string | undefined): number | undefined {
-  return optionalSeconds(value, { flag: '--poll', fallback: DEFAULT_POLL_SECONDS, min: 0.5, max: 3600, whole: false });
-}
-
-export function forwardTimeoutSeconds(options: TailOptions): number {
-  if (options.forwardTimeout === undefined) return DEFAULT_FORWARD_TIMEOUT_SECONDS;
-  const text = String(options.forwardTimeout).trim();
-  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  if (!(seconds >= 0.1 && seconds <= 3600)) throw usageError(`--forward-timeout must be a number of seconds from 0.1 to 3600 (got "${options.forwardTimeout}").`, 'e.g. --forward-timeout 30 for a target that is slow to answer.');
-  return seconds;
-}
-
-export function checkTailOptions(options: TailOptions): void {
-  const polling = options.poll !== undefined && options.poll !== false;
-  if (options.forwardTimeout !== undefined && !options.forwardTo) throw usageError('--forward-timeout is only used with --forward-to.');
-  forwardTimeoutSeconds(options);
-  if (polling) {
-    const webhookOnly = (['port', 'host', 'path', 'forwardTo', 'register', 'publicUrl', 'tolerance'] as const).filter((key) => options[key] !== undefined);
-    if (webhookOnly.length) {
-      const flag = webhookOnly[0]!.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-      throw usageError(`--${flag} is for webhook mode; --poll reads the API instead.`, 'Drop --poll to receive webhooks, or drop the webhook options to poll.');
-    }
-  }
-  if (options.register && !options.publicUrl) {
-    throw usageError('--register needs --public-url: the HTTPS URL at which TikTok reaches this receiver.', 'e.g. tiktok-channel tail --port 8080 --register --public-url https://example.ngrok.app/webhook');
-  }
-  if (options.publicUrl && !options.register) throw usageError('--public-url is only used with --register.', 'Add --register to set it as the app\'s callback.');
-  if (options.forwardTo) {
-    let url: URL | undefined;
-    try {
-      url = new URL(options.forwardTo);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw usageError(`--forward-to must be an http(s) URL (got "${options.forwardTo}").`);
-  }
-  if (options.since !== undefined) parseDuration(options.since, '--since');
-  if (options.path !== undefined && !options.path.trim()) throw usageError('--path needs a path, e.g. --path /webhook.');
-}
-
-/** --event accepts event names (im_receive_msg) and kinds (message, reaction, read, referral …). */
-function eventFilter(names: string[] | undefined): ((event: DecodedEvent) => boolean) | undefined {
-  if (!names?.length) return undefined;
-  const wanted = new Set(names.flatMap((name) => name.split(',')).map((name) => name.trim().toLowerCase()).filter(Boolean));
-  return (event) => wanted.has((event.event ?? '').toLowerCase()) || wanted.has(event.kind);
-}
+// Re-exported: tests and other commands import them from here.
+export { checkTailOptions, DEFAULT_FORWARD_TIMEOUT_SECONDS, DEFAULT_PATH, DEFAULT_POLL_SECONDS, DEFAULT_PORT, forwardTimeoutSeconds, pollSeconds, type TailOptions } from '../tail/options.js';
 
 export async function run(options: TailOptions, deps: Deps): Promise<number> {
   checkTailOptions(options);
@@ -164,7 +65,7 @@ export async function run(options: TailOptions, deps: Deps): Promise<number> {
   /** True when the event was handled (printed, or filtered out); false once tail is stopping. */
   const print = (event: DecodedEvent, context: PrintContext = {}): boolean => {
     // After --count is reached nothing more is printed (it stays in the journal for --since).
-    if (stop.reason !== undefined) return false;
+    if (stop.reason !== undefined && !(context.stopping && stop.reason !== 'count')) return false;
     if (!shows(event)) {
       stats.filtered++;
       return true;
@@ -177,6 +78,8 @@ export async function run(options: TailOptions, deps: Deps): Promise<number> {
         unknownAccount: context.unknownAccount,
         receivedAt: context.receivedAt,
         replayed: context.replayed,
+        forward: context.forward,
+        columns: io.columns,
       };
       let line: string;
       try {
@@ -192,7 +95,7 @@ export async function run(options: TailOptions, deps: Deps): Promise<number> {
   };
 
   try {
-    const reason = interval !== undefined ? await pollMode(deps, interval, sinceMs, print, stats, stop) : await webhookMode(deps, options, sinceMs, print, stats, stop, (map) => (labels = map));
+    const reason = interval !== undefined ? await (await import('../tail/poll-mode.js')).pollMode(deps, interval, sinceMs, print, stats, stop) : await webhookMode(deps, options, sinceMs, print, stats, stop, (map) => (labels = map));
     if (reason === 'timeout') {
       const enough = options.count === undefined ? stats.printed > 0 : stats.printed >= options.count;
       if (!enough) {
@@ -229,10 +132,6 @@ async function webhookMode(
   const { io } = deps;
   const { accounts, directory } = servedDirectory(deps, 'Run `tiktok-channel connect` (the app secret is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.');
   if (accounts.length > 1) setLabels(new Map(accounts.map((account) => [account.businessId, account.channelName])));
-  // A receiver runs for days and takes bursts; by default V8 grows its young generation to 32 MB under a
-  // burst and keeps it. Favouring size keeps tail's footprint small. Only V8's heap-sizing heuristics
-  // read this flag after start-up, which is all we want from it.
-  (await import('node:v8')).setFlagsFromString('--optimize-for-size');
 
   const { Journal } = await import('../tail/journal.js');
   const { startReceiver, normalizePath } = await import('../tail/receiver.js');
@@ -286,6 +185,10 @@ async function webhookMode(
   // Unreadable deliveries name no conversation to keep in order: a lane of their own, so a target that
   // keeps failing on them holds up nothing else.
   const laneOf = (event: DecodedEvent) => (isUnreadableDelivery(event) ? 'u:' : laneFor(event.conversation_id, event.business_id, event.event));
+  // An event whose forward started at once is printed with the target's answer to it (`→ 500 in 12 ms:
+  // …`); one queued behind a lane still being retried is printed at once, saying so.
+  const awaitingAnswer = new Map<string, { event: DecodedEvent; context: PrintContext }>();
+  const QUEUED: ForwardShown = { error: 'queued behind a delivery being retried' };
   if (options.forwardTo) {
     const { Forwarder } = await import('../tail/forwarder.js');
     let retriesShown = 0;
@@ -294,7 +197,21 @@ async function webhookMode(
       journal,
       timeoutMs: forwardTimeoutSeconds(options) * 1000,
       debugLog: io.debug ? (line) => io.debugLog(line) : undefined,
+      onAnswer: (item, answer) => {
+        const waiting = awaitingAnswer.get(item.ref.id);
+        if (!waiting) return;
+        awaitingAnswer.delete(item.ref.id);
+        const forward: ForwardShown = { status: answer.status, error: answer.error, ms: answer.ms, bodyPreview: answer.bodyPreview, willRetry: answer.willRetry };
+        print(waiting.event, { ...waiting.context, forward });
+      },
       onRetry: (outcome) => {
+        // What waits behind a delivery being retried is shown now, not once the target recovers.
+        for (const item of forwarder?.queuedBehind(outcome.item.lane) ?? []) {
+          const waiting = awaitingAnswer.get(item.ref.id);
+          if (!waiting) continue;
+          awaitingAnswer.delete(item.ref.id);
+          print(waiting.event, { ...waiting.context, forward: QUEUED });
+        }
         if (retriesShown++ < 5 || retriesShown % 100 === 0) {
           io.warn(`Forwarding to ${options.forwardTo} failed (${outcome.status ? `HTTP ${outcome.status}` : outcome.error}); retrying in ${Math.ceil(outcome.delayMs / 100) / 10} s. Deliveries stay in the journal meanwhile.`);
         }
@@ -333,11 +250,13 @@ async function webhookMode(
         if (record.forward) journal.markForwarded(ref.id, 'ok');
         return;
       }
-      forwarder?.enqueue({ ref, lane: laneOf(event), deliveryId: event.id });
+      const started = forwarder?.enqueue({ ref, lane: laneOf(event), deliveryId: event.id });
       whereJournaled(event, ref.id, ref.file);
       const unknown = unknownAccount(event);
       if (unknown) stats.unknownAccount++;
-      print(event, { unknownAccount: unknown, receivedAt: record.at, journalId: ref.id });
+      const context: PrintContext = { unknownAccount: unknown, receivedAt: record.at, journalId: ref.id };
+      if (started) awaitingAnswer.set(ref.id, { event, context });
+      else print(event, forwarder ? { ...context, forward: QUEUED } : context);
     },
     onRefused: (refusal: import('../tail/receiver.js').Refusal) => {
       stats.refused++;
@@ -369,8 +288,9 @@ async function webhookMode(
   io.err(`Ready! Listening on ${receiver.url} (Ctrl-C to quit)`);
   if (!isLoopbackHost(host)) io.warn(`Listening on ${host}: reachable from other machines, as asked with --host. Only signed deliveries are accepted.`);
 
+  let hold: SandboxHold | undefined;
   try {
-    await registerIfAsked(deps, options, accounts, receiver.url, path);
+    hold = await registerIfAsked(deps, options, accounts, receiver.url, path);
   } catch (error) {
     await receiver.close(0);
     await forwarder?.stop(0);
@@ -380,6 +300,11 @@ async function webhookMode(
 
   // 4. Run until stopped, then: stop accepting, flush, summarise.
   const reason = await stop.done;
+  // Events still waiting for their forward's answer arrived all the same: shown, unless --count was reached.
+  for (const { event, context } of awaitingAnswer.values()) print(event, { ...context, stopping: true, forward: { error: 'no answer yet when tail stopped (owed in the journal)' } });
+  awaitingAnswer.clear();
+  // The callback is given back first: deliveries meanwhile go where they went before this tail.
+  const released = await hold?.release().catch((error: unknown) => `Could not give the embedded sandbox's callback back (${(error as Error).message}).`);
   await receiver.close();
   if (forwarder && reason !== 'interrupt') await forwarder.idle(5_000);
   await forwarder?.stop();
@@ -395,20 +320,24 @@ async function webhookMode(
     forwarder ? `${forwarder.forwarded} forwarded` : '',
     forwarder ? `${forwarder.pending} pending (resumed on the next start with --forward-to)` : '',
   ].filter(Boolean);
+  if (released) io.info(io.color.dim(released));
   io.err(`${reason === 'interrupt' ? 'Stopped' : 'Done'}: ${parts.join(', ')}. Journal: ${journal.dir}`);
   return reason;
 }
 
-async function registerIfAsked(deps: Deps, options: TailOptions, accounts: ResolvedAccount[], localUrl: string, path: string): Promise<void> {
+/** Returns the embedded sandbox's hold on its callback, to give back when tail stops. */
+async function registerIfAsked(deps: Deps, options: TailOptions, accounts: ResolvedAccount[], localUrl: string, path: string): Promise<SandboxHold | undefined> {
   const { io } = deps;
   if (!options.register) {
-    const registration = await registerEmbeddedSandbox(deps, accounts, localUrl);
-    if (registration) {
-      io.info(io.color.dim(`The embedded sandbox now delivers to ${localUrl} (previous callback: ${registration.previous ?? 'none'}).`));
+    const { holdEmbeddedSandbox } = await import('../tail/sandbox-callback.js');
+    const hold = await holdEmbeddedSandbox(deps, accounts, localUrl, Boolean(options.takeOver));
+    if (hold) {
+      const before = hold.previous ? `taken over from ${hold.previous}, given back on exit` : hold.stale ? `previous callback ${hold.stale} no longer answered` : 'previous callback: none';
+      io.info(io.color.dim(`The embedded sandbox now delivers to ${localUrl} (${before}).`));
     } else if (io.isStderrTTY && !io.json) {
       io.info(io.color.dim('TikTok delivers to your app\'s callback URL: expose this port over HTTPS (e.g. a tunnel) and run `tiktok-channel tail --register --public-url https://…`, or use --poll.'));
     }
-    return;
+    return hold;
   }
   const account = deps.resolveAccount();
   const url = callbackUrl(options.publicUrl!, path);
@@ -424,72 +353,5 @@ async function registerIfAsked(deps: Deps, options: TailOptions, accounts: Resol
     io.success(`Registered ${callback} as the DIRECT_MESSAGE callback of app ${account.clientKey} (previous: ${previous}).`);
   }
   io.warn(`The callback is app-wide: every account connected to app ${account.clientKey} now delivers here${registration.previous && registration.previous !== callback ? `, no longer to ${registration.previous}` : ''}.`);
-}
-
-async function pollMode(
-  deps: Deps,
-  intervalSeconds: number,
-  sinceMs: number | undefined,
-  print: (event: DecodedEvent) => boolean,
-  stats: Stats,
-  stop: Stop,
-): Promise<StopReason> {
-  const { io } = deps;
-  const startedAt = deps.now();
-  const { Poller, isRateLimit, isTransient } = await import('../tail/poller.js');
-  const account = deps.resolveAccount();
-  const source = await pollSource(deps, account);
-  // A first poll shows what is newer than --since, or than this start (a message sent a moment ago counts).
-  const poller = new Poller({ source, statePath: pollStatePath(deps, account.businessId), since: sinceMs ?? startedAt, now: deps.now });
-  const dedupe = new DedupeSet();
-  const who = account.username ? `@${account.username}` : account.channelName;
-  const interval = intervalSeconds * 1000;
-  let delay = interval;
-  let first = true;
-
-  while (stop.reason === undefined) {
-    try {
-      // Deferred: the position moves only for what is printed, conversation by conversation, so a
-      // failing conversation (or --count reached mid-batch) loses nothing.
-      const result = await poller.poll({ defer: true });
-      delay = interval;
-      if (first) {
-        first = false;
-        io.err(`Ready! Polling ${who} every ${intervalSeconds} s (Ctrl-C to quit)`);
-        if (result.baseline && result.skipped) {
-          io.info(io.color.dim(`${result.skipped} earlier message${result.skipped === 1 ? ' is' : 's are'} not shown${sinceMs === undefined ? ' (--since 1h includes them)' : ''}; from now on every new one is.`));
-        }
-      }
-      for (const conversation of result.gaps) {
-        io.warn(`Conversation ${conversation}: more than 20 messages may have arrived since the last poll, and content/list returns only the 20 most recent, so some may be missing. Poll more often (--poll 2) or use webhooks.`);
-      }
-      let handled = 0;
-      for (const event of result.events) {
-        if (dedupe.has(`${event.business_id ?? ''}|${event.id}`)) {
-          stats.received++;
-          stats.duplicates++;
-          handled++;
-          continue;
-        }
-        if (!print(event)) break;
-        stats.received++;
-        dedupe.add(`${event.business_id ?? ''}|${event.id}`);
-        handled++;
-      }
-      await poller.commit(result, handled);
-      // A conversation that could not be read is read again next time; its failure is waited out below.
-      if (result.failures.length) throw result.failures[0]!.error;
-    } catch (error) {
-      if (stop.reason !== undefined || deps.signal.aborted) break;
-      if (!isTransient(error)) throw error;
-      delay = Math.min(delay * 2, MAX_POLL_BACKOFF_MS);
-      const why = isRateLimit(error) ? 'TikTok is rate limiting (40100)' : (error as Error).message;
-      io.warn(`${why}; polling again in ${Math.round(delay / 1000)} s.`);
-    }
-    if (stop.reason !== undefined) break;
-    await sleep(delay, stop.signal);
-  }
-  const final = stop.reason ?? 'interrupt';
-  io.err(`${final === 'interrupt' ? 'Stopped' : 'Done'}: ${stats.printed} printed${stats.filtered ? `, ${stats.filtered} filtered out` : ''}. Poll position: ${pollStatePath(deps, account.businessId)}`);
-  return final;
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // The sandbox's control API (plain JSON, no TikTok envelope), spoken through the same Transport as the
 // API client: in-process for the embedded sandbox, undici for a served one. Commands never call fetch.
 import { CliError } from '../errors.js';
+import type { EmbeddedSandbox } from '../sandbox/index.js';
 import type { Transport } from './raw.js';
 import { redactUrl } from './redact.js';
 
@@ -76,9 +77,18 @@ export async function sandboxControlTarget(configDir: () => string, servedContro
     const { networkTransport } = await import('./network.js');
     return { transport: networkTransport, controlUrl: servedControlUrl.replace(/\/+$/, ''), embedded: false };
   }
+  const sandbox = await embeddedSandbox(configDir());
+  return { transport: sandbox.transport, controlUrl: sandbox.controlUrl, embedded: true };
+}
+
+/**
+ * The embedded sandbox in the config dir `dir`, the one the API client, the control verbs and `sandbox
+ * phone` all talk to: its transport reports file-system failures as config errors, not network ones.
+ */
+export async function embeddedSandbox(dir: string): Promise<EmbeddedSandbox> {
   const sandbox = await import('../sandbox/index.js');
   const { withConfigDirErrors } = await import('../store/config-dir.js');
-  const dir = configDir();
+  const embedded = sandbox.openEmbeddedSandbox(dir);
   // Nothing touches the disk until the first request: its file-system failures surface through the transport.
-  return { transport: withConfigDirErrors(sandbox.openEmbeddedSandbox(dir).transport, dir), controlUrl: sandbox.EMBEDDED_CONTROL_URL, embedded: true };
+  return { ...embedded, transport: withConfigDirErrors(embedded.transport, dir) };
 }

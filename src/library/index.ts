@@ -43,6 +43,12 @@ export interface CreateClientOptions {
    * client of the same account in the process, as the CLI's TIKTOK_CHANNEL_MAX_RPS.
    */
   maxRps?: number;
+  /**
+   * Your own rate limiter, for deployments on many machines: `acquire(signal)` is awaited before every
+   * request (retries included) instead of the built-in pacing, and should resolve when the app's shared
+   * budget allows one more request (reject when `signal` aborts).
+   */
+  limiter?: { acquire(signal: AbortSignal | undefined): Promise<void> };
 }
 
 /** A Q&A card: 1 to 3 buttons; the id of the tapped one comes back as the event's `tapped_button_id`. */
@@ -208,7 +214,7 @@ function checkClientOptions(options: unknown): asserts options is CreateClientOp
 export function createClient(options: CreateClientOptions): TikTokChannelClient {
   checkClientOptions(options);
   const { businessId } = options;
-  const client = new TikTokClient({ baseUrl: options.apiBaseUrl, transport: networkTransport, timeoutMs: options.timeoutMs, signal: options.signal, maxRps: options.maxRps });
+  const client = new TikTokClient({ baseUrl: options.apiBaseUrl, transport: networkTransport, timeoutMs: options.timeoutMs, signal: options.signal, maxRps: options.maxRps, limiter: options.limiter });
   const token = async () => (typeof options.accessToken === 'function' ? options.accessToken() : options.accessToken);
   const run = async <T>(fn: (accessToken: string) => Promise<T>): Promise<T> => {
     try {

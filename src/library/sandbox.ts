@@ -22,7 +22,7 @@ export interface StartSandboxOptions {
   scenario?: ScenarioName;
   /** Milliseconds added before every API and authorize answer. */
   latency?: number;
-  /** Requests per second per account before TikTok's 40100 (default: no limit). */
+  /** Requests per second per app (all its accounts together) before TikTok's 40100 (default: no limit). */
   rps?: number;
 }
 
@@ -181,7 +181,7 @@ export async function startSandbox(options_: StartSandboxOptions = {}): Promise<
     if (envelope.code !== 0) throw new SandboxError(`TikTok error ${envelope.code}: ${envelope.message}`, response.status);
     return envelope.data;
   };
-  const defaultBusinessId = () => server.core.state.default_business_id;
+  const defaultBusinessId = () => server.handler.state.default_business_id;
 
   return {
     apiBaseUrl: server.apiBaseUrl,

@@ -117,8 +117,8 @@ export function consumeFault(world: World, relativePath: string): FaultRecord | 
 // Rate limits
 
 /**
- * `{requests_per_minute?, requests_per_second?}`: the per-app per-minute budget, and the per-second
- * limit per account (0 or null = off, the default).
+ * `{requests_per_minute?, requests_per_second?}`: the per-app per-minute budget, and the per-app
+ * per-second limit (0 or null = off, the default).
  */
 export function setLimits(world: World, input: Params): { requests_per_minute: number; requests_per_second: number } {
   const known = ['requests_per_minute', 'requests_per_second'];
@@ -146,11 +146,13 @@ export function setRequestsPerSecond(world: World, rps: number | null | undefine
 }
 
 /**
- * Charges one request: the per-app per-minute budget (fixed one-minute windows), then, when set, the
- * per-second limit for `rateKey` (the account a token belongs to; the app for app-level calls) over a
- * sliding one-second window of accepted requests. Over either → 40100, like TikTok.
+ * Charges one request to its app (the client key; for a token, the app it was issued to): the per-minute
+ * budget (fixed one-minute windows), then, when set, the per-second limit (`--rps`) over a sliding
+ * one-second window of accepted requests, counted across all the app's accounts, as TikTok counts.
+ * Over either → 40100, like TikTok.
  */
-export function chargeRate(world: World, appKey: string, rateKey: string = `app:${appKey}`): void {
+export function chargeRate(world: World, appKey: string): void {
+  const rateKey = `app:${appKey}`;
   const now = world.now();
   let bucket = world.state.rate[appKey];
   if (!bucket || now - bucket.window_start >= 60_000 || now < bucket.window_start) {

@@ -5,7 +5,7 @@ import type { Transport } from '../http/raw.js';
 import type { EmbeddedSandbox, EmbeddedSandboxOptions } from './embedded.js';
 import type { SandboxHandler, SandboxHandlerOptions } from './handler.js';
 import type { SandboxServer, SandboxServerOptions } from './server.js';
-import type { SandboxState } from './types.js';
+import { EMBEDDED_API_BASE_URL, EMBEDDED_AUTH_URL, EMBEDDED_CONTROL_URL, type SandboxState } from './types.js';
 
 export {
   EMBEDDED_API_BASE_URL,
@@ -43,9 +43,9 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
   const transport: Transport = async (request, transportOptions) => (await load()).transport(request, transportOptions);
   return {
     transport,
-    apiBaseUrl: 'http://sandbox.embedded/open_api/v1.3/',
-    authUrl: 'http://sandbox.embedded/v2/auth/authorize/',
-    controlUrl: 'http://sandbox.embedded/sandbox',
+    apiBaseUrl: EMBEDDED_API_BASE_URL,
+    authUrl: EMBEDDED_AUTH_URL,
+    controlUrl: EMBEDDED_CONTROL_URL,
     statePath: join(configDir, 'sandbox', 'state.json'),
     withState: async <T>(fn: (state: SandboxState) => T | Promise<T>) => (await load()).withState(fn),
   };

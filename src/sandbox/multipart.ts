@@ -74,17 +74,3 @@ export function parseMultipart(body: Uint8Array, boundary: string): MultipartPar
     pos = next + 2;
   }
 }
-
-/** Builds a multipart body (used by tests and the embedded CLI path alike). */
-export function buildMultipart(fields: { name: string; value: string | Uint8Array; filename?: string; contentType?: string }[], boundary = `----sandbox${Date.now().toString(16)}`): { body: Buffer; contentType: string } {
-  const chunks: Buffer[] = [];
-  for (const field of fields) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${field.name}"`;
-    if (field.filename !== undefined) head += `; filename="${field.filename}"`;
-    head += '\r\n';
-    if (field.contentType) head += `Content-Type: ${field.contentType}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`), typeof field.value === 'string' ? Buffer.from(field.value) : Buffer.from(field.value), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}

@@ -1,6 +1,6 @@
-// The node:http plumbing `sandbox serve` (server.ts) and `sandbox phone` (phone-server.ts) share.
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The node:http plumbing `sandbox serve` (server.ts) and `sandbox phone` (phone-server.ts) share; they
+// listen and close through ../http/listen.ts like every other server.
+import type { IncomingMessage } from 'node:http';
 
 /** The body, refused with a 413-tagged error past `maxBytes`. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -29,16 +29,4 @@ export function headersOf(req: IncomingMessage): Record<string, string> {
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
-}
-
-/** Listens on 127.0.0.1 only (the sandbox has no auth); port 0 or undefined = an ephemeral one. */
-export async function listenOnLoopback(server: Server, port = 0): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
 }

@@ -5,7 +5,8 @@
 import { stat, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Transport } from '../http/raw.js';
-import { headersOf, listenOnLoopback, readBody } from './node-http.js';
+import { listenOnLoopback } from '../http/listen.js';
+import { headersOf, readBody } from './node-http.js';
 import { PHONE_EVENTS_PATH, PHONE_PATH, phoneGuard, phoneSnapshot, type PhoneQuery, type PhoneSnapshot } from './phone.js';
 import { EMBEDDED_ORIGIN, type SandboxState } from './types.js';
 import { ControlError, World } from './world.js';
@@ -145,14 +146,10 @@ export async function startPhoneServer(options: { transport: Transport; statePat
     })();
   });
   // Loopback only, like `sandbox serve`.
-  const port = await listenOnLoopback(server, options.port);
+  const { port, close } = await listenOnLoopback(server, options.port);
   return {
     phoneUrl: `http://127.0.0.1:${port}${PHONE_PATH}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close,
   };
 }

@@ -259,7 +259,7 @@ export function applyScenario(state: SandboxState, scenario: ScenarioName, now: 
       acct.advanced_access = false;
       break;
     case 'followers-only':
-      // Conversation types are derived (SandboxCore.conversationType): the seeded non-followers got no
+      // Conversation types are derived (conversationType in conversations.ts): the seeded non-followers got no
       // reply, so their conversations become STRANGER.
       acct.dm_setting = 'followers';
       break;

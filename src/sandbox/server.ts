@@ -4,8 +4,8 @@ import type { RawRequest } from '../http/raw.js';
 import { createSandboxHandler, SandboxConnectionReset, type SandboxHandler } from './handler.js';
 import { PHONE_PATH, phoneSnapshot } from './phone.js';
 import { isPhoneEvents, servePhoneEvents } from './phone-server.js';
-import { headersOf, listenOnLoopback, readBody } from './node-http.js';
-import type { SandboxCore } from './core.js';
+import { listenOnLoopback } from '../http/listen.js';
+import { headersOf, readBody } from './node-http.js';
 import type { ScenarioName } from './types.js';
 import type { WebhookPoster } from './webhooks.js';
 
@@ -19,7 +19,7 @@ export interface SandboxServerOptions {
   seed?: boolean;
   scenario?: ScenarioName;
   poster?: WebhookPoster;
-  /** Requests per second per account before 40100 (app-level calls per app); 0/undefined = off. */
+  /** Requests per second per app (all its accounts together) before 40100; 0/undefined = off. */
   rps?: number;
   /** Authorize demands a hex S256 code_challenge (TikTok Login Kit's loopback rule). */
   requirePkce?: boolean;
@@ -38,7 +38,6 @@ export interface SandboxServer {
   clientKey: string;
   clientSecret: string;
   port: number;
-  core: SandboxCore;
   handler: SandboxHandler;
   close(): Promise<void>;
 }
@@ -68,7 +67,7 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
     void (async () => {
       try {
         // The phone's live stream stays open: it is served here, not by the request/response handler.
-        if (isPhoneEvents(req)) return await servePhoneEvents(req, res, (query) => phoneSnapshot(handler.core.world, query));
+        if (isPhoneEvents(req)) return await servePhoneEvents(req, res, (query) => phoneSnapshot(handler.world, query));
         const body = await readBody(req, MAX_BODY_BYTES);
         const raw: RawRequest = { method: req.method ?? 'GET', url: `http://127.0.0.1:${port}${req.url ?? '/'}`, headers: headersOf(req), body: body.length ? new Uint8Array(body) : undefined };
         const response = await handler.handle(raw);
@@ -88,7 +87,8 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
   });
 
   // Loopback only: the sandbox has no auth and must never be reachable from the network.
-  port = await listenOnLoopback(server, options.port);
+  const listener = await listenOnLoopback(server, options.port);
+  port = listener.port;
 
   // Served mode retries pending webhook deliveries on a timer (the outbox applies its own backoff).
   const timer = setInterval(() => {
@@ -106,13 +106,10 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
     clientKey: app.client_key,
     clientSecret: app.client_secret,
     port,
-    core: handler.core,
     handler,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        clearInterval(timer);
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => {
+      clearInterval(timer);
+      return listener.close();
+    },
   };
 }

@@ -289,7 +289,7 @@ export interface SandboxState {
   outbox: WebhookDelivery[];
   delivered: WebhookDelivery[];
   faults: FaultRecord[];
-  /** `requests_per_second`: per account (app-level calls per app), sliding one-second window; 0/absent = off. */
+  /** `requests_per_second`: per app (all its accounts and its app-level calls together), sliding one-second window; 0/absent = off. */
   limits: { requests_per_minute: number; requests_per_second?: number };
   rate: Record<string, { window_start: number; count: number }>;
   /** Recent request instants per rate key, for the per-second limit (absent in older state files). */

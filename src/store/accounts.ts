@@ -4,7 +4,7 @@
 // a reserved ballast is released just before conf's atomic write (temp file, fsync, rename). conf is
 // loaded before the change too, so after TikTok answers nothing is imported before the write.
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { CliError } from '../errors.js';
 import { configDirError } from './config-dir.js';
@@ -329,8 +329,4 @@ export function accountFromEnv(env: Record<string, string | undefined>, stored?:
     connectedAt: 0,
     updatedAt: 0,
   };
-}
-
-export function defaultConfigDirFor(env: Record<string, string | undefined>): string | undefined {
-  return env.TIKTOK_CHANNEL_CONFIG_DIR ? join(env.TIKTOK_CHANNEL_CONFIG_DIR) : undefined;
 }

@@ -19,6 +19,8 @@ export class AccountDirectory {
   private readonly byId = new Map<string, ServedAccount>();
   private readonly secretByKey = new Map<string, string>();
   private readonly allSecrets: string[];
+  /** Each served account's secrets to try, worked out once rather than for every delivery. */
+  private readonly secretsById = new Map<string, string[]>();
 
   /** `envSecret`: TIKTOK_CHANNEL_CLIENT_SECRET, tried for every delivery (an app without a stored account). */
   constructor(
@@ -30,6 +32,7 @@ export class AccountDirectory {
       if (account.clientKey && account.clientSecret) this.secretByKey.set(account.clientKey, account.clientSecret);
     }
     this.allSecrets = unique([envSecret, ...accounts.map((account) => account.clientSecret)]);
+    for (const [businessId, account] of this.byId) this.secretsById.set(businessId, unique([account.clientSecret, envSecret]));
   }
 
   get(businessId: string | null | undefined): ServedAccount | undefined {
@@ -48,8 +51,8 @@ export class AccountDirectory {
    */
   candidates(envelope: unknown): string[] {
     if (!isObject(envelope)) return this.allSecrets;
-    const account = typeof envelope.user_openid === 'string' ? this.byId.get(envelope.user_openid) : undefined;
-    if (account) return unique([account.clientSecret, this.envSecret]);
+    const secrets = typeof envelope.user_openid === 'string' ? this.secretsById.get(envelope.user_openid) : undefined;
+    if (secrets) return secrets;
     const app = typeof envelope.client_key === 'string' ? this.secretByKey.get(envelope.client_key) : undefined;
     return unique([app, this.envSecret, ...this.allSecrets]);
   }

@@ -27,6 +27,42 @@ export interface ForwardOutcome {
   attempts: number;
 }
 
+/** What the target said to one attempt: shown next to the event (`→ 500 in 12 ms: TypeError: …`). */
+export interface ForwardAnswer {
+  status?: number;
+  /** No HTTP answer: the error code (ECONNREFUSED, a timeout …). */
+  error?: string;
+  ms: number;
+  /** The first line of the body, raw (made display-safe where it is shown). */
+  bodyPreview: string;
+}
+
+/** How much of the target's body is read for the preview; the rest is discarded unread. */
+const BODY_PREVIEW_BYTES = 2048;
+
+/** The first non-empty line of a body, at most `max` characters. */
+export function firstLine(text: string, max = 200): string {
+  const line = text.split(/\r?\n/).find((candidate) => candidate.trim()) ?? '';
+  return line.trim().slice(0, max);
+}
+
+/** Reads at most BODY_PREVIEW_BYTES of a response body and drops the rest. */
+export async function readPreview(body: AsyncIterable<Buffer> & { destroy?(): unknown }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= BODY_PREVIEW_BYTES) break;
+    }
+  } catch {
+    // a body cut off midway still shows what arrived
+  }
+  body.destroy?.();
+  return firstLine(Buffer.concat(chunks).subarray(0, BODY_PREVIEW_BYTES).toString('utf8'));
+}
+
 export interface ForwarderOptions {
   url: string;
   journal: Journal;
@@ -38,6 +74,8 @@ export interface ForwarderOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   onForwarded?(outcome: ForwardOutcome): void;
+  /** After every attempt, before onForwarded/onRetry/onGaveUp; `willRetry` says whether it is tried again. */
+  onAnswer?(item: ForwardItem, answer: ForwardAnswer & { attempt: number; willRetry: boolean }): void;
   onRetry?(outcome: ForwardOutcome & { delayMs: number }): void;
   onGaveUp?(outcome: ForwardOutcome): void;
   debugLog?(line: string): void;
@@ -53,6 +91,13 @@ interface Lane {
 
 export function laneFor(conversationId: string | null, businessId: string | null, event: string | null): string {
   return conversationId ? `c:${conversationId}` : `e:${businessId ?? ''}:${event ?? ''}`;
+}
+
+/** 2xx done; 409 done too (the target already has this exact delivery: another tail refusing a replay); 5xx/408/429 retried; other 4xx refused for good. */
+export function forwardVerdict(status: number): 'done' | 'retry' | 'permanent' {
+  if ((status >= 200 && status < 300) || status === 409) return 'done';
+  if (status >= 500 || status === 408 || status === 429) return 'retry';
+  return 'permanent';
 }
 
 export class Forwarder {
@@ -73,8 +118,12 @@ export class Forwarder {
     return this.queued;
   }
 
-  enqueue(item: ForwardItem): void {
-    if (this.stopped) return;
+  /**
+   * Queues a delivery. True when its first attempt will come soon; false when its lane is held up by a
+   * delivery being retried (or forwarding has stopped).
+   */
+  enqueue(item: ForwardItem): boolean {
+    if (this.stopped) return false;
     let lane = this.lanes.get(item.lane);
     if (!lane) {
       lane = { items: [], busy: false, attempts: 0, notBefore: 0 };
@@ -83,6 +132,12 @@ export class Forwarder {
     lane.items.push(item);
     this.queued++;
     this.pump();
+    return lane.notBefore === 0;
+  }
+
+  /** The deliveries waiting behind the one being tried in `lane`. */
+  queuedBehind(lane: string): ForwardItem[] {
+    return this.lanes.get(lane)?.items.slice(1) ?? [];
   }
 
   /**
@@ -126,7 +181,9 @@ export class Forwarder {
       const deadline = Date.now() + graceMs;
       while (this.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await this.dispatcher?.close().catch(() => undefined);
+    // An attempt still in flight after the grace is cut off (it stays owed in the journal): close() would
+    // wait for the target's answer, up to the forward timeout.
+    await (this.active > 0 ? this.dispatcher?.destroy() : this.dispatcher?.close())?.catch(() => undefined);
   }
 
   private pump(): void {
@@ -155,9 +212,18 @@ export class Forwarder {
   private async run(name: string, lane: Lane): Promise<void> {
     const item = lane.items[0]!;
     lane.attempts++;
+    const started = Date.now();
     const outcome = await this.attempt(item, lane.attempts);
     this.active--;
     lane.busy = false;
+    this.options.onAnswer?.(item, {
+      status: outcome.status,
+      error: outcome.status === undefined ? outcome.error : undefined,
+      ms: Date.now() - started,
+      bodyPreview: outcome.bodyPreview ?? '',
+      attempt: lane.attempts,
+      willRetry: outcome.kind === 'retry' && !this.stopped,
+    });
     if (outcome.kind === 'done' || outcome.kind === 'permanent' || outcome.kind === 'lost') {
       lane.items.shift();
       this.queued--;
@@ -187,7 +253,7 @@ export class Forwarder {
     this.pump();
   }
 
-  private async attempt(item: ForwardItem, attempt: number): Promise<{ kind: 'done' | 'retry' | 'permanent' | 'lost'; status?: number; error?: string }> {
+  private async attempt(item: ForwardItem, attempt: number): Promise<{ kind: 'done' | 'retry' | 'permanent' | 'lost'; status?: number; error?: string; bodyPreview?: string }> {
     const entry = await this.options.journal.read(item.ref).catch(() => undefined);
     if (!entry) return { kind: 'lost', error: 'the journal entry is gone (pruned or unreadable)' };
     if (!this.requestFn) {
@@ -209,14 +275,10 @@ export class Forwarder {
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });
-      await response.body.dump().catch(() => undefined);
+      const bodyPreview = await readPreview(response.body);
       const status = response.statusCode;
       this.options.debugLog?.(`forward ${item.ref.id} attempt ${attempt} → HTTP ${status}`);
-      if (status >= 200 && status < 300) return { kind: 'done', status };
-      // 409: the target already has this exact delivery (another tail refusing a replay).
-      if (status === 409) return { kind: 'done', status };
-      if (status >= 500 || status === 408 || status === 429) return { kind: 'retry', status };
-      return { kind: 'permanent', status };
+      return { kind: forwardVerdict(status), status, bodyPreview };
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
       const code = (error as NodeJS.ErrnoException).code ?? cause?.code ?? (error as Error).name;

@@ -8,7 +8,7 @@
 // size and age and deleted past the retention, oldest first, so the journal stays bounded. `--since`
 // replays from here; the forwarder resumes from here; `forwarded.log` records what reached the target.
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { closeSync, fchmodSync, fdatasync, fstatSync, openSync, writevSync } from 'node:fs';
+import { closeSync, fchmodSync, fdatasync, fstatSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One verified delivery as journaled. */
@@ -72,8 +72,13 @@ export const JOURNAL_DEFAULTS = {
 
 const FILE_PATTERN = /^deliveries-(\d{15})-(\d+)\.jsonl$/;
 const FORWARDED_LOG = 'forwarded.log';
-/** fdatasync calls in flight at once (libuv's pool has 4 threads; leave room for the rest). */
-const MAX_SYNCS = 2;
+/**
+ * fdatasync calls in flight at once. A batch that finds every slot taken waits for a whole sync before
+ * its own starts, and on a disk shared with other writers a sync often waits for the file system's
+ * journal commit: a third slot lets it start at once (the file system commits concurrent syncs
+ * together). libuv's pool has 4 threads: one stays free for the rest (the forwarder's reads, DNS).
+ */
+const MAX_SYNCS = 3;
 const FORWARDED_LOG_PRUNE_BYTES = 4 * 1024 * 1024;
 
 interface Pending {
@@ -89,20 +94,17 @@ export class JournalError extends Error {
   }
 }
 
-/** A line: the metadata first, the base64 body last, so metadata can be read without the body. */
+/**
+ * A line: the metadata first, the base64 body last, so metadata can be read without the body. Written
+ * out field by field (the same bytes JSON.stringify gives for the object, in the same order) so no
+ * object is built per delivery just to be stringified.
+ */
 function serialize(id: string, record: JournalRecord): string {
-  const meta = JSON.stringify({
-    id,
-    at: record.at,
-    acct: record.account,
-    known: record.known ? 1 : 0,
-    key: record.key,
-    t: record.signedAt,
-    dup: record.duplicate ? 1 : 0,
-    fwd: record.forward ? 1 : 0,
-    h: record.headers,
-  });
-  return `${meta.slice(0, -1)},"b":"${record.body.toString('base64')}"}\n`;
+  return (
+    `{"id":${JSON.stringify(id)},"at":${record.at},"acct":${JSON.stringify(record.account ?? null)},"known":${record.known ? 1 : 0},` +
+    `"key":${JSON.stringify(record.key)},"t":${record.signedAt},"dup":${record.duplicate ? 1 : 0},"fwd":${record.forward ? 1 : 0},` +
+    `"h":${JSON.stringify(record.headers)},"b":"${record.body.toString('base64')}"}\n`
+  );
 }
 
 interface RawMeta {
@@ -266,16 +268,21 @@ export class Journal {
     let fd: number;
     try {
       fd = this.ensureFile();
-      const buffers: Buffer[] = [];
+      // The batch becomes one buffer and one write: no buffer per line, and no joined copy of the lines.
+      const lines: string[] = [];
       let offset = this.size;
       for (const pending of batch) {
         const id = `${this.fileBase}:${this.seq++}`;
-        const line = Buffer.from(serialize(id, pending.record));
-        buffers.push(line);
-        refs.push({ id, file: this.file, offset, length: line.length - 1 });
-        offset += line.length;
+        const line = serialize(id, pending.record);
+        const length = Buffer.byteLength(line);
+        lines.push(line);
+        refs.push({ id, file: this.file, offset, length: length - 1 });
+        offset += length;
       }
-      writeAll(fd, buffers);
+      const bytes = Buffer.allocUnsafe(offset - this.size);
+      let at = 0;
+      for (const line of lines) at += bytes.write(line, at);
+      writeAll(fd, bytes);
       this.size = offset;
     } catch (error) {
       this.fail(batch, error);
@@ -512,20 +519,7 @@ function closeQuietly(fd: number): void {
   }
 }
 
-function writeAll(fd: number, buffers: Buffer[]): void {
-  let pending = buffers;
-  while (pending.length) {
-    const bytesWritten = writevSync(fd, pending);
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const buffer of pending) {
-      if (skip >= buffer.length) {
-        skip -= buffer.length;
-        continue;
-      }
-      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-      skip = 0;
-    }
-    pending = rest;
-  }
+function writeAll(fd: number, buffer: Buffer): void {
+  let written = 0;
+  while (written < buffer.length) written += writeSync(fd, buffer, written, buffer.length - written);
 }

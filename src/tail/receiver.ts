@@ -26,6 +26,10 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Headers kept with each delivery (and re-sent by the forwarder). */
 export const KEPT_HEADERS = ['content-type', 'tiktok-signature', 'x-tt-logid', 'webhook-schema-version', 'user-agent'] as const;
 
+const OK_BODY = 'ok\n';
+/** The 200's headers, built once (an array: Node copies no object for it). */
+const OK_HEADERS = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(OK_BODY.length)];
+
 export type RefusalReason = SignatureFailure | 'replayed' | 'too-large' | 'not-found' | 'method' | 'journal' | 'busy' | 'bad-request';
 
 /** Connections one address may hold at once (a tunnel such as ngrok brings all of TikTok's from one). */
@@ -119,13 +123,21 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  const respond = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}) => {
+  // With its length declared an answer is not chunked: headers and body leave as one piece, with no
+  // chunk-size line and no `0\r\n\r\n` terminator to add to the socket's write for a 3-byte "ok".
+  const respond = (res: ServerResponse, status: number, text: string, extra?: Record<string, string>) => {
     if (res.headersSent) return;
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra });
-    res.end(`${text}\n`);
+    const body = `${text}\n`;
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...extra });
+    res.end(body);
+  };
+  const ok = (res: ServerResponse) => {
+    if (res.headersSent) return;
+    res.writeHead(200, OK_HEADERS);
+    res.end(OK_BODY);
   };
 
-  const refuse = (req: IncomingMessage, res: ServerResponse, refusal: Omit<Refusal, 'remote'>, extra: Record<string, string> = {}) => {
+  const refuse = (req: IncomingMessage, res: ServerResponse, refusal: Omit<Refusal, 'remote'>, extra?: Record<string, string>) => {
     options.onRefused({ ...refusal, remote: req.socket.remoteAddress });
     respond(res, refusal.status, refusal.message, extra);
   };
@@ -192,7 +204,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       else pending.delete(key);
     }
     if (options.debugLog) options.debugLog(`delivery ${event.event ?? '?'} x-tt-logid=${record.headers['x-tt-logid'] ?? '-'} journaled as ${ref.id}`);
-    respond(res, 200, 'ok');
+    ok(res);
     options.onDelivery({ event, signedAt, record, ref, account });
   };
 
@@ -252,7 +264,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     });
     req.on('end', () => {
       if (over) return;
-      handle(req, res, Buffer.concat(chunks, size)).catch((error: unknown) => {
+      // A delivery of a few KB arrives in one chunk: take it as is rather than copy it.
+      handle(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).catch((error: unknown) => {
         refuse(req, res, { status: 400, reason: 'bad-request', message: `Could not handle the delivery: ${(error as Error).message}` });
       });
     });

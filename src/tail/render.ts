@@ -3,7 +3,7 @@
 // referral tag a QR code carried, a delivery for an account not connected here, a signed delivery that
 // could not be read and where its bytes are kept).
 // And the JSON line: `replayed: true` for what --since replays, and no `raw` when it cannot be printed.
-import { terminalSafe } from '../io/format.js';
+import { displayWidth, terminalSafe, truncateToWidth } from '../io/format.js';
 import type { Colors } from '../io/io.js';
 import { describeEvent, isUnreadableDelivery, NOT_A_JSON_OBJECT, type DecodedEvent } from '../tiktok/events.js';
 
@@ -17,6 +17,63 @@ export interface RenderOptions {
   receivedAt?: number;
   /** Replayed from the journal (--since). */
   replayed?: boolean;
+  /** The forward target's answer (--forward-to, `tail replay`). */
+  forward?: ForwardShown;
+  /** The terminal's width: the target's body preview is cut to fit the line. */
+  columns?: number;
+}
+
+/** The target's answer to a forward, as shown next to its event. */
+export interface ForwardShown {
+  status?: number;
+  /** No HTTP answer (ECONNREFUSED, a timeout), or why no attempt was made (queued, dry run). */
+  error?: string;
+  ms?: number;
+  bodyPreview?: string;
+  willRetry?: boolean;
+  /** Attempts made (a replay retries a few times before it reports the last answer). */
+  attempts?: number;
+  /** Not sent (`tail replay --dry-run`). */
+  dryRun?: boolean;
+}
+
+/** `→ 500 in 12 ms: TypeError: …  (will retry)`, the body preview display-safe and cut to `room` columns. */
+export function renderForward(forward: ForwardShown, color: Colors, room?: number): string {
+  if (forward.dryRun) return color.dim('→ not sent (--dry-run)');
+  const ok = forward.status !== undefined && ((forward.status >= 200 && forward.status < 300) || forward.status === 409);
+  const head = forward.status !== undefined ? `→ ${forward.status}` : `→ ${terminalSafe(forward.error ?? 'no answer')}`;
+  const time = forward.ms !== undefined ? ` in ${forward.ms} ms` : '';
+  const retry = forward.willRetry ? '  (will retry)' : forward.attempts && forward.attempts > 1 ? `  (${forward.attempts} attempts)` : '';
+  let text = `${head}${time}`;
+  const body = terminalSafe(forward.bodyPreview ?? '').trim();
+  if (body) {
+    const left = room === undefined ? 120 : room - displayWidth(text) - displayWidth(retry) - 2;
+    if (left >= 8) text += `: ${truncateToWidth(body, left)}`;
+  }
+  text += retry;
+  return ok ? color.green(text) : forward.status === undefined && !forward.error ? color.dim(text) : color.red(text);
+}
+
+/** The event's line, with the forward answer after it when there is one (cut to the terminal). */
+function withForward(line: string, options: RenderOptions): string {
+  if (!options.forward) return line;
+  const room = options.columns ? options.columns - displayWidth(line) - 2 : undefined;
+  // On a narrow terminal the answer goes on its own line rather than wrapping mid-word.
+  if (room !== undefined && room < 40) return `${line}\n  ${renderForward(options.forward, options.color, options.columns! - 2)}`;
+  return `${line}  ${renderForward(options.forward, options.color, room)}`;
+}
+
+/** The `forward` object of a JSON line. */
+export function forwardJson(forward: ForwardShown): Record<string, unknown> {
+  return {
+    status: forward.status ?? null,
+    ms: forward.ms ?? null,
+    body_preview: forward.bodyPreview ?? null,
+    ...(forward.error ? { error: forward.error } : {}),
+    ...(forward.willRetry ? { will_retry: true } : {}),
+    ...(forward.attempts && forward.attempts > 1 ? { attempts: forward.attempts } : {}),
+    ...(forward.dryRun ? { dry_run: true } : {}),
+  };
 }
 
 function clock(ms: number): string {
@@ -61,8 +118,12 @@ function preview(text: string): string {
   return cut ? `${quoted}… (${text.length} characters)` : quoted;
 }
 
-/** One line for a terminal. */
+/** One line for a terminal (two when the forward answer does not fit beside it). */
 export function renderEvent(event: DecodedEvent, options: RenderOptions): string {
+  return withForward(renderEventOnly(event, options), options);
+}
+
+function renderEventOnly(event: DecodedEvent, options: RenderOptions): string {
   const { color } = options;
   const time = event.timestamp ?? options.receivedAt ?? Date.now();
   const parts: string[] = [color.dim(clock(time))];
@@ -122,6 +183,9 @@ export interface PrintContext {
   replayed?: boolean;
   /** The journal entry holding the delivery's exact bytes. */
   journalId?: string;
+  forward?: ForwardShown;
+  /** Printed while tail stops (an event still waiting for its forward's answer). */
+  stopping?: boolean;
 }
 
 /**
@@ -135,17 +199,17 @@ export function withoutRaw(event: DecodedEvent, error: unknown, context: PrintCo
   return copy as DecodedEvent;
 }
 
-/** One JSON line; events replayed from the journal carry "replayed": true. */
+/** One JSON line; events replayed from the journal carry "replayed": true, forwarded ones `forward`. */
 export function eventJson(event: DecodedEvent, context: PrintContext): string {
-  const shown = context.replayed ? { ...event, replayed: true } : event;
+  const extra = { ...(context.replayed ? { replayed: true } : {}), ...(context.forward ? { forward: forwardJson(context.forward) } : {}) };
   try {
-    return JSON.stringify(shown);
+    return JSON.stringify({ ...event, ...extra });
   } catch (error) {
     const bare = withoutRaw(event, error, context);
     try {
-      return JSON.stringify(context.replayed ? { ...bare, replayed: true } : bare);
+      return JSON.stringify({ ...bare, ...extra });
     } catch {
-      return JSON.stringify({ id: event.id, event: event.event, kind: event.kind, business_id: event.business_id, problems: bare.problems, ...(context.replayed ? { replayed: true } : {}) });
+      return JSON.stringify({ id: event.id, event: event.event, kind: event.kind, business_id: event.business_id, problems: bare.problems, ...extra });
     }
   }
 }

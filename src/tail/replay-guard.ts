@@ -15,8 +15,13 @@ export interface ReplayGuardOptions {
 export type Reservation = 'reserved' | 'replay' | 'full';
 
 export class ReplayGuard {
-  private readonly pairs = new Set<string>();
-  /** Pairs by signature time, to drop each second's pairs at once when they go stale. */
+  /**
+   * Signature times by key: one number for the usual single arrival, a list once TikTok redelivers. The
+   * key is the very string the dedupe set keeps, so a pair costs no string of its own.
+   */
+  private readonly times = new Map<string, number | number[]>();
+  private count = 0;
+  /** Keys by signature time, to drop each second's pairs at once when they go stale. */
   private readonly bySecond = new Map<number, string[]>();
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -28,7 +33,7 @@ export class ReplayGuard {
   }
 
   get size(): number {
-    return this.pairs.size;
+    return this.count;
   }
 
   /**
@@ -37,25 +42,42 @@ export class ReplayGuard {
    */
   reserve(key: string, signedAt: number): Reservation {
     this.prune();
-    const pair = `${signedAt}|${key}`;
-    if (this.pairs.has(pair)) return 'replay';
+    const known = this.times.get(key);
+    if (known === signedAt || (Array.isArray(known) && known.includes(signedAt))) return 'replay';
     if (this.isStale(signedAt)) return 'reserved';
-    if (this.pairs.size >= this.maxEntries) return 'full';
-    this.pairs.add(pair);
+    if (this.count >= this.maxEntries) return 'full';
+    if (known === undefined) this.times.set(key, signedAt);
+    else if (Array.isArray(known)) known.push(signedAt);
+    else this.times.set(key, [known, signedAt]);
+    this.count++;
     const second = this.bySecond.get(signedAt);
-    if (second) second.push(pair);
-    else this.bySecond.set(signedAt, [pair]);
+    if (second) second.push(key);
+    else this.bySecond.set(signedAt, [key]);
     return 'reserved';
   }
 
   /** Forgets a reservation whose delivery was not kept (journal write failed: TikTok will retry it). */
   release(key: string, signedAt: number): void {
-    this.pairs.delete(`${signedAt}|${key}`);
+    this.forget(key, signedAt);
   }
 
   /** Records a pair read back from the journal at start (a replay right after a restart is still one). */
   remember(key: string, signedAt: number): void {
-    if (signedAt > 0 && !this.isStale(signedAt) && this.pairs.size < this.maxEntries) this.reserve(key, signedAt);
+    if (signedAt > 0 && !this.isStale(signedAt) && this.count < this.maxEntries) this.reserve(key, signedAt);
+  }
+
+  private forget(key: string, signedAt: number): void {
+    const known = this.times.get(key);
+    if (known === signedAt) {
+      this.times.delete(key);
+      this.count--;
+    } else if (Array.isArray(known)) {
+      const index = known.indexOf(signedAt);
+      if (index < 0) return;
+      known.splice(index, 1);
+      this.count--;
+      if (known.length === 1) this.times.set(key, known[0]!);
+    }
   }
 
   private isStale(signedAt: number): boolean {
@@ -66,9 +88,10 @@ export class ReplayGuard {
     const nowSeconds = Math.floor(this.now() / 1000);
     if (nowSeconds === this.prunedAt) return;
     this.prunedAt = nowSeconds;
-    for (const [second, pairs] of this.bySecond) {
+    for (const [second, keys] of this.bySecond) {
       if (second + this.options.toleranceSeconds >= nowSeconds) continue;
-      for (const pair of pairs) this.pairs.delete(pair);
+      // A key released and taken again within the second is listed twice: forgetting it twice is a no-op.
+      for (const key of keys) this.forget(key, second);
       this.bySecond.delete(second);
     }
   }

@@ -6,7 +6,9 @@ import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { redactText, redactUrl } from '../http/redact.js';
 import { isRetryableCode, tiktokError } from './errors.js';
 import { API_BASE_URL } from './limits.js';
-import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Pacer } from './pacer.js';
+import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Limiter, type Pacer } from './pacer.js';
+
+export type { Limiter } from './pacer.js';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -55,10 +57,16 @@ export interface ClientOptions {
   now?: () => number;
   /** Ctrl-C: aborts requests in flight (except uninterruptible ones) and retries in waiting. */
   signal?: AbortSignal;
-  /** TIKTOK_CHANNEL_MAX_RPS: requests per second per account, shared by every client in the process. */
+  /** TIKTOK_CHANNEL_MAX_RPS: the app's requests per second, shared by every client in the process. */
   maxRps?: number;
   /** A pacer of one's own (tests inject a clock), or false for none; default: the process's shared one. */
   pacer?: Pacer | false;
+  /** The app's client key: whose budget every request spends (see paceKey when it is unknown). */
+  clientKey?: string;
+  /** `<configDir>/rate`: the budget is shared with every process using that config dir. */
+  rateDir?: string;
+  /** A limiter of one's own (e.g. distributed), awaited before every request instead of the pacer. */
+  limiter?: Limiter;
 }
 
 export interface MultipartFile {
@@ -100,6 +108,8 @@ export class TikTokClient {
   private readonly now: () => number;
   private readonly signal?: AbortSignal;
   private readonly pacer?: Pacer;
+  private readonly limiter?: Limiter;
+  private readonly clientKey?: string;
 
   constructor(options: ClientOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? API_BASE_URL);
@@ -111,7 +121,9 @@ export class TikTokClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.signal = options.signal;
-    this.pacer = options.pacer === false ? undefined : (options.pacer ?? sharedPacer(options.maxRps ?? DEFAULT_MAX_RPS));
+    this.limiter = options.limiter;
+    this.clientKey = options.clientKey || undefined;
+    this.pacer = options.pacer === false || options.limiter ? undefined : (options.pacer ?? sharedPacer(options.maxRps ?? DEFAULT_MAX_RPS, options.rateDir));
   }
 
   get<T>(path: string, options: CallOptions = {}): Promise<Envelope<T>> {
@@ -136,7 +148,7 @@ export class TikTokClient {
     const encoded = new Response(form);
     const body = new Uint8Array(await encoded.arrayBuffer());
     const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
-    return this.call<T>('POST', path, { retry: 'idempotent', paceKey: paceKey(options.accessToken, fields), ...options }, { body, contentType });
+    return this.call<T>('POST', path, { retry: 'idempotent', paceKey: paceKey(options.accessToken, fields, this.clientKey), ...options }, { body, contentType });
   }
 
   /**
@@ -209,7 +221,7 @@ export class TikTokClient {
         ? new CliError('cancelled', `Cancelled (${options.unsure.outcome}).`, { hint: options.unsure.hint })
         : new CliError('cancelled', 'Cancelled.');
 
-    const key = options.paceKey ?? paceKey(options.accessToken, { ...options.query, ...(isRecord(options.body) ? options.body : {}) });
+    const key = options.paceKey ?? paceKey(options.accessToken, { ...options.query, ...(isRecord(options.body) ? options.body : {}) }, this.clientKey);
 
     for (let attempt = 1; ; attempt++) {
       // Nothing was sent yet on the first attempt: Ctrl-C while waiting for a turn cancels cleanly.
@@ -256,24 +268,26 @@ export class TikTokClient {
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
       // Full jitter keeps parallel CLI runs from retrying in lockstep.
       const pause = Math.round(delay / 2 + this.random() * (delay / 2));
-      // A 40100 holds back every request of this account in the process, not only this one.
+      // A 40100 holds back every request on the app's budget (every process's, when shared), not only this one.
       if (failure.kind === 'rateLimit') this.pacer?.holdOff(key, pause);
       await this.sleep(pause);
       if (signal?.aborted) throw cancelled();
     }
   }
 
-  /** Waits for this account's turn under TIKTOK_CHANNEL_MAX_RPS. */
+  /** Waits for the app's turn under TIKTOK_CHANNEL_MAX_RPS (or the caller's own limiter). */
   private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => CliError): Promise<void> {
-    if (!this.pacer) return;
-    let waited: number;
     try {
-      waited = await this.pacer.take(key, signal);
+      if (this.limiter) return await this.limiter.acquire(signal);
+      if (!this.pacer) return;
+      const waited = await this.pacer.take(key, signal);
+      const unshared = this.pacer.shared?.failureNotice();
+      if (unshared) this.debugLog?.(`paced: the rate budget is not shared with other processes (${unshared})`);
+      if (waited > 0) this.debugLog?.(`paced: waited ${Math.round(waited)} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${this.pacer.rps}`);
     } catch (error) {
       if (signal?.aborted) throw cancelled();
       throw error;
     }
-    if (waited > 0) this.debugLog?.(`paced: waited ${Math.round(waited)} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${this.pacer.rps}`);
   }
 
   private interpret<T>(
@@ -323,7 +337,7 @@ export class TikTokClient {
       };
     }
     const error = tiktokError({ code, message: String(envelope.message ?? ''), requestId });
-    return { ok: false, error, retryable: isRetryableCode(code) || error.kind === 'unexpected', refused: code === 40100, requestId, code };
+    return { ok: false, error, retryable: isRetryableCode(code) || error.kind === 'unexpected', refused: error.kind === 'rateLimit', requestId, code };
   }
 
   private trace(method: string, url: string, status: number, ms: number, requestId?: string, code?: number, failure?: string): void {

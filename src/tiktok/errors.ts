@@ -26,7 +26,10 @@ const CODE_TABLE: Record<number, CodeRule> = {
       'TikTok\'s direct-message rules refused this: the 48-hour window may be closed, the 10 messages of this window used, ' +
       'or messages sent too fast. `tiktok-channel conversations` shows the window and messages left.',
   },
+  // 40016 (app throttled) and 40133 (advertiser throttled) are throttles like 40100 (§6): back off and retry.
+  40016: { kind: 'rateLimit', retryable: true },
   40100: { kind: 'rateLimit', retryable: true },
+  40133: { kind: 'rateLimit', retryable: true },
   40104: { kind: 'auth', retryable: false, hint: 'No access token was sent; run `tiktok-channel connect`.' },
   40105: {
     kind: 'auth',

@@ -549,10 +549,6 @@ export function eventDedupeKey(event: DecodedEvent): string {
   return event.message_id ? `m:${event.message_id}` : event.id;
 }
 
-export function isMessageEvent(event: DecodedEvent): boolean {
-  return event.kind === 'message' || event.kind === 'reaction';
-}
-
 /** One line saying what happened: the text, or a description of the media/card/reaction/receipt. */
 export function describeEvent(event: DecodedEvent): string {
   switch (event.kind) {

@@ -1,7 +1,9 @@
-// Client-side pacing (TIKTOK_CHANNEL_MAX_RPS, ../shared/tiktok-api.md §1 and §6): TikTok allows about 10
-// requests per second per account, and bursting past it costs 40100 and minutes of recovery. One Pacer per
-// process holds a queue per key (the account a token belongs to, or the app for app-level calls), so every
-// command, pool and poll loop in the process shares the same budget.
+// Client-side pacing (TIKTOK_CHANNEL_MAX_RPS, ../shared/tiktok-api.md §1 and §6): TikTok limits each
+// developer app (Basic tier 10 requests per second, 600 per minute), and bursting past it costs 40100 and
+// up to minutes of recovery. One Pacer per process holds a queue per key (the app's client key; see
+// paceKey for when none is known), so every command, pool and poll loop in the process shares the budget;
+// with a SharedBudget (rate-file.ts, under the config dir) every process of this tool on the machine
+// shares it too.
 //
 // Each key is a token bucket (an idle key lets up to floor(rps) requests go at once, so one command's
 // handful of calls, doctor's dozen included, never waits; then one every `interval`) with a sliding-window
@@ -10,7 +12,9 @@
 // rate never sees one request too many. A request held back by the window or a 40100 hold-off leaves no
 // burst credit behind: the queue resumes at the even pace. A 40100 despite all that means the jitter is
 // larger than the guard: that key's guard widens (up to PACER_MAX_GUARD_MS) for the rest of the process.
+// The shared file applies the same windows (and 60 × rps per minute) to the departures of all processes.
 import { usageError } from '../errors.js';
+import { SharedBudget } from './rate-file.js';
 
 export const DEFAULT_MAX_RPS = 10;
 /** Slack added to the one-second window for jitter between our clock and the server's. */
@@ -19,6 +23,11 @@ export const PACER_GUARD_MS = 50;
 export const PACER_MAX_GUARD_MS = 300;
 const WINDOW_MS = 1_000;
 const MAX_RPS_LIMIT = 1_000;
+
+/** Anything that says when a request may leave: resolves then, rejects when `signal` aborts. */
+export interface Limiter {
+  acquire(signal: AbortSignal | undefined): Promise<void>;
+}
 
 export interface PacerOptions {
   rps: number;
@@ -29,6 +38,8 @@ export interface PacerOptions {
   /** Requests that may leave at once from idle (default and at most: floor(rps)). */
   burst?: number;
   guardMs?: number;
+  /** The budget other processes draw on too (their departures and hold-offs), consulted at each turn. */
+  shared?: SharedBudget;
 }
 
 interface KeyState {
@@ -55,6 +66,7 @@ export class Pacer {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly keys = new Map<string, KeyState>();
+  readonly shared?: SharedBudget;
 
   constructor(options: PacerOptions) {
     if (!(options.rps > 0) || !Number.isFinite(options.rps)) throw new RangeError(`rps must be a positive number (got ${options.rps})`);
@@ -66,6 +78,7 @@ export class Pacer {
     this.burst = Math.max(1, Math.min(options.burst ?? this.windowCount, this.windowCount));
     this.now = options.now ?? (() => performance.now());
     this.sleep = options.sleep ?? abortableSleep;
+    this.shared = options.shared;
   }
 
   /**
@@ -76,7 +89,7 @@ export class Pacer {
     const state = this.state(key);
     const asked = this.now();
     // Held back = it had to sleep; then the whole wait counts, its time in the queue included.
-    const turn = state.tail.then(() => this.wait(state, signal)).then((slept) => (slept > 0 ? this.now() - asked : 0));
+    const turn = state.tail.then(() => this.wait(key, state, signal)).then((slept) => (slept > 0 ? this.now() - asked : 0));
     // A taker that gave up (Ctrl-C) must not stall the ones behind it.
     state.tail = turn.then(
       () => undefined,
@@ -91,6 +104,7 @@ export class Pacer {
     state.notBefore = Math.max(state.notBefore, this.now() + ms);
     state.guard = Math.min(PACER_MAX_GUARD_MS, state.guard * 2);
     state.interval = (WINDOW_MS + state.guard) / this.rps;
+    this.shared?.holdOff(key, ms);
   }
 
   /** The spacing `key` keeps now (wider after 40100 answers). */
@@ -129,7 +143,7 @@ export class Pacer {
     return Math.max(slot, state.notBefore);
   }
 
-  private async wait(state: KeyState, signal?: AbortSignal): Promise<number> {
+  private async wait(key: string, state: KeyState, signal?: AbortSignal): Promise<number> {
     let held = false;
     let slept = 0;
     for (;;) {
@@ -139,6 +153,14 @@ export class Pacer {
       const slot = this.earliest(state, now);
       if (slot > paced) held = true;
       if (slot <= now) {
+        // Our turn here; the other processes' departures may still say no (their use of the same budget).
+        const claim = this.shared?.claim(key, state.guard);
+        if (claim && !claim.ok) {
+          if (!claim.busy) held = true;
+          slept += claim.waitMs;
+          await this.sleep(claim.waitMs, signal);
+          continue;
+        }
         // Real departure time: a timer that fired late only delays, never crowds the window.
         state.tat = held ? now + this.burst * state.interval : Math.max(state.tat, now) + state.interval;
         state.departures.push(now);
@@ -166,14 +188,18 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-const shared = new Map<number, Pacer>();
+const shared = new Map<string, Pacer>();
 
-/** The process-wide pacer for this rate: every client in the process shares its queues. */
-export function sharedPacer(rps: number = DEFAULT_MAX_RPS): Pacer {
-  let pacer = shared.get(rps);
+/**
+ * The process-wide pacer for this rate: every client in the process shares its queues; with `rateDir`
+ * (`<configDir>/rate`) every process using that config dir shares the budget.
+ */
+export function sharedPacer(rps: number = DEFAULT_MAX_RPS, rateDir?: string): Pacer {
+  const id = `${rps}\0${rateDir ?? ''}`;
+  let pacer = shared.get(id);
   if (!pacer) {
-    pacer = new Pacer({ rps });
-    shared.set(rps, pacer);
+    pacer = new Pacer({ rps, shared: rateDir ? new SharedBudget({ dir: rateDir, rps }) : undefined });
+    shared.set(id, pacer);
   }
   return pacer;
 }
@@ -183,17 +209,22 @@ export function parseMaxRps(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_MAX_RPS;
   const number = Number(value.trim());
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(number > 0) || number > MAX_RPS_LIMIT) {
-    throw usageError(`TIKTOK_CHANNEL_MAX_RPS must be a number of requests per second above 0 and at most ${MAX_RPS_LIMIT} (got "${value}").`, 'Unset it for the default of 10, which matches TikTok\'s limit per account.');
+    throw usageError(`TIKTOK_CHANNEL_MAX_RPS must be a number of requests per second above 0 and at most ${MAX_RPS_LIMIT} (got "${value}").`, 'Unset it for the default of 10, TikTok\'s Basic tier per app; set 20, 30 or 50 when TikTok granted your app a higher tier.');
   }
   return number;
 }
 
 /**
- * Whose budget a request spends: the account (business_id, which every token-bearing call carries), else
- * the token itself; app-level calls (token exchange, refresh, token info, webhooks) spend the app's.
+ * Whose budget a request spends: the developer app's (§1, §6), named by its client key: the one the client
+ * was made for, else the one an app-level call carries (token exchange, refresh, token info). With no
+ * client key at all (env credentials: TIKTOK_CHANNEL_ACCESS_TOKEN without TIKTOK_CHANNEL_CLIENT_KEY) the
+ * account stands in for its app: exact for one account per app, and several accounts of one app run that
+ * way each keep to the whole budget. Last, the token itself.
  */
-export function paceKey(accessToken: string | undefined, fields: Record<string, unknown>): string {
-  if (accessToken) return typeof fields.business_id === 'string' && fields.business_id ? `account:${fields.business_id}` : `token:${accessToken}`;
-  const app = fields.client_id ?? fields.app_id ?? fields.client_key;
-  return `app:${typeof app === 'string' ? app : '-'}`;
+export function paceKey(accessToken: string | undefined, fields: Record<string, unknown>, clientKey?: string): string {
+  const carried = fields.client_id ?? fields.app_id ?? fields.client_key;
+  const app = (!accessToken && typeof carried === 'string' && carried) || clientKey || (typeof carried === 'string' && carried);
+  if (app) return `app:${app}`;
+  if (typeof fields.business_id === 'string' && fields.business_id) return `account:${fields.business_id}`;
+  return accessToken ? `token:${accessToken}` : 'app:-';
 }

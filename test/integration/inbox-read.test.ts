@@ -8,9 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { conversation, SEED, useConnectedWorld } from '../helpers/account.js';
 import { BIN, parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import { pngBytes } from '../helpers/images.js';
+import { runInProcess } from '../helpers/run.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 import { displayWidth } from '../../src/io/format.js';
-import { PLACEHOLDER_PNG } from '../../src/sandbox/core.js';
+import { PLACEHOLDER_PNG } from '../../src/sandbox/media.js';
 import { getMediaDownloadUrl } from '../../src/tiktok/messaging.js';
 
 const MAYA = SEED.conversations.maya;
@@ -23,8 +24,10 @@ afterEach(() => {
   session = undefined;
 });
 
+// In-process: each listing below is a command run, and a child per call made this file slow and, under
+// load, time out; the built CLI as a child keeps its own tests (terminal widths below, cli-basics).
 async function cli(args: string[]) {
-  const result = await runCli(args, { env: ctx.env });
+  const result = await runInProcess(args, { env: ctx.env });
   if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
   return result;
 }

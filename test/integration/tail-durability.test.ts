@@ -1,7 +1,10 @@
 // Nothing a signed delivery carried is lost: `kill -9` right after a burst of 200s, then `tail --since`
 // replays every event exactly once; a forward target that is down, then up, receives every delivery
 // with its original bytes and signature, in order per conversation, also across a restart of tail.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useConnectedWorld, SEED } from '../helpers/account.js';
 import { runCli } from '../helpers/cli.js';
@@ -85,6 +88,31 @@ describe('tail: the journal', () => {
     const live = await runCli(['tail', '--port', '0', '--timeout', '1'], { configDir, timeoutMs: 20_000 });
     expect(live.code).toBe(7);
     expect(live.stdout).toBe('');
+  });
+});
+
+describe('tail: the runtime', () => {
+  // Node documents V8 flags set after start-up as unsupported (behaviour undefined): tail's memory has to
+  // stay small with V8's defaults. A preload wraps v8.setFlagsFromString and logs every call.
+  it('sets no V8 flag at run time while it receives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ttc-v8flags-'));
+    const log = join(dir, 'flags.log');
+    const preload = join(dir, 'watch-v8-flags.cjs');
+    writeFileSync(
+      preload,
+      `const fs = require('node:fs'); const v8 = require('node:v8'); const set = v8.setFlagsFromString;
+fs.appendFileSync(${JSON.stringify(log)}, 'preloaded\\n');
+v8.setFlagsFromString = (flags) => { fs.appendFileSync(${JSON.stringify(log)}, 'flag ' + flags + '\\n'); return set(flags); };
+require('node:module').syncBuiltinESMExports();
+`,
+    );
+    const configDir = await ctx.world.store(ctx.account);
+    const tail = await startTail(['--port', '0'], { configDir, env: { NODE_OPTIONS: `--require ${preload}` } });
+    const body = message('flags-1');
+    expect((await post(tail.url, body, { 'tiktok-signature': sign(secret, body) })).status).toBe(200);
+    expect((await tail.waitForEvents(1)).map((event) => event.message_id)).toEqual(['flags-1']);
+    expect((await interrupt(tail)).code).toBe(130);
+    expect(readFileSync(log, 'utf8')).toBe('preloaded\n');
   });
 });
 

@@ -160,11 +160,18 @@ describe('TIKTOK_CHANNEL_MAX_RPS', () => {
 });
 
 describe('pace keys', () => {
-  it('charges token calls to the business_id, app-level calls to the app', () => {
-    expect(paceKey('tok', { business_id: 'b1' })).toBe('account:b1');
-    expect(paceKey('tok', {})).toBe('token:tok');
+  it('charges every call to the app (its client key): all its accounts share one budget', () => {
+    expect(paceKey('tok', { business_id: 'b1' }, 'ck')).toBe('app:ck');
+    expect(paceKey('tok2', { business_id: 'b2' }, 'ck')).toBe('app:ck');
+    expect(paceKey(undefined, { client_id: 'ck' }, 'ck')).toBe('app:ck');
     expect(paceKey(undefined, { client_id: 'ck' })).toBe('app:ck');
     expect(paceKey(undefined, { app_id: 'ck', access_token: 'tok' })).toBe('app:ck');
+  });
+
+  it('without a client key (env access token only) the account stands in for its app, then the token', () => {
+    expect(paceKey('tok', { business_id: 'b1' })).toBe('account:b1');
+    expect(paceKey('tok', { business_id: 'b1' }, '')).toBe('account:b1');
+    expect(paceKey('tok', {})).toBe('token:tok');
   });
 });
 
@@ -219,6 +226,59 @@ describe('the client paces through the pacer', () => {
     expect(paced.length).toBeGreaterThanOrEqual(1);
     expect(paced[0]).toMatch(/^paced: waited \d+ ms for a turn under TIKTOK_CHANNEL_MAX_RPS=10$/);
     expect(lines.join('\n')).not.toContain('secret-token');
+  });
+
+  it('with the client key known, two accounts and the token exchange of one app share its budget', async () => {
+    const { sent, pacer, time } = setup();
+    const transport: Transport = async (request) => {
+      sent.push({ at: time.now(), request });
+      return answer(0);
+    };
+    const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, pacer, clientKey: 'ck', sleep: async () => undefined });
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => client.get('business/get/', { accessToken: 't1', query: { business_id: 'b1' } })),
+      ...Array.from({ length: 5 }, () => client.get('business/get/', { accessToken: 't2', query: { business_id: 'b2' } })),
+      client.post('tt_user/oauth2/token/', { body: { client_id: 'ck', client_secret: 's', grant_type: 'authorization_code', auth_code: 'c' } }),
+    ]);
+    const times = sent.map((entry) => entry.at);
+    expect(times.filter((at) => at === times[0])).toHaveLength(10);
+    expect(times[10]).toBe(times[0]! + 1_050);
+  });
+
+  it.each([40016, 40133])('%i (a throttle) is a rate limit: backed off, the app held back, retried, even for a send', async (code) => {
+    const { sent, make, pacer } = setup([code]);
+    const client = make();
+    await client.post('business/message/send/', { accessToken: 't', body: { business_id: 'b1' }, retry: 'refusals-only' });
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(250);
+    expect(pacer.delayFor('account:b1')).toBeGreaterThan(0);
+    const { transport } = { transport: async () => answer(code) };
+    const error = await new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, pacer: false, sleep: async () => undefined }).get('business/get/').catch((e) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.kind).toBe('rateLimit');
+    expect(error.exitCode).toBe(6);
+  });
+
+  it('a limiter of one\'s own is awaited before every request (retries too) instead of the pacer', async () => {
+    const events: string[] = [];
+    let answers = [40100, 0, 0];
+    const transport: Transport = async (request) => {
+      events.push(`send ${request.url.split('/').at(-2)}`);
+      return answer(answers.shift() ?? 0);
+    };
+    const limiter = { acquire: async (signal: AbortSignal | undefined) => void events.push(`acquire ${signal ? 'signal' : 'none'}`) };
+    const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, limiter, sleep: async () => undefined });
+    await client.get('business/get/', { accessToken: 't', query: { business_id: 'b1' } });
+    await client.get('business/get/', { accessToken: 't', query: { business_id: 'b1' } });
+    expect(events).toEqual(['acquire none', 'send get', 'acquire none', 'send get', 'acquire none', 'send get']);
+    // Ctrl-C while the limiter holds the request back: cancelled, nothing sent.
+    answers = [];
+    const controller = new AbortController();
+    const held = { acquire: (signal: AbortSignal | undefined) => new Promise<void>((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason))) };
+    const waiting = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, limiter: held, signal: controller.signal }).get('business/get/');
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ kind: 'cancelled' });
+    expect(events.filter((event) => event.startsWith('send'))).toHaveLength(3);
   });
 
   it('app-level calls (token exchange) do not wait behind a busy account', async () => {

@@ -1,6 +1,13 @@
-// Rule by rule on the sandbox core, with an injected clock (tiktok-api.md §2, §4, §6, §7).
+// Rule by rule on the sandbox's area modules, with an injected clock (tiktok-api.md §2, §4, §6, §7).
 import { describe, expect, it } from 'vitest';
-import { ApiError, CODE, SandboxCore, type Params } from '../../src/sandbox/core.js';
+import { checkAuthorize, decideAuthorize, exchangeCode, refresh, revoke, tokenInfo } from '../../src/sandbox/auth.js';
+import { getBusiness } from '../../src/sandbox/business.js';
+import { addFault, advance, chargeRate, clearFaults, consumeFault, reset, setLimits, updateAccount } from '../../src/sandbox/control.js';
+import { listConversations, windowOf } from '../../src/sandbox/conversations.js';
+import { capabilities, uploadMedia } from '../../src/sandbox/media.js';
+import { send } from '../../src/sandbox/send.js';
+import { userWrites } from '../../src/sandbox/users.js';
+import { ApiError, CODE, World, type Params } from '../../src/sandbox/world.js';
 import { SANDBOX_APP, SEED, seedWorld } from '../../src/sandbox/seed.js';
 import type { ScenarioName } from '../../src/sandbox/types.js';
 import { IMAGE_MAX_BYTES, MESSAGING_SCOPES } from '../../src/tiktok/limits.js';
@@ -13,26 +20,26 @@ const REDIRECT = 'http://127.0.0.1:53682/callback/';
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const JPG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0]);
 
-function world(scenario: ScenarioName = 'healthy') {
+function sandbox(scenario: ScenarioName = 'healthy') {
   let now = Date.UTC(2026, 3, 1, 12, 0, 0);
   const clock = () => now;
-  const core = new SandboxCore(seedWorld(clock, scenario), clock);
+  const world = new World(seedWorld(clock, scenario), clock);
   const tick = (ms: number) => {
     now += ms;
   };
-  return { core, tick, clock };
+  return { world, tick, clock };
 }
 
-function connect(core: SandboxCore, options: { business_id?: string; scope?: string } = {}) {
-  const check = core.checkAuthorize({
+function connect(world: World, options: { business_id?: string; scope?: string } = {}) {
+  const check = checkAuthorize(world, {
     client_key: SANDBOX_APP.client_key,
     redirect_uri: REDIRECT,
     scope: options.scope ?? MESSAGING_SCOPES.join(','),
     state: 'st4te',
     response_type: 'code',
   });
-  const decision = core.decideAuthorize(check, { approve: true, business_id: options.business_id });
-  return core.exchangeCode({
+  const decision = decideAuthorize(world, check, { approve: true, business_id: options.business_id });
+  return exchangeCode(world, {
     client_id: SANDBOX_APP.client_key,
     client_secret: SANDBOX_APP.client_secret,
     grant_type: 'authorization_code',
@@ -57,33 +64,33 @@ function text(token: string, conversation: string, body = 'hello', business_id: 
 
 describe('48-hour window from the user last message', () => {
   it('allows a send at 47:59:59 and refuses one at 48:00:00', () => {
-    const { core, tick } = world();
-    const { conversation_id } = core.userWrites({ from_username: 'edge.case', text: 'hi' });
+    const { world, tick } = sandbox();
+    const { conversation_id } = userWrites(world, { from_username: 'edge.case', text: 'hi' });
     tick(48 * HOUR - SECOND);
-    const token = connect(core).access_token;
-    expect(core.send(token, text(token, conversation_id)).message.message_id).toMatch(/^\d{19}$/);
+    const token = connect(world).access_token;
+    expect(send(world, token, text(token, conversation_id)).message.message_id).toMatch(/^\d{19}$/);
     tick(SECOND);
-    const error = refusal(() => core.send(token, text(token, conversation_id)));
+    const error = refusal(() => send(world, token, text(token, conversation_id)));
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/48-hour/);
   });
 
   it('counts from the last user message, not the first', () => {
-    const { core, tick } = world();
-    const { conversation_id } = core.userWrites({ from_username: 'edge.case', text: 'first' });
+    const { world, tick } = sandbox();
+    const { conversation_id } = userWrites(world, { from_username: 'edge.case', text: 'first' });
     tick(40 * HOUR);
-    core.userWrites({ from_username: 'edge.case', text: 'second' });
+    userWrites(world, { from_username: 'edge.case', text: 'second' });
     tick(40 * HOUR);
-    const token = connect(core).access_token;
-    expect(core.send(token, text(token, conversation_id)).message.message_id).not.toBe('');
+    const token = connect(world).access_token;
+    expect(send(world, token, text(token, conversation_id)).message.message_id).not.toBe('');
   });
 
   it('refuses a send before the user wrote anything (arrival without a message)', () => {
-    const { core } = world();
-    const { conversation_id, message_id } = core.userWrites({ from_username: 'link.only', ref: 'qr-1' });
+    const { world } = sandbox();
+    const { conversation_id, message_id } = userWrites(world, { from_username: 'link.only', ref: 'qr-1' });
     expect(message_id).toBeNull();
-    const token = connect(core).access_token;
-    const error = refusal(() => core.send(token, text(token, conversation_id)));
+    const token = connect(world).access_token;
+    const error = refusal(() => send(world, token, text(token, conversation_id)));
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/not written/);
   });
@@ -91,83 +98,83 @@ describe('48-hour window from the user last message', () => {
 
 describe('10 business messages per window', () => {
   it('allows 10, refuses the 11th, and a new user message resets the count', () => {
-    const { core, tick } = world();
-    const token = connect(core).access_token;
-    const { conversation_id } = core.userWrites({ from_username: 'quota.user', text: 'hi' });
+    const { world, tick } = sandbox();
+    const token = connect(world).access_token;
+    const { conversation_id } = userWrites(world, { from_username: 'quota.user', text: 'hi' });
     for (let i = 0; i < 10; i++) {
       tick(SECOND);
-      core.send(token, text(token, conversation_id, `reply ${i}`));
+      send(world, token, text(token, conversation_id, `reply ${i}`));
     }
-    const conv = core.state.conversations[conversation_id]!;
-    expect(core.windowOf(conv).messages_left).toBe(0);
-    const error = refusal(() => core.send(token, text(token, conversation_id, 'eleven')));
+    const conv = world.state.conversations[conversation_id]!;
+    expect(windowOf(world, conv).messages_left).toBe(0);
+    const error = refusal(() => send(world, token, text(token, conversation_id, 'eleven')));
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/10 messages/);
-    core.userWrites({ from_username: 'quota.user', text: 'still there?' });
-    expect(core.windowOf(conv).messages_left).toBe(10);
-    expect(core.send(token, text(token, conversation_id, 'yes')).message.message_id).not.toBe('');
+    userWrites(world, { from_username: 'quota.user', text: 'still there?' });
+    expect(windowOf(world, conv).messages_left).toBe(10);
+    expect(send(world, token, text(token, conversation_id, 'yes')).message.message_id).not.toBe('');
   });
 
   it('does not count sender actions against the quota', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    const { conversation_id } = core.userWrites({ from_username: 'typing.user', text: 'hi' });
-    const typing = core.send(token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: conversation_id, message_type: 'SENDER_ACTION', sender_action: 'TYPING' });
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    const { conversation_id } = userWrites(world, { from_username: 'typing.user', text: 'hi' });
+    const typing = send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: conversation_id, message_type: 'SENDER_ACTION', sender_action: 'TYPING' });
     expect(typing.message.message_id).toBe('');
-    expect(core.windowOf(core.state.conversations[conversation_id]!).messages_left).toBe(10);
+    expect(windowOf(world, world.state.conversations[conversation_id]!).messages_left).toBe(10);
   });
 });
 
 describe('OAuth codes and tokens', () => {
   it('rotates refresh tokens: each works once, the old one is refused afterwards', () => {
-    const { core } = world();
-    const first = connect(core);
+    const { world } = sandbox();
+    const first = connect(world);
     const body = (refresh_token: string) => ({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token });
-    const second = core.refresh(body(first.refresh_token));
+    const second = refresh(world, body(first.refresh_token));
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect(second.access_token).toMatch(/^act\./);
     expect(second.refresh_token).toMatch(/^rft\./);
     expect(second.expires_in).toBe(86_400);
     expect(second.refresh_token_expires_in).toBe(31_536_000);
-    const reuse = refusal(() => core.refresh(body(first.refresh_token)));
+    const reuse = refusal(() => refresh(world, body(first.refresh_token)));
     expect(reuse.code).toBe(CODE.TOKEN_INVALID);
     expect(reuse.message).toMatch(/already been used/);
-    expect(core.refresh(body(second.refresh_token)).access_token).toMatch(/^act\./);
+    expect(refresh(world, body(second.refresh_token)).access_token).toMatch(/^act\./);
   });
 
   it('issues 24-hour access tokens and 365-day refresh tokens', () => {
-    const { core, tick } = world();
-    const tokens = connect(core);
+    const { world, tick } = sandbox();
+    const tokens = connect(world);
     expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 86_400, refresh_token_expires_in: 31_536_000, open_id: SEED.defaultBusinessId });
     expect(tokens.open_id.startsWith('-000')).toBe(true);
     tick(24 * HOUR - SECOND);
-    expect(core.getBusiness(tokens.access_token, { business_id: SEED.defaultBusinessId })).toHaveProperty('username', 'acme.studio');
+    expect(getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).toHaveProperty('username', 'acme.studio');
     tick(SECOND);
-    expect(refusal(() => core.getBusiness(tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
+    expect(refusal(() => getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
     tick(364 * DAY - SECOND);
     const body = { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token };
-    expect(core.refresh(body).access_token).toMatch(/^act\./);
+    expect(refresh(world, body).access_token).toMatch(/^act\./);
   });
 
   it('refuses an expired refresh token', () => {
-    const { core, tick } = world();
-    const tokens = connect(core);
+    const { world, tick } = sandbox();
+    const tokens = connect(world);
     tick(365 * DAY);
-    const error = refusal(() => core.refresh({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
+    const error = refusal(() => refresh(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
     expect(error.code).toBe(CODE.TOKEN_INVALID);
     expect(error.message).toMatch(/expired/);
   });
 
   it('makes codes single-use, 10 minutes long, bound to the redirect_uri', () => {
-    const { core, tick } = world();
-    const check = core.checkAuthorize({ client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read', state: 's', response_type: 'code' });
+    const { world, tick } = sandbox();
+    const check = checkAuthorize(world, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read', state: 's', response_type: 'code' });
     const exchange = (auth_code: string, redirect_uri = REDIRECT) =>
-      core.exchangeCode({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code, redirect_uri });
-    const a = core.decideAuthorize(check, { approve: true }).code!;
+      exchangeCode(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code, redirect_uri });
+    const a = decideAuthorize(world, check, { approve: true }).code!;
     expect(refusal(() => exchange(a, 'http://127.0.0.1:9/other/')).message).toMatch(/redirect_uri/);
     expect(exchange(a).access_token).toMatch(/^act\./);
     expect(refusal(() => exchange(a)).message).toMatch(/already been used/);
-    const b = core.decideAuthorize(check, { approve: true }).code!;
+    const b = decideAuthorize(world, check, { approve: true }).code!;
     tick(10 * MINUTE);
     const late = refusal(() => exchange(b));
     expect(late.code).toBe(CODE.INVALID_PARAM);
@@ -175,25 +182,25 @@ describe('OAuth codes and tokens', () => {
   });
 
   it('refuses wrong client credentials and a wrong grant_type', () => {
-    const { core } = world();
-    const bad = refusal(() => core.exchangeCode({ client_id: SANDBOX_APP.client_key, client_secret: 'nope', grant_type: 'authorization_code', auth_code: 'x', redirect_uri: REDIRECT }));
+    const { world } = sandbox();
+    const bad = refusal(() => exchangeCode(world, { client_id: SANDBOX_APP.client_key, client_secret: 'nope', grant_type: 'authorization_code', auth_code: 'x', redirect_uri: REDIRECT }));
     expect(bad.code).toBe(CODE.NO_PERMISSION);
-    const grant = refusal(() => core.exchangeCode({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'code', auth_code: 'x', redirect_uri: REDIRECT }));
+    const grant = refusal(() => exchangeCode(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'code', auth_code: 'x', redirect_uri: REDIRECT }));
     expect(grant.code).toBe(CODE.INVALID_PARAM);
   });
 
   it('revoke kills the access token and its refresh token', () => {
-    const { core } = world();
-    const tokens = connect(core);
-    expect(core.revoke({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, access_token: tokens.access_token })).toEqual({});
-    expect(refusal(() => core.getBusiness(tokens.access_token, { business_id: SEED.defaultBusinessId })).code).toBe(CODE.TOKEN_INVALID);
-    expect(refusal(() => core.refresh({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).message).toMatch(/revoked/);
+    const { world } = sandbox();
+    const tokens = connect(world);
+    expect(revoke(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, access_token: tokens.access_token })).toEqual({});
+    expect(refusal(() => getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).code).toBe(CODE.TOKEN_INVALID);
+    expect(refusal(() => refresh(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).message).toMatch(/revoked/);
   });
 
   it('token_info answers app_id, creator_id and scope without a secret', () => {
-    const { core } = world();
-    const tokens = connect(core, { scope: 'user.info.basic,message.list.read' });
-    expect(core.tokenInfo({ app_id: SANDBOX_APP.client_key, access_token: tokens.access_token })).toEqual({
+    const { world } = sandbox();
+    const tokens = connect(world, { scope: 'user.info.basic,message.list.read' });
+    expect(tokenInfo(world, { app_id: SANDBOX_APP.client_key, access_token: tokens.access_token })).toEqual({
       app_id: SANDBOX_APP.client_key,
       creator_id: SEED.defaultBusinessId,
       scope: 'user.info.basic,message.list.read',
@@ -201,217 +208,217 @@ describe('OAuth codes and tokens', () => {
   });
 
   it('refuses messaging with a token missing the message.list.* scopes', () => {
-    const { core } = world();
-    const token = connect(core, { scope: 'user.info.basic,message.list.read' }).access_token;
-    const error = refusal(() => core.send(token, text(token, SEED.conversations.maya)));
+    const { world } = sandbox();
+    const token = connect(world, { scope: 'user.info.basic,message.list.read' }).access_token;
+    const error = refusal(() => send(world, token, text(token, SEED.conversations.maya)));
     expect(error.code).toBe(CODE.NO_PERMISSION);
     expect(error.message).toMatch(/message\.list\.send/);
   });
 
   it('refuses a business_id other than the token account', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    const error = refusal(() => core.send(token, text(token, SEED.conversations.maya, 'x', SEED.eeaBusinessId)));
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    const error = refusal(() => send(world, token, text(token, SEED.conversations.maya, 'x', SEED.eeaBusinessId)));
     expect(error.code).toBe(CODE.NO_PERMISSION);
   });
 });
 
 describe('message content', () => {
   it('counts text length in code points: 6000 astral emoji pass, 6001 fail, empty fails', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
+    const { world } = sandbox();
+    const token = connect(world).access_token;
     const sixThousand = '😀'.repeat(6000);
     expect(sixThousand.length).toBe(12_000);
-    expect(core.send(token, text(token, SEED.conversations.maya, sixThousand)).message.message_id).not.toBe('');
-    const long = refusal(() => core.send(token, text(token, SEED.conversations.maya, `${sixThousand}😀`)));
+    expect(send(world, token, text(token, SEED.conversations.maya, sixThousand)).message.message_id).not.toBe('');
+    const long = refusal(() => send(world, token, text(token, SEED.conversations.maya, `${sixThousand}😀`)));
     expect(long.code).toBe(CODE.INVALID_PARAM);
     expect(long.message).toMatch(/6001/);
-    expect(refusal(() => core.send(token, text(token, SEED.conversations.maya, ''))).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => send(world, token, text(token, SEED.conversations.maya, ''))).code).toBe(CODE.INVALID_PARAM);
   });
 
   it('accepts an image of exactly 3 MB and refuses one byte more', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
+    const { world } = sandbox();
+    const token = connect(world).access_token;
     const exact = new Uint8Array(IMAGE_MAX_BYTES);
     exact.set(PNG);
     const fields = { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' };
-    expect(core.uploadMedia(token, fields, { data: exact, filename: 'a.png' }).media_id).toMatch(/\w+/);
+    expect(uploadMedia(world, token, fields, { data: exact, filename: 'a.png' }).media_id).toMatch(/\w+/);
     const over = new Uint8Array(IMAGE_MAX_BYTES + 1);
     over.set(PNG);
-    const error = refusal(() => core.uploadMedia(token, fields, { data: over, filename: 'a.png' }));
+    const error = refusal(() => uploadMedia(world, token, fields, { data: over, filename: 'a.png' }));
     expect(error.code).toBe(CODE.INVALID_PARAM);
     expect(error.message).toMatch(/3 MB/);
   });
 
   it('sniffs JPG and PNG magic bytes and refuses anything else with 40908', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
+    const { world } = sandbox();
+    const token = connect(world).access_token;
     const fields = { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' };
-    expect(core.uploadMedia(token, fields, { data: JPG, filename: 'x.jpg' }).media_id).toBeTruthy();
-    expect(core.uploadMedia(token, fields, { data: PNG, filename: 'x.png' }).media_id).toBeTruthy();
+    expect(uploadMedia(world, token, fields, { data: JPG, filename: 'x.jpg' }).media_id).toBeTruthy();
+    expect(uploadMedia(world, token, fields, { data: PNG, filename: 'x.png' }).media_id).toBeTruthy();
     // A text file named .png is still a text file.
-    const error = refusal(() => core.uploadMedia(token, fields, { data: new TextEncoder().encode('hello, not an image'), filename: 'x.png' }));
+    const error = refusal(() => uploadMedia(world, token, fields, { data: new TextEncoder().encode('hello, not an image'), filename: 'x.png' }));
     expect(error.code).toBe(CODE.UNSUPPORTED_FILE);
-    expect(refusal(() => core.uploadMedia(token, { ...fields, media_type: 'VIDEO' }, { data: PNG })).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => uploadMedia(world, token, { ...fields, media_type: 'VIDEO' }, { data: PNG })).code).toBe(CODE.INVALID_PARAM);
   });
 
   it('sends an uploaded image; unknown or expired media ids are 40007', () => {
-    const { core, tick } = world();
-    let token = connect(core).access_token;
-    const { media_id } = core.uploadMedia(token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
+    const { world, tick } = sandbox();
+    let token = connect(world).access_token;
+    const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
     const image = (id: string) => ({ business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id: id } });
-    expect(core.send(token, image(media_id)).message.message_id).not.toBe('');
-    expect(refusal(() => core.send(token, image('nope'))).code).toBe(CODE.NOT_FOUND);
+    expect(send(world, token, image(media_id)).message.message_id).not.toBe('');
+    expect(refusal(() => send(world, token, image('nope'))).code).toBe(CODE.NOT_FOUND);
     tick(30 * DAY);
-    token = connect(core).access_token;
-    core.userWrites({ from_username: 'maya.lopez', text: 'still there?' });
-    expect(refusal(() => core.send(token, image(media_id))).code).toBe(CODE.NOT_FOUND);
+    token = connect(world).access_token;
+    userWrites(world, { from_username: 'maya.lopez', text: 'still there?' });
+    expect(refusal(() => send(world, token, image(media_id))).code).toBe(CODE.NOT_FOUND);
   });
 
   it('share_post needs one of the account posts', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
+    const { world } = sandbox();
+    const token = connect(world).access_token;
     const share = (share_post: unknown) => ({ business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'SHARE_POST', share_post });
-    expect(core.send(token, share({ item_id: SEED.posts[0] })).message.message_id).not.toBe('');
-    expect(refusal(() => core.send(token, share({ item_id: '123' }))).code).toBe(CODE.NOT_FOUND);
-    expect(refusal(() => core.send(token, share({}))).code).toBe(CODE.INVALID_PARAM);
+    expect(send(world, token, share({ item_id: SEED.posts[0] })).message.message_id).not.toBe('');
+    expect(refusal(() => send(world, token, share({ item_id: '123' }))).code).toBe(CODE.NOT_FOUND);
+    expect(refusal(() => send(world, token, share({}))).code).toBe(CODE.INVALID_PARAM);
   });
 
   it('allows referenced_message_info only with TEXT and only to a message of the conversation', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    const target = core.state.conversations[SEED.conversations.maya]!.messages[0]!.message_id;
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    const target = world.state.conversations[SEED.conversations.maya]!.messages[0]!.message_id;
     const reply = (id: string, extra: Params = {}) => ({ ...text(token, SEED.conversations.maya, 'quoted'), referenced_message_info: { referenced_message_id: id }, ...extra });
-    expect(core.send(token, reply(target)).message.message_id).not.toBe('');
-    expect(refusal(() => core.send(token, reply('7000000000000000000'))).code).toBe(CODE.NOT_FOUND);
-    expect(refusal(() => core.send(token, reply(target, { message_type: 'SHARE_POST', text: undefined, share_post: { item_id: SEED.posts[0] } }))).code).toBe(CODE.INVALID_PARAM);
+    expect(send(world, token, reply(target)).message.message_id).not.toBe('');
+    expect(refusal(() => send(world, token, reply('7000000000000000000'))).code).toBe(CODE.NOT_FOUND);
+    expect(refusal(() => send(world, token, reply(target, { message_type: 'SHARE_POST', text: undefined, share_post: { item_id: SEED.posts[0] } }))).code).toBe(CODE.INVALID_PARAM);
   });
 
   it('refuses a content block that does not match message_type, and a wrong recipient_type', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    const mixed = refusal(() => core.send(token, { ...text(token, SEED.conversations.maya), image: { media_id: 'x' } }));
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    const mixed = refusal(() => send(world, token, { ...text(token, SEED.conversations.maya), image: { media_id: 'x' } }));
     expect(mixed.code).toBe(CODE.INVALID_PARAM);
-    expect(refusal(() => core.send(token, { ...text(token, SEED.conversations.maya), recipient_type: 'USER' })).code).toBe(CODE.INVALID_PARAM);
-    expect(refusal(() => core.send(token, { ...text(token, SEED.conversations.maya), message_type: 'text' })).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => send(world, token, { ...text(token, SEED.conversations.maya), recipient_type: 'USER' })).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => send(world, token, { ...text(token, SEED.conversations.maya), message_type: 'text' })).code).toBe(CODE.INVALID_PARAM);
   });
 
   it('validates template cards', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
+    const { world } = sandbox();
+    const token = connect(world).access_token;
     const card = (template: unknown) => ({ business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'TEMPLATE', template });
     const ok = { type: 'QA_BUTTON_CARD', title: 'Pick a size', buttons: [{ type: 'REPLY', title: 'M', id: 'size-m' }] };
-    expect(core.send(token, card(ok)).message.message_id).not.toBe('');
-    expect(refusal(() => core.send(token, card({ ...ok, buttons: [] }))).code).toBe(CODE.INVALID_PARAM);
-    expect(refusal(() => core.send(token, card({ ...ok, buttons: [{ type: 'REPLY', title: 'x'.repeat(21), id: 'a' }] }))).code).toBe(CODE.INVALID_PARAM);
+    expect(send(world, token, card(ok)).message.message_id).not.toBe('');
+    expect(refusal(() => send(world, token, card({ ...ok, buttons: [] }))).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => send(world, token, card({ ...ok, buttons: [{ type: 'REPLY', title: 'x'.repeat(21), id: 'a' }] }))).code).toBe(CODE.INVALID_PARAM);
   });
 });
 
 describe('conversation types: STRANGER vs SINGLE', () => {
-  function types(core: SandboxCore, token: string) {
+  function types(world: World, token: string) {
     const list = (conversation_type: string) =>
-      core.listConversations(token, { business_id: SEED.defaultBusinessId, conversation_type }).conversations.map((c) => c.conversation_id as string);
+      listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type }).conversations.map((c) => c.conversation_id as string);
     return { single: list('SINGLE'), stranger: list('STRANGER') };
   }
 
   it('puts every conversation in SINGLE when DMs are open to everyone', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    const { single, stranger } = types(core, token);
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    const { single, stranger } = types(world, token);
     expect(stranger).toEqual([]);
     expect(single).toEqual(expect.arrayContaining([SEED.conversations.maya, SEED.conversations.jonas, SEED.conversations.tom, SEED.conversations.priya]));
   });
 
   it('makes non-followers STRANGER when DMs are followers-only; a business reply makes it SINGLE', () => {
-    const { core } = world('followers-only');
-    const token = connect(core).access_token;
-    let { single, stranger } = types(core, token);
+    const { world } = sandbox('followers-only');
+    const token = connect(world).access_token;
+    let { single, stranger } = types(world, token);
     expect(stranger.sort()).toEqual([SEED.conversations.jonas, SEED.conversations.tom].sort());
     expect(single.sort()).toEqual([SEED.conversations.maya, SEED.conversations.priya].sort());
-    const fan = core.userWrites({ from_username: 'new.fan', text: 'hi', follower: true });
-    const stranger2 = core.userWrites({ from_username: 'new.stranger', text: 'hi' });
-    ({ single, stranger } = types(core, token));
+    const fan = userWrites(world, { from_username: 'new.fan', text: 'hi', follower: true });
+    const stranger2 = userWrites(world, { from_username: 'new.stranger', text: 'hi' });
+    ({ single, stranger } = types(world, token));
     expect(single).toContain(fan.conversation_id);
     expect(stranger).toContain(stranger2.conversation_id);
-    core.send(token, text(token, stranger2.conversation_id, 'welcome'));
-    expect(types(core, token).single).toContain(stranger2.conversation_id);
+    send(world, token, text(token, stranger2.conversation_id, 'welcome'));
+    expect(types(world, token).single).toContain(stranger2.conversation_id);
   });
 
   it('opens requests when the account switches DMs to everyone', () => {
-    const { core } = world('followers-only');
-    const token = connect(core).access_token;
-    core.updateAccount(SEED.defaultBusinessId, { dm_setting: 'everyone' });
-    expect(types(core, token).stranger).toEqual([]);
+    const { world } = sandbox('followers-only');
+    const token = connect(world).access_token;
+    updateAccount(world, SEED.defaultBusinessId, { dm_setting: 'everyone' });
+    expect(types(world, token).stranger).toEqual([]);
   });
 });
 
 describe('account refusals', () => {
   it('refuses personal accounts on messaging but business/get tells is_business_account false', () => {
-    const { core } = world('personal-account');
-    const token = connect(core).access_token;
-    const error = refusal(() => core.send(token, text(token, SEED.conversations.maya)));
+    const { world } = sandbox('personal-account');
+    const token = connect(world).access_token;
+    const error = refusal(() => send(world, token, text(token, SEED.conversations.maya)));
     expect(error.code).toBe(CODE.NO_PERMISSION);
     expect(error.message).toMatch(/personal accounts/i);
-    expect(core.getBusiness(token, { business_id: SEED.defaultBusinessId, fields: '["is_business_account"]' })).toEqual({ is_business_account: false });
+    expect(getBusiness(world, token, { business_id: SEED.defaultBusinessId, fields: '["is_business_account"]' })).toEqual({ is_business_account: false });
   });
 
   it('refuses messaging without Advanced Access with a permission error although the token is valid', () => {
-    const { core } = world('no-advanced-access');
-    const token = connect(core).access_token;
-    const error = refusal(() => core.listConversations(token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE' }));
+    const { world } = sandbox('no-advanced-access');
+    const token = connect(world).access_token;
+    const error = refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE' }));
     expect(error.code).toBe(CODE.NO_PERMISSION);
     expect(error.message).toMatch(/Advanced Access/);
-    expect(core.getBusiness(token, { business_id: SEED.defaultBusinessId })).toHaveProperty('username', 'acme.studio');
+    expect(getBusiness(world, token, { business_id: SEED.defaultBusinessId })).toHaveProperty('username', 'acme.studio');
   });
 
   it.each(['DE', 'CH', 'GB', 'uk'])('blocks DMs for an account registered in %s', (region) => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    core.updateAccount(SEED.defaultBusinessId, { region });
-    const error = refusal(() => core.send(token, text(token, SEED.conversations.maya)));
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    updateAccount(world, SEED.defaultBusinessId, { region });
+    const error = refusal(() => send(world, token, text(token, SEED.conversations.maya)));
     expect(error.code).toBe(CODE.NO_PERMISSION);
     expect(error.message).toMatch(/unavailable/);
   });
 
   it('does not block a US account (warn-level only), though US images are refused by media strategy', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    core.updateAccount(SEED.defaultBusinessId, { region: 'US' });
-    expect(core.send(token, text(token, SEED.conversations.maya)).message.message_id).not.toBe('');
-    const { media_id } = core.uploadMedia(token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
-    const error = refusal(() => core.send(token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    updateAccount(world, SEED.defaultBusinessId, { region: 'US' });
+    expect(send(world, token, text(token, SEED.conversations.maya)).message.message_id).not.toBe('');
+    const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
+    const error = refusal(() => send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/^Due to Media send strategy/);
   });
 
   it('refuses images where media is off, and the capability says so; text still goes', () => {
-    const { core } = world('media-blocked');
-    const token = connect(core).access_token;
-    const { media_id } = core.uploadMedia(token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
-    const error = refusal(() => core.send(token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
+    const { world } = sandbox('media-blocked');
+    const token = connect(world).access_token;
+    const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
+    const error = refusal(() => send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/^Due to Media send strategy/);
-    const caps = core.capabilities(token, { business_id: SEED.defaultBusinessId, capability_types: '["IMAGE_SEND"]', conversation_id: SEED.conversations.maya, conversation_type: 'SINGLE' });
+    const caps = capabilities(world, token, { business_id: SEED.defaultBusinessId, capability_types: '["IMAGE_SEND"]', conversation_id: SEED.conversations.maya, conversation_type: 'SINGLE' });
     expect(caps).toEqual({ capability_infos: [{ capability_type: 'IMAGE_SEND', capability_result: false }] });
-    expect(core.send(token, text(token, SEED.conversations.maya)).message.message_id).not.toBe('');
+    expect(send(world, token, text(token, SEED.conversations.maya)).message.message_id).not.toBe('');
   });
 
   it('answers image capability per conversation (the user region counts too)', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    const japan = core.userWrites({ from_username: 'tokyo.fan', text: 'hi', region: 'JP' });
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    const japan = userWrites(world, { from_username: 'tokyo.fan', text: 'hi', region: 'JP' });
     const cap = (conversation_id: string) =>
-      core.capabilities(token, { business_id: SEED.defaultBusinessId, capability_types: '["IMAGE_SEND","SOMETHING_NEW"]', conversation_id, conversation_type: 'SINGLE' }).capability_infos;
+      capabilities(world, token, { business_id: SEED.defaultBusinessId, capability_types: '["IMAGE_SEND","SOMETHING_NEW"]', conversation_id, conversation_type: 'SINGLE' }).capability_infos;
     expect(cap(SEED.conversations.maya)).toEqual([{ capability_type: 'IMAGE_SEND', capability_result: true }]);
     expect(cap(japan.conversation_id)).toEqual([{ capability_type: 'IMAGE_SEND', capability_result: false }]);
   });
 
   it('refuses images under risk control when switched on', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    const { media_id } = core.uploadMedia(token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
-    core.updateAccount(SEED.defaultBusinessId, { risk_control: true });
-    const error = refusal(() => core.send(token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
+    updateAccount(world, SEED.defaultBusinessId, { risk_control: true });
+    const error = refusal(() => send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/^Due to risk control strategy/);
   });
@@ -419,65 +426,65 @@ describe('account refusals', () => {
 
 describe('rate limit, faults, time travel', () => {
   it('answers 40100 beyond the per-minute budget and recovers in the next minute', () => {
-    const { core, tick } = world();
-    core.setLimits({ requests_per_minute: 3 });
-    for (let i = 0; i < 3; i++) core.chargeRate('app');
-    const error = refusal(() => core.chargeRate('app'));
+    const { world, tick } = sandbox();
+    setLimits(world, { requests_per_minute: 3 });
+    for (let i = 0; i < 3; i++) chargeRate(world, 'app');
+    const error = refusal(() => chargeRate(world, 'app'));
     expect(error.code).toBe(CODE.RATE_LIMIT);
-    core.chargeRate('other-app');
+    chargeRate(world, 'other-app');
     tick(60 * SECOND);
-    expect(() => core.chargeRate('app')).not.toThrow();
+    expect(() => chargeRate(world, 'app')).not.toThrow();
   });
 
   it('consumes faults N times, by path or for every path', () => {
-    const { core } = world();
-    core.addFault({ path: 'business/message/send/', kind: 'code', code: 51065, times: 2 });
-    expect(core.consumeFault('business/get/')).toBeUndefined();
-    expect(core.consumeFault('business/message/send/')).toMatchObject({ kind: 'code', code: 51065 });
-    expect(core.consumeFault('business/message/send/')).toMatchObject({ kind: 'code' });
-    expect(core.consumeFault('business/message/send/')).toBeUndefined();
-    core.addFault({ path: '/open_api/v1.3/business/get/', kind: 'html502' });
-    expect(core.consumeFault('business/get/')).toMatchObject({ kind: 'html502' });
-    core.addFault({ path: '*', kind: 'reset', times: -1 });
-    expect(core.consumeFault('tt_user/oauth2/token/')).toMatchObject({ kind: 'reset' });
-    expect(core.consumeFault('business/get/')).toMatchObject({ kind: 'reset' });
-    core.clearFaults();
-    expect(core.consumeFault('business/get/')).toBeUndefined();
+    const { world } = sandbox();
+    addFault(world, { path: 'business/message/send/', kind: 'code', code: 51065, times: 2 });
+    expect(consumeFault(world, 'business/get/')).toBeUndefined();
+    expect(consumeFault(world, 'business/message/send/')).toMatchObject({ kind: 'code', code: 51065 });
+    expect(consumeFault(world, 'business/message/send/')).toMatchObject({ kind: 'code' });
+    expect(consumeFault(world, 'business/message/send/')).toBeUndefined();
+    addFault(world, { path: '/open_api/v1.3/business/get/', kind: 'html502' });
+    expect(consumeFault(world, 'business/get/')).toMatchObject({ kind: 'html502' });
+    addFault(world, { path: '*', kind: 'reset', times: -1 });
+    expect(consumeFault(world, 'tt_user/oauth2/token/')).toMatchObject({ kind: 'reset' });
+    expect(consumeFault(world, 'business/get/')).toMatchObject({ kind: 'reset' });
+    clearFaults(world);
+    expect(consumeFault(world, 'business/get/')).toBeUndefined();
   });
 
   it('advance() ages the world: the window closes and tokens expire without changing the clock', () => {
-    const { core, clock } = world();
-    const tokens = connect(core);
-    const { conversation_id } = core.userWrites({ from_username: 'time.traveller', text: 'hi' });
-    const before = core.state.conversations[conversation_id]!.messages[0]!.timestamp;
+    const { world, clock } = sandbox();
+    const tokens = connect(world);
+    const { conversation_id } = userWrites(world, { from_username: 'time.traveller', text: 'hi' });
+    const before = world.state.conversations[conversation_id]!.messages[0]!.timestamp;
     const nowBefore = clock();
-    core.advance(49 * 3600);
+    advance(world, 49 * 3600);
     expect(clock()).toBe(nowBefore);
-    expect(core.state.conversations[conversation_id]!.messages[0]!.timestamp).toBe(before - 49 * HOUR);
-    expect(refusal(() => core.getBusiness(tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
-    const fresh = connect(core).access_token;
-    const error = refusal(() => core.send(fresh, text(fresh, conversation_id)));
+    expect(world.state.conversations[conversation_id]!.messages[0]!.timestamp).toBe(before - 49 * HOUR);
+    expect(refusal(() => getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
+    const fresh = connect(world).access_token;
+    const error = refusal(() => send(world, fresh, text(fresh, conversation_id)));
     expect(error.code).toBe(CODE.DM_RULE);
     // The refresh token (365 d) still works after 49 h.
-    expect(core.refresh({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }).access_token).toMatch(/^act\./);
+    expect(refresh(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }).access_token).toMatch(/^act\./);
   });
 
   it('expired-tokens scenario expires every token kept for the default account', () => {
-    const { core } = world();
-    const tokens = connect(core);
-    core.reset({ scenario: 'expired-tokens' });
-    expect(refusal(() => core.getBusiness(tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
+    const { world } = sandbox();
+    const tokens = connect(world);
+    reset(world, { scenario: 'expired-tokens' });
+    expect(refusal(() => getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
     const body = { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token };
-    expect(refusal(() => core.refresh(body)).message).toMatch(/expired/);
+    expect(refusal(() => refresh(world, body)).message).toMatch(/expired/);
   });
 
   it('keeps tokens across a reset to another scenario', () => {
-    const { core } = world();
-    const tokens = connect(core);
-    core.reset({ scenario: 'eea' });
-    expect(core.state.accounts[SEED.defaultBusinessId]!.region).toBe('DE');
-    expect(core.getBusiness(tokens.access_token, { business_id: SEED.defaultBusinessId })).toHaveProperty('username', 'acme.studio');
-    expect(() => core.reset({ scenario: 'nope' })).toThrow(/Unknown scenario/);
+    const { world } = sandbox();
+    const tokens = connect(world);
+    reset(world, { scenario: 'eea' });
+    expect(world.state.accounts[SEED.defaultBusinessId]!.region).toBe('DE');
+    expect(getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).toHaveProperty('username', 'acme.studio');
+    expect(() => reset(world, { scenario: 'nope' })).toThrow(/Unknown scenario/);
   });
 });
 
@@ -494,36 +501,36 @@ describe('seeded world', () => {
   });
 
   it('has an open window in maya.lopez conversation and a closed one in priya_codes', () => {
-    const { core } = world();
-    expect(core.windowOf(core.state.conversations[SEED.conversations.maya]!)).toMatchObject({ open: true, messages_left: 10 });
-    expect(core.windowOf(core.state.conversations[SEED.conversations.priya]!)).toMatchObject({ open: false, messages_left: 0 });
+    const { world } = sandbox();
+    expect(windowOf(world, world.state.conversations[SEED.conversations.maya]!)).toMatchObject({ open: true, messages_left: 10 });
+    expect(windowOf(world, world.state.conversations[SEED.conversations.priya]!)).toMatchObject({ open: false, messages_left: 0 });
   });
 
   it('lets a user write by first name, and creates unknown users as non-followers', () => {
-    const { core } = world();
-    expect(core.userWrites({ from_username: 'maya', text: 'hi again' }).conversation_id).toBe(SEED.conversations.maya);
-    const fresh = core.userWrites({ from_username: '@brand.new', text: 'hello' });
-    const user = core.state.users[core.state.conversations[fresh.conversation_id]!.user_id]!;
+    const { world } = sandbox();
+    expect(userWrites(world, { from_username: 'maya', text: 'hi again' }).conversation_id).toBe(SEED.conversations.maya);
+    const fresh = userWrites(world, { from_username: '@brand.new', text: 'hello' });
+    const user = world.state.users[world.state.conversations[fresh.conversation_id]!.user_id]!;
     expect(user).toMatchObject({ username: 'brand.new', follows: [] });
     expect(user.id.startsWith('-000')).toBe(true);
     expect(fresh.conversation_id).toMatch(/\+/);
     expect(fresh.conversation_id).toMatch(/\//);
     expect(fresh.conversation_id).toMatch(/=$/);
-    expect(() => core.userWrites({ from_username: 'x', txt: 'typo' } as never)).toThrow(/Unknown field/);
-    expect(core.updateAccount('default', { media: false }).business_id).toBe(SEED.defaultBusinessId);
+    expect(() => userWrites(world, { from_username: 'x', txt: 'typo' } as never)).toThrow(/Unknown field/);
+    expect(updateAccount(world, 'default', { media: false }).business_id).toBe(SEED.defaultBusinessId);
   });
 
   it('paginates conversation/list with cursor and has_more, only the last 90 days', () => {
-    const { core } = world();
-    const token = connect(core).access_token;
-    for (let i = 0; i < 5; i++) core.userWrites({ from_username: `page.user${i}`, text: 'hi' });
-    core.userWrites({ from_username: 'ancient.user', text: 'long ago' });
-    const ancient = Object.values(core.state.conversations).find((c) => core.state.users[c.user_id]!.username === 'ancient.user')!;
+    const { world } = sandbox();
+    const token = connect(world).access_token;
+    for (let i = 0; i < 5; i++) userWrites(world, { from_username: `page.user${i}`, text: 'hi' });
+    userWrites(world, { from_username: 'ancient.user', text: 'long ago' });
+    const ancient = Object.values(world.state.conversations).find((c) => world.state.users[c.user_id]!.username === 'ancient.user')!;
     ancient.update_time -= 91 * DAY;
     const seen: string[] = [];
     let cursor = 0;
     for (let pages = 0; pages < 10; pages++) {
-      const page = core.listConversations(token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', cursor: String(cursor), limit: '3' });
+      const page = listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', cursor: String(cursor), limit: '3' });
       seen.push(...page.conversations.map((c) => c.conversation_id as string));
       cursor = page.cursor;
       if (!page.has_more) break;
@@ -531,8 +538,8 @@ describe('seeded world', () => {
     expect(seen).toHaveLength(9);
     expect(new Set(seen).size).toBe(9);
     expect(seen).not.toContain(ancient.conversation_id);
-    expect(refusal(() => core.listConversations(token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '101' })).code).toBe(CODE.INVALID_PARAM);
-    expect(refusal(() => core.listConversations(token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '0' })).code).toBe(CODE.INVALID_PARAM);
-    expect(refusal(() => core.listConversations(token, { business_id: SEED.defaultBusinessId, conversation_type: 'single' })).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '101' })).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '0' })).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'single' })).code).toBe(CODE.INVALID_PARAM);
   });
 });

@@ -240,3 +240,60 @@ describe('receiver', () => {
     expect(refused.filter((status) => status === 413)).toHaveLength(5);
   });
 });
+
+describe('receiver answers', () => {
+  const raw = (url: string, body: string, signature: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => (answer += chunk));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+      socket.write(`POST /webhook HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ntiktok-signature: ${signature}\r\n\r\n${body}`);
+    });
+
+  it('declares the length of the 200 and of a refusal instead of sending them chunked', async () => {
+    const { url } = await start();
+    const body = message('length-1');
+    const accepted = await raw(url, body, sign(body));
+    expect(accepted).toMatch(/^HTTP\/1\.1 200 /);
+    expect(accepted).toMatch(/\r\ncontent-length: 3\r\n/i);
+    expect(accepted).not.toMatch(/transfer-encoding/i);
+    expect(accepted.endsWith('\r\n\r\nok\n')).toBe(true);
+    const refused = await raw(url, body, sign(`${body} `));
+    expect(refused).toMatch(/^HTTP\/1\.1 401 /);
+    expect(refused).not.toMatch(/transfer-encoding/i);
+    const [head, text] = refused.split('\r\n\r\n') as [string, string];
+    expect(Number(/content-length: (\d+)/i.exec(head)?.[1])).toBe(Buffer.byteLength(text));
+    expect(text).toMatch(/signature/i);
+  });
+});
+
+describe('replay guard', () => {
+  it('keeps each (key, signature time) pair apart: redeliveries pass, replays do not, release and staleness forget only their pair', () => {
+    let nowMs = 1_000_000_000;
+    const guard = new ReplayGuard({ toleranceSeconds: 10, now: () => nowMs });
+    const t = nowMs / 1000;
+    expect(guard.reserve('k', t)).toBe('reserved');
+    expect(guard.reserve('k', t)).toBe('replay');
+    // TikTok's redelivery of the same event is signed anew: a second pair for the key.
+    expect(guard.reserve('k', t + 1)).toBe('reserved');
+    expect(guard.reserve('k', t + 1)).toBe('replay');
+    expect(guard.reserve('k', t + 2)).toBe('reserved');
+    expect(guard.size).toBe(3);
+    guard.release('k', t + 1);
+    expect(guard.size).toBe(2);
+    expect(guard.reserve('k', t)).toBe('replay');
+    expect(guard.reserve('k', t + 2)).toBe('replay');
+    expect(guard.reserve('k', t + 1)).toBe('reserved');
+    expect(guard.reserve('other', t)).toBe('reserved');
+    // Past t + tolerance the pairs of second t go (both keys), the later ones stay.
+    nowMs = (t + 11) * 1000;
+    expect(guard.reserve('k', t + 2)).toBe('replay');
+    expect(guard.size).toBe(2);
+    expect(guard.reserve('k', t)).toBe('reserved');
+    expect(guard.size).toBe(2);
+  });
+});

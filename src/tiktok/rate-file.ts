@@ -1,0 +1,264 @@
+// The app's request budget shared by every tiktok-channel process on the machine (../shared/tiktok-api.md
+// §1 and §6: TikTok limits per developer app, so a `tail --poll`, a CI `send` and a `doctor` running at
+// once draw on one budget). One small state file per budget key under `<configDir>/rate/`, named by a
+// hash of the key (a fallback key may hold a token: it never reaches the disk), holding the recent
+// departures (wall-clock ms: the one clock processes share) and a 40100 hold-off.
+//
+// Every read-modify-write happens under an O_EXCL lock file taken and released synchronously, so the
+// critical section is a handful of syscalls that no await can stretch; a process that crashed inside it
+// (or was stopped) leaves a lock older than LOCK_STALE_MS, or one naming a dead pid, which the next taker
+// breaks. proper-lockfile (src/store/lock.ts) is async and keeps a refresh timer per lock: too heavy for
+// a lock taken once per request.
+import { closeSync, fstatSync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+/** A lock older than this is a crashed or frozen holder's: the critical section takes well under 1 ms. */
+export const LOCK_STALE_MS = 1_000;
+/** How long a taker waits before trying a busy lock again. */
+const LOCK_RETRY_MS = 2;
+const SECOND_MS = 1_000;
+/** A pid means something only on its own machine (a config dir shared between containers holds others'). */
+const HOST = hostname().replace(/\s/g, '_');
+const MINUTE_MS = 60_000;
+
+export interface SharedBudgetOptions {
+  /** `<configDir>/rate` */
+  dir: string;
+  /** The tier's per-second figure (TIKTOK_CHANNEL_MAX_RPS); the per-minute one is 60 times it on every tier. */
+  rps: number;
+  /** Wall-clock ms (Date.now): shared by every process. Tests inject one. */
+  now?: () => number;
+}
+
+interface StateFile {
+  v: 1;
+  /** Departures within the last minute (+ guard), oldest first, at most the per-minute figure. */
+  departures: number[];
+  /** Nothing leaves before this (a 40100 seen by any process). */
+  not_before?: number;
+}
+
+/** On disk: departures as offsets from the first; short numbers made a request's share ~0.1 ms instead of ~0.4. */
+interface Encoded {
+  v: 1;
+  t0: number;
+  d: number[];
+  not_before?: number;
+}
+
+function encode(state: StateFile): string {
+  const t0 = state.departures[0] ?? 0;
+  const encoded: Encoded = { v: 1, t0, d: state.departures.map((t) => t - t0), ...(state.not_before ? { not_before: state.not_before } : {}) };
+  return JSON.stringify(encoded);
+}
+
+export type Claim = { ok: true } | { ok: false; waitMs: number; busy: boolean };
+
+export class SharedBudget {
+  readonly dir: string;
+  readonly perSecond: number;
+  readonly perMinute: number;
+  /** Set when the config dir cannot hold the file: this process then paces on its own, as before. */
+  failure?: Error;
+  private readonly now: () => number;
+  private readonly nonce = randomBytes(6).toString('hex');
+  private madeDir = false;
+  private failureSaid = false;
+
+  constructor(options: SharedBudgetOptions) {
+    this.dir = options.dir;
+    this.perSecond = Math.max(1, Math.floor(options.rps));
+    this.perMinute = Math.max(1, Math.floor(options.rps * 60));
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Why sharing is off, said once per process (for --debug); undefined when it works or was said. */
+  failureNotice(): string | undefined {
+    if (!this.failure || this.failureSaid) return undefined;
+    this.failureSaid = true;
+    return `${this.dir}: ${this.failure.message}`;
+  }
+
+  /** The state file for a budget key. */
+  pathFor(key: string): string {
+    return join(this.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
+  }
+
+  /**
+   * Records a departure for `key` now if the shared windows allow it (≤ perSecond in any 1 s + guard,
+   * ≤ perMinute in any 60 s + guard, none before a hold-off); otherwise says how long to wait.
+   */
+  claim(key: string, guardMs: number): Claim {
+    if (this.failure) return { ok: true };
+    const result = this.locked(key, (state, now) => {
+      const wait = this.waitFor(state, now, guardMs);
+      if (wait > 0) return { ok: false, waitMs: wait, busy: false } as Claim;
+      state.departures.push(now);
+      if (state.departures.length > this.perMinute) state.departures.splice(0, state.departures.length - this.perMinute);
+      return { ok: true } as Claim;
+    });
+    return result ?? { ok: false, waitMs: LOCK_RETRY_MS + Math.random() * LOCK_RETRY_MS, busy: true };
+  }
+
+  /** After a rate-limit answer: no process leaves for `key` for `ms`. Best effort (a busy lock skips it). */
+  holdOff(key: string, ms: number): void {
+    if (this.failure) return;
+    this.locked(key, (state, now) => {
+      state.not_before = Math.max(state.not_before ?? 0, now + ms);
+      return true;
+    });
+  }
+
+  private waitFor(state: StateFile, now: number, guardMs: number): number {
+    let slot = Math.max(now, state.not_before ?? 0);
+    const { departures } = state;
+    if (departures.length >= this.perSecond) slot = Math.max(slot, departures[departures.length - this.perSecond]! + SECOND_MS + guardMs);
+    if (departures.length >= this.perMinute) slot = Math.max(slot, departures[departures.length - this.perMinute]! + MINUTE_MS + guardMs);
+    return slot - now;
+  }
+
+  /** Runs `fn` on the key's state under the lock and writes it back; undefined when the lock is busy. */
+  private locked<T>(key: string, fn: (state: StateFile, now: number) => T): T | undefined {
+    const path = this.pathFor(key);
+    const lock = `${path}.lock`;
+    try {
+      if (!this.madeDir) {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        this.madeDir = true;
+      }
+      const held = this.lock(lock);
+      if (held === undefined) return undefined;
+      try {
+        // One descriptor for the read and the write, and no O_TRUNC: ext4 flushes a file truncated to
+        // zero and rewritten when it is closed (auto_da_alloc), which cost over 1 ms a request.
+        const fd = openState(path);
+        try {
+          const now = this.now();
+          const state = readState(fd, now);
+          const result = fn(state, now);
+          const bytes = Buffer.from(encode(state));
+          writeSync(fd, bytes, 0, bytes.length, 0);
+          ftruncateSync(fd, bytes.length);
+          return result;
+        } finally {
+          closeSync(fd);
+        }
+      } finally {
+        unlockIfOurs(lock, held);
+      }
+    } catch (error) {
+      // The rate dir was removed under us (a cleaned temp dir): made again at the next turn.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && this.madeDir) {
+        this.madeDir = false;
+        return undefined;
+      }
+      // A config dir that cannot hold the file (read-only, full, permissions): sharing is off for this
+      // process, which keeps its own pacing; the client says so under --debug.
+      this.failure = error as Error;
+      return undefined;
+    }
+  }
+
+  /** The lock's inode when taken; undefined when another live process holds it. */
+  private lock(lock: string): number | undefined {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(lock, 'wx', 0o600);
+        try {
+          writeSync(fd, `${process.pid} ${HOST}`);
+          return fstatSync(fd).ino;
+        } finally {
+          closeSync(fd);
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      if (!breakIfStale(lock, `${lock}.${process.pid}.${this.nonce}`)) return undefined;
+    }
+    return undefined;
+  }
+}
+
+function openState(path: string): number {
+  try {
+    return openSync(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return openSync(path, 'w+', 0o600);
+  }
+}
+
+function readState(fd: number, now: number): StateFile {
+  let parsed: unknown;
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.alloc(size);
+    const read = size ? readSync(fd, bytes, 0, size, 0) : 0;
+    parsed = JSON.parse(bytes.subarray(0, read).toString('utf8'));
+  } catch {
+    // Missing, or cut short by a crash mid-write: start empty (at worst one second's budget is re-used).
+    parsed = undefined;
+  }
+  const record = parsed as Partial<Encoded> | undefined;
+  const horizon = now - MINUTE_MS - 1_000;
+  const t0 = typeof record?.t0 === 'number' ? record.t0 : 0;
+  // Entries from the future mean the wall clock stepped back: drop them rather than block for that long.
+  const departures = Array.isArray(record?.d)
+    ? record.d.map((offset) => t0 + Number(offset)).filter((t) => Number.isFinite(t) && t > horizon && t <= now + SECOND_MS)
+    : [];
+  const notBefore = typeof record?.not_before === 'number' && record.not_before > now && record.not_before <= now + MINUTE_MS ? record.not_before : undefined;
+  return { v: 1, departures, ...(notBefore ? { not_before: notBefore } : {}) };
+}
+
+/** Removes a crashed holder's lock; true when the caller should try to take it again. */
+function breakIfStale(lock: string, aside: string): boolean {
+  let stat;
+  let content = '';
+  try {
+    stat = statSync(lock);
+    content = readFileSync(lock, 'utf8');
+  } catch (error) {
+    // Released between our open and our look: try again at once.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+  const [pidText, host] = content.split(' ');
+  const pid = Number(pidText);
+  const dead = host === HOST && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid);
+  if (!dead && Date.now() - stat.mtimeMs < LOCK_STALE_MS) return false;
+  // Move it aside (atomic: one breaker wins), then make sure it was the stale lock we looked at and not a
+  // fresh one a faster breaker took meanwhile; if it was fresh, put it back.
+  try {
+    renameSync(lock, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+  try {
+    if (statSync(aside).ino !== stat.ino) linkSync(aside, lock);
+  } catch {
+    // A third taker already holds a new lock: ours goes away below, theirs stands.
+  }
+  unlinkSync(aside);
+  return true;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Releases the lock unless a breaker took it from us (we were frozen past LOCK_STALE_MS). */
+function unlockIfOurs(lock: string, ino: number): void {
+  try {
+    if (statSync(lock).ino === ino) unlinkSync(lock);
+  } catch {
+    // Already gone.
+  }
+}
