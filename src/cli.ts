@@ -268,7 +268,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       'tiktok-channel sandbox event reaction --emoji ❤️ --message <message_id>',
       'tiktok-channel sandbox event auto-message --type welcome --action enable',
     ]))
-    .argument('<kind>', 'sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment or unknown')
+    .argument('<kind>', 'sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, authorization-removed or unknown')
     .option('--from <username>', 'the user (default: the seeded user)')
     .option('--button <id>', 'template-tap: the id of the tapped button of the latest card')
     .option('--text <text>', 'app-reply, high-intent-comment: the text')
@@ -281,6 +281,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--status <status>', 'auto-message-audit: approved or rejected')
     .option('--name <event>', 'unknown: the event name')
     .option('--item <item_id>', 'share-post: the shared post')
+    .option('--reason <n>', 'authorization-removed: TikTok\'s reason 0-5 (default 1: the holder disconnected the app); revokes the account\'s tokens first')
     .option('--create-time-ms', 'webhook create_time in milliseconds (as seen in the wild)')
     .addOption(new Option('--casing <casing>', 'enum casing in webhook content').choices(['lower', 'upper']))
     .option('--scene-type <value>', 'add scene_type to the webhook content')

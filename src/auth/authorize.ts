@@ -142,6 +142,8 @@ async function store(
       accessTokenExpiresAt: grant.accessTokenExpiresAt,
       refreshToken: grant.refreshToken,
       refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
+      // The refresh token's 365 days run from here; a new consent also clears a `revoked` mark.
+      consentedAt: now,
       clientKey: options.app.clientKey,
       clientSecret: options.app.clientSecret,
       connectedAt: previous?.connectedAt ?? now,

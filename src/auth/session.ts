@@ -5,7 +5,9 @@ import { rescueRotatedPair } from './rescue.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import { refreshAccessToken, type TokenGrant } from '../tiktok/oauth.js';
-import type { AccountStore, ResolvedAccount } from '../store/accounts.js';
+import type { AccountStore, ResolvedAccount, StoredAccount } from '../store/accounts.js';
+import { formatTime } from '../io/format.js';
+import { authorizationRemovedReason } from '../tiktok/events.js';
 
 export interface SessionDeps {
   store: AccountStore;
@@ -16,13 +18,73 @@ export interface SessionDeps {
   emergency?: (text: string) => void;
 }
 
-export function reauthorizeError(account: ResolvedAccount, reason: string, cause?: CliError): CliError {
+export function reauthorizeError(account: ResolvedAccount, reason: string, cause?: unknown): CliError {
   const hint =
     account.source === 'env'
       ? 'Get a new token pair (tiktok-channel connect on a machine with a browser, then `tiktok-channel refresh --json`) and update TIKTOK_CHANNEL_ACCESS_TOKEN / TIKTOK_CHANNEL_REFRESH_TOKEN.'
       : `Run \`tiktok-channel refresh --reauthorize${account.channelName ? ` --account ${quoteArg(account.channelName)}` : ''}\` to sign in again.`;
   // TikTok's code and request_id travel on, so a support ticket can name the refused call.
-  return new CliError('auth', reason, { hint, tiktokCode: cause?.tiktokCode, requestId: cause?.requestId, cause });
+  const requestId = typeof cause === 'object' && cause !== null ? (cause as { requestId?: unknown }).requestId : undefined;
+  return new CliError('auth', reason, { hint, tiktokCode: tiktokCodeOf(cause), requestId: typeof requestId === 'string' ? requestId : undefined, cause });
+}
+
+/** Inside this many days of the refresh token's end, a new consent is due: doctor warns, status and refresh say so. */
+export const REFRESH_TOKEN_WARN_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** Whole days left before `expiresAt` (never overstated: 24 days 23 hours is 24), null when unknown. */
+export function daysLeft(expiresAt: number, now: number): number | null {
+  if (!Number.isFinite(expiresAt)) return null;
+  return Math.max(0, Math.floor((expiresAt - now) / DAY_MS));
+}
+
+/** "24 days" / "1 day" / "less than a day". */
+export function daysText(days: number): string {
+  return days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`;
+}
+
+/** TikTok's "the refresh token expired" (§6): only a new consent helps, 365 days after the last one. */
+const REFRESH_TOKEN_EXPIRED = 40103;
+/** TikTok's "the refresh token is invalid" (§6). */
+const REFRESH_TOKEN_INVALID = 40107;
+
+/** TikTok's code on an error, whatever class carries it (CliError today; read by name so any error with one works). */
+export function tiktokCodeOf(error: unknown): number | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { tiktokCode?: unknown }).tiktokCode : undefined;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** A refusal of the refresh token itself: by TikTok's code first (40103, 40107), else any auth refusal. */
+function refusesRefreshToken(error: unknown): boolean {
+  const code = tiktokCodeOf(error);
+  if (code === REFRESH_TOKEN_EXPIRED || code === REFRESH_TOKEN_INVALID) return true;
+  return error instanceof CliError && error.kind === 'auth';
+}
+
+/** The day as YYYY-MM-DD (UTC), how the revocation is named to the user. */
+function day(ms: number): string {
+  return formatTime(ms).slice(0, 10);
+}
+
+/** What to say about an account whose holder removed the app (tail marked it from authorization.removed). */
+export function revocationText(account: Pick<StoredAccount, 'revoked'>): { detail: string; reason: string; fix: string } | undefined {
+  const revoked = account.revoked;
+  if (!revoked) return undefined;
+  return {
+    detail: `the account holder removed the app on ${day(revoked.at)}: run \`tiktok-channel connect\` again`,
+    reason: authorizationRemovedReason(revoked.reason),
+    fix: 'Run `tiktok-channel connect` and have the account holder approve the app again; the new consent clears the mark.',
+  };
+}
+
+/** The auth error (exit 3) every use of a revoked account ends with. */
+export function revocationError(account: ResolvedAccount): CliError | undefined {
+  const text = revocationText(account);
+  if (!text) return undefined;
+  return new CliError('auth', `${account.channelName}: ${text.detail} (TikTok's reason: ${text.reason}).`, {
+    hint: text.fix,
+    details: { revoked: { at: new Date(account.revoked!.at).toISOString(), reason: account.revoked!.reason, reason_text: text.reason } },
+  });
 }
 
 /** Quotes a value for a command line we suggest to the user. */
@@ -54,6 +116,9 @@ export class Session {
 
   /** A usable access token, refreshed first when it expires within 5 minutes. */
   async accessToken(): Promise<string> {
+    // TikTok already revoked the tokens (authorization.removed): refreshing cannot help, consent can.
+    const revoked = revocationError(this.account);
+    if (revoked) throw revoked;
     if (this.account.source === 'store' && this.expiresSoon()) await this.refresh({ staleToken: this.account.accessToken });
     return this.account.accessToken;
   }
@@ -88,6 +153,8 @@ export class Session {
    */
   async refresh(options: { staleToken?: string; force?: boolean } = {}): Promise<{ grant?: TokenGrant; rotated: boolean }> {
     if (this.account.source === 'env') return this.refreshEnv();
+    const revoked = revocationError(this.account);
+    if (revoked) throw revoked;
     const { store, client, now } = this.deps;
     const businessId = this.account.businessId;
     let answeredAt = 0;
@@ -107,11 +174,22 @@ export class Session {
       try {
         grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now, latest.refreshTokenExpiresAt);
       } catch (error) {
-        if (error instanceof CliError && error.kind === 'auth') {
-          this.refreshRefused = true;
-          throw reauthorizeError(this.account, `TikTok refused the refresh token (${error.message}); it was revoked, expired or already used.`, error);
+        if (!refusesRefreshToken(error)) throw error;
+        this.refreshRefused = true;
+        const message = error instanceof Error ? error.message : String(error);
+        const cause = error;
+        if (tiktokCodeOf(error) !== REFRESH_TOKEN_EXPIRED) {
+          throw reauthorizeError(this.account, `TikTok refused the refresh token (${message}); it was revoked, expired or already used.`, cause);
         }
-        throw error;
+        // TikTok's word that the consent's 365 days are over: stored, so status and doctor say so offline.
+        latest.refreshTokenExpiresAt = Math.min(latest.refreshTokenExpiresAt, now());
+        latest.updatedAt = now();
+        return {
+          account: latest,
+          rotated: false as const,
+          grant: undefined,
+          refused: reauthorizeError(this.account, `TikTok says the refresh token has expired (${message}): a refresh token ends 365 days after the consent, however often it was refreshed.`, cause),
+        };
       }
       answeredAt = performance.now();
       latest.accessToken = grant.accessToken;
@@ -128,6 +206,7 @@ export class Session {
     });
     if (answeredAt) this.deps.debugLog?.(`the rotated pair was held in memory only for ${(store.lastCommitAt - answeredAt).toFixed(1)} ms (write, fsync, rename)`);
     this.account = { ...outcome.account, source: 'store' };
+    if ('refused' in outcome && outcome.refused) throw outcome.refused;
     return { grant: outcome.grant, rotated: outcome.rotated };
   }
 
@@ -145,9 +224,10 @@ export class Session {
     try {
       grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
     } catch (error) {
-      if (error instanceof CliError && error.kind === 'auth') {
+      if (refusesRefreshToken(error)) {
         this.refreshRefused = true;
-        throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${error.message}); it was revoked, expired or already used.`, error);
+        const message = error instanceof Error ? error.message : String(error);
+        throw reauthorizeError(account, `TikTok refused TIKTOK_CHANNEL_REFRESH_TOKEN (${message}); it was revoked, expired or already used.`, error);
       }
       throw error;
     }

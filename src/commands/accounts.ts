@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
-import { formatDuration, renderTable, terminalSafe } from '../io/format.js';
+import { formatDuration, formatTime, renderTable, terminalSafe } from '../io/format.js';
+import { daysLeft, daysText, REFRESH_TOKEN_WARN_DAYS } from '../auth/session.js';
 import type { StoredAccount } from '../store/accounts.js';
 import { revokeToken } from '../tiktok/oauth.js';
 import { describeAccount } from './status.js';
@@ -21,13 +22,20 @@ function describeStored(deps: Deps, account: StoredAccount, defaultId: string | 
   return describeAccount({ ...account, source: 'store' }, account.businessId === defaultId, deps.now());
 }
 
-/** One short phrase for the table's token column. */
+/** One short phrase for the table's token column, with the refresh token's days (365 from consent, never extended). */
 export function tokenStateText(account: StoredAccount, now: number): string {
+  if (account.revoked) return `revoked ${formatTime(account.revoked.at).slice(0, 10)} by the account holder: connect again`;
   const accessLeft = account.accessTokenExpiresAt - now;
   const refreshOk = Boolean(account.refreshToken) && account.refreshTokenExpiresAt > now;
-  if (accessLeft > 0) return `ok, ${formatDuration(accessLeft)} left`;
-  if (refreshOk) return 'access expired (renews itself)';
-  return 'expired: refresh --reauthorize';
+  if (!refreshOk && accessLeft <= 0) return 'expired: refresh --reauthorize';
+  const days = refreshOk ? daysLeft(account.refreshTokenExpiresAt, now) : null;
+  const refresh = !refreshOk
+    ? '; refresh token expired: refresh --reauthorize'
+    : days === null
+      ? ''
+      : `; refresh token ${daysText(days)} left${days < REFRESH_TOKEN_WARN_DAYS ? ': refresh --reauthorize soon' : ''}`;
+  if (accessLeft > 0) return `ok, ${formatDuration(accessLeft)} left${refresh}`;
+  return `access expired (renews itself)${refresh}`;
 }
 
 export async function run(_options: AccountsOptions, deps: Deps): Promise<void> {

@@ -10,7 +10,7 @@ import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import type { StoredAccount } from '../store/accounts.js';
 import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect/impl.js';
 import { storedAccount } from './accounts.js';
-import { quoteArg } from '../auth/session.js';
+import { daysLeft, daysText, quoteArg, REFRESH_TOKEN_WARN_DAYS } from '../auth/session.js';
 import { critically } from '../io/interrupt.js';
 
 export interface RefreshOptions {
@@ -74,17 +74,25 @@ export async function run(options: RefreshOptions, deps: Deps): Promise<void> {
       rotated,
       access_token_expires_at: isoOrNull(account.accessTokenExpiresAt),
       refresh_token_expires_at: isoOrNull(account.refreshTokenExpiresAt),
+      refresh_token_expires_in_days: daysLeft(account.refreshTokenExpiresAt, deps.now()),
+      consented_at: isoOrNull(account.consentedAt),
     });
     return;
   }
   const at = deps.now();
   const name = terminalSafe(account.channelName);
-  const expiry = `the access token expires in ${formatDuration(account.accessTokenExpiresAt - at)} (${formatTime(account.accessTokenExpiresAt)}), the refresh token in ${formatDuration(account.refreshTokenExpiresAt - at)}`;
+  const days = daysLeft(account.refreshTokenExpiresAt, at);
+  const refreshEnd = days === null ? 'the refresh token at a time TikTok did not say' : `the refresh token in ${daysText(days)} (${formatTime(account.refreshTokenExpiresAt)})`;
+  const expiry = `the access token expires in ${formatDuration(account.accessTokenExpiresAt - at)} (${formatTime(account.accessTokenExpiresAt)}), ${refreshEnd}`;
   io.success(
     rotated
       ? `Renewed the tokens of ${name}: ${expiry}.`
       : `Another tiktok-channel process renewed the tokens of ${name} moments ago; using those: ${expiry}.`,
   );
+  // A refresh renews the access token only: the refresh token still ends 365 days after the consent.
+  if (days !== null && days < REFRESH_TOKEN_WARN_DAYS) {
+    io.warn(`Refreshing does not extend the refresh token: in ${daysText(days)} only a new consent helps. Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.channelName)}\` before then.`);
+  }
 }
 
 async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {

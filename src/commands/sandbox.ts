@@ -191,6 +191,8 @@ export interface EventOptions extends ShapeOptions {
   status?: string;
   name?: string;
   item?: string;
+  /** authorization-removed: TikTok's reason, 0 to 5 (commander gives the text). */
+  reason?: string;
   controlUrl?: string;
 }
 
@@ -209,6 +211,7 @@ const EVENT_FLAGS: Record<string, { takes: (keyof EventOptions)[]; needs: (keyof
   'auto-message': { takes: ['type', 'action'], needs: ['type', 'action'] },
   'auto-message-audit': { takes: ['status', 'type'], needs: ['status'] },
   'high-intent-comment': { takes: ['text'], needs: ['text'] },
+  'authorization-removed': { takes: ['reason'], needs: [] },
   unknown: { takes: ['name'], needs: ['name'] },
 };
 const FLAG_NAMES: Partial<Record<keyof EventOptions, string>> = {
@@ -223,6 +226,7 @@ const FLAG_NAMES: Partial<Record<keyof EventOptions, string>> = {
   status: '--status',
   name: '--name',
   item: '--item',
+  reason: '--reason',
 };
 
 /** `sandbox event KIND`: every other delivery TikTok makes (POST {controlUrl}/events). */
@@ -234,6 +238,9 @@ export async function event(kind: string, options: EventOptions, deps: Deps): Pr
   }
   const missing = flags.needs.filter((key) => options[key] === undefined);
   if (missing.length) throw usageError(`${kind} needs ${missing.map((key) => FLAG_NAMES[key]).join(' and ')}.`);
+  if (options.reason !== undefined && !/^[0-5]$/.test(options.reason.trim())) {
+    throw usageError(`--reason must be 0 to 5 (got ${JSON.stringify(options.reason)}).`, '0 unknown, 1 disconnected in TikTok, 2 account deleted, 3 age changed, 4 account banned, 5 developer revoked access.');
+  }
   const target = await controlTarget(deps, options.controlUrl);
   const result = await control<EventResult>(
     deps,
@@ -255,6 +262,7 @@ export async function event(kind: string, options: EventOptions, deps: Deps): Pr
       status: options.status,
       name: options.name,
       item_id: options.item,
+      reason: options.reason === undefined ? undefined : Number(options.reason),
       ...shapeBody(options),
     },
   );
@@ -263,6 +271,7 @@ export async function event(kind: string, options: EventOptions, deps: Deps): Pr
   if (result.conversation_id) deps.io.out(`conversation_id ${result.conversation_id}`);
   if (result.message_id) deps.io.out(`message_id ${result.message_id}`);
   if (result.comment_id) deps.io.out(`comment_id ${result.comment_id}`);
+  if (result.revoked_tokens !== undefined) deps.io.out(`revoked ${result.revoked_tokens} token${result.revoked_tokens === 1 ? '' : 's'} of the account`);
   deps.io.err(deps.io.color.dim(result.webhooks_queued ? deliveriesQueued(result.webhooks_queued) : 'No webhook registered: nothing to deliver.'));
 }
 

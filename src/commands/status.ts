@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull, terminalSafe } from '../io/format.js';
 import { CHAT_LINK_BASE, REQUIRED_SCOPES } from '../tiktok/limits.js';
 import type { ResolvedAccount } from '../store/accounts.js';
-import { quoteArg } from '../auth/session.js';
+import { daysLeft, daysText, quoteArg, REFRESH_TOKEN_WARN_DAYS, revocationError, revocationText } from '../auth/session.js';
 import { getTokenInfo } from '../tiktok/oauth.js';
 import { getBusinessProfile } from '../tiktok/messaging.js';
 
@@ -25,17 +25,20 @@ export interface TokenState {
   expires_at: string | null;
   expired: boolean;
   expires_in_seconds: number | null;
+  /** Whole days left (24 days 23 hours is 24), 0 once expired. */
+  expires_in_days: number | null;
 }
 
 export function tokenState(expiresAt: number, now: number): TokenState {
-  if (!Number.isFinite(expiresAt)) return { expires_at: null, expired: false, expires_in_seconds: null };
-  return { expires_at: isoOrNull(expiresAt), expired: expiresAt <= now, expires_in_seconds: Math.round((expiresAt - now) / 1000) };
+  if (!Number.isFinite(expiresAt)) return { expires_at: null, expired: false, expires_in_seconds: null, expires_in_days: null };
+  return { expires_at: isoOrNull(expiresAt), expired: expiresAt <= now, expires_in_seconds: Math.round((expiresAt - now) / 1000), expires_in_days: daysLeft(expiresAt, now) };
 }
 
 export function describeAccount(account: ResolvedAccount, isDefault: boolean, now: number) {
   const missingScopes = REQUIRED_SCOPES.filter((scope) => !account.scopes.includes(scope));
   const access = tokenState(account.accessTokenExpiresAt, now);
-  const refresh = account.refreshToken ? tokenState(account.refreshTokenExpiresAt, now) : { expires_at: null, expired: true, expires_in_seconds: null };
+  const refresh = account.refreshToken ? tokenState(account.refreshTokenExpiresAt, now) : { expires_at: null, expired: true, expires_in_seconds: null, expires_in_days: null };
+  const removal = revocationText(account);
   return {
     business_id: account.businessId,
     channel_name: account.channelName,
@@ -48,10 +51,13 @@ export function describeAccount(account: ResolvedAccount, isDefault: boolean, no
     chat_link: account.username ? `${CHAT_LINK_BASE}${account.username}` : null,
     access_token: access,
     refresh_token: refresh,
+    // null for accounts stored before it was kept; the refresh token's end above comes from TikTok either way.
+    consented_at: isoOrNull(account.consentedAt),
+    revoked: account.revoked ? { at: new Date(account.revoked.at).toISOString(), reason: account.revoked.reason, reason_text: removal!.reason } : null,
     scopes: account.scopes,
     // Env credentials carry no scope list; only stored accounts can be judged on it.
     missing_scopes: account.source === 'env' && account.scopes.length === 0 ? [] : missingScopes,
-    usable: !access.expired || !refresh.expired,
+    usable: (!access.expired || !refresh.expired) && !account.revoked,
   };
 }
 
@@ -117,6 +123,8 @@ export async function run(options: StatusOptions, deps: Deps): Promise<void> {
   const isDefault = account.source === 'store' && deps.store().defaultBusinessId() === account.businessId;
   const local = describeAccount(account, isDefault, deps.now());
 
+  const revoked = revocationError(account);
+  if (revoked) throw new CliError('auth', revoked.message, { hint: revoked.hint, details: { account: local } });
   if (!local.usable) {
     throw new CliError('auth', `The tokens of ${account.channelName} have expired (access and refresh).`, {
       hint: `Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` to sign in again.`,
@@ -142,12 +150,17 @@ export async function run(options: StatusOptions, deps: Deps): Promise<void> {
     `${label('region')}${account.region ?? 'unknown'}`,
     `${label('access token')}${describeToken(status.access_token, now)}`,
     `${label('refresh token')}${account.refreshToken ? describeToken(status.refresh_token, now) : 'none'}`,
+    `${label('consented')}${status.consented_at ? `${formatTime(account.consentedAt!)} (a refresh token ends 365 days after consent)` : 'unknown (stored by an older version)'}`,
     `${label('scopes')}${account.scopes.length ? account.scopes.join(', ') : 'unknown'}`,
     `${label('checked')}${check ? `with TikTok just now (token info)${check.renewed ? '; the access token was renewed first' : ''}` : 'offline: stored state only (--offline)'}`,
   ];
   if (status.chat_link) lines.push(`${label('chat link')}${status.chat_link}`);
   io.out(lines.join('\n'));
   if (status.access_token.expired && !check) io.warn('The access token has expired; the next command renews it with the refresh token.');
+  const refreshDays = status.refresh_token.expires_in_days;
+  if (account.refreshToken && refreshDays !== null && !status.refresh_token.expired && refreshDays < REFRESH_TOKEN_WARN_DAYS) {
+    io.warn(`The refresh token ends in ${daysText(refreshDays)} and refreshing does not extend it: run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` before then.`);
+  }
   if (status.missing_scopes.length) {
     io.warn(`Missing scopes for messaging: ${status.missing_scopes.join(', ')}. Run \`tiktok-channel refresh --reauthorize\` and approve them.`);
   }
@@ -156,5 +169,7 @@ export async function run(options: StatusOptions, deps: Deps): Promise<void> {
 function describeToken(state: TokenState, now: number): string {
   if (state.expires_at === null) return 'expiry unknown';
   const at = Date.parse(state.expires_at);
-  return state.expired ? `expired ${formatTime(at)}` : `expires in ${formatDuration(at - now)} (${formatTime(at)})`;
+  if (state.expired) return `expired ${formatTime(at)}`;
+  const days = state.expires_in_days !== null && state.expires_in_days > 0 ? `, ${daysText(state.expires_in_days)} left` : '';
+  return `expires in ${formatDuration(at - now)} (${formatTime(at)}${days})`;
 }

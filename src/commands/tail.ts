@@ -139,6 +139,7 @@ async function webhookMode(
   const { decodeDelivery } = await import('../tail/delivery.js');
   const journal = await openJournal(Journal, journalDir(deps));
   const dedupe = new DedupeSet();
+  const revocations = new (await import('../tail/revocation.js')).RevocationMarker(deps);
   const toleranceSeconds = options.tolerance ?? WEBHOOK_TOLERANCE_SECONDS;
   const replayGuard = new ReplayGuard({ toleranceSeconds, now: deps.now });
   const path = normalizePath(options.path ?? DEFAULT_PATH);
@@ -257,6 +258,7 @@ async function webhookMode(
       const context: PrintContext = { unknownAccount: unknown, receivedAt: record.at, journalId: ref.id };
       if (started) awaitingAnswer.set(ref.id, { event, context });
       else print(event, forwarder ? { ...context, forward: QUEUED } : context);
+      if (!unknown) revocations.handle(event, record.at);
     },
     onRefused: (refusal: import('../tail/receiver.js').Refusal) => {
       stats.refused++;
@@ -306,6 +308,7 @@ async function webhookMode(
   // The callback is given back first: deliveries meanwhile go where they went before this tail.
   const released = await hold?.release().catch((error: unknown) => `Could not give the embedded sandbox's callback back (${(error as Error).message}).`);
   await receiver.close();
+  await revocations.settled();
   if (forwarder && reason !== 'interrupt') await forwarder.idle(5_000);
   await forwarder?.stop();
   await journal.close();

@@ -12,7 +12,7 @@ import { SCENARIO_NAMES, type ScenarioName } from '../sandbox/types.js';
 import { MESSAGING_SCOPES } from '../tiktok/limits.js';
 
 export { SCENARIO_NAMES, type ScenarioName } from '../sandbox/types.js';
-/** sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, unknown. */
+/** sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, authorization-removed, unknown. */
 export type SandboxEventKind = EventKind;
 
 export interface StartSandboxOptions {
@@ -75,7 +75,7 @@ export interface Sandbox {
   accessToken(options?: { businessId?: string }): Promise<string>;
   /** A TikTok user writes to the account (default user: the seeded regular). */
   message(input: { text?: string; from?: string } & ControlOptions): Promise<SandboxMessageResult>;
-  /** Any other delivery TikTok makes: sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, unknown. */
+  /** Any other delivery TikTok makes: sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, authorization-removed, unknown. */
   event(kind: SandboxEventKind, options?: { from?: string } & ControlOptions): Promise<SandboxEventResult>;
   /** Changes an account's region, Advanced Access, DM setting or media permission. */
   set(settings: SandboxAccountSettings): Promise<Record<string, unknown>>;

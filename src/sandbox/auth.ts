@@ -148,8 +148,13 @@ export function clientApp(world: World, params: Params, idField: 'client_id' | '
   return app;
 }
 
-function issueTokens(world: World, clientKey: string, businessId: string, scopes: string[]) {
+/**
+ * `refreshExpiresAt`: on refresh, the spent token's end: the 365 days run from the consent and rotation
+ * does not extend them (tiktok-api.md §2), so the answer's refresh_token_expires_in is what is left.
+ */
+function issueTokens(world: World, clientKey: string, businessId: string, scopes: string[], refreshExpiresAt?: number) {
   const now = world.now();
+  const refreshEnds = refreshExpiresAt ?? now + REFRESH_TOKEN_TTL_SECONDS * 1000;
   const access = ids.accessToken();
   const refresh = ids.refreshToken();
   world.state.access_tokens[access] = {
@@ -167,7 +172,7 @@ function issueTokens(world: World, clientKey: string, businessId: string, scopes
     business_id: businessId,
     scopes,
     issued_at: now,
-    expires_at: now + REFRESH_TOKEN_TTL_SECONDS * 1000,
+    expires_at: refreshEnds,
   };
   return {
     access_token: access,
@@ -175,7 +180,7 @@ function issueTokens(world: World, clientKey: string, businessId: string, scopes
     scope: scopes.join(','),
     expires_in: ACCESS_TOKEN_TTL_SECONDS,
     refresh_token: refresh,
-    refresh_token_expires_in: REFRESH_TOKEN_TTL_SECONDS,
+    refresh_token_expires_in: Math.max(0, Math.floor((refreshEnds - now) / 1000)),
     open_id: businessId,
   };
 }
@@ -217,8 +222,8 @@ export function exchangeCode(world: World, body: Params) {
 
 /**
  * POST tt_user/oauth2/refresh_token/. Rotation: the presented refresh token is spent; reusing it
- * answers 40105 (an auth failure: the client must re-authorize). The previous access token stays
- * valid until it expires.
+ * answers 40105 (an auth failure: the client must re-authorize), and one past its end 40103. The new
+ * one keeps the spent one's end. The previous access token stays valid until it expires.
  */
 export function refresh(world: World, body: Params) {
   const app = clientApp(world, body, 'client_id', 'client_secret');
@@ -231,11 +236,12 @@ export function refresh(world: World, body: Params) {
   if (!record || record.client_key !== app.client_key) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token is invalid.');
   if (record.revoked_at !== undefined) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token has been revoked.');
   if (record.used_at !== undefined) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token has already been used: refresh tokens rotate, use the newest one.');
-  if (now >= record.expires_at) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token has expired: authorize again.');
+  // 40103 is TikTok's own code for an expired refresh token (§6): the consent's 365 days are over.
+  if (now >= record.expires_at) throw new ApiError(40103, 'refresh_token has expired: the account holder must authorize the app again.');
   record.used_at = now;
   // Recorded real refresh answers carry open_id; the `omit_open_id` fault leaves it out (tiktok-api.md §2
   // does not guarantee it), so the client's tolerance of its absence stays tested.
-  return issueTokens(world, app.client_key, record.business_id, record.scopes);
+  return issueTokens(world, app.client_key, record.business_id, record.scopes, record.expires_at);
 }
 
 /** POST tt_user/oauth2/revoke/: de-authorizes the app for the account (every token of the pair). */

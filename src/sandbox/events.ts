@@ -28,6 +28,7 @@ export const EVENT_KINDS = [
   'auto-message',
   'auto-message-audit',
   'high-intent-comment',
+  'authorization-removed',
   'unknown',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -42,6 +43,8 @@ export interface EventResult {
   webhooks_queued: number;
   /** high-intent-comment only: the id a direct_reply answers. */
   comment_id?: string;
+  /** authorization-removed only: the account's tokens revoked before the delivery. */
+  revoked_tokens?: number;
 }
 
 const COMMON_KEYS = ['kind', 'from_username', 'business_id', ...SHAPE_KEYS];
@@ -59,6 +62,7 @@ const KIND_KEYS: Record<EventKind, readonly string[]> = {
   'auto-message': ['type', 'action'],
   'auto-message-audit': ['status', 'type'],
   'high-intent-comment': ['text'],
+  'authorization-removed': ['reason'],
   unknown: ['name', 'content'],
 };
 
@@ -294,6 +298,22 @@ export function platformEvent(world: World, body: Params): EventResult {
         is_follower: user.follows.includes(account.business_id),
       });
       return out.result(null, null, { comment_id: commentId });
+    }
+    case 'authorization-removed': {
+      // tiktok-api.md §5: reason 0 to 5 (1: the holder disconnected the app in TikTok, the usual one).
+      const reason = body.reason ?? 1;
+      if (typeof reason !== 'number' || !Number.isInteger(reason) || reason < 0 || reason > 5) {
+        throw new ControlError(400, `reason must be an integer from 0 to 5 (got ${JSON.stringify(reason)}).`);
+      }
+      // The token is already dead when TikTok delivers this: every token of the account, for every app.
+      let revoked = 0;
+      for (const token of [...Object.values(world.state.access_tokens), ...Object.values(world.state.refresh_tokens)]) {
+        if (token.business_id !== account.business_id || token.revoked_at !== undefined) continue;
+        token.revoked_at = now;
+        revoked++;
+      }
+      out.emit('authorization.removed', { reason });
+      return out.result(null, null, { revoked_tokens: revoked });
     }
     case 'unknown': {
       const name = requiredString(body, 'name', kind);

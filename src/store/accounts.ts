@@ -26,7 +26,15 @@ export interface StoredAccount {
   /** epoch ms */
   accessTokenExpiresAt: number;
   refreshToken: string;
+  /**
+   * epoch ms. TikTok counts the refresh token's 365 days from the consent, not from the last refresh
+   * (tiktok-api.md §2), so this is the answer's own `refresh_token_expires_in`, never extended by us.
+   */
   refreshTokenExpiresAt: number;
+  /** epoch ms of the account holder's consent (connect, refresh --reauthorize); absent in older files. */
+  consentedAt?: number;
+  /** The account holder removed the app (webhook `authorization.removed`): its tokens are dead until a new consent. */
+  revoked?: AccountRevocation;
   clientKey: string;
   clientSecret: string;
   /** 'embedded': served in-process by the sandbox in the config dir. */
@@ -36,6 +44,13 @@ export interface StoredAccount {
   authUrl?: string;
   connectedAt: number;
   updatedAt: number;
+}
+
+export interface AccountRevocation {
+  /** epoch ms: when TikTok says it happened (the delivery's time), else when it was received. */
+  at: number;
+  /** TikTok's `reason` (0 to 5, see tiktok/events.ts), null when the delivery had none we could read. */
+  reason: number | null;
 }
 
 export interface StoreShape {

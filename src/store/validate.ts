@@ -13,6 +13,14 @@ const MAX_EPOCH_MS = 8.64e15;
 const isNumber: Check = (value) =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_EPOCH_MS ? undefined : 'a number (epoch milliseconds, 0 to 8.64e15)';
 const stringList: Check = (value) => (Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'a list of strings');
+const revocation: Check = (value) => {
+  const record = value as Record<string, unknown> | null;
+  const ok =
+    isRecord(record) &&
+    isNumber(record.at) === undefined &&
+    (record.reason === null || (typeof record.reason === 'number' && Number.isInteger(record.reason)));
+  return ok ? undefined : 'an object {at: epoch milliseconds, reason: an integer or null}';
+};
 const embedded: Check = (value) => (value === 'embedded' ? undefined : '"embedded"');
 
 const REQUIRED: Record<string, Check> = {
@@ -36,6 +44,8 @@ const OPTIONAL: Record<string, Check> = {
   sandbox: embedded,
   apiBaseUrl: isString,
   authUrl: isString,
+  consentedAt: isNumber,
+  revoked: revocation,
 };
 
 function describe(value: unknown): string {

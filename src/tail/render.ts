@@ -140,6 +140,9 @@ function renderEventOnly(event: DecodedEvent, options: RenderOptions): string {
 
   if (options.unknownAccount) {
     parts.push(color.red('?'), color.red(`for business_id ${terminalSafe(event.business_id ?? 'unknown')}, not connected here:`));
+  } else if (event.kind === 'authorization_removed') {
+    // The account's tokens are dead: this must not read like one more message.
+    parts.push(color.red('✖'), color.bold(color.red('APP REMOVED')));
   } else if (event.kind === 'read') {
     parts.push(color.dim('✓✓'));
   } else if (event.kind === 'referral') {

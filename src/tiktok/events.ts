@@ -19,6 +19,7 @@ export type EventKind =
   | 'auto_message_config'
   | 'auto_message_audit'
   | 'high_intent_comment'
+  | 'authorization_removed'
   | 'unknown';
 
 export interface EventParty {
@@ -100,6 +101,8 @@ export interface DecodedEvent {
   referral: EventReferral | null;
   auto_message: EventAutoMessage | null;
   comment: { id: string | null; text: string | null } | null;
+  /** authorization.removed: TikTok's `reason` (0 to 5) and what it means; the account's token is already dead. */
+  authorization: { reason: number | null; reason_text: string } | null;
   is_follower: boolean | null;
   scene_type: string | number | null;
   auto_message_type: string | null;
@@ -123,7 +126,24 @@ const KNOWN_EVENTS: Record<string, EventKind> = {
   im_auto_message_config_update: 'auto_message_config',
   im_auto_message_audit_update: 'auto_message_audit',
   im_receive_high_intent_comment: 'high_intent_comment',
+  'authorization.removed': 'authorization_removed',
 };
+
+/** authorization.removed's `reason` in words (tiktok-api.md §5, medium-low). */
+const REMOVAL_REASONS: Record<number, string> = {
+  0: 'unknown',
+  1: 'the account holder disconnected the app in TikTok',
+  2: 'the account was deleted',
+  3: "the account holder's age changed",
+  4: 'the account was banned',
+  5: 'the developer revoked access',
+};
+
+/** The words for an authorization.removed reason; a number TikTok has not documented is named as such. */
+export function authorizationRemovedReason(reason: number | null): string {
+  if (reason === null) return 'unknown (no reason given)';
+  return REMOVAL_REASONS[reason] ?? `reason ${reason} (not documented)`;
+}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -226,6 +246,7 @@ function emptyEvent(origin: 'webhook' | 'rest', raw: Json): DecodedEvent {
     referral: null,
     auto_message: null,
     comment: null,
+    authorization: null,
     is_follower: null,
     scene_type: null,
     auto_message_type: null,
@@ -386,6 +407,13 @@ function decodeDelivery(body: string | Uint8Array | Json): DecodedEvent {
       event.comment = { id: identifier(content.comment_id), text: text(content.comment_text) ?? text(object(content.text).body) ?? text(content.text) };
       event.direction = 'inbound';
       break;
+    case 'authorization_removed': {
+      // `reason` may arrive as a number or a numeric string; anything else is no reason.
+      const raw = typeof content.reason === 'string' && /^\d+$/.test(content.reason.trim()) ? Number(content.reason) : content.reason;
+      const reason = typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 ? raw : null;
+      event.authorization = { reason, reason_text: authorizationRemovedReason(reason) };
+      break;
+    }
     default:
       break;
   }
@@ -585,6 +613,8 @@ export function describeEvent(event: DecodedEvent): string {
     }
     case 'high_intent_comment':
       return `commented: ${event.comment?.text ?? ''}`.trim();
+    case 'authorization_removed':
+      return `the account holder removed the app: ${event.authorization?.reason_text ?? 'unknown'}`;
     case 'unknown':
       return `[${event.event ?? 'unreadable delivery'}]`;
     default:

@@ -94,14 +94,24 @@ function toGrant(data: TokenData, now: number, previous?: { refreshToken: string
     accessToken: data.access_token,
     refreshToken,
     accessTokenExpiresAt: now + (Number(data.expires_in) || ACCESS_TOKEN_TTL_SECONDS) * 1000,
-    refreshTokenExpiresAt:
-      !data.refresh_token && previous
-        ? previous.refreshTokenExpiresAt
-        : now + (Number(data.refresh_token_expires_in) || REFRESH_TOKEN_TTL_SECONDS) * 1000,
+    refreshTokenExpiresAt: refreshExpiry(data, now, previous),
 
     scopes: parseScopes(data.scope),
     openId: data.open_id || undefined,
   };
+}
+
+/**
+ * The refresh token's end, taken from TikTok's `refresh_token_expires_in` as given, counted from the
+ * answer (§2: it counts down from the consent, so a refresh answer says what is left). Without that
+ * field a refresh keeps the expiry it had (refreshing never extends it) and a consent gets 365 days.
+ */
+function refreshExpiry(data: TokenData, now: number, previous?: { refreshTokenExpiresAt: number }): number {
+  const raw: unknown = data.refresh_token_expires_in;
+  const seconds = Number(raw);
+  const given = (typeof raw === 'number' || (typeof raw === 'string' && raw.trim() !== '')) && Number.isFinite(seconds) && seconds >= 0;
+  if (given) return now + seconds * 1000;
+  return previous ? previous.refreshTokenExpiresAt : now + REFRESH_TOKEN_TTL_SECONDS * 1000;
 }
 
 /** TikTok refused the code_verifier field itself (an unknown parameter), not a verifier that does not match. */

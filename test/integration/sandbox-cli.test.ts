@@ -97,7 +97,7 @@ describe('embedded sandbox through the CLI', () => {
     const refresh = await runCli(['refresh', '--json'], { configDir });
     expect(refresh.code).toBe(3);
     const error = parseJson(refresh.stdout).error;
-    expect(error).toMatchObject({ kind: 'auth', tiktok_code: 40105 });
+    expect(error).toMatchObject({ kind: 'auth', tiktok_code: 40103 });
     expect(error.request_id).toMatch(/\S+/);
     expect(error.hint).toContain('refresh --reauthorize');
   });

@@ -161,7 +161,8 @@ describe('OAuth codes and tokens', () => {
     const tokens = connect(world);
     tick(365 * DAY);
     const error = refusal(() => refresh(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
-    expect(error.code).toBe(CODE.TOKEN_INVALID);
+    // TikTok's own code for it (tiktok-api.md §6): only a new consent helps.
+    expect(error.code).toBe(40103);
     expect(error.message).toMatch(/expired/);
   });
 

@@ -1,13 +1,14 @@
-// `token`: the access token (valid / expiring within 2 h / expired or revoked) and the refresh token
-// (valid / expiring within 7 days / expired). TikTok's token info says whether the access token works;
+// `token`: the access token (valid / expiring within 2 h / expired or revoked), the refresh token
+// (valid / ending within 30 days / expired: its 365 days run from the consent and refreshing does not
+// extend them, so only a new consent helps) and the account holder's removal of the app (tail marks it). TikTok's token info says whether the access token works;
 // a 40105 on a token that should still be valid means it was revoked or replaced, or (env tokens) was
 // pasted with a `Bearer ` prefix. By default doctor only reports; `--fix` may renew (see commands/doctor).
 import { formatDuration, formatTime } from '../../io/format.js';
 import type { Check, CheckOutcome, DoctorContext } from '../types.js';
 import { accountFlag, quoteTikTok, reauthorizeCommand } from './shared.js';
+import { daysLeft, daysText, REFRESH_TOKEN_WARN_DAYS, revocationText } from '../../auth/session.js';
 
 const TWO_HOURS = 2 * 3600_000;
-const SEVEN_DAYS = 7 * 86_400_000;
 
 const ENV_RENEW =
   'Run `tiktok-channel refresh --json` with TIKTOK_CHANNEL_REFRESH_TOKEN, TIKTOK_CHANNEL_CLIENT_KEY and TIKTOK_CHANNEL_CLIENT_SECRET set, ' +
@@ -29,18 +30,21 @@ function refreshState(ctx: DoctorContext): { usable: boolean; line: string; outc
       },
     };
   }
-  if (left < SEVEN_DAYS) {
+  const days = daysLeft(account.refreshTokenExpiresAt, ctx.now)!;
+  if (days < REFRESH_TOKEN_WARN_DAYS) {
     return {
       usable: true,
-      line: `refresh token expires in ${formatDuration(left)}`,
+      line: `refresh token expires in ${daysText(days)}`,
       outcome: {
         status: 'warn',
-        detail: `the refresh token expires in ${formatDuration(left)} (${formatTime(account.refreshTokenExpiresAt)}); after that only a new consent helps`,
+        detail:
+          `the refresh token expires in ${daysText(days)} (${formatTime(account.refreshTokenExpiresAt)}): TikTok counts its 365 days from the consent ` +
+          'and refreshing does not extend them, so after that only a new consent helps',
         fix: `Run ${reauthorizeCommand(account)} before ${formatTime(account.refreshTokenExpiresAt)}.`,
       },
     };
   }
-  return { usable: true, line: `refresh token valid for ${formatDuration(left)}` };
+  return { usable: true, line: `refresh token valid for ${daysText(days)}` };
 }
 
 export const token: Check = {
@@ -51,6 +55,9 @@ export const token: Check = {
   async run(ctx): Promise<CheckOutcome> {
     const account = ctx.account;
     if (!account) return { status: 'skip', detail: 'skipped: no account (see config)' };
+    // TikTok revoked the tokens when the holder removed the app: nothing but a new consent helps.
+    const removal = revocationText(account);
+    if (removal) return { status: 'fail', detail: `${removal.detail} (TikTok's reason: ${removal.reason})`, fix: removal.fix };
     const env = account.source === 'env';
     const bearer = /^bearer\s/i.test(account.accessToken);
     const accessExpiry = account.accessTokenExpiresAt;
@@ -76,6 +83,8 @@ export const token: Check = {
             details,
           };
         }
+        // TikTok refuses the access token and the refresh token is over: only a new consent helps.
+        if (accessLeft > 0 && refresh.outcome?.status === 'fail') return { ...refresh.outcome, details };
         if (accessLeft <= 0) {
           if (!refresh.usable) {
             return {
