@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { CliCommand } from './cli-command.js';
 import { CliError, COMMAND_PLACEHOLDER, toCliError, usageError } from './errors.js';
-import { HELP_TOPICS, helpTopicJson } from './help.js';
 import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
 import { terminalSafe } from './io/format.js';
@@ -12,6 +11,23 @@ import { argumentEncodingError } from './io/argv.js';
 import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
 import type { Deps, Env, GlobalOptions } from './deps.js';
+import { registerCommand, type CommandModule, type RunSpy } from './cli/register.js';
+import { examplesAfterOptions, HELP_LAYOUT } from './cli/help-layout.js';
+import type { CommandDefinition } from './spec.js';
+import * as comments from './commands/comments.js';
+import * as connect from './commands/connect.js';
+import * as conversations from './commands/conversations.js';
+import * as messages from './commands/messages.js';
+import * as qr from './commands/qr.js';
+import * as send from './commands/send.js';
+import * as completion from './commands/completion.js';
+import * as help from './commands/help.js';
+
+/**
+ * The commands defined by their own definition (src/spec.ts), in help order. Their modules hold only the
+ * definition and a thin run() that imports the body when the command runs, so loading them stays cheap.
+ */
+export const COMMANDS: readonly { readonly definition: CommandDefinition }[] = [help, connect, conversations, messages, send, comments, qr, completion];
 
 type RunResult = number | void;
 type Runner = (deps: Deps) => Promise<RunResult>;
@@ -60,8 +76,10 @@ function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
   return stream.isTTY && stream.columns ? Math.min(HELP_WIDTH, stream.columns) : HELP_WIDTH;
 }
 
-export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>): CliCommand {
+/** The whole command tree; with a `spy`, the definition-based commands report their parsed options to it instead of running (parse-only tests). */
+export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>, spy?: RunSpy): CliCommand {
   const program = new CliCommand('tiktok-channel');
+  const register = <D extends CommandDefinition>(module: CommandModule<D>) => registerCommand(program, module, execute, spy);
   const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
     async function (this: Command, ...args: unknown[]) {
       const command = args[args.length - 1] as Command;
@@ -84,6 +102,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--debug', 'trace HTTP requests on stderr (tokens redacted)')
     .option('--no-color', 'no colours (NO_COLOR works too)')
     .showSuggestionAfterError(true)
+    .configureHelp(HELP_LAYOUT)
     .helpCommand(false)
     .exitOverride()
     .configureOutput({
@@ -95,33 +114,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       getErrHelpWidth: () => helpWidth(process.stderr),
     });
 
-  program
-    .command('help [topic]')
-    .description('help on a command, or a topic: environment, exit-codes')
-    .action((topic: string | undefined, _options: unknown, helpCommand: Command) => {
-      if (!topic) return program.outputHelp();
-      if (HELP_TOPICS[topic] && helpCommand.optsWithGlobals().json) return io.out(JSON.stringify(helpTopicJson(topic), null, 2));
-      if (HELP_TOPICS[topic]) return io.out(HELP_TOPICS[topic]);
-      const command = program.commands.find((candidate) => candidate.name() === topic);
-      if (command) return command.outputHelp();
-      throw usageError(`No help topic or command named "${topic}".`, 'Topics: environment, exit-codes; or a command name.');
-    });
+  register(help);
 
-  program
-    .command('connect')
-    .summary('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens')
-    .description(describe('sign in a TikTok Business Account (loopback OAuth in your browser) and store its tokens', ['tiktok-channel connect', 'tiktok-channel connect --sandbox', 'tiktok-channel connect --port 8723 --no-browser --name "Acme support" --region SG']))
-    .option('--client-key <key>', 'your TikTok app\'s client key (or TIKTOK_CHANNEL_CLIENT_KEY)')
-    .option('--client-secret <secret>', 'your TikTok app\'s client secret; visible to others in `ps`: prefer TIKTOK_CHANNEL_CLIENT_SECRET or the prompt')
-    .option('--port <n>', 'loopback port for the redirect (default: any free port)', parseInteger('--port', 0, 65535))
-    .option('--no-browser', 'print the authorize URL but do not open a browser')
-    .option('--name <name>', 'a channel name for this account (default: its @username)')
-    .option('--region <cc>', 'the account\'s registration region, e.g. US, SG, DE')
-    .option('--timeout <seconds>', 'how long to wait for consent', parseInteger('--timeout', 1, 86_400), 300)
-    .option('--sandbox', 'connect an account of the built-in sandbox (no TikTok app needed)')
-    .option('--no-pkce', 'send no PKCE code_challenge (sent by default: a hex S256 challenge)')
-    .option('--scopes <a,b,...>', 'ask for exactly these scopes (default: the messaging set)')
-    .action(run((options) => async (deps) => (await import('./commands/connect.js')).run(options as never, deps)));
+  register(connect);
 
   program
     .command('refresh')
@@ -162,71 +157,13 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--offline', 'judge from the stored expiry only, without asking TikTok')
     .action(run((options) => async (deps) => (await import('./commands/status.js')).run(options as never, deps)));
 
-  program
-    .command('conversations')
-    .summary('list conversations with the last message (who, when, a preview), window closing time and messages left')
-    .description(describe('list conversations with the last message (who, when, a preview), window closing time and messages left', ['tiktok-channel conversations', 'tiktok-channel conversations --type stranger --json']))
-    .addOption(new Option('--type <type>', 'which conversations').choices(['single', 'stranger', 'all']).default('all'))
-    .action(run((options) => async (deps) => (await import('./commands/conversations.js')).run(options as never, deps)));
+  register(conversations);
+  register(messages);
 
-  program
-    // Optional for commander so a missing id gets our error, which points at `conversations`.
-    .command('messages [conversation_id]')
-    .usage('<conversation_id|@username> [options]')
-    .summary('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first')
-    .description(describe('read a conversation: its recent messages (TikTok keeps the 20 most recent), oldest first', [
-      'tiktok-channel messages "$CONVERSATION"',
-      'tiktok-channel messages "$CONVERSATION" --download-media ./media',
-      'tiktok-channel messages "$CONVERSATION" --json | jq \'.messages[].text\'',
-      'tiktok-channel messages @maya.lopez',
-    ]))
-    .option('--download-media <dir>', 'save images and videos to DIR, named by message id (files already there are skipped)')
-    .action(run((options) => async (deps) => (await import('./commands/messages.js')).run(options as never, deps)));
+  register(send);
+  register(comments);
 
-  program
-    .command('send')
-    .summary('send a message after checking length, file, window and quota')
-    .description(describe('send a message after checking length, file, window and quota', [
-      'tiktok-channel send --to "$CONVERSATION" --text "Your order has shipped"',
-      'echo "Hello" | tiktok-channel send --to "$CONVERSATION" --text -',
-      'tiktok-channel send --to "$CONVERSATION" --image receipt.png --json',
-      'tiktok-channel send --to "$CONVERSATION" --card "Size?" --button s:S m:M',
-      'tiktok-channel send --to "$CONVERSATION" --action typing',
-      'tiktok-channel send --comment-reply "$COMMENT_ID" --text "See your DMs"',
-      'tiktok-channel send --to "$CONVERSATION" --text "Ready?" --wait-reply 60',
-    ]))
-    .option('--to <conversation_id>', 'the conversation to reply in: its id, or @username of the user in it')
-    .option('--text <text>', 'the text, or - to read it from stdin')
-    .option('--image <file>', 'a JPG or PNG image up to 3 MiB (3,145,728 bytes)')
-    .option('--share-post <item_id>', 'share one of the account\'s own public posts: the digits at the end of its video URL (tiktok.com/@you/video/<item_id>), or that URL')
-    .option('--card <title>', 'a Q&A card with this title (up to 40 characters) and 1 to 3 --button')
-    .option('--button <id:label...>', 'a card button: the id comes back on a tap, the label is shown (up to 20; 40 on a link card)')
-    .option('--link-card', 'with --card: TikTok\'s other Q&A card type (QA_LINK_CARD instead of QA_BUTTON_CARD): the same tap-to-answer buttons, labels up to 40 characters instead of 20')
-    .addOption(new Option('--action <action>', 'a sender action; uses none of the 10 messages').choices(['typing', 'mark-read']))
-    .option('--comment-reply <comment_id>', 'with --text: answer a high-intent comment privately (no --to)')
-    .option('--reply-to <message_id>', 'quote this message (text or image)')
-    .option('--wait-reply [seconds]', 'after sending, wait for the user\'s next message and print it (default 300; exit 7 on timeout)')
-    .option('--dry-run', 'do every check and print what would be sent, without sending')
-    .option('--force', 'skip the local window/quota check and let TikTok decide')
-    .action(run((options) => async (deps) => (await import('./commands/send.js')).run(options as never, deps)));
-
-  program
-    .command('comments')
-    .addArgument(new Argument('<action>', 'status, enable or disable').choices(['status', 'enable', 'disable']))
-    .summary('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on')
-    .description(describe('show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on', ['tiktok-channel comments status', 'tiktok-channel comments enable --json']))
-    .action(run((options) => async (deps) => (await import('./commands/comments.js')).run({ action: (options.args as string[])[0]! }, deps)));
-
-  program
-    .command('qr')
-    .summary('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file')
-    .description(describe('the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file', ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png', 'tiktok-channel qr --wait   # scan it, write, see it arrive']))
-    .option('--message <text>', 'a pre-filled message')
-    .option('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link')
-    .option('--output <file>', 'write a .png or .svg file')
-    .option('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through this link (its ref tag; others are shown, not counted)')
-    .option('--port <n>', 'with --wait: receive webhooks on this port instead of polling', parseInteger('--port', 0, 65535))
-    .action(run((options) => async (deps) => (await import('./commands/qr.js')).run(options as never, deps)));
+  register(qr);
 
   const tail = program
     .command('tail')
@@ -383,17 +320,9 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .addOption(controlUrl())
     .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).phone(options as never, deps)));
 
-  program
-    .command('completion')
-    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
-    .summary('print a shell completion script (bash, zsh or fish)')
-    .description(describe('print a shell completion script, generated from the command tree', [
-      'tiktok-channel completion bash > ~/.local/share/bash-completion/completions/tiktok-channel',
-      'tiktok-channel completion zsh > "${fpath[1]}/_tiktok-channel"',
-      'tiktok-channel completion fish > ~/.config/fish/completions/tiktok-channel.fish',
-    ]))
-    .action(run((options) => async (deps) => (await import('./commands/completion.js')).run({ shell: (options.args as string[])[0]!, program }, deps)));
+  register(completion);
 
+  examplesAfterOptions(program);
   return program;
 }
 

@@ -30,8 +30,8 @@ export const HELP_TOPICS: Record<string, string> = {
 
   0    ok
   1    unexpected error, a config dir or accounts.json that cannot be used, or doctor found a failure
-  2    usage or validation (unknown flag, text over 6000 characters, image over 3 MiB or not JPG/PNG,
-       missing value without a TTY)
+  2    usage or validation (unknown flag, text over 6000 characters,
+       image over 3 MiB or not JPG/PNG, missing value without a TTY)
   3    authentication (not connected, consent denied, tokens expired or revoked)
   4    permission (scopes missing, no Advanced Access, region blocked, not a Business Account)
   5    messaging policy (48-hour window closed, 10 messages used, DM rules, media refused)

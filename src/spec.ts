@@ -40,6 +40,8 @@ export interface CommandDefinition<O extends OptionSpecs = OptionSpecs, A extend
   readonly details?: string;
   /** Each a full command line, shown as `$ line` in their own section. */
   readonly examples?: readonly string[];
+  /** The usage line after the command's name, when commander's own would mislead (an optional positional that is needed). */
+  readonly usage?: string;
   readonly arguments: A;
   readonly options: O;
 }
@@ -56,6 +58,7 @@ export function defineCommand<const O extends OptionSpecs = {}, const A extends 
   summary: string;
   details?: string;
   examples?: readonly string[];
+  usage?: string;
   arguments?: A;
   options?: O;
 }): CommandDefinition<O, A> {

@@ -5,11 +5,17 @@ import { Argument, Option, type Command } from 'commander';
 import type { Deps } from '../deps.js';
 import { renderResult, type CommandResult } from '../io/output.js';
 import type { CommandDefinition, OptionsOf } from '../spec.js';
+import { examplesSection } from './help-layout.js';
+
+/** What a few commands need beyond their options: the command tree (`help`, `completion`). */
+export interface RunContext {
+  readonly program: Command;
+}
 
 export interface CommandModule<D extends CommandDefinition = CommandDefinition> {
   readonly definition: D;
   /** Absent on a pure group (`sandbox`): it only holds subcommands. */
-  readonly run?: (options: OptionsOf<D>, deps: Deps) => Promise<CommandResult>;
+  readonly run?: (options: OptionsOf<D>, deps: Deps, context: RunContext) => Promise<CommandResult>;
 }
 
 /** Runs a command's body once deps exist (main() builds them from the parsed global options). */
@@ -21,14 +27,14 @@ export type RunSpy = (path: readonly string[], options: Record<string, unknown>)
 /** The command's help: the summary, then its details; examples go after the options, in their own section. */
 function examplesText(definition: CommandDefinition): string {
   if (!definition.examples?.length) return '';
-  return `\nExamples:\n${definition.examples.map((line) => `  $ ${line}`).join('\n')}`;
+  return `\n${examplesSection(definition.examples)}`;
 }
 
 function findChild(parent: Command, name: string): Command | undefined {
   return parent.commands.find((command) => command.name() === name);
 }
 
-export function registerCommand(root: Command, module: CommandModule, execute: Execute, spy?: RunSpy): Command {
+export function registerCommand<D extends CommandDefinition>(root: Command, module: CommandModule<D>, execute: Execute, spy?: RunSpy): Command {
   const { definition } = module;
   let parent = root;
   for (const name of definition.path.slice(0, -1)) {
@@ -38,6 +44,7 @@ export function registerCommand(root: Command, module: CommandModule, execute: E
   }
   const command = parent.command(definition.path.at(-1)!);
   command.summary(definition.summary);
+  if (definition.usage) command.usage(definition.usage);
   command.description(definition.details ? `${definition.summary}\n\n${definition.details}` : definition.summary);
   const examples = examplesText(definition);
   if (examples) command.addHelpText('after', examples);
@@ -69,7 +76,7 @@ export function registerCommand(root: Command, module: CommandModule, execute: E
       argumentKeys.forEach((key, index) => (options[key] = self.processedArgs[index]));
       if (spy) return spy(definition.path, options);
       const globals = self.optsWithGlobals() as { account?: string; json?: boolean; debug?: boolean };
-      await execute(async (deps) => renderResult(deps.io, await run(options as OptionsOf<CommandDefinition>, deps)), {
+      await execute(async (deps) => renderResult(deps.io, await run(options as OptionsOf<D>, deps, { program: root })), {
         account: globals.account,
         json: Boolean(globals.json),
         debug: Boolean(globals.debug),

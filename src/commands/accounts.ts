@@ -9,7 +9,7 @@ import { daysLeft, daysText, REFRESH_TOKEN_WARN_DAYS } from '../auth/session.js'
 import type { StoredAccount } from '../store/accounts.js';
 import { revokeToken } from '../tiktok/oauth.js';
 import { describeAccount } from './status.js';
-import { parseName } from './connect.js';
+import { parseName } from './connect/impl.js';
 
 export type AccountsOptions = Record<string, unknown>;
 

@@ -1,41 +1,18 @@
 // `comments status|enable|disable`: TikTok's Comment-to-Message switch for the account (tiktok-api.md §4,
-// medium-low confidence). High-intent comments reach the account, and `send --comment-reply` can answer
-// them, only while it is on.
+// medium-low confidence). The definition only: the body (./comments/impl.ts) loads when the command runs.
 import type { Deps } from '../deps.js';
-import { usageError } from '../errors.js';
-import { getCommentToMessage, setCommentToMessage } from '../tiktok/messaging.js';
+import type { CommandResult } from '../io/output.js';
+import { argument, defineCommand, type OptionsOf } from '../spec.js';
 
-export type CommentsAction = 'status' | 'enable' | 'disable';
+export const definition = defineCommand({
+  path: ['comments'],
+  summary: 'show or switch Comment-to-Message: high-intent comments arrive (and can be answered) only while it is on',
+  examples: ['tiktok-channel comments status', 'tiktok-channel comments enable --json'],
+  arguments: { action: argument('<action>', 'status, enable or disable', { choices: ['status', 'enable', 'disable'] }) },
+});
 
-export interface CommentsOptions {
-  action: string;
-}
+export type CommentsOptions = OptionsOf<typeof definition>;
 
-export async function run(options: CommentsOptions, deps: Deps): Promise<void> {
-  const { io } = deps;
-  const action = options.action as CommentsAction;
-  if (!['status', 'enable', 'disable'].includes(action)) throw usageError(`Unknown action "${options.action}".`, 'Use `comments status`, `comments enable` or `comments disable`.');
-  const account = deps.resolveAccount();
-  const session = await deps.session(account);
-  const businessId = account.businessId;
-  let enabled: boolean | undefined;
-  if (action === 'status') {
-    enabled = await io.progress('Asking TikTok…', () => session.call((token) => getCommentToMessage(session.client, token, businessId)));
-  } else {
-    enabled = action === 'enable';
-    await io.progress(`Turning Comment-to-Message ${enabled ? 'on' : 'off'}…`, () =>
-      session.call((token) => setCommentToMessage(session.client, token, businessId, enabled!)),
-    );
-  }
-  if (io.json) return io.printJson({ business_id: businessId, enabled: enabled ?? null });
-  const who = `${account.channelName}${account.username ? ` (@${account.username})` : ''}`;
-  if (enabled === undefined) {
-    io.out(`TikTok did not say whether Comment-to-Message is on for ${who}.`);
-    io.info('`tiktok-channel comments enable` turns it on either way.');
-  } else if (enabled) {
-    io.out(`Comment-to-Message is on for ${who}: high-intent comments reach it, and \`tiktok-channel send --comment-reply\` can answer them.`);
-  } else {
-    io.out(`Comment-to-Message is off for ${who}: TikTok delivers no high-intent comments, so there is nothing to answer with \`send --comment-reply\`.`);
-    if (action === 'status') io.info('Turn it on with `tiktok-channel comments enable`.');
-  }
+export async function run(options: CommentsOptions, deps: Deps): Promise<CommandResult> {
+  return (await import('./comments/impl.js')).comments(options, deps);
 }

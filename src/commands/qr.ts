@@ -1,172 +1,24 @@
-// `qr`: the account's chat link https://tiktok.me/{username} (with a pre-filled message and a tracking
-// tag), printed always so it can be copied or piped, drawn as a QR code on a TTY, and written as a real
-// PNG or SVG file with --output. One QR code per shop or poster, each with its own --ref, tells where
-// each contact came from: TikTok sends the tag back in the referral (im_referral_msg).
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { CliError, usageError } from '../errors.js';
+// `qr`: the account's chat link https://tiktok.me/{username}, printed, drawn as a QR code or saved as an
+// image; `--wait` tests the connection. The definition only: the body (./qr/impl.ts) loads when it runs.
 import type { Deps } from '../deps.js';
-import { buildChatLink, containsUrl } from '../messaging/chat-link.js';
-import { getBusinessProfile } from '../tiktok/messaging.js';
-import { optionalSeconds } from '../io/duration.js';
-import { quoteArg } from '../auth/session.js';
+import type { CommandResult } from '../io/output.js';
+import { defineCommand, integer, optionalValue, text, type OptionsOf } from '../spec.js';
 
-export interface QrOptions {
-  message?: string;
-  ref?: string;
-  output?: string;
-  /** --wait [SECONDS]: true = the default time. */
-  wait?: boolean | string;
-  /** With --wait: receive webhooks on this port instead of polling. */
-  port?: number;
-}
+export const definition = defineCommand({
+  path: ['qr'],
+  summary: 'the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file',
+  examples: ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png', 'tiktok-channel qr --wait   # scan it, write, see it arrive'],
+  options: {
+    message: text('--message <text>', 'a pre-filled message'),
+    ref: text('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link'),
+    output: text('--output <file>', 'write a .png or .svg file'),
+    wait: optionalValue('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through this link (its ref tag; others are shown, not counted)'),
+    port: integer('--port <n>', 'with --wait: receive webhooks on this port instead of polling', { min: 0, max: 65535 }),
+  },
+});
 
-export const DEFAULT_WAIT_SECONDS = 300;
+export type QrOptions = Partial<OptionsOf<typeof definition>>;
 
-export function waitSeconds(value: boolean | string | undefined): number | undefined {
-  return optionalSeconds(value, { flag: '--wait', fallback: DEFAULT_WAIT_SECONDS, min: 1, max: 86_400, whole: true });
-}
-
-export function outputFormat(path: string): 'png' | 'svg' {
-  const extension = extname(path).toLowerCase();
-  if (extension === '.png') return 'png';
-  if (extension === '.svg') return 'svg';
-  throw usageError(`--output must end in .png or .svg (got "${path}").`, 'PNG for print and chat, SVG to scale without blur: e.g. --output poster.png');
-}
-
-export function checkQrOptions(options: QrOptions): void {
-  if (options.ref !== undefined && !options.ref.trim()) throw usageError('--ref needs a tag, e.g. --ref spring-poster.');
-  if (options.message !== undefined && !options.message.trim()) throw usageError('--message needs some text.');
-  if (options.output !== undefined) outputFormat(options.output);
-  waitSeconds(options.wait);
-  if (options.port !== undefined && options.wait === undefined) throw usageError('--port is used with --wait (to receive webhooks while waiting).');
-}
-
-/**
- * Writes through a temporary file in the same folder, synced, then renamed over the target: a full disk
- * or a crash leaves the earlier file (or none), never a 0-byte or half-written image.
- */
-async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
-  let created = false;
-  try {
-    const handle = await open(temp, 'wx', 0o666);
-    created = true;
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    if (created) await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
-async function username(deps: Deps): Promise<string> {
-  const account = deps.resolveAccount();
-  if (account.username) return account.username;
-  // Env credentials (and old stored accounts) carry no username: ask TikTok once.
-  const session = await deps.session(account);
-  const client = session.client;
-  const profile = await deps.io.progress('Fetching the account\'s username…', () =>
-    session.call((token) => getBusinessProfile(client, token, account.businessId)),
-  );
-  if (!profile.username) {
-    throw new CliError('unexpected', 'TikTok did not return the account\'s username, so the chat link cannot be built.', {
-      hint: 'Check that the user.info.username scope was granted (`tiktok-channel status`), then `tiktok-channel refresh --reauthorize`.',
-    });
-  }
-  return profile.username;
-}
-
-export async function run(options: QrOptions, deps: Deps): Promise<void> {
-  const { io } = deps;
-  checkQrOptions(options);
-  const wait = waitSeconds(options.wait);
-  // A fresh tag for --wait, so the arrival we wait for is this code's and no one else's.
-  const ref = options.ref ?? (wait !== undefined ? `check-${randomBytes(3).toString('hex')}` : undefined);
-  const url = buildChatLink(await username(deps), { ref, message: options.message });
-  if (options.message !== undefined && containsUrl(options.message)) {
-    io.warn('The pre-filled message contains a link: TikTok does not make links inside its chats clickable, so people would have to copy it by hand.');
-  }
-
-  let file: string | undefined;
-  if (options.output !== undefined) {
-    file = resolve(options.output);
-    const format = outputFormat(options.output);
-    const QRCode = (await import('qrcode')).default;
-    // Error correction M survives print smudges; a 4-module quiet zone is what scanners expect.
-    const rendered =
-      format === 'png'
-        ? await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 4, width: 512 })
-        : await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, width: 512 });
-    try {
-      await writeAtomically(file, rendered);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full' : code === 'EFBIG' ? ': the file is larger than this process may write (ulimit -f)' : '';
-      throw new CliError('validation', `Cannot write ${file}${why} (${code ?? String(error)}); nothing was written, any earlier file there is unchanged.`, {
-        hint:
-          code === 'ENOENT'
-            ? 'Create the folder first, or choose another --output path.'
-            : why
-              ? 'Free some space, or choose an --output path on another disk.'
-              : 'Choose another --output path.',
-      });
-    }
-  }
-
-  if (wait === undefined && io.json) {
-    io.printJson({ url, ...(file ? { file } : {}) });
-    return;
-  }
-  if (!io.json) {
-    io.out(url);
-    if (io.isStdoutTTY) {
-      const terminal = (await import('qrcode-terminal')).default;
-      const drawing = await new Promise<string>((resolve) => terminal.generate(url, { small: true }, resolve));
-      const needed = Math.max(...drawing.split('\n').map((line) => [...line].length));
-      // A code cut or wrapped by the terminal cannot be scanned: say so rather than draw it.
-      if (io.columns !== undefined && needed > io.columns) {
-        io.warn(
-          `The QR code needs ${needed} columns but the terminal has ${io.columns}, so it was not drawn. ` +
-            `Widen the terminal, or save it as an image: tiktok-channel qr${ref ? ` --ref ${quoteArg(ref)}` : ''}${options.message ? ` --message ${quoteArg(options.message)}` : ''} --output qr.png`,
-        );
-      } else {
-        io.out(drawing);
-      }
-    }
-    if (file) io.success(`Wrote the QR code to ${file}`);
-  }
-  if (wait === undefined) {
-    if (ref) io.info(io.color.dim(`TikTok reports "${ref}" as referral.short_link.ref when someone starts a chat through this link.`));
-    return;
-  }
-
-  if (options.ref === undefined) {
-    io.info(io.color.dim(`No --ref given: the link carries the fresh tag ${ref}, so a scan of this code can be told from anyone else who writes.`));
-  }
-  const { waitForContact } = await import('../tail/contact.js');
-  const contact = await waitForContact(deps, { ref: ref!, url, seconds: wait, port: options.port });
-  if (io.json) {
-    io.printJson({
-      url,
-      ref,
-      ...(file ? { file } : {}),
-      // Only an arrival through this code's tag ends the wait (a referral, or a chat it opened).
-      arrived_through_link: true,
-      user: contact.user,
-      conversation_id: contact.conversationId,
-      text: contact.message ? contact.text : null,
-      referral: contact.referral ?? null,
-      message: contact.message ?? null,
-      others_seen: contact.othersSeen,
-    });
-    return;
-  }
-  io.success(contact.summary);
+export async function run(options: OptionsOf<typeof definition>, deps: Deps): Promise<CommandResult> {
+  return (await import('./qr/impl.js')).qr(options, deps);
 }

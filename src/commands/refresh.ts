@@ -8,7 +8,7 @@ import { runBrowserConsent, sandboxConsent, type AuthorizedCode } from '../auth/
 import { sandboxControlTarget } from '../http/control.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import type { StoredAccount } from '../store/accounts.js';
-import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect.js';
+import { DEFAULT_TIMEOUT_SECONDS, reportConnected } from './connect/impl.js';
 import { storedAccount } from './accounts.js';
 import { daysLeft, daysText, quoteArg, REFRESH_TOKEN_WARN_DAYS } from '../auth/session.js';
 import { critically } from '../io/interrupt.js';

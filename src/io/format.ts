@@ -28,7 +28,12 @@ export function isoOrNull(ms: number | undefined): string | null {
  * columns shrink and their cells wrap at spaces, never inside a word, so the terminal never breaks a line
  * mid-word. A single word wider than its column stays whole (the line then runs long).
  */
-export function renderTable(headers: string[], rows: string[][], options: { width?: number; lastColumnMin?: number } = {}): string {
+export function renderTable(
+  headers: string[],
+  rows: string[][],
+  options: { width?: number; lastColumnMin?: number; truncate?: TruncateOptions } = {},
+): string {
+  if (options.truncate) return renderTruncatedTable(headers, rows, options.width, options.truncate);
   let gap = 2;
   const table = [headers, ...rows];
   const columns = headers.length;
@@ -88,6 +93,135 @@ export function renderTable(headers: string[], rows: string[][], options: { widt
 
 // eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[[0-9;]*m/g;
+
+export interface TruncateOptions {
+  /** Columns cut in the middle ("mY3+hQ…pezQ=="): ids, whose both ends tell them apart. */
+  middle?: readonly number[];
+  /** Columns kept at least this wide (or their whole text, if narrower) while others can shrink. */
+  minimums?: Readonly<Record<number, number>>;
+}
+
+/**
+ * gh's table: every cell on one line; when the rows are wider than `width`, the widest column loses a
+ * column at a time (never below its minimum while another can still shrink) and its cells are cut with
+ * "…", so no cell wraps, no word breaks across lines and no line runs past the terminal's edge.
+ */
+function renderTruncatedTable(headers: string[], rows: string[][], width: number | undefined, options: TruncateOptions): string {
+  const table = [headers, ...rows];
+  const columns = headers.length;
+  const cells = rows.length ? rows : [headers];
+  // A header wider than every cell of its column ("LAST USER MESSAGE" over "3s ago") is cut first.
+  const content = headers.map((_, column) => Math.max(1, ...cells.map((row) => displayWidth(row[column] ?? ''))));
+  const widths = headers.map((header, column) => Math.max(content[column]!, displayWidth(header)));
+  let gap = 2;
+  if (width) {
+    const total = () => widths.reduce((sum, each) => sum + each, 0) + gap * (columns - 1);
+    const shrink = (floor: (column: number) => number) => {
+      while (total() > width) {
+        let widest = -1;
+        for (let column = 0; column < columns; column++) {
+          if (widths[column]! > floor(column) && (widest < 0 || widths[column]! > widths[widest]!)) widest = column;
+        }
+        if (widest < 0) return;
+        widths[widest]!--;
+      }
+    };
+    const minimum = (column: number) => Math.min(content[column]!, options.minimums?.[column] ?? 6);
+    // Cells are cut before headers, and the gap narrows to one space before a header is cut.
+    const keepHeader = (column: number) => Math.max(displayWidth(headers[column]!), minimum(column));
+    shrink(keepHeader);
+    if (total() > width) gap = 1;
+    shrink(keepHeader);
+    shrink(minimum);
+    shrink(() => 1);
+  }
+  return table
+    .map((row, index) =>
+      headers
+        .map((_, column) => {
+          const cell = cutCell(row[column] ?? '', widths[column]!, index > 0 && (options.middle?.includes(column) ?? false));
+          return column === columns - 1 ? cell : cell + ' '.repeat(Math.max(0, widths[column]! - displayWidth(cell)));
+        })
+        .join(' '.repeat(gap))
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** A cell cut to `width` columns with "…" (at the end, or in the middle); a cell wholly in one colour keeps it. */
+function cutCell(text: string, width: number, middle: boolean): string {
+  if (displayWidth(text) <= width) return text;
+  // eslint-disable-next-line no-control-regex
+  const uniform = /^((?:\x1b\[[0-9;]*m)+)([^\x1b]*)((?:\x1b\[[0-9;]*m)+)$/.exec(text);
+  if (uniform) return `${uniform[1]}${cutCell(uniform[2]!, width, middle)}${uniform[3]}`;
+  const plain = text.replace(SGR, '');
+  return middle ? truncateMiddle(plain, width) : truncateToWidth(plain, width);
+}
+
+/** "mY3+hQ…pezQ==": the start and the end of `text` around "…", at most `width` columns. */
+export function truncateMiddle(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 1) return width === 1 ? '…' : '';
+  const characters = [...text];
+  const tail = Math.floor((width - 1) / 2);
+  const head = width - 1 - tail;
+  return `${characters.slice(0, head).join('')}…${characters.slice(characters.length - tail).join('')}`;
+}
+
+/**
+ * Plain text wrapped at spaces to `width` columns, lines after the first indented by `hang` spaces (a
+ * message body under its column). A word longer than a line is cut across lines, so nothing runs past the edge.
+ */
+export function wrapHanging(text: string, width: number, hang: number): string[] {
+  const room = Math.max(1, width - hang);
+  // The first line keeps its own indent (a continuation line of a table, an entry of a help topic).
+  const lead = /^ */.exec(text)![0];
+  const lines: string[] = [];
+  let line = '';
+  let first = true;
+  const push = () => {
+    lines.push(first ? lead + line : ' '.repeat(hang) + line);
+    first = false;
+    line = '';
+  };
+  const limit = () => (first ? Math.max(1, width - lead.length) : room);
+  for (const word of text.slice(lead.length).split(' ')) {
+    let rest = word;
+    if (line && displayWidth(line) + 1 + displayWidth(rest) > limit()) push();
+    while (displayWidth(line ? `${line} ${rest}` : rest) > limit()) {
+      const taken = takeColumns(rest, limit() - (line ? displayWidth(line) + 1 : 0));
+      if (!taken) {
+        if (line) {
+          push();
+          continue;
+        }
+        // Not even one character fits (a wide one in a 1-column room): it goes on a line of its own.
+        line = [...rest][0]!;
+        rest = rest.slice(line.length);
+        push();
+        continue;
+      }
+      line = line ? `${line} ${taken}` : taken;
+      rest = rest.slice(taken.length);
+      push();
+    }
+    line = line ? `${line} ${rest}` : rest;
+  }
+  if (line || first) push();
+  return lines;
+}
+
+function takeColumns(text: string, width: number): string {
+  let used = 0;
+  let out = '';
+  for (const character of text) {
+    const w = characterWidth(character.codePointAt(0)!);
+    if (used + w > width) break;
+    out += character;
+    used += w;
+  }
+  return out;
+}
 
 function longestWord(text: string): number {
   return Math.max(0, ...text.replace(SGR, '').split(' ').map((word) => displayWidth(word)));

@@ -51,6 +51,10 @@ function staticClosure(source: string): Set<string> {
 }
 
 const commandModules = (sources: string[]) => sources.filter((source) => source.startsWith('src/commands/'));
+/** A command defined by its definition keeps its body in src/commands/<name>/impl.ts, loaded when it runs. */
+const bodyOf = (name: string) => (meta.inputs[`src/commands/${name}/impl.ts`] ? `src/commands/${name}/impl.ts` : `src/commands/${name}.ts`);
+/** Definition modules are in the entry (the help and the parser need them); their bodies are not. */
+const definitionModules = () => new Set(Object.keys(meta.outputs['dist/cli.js']!.inputs).filter((input) => input.startsWith('src/commands/')));
 const packageOf = (source: string) => source.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1];
 
 beforeAll(() => {
@@ -64,9 +68,11 @@ beforeAll(() => {
 
 describe('the bundled CLI loads lazily', () => {
   it('is split: every command module of src/cli.ts is in a chunk of its own, not in the entry', () => {
-    const lazy = meta.inputs['src/cli.ts']!.imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path);
+    const importers = ['src/cli.ts', ...definitionModules()];
+    const lazy = importers.flatMap((importer) => meta.inputs[importer]!.imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path));
     expect(lazy.filter((path) => path.startsWith('src/commands/')).length).toBeGreaterThan(8);
-    expect(Object.keys(meta.outputs['dist/cli.js']!.inputs).filter((input) => input.startsWith('src/commands/'))).toEqual([]);
+    // The entry holds only definitions (src/commands/<name>.ts): no body, and nothing a definition would drag in.
+    expect(Object.keys(meta.outputs['dist/cli.js']!.inputs).filter((input) => input.startsWith('src/commands/') && input.endsWith('/impl.ts'))).toEqual([]);
   });
 
   it.each([['--version'], ['--help'], ['send', '--help'], ['sandbox', 'serve', '--help']])('%s loads no compiled file at all', (...args) => {
@@ -83,11 +89,12 @@ describe('the bundled CLI loads lazily', () => {
     ['completion', ['completion', 'bash']],
     ['sandbox', ['sandbox', 'message', '--from', 'maya', '--text', 'hello']],
   ])('%s loads its own command module and what it imports, no other command', (name, args) => {
-    const own = `src/commands/${name}.ts`;
+    const own = bodyOf(name);
     const loaded = sourcesLoadedBy(args);
     expect(loaded).toContain(own);
     const allowed = staticClosure(own);
-    expect(commandModules(loaded).filter((source) => !allowed.has(source))).toEqual([]);
+    const definitions = definitionModules();
+    expect(commandModules(loaded).filter((source) => !allowed.has(source) && !definitions.has(source))).toEqual([]);
     // Prompts, QR drawing and colours load only for the commands (and terminals) that use them.
     const packages = new Set(loaded.map(packageOf).filter(Boolean));
     if (name !== 'qr') expect(packages.has('qrcode') || packages.has('qrcode-terminal')).toBe(false);

@@ -2,8 +2,9 @@
 // which a child process with pipes cannot show.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { run as qr } from '../../src/commands/qr.js';
-import { checkFlags, parseItemId, prepareDraft, waitReplySeconds } from '../../src/commands/send.js';
+import { qr } from '../../src/commands/qr/impl.js';
+import { renderResult } from '../../src/io/output.js';
+import { checkFlags, parseItemId, prepareDraft, waitReplySeconds } from '../../src/commands/send/impl.js';
 import { buildCard, parseButton } from '../../src/messaging/card.js';
 import { displayWidth, truncateToWidth } from '../../src/io/format.js';
 import { createDeps } from '../../src/deps.js';
@@ -26,7 +27,7 @@ describe('send flags', () => {
     expect(() => checkFlags({ to, action: 'typing', text: 'hi' })).toThrow(/--action typing sends no content: drop --text/);
     expect(() => checkFlags({ to, action: 'mark-read', card: 'T', button: ['a:A'] })).toThrow(/drop --card/);
     expect(() => checkFlags({ to, action: 'typing', replyTo: '1' })).toThrow(/quotes nothing/);
-    expect(() => checkFlags({ to, action: 'wave' })).toThrow(/typing or mark-read/);
+    expect(() => checkFlags({ to, action: 'wave' as 'typing' })).toThrow(/typing or mark-read/);
     expect(() => checkFlags({ to, text: 'a', button: ['a:A'] })).toThrow(/--button belongs to a card: add --card/);
     expect(() => checkFlags({ to, text: 'a', linkCard: true })).toThrow(/--link-card belongs to a card/);
     expect(() => checkFlags({ to, text: 'a', waitReply: true, dryRun: true })).toThrow(/--wait-reply .* --dry-run/);
@@ -118,7 +119,7 @@ describe('qr on a terminal', () => {
     });
     const test = createTestIO({ stdoutTTY: true });
     const deps = createDeps({ io: test.io, env: { TIKTOK_CHANNEL_CONFIG_DIR: dir }, globals: { json: false, debug: false }, signal: new AbortController().signal });
-    await qr({ ref: 'desk' }, deps);
+    renderResult(test.io, await qr({ ref: 'desk' }, deps));
     const lines = test.stdout().split('\n');
     expect(lines[0]).toBe('https://tiktok.me/acme.studio?ref=desk');
     const drawing = lines.slice(1).join('\n');
