@@ -5,7 +5,7 @@
 // refresh cut by a reset leaving a usable account.
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/errors.js';
+import { CliError, toCliError } from '../../src/errors.js';
 import { networkTransport } from '../../src/http/network.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { getBusinessProfile, getConversationContent, listConversations, sendMessage } from '../../src/tiktok/messaging.js';
@@ -95,7 +95,8 @@ describe('fuzz: the client against sandbox faults', () => {
 
         const outcome = await run[call]().then(
           () => undefined,
-          (error: unknown) => error,
+          // The CLI's view of the client's TikTokApiError (src/errors.ts's table), which these assertions check.
+          (error: unknown) => toCliError(error),
         );
         const attempts = ctx.world.requestsTo(await ctx.world.state(), CALLS[call].path).length - before;
         const want = expected(call, queue);
