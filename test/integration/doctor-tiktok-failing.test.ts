@@ -1,21 +1,12 @@
 // `doctor` when TikTok answers but every call fails (50002 system errors, 40100 rate limits): no check may
 // say ok about what it could not see, each says why it could not check, and --strict fails the run.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorld, type Connected, type World } from '../helpers/account.js';
+import { describe, expect, it } from 'vitest';
+import { useConnectedWorld } from '../helpers/account.js';
 import { runInProcess } from '../helpers/run.js';
 import { parseJson } from '../helpers/cli.js';
 
-let world: World;
-let account: Connected;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => world?.close());
-beforeEach(async () => {
-  await world.reset();
-  account = await world.connect();
-});
+// A fresh sandbox world and connected account for every test.
+const ctx = useConnectedWorld({ connectEach: true });
 
 interface DoctorJson {
   checks: Array<{ id: string; status: string; detail: string; fix: string | null }>;
@@ -23,7 +14,7 @@ interface DoctorJson {
 }
 
 function envWithApp(): Record<string, string> {
-  return { ...world.env(account), TIKTOK_CHANNEL_CLIENT_KEY: world.server.clientKey, TIKTOK_CHANNEL_CLIENT_SECRET: world.server.clientSecret };
+  return { ...ctx.world.env(ctx.account), TIKTOK_CHANNEL_CLIENT_KEY: ctx.world.server.clientKey, TIKTOK_CHANNEL_CLIENT_SECRET: ctx.world.server.clientSecret };
 }
 
 describe.each([
@@ -31,7 +22,7 @@ describe.each([
   [40100, 'Too many requests'],
 ])('every TikTok call answers %i', (code, message) => {
   it('no check that needs TikTok says ok; --strict exits 1, plain doctor says what could not be checked', async () => {
-    await world.control('POST', 'faults', { path: '*', kind: 'code', code, times: -1, message });
+    await ctx.world.control('POST', 'faults', { path: '*', kind: 'code', code, times: -1, message });
     const plain = await runInProcess(['doctor', '--json'], { env: envWithApp() });
     const report = parseJson(plain.stdout) as DoctorJson;
     const byId = Object.fromEntries(report.checks.map((check) => [check.id, check]));
@@ -55,7 +46,7 @@ describe.each([
 
 describe('only the messaging calls fail (50002)', () => {
   it('the token and profile checks pass; the checks that read messaging say they could not check, not ok', async () => {
-    await world.control('POST', 'faults', { path: 'business/message/*', kind: 'code', code: 50002, times: -1, message: 'Internal system error' });
+    await ctx.world.control('POST', 'faults', { path: 'business/message/*', kind: 'code', code: 50002, times: -1, message: 'Internal system error' });
     const result = await runInProcess(['doctor', '--json', '--strict'], { env: envWithApp() });
     const report = parseJson(result.stdout) as DoctorJson;
     const byId = Object.fromEntries(report.checks.map((check) => [check.id, check]));

@@ -1,21 +1,12 @@
 // TikTok's token, app, region, duplicate, throttle, system and maintenance codes (tiktok-api.md §6), each
 // answered by the served sandbox's fault control and reported by the built CLI: the exit code of the
 // contract's table, the kind, TikTok's code and request_id in the JSON error, and a hint that says what to do.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorld, type Connected, type World } from '../helpers/account.js';
+import { describe, expect, it } from 'vitest';
+import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 
-let world: World;
-let account: Connected;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => world?.close());
-beforeEach(async () => {
-  await world.reset();
-  account = await world.connect();
-});
+// A fresh sandbox world and connected account for every test.
+const ctx = useConnectedWorld({ connectEach: true });
 
 interface ErrorDocument {
   error: { kind: string; code: number; message: string; hint: string | null; tiktok_code: number | null; request_id: string | null };
@@ -41,8 +32,8 @@ const CODES: Array<[number, string, number, string, RegExp]> = [
 
 describe('TikTok codes through the sandbox and the CLI', () => {
   it.each(CODES)('%i (%s): exit %i, kind %s, a hint that says what to do', async (code, message, exit, kind, hint) => {
-    await world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'code', code, times: -1, message });
-    const result = await runCli(['conversations', '--json'], { env: world.env(account), timeoutMs: 60_000 });
+    await ctx.world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'code', code, times: -1, message });
+    const result = await runCli(['conversations', '--json'], { env: ctx.world.env(ctx.account), timeoutMs: 60_000 });
     expect(result.code, result.stderr).toBe(exit);
     const { error } = parseJson(result.stdout) as ErrorDocument;
     expect(error).toMatchObject({ kind, code: exit, tiktok_code: code, message: `TikTok error ${code}: ${message}` });
