@@ -19,7 +19,7 @@ import { containsUrl } from '../../messaging/chat-link.js';
 import { keepTypedText, LINK_WARNING } from '../../messaging/unsent.js';
 import { formatWait, stoppedWaiting, waitForReply } from '../../messaging/wait-reply.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../../messaging/policy.js';
-import { describeEvent } from '../../tiktok/events.js';
+import { describeEvent } from '../../tiktok/event-describe.js';
 import { CONTENT_LIST_MAX_MESSAGES, dmRegionVerdict, MESSAGES_PER_WINDOW, TYPING_INDICATOR_MS } from '../../tiktok/limits.js';
 import {
   buildCommentReplyBody,
