@@ -5,7 +5,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, utime
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, type JournalEntry, type JournalRecord } from '../../src/tail/journal.js';
+import type { JournalEntry, JournalRecord } from '../../src/tail/journal-files.js';
+import { Journal } from '../../src/tail/journal.js';
 import { DedupeSet } from '../../src/tail/dedupe.js';
 
 function record(index: number, body: Buffer | string = `{"n":${index},"text":"héllo ✓"}`, at = Date.now()): JournalRecord {
