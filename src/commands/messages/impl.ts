@@ -19,7 +19,8 @@ import { describeUser, evaluateConversation, formatRemaining, policyDetails, typ
 import type { DecodedEvent } from '../../tiktok/events.js';
 import { describeEvent } from '../../tiktok/event-describe.js';
 import { CONTENT_LIST_MAX_MESSAGES, MESSAGES_PER_WINDOW } from '../../tiktok/limits.js';
-import { downloadMedia, getConversationContent } from '../../tiktok/messaging.js';
+import { downloadMedia } from '../../tiktok/media.js';
+import { getConversationContent } from '../../tiktok/messaging.js';
 
 export type { MessagesOptions };
 

@@ -17,16 +17,15 @@ import { keepTypedText } from '../../messaging/unsent.js';
 import { formatWait, stoppedWaiting, waitForReply } from '../../messaging/wait-reply.js';
 import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../../messaging/policy.js';
 import { describeEvent } from '../../tiktok/event-describe.js';
+import { canSendImage, uploadImage } from '../../tiktok/media.js';
 import { CONTENT_LIST_MAX_MESSAGES, dmRegionVerdict, MESSAGES_PER_WINDOW, TYPING_INDICATOR_MS } from '../../tiktok/limits.js';
 import {
   buildCommentReplyBody,
   buildSendBody,
-  canSendImage,
   getConversationContent,
   messageTypeOf,
   sendCommentReply,
   sendMessage,
-  uploadImage,
   type OutgoingContent,
 } from '../../tiktok/messaging.js';
 
