@@ -14,12 +14,19 @@ import type { Deps, Env, GlobalOptions } from './deps.js';
 import { registerCommand, type CommandModule, type RunSpy } from './cli/register.js';
 import { examplesAfterOptions, HELP_LAYOUT } from './cli/help-layout.js';
 import type { CommandDefinition } from './spec.js';
+import * as accounts from './commands/accounts.js';
+import * as accountsUse from './commands/accounts-use.js';
 import * as comments from './commands/comments.js';
 import * as connect from './commands/connect.js';
 import * as conversations from './commands/conversations.js';
+import * as disconnect from './commands/disconnect.js';
+import * as doctor from './commands/doctor.js';
 import * as messages from './commands/messages.js';
 import * as qr from './commands/qr.js';
+import * as refresh from './commands/refresh.js';
+import * as rename from './commands/rename.js';
 import * as send from './commands/send.js';
+import * as status from './commands/status.js';
 import * as completion from './commands/completion.js';
 import * as help from './commands/help.js';
 
@@ -27,7 +34,23 @@ import * as help from './commands/help.js';
  * The commands defined by their own definition (src/spec.ts), in help order. Their modules hold only the
  * definition and a thin run() that imports the body when the command runs, so loading them stays cheap.
  */
-export const COMMANDS: readonly { readonly definition: CommandDefinition }[] = [help, connect, conversations, messages, send, comments, qr, completion];
+export const COMMANDS: readonly { readonly definition: CommandDefinition }[] = [
+  help,
+  connect,
+  refresh,
+  accounts,
+  accountsUse,
+  rename,
+  disconnect,
+  status,
+  conversations,
+  messages,
+  send,
+  comments,
+  qr,
+  doctor,
+  completion,
+];
 
 type RunResult = number | void;
 type Runner = (deps: Deps) => Promise<RunResult>;
@@ -118,44 +141,14 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
 
   register(connect);
 
-  program
-    .command('refresh')
-    .summary('renew the access token (the rotated refresh token is stored first)')
-    .description(describe('renew the access token (the rotated refresh token is stored first)', ['tiktok-channel refresh', 'tiktok-channel refresh --reauthorize', 'tiktok-channel refresh --json   # with env credentials: prints the new pair']))
-    .option('--reauthorize', 'run the consent flow again (also refreshes permissions)')
-    .option('--port <n>', 'loopback port for --reauthorize', parseInteger('--port', 0, 65535))
-    .option('--no-browser', 'with --reauthorize: print the URL only')
-    .option('--timeout <seconds>', 'with --reauthorize: how long to wait', parseInteger('--timeout', 1, 86_400), 300)
-    .option('--no-pkce', 'with --reauthorize: send no PKCE code_challenge')
-    .action(run((options) => async (deps) => (await import('./commands/refresh.js')).run(options as never, deps)));
+  register(refresh);
 
-  const accounts = program
-    .command('accounts')
-    .summary('list connected accounts')
-    .description(describe('list connected accounts', ['tiktok-channel accounts', 'tiktok-channel accounts use "Acme support"', 'tiktok-channel rename "Acme EU" --account @acme', 'tiktok-channel disconnect --account @acme']))
-    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).run(options as never, deps)));
-  accounts
-    .command('use <account>')
-    .description('make an account the default (by channel name, @username or business_id; ids may start with "-", e.g. accounts use -000…)')
-    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).use({ account: parseAccountReference((options.args as string[])[0]!, 'The account') }, deps)));
+  register(accounts);
+  register(accountsUse);
+  register(rename);
+  register(disconnect);
 
-  program
-    .command('rename <name>')
-    .description('set the channel name of the account (--account, else the default)')
-    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).rename({ name: (options.args as string[])[0] }, deps)));
-
-  program
-    .command('disconnect')
-    .description('revoke the account\'s token at TikTok and forget it')
-    .option('--keep-token', 'do not revoke at TikTok, only forget locally')
-    .action(run((options) => async (deps) => (await import('./commands/accounts.js')).disconnect(options as never, deps)));
-
-  program
-    .command('status')
-    .summary('show the account in use, its token expiry and scopes, checked with TikTok (exit 3 when not usable)')
-    .description(describe('show the account in use, its token expiry and scopes, checked with TikTok (exit 3 when not usable)', ['tiktok-channel status', 'tiktok-channel status --offline --json']))
-    .option('--offline', 'judge from the stored expiry only, without asking TikTok')
-    .action(run((options) => async (deps) => (await import('./commands/status.js')).run(options as never, deps)));
+  register(status);
 
   register(conversations);
   register(messages);
@@ -211,15 +204,7 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
     .option('--dry-run', 'list what would be sent, and send nothing')
     .action(run((options) => async (deps) => (await import('./tail/replay.js')).run(options as never, deps)));
 
-  program
-    .command('doctor')
-    .summary('find why messages stop: 12 checks at once, each problem with its fix (exit 1 on a failure)')
-    .description(describe('find why messages stop: 12 checks at once, each problem with its fix\n(exit 1 on a failure; --strict: on a warning too). Checks: config, network,\nclock, token, scopes, business-account, advanced-access, region, dm-setting,\nwebhook, messaging-window, media. Never prompts; changes nothing without --fix.', ['tiktok-channel doctor', 'tiktok-channel doctor --verbose', 'tiktok-channel doctor --all-accounts --strict --json']))
-    .option('--all-accounts', 'check every connected account')
-    .option('--verbose', 'show each check\'s details and timings')
-    .option('--strict', 'warnings and checks that could not run (TikTok failing) fail too (exit 1)')
-    .option('--fix', 'renew an expired or refused access token and make the account file private (0600); nothing else')
-    .action(run((options) => async (deps) => (await import('./commands/doctor.js')).run(options as never, deps)));
+  register(doctor);
 
   const sandbox = program
     .command('sandbox')

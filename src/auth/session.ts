@@ -6,8 +6,7 @@ import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import { refreshAccessToken, type TokenGrant } from '../tiktok/oauth.js';
 import type { AccountStore, ResolvedAccount, StoredAccount } from '../store/accounts.js';
-import { formatTime } from '../io/format.js';
-import { authorizationRemovedReason } from '../tiktok/events.js';
+import { quoteArg, revocationError } from './lifetimes.js';
 
 export interface SessionDeps {
   store: AccountStore;
@@ -28,21 +27,6 @@ export function reauthorizeError(account: ResolvedAccount, reason: string, cause
   return new CliError('auth', reason, { hint, tiktokCode: tiktokCodeOf(cause), requestId: typeof requestId === 'string' ? requestId : undefined, cause });
 }
 
-/** Inside this many days of the refresh token's end, a new consent is due: doctor warns, status and refresh say so. */
-export const REFRESH_TOKEN_WARN_DAYS = 30;
-const DAY_MS = 86_400_000;
-
-/** Whole days left before `expiresAt` (never overstated: 24 days 23 hours is 24), null when unknown. */
-export function daysLeft(expiresAt: number, now: number): number | null {
-  if (!Number.isFinite(expiresAt)) return null;
-  return Math.max(0, Math.floor((expiresAt - now) / DAY_MS));
-}
-
-/** "24 days" / "1 day" / "less than a day". */
-export function daysText(days: number): string {
-  return days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`;
-}
-
 /** TikTok's "the refresh token expired" (§6): only a new consent helps, 365 days after the last one. */
 const REFRESH_TOKEN_EXPIRED = 40103;
 /** TikTok's "the refresh token is invalid" (§6). */
@@ -53,37 +37,6 @@ function refusesRefreshToken(error: unknown): boolean {
   const code = tiktokCodeOf(error);
   if (code === REFRESH_TOKEN_EXPIRED || code === REFRESH_TOKEN_INVALID) return true;
   return error instanceof CliError && error.kind === 'auth';
-}
-
-/** The day as YYYY-MM-DD (UTC), how the revocation is named to the user. */
-function day(ms: number): string {
-  return formatTime(ms).slice(0, 10);
-}
-
-/** What to say about an account whose holder removed the app (tail marked it from authorization.removed). */
-export function revocationText(account: Pick<StoredAccount, 'revoked'>): { detail: string; reason: string; fix: string } | undefined {
-  const revoked = account.revoked;
-  if (!revoked) return undefined;
-  return {
-    detail: `the account holder removed the app on ${day(revoked.at)}: run \`tiktok-channel connect\` again`,
-    reason: authorizationRemovedReason(revoked.reason),
-    fix: 'Run `tiktok-channel connect` and have the account holder approve the app again; the new consent clears the mark.',
-  };
-}
-
-/** The auth error (exit 3) every use of a revoked account ends with. */
-export function revocationError(account: ResolvedAccount): CliError | undefined {
-  const text = revocationText(account);
-  if (!text) return undefined;
-  return new CliError('auth', `${account.channelName}: ${text.detail} (TikTok's reason: ${text.reason}).`, {
-    hint: text.fix,
-    details: { revoked: { at: new Date(account.revoked!.at).toISOString(), reason: account.revoked!.reason, reason_text: text.reason } },
-  });
-}
-
-/** Quotes a value for a command line we suggest to the user. */
-export function quoteArg(value: string): string {
-  return /^[\w@.-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`;
 }
 
 export class Session {

@@ -1,176 +1,21 @@
-// `status`: who am I, with the tokens checked by TikTok (token info: one call), as `gh auth status` does,
-// so an expired or revoked token is reported before a send finds out; `--offline` judges from local state.
-import { asCliError, CliError } from '../errors.js';
+// `status`: who am I, with the tokens checked by TikTok (token info: one call), as `gh auth status` does.
+// The definition only: the body (./status/impl.ts) loads when the command runs, and with --offline it
+// loads nothing of the HTTP client.
 import type { Deps } from '../deps.js';
-import { formatDuration, formatTime, isoOrNull, terminalSafe } from '../io/format.js';
-import { CHAT_LINK_BASE, REQUIRED_SCOPES } from '../tiktok/limits.js';
-import type { ResolvedAccount } from '../store/accounts.js';
-import { daysLeft, daysText, quoteArg, REFRESH_TOKEN_WARN_DAYS, revocationError, revocationText } from '../auth/session.js';
-import { getTokenInfo } from '../tiktok/oauth.js';
-import { getBusinessProfile } from '../tiktok/messaging.js';
+import type { CommandResult } from '../io/output.js';
+import { defineCommand, flag, type OptionsOf } from '../spec.js';
 
-export interface StatusOptions {
-  /** Judge from the stored expiry only (no network). */
-  offline?: boolean;
-}
+export const definition = defineCommand({
+  path: ['status'],
+  summary: 'show the account in use, its token expiry and scopes, checked with TikTok (exit 3 when not usable)',
+  examples: ['tiktok-channel status', 'tiktok-channel status --offline --json'],
+  options: {
+    offline: flag('--offline', 'judge from the stored expiry only, without asking TikTok'),
+  },
+});
 
-/** What TikTok said about the token (token info), when status asked. */
-export interface TikTokCheck {
-  scopes?: string[];
-  /** The access token was renewed first (it was about to expire, or TikTok answered 40105). */
-  renewed: boolean;
-}
+export type StatusOptions = Partial<OptionsOf<typeof definition>>;
 
-export interface TokenState {
-  expires_at: string | null;
-  expired: boolean;
-  expires_in_seconds: number | null;
-  /** Whole days left (24 days 23 hours is 24), 0 once expired. */
-  expires_in_days: number | null;
-}
-
-export function tokenState(expiresAt: number, now: number): TokenState {
-  if (!Number.isFinite(expiresAt)) return { expires_at: null, expired: false, expires_in_seconds: null, expires_in_days: null };
-  return { expires_at: isoOrNull(expiresAt), expired: expiresAt <= now, expires_in_seconds: Math.round((expiresAt - now) / 1000), expires_in_days: daysLeft(expiresAt, now) };
-}
-
-export function describeAccount(account: ResolvedAccount, isDefault: boolean, now: number) {
-  const missingScopes = REQUIRED_SCOPES.filter((scope) => !account.scopes.includes(scope));
-  const access = tokenState(account.accessTokenExpiresAt, now);
-  const refresh = account.refreshToken ? tokenState(account.refreshTokenExpiresAt, now) : { expires_at: null, expired: true, expires_in_seconds: null, expires_in_days: null };
-  const removal = revocationText(account);
-  return {
-    business_id: account.businessId,
-    channel_name: account.channelName,
-    username: account.username ?? null,
-    display_name: account.displayName ?? null,
-    region: account.region ?? null,
-    source: account.source,
-    sandbox: account.sandbox ?? null,
-    default: isDefault,
-    chat_link: account.username ? `${CHAT_LINK_BASE}${account.username}` : null,
-    access_token: access,
-    refresh_token: refresh,
-    // null for accounts stored before it was kept; the refresh token's end above comes from TikTok either way.
-    consented_at: isoOrNull(account.consentedAt),
-    revoked: account.revoked ? { at: new Date(account.revoked.at).toISOString(), reason: account.revoked.reason, reason_text: removal!.reason } : null,
-    scopes: account.scopes,
-    // Env credentials carry no scope list; only stored accounts can be judged on it.
-    missing_scopes: account.source === 'env' && account.scopes.length === 0 ? [] : missingScopes,
-    usable: (!access.expired || !refresh.expired) && !account.revoked,
-  };
-}
-
-/**
- * The stored expiry corrected by what TikTok just said: the account is not usable, the access token is
- * expired when TikTok called it expired or invalid (40105/40104), and the refresh token when TikTok
- * refused it too. The stored times stay as they are (they are what the store believed).
- */
-function refusedByTikTok(described: ReturnType<typeof describeAccount>, error: CliError, refreshRefused: boolean) {
-  const accessRefused = refreshRefused || error.tiktokCode === 40105 || error.tiktokCode === 40104;
-  return {
-    ...described,
-    access_token: accessRefused ? { ...described.access_token, expired: true } : described.access_token,
-    refresh_token: refreshRefused ? { ...described.refresh_token, expired: true } : described.refresh_token,
-    usable: false,
-  };
-}
-
-/**
- * Asks TikTok whether the token works: token info (needs the app's client key), else the profile for
- * env credentials without one. Through the session, so an expiring token is renewed as any command would.
- */
-async function checkWithTikTok(deps: Deps, account: ResolvedAccount, isDefault: boolean): Promise<{ account: ResolvedAccount; check: TikTokCheck }> {
-  const session = await deps.session(account);
-  const before = account.accessToken;
-  let scopes: string[] | undefined;
-  try {
-    if (account.clientKey) {
-      const info = await session.call((token) => getTokenInfo(session.client, session.current.clientKey, token));
-      if (info.creatorId && info.creatorId !== account.businessId) {
-        throw new CliError('auth', `The token of ${account.channelName} belongs to another account (${info.creatorId}), not ${account.businessId}.`, {
-          hint: `Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` and sign in as this account.`,
-        });
-      }
-      scopes = info.scopes.length ? info.scopes : undefined;
-    } else {
-      await session.call((token) => getBusinessProfile(session.client, token, account.businessId, { fields: ['username'] }));
-    }
-  } catch (error) {
-    error = asCliError(error);
-    if (error instanceof CliError && error.kind === 'auth') {
-      throw new CliError('auth', `TikTok does not accept the tokens of ${account.channelName}: ${error.message}`, {
-        hint: error.hint,
-        tiktokCode: error.tiktokCode,
-        requestId: error.requestId,
-        details: { account: refusedByTikTok(describeAccount(session.current, isDefault, deps.now()), error, session.refreshRefused), checked_with_tiktok: true },
-      });
-    }
-    if (error instanceof CliError && (error.kind === 'network' || error.kind === 'rateLimit')) {
-      throw new CliError(error.kind, `Could not check the token with TikTok: ${error.message}`, {
-        hint: `${error.hint} \`tiktok-channel status --offline\` shows the stored state without asking TikTok.`,
-        tiktokCode: error.tiktokCode,
-        requestId: error.requestId,
-      });
-    }
-    throw error;
-  }
-  return { account: { ...session.current, ...(scopes ? { scopes } : {}) }, check: { scopes, renewed: session.current.accessToken !== before } };
-}
-
-export async function run(options: StatusOptions, deps: Deps): Promise<void> {
-  const { io } = deps;
-  let account = deps.resolveAccount();
-  const isDefault = account.source === 'store' && deps.store().defaultBusinessId() === account.businessId;
-  const local = describeAccount(account, isDefault, deps.now());
-
-  const revoked = revocationError(account);
-  if (revoked) throw new CliError('auth', revoked.message, { hint: revoked.hint, details: { account: local } });
-  if (!local.usable) {
-    throw new CliError('auth', `The tokens of ${account.channelName} have expired (access and refresh).`, {
-      hint: `Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` to sign in again.`,
-      details: { account: local },
-    });
-  }
-  let check: TikTokCheck | undefined;
-  if (!options.offline) {
-    ({ account, check } = await io.progress('Checking the token with TikTok…', () => checkWithTikTok(deps, account, isDefault)));
-  }
-  const now = deps.now();
-  const status = { ...describeAccount(account, isDefault, now), checked_with_tiktok: Boolean(check), renewed: check?.renewed ?? false };
-  if (io.json) {
-    io.printJson(status);
-    return;
-  }
-  const { color } = io;
-  const label = (text: string) => color.dim(text.padEnd(15));
-  const lines = [
-    `${color.bold(terminalSafe(account.channelName))}${account.username ? ` (@${account.username})` : ''}${isDefault ? color.dim('  default') : ''}`,
-    `${label('business_id')}${account.businessId}`,
-    `${label('source')}${account.source === 'env' ? 'TIKTOK_CHANNEL_ACCESS_TOKEN (env)' : 'stored account'}${account.sandbox ? ' · embedded sandbox' : ''}`,
-    `${label('region')}${account.region ?? 'unknown'}`,
-    `${label('access token')}${describeToken(status.access_token, now)}`,
-    `${label('refresh token')}${account.refreshToken ? describeToken(status.refresh_token, now) : 'none'}`,
-    `${label('consented')}${status.consented_at ? `${formatTime(account.consentedAt!)} (a refresh token ends 365 days after consent)` : 'unknown (stored by an older version)'}`,
-    `${label('scopes')}${account.scopes.length ? account.scopes.join(', ') : 'unknown'}`,
-    `${label('checked')}${check ? `with TikTok just now (token info)${check.renewed ? '; the access token was renewed first' : ''}` : 'offline: stored state only (--offline)'}`,
-  ];
-  if (status.chat_link) lines.push(`${label('chat link')}${status.chat_link}`);
-  io.out(lines.join('\n'));
-  if (status.access_token.expired && !check) io.warn('The access token has expired; the next command renews it with the refresh token.');
-  const refreshDays = status.refresh_token.expires_in_days;
-  if (account.refreshToken && refreshDays !== null && !status.refresh_token.expired && refreshDays < REFRESH_TOKEN_WARN_DAYS) {
-    io.warn(`The refresh token ends in ${daysText(refreshDays)} and refreshing does not extend it: run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` before then.`);
-  }
-  if (status.missing_scopes.length) {
-    io.warn(`Missing scopes for messaging: ${status.missing_scopes.join(', ')}. Run \`tiktok-channel refresh --reauthorize\` and approve them.`);
-  }
-}
-
-function describeToken(state: TokenState, now: number): string {
-  if (state.expires_at === null) return 'expiry unknown';
-  const at = Date.parse(state.expires_at);
-  if (state.expired) return `expired ${formatTime(at)}`;
-  const days = state.expires_in_days !== null && state.expires_in_days > 0 ? `, ${daysText(state.expires_in_days)} left` : '';
-  return `expires in ${formatDuration(at - now)} (${formatTime(at)}${days})`;
+export async function run(options: OptionsOf<typeof definition>, deps: Deps): Promise<CommandResult> {
+  return (await import('./status/impl.js')).status(options, deps);
 }

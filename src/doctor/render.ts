@@ -1,7 +1,9 @@
 // Doctor's two faces: grouped ✓ ! ✗ lines with one Fix block per problem (flutter doctor, expo-doctor),
 // and the JSON document {account, checks, summary}. People paste this output into bug reports, so every
-// string goes through the redactor with the account's tokens and the app secret.
+// string goes through the redactor with the account's tokens and the app secret, and the human form
+// through displaySafe (names and TikTok's messages may hold terminal controls).
 import { redactText } from '../http/redact.js';
+import { displaySafe } from '../io/format.js';
 import type { Colors } from '../io/io.js';
 import type { Category, CheckResult, CheckStatus } from './types.js';
 
@@ -97,12 +99,12 @@ function header(account: AccountSummary | null): string {
     // keep the raw base
   }
   if (api === 'sandbox.embedded') api = 'embedded sandbox';
-  return `Doctor · ${who} · ${account.business_id} · ${account.source === 'env' ? 'env credentials · ' : ''}${api}`;
+  return displaySafe(`Doctor · ${who} · ${account.business_id} · ${account.source === 'env' ? 'env credentials · ' : ''}${api}`);
 }
 
 export function renderHuman(report: DoctorReport, options: { verbose: boolean; strict: boolean; color: Colors }): string {
   const { color, verbose } = options;
-  const clean = (text: string) => redactText(text, report.secrets);
+  const clean = (text: string) => displaySafe(redactText(text, report.secrets));
   const width = Math.max(...report.checks.map((check) => check.id.length)) + 2;
   const lines = [color.bold(header(report.account)), ''];
   for (const category of Object.keys(CATEGORY_TITLES) as Category[]) {
@@ -120,7 +122,7 @@ export function renderHuman(report: DoctorReport, options: { verbose: boolean; s
   if (problems.length) {
     lines.push('', color.bold('Fix'));
     for (const check of problems) {
-      lines.push(`  ${symbol(check.status, color)} ${color.bold(check.id)}: ${check.title}`);
+      lines.push(`  ${symbol(check.status, color)} ${color.bold(check.id)}: ${clean(check.title)}`);
       for (const fixLine of clean(check.fix!).split('\n')) lines.push(`    ${fixLine}`);
     }
   }

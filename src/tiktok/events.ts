@@ -12,6 +12,7 @@
 import { decodeReferral, fillCommon, fillMessage } from './event-content.js';
 import { hashId, identifier, isObject, iso, object, text, toEpochMs, upper, type Json } from './event-fields.js';
 import { parseJsonExact } from './json.js';
+import { authorizationRemovedReason } from './removal-reasons.js';
 
 export type EventKind =
   | 'message'
@@ -130,22 +131,6 @@ const KNOWN_EVENTS: Record<string, EventKind> = {
   im_receive_high_intent_comment: 'high_intent_comment',
   'authorization.removed': 'authorization_removed',
 };
-
-/** authorization.removed's `reason` in words (tiktok-api.md §5, medium-low). */
-const REMOVAL_REASONS: Record<number, string> = {
-  0: 'unknown',
-  1: 'the account holder disconnected the app in TikTok',
-  2: 'the account was deleted',
-  3: "the account holder's age changed",
-  4: 'the account was banned',
-  5: 'the developer revoked access',
-};
-
-/** The words for an authorization.removed reason; a number TikTok has not documented is named as such. */
-export function authorizationRemovedReason(reason: number | null): string {
-  if (reason === null) return 'unknown (no reason given)';
-  return REMOVAL_REASONS[reason] ?? `reason ${reason} (not documented)`;
-}
 
 function bodyText(body: string | Uint8Array): string {
   return typeof body === 'string' ? body : new TextDecoder().decode(body);

@@ -105,5 +105,8 @@ describe('the bundled CLI loads lazily', () => {
   it.each([['accounts'], ['status', '--offline']])('%s (stored state only) loads neither the network stack nor the sandbox', (...args) => {
     const loaded = sourcesLoadedBy(args);
     expect(loaded.filter((source) => packageOf(source) === 'undici' || source.startsWith('src/sandbox/') || source === 'src/http/network.ts')).toEqual([]);
+    // Nor the client, the session, the OAuth calls, the loopback server or connect's body: stored state needs none of them.
+    const client = ['src/tiktok/client.ts', 'src/tiktok/oauth.ts', 'src/tiktok/messaging.ts', 'src/auth/session.ts', 'src/auth/loopback.ts', 'src/commands/connect/impl.ts'];
+    expect(loaded.filter((source) => client.includes(source) || source.startsWith('src/http/'))).toEqual([]);
   });
 });

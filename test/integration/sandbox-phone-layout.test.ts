@@ -78,8 +78,10 @@ describe('the phone page at 390 px and 1280 px', () => {
       const quoted = await page.locator('[data-testid=message][data-direction=in]').last().getAttribute('data-message-id');
       const quotedText = (await page.locator(`[data-message-id="${quoted}"] .bubble`).textContent())!;
       const reply = await businessSends({ message_type: 'TEXT', text: { body: 'Yes, we have it in M and L.' }, referenced_message_info: { referenced_message_id: quoted } });
-      await businessSends({ message_type: 'TEXT', text: { body: 'Anything else? See https://acme.example/a/very/long/path/that/should/wrap/instead/of/overflowing' } });
+      const last = await businessSends({ message_type: 'TEXT', text: { body: 'Anything else? See https://acme.example/a/very/long/path/that/should/wrap/instead/of/overflowing' } });
+      // Every business message is on the page before anything is counted (they arrive over the live stream).
       await page.locator(`[data-message-id="${reply}"]`).waitFor();
+      await page.locator(`[data-message-id="${last}"]`).waitFor();
 
       const viewport = page.viewportSize()!;
       const composer = (await page.getByTestId('composer').boundingBox())!;

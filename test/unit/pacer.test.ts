@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseMaxRps } from '../../src/config/max-rps.js';
 import { DEFAULT_MAX_RPS, Pacer, PACER_MAX_GUARD_MS, paceKey } from '../../src/tiktok/pacer.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
@@ -16,6 +16,28 @@ function fakeTime(lateBy: () => number = () => 0) {
       now += ms + lateBy();
     },
     advance: (ms: number) => (now += ms),
+  };
+}
+
+/** A clock that moves only when the test advances it; sleepers wake when their time has come, or abort. */
+function manualTime() {
+  let now = 1_000_000;
+  const sleepers = new Set<{ until: number; wake: () => void }>();
+  return {
+    now: () => now,
+    sleep: (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const sleeper = { until: now + ms, wake: () => (sleepers.delete(sleeper), resolve()) };
+        sleepers.add(sleeper);
+        signal?.addEventListener('abort', () => (sleepers.delete(sleeper), reject(signal.reason)), { once: true });
+      }),
+    sleeping: () => sleepers.size,
+    advance: async (ms: number) => {
+      now += ms;
+      for (const sleeper of [...sleepers]) if (sleeper.until <= now) sleeper.wake();
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    },
   };
 }
 
@@ -124,17 +146,26 @@ describe('pacer (token bucket with a sliding-window cap, injected clock)', () =>
   });
 
   it('an aborted wait rejects at once and does not stall the requests queued behind it', async () => {
-    const pacer = new Pacer({ rps: 1 }); // real timers: one request per 1.05 s
+    const time = manualTime();
+    const pacer = new Pacer({ rps: 1, now: time.now, sleep: time.sleep }); // one request per 1.05 s
     await pacer.take('account:a');
     const controller = new AbortController();
     const waiting = pacer.take('account:a', controller.signal);
-    const started = performance.now();
+    await vi.waitFor(() => expect(time.sleeping()).toBe(1));
+    const aborted = time.now();
     controller.abort();
+    // At once: the clock has not moved.
     await expect(waiting).rejects.toThrow();
-    expect(performance.now() - started).toBeLessThan(200);
-    const behind = performance.now();
-    await pacer.take('account:a');
-    expect(performance.now() - behind).toBeLessThan(1_200);
+    expect(time.now()).toBe(aborted);
+    // The next one waits out the even pace from the last departure, not the aborted one's turn after it.
+    let left = false;
+    const behind = pacer.take('account:a').then(() => (left = true));
+    await vi.waitFor(() => expect(time.sleeping()).toBe(1));
+    await time.advance(pacer.interval - 1);
+    expect(left).toBe(false);
+    await time.advance(1);
+    await behind;
+    expect(time.now() - aborted).toBe(pacer.interval);
   });
 });
 

@@ -12,7 +12,8 @@ import { controlRequest, sandboxControlTarget, servedControlUrl } from '../../ht
 import type { Transport } from '../../http/raw.js';
 import { DM_API_BLOCKED_REGIONS, dmRegionVerdict, MESSAGING_SCOPES, normalizeRegion } from '../../tiktok/limits.js';
 import { normalizeBaseUrl } from '../../tiktok/client.js';
-import { describeAccount } from '../status.js';
+import { describeAccount } from '../accounts/describe.js';
+import { parseName } from '../../store/channel-name.js';
 
 export type { ConnectOptions };
 
@@ -212,25 +213,6 @@ async function sandboxRegion(deps: Deps, transport: Transport, controlUrl: strin
   } catch {
     return undefined;
   }
-}
-
-/** A channel name: `--name` of connect, or the argument of `rename` (`what` says which, for the messages). */
-export function parseName(value: string | undefined, what: 'connect' | 'rename' = 'connect'): string | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  const label = what === 'rename' ? 'The new name' : '--name';
-  if (!trimmed) {
-    throw usageError(
-      `${label} must not be empty.`,
-      what === 'rename'
-        ? 'Pass the channel name to use, e.g. `tiktok-channel rename "Acme support"` (add --account to rename another account).'
-        : 'Pass a channel name such as --name "Acme support", or leave --name out to use the @username.',
-    );
-  }
-  if (trimmed.length > 80) throw usageError(`${label} is longer than 80 characters.`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) throw usageError(`${label} holds control characters (e.g. terminal escape codes); use plain text.`);
-  return trimmed;
 }
 
 function isRegionCode(value: string): boolean {

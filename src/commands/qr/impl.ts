@@ -12,7 +12,7 @@ import type { QrOptions } from '../qr.js';
 import { buildChatLink, containsUrl } from '../../messaging/chat-link.js';
 import { getBusinessProfile } from '../../tiktok/messaging.js';
 import { optionalSeconds } from '../../io/duration.js';
-import { quoteArg } from '../../auth/session.js';
+import { quoteArg } from '../../auth/lifetimes.js';
 import type { IO } from '../../io/io.js';
 import { output, type Output } from '../../io/output.js';
 

@@ -1,6 +1,6 @@
 // Fix texts and readings of TikTok's refusals that several checks share, each said once.
 import type { CliError } from '../../errors.js';
-import { quoteArg } from '../../auth/session.js';
+import { quoteArg } from '../../auth/lifetimes.js';
 import { BUSINESS_ACCOUNT_SWITCH } from '../../auth/authorize.js';
 import type { ResolvedAccount } from '../../store/accounts.js';
 import type { Outcome } from '../probes.js';

@@ -6,7 +6,7 @@
 import { formatDuration, formatTime } from '../../io/format.js';
 import type { Check, CheckOutcome, DoctorContext } from '../types.js';
 import { accountFlag, quoteTikTok, reauthorizeCommand } from './shared.js';
-import { daysLeft, daysText, REFRESH_TOKEN_WARN_DAYS, revocationText } from '../../auth/session.js';
+import { daysLeft, daysText, REFRESH_TOKEN_WARN_DAYS, revocationText } from '../../auth/lifetimes.js';
 
 const TWO_HOURS = 2 * 3600_000;
 
