@@ -130,7 +130,7 @@ export function createDeps(options: DepsOptions): Deps {
       const wrap = tuning.wrapTransport ?? ((transport: Transport) => transport);
       const limits = { maxAttempts: tuning.maxAttempts, timeoutMs: tuning.timeoutMs };
       // Validated here, where it matters: a bad value is a usage error (exit 2) before any request.
-      const maxRps = (await import('./tiktok/pacer.js')).parseMaxRps(env.TIKTOK_CHANNEL_MAX_RPS);
+      const maxRps = (await import('./config/max-rps.js')).parseMaxRps(env.TIKTOK_CHANNEL_MAX_RPS);
       // One budget per app, shared through the config dir by every process of this tool on the machine.
       // A config dir that cannot be made costs only the sharing (env credentials need no store).
       let rateDir: string | undefined;

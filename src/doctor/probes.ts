@@ -7,8 +7,8 @@ import type { Transport } from '../http/raw.js';
 import { redactUrl } from '../http/redact.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { getTokenInfo, type TokenInfo } from '../tiktok/oauth.js';
+import { canSendImage } from '../tiktok/media.js';
 import {
-  canSendImage,
   getBusinessProfile,
   getCommentToMessage,
   getConversationContent,

@@ -10,14 +10,12 @@ import { findConversation } from '../messaging/lookup.js';
 import { TikTokClient } from '../tiktok/client.js';
 import { TikTokApiError } from '../tiktok/errors.js';
 import type { DecodedEvent } from '../tiktok/events.js';
+import { canSendImage, downloadMedia as downloadMessageMedia, uploadImage } from '../tiktok/media.js';
 import {
-  canSendImage,
-  downloadMedia as downloadMessageMedia,
   getConversationContent,
   listConversations,
   sendCommentReply,
   sendMessage,
-  uploadImage,
   type Conversation,
   type ConversationType,
   type OutgoingContent,

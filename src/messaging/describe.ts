@@ -1,6 +1,6 @@
 // How a decoded message reads to people: who wrote it (the user, the business through the API, or a
 // person in TikTok's app or web inbox; §5 message_tag.source) and a short description of its content.
-// `conversations` and `messages` both use these, on top of events.ts's describeEvent.
+// `conversations` and `messages` both use these, on top of event-describe.ts's describeEvent.
 import type { DecodedEvent } from '../tiktok/events.js';
 import type { ConversationUser } from './policy.js';
 

@@ -3,16 +3,19 @@
 // template-button taps), a person answering from TikTok's app or web inbox, read receipts, reactions,
 // Smart+ referrals without ad details, auto-message config and audit events, high-intent comments and
 // events nobody knows yet. Each is stored where REST shows it (content/list, conversation/list) and
-// delivered signed like any message, shaped by the common options (see DeliveryShape).
+// delivered signed like any message, shaped by the common options (see DeliveryShape). The body's field
+// readers are in event-input.ts; reactions, which edit stored messages, in event-reaction.ts.
 import { createHash } from 'node:crypto';
 import { TEXT_MAX_CHARACTERS } from '../tiktok/limits.js';
 import { appendMessage } from './conversations.js';
 import * as ids from './ids.js';
 import { userMedia } from './media.js';
 import type { AccountRecord, ConversationRecord, MessageRecord, UserRecord } from './types.js';
-import { ensureConversation, ensureUser, findUser, isEeaUser, writerName } from './users.js';
+import { ensureConversation, ensureUser, isEeaUser, writerName } from './users.js';
 import { enqueueEvent, euContent, messageContent, readShape, referralContent, SHAPE_KEYS, userSideContent, type DeliveryShape } from './webhooks.js';
 import { codePointLength, ControlError, isObject, type Params, type World } from './world.js';
+import { existingConversation, optionalBoolean, optionalString, requiredString } from './event-input.js';
+import { reaction } from './event-reaction.js';
 
 export const EVENT_KINDS = [
   'sticker',
@@ -78,26 +81,6 @@ export function isEventKind(value: unknown): value is EventKind {
   return typeof value === 'string' && (EVENT_KINDS as readonly string[]).includes(value);
 }
 
-function optionalString(body: Params, key: string): string | undefined {
-  const value = body[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !value) throw new ControlError(400, `${key} must be a non-empty string.`);
-  return value;
-}
-
-function requiredString(body: Params, key: string, kind: string): string {
-  const value = optionalString(body, key);
-  if (value === undefined) throw new ControlError(400, `${key} is required for ${kind}.`);
-  return value;
-}
-
-function optionalBoolean(body: Params, key: string): boolean {
-  const value = body[key];
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new ControlError(400, `${key} must be true or false.`);
-  return value;
-}
-
 /** A stable, TikTok-looking numeric id for an account's auto message of one type. */
 function autoMessageId(businessId: string, type: string): string {
   const digest = createHash('sha256').update(`${businessId}:${type}`).digest();
@@ -111,7 +94,7 @@ function urlExpiry(world: World): number {
 }
 
 /** Collects the deliveries of one event call. */
-class Emitter {
+export class Emitter {
   readonly events: string[] = [];
   queued = 0;
 
@@ -136,15 +119,6 @@ class Emitter {
   result(conv: ConversationRecord | null, messageId: string | null, extra: Partial<EventResult> = {}): EventResult {
     return { conversation_id: conv?.conversation_id ?? null, message_id: messageId, event: this.events[0]!, events: this.events, webhooks_queued: this.queued, ...extra };
   }
-}
-
-/** The conversation the user already has with the account (these kinds cannot open one). */
-function existingConversation(world: World, account: AccountRecord, body: Params, kind: string): { user: UserRecord; conv: ConversationRecord } {
-  const username = writerName(body.from_username);
-  const user = findUser(world, username);
-  const conv = user && Object.values(world.state.conversations).find((c) => c.business_id === account.business_id && c.user_id === user.id);
-  if (!user || !conv) throw new ControlError(400, `${kind} needs a conversation: @${username} has none with @${account.username} (send \`sandbox message\` first).`);
-  return { user, conv };
 }
 
 /** POST /sandbox/events: one delivery of `kind` (see EVENT_KINDS). */
@@ -345,61 +319,4 @@ function autoMessageBlock(type: string, account: AccountRecord): Record<string, 
     default:
       return { chat_prompt: { prompts: ['Ask about sizes', 'Track my order'] } };
   }
-}
-
-/** Reactions: one delivery (its own message_id) with one or several reaction items; REST shows them on their targets. */
-function reaction(world: World, account: AccountRecord, body: Params, out: Emitter): EventResult {
-  const { user, conv } = existingConversation(world, account, body, 'reaction');
-  const now = world.now();
-  type Item = { emoji: string; message_id?: string; remove: boolean };
-  let items: Item[];
-  if (body.reactions !== undefined) {
-    if (body.emoji !== undefined || body.message_id !== undefined || body.remove !== undefined) throw new ControlError(400, 'Give either reactions[] or emoji/message_id/remove, not both.');
-    if (!Array.isArray(body.reactions) || !body.reactions.length) throw new ControlError(400, 'reactions must be a non-empty array of {emoji, message_id, remove?}.');
-    items = body.reactions.map((raw, i) => {
-      if (!isObject(raw)) throw new ControlError(400, `reactions[${i}] must be an object {emoji, message_id, remove?}.`);
-      const unknown = Object.keys(raw).filter((k) => !['emoji', 'message_id', 'remove'].includes(k));
-      if (unknown.length) throw new ControlError(400, `Unknown field(s) in reactions[${i}]: ${unknown.join(', ')}.`);
-      return { emoji: requiredString(raw, 'emoji', `reactions[${i}]`), message_id: optionalString(raw, 'message_id'), remove: optionalBoolean(raw, 'remove') };
-    });
-  } else {
-    items = [{ emoji: requiredString(body, 'emoji', 'reaction'), message_id: optionalString(body, 'message_id'), remove: optionalBoolean(body, 'remove') }];
-  }
-  // No target named: the business's latest message (what a user usually reacts to), else the latest one.
-  const fallback = [...conv.messages].reverse().find((m) => m.direction === 'out') ?? conv.messages[conv.messages.length - 1];
-  const reactions = items.map((item) => {
-    const target = item.message_id === undefined ? fallback : conv.messages.find((m) => m.message_id === item.message_id);
-    if (!target) throw new ControlError(400, item.message_id === undefined ? 'The conversation has no message to react to.' : `message_id ${item.message_id} is not a message of conversation ${conv.conversation_id}.`);
-    return { item, target };
-  });
-  for (const { item, target } of reactions) {
-    const mine = (r: { emoji: string; unique_identifier: string }) => r.emoji === item.emoji && r.unique_identifier === user.id;
-    if (item.remove) {
-      target.reactions = (target.reactions ?? []).filter((r) => !mine(r));
-      if (!target.reactions.length) delete target.reactions;
-    } else if (!(target.reactions ?? []).some(mine)) {
-      (target.reactions ??= []).push({ type: 'EMOJI', emoji: item.emoji, unique_identifier: user.id, timestamp: now });
-    }
-  }
-  const messageId = ids.messageId();
-  if (isEeaUser(user)) {
-    out.emit('im_receive_msg_eu', euContent(account, now));
-  } else {
-    out.emit('im_receive_msg', {
-      ...userSideContent(account, user, now, conv),
-      message_id: messageId,
-      type: 'reaction',
-      reaction: reactions.map(({ item, target }) => ({
-        operation: item.remove ? 'REMOVE' : 'ADD',
-        type: 'EMOJI',
-        emoji: item.emoji,
-        unique_identifier: user.id,
-        timestamp: now,
-        original_msg_id: target.message_id,
-      })),
-      is_follower: user.follows.includes(account.business_id),
-      message_tag: { source: 'APP' },
-    });
-  }
-  return out.result(conv, messageId);
 }

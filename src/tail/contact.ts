@@ -7,7 +7,8 @@
 import { asCliError, CliError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import type { ResolvedAccount } from '../store/accounts.js';
-import { describeEvent, type DecodedEvent } from '../tiktok/events.js';
+import type { DecodedEvent } from '../tiktok/events.js';
+import { describeEvent } from '../tiktok/event-describe.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
 import { DedupeSet } from './dedupe.js';
 import type { PollSource } from './poller.js';

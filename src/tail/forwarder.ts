@@ -7,7 +7,8 @@
 // At least once: an attempt that times out may still have been processed, so the same delivery can
 // arrive twice; every attempt carries the same x-tiktok-channel-delivery-id for the target to dedupe.
 import type { Dispatcher } from 'undici';
-import type { Journal, JournalRef } from './journal.js';
+import type { JournalRef } from './journal-files.js';
+import type { Journal } from './journal.js';
 
 export interface ForwardItem {
   ref: JournalRef;

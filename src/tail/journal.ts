@@ -7,47 +7,11 @@
 // Files are 0600 in a 0700 directory, one writer per file (named by start time and pid), rotated by
 // size and age and deleted past the retention, oldest first, so the journal stays bounded. `--since`
 // replays from here; the forwarder resumes from here; `forwarded.log` records what reached the target.
-import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+// The line format and the reading of journal files are in journal-files.ts.
+import { chmod, mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { closeSync, fchmodSync, fdatasync, fstatSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** One verified delivery as journaled. */
-export interface JournalRecord {
-  /** receive time, epoch ms */
-  at: number;
-  /** user_openid: the business account the delivery is for (null when the body names none). */
-  account: string | null;
-  /** Whether a served (stored) account has that business id. */
-  known: boolean;
-  /** The event's dedupe key (see eventDedupeKey). */
-  key: string;
-  /** The signature's time (unix seconds): with the key, it tells a byte-exact replay from a redelivery. */
-  signedAt: number;
-  /** Already seen when it arrived (a redelivery): kept for the record, never printed or forwarded again. */
-  duplicate: boolean;
-  /** Forwarding was on when it arrived: the forwarder owes it to the target until forwarded.log says so. */
-  forward: boolean;
-  /** content-type, tiktok-signature, x-tt-logid, webhook-schema-version, user-agent (as received). */
-  headers: Record<string, string>;
-  /** The body exactly as received. */
-  body: Buffer;
-}
-
-/** Where an entry lives, so it can be read again without scanning. */
-export interface JournalRef {
-  id: string;
-  file: string;
-  offset: number;
-  length: number;
-}
-
-export interface JournalEntry extends JournalRecord {
-  id: string;
-  ref: JournalRef;
-}
-
-/** The cheap part of an entry (everything but the body), read without decoding the body. */
-export type JournalMeta = Omit<JournalEntry, 'body' | 'headers'>;
+import { journalFiles, parseLine, readEntries, serialize, type JournalEntry, type JournalFile, type JournalMeta, type JournalRecord, type JournalRef } from './journal-files.js';
 
 export interface JournalOptions {
   /** `${configDir}/journal` */
@@ -70,7 +34,6 @@ export const JOURNAL_DEFAULTS = {
   maxTotalBytes: 512 * 1024 * 1024,
 };
 
-const FILE_PATTERN = /^deliveries-(\d{15})-(\d+)\.jsonl$/;
 const FORWARDED_LOG = 'forwarded.log';
 /**
  * fdatasync calls in flight at once. A batch that finds every slot taken waits for a whole sync before
@@ -92,75 +55,6 @@ export class JournalError extends Error {
     super(message, options);
     this.name = 'JournalError';
   }
-}
-
-/**
- * A line: the metadata first, the base64 body last, so metadata can be read without the body. Written
- * out field by field (the same bytes JSON.stringify gives for the object, in the same order) so no
- * object is built per delivery just to be stringified.
- */
-function serialize(id: string, record: JournalRecord): string {
-  return (
-    `{"id":${JSON.stringify(id)},"at":${record.at},"acct":${JSON.stringify(record.account ?? null)},"known":${record.known ? 1 : 0},` +
-    `"key":${JSON.stringify(record.key)},"t":${record.signedAt},"dup":${record.duplicate ? 1 : 0},"fwd":${record.forward ? 1 : 0},` +
-    `"h":${JSON.stringify(record.headers)},"b":"${record.body.toString('base64')}"}\n`
-  );
-}
-
-interface RawMeta {
-  id?: unknown;
-  at?: unknown;
-  acct?: unknown;
-  known?: unknown;
-  key?: unknown;
-  t?: unknown;
-  dup?: unknown;
-  fwd?: unknown;
-  h?: unknown;
-  b?: unknown;
-}
-
-function toMeta(raw: RawMeta, ref: JournalRef): JournalMeta | undefined {
-  if (typeof raw.id !== 'string' || typeof raw.at !== 'number' || typeof raw.key !== 'string') return undefined;
-  return {
-    id: raw.id,
-    at: raw.at,
-    account: typeof raw.acct === 'string' ? raw.acct : null,
-    known: raw.known === 1,
-    key: raw.key,
-    signedAt: typeof raw.t === 'number' ? raw.t : 0,
-    duplicate: raw.dup === 1,
-    forward: raw.fwd === 1,
-    ref,
-  };
-}
-
-/** Parses a line; a torn last line (a crash mid-write, never answered 200) yields undefined. */
-function parseLine(line: string, ref: JournalRef, withBody: boolean): JournalEntry | JournalMeta | undefined {
-  if (!withBody) {
-    // The body is the last field and base64 never contains `,"b":"`; inside a JSON string the quotes
-    // would be escaped, so this cut is exact.
-    const cut = line.lastIndexOf(',"b":"');
-    if (cut < 0 || !line.endsWith('"}')) return undefined;
-    try {
-      return toMeta(JSON.parse(`${line.slice(0, cut)}}`) as RawMeta, ref);
-    } catch {
-      return undefined;
-    }
-  }
-  let raw: RawMeta;
-  try {
-    raw = JSON.parse(line) as RawMeta;
-  } catch {
-    return undefined;
-  }
-  const meta = toMeta(raw, ref);
-  if (!meta || typeof raw.b !== 'string') return undefined;
-  const headers: Record<string, string> = {};
-  if (raw.h && typeof raw.h === 'object') {
-    for (const [name, value] of Object.entries(raw.h as Record<string, unknown>)) if (typeof value === 'string') headers[name] = value;
-  }
-  return { ...meta, headers, body: Buffer.from(raw.b, 'base64') };
 }
 
 export class Journal {
@@ -352,24 +246,8 @@ export class Journal {
   }
 
   /** Journal files, oldest first. */
-  async files(): Promise<Array<{ path: string; name: string; base: string; size: number; mtimeMs: number }>> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      return [];
-    }
-    const files = [];
-    for (const name of names.filter((candidate) => FILE_PATTERN.test(candidate)).sort()) {
-      const path = join(this.dir, name);
-      try {
-        const info = await stat(path);
-        files.push({ path, name, base: name.replace(/^deliveries-/, '').replace(/\.jsonl$/, ''), size: info.size, mtimeMs: info.mtimeMs });
-      } catch {
-        // deleted meanwhile (another tail pruned it)
-      }
-    }
-    return files;
+  async files(): Promise<JournalFile[]> {
+    return journalFiles(this.dir);
   }
 
   /** Deletes files past the retention, then the oldest while over the size bound (never the open one). */
@@ -397,30 +275,7 @@ export class Journal {
    * metadata (fast: the base64 body is not decoded).
    */
   async *entries(options: { since?: number; withBody?: boolean } = {}): AsyncGenerator<JournalEntry | JournalMeta> {
-    const since = options.since ?? 0;
-    const withBody = options.withBody ?? true;
-    for (const file of await this.files()) {
-      // A file last written before `since` holds nothing newer.
-      if (file.mtimeMs < since - 1000) continue;
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(file.path);
-      } catch {
-        continue;
-      }
-      let offset = 0;
-      while (offset < bytes.length) {
-        let end = bytes.indexOf(10, offset);
-        if (end < 0) end = bytes.length;
-        const ref = { id: '', file: file.path, offset, length: end - offset };
-        const parsed = end > offset ? parseLine(bytes.toString('utf8', offset, end), ref, withBody) : undefined;
-        if (parsed && parsed.at >= since) {
-          ref.id = parsed.id;
-          yield parsed;
-        }
-        offset = end + 1;
-      }
-    }
+    yield* readEntries(await this.files(), options);
   }
 
   /** Reads one entry back by its ref (the forwarder reads bodies from disk, not from memory). */

@@ -18,7 +18,8 @@ import { checkSignature, type SignatureFailure } from '../tiktok/signature.js';
 import type { AccountDirectory, ServedAccount } from './accounts.js';
 import type { DedupeSet } from './dedupe.js';
 import { decodeDelivery, deliveryKey } from './delivery.js';
-import type { Journal, JournalRecord, JournalRef } from './journal.js';
+import type { JournalRecord, JournalRef } from './journal-files.js';
+import type { Journal } from './journal.js';
 import { ReplayGuard } from './replay-guard.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -5,7 +5,8 @@
 // And the JSON line: `replayed: true` for what --since replays, and no `raw` when it cannot be printed.
 import { displayWidth, terminalSafe, truncateToWidth } from '../io/format.js';
 import type { Colors } from '../io/io.js';
-import { describeEvent, isUnreadableDelivery, NOT_A_JSON_OBJECT, type DecodedEvent } from '../tiktok/events.js';
+import { isUnreadableDelivery, NOT_A_JSON_OBJECT, type DecodedEvent } from '../tiktok/events.js';
+import { describeEvent } from '../tiktok/event-describe.js';
 
 export interface RenderOptions {
   color: Colors;

@@ -1,11 +1,13 @@
 // The one module that speaks TikTok's HTTP: the envelope {code, message, request_id, data} (HTTP 200 with
 // a non-zero code is an error), the bare `Access-Token` header, percent-encoded queries, retries with
 // backoff, and error classification (../shared/tiktok-api.md §1, §6). Commands never call fetch.
+// A transport's failure (no answer at all) is named in network-error.ts.
 import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { redactText, redactUrl } from '../http/redact.js';
 import { sleep as abortableSleep, type Sleep } from '../sleep.js';
 import { THROTTLE_CODES, TikTokAbortError, TikTokApiError, isKnownCode, tiktokError, type UnsureOutcome } from './errors.js';
 import { API_BASE_URL } from './limits.js';
+import { isSelfClassified, networkError } from './network-error.js';
 import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Limiter, type Pacer } from './pacer.js';
 
 export type { Limiter } from './pacer.js';
@@ -357,52 +359,4 @@ function describeBody(text: string, contentType = ''): string {
   if (/html/i.test(contentType) || /^\s*</.test(text)) return 'an HTML page (a gateway, not the API)';
   if (!text.trim()) return 'an empty body';
   return 'a body that is not TikTok\'s JSON envelope';
-}
-
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/**
- * An error a transport raised that already says what it is (the embedded sandbox's own failure, e.g. its
- * state in the config dir): a failure of our side, not the network's, so it passes through unchanged.
- */
-function isSelfClassified(error: unknown): boolean {
-  return error instanceof Error && typeof (error as { kind?: unknown }).kind === 'string';
-}
-
-function networkError(error: unknown, baseUrl: string, timeoutMs: number): { error: TikTokApiError; refused: boolean; timeout: boolean } {
-  const code = errorCode(error);
-  let host = baseUrl;
-  let origin: string | undefined;
-  try {
-    ({ host, origin } = new URL(baseUrl));
-  } catch {
-    // keep the raw base
-  }
-  const refused = REFUSED_CODES.has(code);
-  let message: string;
-  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-  if (timeout) {
-    message = `TikTok (${host}) did not answer within ${Math.round(timeoutMs / 1000)} s`;
-  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    message = `Could not resolve ${host} (${code})`;
-  } else if (code === 'ECONNREFUSED') {
-    message = `Connection to ${host} refused`;
-  } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
-    message = `Connection to ${host} was reset`;
-  } else {
-    message = `Could not reach ${host}: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  const failure = new TikTokApiError(message, { kind: 'network', reason: timeout ? 'timeout' : 'unreachable', origin, retryable: true, cause: error });
-  return { error: failure, refused, timeout };
-}
-
-/** The first string `code` along an error's cause chain (a network error's ECONNREFUSED, UND_ERR_SOCKET, …). */
-export function errorCode(error: unknown, maxDepth = 4): string {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < maxDepth; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return '';
 }

@@ -7,7 +7,10 @@
 // `create_time`/`timestamp` may be seconds or milliseconds, any field may be missing, and events we do
 // not know are kept raw. Nothing here throws: a delivery we cannot make sense of is still returned
 // (kind "unknown", with `problems` saying why), because dropping it would lose a customer's message.
-import { sha256Hex } from './sha256.js';
+// This file reads the envelope; the content decoders are in event-content.ts, the field readers in
+// event-fields.ts, and the one-line descriptions in event-describe.ts.
+import { decodeReferral, fillCommon, fillMessage } from './event-content.js';
+import { hashId, identifier, isObject, iso, object, text, toEpochMs, upper, type Json } from './event-fields.js';
 import { parseJsonExact } from './json.js';
 import { authorizationRemovedReason } from './removal-reasons.js';
 
@@ -116,7 +119,6 @@ export interface DecodedEvent {
   raw: Record<string, unknown>;
 }
 
-type Json = Record<string, unknown>;
 
 const KNOWN_EVENTS: Record<string, EventKind> = {
   im_receive_msg: 'message',
@@ -129,74 +131,6 @@ const KNOWN_EVENTS: Record<string, EventKind> = {
   im_receive_high_intent_comment: 'high_intent_comment',
   'authorization.removed': 'authorization_removed',
 };
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function object(value: unknown): Json {
-  return isObject(value) ? value : {};
-}
-
-function text(value: unknown): string | null {
-  if (typeof value === 'string') return value === '' ? null : value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  // Ids above 2^53 may arrive as bigint-ish strings or numbers; anything else is not text.
-  return null;
-}
-
-/** An id: like text, but blank ids are no ids (a message_id of " " must not become a dedupe key). */
-function identifier(value: unknown): string | null {
-  const value_ = text(value);
-  return value_ === null || value_.trim() === '' ? null : value_;
-}
-
-function upper(value: unknown): string | null {
-  const value_ = text(value);
-  return value_ === null ? null : value_.toUpperCase();
-}
-
-function lower(value: unknown): string | null {
-  const value_ = text(value);
-  return value_ === null ? null : value_.toLowerCase();
-}
-
-function bool(value: unknown): boolean | null {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 1) return true;
-  if (value === 'false' || value === 0) return false;
-  return null;
-}
-
-/** Seconds or milliseconds (both seen in the wild) to milliseconds. */
-export function toEpochMs(value: unknown): number | null {
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) return null;
-  return number < 1e12 ? Math.round(number * 1000) : Math.round(number);
-}
-
-function iso(ms: number | null): string | null {
-  if (ms === null) return null;
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-/** A user id where a username was expected: TikTok user ids are long digit strings, usernames rarely are. */
-const USER_ID = /^\d{16,}$/;
-
-function party(user: unknown, username: unknown): EventParty | null {
-  const record = object(user);
-  let id = identifier(record.id);
-  let name = text(username);
-  // Some integrations' deliveries put the user's id in `sender`/`from` (low confidence, one source):
-  // a bare number, or 16+ digits, is kept as the id, not shown as a username.
-  if (name !== null && (typeof username === 'number' || USER_ID.test(name))) {
-    id ??= name;
-    name = null;
-  }
-  const role = lower(record.role);
-  return id === null && name === null && role === null ? null : { id, username: name, role };
-}
 
 function bodyText(body: string | Uint8Array): string {
   return typeof body === 'string' ? body : new TextDecoder().decode(body);
@@ -240,20 +174,6 @@ function emptyEvent(origin: 'webhook' | 'rest', raw: Json): DecodedEvent {
     problems: [],
     raw,
   };
-}
-
-const utf8 = new TextEncoder();
-
-/** sha256 of the parts, each followed by NUL; plain JavaScript so that Node and the edge name alike. */
-function hashId(parts: Array<string | Uint8Array>): string {
-  const chunks = parts.map((part) => (typeof part === 'string' ? utf8.encode(part) : part));
-  const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length + 1, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length + 1;
-  }
-  return `h:${sha256Hex(all).slice(0, 32)}`;
 }
 
 /** The problem an event carries when its delivery's body is not a JSON object (raw is `{body: text}`). */
@@ -411,123 +331,6 @@ function decodeDelivery(body: string | Uint8Array | Json): DecodedEvent {
   return event;
 }
 
-/** Fields shared by every content shape: parties, conversation, time, follower flag. */
-function fillCommon(event: DecodedEvent, content: Json, businessId: string | null): void {
-  event.conversation_id = identifier(content.conversation_id);
-  event.message_id = identifier(content.message_id);
-  event.sender = party(content.from_user, content.from ?? content.sender);
-  event.recipient = party(content.to_user, content.to ?? content.recipient);
-  event.timestamp = toEpochMs(content.timestamp);
-  event.time = iso(event.timestamp);
-  event.is_follower = bool(content.is_follower);
-  event.scene_type = typeof content.scene_type === 'number' || typeof content.scene_type === 'string' ? content.scene_type : null;
-  event.auto_message_type = upper(content.auto_message_type);
-  event.source = upper(object(content.message_tag).source);
-
-  // Direction (§5, high): inbound when to_user is the business, outbound when from_user is.
-  const senderIsBusiness = isBusiness(event.sender, businessId);
-  const recipientIsBusiness = isBusiness(event.recipient, businessId);
-  if (senderIsBusiness === true || recipientIsBusiness === false) event.direction = 'outbound';
-  else if (recipientIsBusiness === true || senderIsBusiness === false) event.direction = 'inbound';
-
-  const customer = event.direction === 'outbound' ? event.recipient : event.direction === 'inbound' ? event.sender : null;
-  const uniqueId = identifier(content.unique_identifier);
-  if (customer || uniqueId) {
-    event.user = { id: customer?.id ?? uniqueId, username: customer?.username ?? null };
-  }
-}
-
-/** true / false when the party can be told apart, null when nothing says. */
-function isBusiness(party_: EventParty | null, businessId: string | null): boolean | null {
-  if (!party_) return null;
-  // The role first: an id may be a user id rather than the open_id user_openid carries, and comparing
-  // ids from two different spaces would call both parties "not the business".
-  if (party_.role === 'business_account') return true;
-  if (party_.role === 'personal_account') return false;
-  if (businessId && party_.id) return party_.id === businessId;
-  return null;
-}
-
-/** The message block of a webhook (`type`, lower case) or REST (`message_type`, upper case) message. */
-function fillMessage(event: DecodedEvent, content: Json, origin: 'webhook' | 'rest'): void {
-  const type = lower(content.type ?? content.message_type);
-  event.type = type;
-  // text.body; a bare string `text` (one integration's shape) is text too, never dropped.
-  event.text = text(object(content.text).body) ?? text(content.text);
-  const image = object(content.image);
-  const video = object(content.video);
-  const imageId = text(image.media_id);
-  const videoId = text(video.media_id);
-  if (imageId) event.media = { id: imageId, type: 'image' };
-  else if (videoId) event.media = { id: videoId, type: 'video' };
-  event.sticker_url = text(object(content.sticker).url);
-  event.emoji_url = text(object(content.emoji).url);
-  if (isObject(content.share_post)) {
-    const share = content.share_post;
-    event.share_post = { embed_url: text(share.embed_url), video_id: text(share.video_id ?? share.item_id) };
-  }
-  if (isObject(content.template)) event.template = decodeTemplate(content.template);
-  event.referenced_message_id = text(object(content.referenced_message_info).referenced_message_id);
-  const replySource = object(content.reply_source_payload);
-  event.tapped_button_id = text(replySource.reply_source_unique_id);
-  event.reply_source_message_id = text(replySource.reply_source_msg_id);
-
-  const reactions = Array.isArray(content.reaction) ? content.reaction : Array.isArray(content.reactions) ? content.reactions : null;
-  if (reactions) {
-    event.reactions = reactions.filter(isObject).map((reaction) => ({
-      // content/list lists the reactions a message carries now, usually without an operation: those are ADDs.
-      operation: upper(reaction.operation) ?? (origin === 'rest' ? 'ADD' : null),
-      type: upper(reaction.type),
-      emoji: text(reaction.emoji),
-      ai_emoji_url: text(reaction.ai_emoji_url),
-      user_id: text(reaction.unique_identifier ?? reaction.user_id),
-      target_message_id: text(reaction.original_msg_id) ?? (origin === 'rest' ? event.message_id : null),
-      time: iso(toEpochMs(reaction.timestamp)),
-    }));
-  }
-  if (event.type === null && event.text !== null) event.type = 'text';
-}
-
-function decodeTemplate(template: Json): EventTemplate {
-  // Webhooks: {type, elements: [{title, buttons: [{text, type, id}]}]}; sends and REST: {type, title, buttons: [{title, type, id}]}.
-  const element = Array.isArray(template.elements) && isObject(template.elements[0]) ? template.elements[0] : template;
-  const buttons = Array.isArray(element.buttons) ? element.buttons : Array.isArray(template.buttons) ? template.buttons : [];
-  return {
-    type: upper(template.type),
-    title: text(element.title ?? template.title),
-    buttons: buttons.filter(isObject).map((button) => ({ id: text(button.id), label: text(button.text ?? button.title), type: upper(button.type) })),
-  };
-}
-
-function decodeReferral(value: unknown): EventReferral | null {
-  if (!isObject(value)) return null;
-  // Webhooks carry one `ad`/`short_link` object; conversation/list carries arrays (§4): take the first.
-  const first = (item: unknown): Json | null => (Array.isArray(item) ? (isObject(item[0]) ? item[0] : null) : isObject(item) ? item : null);
-  const link = first(value.short_link);
-  const ad = first(value.ad);
-  const source = lower(value.source) ?? (link ? 'short_link' : ad ? 'ad' : null);
-  return {
-    source,
-    ref: link ? text(link.ref) : null,
-    prefilled_message: link ? text(link.prefilled_message) : null,
-    prefilled_message_audit_status: link ? upper(link.prefilled_message_audit_status) : null,
-    // Smart+ leads may carry no ad details at all (§5): every ad field is optional.
-    ad: ad
-      ? {
-          advertiser_id: text(ad.advertiser_id),
-          ad_id: text(ad.ad_id),
-          ad_name: text(ad.ad_name),
-          embed_url: text(ad.embed_url),
-          // The seed data spells it messages_material_id; the wire name is message_material_id.
-          message_material_id: text(ad.message_material_id ?? ad.messages_material_id),
-          timestamp: toEpochMs(ad.timestamp),
-        }
-      : source === 'ad'
-        ? { advertiser_id: null, ad_id: null, ad_name: null, embed_url: null, message_material_id: null, timestamp: null }
-        : null,
-  };
-}
-
 /**
  * Decodes one REST content/list message (upper-case `message_type` and roles) into the same shape a
  * webhook gives, so poll mode prints exactly what webhook mode prints. Never throws.
@@ -562,70 +365,3 @@ export function eventDedupeKey(event: DecodedEvent): string {
   return event.message_id ? `m:${event.message_id}` : event.id;
 }
 
-/** One line saying what happened: the text, or a description of the media/card/reaction/receipt. */
-export function describeEvent(event: DecodedEvent): string {
-  switch (event.kind) {
-    case 'reaction': {
-      const parts = (event.reactions ?? []).map((reaction) => {
-        const what = reaction.emoji ?? (reaction.ai_emoji_url ? 'an AI emoji' : 'a reaction');
-        return reaction.operation === 'REMOVE' ? `removed ${what}` : `reacted ${what}`;
-      });
-      return parts.length ? parts.join(', ') : '[reaction]';
-    }
-    case 'read':
-      return event.read_up_to ? `read up to ${event.read_up_to}` : '[read]';
-    case 'referral': {
-      const referral = event.referral;
-      if (referral?.source === 'short_link' || referral?.ref) {
-        const prefilled = referral?.prefilled_message ? ` with "${referral.prefilled_message}"` : '';
-        return `arrived via link${referral?.ref ? ` ${referral.ref}` : ''}${prefilled}`;
-      }
-      if (referral?.source === 'ad') {
-        const name = referral.ad?.ad_name ?? referral.ad?.ad_id;
-        return name ? `arrived via ad ${name}` : 'arrived via an ad (no ad details)';
-      }
-      return 'arrived';
-    }
-    case 'eu_message':
-      return '[message from an EEA/CH/UK user: TikTok withholds its content]';
-    case 'auto_message_config': {
-      const auto = event.auto_message;
-      return `auto message ${auto?.type ?? ''} ${auto?.action ?? 'updated'}`.replace(/\s+/g, ' ').trim().toLowerCase();
-    }
-    case 'auto_message_audit': {
-      const auto = event.auto_message;
-      return `auto message ${auto?.type ?? ''} ${auto?.audit_status ?? 'audited'}`.replace(/\s+/g, ' ').trim().toLowerCase();
-    }
-    case 'high_intent_comment':
-      return `commented: ${event.comment?.text ?? ''}`.trim();
-    case 'authorization_removed':
-      return `the account holder removed the app: ${event.authorization?.reason_text ?? 'unknown'}`;
-    case 'unknown':
-      return `[${event.event ?? 'unreadable delivery'}]`;
-    default:
-      return describeMessage(event);
-  }
-}
-
-function describeMessage(event: DecodedEvent): string {
-  if (event.tapped_button_id !== null) return `[tapped: ${event.text ?? event.tapped_button_id}]`;
-  if (event.text !== null) return event.text;
-  switch (event.type) {
-    case 'image':
-      return '[image]';
-    case 'video':
-      return '[video]';
-    case 'sticker':
-      return '[sticker]';
-    case 'emoji':
-      return '[emoji]';
-    case 'share_post':
-      return event.share_post?.embed_url ? `[post: ${event.share_post.embed_url}]` : '[post]';
-    case 'template':
-      return `[card: ${event.template?.title ?? ''}]`;
-    case null:
-      return '[message]';
-    default:
-      return `[${event.type}]`;
-  }
-}

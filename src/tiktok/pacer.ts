@@ -13,7 +13,6 @@
 // burst credit behind: the queue resumes at the even pace. A 40100 despite all that means the jitter is
 // larger than the guard: that key's guard widens (up to PACER_MAX_GUARD_MS) for the rest of the process.
 // The shared file applies the same windows (and 60 × rps per minute) to the departures of all processes.
-import { usageError } from '../errors.js';
 import { SharedBudget } from './rate-file.js';
 
 export const DEFAULT_MAX_RPS = 10;
@@ -22,7 +21,6 @@ export const PACER_GUARD_MS = 50;
 /** How far 40100 answers can widen a key's guard. */
 export const PACER_MAX_GUARD_MS = 300;
 const WINDOW_MS = 1_000;
-const MAX_RPS_LIMIT = 1_000;
 
 /** Anything that says when a request may leave: resolves then, rejects when `signal` aborts. */
 export interface Limiter {
@@ -202,16 +200,6 @@ export function sharedPacer(rps: number = DEFAULT_MAX_RPS, rateDir?: string): Pa
     shared.set(id, pacer);
   }
   return pacer;
-}
-
-/** TIKTOK_CHANNEL_MAX_RPS: a positive number up to 1000 (decimals allowed); unset or empty = 10. */
-export function parseMaxRps(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DEFAULT_MAX_RPS;
-  const number = Number(value.trim());
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(number > 0) || number > MAX_RPS_LIMIT) {
-    throw usageError(`TIKTOK_CHANNEL_MAX_RPS must be a number of requests per second above 0 and at most ${MAX_RPS_LIMIT} (got "${value}").`, 'Unset it for the default of 10, TikTok\'s Basic tier per app; set 20, 30 or 50 when TikTok granted your app a higher tier.');
-  }
-  return number;
 }
 
 /**

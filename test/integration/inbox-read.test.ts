@@ -12,7 +12,7 @@ import { runInProcess } from '../helpers/run.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 import { displayWidth } from '../../src/io/format.js';
 import { PLACEHOLDER_PNG } from '../../src/sandbox/media.js';
-import { getMediaDownloadUrl } from '../../src/tiktok/messaging.js';
+import { getMediaDownloadUrl } from '../../src/tiktok/media.js';
 
 const MAYA = SEED.conversations.maya;
 

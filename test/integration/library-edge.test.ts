@@ -65,7 +65,7 @@ describe('tiktok-channel/webhooks at the edge', () => {
   it('the edge build imports no node: module, directly or through the decoder', () => {
     const graph = importGraph(join(ROOT, 'dist/library/webhooks-edge.js'));
     expect(graph.files.map((file) => file.slice(ROOT.length + 1)).sort()).toEqual(
-      ['dist/library/webhooks-edge.js', 'dist/tiktok/events.js', 'dist/tiktok/json.js', 'dist/tiktok/limits.js', 'dist/tiktok/sha256.js', 'dist/tiktok/signature-core.js', 'dist/tiktok/signature-web.js'].sort(),
+      ['dist/library/webhooks-edge.js', 'dist/tiktok/event-content.js', 'dist/tiktok/event-fields.js', 'dist/tiktok/events.js', 'dist/tiktok/json.js', 'dist/tiktok/limits.js', 'dist/tiktok/removal-reasons.js', 'dist/tiktok/sha256.js', 'dist/tiktok/signature-core.js', 'dist/tiktok/signature-web.js'].sort(),
     );
     expect(graph.external).toEqual([]);
     // The walker does see node: imports: the Node build has one.

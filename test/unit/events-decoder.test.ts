@@ -1,7 +1,8 @@
 // The one decoder for webhook deliveries and REST messages: every shape of tiktok-api.md §4/§5,
 // both casings, seconds or milliseconds, and tolerance for anything missing or unknown.
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, decodeRestMessage, describeEvent, eventDedupeKey } from '../../src/tiktok/events.js';
+import { describeEvent } from '../../src/tiktok/event-describe.js';
+import { decodeEvent, decodeRestMessage, eventDedupeKey } from '../../src/tiktok/events.js';
 
 const BUSINESS = '-000bizOpenId';
 const USER = 'usr-42';

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { qr } from '../../src/commands/qr/impl.js';
 import { renderResult } from '../../src/io/output.js';
-import { checkFlags, parseItemId, prepareDraft, waitReplySeconds } from '../../src/commands/send/impl.js';
+import { checkFlags, parseItemId, prepareDraft, waitReplySeconds } from '../../src/commands/send/draft.js';
 import { buildCard, parseButton } from '../../src/messaging/card.js';
 import { displayWidth, truncateToWidth } from '../../src/io/format.js';
 import { createDeps } from '../../src/deps.js';

@@ -1,7 +1,7 @@
 // One parser for the flags whose number of seconds is optional: send --wait-reply, qr --wait, tail --poll.
 import { describe, expect, it } from 'vitest';
 import { waitSeconds } from '../../src/commands/qr/impl.js';
-import { waitReplySeconds } from '../../src/commands/send/impl.js';
+import { waitReplySeconds } from '../../src/commands/send/draft.js';
 import { pollSeconds } from '../../src/commands/tail.js';
 
 describe('optional seconds', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MAX_RPS, Pacer, PACER_MAX_GUARD_MS, paceKey, parseMaxRps } from '../../src/tiktok/pacer.js';
+import { parseMaxRps } from '../../src/config/max-rps.js';
+import { DEFAULT_MAX_RPS, Pacer, PACER_MAX_GUARD_MS, paceKey } from '../../src/tiktok/pacer.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import type { RawRequest, RawResponse, Transport } from '../../src/http/raw.js';
 import { CliError, toCliError } from '../../src/errors.js';

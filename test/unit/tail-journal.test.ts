@@ -16,7 +16,8 @@ vi.mock('node:fs', async (importOriginal) => {
   }) as typeof fs.fdatasync;
   return { ...fs, default: { ...fs, fdatasync }, fdatasync };
 });
-import { Journal, type JournalEntry, type JournalRecord } from '../../src/tail/journal.js';
+import type { JournalEntry, JournalRecord } from '../../src/tail/journal-files.js';
+import { Journal } from '../../src/tail/journal.js';
 import { DedupeSet } from '../../src/tail/dedupe.js';
 
 function record(index: number, body: Buffer | string = `{"n":${index},"text":"héllo ✓"}`, at = Date.now()): JournalRecord {

@@ -14,15 +14,6 @@ import { ROOT } from '../helpers/cli.js';
 const TIKTOK_DIR = join(ROOT, 'src/tiktok');
 const CLI_ERRORS = join(ROOT, 'src/errors.ts');
 
-/**
- * Files of src/tiktok that still import the CLI's table, each with the owner who moves it out. The test
- * fails when one stops (so the entry is removed) as well as when any other file starts.
- */
-const NOT_YET_MOVED: Record<string, string> = {
-  // parseMaxRps (TIKTOK_CHANNEL_MAX_RPS, a usage error of the CLI) belongs beside deps.ts: the pacing work owns pacer.ts.
-  'pacer.ts': 'usageError for TIKTOK_CHANNEL_MAX_RPS',
-};
-
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)].map((match) => match[1]!);
@@ -40,12 +31,11 @@ describe('src/tiktok imports nothing of the CLI', () => {
     const files = readdirSync(TIKTOK_DIR).filter((name) => name.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(5);
     const offenders = files.filter((name) => importsOf(join(TIKTOK_DIR, name)).includes(CLI_ERRORS));
-    expect(offenders.sort()).toEqual(Object.keys(NOT_YET_MOVED).sort());
+    expect(offenders).toEqual([]);
     // The scan itself finds such an import: the CLI's own modules are full of them.
     expect(importsOf(join(ROOT, 'src/cli.ts'))).toContain(CLI_ERRORS);
     for (const name of files) {
       const text = readFileSync(join(TIKTOK_DIR, name), 'utf8');
-      if (NOT_YET_MOVED[name]) continue;
       // Nor does it speak of exit codes, hints or commands.
       expect(text, relative(ROOT, join(TIKTOK_DIR, name))).not.toMatch(/CliError|exitCode|`tiktok-channel /);
     }

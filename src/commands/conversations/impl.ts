@@ -14,7 +14,8 @@ import { shortAuthor } from '../../messaging/describe.js';
 import { mapLimit } from '../../messaging/lookup.js';
 import { evaluateConversation, formatAgo, formatRemaining, policyDetails, type ConversationPolicy } from '../../messaging/policy.js';
 import { MESSAGES_PER_WINDOW } from '../../tiktok/limits.js';
-import { describeEvent, type DecodedEvent } from '../../tiktok/events.js';
+import type { DecodedEvent } from '../../tiktok/events.js';
+import { describeEvent } from '../../tiktok/event-describe.js';
 import { getConversationContent, listConversations, type Conversation, type ConversationType } from '../../tiktok/messaging.js';
 
 export type { ConversationsOptions };

@@ -16,9 +16,11 @@ import { authorLabel, matchCardButton } from '../../messaging/describe.js';
 import { explainUnknownConversation } from '../../messaging/lookup.js';
 import { resolveUsername, usernameTarget } from '../../messaging/username.js';
 import { describeUser, evaluateConversation, formatRemaining, policyDetails, type ConversationPolicy, type ConversationUser } from '../../messaging/policy.js';
-import { describeEvent, type DecodedEvent } from '../../tiktok/events.js';
+import type { DecodedEvent } from '../../tiktok/events.js';
+import { describeEvent } from '../../tiktok/event-describe.js';
 import { CONTENT_LIST_MAX_MESSAGES, MESSAGES_PER_WINDOW } from '../../tiktok/limits.js';
-import { downloadMedia, getConversationContent } from '../../tiktok/messaging.js';
+import { downloadMedia } from '../../tiktok/media.js';
+import { getConversationContent } from '../../tiktok/messaging.js';
 
 export type { MessagesOptions };
 

@@ -3,7 +3,7 @@
 // refused connection, TLS (a proxy re-signing HTTPS), a timeout, a reset, or something that is not
 // TikTok answering (a gateway's HTML page).
 import type { CliError } from '../../errors.js';
-import { errorCode } from '../../tiktok/client.js';
+import { errorCode } from '../../tiktok/network-error.js';
 import type { Check, CheckOutcome, DoctorContext } from '../types.js';
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|EPROTO$|HOSTNAME_MISMATCH)/;
