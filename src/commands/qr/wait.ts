@@ -196,9 +196,11 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
 
   const how = options.port !== undefined ? 'webhooks' : 'polling';
   io.err(`Waiting up to ${options.seconds} s (${how}) for someone to arrive through ${options.url} (only an arrival with the tag ${options.ref} counts)…`);
+  let watch: Promise<void> | undefined;
   try {
-    const watch = options.port !== undefined ? watchWebhooks(deps, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
-    await io.progress('Waiting for someone to scan the code and write…', () => Promise.race([watcher.done, ended, watch.then(() => ended)]));
+    const watching = options.port !== undefined ? watchWebhooks(deps, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
+    watch = watching;
+    await io.progress('Waiting for someone to scan the code and write…', () => Promise.race([watcher.done, ended, watching.then(() => ended)]));
     if (watcher.found) {
       watcher.finish();
       return watcher.contact();
@@ -216,6 +218,10 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
     clearTimeout(timer);
     deps.signal.removeEventListener('abort', onAbort);
     stop.abort();
+    // The webhook watch ends what it started (the sandbox's callback given back, the receiver closed)
+    // before the command exits; its own failure was already reported through the race above. A poll in
+    // flight holds nothing and is not waited for.
+    if (options.port !== undefined) await watch?.catch(() => undefined);
   }
 }
 
