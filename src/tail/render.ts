@@ -203,19 +203,20 @@ export function withoutRaw(event: DecodedEvent, error: unknown, context: PrintCo
   return copy as DecodedEvent;
 }
 
-/** Keeps where the delivery's bytes are (its journal entry) with the record, out of its JSON. */
-const JOURNAL_ID = Symbol('journalId');
+/** Where each record's delivery bytes are (its journal entry), kept out of its JSON. */
+const journalIds = new WeakMap<object, string>();
 
 /** An event as its JSON line shows it: `replayed: true` for what --since replays, `forward` with the target's answer. */
-export type EventRecord = DecodedEvent & { replayed?: true; forward?: Record<string, unknown>; [JOURNAL_ID]?: string };
+export type EventRecord = DecodedEvent & { replayed?: true; forward?: Record<string, unknown> };
 
 export function eventRecord(event: DecodedEvent, context: PrintContext): EventRecord {
-  return {
-    ...event,
-    ...(context.replayed ? { replayed: true as const } : {}),
-    ...(context.forward ? { forward: forwardJson(context.forward) } : {}),
-    [JOURNAL_ID]: context.journalId,
-  };
+  // Most events carry nothing extra: the event itself, no copy per line under a burst.
+  const record: EventRecord =
+    context.replayed || context.forward
+      ? { ...event, ...(context.replayed ? { replayed: true as const } : {}), ...(context.forward ? { forward: forwardJson(context.forward) } : {}) }
+      : event;
+  if (context.journalId) journalIds.set(record, context.journalId);
+  return record;
 }
 
 /** One JSON line; without `raw`, saying why, when it nests deeper than JSON.stringify can recurse. */
@@ -223,7 +224,7 @@ export function eventJsonLine(record: EventRecord): string {
   try {
     return JSON.stringify(record);
   } catch (error) {
-    const bare = withoutRaw(record, error, { journalId: record[JOURNAL_ID] });
+    const bare = withoutRaw(record, error, { journalId: journalIds.get(record) });
     try {
       return JSON.stringify(bare);
     } catch {
