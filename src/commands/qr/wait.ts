@@ -246,7 +246,7 @@ async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, 
       onDelivery: ({ event, record }) => {
         if (dedupe.add(record.key, record.signedAt)) watcher.feed(event);
       },
-      onRefused: (refusal) => io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason}): ${refusal.message}`)),
+      onRefused: (refusal) => io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason}): ${displaySafe(refusal.message)}`)),
       debugLog: io.debug ? (line) => io.debugLog(line) : undefined,
     });
   } catch (error) {

@@ -237,7 +237,7 @@ async function webhookMode(
       stats.refused++;
       // Each of the first few is shown; under a flood, one line per thousand.
       if (refusalsShown++ < 10 || stats.refused % 1000 === 0) {
-        io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason})${refusal.remote ? ` from ${refusal.remote}` : ''}: ${refusal.message}${stats.refused > 10 ? ` [${stats.refused} refused so far]` : ''}`));
+        io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason})${refusal.remote ? ` from ${refusal.remote}` : ''}: ${displaySafe(refusal.message)}${stats.refused > 10 ? ` [${stats.refused} refused so far]` : ''}`));
       }
     },
   };
