@@ -276,7 +276,8 @@ export async function main(options: MainOptions = {}): Promise<number> {
       const hint = path ? `Run \`tiktok-channel ${path} --help\` to see its options.` : 'Run `tiktok-channel --help` to see the commands.';
       return report(io, new CliError('usage', message, { hint }), path);
     }
-    const error = interrupted && !(thrown instanceof CliError && thrown.kind === 'cancelled') ? cancelledBecause(thrown) : toCliError(thrown);
+    const failure = toCliError(thrown);
+    const error = interrupted && failure.kind !== 'cancelled' ? cancelledBecause(thrown) : failure;
     return report(activeIO, error, program.commandPath());
   } finally {
     process.off('SIGINT', onSigint);

@@ -1,7 +1,7 @@
 // What happens to an authorization code, whichever way it was obtained: exchange it, learn who approved
 // and what was granted (token info + profile, in parallel), refuse personal accounts, and store the
 // account under the store's lock (re-connecting a business_id updates it in place).
-import { CliError } from '../errors.js';
+import { asCliError, CliError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { API_BASE_URL, AUTH_URL, REQUIRED_SCOPES, normalizeRegion } from '../tiktok/limits.js';
@@ -106,7 +106,8 @@ export async function completeAuthorization(deps: Deps, options: CompletionOptio
   const stored = await store(deps, options, id, grant, scopes, profile);
 
   if (profileError !== undefined) {
-    const cause = profileError instanceof CliError ? profileError : undefined;
+    const failure = asCliError(profileError);
+    const cause = failure instanceof CliError ? failure : undefined;
     throw new CliError(cause?.kind ?? 'unexpected', `Connected and stored ${id}, but its profile could not be read: ${describe(profileError)}`, {
       hint: 'The tokens are stored. Run `tiktok-channel doctor` to see what is wrong; `tiktok-channel refresh --reauthorize` re-reads the profile.',
       tiktokCode: cause?.tiktokCode,
@@ -162,10 +163,12 @@ async function store(
 
 /** TikTok's permission code (40001) decides; its text only says which permission (§6). */
 function isPersonalAccountRefusal(error: unknown): boolean {
+  error = asCliError(error);
   return error instanceof CliError && error.tiktokCode === 40001 && permissionReason(error.message) === 'personal-account';
 }
 
 function explainExchangeFailure(error: unknown): unknown {
+  error = asCliError(error);
   if (!(error instanceof CliError)) return error;
   const base = { tiktokCode: error.tiktokCode, requestId: error.requestId, cause: error };
   if (error.kind === 'validation' || error.kind === 'auth') {

@@ -1,6 +1,6 @@
 // An account's tokens in use: refreshed ahead of expiry, refreshed once on TikTok's 40105, and rotated
 // refresh tokens persisted under the store's lock before anything uses the new access token.
-import { CliError } from '../errors.js';
+import { asCliError, CliError, tiktokCodeOf } from '../errors.js';
 import { rescueRotatedPair } from './rescue.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
@@ -47,12 +47,6 @@ export function daysText(days: number): string {
 const REFRESH_TOKEN_EXPIRED = 40103;
 /** TikTok's "the refresh token is invalid" (§6). */
 const REFRESH_TOKEN_INVALID = 40107;
-
-/** TikTok's code on an error, whatever class carries it (CliError today; read by name so any error with one works). */
-export function tiktokCodeOf(error: unknown): number | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { tiktokCode?: unknown }).tiktokCode : undefined;
-  return typeof code === 'number' ? code : undefined;
-}
 
 /** A refusal of the refresh token itself: by TikTok's code first (40103, 40107), else any auth refusal. */
 function refusesRefreshToken(error: unknown): boolean {
@@ -132,6 +126,7 @@ export class Session {
     try {
       return await fn(token);
     } catch (error) {
+      error = asCliError(error);
       if (!(error instanceof CliError) || error.tiktokCode !== 40105) throw error;
       if (this.account.source === 'env') {
         throw new CliError('auth', `${error.message} (the token from TIKTOK_CHANNEL_ACCESS_TOKEN)`, {
@@ -174,6 +169,7 @@ export class Session {
       try {
         grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now, latest.refreshTokenExpiresAt);
       } catch (error) {
+        error = asCliError(error);
         if (!refusesRefreshToken(error)) throw error;
         this.refreshRefused = true;
         const message = error instanceof Error ? error.message : String(error);
@@ -224,6 +220,7 @@ export class Session {
     try {
       grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
     } catch (error) {
+      error = asCliError(error);
       if (refusesRefreshToken(error)) {
         this.refreshRefused = true;
         const message = error instanceof Error ? error.message : String(error);

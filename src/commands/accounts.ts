@@ -2,7 +2,7 @@
 // Listing is offline; only `disconnect` talks to TikTok, to revoke before forgetting.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, usageError } from '../errors.js';
+import { asCliError, CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, renderTable, terminalSafe } from '../io/format.js';
 import { daysLeft, daysText, REFRESH_TOKEN_WARN_DAYS } from '../auth/session.js';
@@ -126,6 +126,7 @@ export async function disconnect(options: { keepToken?: boolean }, deps: Deps): 
       );
       revoked = true;
     } catch (error) {
+      error = asCliError(error);
       if (error instanceof CliError && error.kind === 'auth') {
         // Already invalid (revoked, expired, refresh token spent): nothing live is left to revoke.
         note = 'The token was already invalid at TikTok, so there was nothing to revoke.';

@@ -1,6 +1,6 @@
 // `status`: who am I, with the tokens checked by TikTok (token info: one call), as `gh auth status` does,
 // so an expired or revoked token is reported before a send finds out; `--offline` judges from local state.
-import { CliError } from '../errors.js';
+import { asCliError, CliError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration, formatTime, isoOrNull, terminalSafe } from '../io/format.js';
 import { CHAT_LINK_BASE, REQUIRED_SCOPES } from '../tiktok/limits.js';
@@ -97,6 +97,7 @@ async function checkWithTikTok(deps: Deps, account: ResolvedAccount, isDefault: 
       await session.call((token) => getBusinessProfile(session.client, token, account.businessId, { fields: ['username'] }));
     }
   } catch (error) {
+    error = asCliError(error);
     if (error instanceof CliError && error.kind === 'auth') {
       throw new CliError('auth', `TikTok does not accept the tokens of ${account.channelName}: ${error.message}`, {
         hint: error.hint,

@@ -1,6 +1,6 @@
 // `tiktok-channel`: the messaging calls the CLI makes, for your own code. A thin camelCase face over the
 // same modules the commands use (src/tiktok/client.ts, messaging.ts, events.ts): the same envelope
-// handling, retries and pacing, and errors that keep TikTok's code, message and request_id. Importing
+// handling, retries and pacing, and TikTok's failures as the wire layer's own TikTokApiError. Importing
 // it loads neither the CLI nor undici (the network transport loads on the first call).
 import { CliError, toCliError, type ErrorKind } from '../errors.js';
 import type { Transport } from '../http/raw.js';
@@ -8,6 +8,7 @@ import { buildCard } from '../messaging/card.js';
 import { checkImageBytes, checkText } from '../messaging/content.js';
 import { findConversation } from '../messaging/lookup.js';
 import { TikTokClient } from '../tiktok/client.js';
+import { TikTokApiError } from '../tiktok/errors.js';
 import type { DecodedEvent } from '../tiktok/events.js';
 import {
   canSendImage,
@@ -26,6 +27,8 @@ import {
 export type { Conversation, ConversationType, SenderAction } from '../tiktok/messaging.js';
 export type { DecodedEvent } from '../tiktok/events.js';
 export type { ErrorKind } from '../errors.js';
+export { TikTokApiError } from '../tiktok/errors.js';
+export type { TikTokErrorKind, TikTokErrorReason } from '../tiktok/errors.js';
 
 export interface CreateClientOptions {
   /** An access token, or a function giving the current one (call your own refresh there). */
@@ -110,10 +113,10 @@ export interface TikTokErrorFields {
 }
 
 /**
- * Every failure of a client call. `code`, `tiktokMessage` and `requestId` are TikTok's when TikTok
- * answered (null otherwise: a network failure, a gateway page, a value refused before sending);
- * `kind` classifies it: auth, permission, region, window, quota, policy, validation, network,
- * rateLimit, cancelled, unexpected.
+ * A failure of the library's own, before or instead of TikTok's answer: an option or value refused
+ * before anything is sent (`kind` usage or validation), or a call cancelled by its `signal` (cancelled).
+ * TikTok's failures, and failures to reach it, are `TikTokApiError`s instead, with TikTok's own code,
+ * message and request_id. `code`, `tiktokMessage` and `requestId` are null here.
  */
 export class TikTokError extends Error {
   readonly kind: ErrorKind;
@@ -131,14 +134,10 @@ export class TikTokError extends Error {
   }
 }
 
-function toTikTokError(error: unknown): TikTokError {
-  if (error instanceof TikTokError) return error;
+function toLibraryError(error: unknown): TikTokError | TikTokApiError {
+  if (error instanceof TikTokError || error instanceof TikTokApiError) return error;
   const failure: CliError = toCliError(error);
-  const code = failure.tiktokCode ?? null;
-  // src/tiktok/errors.ts words TikTok's refusals "TikTok error <code>: <TikTok's message>".
-  const prefix = code === null ? undefined : `TikTok error ${code}: `;
-  const tiktokMessage = prefix && failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : null;
-  return new TikTokError(failure.message, { kind: failure.kind, code, tiktokMessage, requestId: failure.requestId ?? null, cause: failure });
+  return new TikTokError(failure.message, { kind: failure.kind, code: null, tiktokMessage: null, requestId: null, cause: error });
 }
 
 const networkTransport: Transport = async (request, options) => (await import('../http/network.js')).networkTransport(request, options);
@@ -220,7 +219,7 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
     try {
       return await fn(await token());
     } catch (error) {
-      throw toTikTokError(error);
+      throw toLibraryError(error);
     }
   };
 

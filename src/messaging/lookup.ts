@@ -1,5 +1,5 @@
 // Small reads that `send` and `conversations` share on top of src/tiktok/messaging.ts.
-import { CliError } from '../errors.js';
+import { asCliError, CliError } from '../errors.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { listConversations, type Conversation, type ConversationType } from '../tiktok/messaging.js';
 
@@ -49,6 +49,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  * passes through unchanged.
  */
 export function explainUnknownConversation(error: unknown, conversationId: string, accountName: string): unknown {
+  error = asCliError(error);
   if (!(error instanceof CliError) || error.tiktokCode !== 40007) return error;
   const said = error.message.replace(/^TikTok error 40007:?\s*/, '').replace(/\.$/, '');
   return new CliError(

@@ -1,12 +1,14 @@
 // `send --wait-reply`: after a message went out, poll content/list for the user's answer; a Ctrl-C
 // stops only the wait, and says so.
-import { CliError } from '../errors.js';
+import { asCliError, CliError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { formatDuration } from '../io/format.js';
+import { sleep as abortableSleep } from '../sleep.js';
 import type { DecodedEvent } from '../tiktok/events.js';
 
 /** Ctrl-C while waiting for a reply: the message went out; only the wait stopped. */
 export function stoppedWaiting(error: unknown, messageId: string | undefined, conversationId: string): unknown {
+  error = asCliError(error);
   if (!(error instanceof CliError) || error.kind !== 'cancelled') return error;
   return new CliError('cancelled', `The message${messageId ? ` ${messageId}` : ''} was sent; stopped waiting for a reply.`, {
     hint: `Run \`tiktok-channel messages ${conversationId}\` later to see the answer.`,
@@ -57,18 +59,8 @@ export async function waitForReply(
   });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new CliError('cancelled', 'Cancelled.'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CliError('cancelled', 'Cancelled.'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await abortableSleep(ms, signal);
+  if (signal.aborted) throw new CliError('cancelled', 'Cancelled.');
 }
 

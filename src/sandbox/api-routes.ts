@@ -13,6 +13,7 @@ import { decoder, firstParams, jsonResponse, respond, sleep, type SandboxContext
 import { send } from './send.js';
 import { API_PREFIX } from './types.js';
 import { webhookDelete, webhookList, webhookUpdate } from './webhooks.js';
+import { reportUnhandled } from './tripwire.js';
 import { ApiError, type Params, type World } from './world.js';
 
 /** Thrown for a `reset` fault: the server destroys the socket, the embedded transport rethrows it. */
@@ -235,7 +236,10 @@ export async function handleApi(context: SandboxContext, request: RawRequest, ur
       if (file) params.file = '(file)';
     }
   } catch (error) {
-    if (error instanceof ApiError) return envelope(error.code, error.message, {});
+    if (error instanceof ApiError) {
+      reportUnhandled({ method, path, reason: `refused: ${error.message}`, request_id: rid });
+      return envelope(error.code, error.message, {});
+    }
     throw error;
   }
 

@@ -21,6 +21,7 @@ import { handleControl } from './control-routes.js';
 import { requestId } from './ids.js';
 import { respond, type LogEntry, type SandboxContext } from './routing.js';
 import { seedWorld } from './seed.js';
+import { reportUnhandled } from './tripwire.js';
 import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, type SandboxState, type ScenarioName } from './types.js';
 import { defaultPoster, WebhookDispatcher, type FlushOptions, type WebhookPoster } from './webhooks.js';
 import { World } from './world.js';
@@ -103,6 +104,7 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
   };
   const unhandled = (method: string, path: string, reason: string, rid: string) => {
     state.unhandled.push({ at: clock(), method, path, reason, request_id: rid });
+    reportUnhandled({ method, path, reason, request_id: rid });
     if (state.unhandled.length > UNHANDLED_KEPT) state.unhandled.splice(0, state.unhandled.length - UNHANDLED_KEPT);
   };
   const notFound = (method: string, path: string, reason: string, rid: string): RawResponse => {

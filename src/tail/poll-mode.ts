@@ -1,5 +1,6 @@
 // `tail --poll`: reads conversation/list and content/list for machines with no public URL, printing
 // only what was not seen before and keeping the position in the config dir across restarts.
+import { asCliError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import type { DecodedEvent } from '../tiktok/events.js';
 import { DedupeSet } from './dedupe.js';
@@ -62,6 +63,7 @@ export async function pollMode(
       if (result.failures.length) throw result.failures[0]!.error;
     } catch (error) {
       if (stop.reason !== undefined || deps.signal.aborted) break;
+      error = asCliError(error);
       if (!isTransient(error)) throw error;
       delay = Math.min(delay * 2, MAX_POLL_BACKOFF_MS);
       const why = isRateLimit(error) ? 'TikTok is rate limiting (40100)' : (error as Error).message;

@@ -11,7 +11,7 @@
 // emitted as an im_referral_msg event (decoded by decodeEvent) before that conversation's messages.
 import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CliError } from '../errors.js';
+import { asCliError, CliError } from '../errors.js';
 import { decodeEvent, eventDedupeKey, type DecodedEvent } from '../tiktok/events.js';
 import type { Conversation, ConversationType } from '../tiktok/messaging.js';
 import { CONTENT_LIST_MAX_MESSAGES } from '../tiktok/limits.js';
@@ -258,10 +258,12 @@ export class Poller {
 
 /** True for TikTok's rate limit (40100, after the client's own short retries). */
 export function isRateLimit(error: unknown): boolean {
+  error = asCliError(error);
   return error instanceof CliError && (error.tiktokCode === 40100 || error.kind === 'rateLimit');
 }
 
 /** Failures worth waiting out (network, TikTok unavailable), as opposed to auth or permission. */
 export function isTransient(error: unknown): boolean {
+  error = asCliError(error);
   return error instanceof CliError && (error.kind === 'network' || error.kind === 'rateLimit');
 }

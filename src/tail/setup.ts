@@ -95,19 +95,8 @@ export async function pollSource(deps: Deps, account: ResolvedAccount): Promise<
   };
 }
 
-/** Sleeps, waking early on abort. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+/** Sleeps, waking early on abort (the program's one pause). */
+export { sleep } from '../sleep.js';
 
 /** Opens the journal, naming what is wrong with its directory instead of an unexpected error. */
 export async function openJournal(Journal: typeof import('./journal.js').Journal, dir: string): Promise<import('./journal.js').Journal> {

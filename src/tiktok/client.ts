@@ -1,10 +1,10 @@
 // The one module that speaks TikTok's HTTP: the envelope {code, message, request_id, data} (HTTP 200 with
 // a non-zero code is an error), the bare `Access-Token` header, percent-encoded queries, retries with
 // backoff, and error classification (../shared/tiktok-api.md §1, §6). Commands never call fetch.
-import { CliError } from '../errors.js';
 import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { redactText, redactUrl } from '../http/redact.js';
-import { isRetryableCode, tiktokError } from './errors.js';
+import { sleep as abortableSleep, type Sleep } from '../sleep.js';
+import { THROTTLE_CODES, TikTokAbortError, TikTokApiError, isKnownCode, tiktokError, type UnsureOutcome } from './errors.js';
 import { API_BASE_URL } from './limits.js';
 import { DEFAULT_MAX_RPS, paceKey, sharedPacer, type Limiter, type Pacer } from './pacer.js';
 
@@ -19,15 +19,11 @@ export type QueryValue = string | number | boolean | readonly string[] | undefin
  */
 export type RetryPolicy = 'idempotent' | 'refusals-only' | 'never';
 
-/** For calls that are not retried blindly: what may have happened when no TikTok answer arrived. */
-export interface UnsureOutcome {
-  /** e.g. "the message may or may not have been sent" */
-  outcome: string;
-  hint: string;
-}
+export type { UnsureOutcome } from './errors.js';
 
 export interface CallOptions {
   accessToken?: string;
+  /** For calls that are not retried blindly: what may have happened when no TikTok answer arrived. */
   unsure?: UnsureOutcome;
   query?: Record<string, QueryValue>;
   body?: unknown;
@@ -52,7 +48,8 @@ export interface ClientOptions {
   debugLog?: (line: string) => void;
   maxAttempts?: number;
   timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Pauses between retries; it must end at once when its signal aborts (src/sleep.ts). */
+  sleep?: Sleep;
   random?: () => number;
   now?: () => number;
   /** Ctrl-C: aborts requests in flight (except uninterruptible ones) and retries in waiting. */
@@ -103,7 +100,7 @@ export class TikTokClient {
   private readonly debugLog?: (line: string) => void;
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: Sleep;
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly signal?: AbortSignal;
@@ -117,7 +114,7 @@ export class TikTokClient {
     this.debugLog = options.debugLog;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.signal = options.signal;
@@ -159,39 +156,40 @@ export class TikTokClient {
   async fetchSigned(url: string, headers: Record<string, string> = {}): Promise<{ bytes: Uint8Array; contentType?: string }> {
     const request: RawRequest = { method: 'GET', url, headers: { accept: '*/*', ...headers } };
     let host = url;
+    let origin: string | undefined;
     try {
-      host = new URL(url).host;
+      ({ host, origin } = new URL(url));
     } catch {
-      throw new CliError('unexpected', `TikTok answered a download URL that is not a URL: ${redactUrl(url)}`);
+      throw new TikTokApiError(`TikTok answered a download URL that is not a URL: ${redactUrl(url)}`, { kind: 'server', reason: 'incomplete-answer' });
     }
     for (let attempt = 1; ; attempt++) {
-      if (this.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+      if (this.signal?.aborted) throw new TikTokAbortError();
       const started = this.now();
-      let failure: CliError;
+      let failure: TikTokApiError;
       try {
         const response = await this.transport(request, { signal: this.signal, timeoutMs: this.timeoutMs });
         this.trace('GET', url, response.status, this.now() - started);
         if (response.status >= 200 && response.status < 300) return { bytes: response.body, contentType: response.headers['content-type'] };
         const what = `The media download from ${host} answered HTTP ${response.status}`;
+        const fields = { httpStatus: response.status, origin };
         if (response.status === 401 || response.status === 403) {
-          throw new CliError('auth', `${what}: it needs the access token in the x-user header, and the URL lives 24 hours.`, {
-            hint: 'Run the command again for a fresh URL; if it persists, `tiktok-channel refresh`.',
-          });
+          throw new TikTokApiError(`${what}: it needs the access token in the x-user header, and the URL lives 24 hours.`, { ...fields, kind: 'auth', reason: 'download-refused' });
         }
-        if (response.status < 500) throw new CliError('validation', `${what}.`, { hint: 'The media may be gone (TikTok keeps media for a limited time).' });
-        failure = new CliError('network', `${what}.`);
+        if (response.status < 500) throw new TikTokApiError(`${what}.`, { ...fields, kind: 'validation', reason: 'download-gone' });
+        failure = new TikTokApiError(`${what}.`, { ...fields, kind: 'server', reason: 'download-failed', retryable: true });
       } catch (error) {
-        if (error instanceof CliError) {
-          if (error.kind !== 'network') throw error;
+        if (error instanceof TikTokApiError) {
+          if (!error.retryable) throw error;
           failure = error;
         } else {
-          if (this.signal?.aborted) throw new CliError('cancelled', 'Cancelled.');
+          if (this.signal?.aborted) throw new TikTokAbortError();
+          if (isSelfClassified(error)) throw error;
           failure = networkError(error, url, this.timeoutMs).error;
           this.trace('GET', url, 0, this.now() - started, undefined, undefined, failure.message);
         }
       }
       if (attempt >= Math.min(2, this.maxAttempts)) throw failure;
-      await this.sleep(RETRY_BASE_MS);
+      await this.sleep(RETRY_BASE_MS, this.signal);
     }
   }
 
@@ -216,18 +214,15 @@ export class TikTokClient {
     const request: RawRequest = { method, url, headers, body };
     const policy = options.retry ?? 'idempotent';
     const signal = options.uninterruptible ? undefined : (options.signal ?? this.signal);
-    const cancelled = () =>
-      options.unsure
-        ? new CliError('cancelled', `Cancelled (${options.unsure.outcome}).`, { hint: options.unsure.hint })
-        : new CliError('cancelled', 'Cancelled.');
+    const cancelled = () => new TikTokAbortError(options.unsure);
 
     const key = options.paceKey ?? paceKey(options.accessToken, { ...options.query, ...(isRecord(options.body) ? options.body : {}) }, this.clientKey);
 
     for (let attempt = 1; ; attempt++) {
       // Nothing was sent yet on the first attempt: Ctrl-C while waiting for a turn cancels cleanly.
-      await this.pace(key, signal, attempt === 1 ? () => new CliError('cancelled', 'Cancelled.') : cancelled);
+      await this.pace(key, signal, attempt === 1 ? () => new TikTokAbortError() : cancelled);
       const started = this.now();
-      let failure: CliError;
+      let failure: TikTokApiError;
       let retryable: boolean;
       let timedOut = false;
       // Whether TikTok's own envelope came back: then we know what happened; otherwise it is unknown.
@@ -242,10 +237,9 @@ export class TikTokClient {
         answered = outcome.code !== undefined;
         retryable = policy !== 'never' && (policy === 'idempotent' ? outcome.retryable : outcome.refused);
       } catch (error) {
-        if (error instanceof CliError && error.kind === 'cancelled') throw error;
-        // A failure of our own side (the embedded sandbox's state in the config dir) is not a network one.
-        if (error instanceof CliError && error.kind === 'config') throw error;
+        if (error instanceof TikTokAbortError) throw error;
         if (signal?.aborted) throw cancelled();
+        if (isSelfClassified(error)) throw error;
         const { error: networkFailure, refused, timeout } = networkError(error, this.baseUrl, this.timeoutMs);
         timedOut = timeout;
         this.trace(method, url, 0, this.now() - started, undefined, undefined, networkFailure.message);
@@ -254,29 +248,23 @@ export class TikTokClient {
       }
       // Unknown codes get one retry (§6); a server that does not answer gets one more chance, not four
       // timeouts in a row (the CLI must never hang for minutes).
-      const attemptsAllowed = failure.kind === 'unexpected' || timedOut ? Math.min(2, this.maxAttempts) : this.maxAttempts;
+      const unknownCode = failure.code !== null && !isKnownCode(failure.code);
+      const attemptsAllowed = unknownCode || timedOut ? Math.min(2, this.maxAttempts) : this.maxAttempts;
       if (!retryable || attempt >= attemptsAllowed) {
-        if (options.unsure && !answered) {
-          throw new CliError(failure.kind, `${failure.message} (${options.unsure.outcome})`, {
-            hint: options.unsure.hint,
-            requestId: failure.requestId,
-            cause: failure,
-          });
-        }
-        throw failure;
+        throw options.unsure && !answered ? failure.withUnsure(options.unsure) : failure;
       }
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
       // Full jitter keeps parallel CLI runs from retrying in lockstep.
       const pause = Math.round(delay / 2 + this.random() * (delay / 2));
       // A 40100 holds back every request on the app's budget (every process's, when shared), not only this one.
-      if (failure.kind === 'rateLimit') this.pacer?.holdOff(key, pause);
-      await this.sleep(pause);
+      if (failure.kind === 'rate_limit') this.pacer?.holdOff(key, pause);
+      await this.sleep(pause, signal);
       if (signal?.aborted) throw cancelled();
     }
   }
 
   /** Waits for the app's turn under TIKTOK_CHANNEL_MAX_RPS (or the caller's own limiter). */
-  private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => CliError): Promise<void> {
+  private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => Error): Promise<void> {
     try {
       if (this.limiter) return await this.limiter.acquire(signal);
       if (!this.pacer) return;
@@ -296,7 +284,7 @@ export class TikTokClient {
     path: string,
   ):
     | { ok: true; envelope: Envelope<T>; requestId?: string; code: number }
-    | { ok: false; error: CliError; retryable: boolean; refused: boolean; requestId?: string; code?: number } {
+    | { ok: false; error: TikTokApiError; retryable: boolean; refused: boolean; requestId?: string; code?: number } {
     const logId = response.headers['x-tt-logid'];
     const text = new TextDecoder().decode(response.body);
     let parsed: unknown;
@@ -307,6 +295,8 @@ export class TikTokClient {
     }
     const envelope = isEnvelope(parsed) ? parsed : undefined;
     const requestId = envelope?.request_id ? String(envelope.request_id) : logId;
+    const origin = new URL(this.baseUrl).origin;
+    const httpStatus = response.status;
 
     if (!envelope) {
       const serverError = response.status >= 500;
@@ -316,7 +306,7 @@ export class TikTokClient {
           : `TikTok answered HTTP ${response.status} with ${describeBody(text, response.headers['content-type'])} for ${method} ${path}`;
       return {
         ok: false,
-        error: new CliError('network', what, { requestId, hint: serverError ? networkHint(this.baseUrl) : 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' }),
+        error: new TikTokApiError(what, { kind: 'network', reason: 'gateway', requestId, httpStatus, origin, retryable: serverError || response.status === 429 }),
         retryable: serverError || response.status === 429,
         refused: response.status === 429,
         requestId,
@@ -330,14 +320,21 @@ export class TikTokClient {
       // A gateway error wrapped in a success-looking envelope; classify by status.
       return {
         ok: false,
-        error: new CliError('network', `TikTok answered HTTP ${response.status} for ${method} ${path}`, { requestId, hint: networkHint(this.baseUrl) }),
+        error: new TikTokApiError(`TikTok answered HTTP ${response.status} for ${method} ${path}`, {
+          kind: response.status >= 500 ? 'server' : 'network',
+          reason: 'http-status',
+          requestId,
+          httpStatus,
+          origin,
+          retryable: response.status >= 500,
+        }),
         retryable: response.status >= 500,
         refused: false,
         requestId,
       };
     }
-    const error = tiktokError({ code, message: String(envelope.message ?? ''), requestId });
-    return { ok: false, error, retryable: isRetryableCode(code) || error.kind === 'unexpected', refused: error.kind === 'rateLimit', requestId, code };
+    const error = tiktokError({ code, message: String(envelope.message ?? ''), requestId, httpStatus, origin });
+    return { ok: false, error, retryable: error.retryable, refused: THROTTLE_CODES.has(code), requestId, code };
   }
 
   private trace(method: string, url: string, status: number, ms: number, requestId?: string, code?: number, failure?: string): void {
@@ -364,11 +361,20 @@ function describeBody(text: string, contentType = ''): string {
 
 const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
-function networkError(error: unknown, baseUrl: string, timeoutMs: number): { error: CliError; refused: boolean; timeout: boolean } {
+/**
+ * An error a transport raised that already says what it is (the embedded sandbox's own failure, e.g. its
+ * state in the config dir): a failure of our side, not the network's, so it passes through unchanged.
+ */
+function isSelfClassified(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { kind?: unknown }).kind === 'string';
+}
+
+function networkError(error: unknown, baseUrl: string, timeoutMs: number): { error: TikTokApiError; refused: boolean; timeout: boolean } {
   const code = errorCode(error);
   let host = baseUrl;
+  let origin: string | undefined;
   try {
-    host = new URL(baseUrl).host;
+    ({ host, origin } = new URL(baseUrl));
   } catch {
     // keep the raw base
   }
@@ -386,19 +392,8 @@ function networkError(error: unknown, baseUrl: string, timeoutMs: number): { err
   } else {
     message = `Could not reach ${host}: ${error instanceof Error ? error.message : String(error)}`;
   }
-  return { error: new CliError('network', message, { cause: error, hint: networkHint(baseUrl) }), refused, timeout };
-}
-
-/** The fix for a failure to reach the API, naming the host actually configured (a sandbox, a proxy, or TikTok). */
-export function networkHint(baseUrl: string): string {
-  let origin = baseUrl;
-  try {
-    origin = new URL(baseUrl).origin;
-  } catch {
-    // keep the raw base
-  }
-  if (origin === new URL(API_BASE_URL).origin) return `Check your connection and ${origin}, then try again; --debug shows each request.`;
-  return `Check your connection and that ${origin} is up (the API base set by TIKTOK_CHANNEL_API_BASE_URL or stored with the account), then try again; --debug shows each request.`;
+  const failure = new TikTokApiError(message, { kind: 'network', reason: timeout ? 'timeout' : 'unreachable', origin, retryable: true, cause: error });
+  return { error: failure, refused, timeout };
 }
 
 /** The first string `code` along an error's cause chain (a network error's ECONNREFUSED, UND_ERR_SOCKET, …). */

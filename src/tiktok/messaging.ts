@@ -1,7 +1,7 @@
 // Business Messaging endpoints (../shared/tiktok-api.md §3, §4, §5 registration), typed and tolerant:
 // fields marked medium/low confidence in the reference are optional here and never crash a caller.
 import type { Envelope, TikTokClient } from './client.js';
-import { CliError } from '../errors.js';
+import { TikTokApiError, tiktokCodeOf } from './errors.js';
 import { decodeRestMessage, type DecodedEvent } from './events.js';
 
 /** TikTok's invalid-parameter code (§6). */
@@ -39,7 +39,7 @@ export async function getBusinessProfile(
   try {
     envelope = await ask(options.fields ?? PROFILE_FIELDS);
   } catch (error) {
-    if (options.fields || (error as { tiktokCode?: number }).tiktokCode !== INVALID_PARAMETER) throw error;
+    if (options.fields || tiktokCodeOf(error) !== INVALID_PARAMETER) throw error;
     envelope = await ask(PROFILE_FIELDS_HIGH);
   }
   const { data } = envelope;
@@ -255,10 +255,7 @@ async function postSend(client: TikTokClient, accessToken: string, body: Record<
     accessToken,
     body,
     retry: 'refusals-only',
-    unsure: {
-      outcome: 'the message may or may not have been sent',
-      hint: 'TikTok has no way to make a retried send safe, so it was not retried. Check `tiktok-channel conversations` before sending again.',
-    },
+    unsure: { operation: 'send', outcome: 'the message may or may not have been sent' },
   });
   // data.message.message_id per the reference; a flat message_id is accepted too (tolerance).
   const messageId = data.message?.message_id ?? data.message_id;
@@ -317,8 +314,9 @@ export async function uploadImage(
   );
   const mediaId = optionalString(data.media_id);
   if (!mediaId) {
-    throw new CliError('unexpected', 'TikTok accepted the upload but answered without a media_id, so the image cannot be sent; nothing was sent.', {
-      hint: 'Try again; if it keeps happening, report the request_id to TikTok.',
+    throw new TikTokApiError('TikTok accepted the upload but answered without a media_id, so the image cannot be sent; nothing was sent.', {
+      kind: 'server',
+      reason: 'incomplete-answer',
       requestId,
     });
   }
@@ -376,7 +374,7 @@ export async function downloadMedia(
   request: { businessId: string; conversationId: string; messageId: string; mediaId: string; mediaType: 'IMAGE' | 'VIDEO' },
 ): Promise<DownloadedMedia> {
   const url = await getMediaDownloadUrl(client, accessToken, request);
-  if (!url) throw new CliError('unexpected', `TikTok answered media/download for message ${request.messageId} without a download_url.`);
+  if (!url) throw new TikTokApiError(`TikTok answered media/download for message ${request.messageId} without a download_url.`, { kind: 'server', reason: 'incomplete-answer' });
   const { bytes, contentType } = await client.fetchSigned(url, { 'x-user': accessToken });
   return { bytes, contentType, url };
 }

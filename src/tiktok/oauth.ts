@@ -1,7 +1,7 @@
 // Account-holder OAuth (../shared/tiktok-api.md §2): the authorize URL and the token endpoints.
 import { createHash, randomBytes } from 'node:crypto';
-import { CliError } from '../errors.js';
 import type { TikTokClient } from './client.js';
+import { TikTokApiError, tiktokCodeOf } from './errors.js';
 import { ACCESS_TOKEN_TTL_SECONDS, AUTH_URL, MESSAGING_SCOPES, REFRESH_TOKEN_TTL_SECONDS } from './limits.js';
 
 export interface AppCredentials {
@@ -86,9 +86,7 @@ export function parseScopes(scope: string | undefined | null): string[] {
 function toGrant(data: TokenData, now: number, previous?: { refreshToken: string; refreshTokenExpiresAt: number }): TokenGrant {
   const refreshToken = data.refresh_token || previous?.refreshToken;
   if (!data.access_token || !refreshToken) {
-    throw new CliError('unexpected', 'TikTok answered the token request without an access_token or refresh_token.', {
-      hint: 'Try again; if it persists, run with --debug and report the request_id.',
-    });
+    throw new TikTokApiError('TikTok answered the token request without an access_token or refresh_token.', { kind: 'server', reason: 'incomplete-answer' });
   }
   return {
     accessToken: data.access_token,
@@ -116,7 +114,7 @@ function refreshExpiry(data: TokenData, now: number, previous?: { refreshTokenEx
 
 /** TikTok refused the code_verifier field itself (an unknown parameter), not a verifier that does not match. */
 export function refusesCodeVerifier(error: unknown): boolean {
-  if (!(error instanceof CliError) || error.tiktokCode !== 40002) return false;
+  if (tiktokCodeOf(error) !== 40002 || !(error instanceof TikTokApiError)) return false;
   return /code_verifier/i.test(error.message) && !/match/i.test(error.message);
 }
 
@@ -140,10 +138,7 @@ export async function exchangeCode(
         ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
       },
       retry: 'refusals-only',
-      unsure: {
-        outcome: 'the single-use authorization code may already be spent',
-        hint: 'Run the consent flow again (`tiktok-channel connect`, or `tiktok-channel refresh --reauthorize`) to get a new code.',
-      },
+      unsure: { operation: 'code-exchange', outcome: 'the single-use authorization code may already be spent' },
     });
   try {
     return toGrant((await exchange(options.codeVerifier)).data, now());
@@ -170,10 +165,7 @@ export async function refreshAccessToken(
     // drop the answer that carries the new one.
     retry: 'refusals-only',
     uninterruptible: true,
-    unsure: {
-      outcome: 'TikTok may have rotated the refresh token without our hearing the new one',
-      hint: 'Run `tiktok-channel refresh` again; if TikTok refuses the stored refresh token, run `tiktok-channel refresh --reauthorize`.',
-    },
+    unsure: { operation: 'refresh', outcome: 'TikTok may have rotated the refresh token without our hearing the new one' },
   });
   return toGrant(data, now(), { refreshToken, refreshTokenExpiresAt });
 }

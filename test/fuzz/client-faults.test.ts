@@ -5,12 +5,13 @@
 // refresh cut by a reset leaving a usable account.
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/errors.js';
+import { CliError, toCliError } from '../../src/errors.js';
 import { networkTransport } from '../../src/http/network.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { getBusinessProfile, getConversationContent, listConversations, sendMessage } from '../../src/tiktok/messaging.js';
 import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { readStore, SEED } from '../helpers/sandbox.js';
 import { seedFuzz } from '../helpers/fuzz.js';
 
@@ -95,7 +96,8 @@ describe('fuzz: the client against sandbox faults', () => {
 
         const outcome = await run[call]().then(
           () => undefined,
-          (error: unknown) => error,
+          // The CLI's view of the client's TikTokApiError (src/errors.ts's table), which these assertions check.
+          (error: unknown) => toCliError(error),
         );
         const attempts = ctx.world.requestsTo(await ctx.world.state(), CALLS[call].path).length - before;
         const want = expected(call, queue);
@@ -147,10 +149,10 @@ describe('the CLI under fault storms', () => {
   };
 
   /** After a storm: nothing was lost, the account works at once. */
-  async function expectUsable(tokensBefore: { accessToken: string; refreshToken: string }): Promise<void> {
+  async function expectUsable(tokensBefore: { accessToken: string; refreshToken: string }, run: typeof runCli = runInProcess): Promise<void> {
     await ctx.world.control('DELETE', 'faults');
     expect(storedTokens()).toEqual(tokensBefore);
-    const after = await runCli(['conversations', '--json'], { configDir });
+    const after = await run(['conversations', '--json'], { configDir });
     expect(after.code, after.stderr).toBe(0);
     expect(parseJson(after.stdout).conversations.length).toBeGreaterThan(0);
   }
@@ -176,7 +178,7 @@ describe('the CLI under fault storms', () => {
       await ctx.world.control('POST', 'faults', { ...fault, times: -1 });
       const before = ctx.world.apiRequests(await ctx.world.state()).length;
       const started = Date.now();
-      const result = await runCli(command as unknown as string[], { configDir });
+      const result = await runInProcess(command as unknown as string[], { configDir });
       const error = expectCleanFailure(result, kind);
       if ('code' in fault) expect(error.tiktok_code).toBe(fault.code);
       // At most 4 attempts per request the command makes (both conversation lists, the contents).
@@ -193,13 +195,14 @@ describe('the CLI under fault storms', () => {
     await ctx.world.control('POST', 'messages', { from_username: 'maya', text: 'hello?' });
     await ctx.world.control('POST', 'faults', { path: 'business/message/send/', kind: 'reset', times: -1 });
     const before = ctx.world.requestsTo(await ctx.world.state(), 'business/message/send/').length;
-    const result = await runCli(['send', '--to', MAYA, '--text', 'On its way', '--json'], { configDir });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'On its way', '--json'], { configDir });
     const error = expectCleanFailure(result, 'network');
     expect(error.message).toContain('may or may not have been sent');
     expect(ctx.world.requestsTo(await ctx.world.state(), 'business/message/send/').length - before).toBe(1);
     await expectUsable(tokens);
   }, 30_000);
 
+  // Child processes: each run a fresh process, as a user's successive commands are.
   it('a refresh interrupted by a reset leaves a usable account (explicit refresh, then an automatic one)', async () => {
     const tokens = storedTokens();
     await ctx.world.control('POST', 'faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
@@ -207,7 +210,7 @@ describe('the CLI under fault storms', () => {
     expectCleanFailure(cut, 'network');
     // Nothing half-written: the pair on disk is the one that still works.
     expect(storedTokens()).toEqual(tokens);
-    await expectUsable(tokens);
+    await expectUsable(tokens, runCli);
 
     // The access token expired at TikTok: `conversations` refreshes on 40105, and the refresh is cut.
     await ctx.world.control('POST', 'tokens/expire', { business_id: ctx.account.businessId });

@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { parseJson, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { connectAccount, expectNoTokens, patchStoredAccount, readStore, SEED, useServedSandbox, storeMode, tokensIn } from '../helpers/sandbox.js';
 
 const sandbox = useServedSandbox();
@@ -19,18 +20,18 @@ async function twoAccounts(): Promise<string> {
 describe('accounts', () => {
   it('with none connected says how to connect (exit 0), and --json lists nothing', async () => {
     const configDir = tempConfigDir();
-    const human = await runCli(['accounts'], { configDir });
+    const human = await runInProcess(['accounts'], { configDir });
     expect(human.code).toBe(0);
     expect(human.stdout).toBe('');
     expect(human.stderr).toContain('tiktok-channel connect');
-    const json = await runCli(['accounts', '--json'], { configDir });
+    const json = await runInProcess(['accounts', '--json'], { configDir });
     expect(parseJson(json.stdout)).toEqual({ accounts: [], default_account: null, env_credentials: false });
   });
 
   it('lists a table with the default marker, names, usernames, ids, regions and token states', async () => {
     const configDir = await twoAccounts();
     patchStoredAccount(configDir, SEED.eeaBusinessId, { accessTokenExpiresAt: Date.now() - 1000 });
-    const result = await runCli(['accounts'], { configDir });
+    const result = await runInProcess(['accounts'], { configDir });
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/NAME\s+USERNAME\s+BUSINESS_ID\s+REGION\s+TOKEN/);
@@ -41,7 +42,7 @@ describe('accounts', () => {
     expectNoTokens(result, tokensIn(configDir));
 
     patchStoredAccount(configDir, SEED.eeaBusinessId, { refreshTokenExpiresAt: Date.now() - 1000 });
-    const json = parseJson((await runCli(['accounts', '--json'], { configDir })).stdout);
+    const json = parseJson((await runInProcess(['accounts', '--json'], { configDir })).stdout);
     expect(json.default_account).toBe(SEED.defaultBusinessId);
     expect(json.accounts.map((account: any) => [account.channel_name, account.default, account.usable])).toEqual([
       ['Acme support', true, true],
@@ -52,14 +53,14 @@ describe('accounts', () => {
 
   it('`accounts use` switches the default by @username; an unknown one exits 3', async () => {
     const configDir = await twoAccounts();
-    const result = await runCli(['accounts', 'use', '@brotzeit.berlin', '--json'], { configDir });
+    const result = await runInProcess(['accounts', 'use', '@brotzeit.berlin', '--json'], { configDir });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ default_account: SEED.eeaBusinessId, account: { business_id: SEED.eeaBusinessId, default: true } });
     expect(readStore(configDir).defaultAccount).toBe(SEED.eeaBusinessId);
-    const status = parseJson((await runCli(['status', '--json'], { configDir })).stdout);
+    const status = parseJson((await runInProcess(['status', '--json'], { configDir })).stdout);
     expect(status.business_id).toBe(SEED.eeaBusinessId);
 
-    const unknown = await runCli(['accounts', 'use', 'nobody'], { configDir });
+    const unknown = await runInProcess(['accounts', 'use', 'nobody'], { configDir });
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('"nobody"');
   });
@@ -68,22 +69,22 @@ describe('accounts', () => {
 describe('rename', () => {
   it('renames the --account (else the default), and refuses a name another account answers to', async () => {
     const configDir = await twoAccounts();
-    const result = await runCli(['rename', 'Brotzeit EU', '--account', SEED.eeaBusinessId, '--json'], { configDir });
+    const result = await runInProcess(['rename', 'Brotzeit EU', '--account', SEED.eeaBusinessId, '--json'], { configDir });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ account: { channel_name: 'Brotzeit EU' }, previous_name: 'brotzeit.berlin' });
     expect(readStore(configDir).accounts[SEED.eeaBusinessId].channelName).toBe('Brotzeit EU');
 
-    const human = await runCli(['rename', 'Acme US'], { configDir });
+    const human = await runInProcess(['rename', 'Acme US'], { configDir });
     expect(human.code).toBe(0);
     expect(human.stderr).toContain('Renamed Acme support to Acme US');
     // Found by its new name.
-    expect((await runCli(['status', '--account', 'acme us', '--json'], { configDir })).code).toBe(0);
+    expect((await runInProcess(['status', '--account', 'acme us', '--json'], { configDir })).code).toBe(0);
 
-    const clash = await runCli(['rename', 'brotzeit eu'], { configDir });
+    const clash = await runInProcess(['rename', 'brotzeit eu'], { configDir });
     expect(clash.code).toBe(2);
-    const clashUsername = await runCli(['rename', '@brotzeit.berlin'], { configDir });
+    const clashUsername = await runInProcess(['rename', '@brotzeit.berlin'], { configDir });
     expect(clashUsername.code).toBe(2);
-    const empty = await runCli(['rename', '  '], { configDir });
+    const empty = await runInProcess(['rename', '  '], { configDir });
     expect(empty.code).toBe(2);
     expect(readStore(configDir).accounts[SEED.defaultBusinessId].channelName).toBe('Acme US');
     expect(storeMode(configDir)).toBe(0o600);
@@ -97,7 +98,7 @@ describe('disconnect', () => {
     mkdirSync(join(configDir, 'messages'), { recursive: true });
     writeFileSync(join(configDir, 'messages', 'log.jsonl'), '{"kept":true}\n');
 
-    const result = await runCli(['disconnect', '--json'], { configDir });
+    const result = await runInProcess(['disconnect', '--json'], { configDir });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toEqual({
       disconnected: { business_id: SEED.defaultBusinessId, channel_name: 'Acme support', username: 'acme.studio' },
@@ -116,7 +117,7 @@ describe('disconnect', () => {
     const configDir = await twoAccounts();
     const eea = readStore(configDir).accounts[SEED.eeaBusinessId];
     const since = (await sandbox.state()).requests.length;
-    const result = await runCli(['disconnect', '--keep-token', '--account', 'brotzeit.berlin'], { configDir });
+    const result = await runInProcess(['disconnect', '--keep-token', '--account', 'brotzeit.berlin'], { configDir });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/Disconnected brotzeit\.berlin .*token kept valid/);
     expect((await sandbox.state()).requests.slice(since).filter((entry: { path: string }) => entry.path.includes('revoke'))).toEqual([]);
@@ -128,7 +129,7 @@ describe('disconnect', () => {
     const configDir = tempConfigDir();
     await connectAccount(sandbox, configDir);
     await sandbox.control('POST', 'faults', { path: 'tt_user/oauth2/revoke/', kind: 'reset', times: -1 });
-    const result = await runCli(['disconnect', '--json'], { configDir });
+    const result = await runInProcess(['disconnect', '--json'], { configDir });
     expect(result.code).toBe(6);
     const error = parseJson(result.stdout).error;
     expect(error.kind).toBe('network');
@@ -143,14 +144,14 @@ describe('disconnect', () => {
     // TikTok says the access token is invalid, and the refresh token has expired too.
     await sandbox.control('POST', 'faults', { path: 'tt_user/oauth2/revoke/', kind: 'code', code: 40105, times: -1 });
     await sandbox.control('POST', 'tokens/expire', { business_id: SEED.defaultBusinessId, access: true, refresh: true });
-    const result = await runCli(['disconnect'], { configDir });
+    const result = await runInProcess(['disconnect'], { configDir });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('already invalid');
     expect(readStore(configDir).accounts).toEqual({});
   });
 
   it('with nothing connected exits 3', async () => {
-    const result = await runCli(['disconnect'], { configDir: tempConfigDir() });
+    const result = await runInProcess(['disconnect'], { configDir: tempConfigDir() });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('tiktok-channel connect');
   });

@@ -5,7 +5,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { BIN, cleanEnv, parseJson, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 
 const now = Date.now();
 const complete = {
@@ -34,7 +35,7 @@ describe('accounts.json is validated on read', () => {
     const { channelName: _dropped, ...account } = complete;
     const path = writeStore(configDir, account);
     for (const args of [['status', '--offline'], ['accounts'], ['conversations']]) {
-      const result = await runCli([...args, '--json'], { configDir });
+      const result = await runInProcess([...args, '--json'], { configDir });
       expect(result.code, args.join(' ')).toBe(1);
       const error = parseJson(result.stdout).error;
       expect(error.kind).toBe('config');
@@ -48,7 +49,7 @@ describe('accounts.json is validated on read', () => {
     const configDir = tempConfigDir();
     const path = writeStore(configDir, { ...complete, accessTokenExpiresAt: 'tomorrow' });
     const before = readFileSync(path, 'utf8');
-    const rename = await runCli(['rename', 'New name'], { configDir });
+    const rename = await runInProcess(['rename', 'New name'], { configDir });
     expect(rename.code).toBe(1);
     expect(rename.stderr).toContain('accounts["-000shape"].accessTokenExpiresAt is "tomorrow", expected a number');
     expect(rename.stderr).toContain('Nothing was changed');
@@ -56,7 +57,7 @@ describe('accounts.json is validated on read', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
     // The same file with the field repaired works.
     writeStore(configDir, complete);
-    expect((await runCli(['rename', 'New name'], { configDir })).code).toBe(0);
+    expect((await runInProcess(['rename', 'New name'], { configDir })).code).toBe(0);
     expect(JSON.parse(readFileSync(path, 'utf8')).accounts['-000shape'].channelName).toBe('New name');
   });
 });
@@ -68,7 +69,7 @@ describe('accounts.json that is not an object of accounts, or holds impossible t
     const text = JSON.stringify([complete]);
     writeFileSync(path, text, { mode: 0o600 });
     for (const args of [['accounts'], ['connect', '--sandbox']]) {
-      const result = await runCli([...args, '--json'], { configDir });
+      const result = await runInProcess([...args, '--json'], { configDir });
       expect(result.code, args.join(' ')).toBe(1);
       const error = parseJson(result.stdout).error;
       expect(error.kind).toBe('config');
@@ -80,7 +81,7 @@ describe('accounts.json that is not an object of accounts, or holds impossible t
   it('a timestamp of 1e308 is refused, and `status --offline` does not crash on it', async () => {
     const configDir = tempConfigDir();
     writeStore(configDir, { ...complete, refreshTokenExpiresAt: 1e308 });
-    const result = await runCli(['status', '--offline', '--json'], { configDir });
+    const result = await runInProcess(['status', '--offline', '--json'], { configDir });
     expect(result.code, result.stderr).toBe(1);
     const error = parseJson(result.stdout).error;
     expect(error.kind).toBe('config');
@@ -130,7 +131,7 @@ describe('a config dir that cannot be written', () => {
 
   it('an embedded-sandbox account in a read-only dir fails at once, naming the dir (no lock retries)', async () => {
     const dir = tempConfigDir();
-    expect((await runCli(['connect', '--sandbox'], { configDir: dir })).code).toBe(0);
+    expect((await runInProcess(['connect', '--sandbox'], { configDir: dir })).code).toBe(0);
     // Readable by nobody, writable by no one but root.
     chmodSync(join(dir, 'accounts.json'), 0o644);
     chmodSync(join(dir, 'sandbox', 'state.json'), 0o644);
@@ -159,7 +160,7 @@ describe('a config dir that cannot be written', () => {
   it('a file in the way is named too', async () => {
     const file = join(tempConfigDir(), 'not-a-dir');
     writeFileSync(file, '');
-    const result = await runCli(['accounts', '--json'], { configDir: join(file, 'config') });
+    const result = await runInProcess(['accounts', '--json'], { configDir: join(file, 'config') });
     expect(result.code).toBe(1);
     expect(parseJson(result.stdout).error.message).toContain('a file is in the way of the directory (ENOTDIR)');
   });

@@ -2,7 +2,8 @@
 // say ok about what it could not see, each says why it could not check, and --strict fails the run.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWorld, type Connected, type World } from '../helpers/account.js';
-import { parseJson, runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
+import { parseJson } from '../helpers/cli.js';
 
 let world: World;
 let account: Connected;
@@ -31,7 +32,7 @@ describe.each([
 ])('every TikTok call answers %i', (code, message) => {
   it('no check that needs TikTok says ok; --strict exits 1, plain doctor says what could not be checked', async () => {
     await world.control('POST', 'faults', { path: '*', kind: 'code', code, times: -1, message });
-    const plain = await runCli(['doctor', '--json'], { env: envWithApp(), timeoutMs: 60_000 });
+    const plain = await runInProcess(['doctor', '--json'], { env: envWithApp() });
     const report = parseJson(plain.stdout) as DoctorJson;
     const byId = Object.fromEntries(report.checks.map((check) => [check.id, check]));
     // Only the clock (TikTok's Date header) can be read from a failing answer.
@@ -46,7 +47,7 @@ describe.each([
     expect(report.summary.ok).toBe(true);
     expect(plain.code).toBe(0);
 
-    const strict = await runCli(['doctor', '--json', '--strict'], { env: envWithApp(), timeoutMs: 60_000 });
+    const strict = await runInProcess(['doctor', '--json', '--strict'], { env: envWithApp() });
     expect(strict.code).toBe(1);
     expect((parseJson(strict.stdout) as DoctorJson).summary.ok).toBe(false);
   }, 120_000);
@@ -55,7 +56,7 @@ describe.each([
 describe('only the messaging calls fail (50002)', () => {
   it('the token and profile checks pass; the checks that read messaging say they could not check, not ok', async () => {
     await world.control('POST', 'faults', { path: 'business/message/*', kind: 'code', code: 50002, times: -1, message: 'Internal system error' });
-    const result = await runCli(['doctor', '--json', '--strict'], { env: envWithApp(), timeoutMs: 60_000 });
+    const result = await runInProcess(['doctor', '--json', '--strict'], { env: envWithApp() });
     const report = parseJson(result.stdout) as DoctorJson;
     const byId = Object.fromEntries(report.checks.map((check) => [check.id, check]));
     expect(byId.token!.status).toBe('ok');

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/store/accounts.js';
-import { BIN, cleanEnv, parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { BIN, cleanEnv, parseJson, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 
 const BUSINESS_ID = '-000DashFirstBusinessId';
 
@@ -104,7 +105,7 @@ describe('send --text - reads stdin with a bound and checks it is text', () => {
   });
 
   it('an --image that cannot be read (EIO from /proc/self/mem) is a validation error of its own, exit 2', async () => {
-    const result = await runCli(['send', '--to', 'c1', '--image', '/proc/self/mem', '--dry-run', '--json'], { configDir: tempConfigDir() });
+    const result = await runInProcess(['send', '--to', 'c1', '--image', '/proc/self/mem', '--dry-run', '--json'], { configDir: tempConfigDir() });
     expect(result.code, result.stdout).toBe(2);
     const error = parseJson(result.stdout).error;
     expect(error).toMatchObject({ kind: 'validation', code: 2 });
@@ -120,15 +121,15 @@ describe('send --text - reads stdin with a bound and checks it is text', () => {
       ['colour \u001b[31mred', 'U+001B (ESC)'],
       ['ding\u0007', 'U+0007 (BEL)'],
     ] as const) {
-      const result = await runCli(['send', '--to', 'c1', '--text', '-', '--json'], { configDir, input });
+      const result = await runInProcess(['send', '--to', 'c1', '--text', '-', '--json'], { configDir, input });
       expect(result.code, input).toBe(2);
       expect(parseJson(result.stdout).error.message).toContain(name);
     }
-    const argument = await runCli(['send', '--to', 'c1', '--text', 'colour \u001b[31mred'], { configDir });
+    const argument = await runInProcess(['send', '--to', 'c1', '--text', 'colour \u001b[31mred'], { configDir });
     expect(argument.code).toBe(2);
     expect(argument.stderr).toContain('U+001B (ESC) at character 8');
     // Accepted locally: the next thing missing is an account (exit 3), not the text.
-    const fine = await runCli(['send', '--to', 'c1', '--text', '-'], { configDir, input: 'line one\n\tindented\n' });
+    const fine = await runInProcess(['send', '--to', 'c1', '--text', '-'], { configDir, input: 'line one\n\tindented\n' });
     expect(fine.code, fine.stderr).toBe(3);
   });
 });
@@ -156,7 +157,7 @@ describe('qr --output when the disk takes no more', () => {
     expect(readdirSync(outDir)).toEqual(['poster.png']);
     expect(readFileSync(join(outDir, 'poster.png'), 'utf8')).toBe('the earlier poster');
     // And with room, the file is written whole.
-    const fine = await runCli(['qr', '--output', join(outDir, 'poster.png'), '--json'], { configDir });
+    const fine = await runInProcess(['qr', '--output', join(outDir, 'poster.png'), '--json'], { configDir });
     expect(fine.code, fine.stderr).toBe(0);
     expect(readFileSync(join(outDir, 'poster.png')).subarray(1, 4).toString()).toBe('PNG');
     expect(readdirSync(outDir)).toEqual(['poster.png']);
@@ -167,47 +168,47 @@ describe('account references and ids', () => {
   it('refuses an empty or blank --account (an unset variable) instead of using the default', async () => {
     const configDir = await storedAccount();
     for (const value of ['', '   ']) {
-      const result = await runCli(['status', '--offline', '--account', value, '--json'], { configDir });
+      const result = await runInProcess(['status', '--offline', '--account', value, '--json'], { configDir });
       expect(result.code).toBe(2);
       expect(parseJson(result.stdout).error.message).toContain('--account is empty');
     }
-    const use = await runCli(['accounts', 'use', ''], { configDir });
+    const use = await runInProcess(['accounts', 'use', ''], { configDir });
     expect(use.code).toBe(2);
     expect(use.stderr).toContain('is empty');
   });
 
   it('strips escape bytes from arguments echoed in errors', async () => {
     const configDir = await storedAccount();
-    const human = await runCli(['status', '--offline', '--account', 'x\u001b[2J\u001b]0;pwned\u0007y'], { configDir });
+    const human = await runInProcess(['status', '--offline', '--account', 'x\u001b[2J\u001b]0;pwned\u0007y'], { configDir });
     expect(human.code).toBe(3);
     expect(human.stderr).toContain('No connected account matches');
     expect(human.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-    const json = await runCli(['status', '--offline', '--json', '--account', 'x\u001by'], { configDir });
+    const json = await runInProcess(['status', '--offline', '--json', '--account', 'x\u001by'], { configDir });
     expect(parseJson(json.stdout).error.message).not.toContain('\u001b');
-    const unknown = await runCli(['send', '--to', 'c1', '--\u001b[31mbogus'], { configDir });
+    const unknown = await runInProcess(['send', '--to', 'c1', '--\u001b[31mbogus'], { configDir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).not.toContain('\u001b');
   });
 
   it('takes ids that start with "-" wherever an account or conversation id goes; `--` works too', async () => {
     const configDir = await storedAccount();
-    const use = await runCli(['accounts', 'use', BUSINESS_ID], { configDir });
+    const use = await runInProcess(['accounts', 'use', BUSINESS_ID], { configDir });
     expect(use.code, use.stderr).toBe(0);
     expect(use.stderr).toContain('Dash shop (@dash.shop) is now the default account');
-    expect((await runCli(['accounts', 'use', '--', BUSINESS_ID], { configDir })).code).toBe(0);
-    const status = await runCli(['status', '--offline', '--account', BUSINESS_ID, '--json'], { configDir });
+    expect((await runInProcess(['accounts', 'use', '--', BUSINESS_ID], { configDir })).code).toBe(0);
+    const status = await runInProcess(['status', '--offline', '--account', BUSINESS_ID, '--json'], { configDir });
     expect(status.code, status.stderr).toBe(0);
     expect(parseJson(status.stdout).business_id).toBe(BUSINESS_ID);
-    const rename = await runCli(['rename', '--account', BUSINESS_ID, 'Dash EU'], { configDir });
+    const rename = await runInProcess(['rename', '--account', BUSINESS_ID, 'Dash EU'], { configDir });
     expect(rename.code, rename.stderr).toBe(0);
     // A conversation id starting with "-" reaches the send (which then needs the network: exit 6 here).
-    const send = await runCli(['send', '--to', '-conversation=', '--text', 'hi', '--json'], {
+    const send = await runInProcess(['send', '--to', '-conversation=', '--text', 'hi', '--json'], {
       configDir,
       env: { TIKTOK_CHANNEL_API_BASE_URL: `http://127.0.0.1:${await closedPort()}/open_api/v1.3/` },
     });
     expect(parseJson(send.stdout).error.kind).toBe('network');
     // A real flag is still a flag.
-    const flag = await runCli(['accounts', 'use', '--bogus'], { configDir });
+    const flag = await runInProcess(['accounts', 'use', '--bogus'], { configDir });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("unknown option '--bogus'");
   });
@@ -215,45 +216,45 @@ describe('account references and ids', () => {
 
 describe('usage errors name what is wrong', () => {
   it('send --bogus names the unknown flag, not a missing --to, and the hint names send', async () => {
-    const result = await runCli(['send', '--bogus', '--json'], { configDir: tempConfigDir() });
+    const result = await runInProcess(['send', '--bogus', '--json'], { configDir: tempConfigDir() });
     expect(result.code).toBe(2);
     const error = parseJson(result.stdout).error;
     expect(error.message).toContain("unknown option '--bogus'");
     expect(error.message).not.toContain('--to');
     expect(error.hint).toContain('`tiktok-channel send --help`');
     // The same for a command with a required option (commander checks those first on its own).
-    const clock = await runCli(['sandbox', 'clock', '--advnace', '2h'], { configDir: tempConfigDir() });
+    const clock = await runInProcess(['sandbox', 'clock', '--advnace', '2h'], { configDir: tempConfigDir() });
     expect(clock.code).toBe(2);
     expect(clock.stderr).toContain("unknown option '--advnace'");
     expect(clock.stderr).not.toContain("required option '--advance");
-    expect((await runCli(['sandbox', 'clock'], { configDir: tempConfigDir() })).stderr).toContain("required option '--advance <duration>'");
+    expect((await runInProcess(['sandbox', 'clock'], { configDir: tempConfigDir() })).stderr).toContain("required option '--advance <duration>'");
     // Without a misspelt flag, the missing --to is what is reported.
-    const missing = await runCli(['send', '--text', 'hi'], { configDir: tempConfigDir() });
+    const missing = await runInProcess(['send', '--text', 'hi'], { configDir: tempConfigDir() });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--to needs a conversation id');
   });
 
   it('hints name the command that ran, never `<command>`', async () => {
     // A usage error thrown by the command itself, with the default hint.
-    const result = await runCli(['send', '--to', 'c1'], { configDir: tempConfigDir() });
+    const result = await runInProcess(['send', '--to', 'c1'], { configDir: tempConfigDir() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Nothing to send');
     expect(result.stderr).toContain('Run `tiktok-channel send --help`');
-    const unknown = await runCli(['qr', '--colour'], { configDir: tempConfigDir() });
+    const unknown = await runInProcess(['qr', '--colour'], { configDir: tempConfigDir() });
     expect(unknown.stderr).toContain('Run `tiktok-channel qr --help`');
     for (const output of [result.stderr, unknown.stderr]) expect(output).not.toContain('<command>');
   });
 
   it('rename "" explains the argument it has, not a --name flag it does not', async () => {
     const configDir = await storedAccount();
-    const result = await runCli(['rename', ''], { configDir });
+    const result = await runInProcess(['rename', ''], { configDir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('The new name must not be empty');
     expect(result.stderr).not.toContain('--name');
   });
 
   it('TIKTOK_CHANNEL_API_BASE_URL=not-a-url is a usage error (2), not a network one', async () => {
-    const result = await runCli(['conversations', '--json'], {
+    const result = await runInProcess(['conversations', '--json'], {
       configDir: tempConfigDir(),
       env: { TIKTOK_CHANNEL_API_BASE_URL: 'not-a-url', TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.x', TIKTOK_CHANNEL_BUSINESS_ID: '-000x' },
     });
@@ -265,7 +266,7 @@ describe('usage errors name what is wrong', () => {
 
   it('a network failure names the configured host, not TikTok\'s default', async () => {
     const port = await closedPort();
-    const result = await runCli(['conversations', '--json'], {
+    const result = await runInProcess(['conversations', '--json'], {
       configDir: tempConfigDir(),
       env: { TIKTOK_CHANNEL_API_BASE_URL: `http://127.0.0.1:${port}/open_api/v1.3/`, TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.x', TIKTOK_CHANNEL_BUSINESS_ID: '-000x' },
     });
@@ -276,18 +277,18 @@ describe('usage errors name what is wrong', () => {
   });
 
   it('sandbox message --from refuses a name that is not a TikTok username', async () => {
-    const result = await runCli(['sandbox', 'message', '--from', 'bad user!', '--text', 'hi', '--json'], { configDir: tempConfigDir() });
+    const result = await runInProcess(['sandbox', 'message', '--from', 'bad user!', '--text', 'hi', '--json'], { configDir: tempConfigDir() });
     expect(result.code).toBe(2);
     expect(parseJson(result.stdout).error.message).toContain('--from must be a TikTok username');
   });
 
   it('help exit-codes --json prints the table as JSON', async () => {
-    const result = await runCli(['help', 'exit-codes', '--json']);
+    const result = await runInProcess(['help', 'exit-codes', '--json']);
     expect(result.code).toBe(0);
     const { exit_codes } = parseJson(result.stdout);
     expect(exit_codes.find((entry: { code: number }) => entry.code === 130)).toMatchObject({ kinds: ['cancelled'], meaning: 'cancelled (Ctrl-C)' });
     expect(exit_codes.find((entry: { code: number }) => entry.code === 2).kinds).toEqual(['usage', 'validation']);
-    const environment = parseJson((await runCli(['help', 'environment', '--json'])).stdout);
+    const environment = parseJson((await runInProcess(['help', 'environment', '--json'])).stdout);
     expect(environment.environment.map((entry: { variables: string[] }) => entry.variables).flat()).toContain('TIKTOK_CHANNEL_CONFIG_DIR');
   });
 });

@@ -8,25 +8,47 @@ import { connectAccount, readStore, requestsTo, SEED, startCli, useServedSandbox
 
 const sandbox = useServedSandbox({ latencyMs: 1200 });
 
-async function interruptAfter(cli: ReturnType<typeof startCli>, ms: number) {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  cli.child.kill('SIGINT');
-  return cli.done;
+/**
+ * Watches the served sandbox's handler: resolves when a request whose URL matches `pattern` arrives (the
+ * CLI is then mid-request: its answer takes 1.2 s). With `holdUntil`, the answers to matching requests
+ * are held until the promise settles, so "exited before the answer" is a fact, not a timing.
+ */
+function arrival(pattern: RegExp, holdUntil?: Promise<unknown>) {
+  const handler = sandbox.server.handler;
+  const original = handler.handle;
+  const seen: string[] = [];
+  let answered = false;
+  let resolveArrived: (url: string) => void;
+  const arrived = new Promise<string>((resolve) => (resolveArrived = resolve));
+  handler.handle = async (request) => {
+    if (!/\/open_api\//.test(request.url)) return original.call(handler, request);
+    seen.push(request.url);
+    const matched = pattern.test(request.url);
+    if (matched) resolveArrived(request.url);
+    const response = await original.call(handler, request);
+    if (matched && holdUntil) await holdUntil.catch(() => undefined);
+    if (matched) answered = true;
+    return response;
+  };
+  return {
+    arrived,
+    /** API requests that reached the sandbox so far. */
+    count: () => seen.length,
+    answered: () => answered,
+    restore: () => void (handler.handle = original),
+  };
 }
 
 describe('Ctrl-C', { timeout: 30_000 }, () => {
   it('during a refresh: acknowledged at once, the rotated token is still stored, then exit 130', async () => {
     const configDir = tempConfigDir();
     const before = await connectAccount(sandbox, configDir);
+    const watch = arrival(/tt_user\/oauth2\/refresh_token\//);
     const cli = startCli(['refresh', '--json'], { env: sandbox.env(), configDir });
-    // Ctrl-C once the store is locked for the token write (the lock is held until the rotated pair is saved).
-    const lock = join(configDir, 'accounts.json.lock');
-    for (let waited = 0; !existsSync(lock); waited += 10) {
-      if (waited > 15_000) throw new Error(`the refresh never locked the store:\n${cli.stderr()}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    // The lock directory appears a moment before the write section is entered; the answer takes 1.2 s.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Ctrl-C once the refresh request is at TikTok: the store is locked for the token write from before
+    // it leaves until the rotated pair is saved, and its answer takes 1.2 s.
+    await watch.arrived;
+    expect(existsSync(join(configDir, 'accounts.json.lock'))).toBe(true);
     cli.child.kill('SIGINT');
     // Said while the refresh is still running, not after it.
     await cli.waitForStderr(/finishing the token write, then stopping/, 3000);
@@ -40,16 +62,23 @@ describe('Ctrl-C', { timeout: 30_000 }, () => {
     const again = await runCli(['refresh', '--json'], { env: sandbox.env(), configDir, timeoutMs: 30_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(requestsTo(await sandbox.state(), 'tt_user/oauth2/refresh_token/').every((entry) => entry.status === 200)).toBe(true);
+    watch.restore();
   });
 
   it('during a send: exit 130, one JSON error saying the message may have gone out', async () => {
     const configDir = tempConfigDir();
     await connectAccount(sandbox, configDir);
     await sandbox.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Hello?' });
-    const cli = startCli(['send', '--to', SEED.conversations.maya, '--text', 'Hi Maya', '--json', '--debug'], { env: sandbox.env(), configDir });
-    // The --debug trace of content/list ends the checks; the send starts right after and takes 1.2 s.
-    await cli.waitForStderr(/content\/list\/\S* → HTTP 200/, 20_000);
-    const result = await interruptAfter(cli, 400);
+    let cli!: ReturnType<typeof startCli>;
+    const exited = new Promise((resolve) => setImmediate(() => void cli.done.then(resolve, resolve)));
+    const watch = arrival(/business\/message\/send\//, exited);
+    cli = startCli(['send', '--to', SEED.conversations.maya, '--text', 'Hi Maya', '--json', '--debug'], { env: sandbox.env(), configDir });
+    // Ctrl-C while the send itself is at TikTok (its answer is held until the CLI has exited).
+    await watch.arrived;
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    watch.restore();
+    expect(watch.answered()).toBe(false);
     expect(result.code).toBe(130);
     const documents = result.stdout.trim().split('\n');
     expect(documents).toHaveLength(1);
@@ -61,12 +90,20 @@ describe('Ctrl-C', { timeout: 30_000 }, () => {
   it('while reading: exit 130 at once with the cancellation as the JSON document', async () => {
     const configDir = tempConfigDir();
     await connectAccount(sandbox, configDir);
-    const started = Date.now();
-    const cli = startCli(['conversations', '--json'], { env: sandbox.env(), configDir });
-    const result = await interruptAfter(cli, 600);
+    let cli!: ReturnType<typeof startCli>;
+    const exited = new Promise((resolve) => setImmediate(() => void cli.done.then(resolve, resolve)));
+    // Its first request's answer is held until the CLI has exited: "at once" = without waiting for it.
+    const watch = arrival(/\/open_api\//, exited);
+    cli = startCli(['conversations', '--json'], { env: sandbox.env(), configDir });
+    await watch.arrived;
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    watch.restore();
     expect(result.code).toBe(130);
     expect(parseJson(result.stdout).error).toMatchObject({ kind: 'cancelled', code: 130 });
-    // Not after all the slow requests it would have made.
-    expect(Date.now() - started).toBeLessThan(3000);
+    // It waited for none of the answers (every one was held until it had exited), so it cannot have gone
+    // on to the content/list calls that follow them.
+    expect(watch.answered()).toBe(false);
+    expect(watch.count()).toBeGreaterThan(0);
   });
 });

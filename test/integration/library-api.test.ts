@@ -3,18 +3,25 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, TikTokError, type TikTokChannelClient } from '../../src/library/index.js';
+import { createClient, TikTokApiError, TikTokError, type TikTokChannelClient } from '../../src/library/index.js';
 import { SandboxError, startSandbox, type Sandbox, type SandboxAccountSettings } from '../../src/library/sandbox.js';
 import { decodeEvent, verifySignature, type DecodedEvent } from '../../src/library/webhooks.js';
 import { pngBytes } from '../helpers/images.js';
 
-async function rejection(promise: Promise<unknown>): Promise<TikTokError> {
+/** TikTok's failures are TikTokApiErrors (TikTok's own fields); the library's own refusals TikTokErrors. */
+async function rejection(promise: Promise<unknown>): Promise<TikTokError | TikTokApiError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(TikTokError);
-  return error as TikTokError;
+  expect(error instanceof TikTokApiError || error instanceof TikTokError, String(error)).toBe(true);
+  return error as TikTokError | TikTokApiError;
+}
+
+async function apiRejection(promise: Promise<unknown>): Promise<TikTokApiError> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(TikTokApiError);
+  return error as TikTokApiError;
 }
 
 describe('createClient against startSandbox', () => {
@@ -91,18 +98,21 @@ describe('createClient against startSandbox', () => {
   });
 
   it("TikTok's refusals keep its code, message and request_id", async () => {
-    const unknown = await rejection(client.send({ conversationId: 'no-such-conversation', text: 'hi' }));
-    expect(unknown).toMatchObject({ name: 'TikTokError', kind: 'validation', code: 40007 });
-    expect(unknown.tiktokMessage).toContain('no-such-conversation');
+    const unknown = await apiRejection(client.send({ conversationId: 'no-such-conversation', text: 'hi' }));
+    expect(unknown).toMatchObject({ name: 'TikTokApiError', kind: 'validation', code: 40007, httpStatus: 200 });
+    // TikTok's own text, as sent: nothing of the CLI's wording ("TikTok error 40007: …") around it.
+    expect(unknown.message).toContain('no-such-conversation');
+    expect(unknown.message).not.toMatch(/TikTok error/);
     expect(unknown.requestId).toMatch(/^\w{20,}$/);
 
     const { conversation_id: conversationId } = await sandbox.message({ text: 'hello', from: 'jonas' });
     await sandbox.advance(49 * 3600);
     // The token of beforeAll has expired by now (24 h): a fresh one, as a refresh would give.
     client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
-    const closed = await rejection(client.send({ conversationId, text: 'too late' }));
-    expect(closed).toMatchObject({ kind: 'policy', code: 40064 });
-    expect(closed.tiktokMessage).toMatch(/48/);
+    const closed = await apiRejection(client.send({ conversationId, text: 'too late' }));
+    // One code for several rules (§6): TikTok's text names the window, so the kind says window.
+    expect(closed).toMatchObject({ kind: 'window', code: 40064 });
+    expect(closed.message).toMatch(/48/);
 
     const stranger = createClient({ accessToken: 'act.not-a-token', businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
     expect(await rejection(stranger.conversations())).toMatchObject({ kind: 'auth', code: 40105 });
@@ -120,8 +130,8 @@ describe('createClient against startSandbox', () => {
     await sandbox.fault({ path: 'business/message/conversation/list/', kind: 'html502', times: 1 });
     expect((await client.conversations({ type: 'SINGLE' })).length).toBeGreaterThan(0); // retried once, then fine
     await sandbox.fault({ path: 'business/message/send/', kind: 'html502', times: 1 });
-    const gateway = await rejection(client.send({ conversationId, text: 'through a gateway' }));
-    expect(gateway).toMatchObject({ kind: 'network', code: null, tiktokMessage: null });
+    const gateway = await apiRejection(client.send({ conversationId, text: 'through a gateway' }));
+    expect(gateway).toMatchObject({ kind: 'network', code: null, httpStatus: 502 });
     expect(gateway.message).toContain('HTML');
   });
 

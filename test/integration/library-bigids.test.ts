@@ -3,7 +3,7 @@
 // HTTP), then replayed from its journal by `tail --since`: the same digits, never 7247303576418567000.
 import { describe, expect, it } from 'vitest';
 import { useConnectedWorld, SEED } from '../helpers/account.js';
-import { runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { interrupt, post, sign, startTail } from '../helpers/tail.js';
 
 const ctx = useConnectedWorld();
@@ -38,7 +38,7 @@ describe('19-digit numeric ids', () => {
     expect(live).toContain('"7247303576418566913"');
     expect(live).not.toMatch(/72473035764185670{3}/);
 
-    const replay = await runCli(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir, timeoutMs: 20_000 });
+    const replay = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir });
     expect(replay.code, replay.stderr).toBe(0);
     const lines = replay.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -65,5 +65,6 @@ describe('the packed library', () => {
     expect(summary).toMatchObject({ tamperedStatus: 401, tamperedReason: 'mismatch' });
     expect(summary.refusal).toMatchObject({ code: 40007, kind: 'validation' });
     expect(summary.refusal.requestId).toMatch(/\S/);
+    expect(summary.refusal.message).not.toMatch(/^TikTok error/);
   }, 120_000);
 });

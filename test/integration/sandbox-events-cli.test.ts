@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_API_BASE_URL, SEED, openEmbeddedSandbox } from '../../src/sandbox/index.js';
 import { SANDBOX_APP } from '../../src/sandbox/seed.js';
-import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { parseJson, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { expectDelivery, KIND_CASES, parseDelivery, startReceiver, verifySignature, type Casing, type Receiver, type ShapeContext } from '../helpers/events.js';
 import { readStore } from '../helpers/sandbox.js';
 
@@ -18,10 +19,10 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
 
   beforeAll(async () => {
     configDir = tempConfigDir('ttc-events-');
-    const connect = await runCli(['connect', '--sandbox', '--json'], { configDir });
+    const connect = await runInProcess(['connect', '--sandbox', '--json'], { configDir });
     expect(connect.code).toBe(0);
     // High-intent comments arrive only while Comment-to-Message is on (off for a new account).
-    expect((await runCli(['comments', 'enable'], { configDir })).code).toBe(0);
+    expect((await runInProcess(['comments', 'enable'], { configDir })).code).toBe(0);
     receiver = await startReceiver();
     const token = readStore(configDir).accounts[SEED.defaultBusinessId].accessToken as string;
     const sandbox = openEmbeddedSandbox(configDir);
@@ -54,7 +55,7 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
       }
       const before = receiver.deliveries.length;
       const args = ['sandbox', 'event', kindCase.kind, '--from', 'maya.lopez', ...kindCase.flags, ...(casing === 'upper' ? ['--casing', 'upper'] : []), '--json'];
-      const result = await runCli(args, { configDir });
+      const result = await runInProcess(args, { configDir });
       expect(result.code, result.stderr).toBe(0);
       const answer = parseJson(result.stdout);
       expect(answer).toMatchObject({ event: kindCase.event, webhooks_queued: 1 });
@@ -67,7 +68,7 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
   it('sandbox message --image --create-time-ms --scene-type 7: create_time in ms, scene_type as a number', async () => {
     const before = receiver.deliveries.length;
     const started = Date.now();
-    const result = await runCli(['sandbox', 'message', '--from', 'maya', '--image', '--create-time-ms', '--scene-type', '7', '--json'], { configDir });
+    const result = await runInProcess(['sandbox', 'message', '--from', 'maya', '--image', '--create-time-ms', '--scene-type', '7', '--json'], { configDir });
     expect(result.code, result.stderr).toBe(0);
     const delivery = await receiver.waitFor((d) => receiver.deliveries.indexOf(d) >= before, 5_000);
     verifySignature(delivery, SANDBOX_APP.client_secret);
@@ -78,7 +79,7 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
   });
 
   it('prints what happened for people: the events on stdout, the deliveries on stderr', async () => {
-    const result = await runCli(['sandbox', 'event', 'high-intent-comment', '--text', 'price?'], { configDir });
+    const result = await runInProcess(['sandbox', 'event', 'high-intent-comment', '--text', 'price?'], { configDir });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^high-intent-comment: im_receive_high_intent_comment\ncomment_id \d+\n$/);
     expect(result.stderr).toContain('1 webhook delivery queued');
@@ -86,28 +87,28 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
 
   it('usage errors exit 2 before anything happens, with the contract\'s JSON error document', async () => {
     const before = receiver.deliveries.length;
-    const missing = await runCli(['sandbox', 'event', 'template-tap', '--json'], { configDir });
+    const missing = await runInProcess(['sandbox', 'event', 'template-tap', '--json'], { configDir });
     expect(missing.code).toBe(2);
     expect(parseJson(missing.stdout).error).toMatchObject({ kind: 'usage', message: 'template-tap needs --button.' });
-    const stray = await runCli(['sandbox', 'event', 'sticker', '--button', 'x'], { configDir });
+    const stray = await runInProcess(['sandbox', 'event', 'sticker', '--button', 'x'], { configDir });
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain('--button does not apply to sticker.');
-    const unknown = await runCli(['sandbox', 'event', 'gift'], { configDir });
+    const unknown = await runInProcess(['sandbox', 'event', 'gift'], { configDir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown event kind "gift"');
     // Refused by the sandbox (a control 400): still a validation error.
-    const wrongButton = await runCli(['sandbox', 'event', 'template-tap', '--button', 'size-xxl'], { configDir });
+    const wrongButton = await runInProcess(['sandbox', 'event', 'template-tap', '--button', 'size-xxl'], { configDir });
     expect(wrongButton.code).toBe(2);
     expect(wrongButton.stderr).toMatch(/Unknown button "size-xxl"/);
-    const casing = await runCli(['sandbox', 'event', 'sticker', '--casing', 'camel'], { configDir });
+    const casing = await runInProcess(['sandbox', 'event', 'sticker', '--casing', 'camel'], { configDir });
     expect(casing.code).toBe(2);
     expect(receiver.deliveries.length).toBe(before);
   });
 
   it('reset --scenario advanced-access-rollout is a known scenario', async () => {
     const dir = tempConfigDir('ttc-rollout-');
-    expect((await runCli(['connect', '--sandbox'], { configDir: dir })).code).toBe(0);
-    const reset = await runCli(['sandbox', 'reset', '--scenario', 'advanced-access-rollout', '--json'], { configDir: dir });
+    expect((await runInProcess(['connect', '--sandbox'], { configDir: dir })).code).toBe(0);
+    const reset = await runInProcess(['sandbox', 'reset', '--scenario', 'advanced-access-rollout', '--json'], { configDir: dir });
     expect(reset.code).toBe(0);
     expect(parseJson(reset.stdout)).toMatchObject({ scenario: 'advanced-access-rollout' });
   });

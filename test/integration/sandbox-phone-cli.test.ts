@@ -6,7 +6,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedSandbox, SANDBOX_APP, SEED } from '../../src/sandbox/index.js';
 import { launchBrowser, type HeadlessBrowser } from '../helpers/browser.js';
-import { parseJson, runCli, startCli, startServe, tempConfigDir, type RunningCli } from '../helpers/cli.js';
+import { parseJson, startCli, startServe, tempConfigDir, type RunningCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { contentOf, startReceiver, verifySignature, type Receiver } from '../helpers/events.js';
 import { startTail } from '../helpers/tail.js';
 
@@ -23,7 +24,7 @@ afterAll(async () => {
 /** A config dir with the embedded sandbox connected and the receiver registered as its webhook. */
 async function connectedEmbedded(): Promise<string> {
   const configDir = tempConfigDir();
-  const connect = await runCli(['connect', '--sandbox', '--json'], { configDir });
+  const connect = await runInProcess(['connect', '--sandbox', '--json'], { configDir });
   expect(connect.code, connect.stderr).toBe(0);
   const embedded = openEmbeddedSandbox(configDir);
   const answer = await embedded.transport({
@@ -112,14 +113,14 @@ describe('sandbox phone (embedded)', () => {
       const written = contentOf(await receiver.waitFor((d) => contentOf(d).event === 'im_receive_msg' && contentOf(d).from === 'lou.garcia'));
       expect(written).toMatchObject({ type: 'text', text: { body: 'Hi from the market!' } });
 
-      const listed = await runCli(['conversations', '--json'], { configDir });
+      const listed = await runInProcess(['conversations', '--json'], { configDir });
       expect(listed.code, listed.stderr).toBe(0);
       const row = parseJson(listed.stdout).conversations.find((c: any) => c.user.username === 'lou.garcia');
       expect(row).toMatchObject({ conversation_id: written.conversation_id, type: 'SINGLE', user: { display_name: 'Lou García' } });
       expect(row.referral.short_link[0]).toMatchObject({ ref: 'market-stall' });
       expect(row).toMatchObject({ window_open: true, messages_left: 10, last_message: { direction: 'inbound', type: 'text', text: 'Hi from the market!' } });
 
-      const sent = await runCli(['send', '--to', written.conversation_id, '--text', 'Welcome Lou! See https://acme.example/market', '--json'], { configDir });
+      const sent = await runInProcess(['send', '--to', written.conversation_id, '--text', 'Welcome Lou! See https://acme.example/market', '--json'], { configDir });
       expect(sent.code, sent.stderr).toBe(0);
       const start = Date.now();
       await page.locator('[data-testid=message][data-direction=out]', { hasText: 'Welcome Lou!' }).waitFor({ timeout: 1000 });
@@ -134,7 +135,7 @@ describe('sandbox phone (embedded)', () => {
 
   it('a chat opened through a ref link reaches `tail` as the referral with its ref, then the message the user sends', async () => {
     const configDir = tempConfigDir();
-    const connect = await runCli(['connect', '--sandbox', '--json'], { configDir });
+    const connect = await runInProcess(['connect', '--sandbox', '--json'], { configDir });
     expect(connect.code, connect.stderr).toBe(0);
     // tail registers its own loopback receiver with the embedded sandbox.
     const tail = await startTail(['--port', '0', '--json', '--count', '2'], { configDir });
@@ -145,7 +146,7 @@ describe('sandbox phone (embedded)', () => {
       await page.getByTestId('new-username').fill('kim.lee');
       await page.getByTestId('create-user').click();
       await expect.poll(() => page.getByTestId('user-select').inputValue()).toBe('kim.lee');
-      const link = (await runCli(['qr', '--ref', 'window-sticker', '--message', 'Do you do custom prints?', '--json'], { configDir })).stdout;
+      const link = (await runInProcess(['qr', '--ref', 'window-sticker', '--message', 'Do you do custom prints?', '--json'], { configDir })).stdout;
       await page.getByTestId('chat-link').fill(parseJson(link).url);
       await page.getByTestId('open-chat').click();
       await expect.poll(() => page.getByTestId('composer').inputValue()).toBe('Do you do custom prints?');
@@ -176,7 +177,7 @@ describe('sandbox phone (embedded)', () => {
       const page = await openPage(phoneUrl);
       await page.getByTestId('message').first().waitFor();
       const shownAfter = async (args: string[], selector: string) => {
-        const sent = await runCli(['send', '--to', SEED.conversations.maya, ...args, '--json'], { configDir });
+        const sent = await runInProcess(['send', '--to', SEED.conversations.maya, ...args, '--json'], { configDir });
         expect(sent.code, sent.stderr).toBe(0);
         const start = Date.now();
         await page.locator(selector).last().waitFor({ state: 'visible', timeout: 1000 });
@@ -204,7 +205,7 @@ describe('sandbox phone (embedded)', () => {
       await page.locator('[data-testid=message][data-direction=in]', { hasText: 'Yes please' }).waitFor();
 
       // `conversations` shows the tap as the last message, and the window the page shows.
-      const listed = parseJson((await runCli(['conversations', '--json'], { configDir })).stdout);
+      const listed = parseJson((await runInProcess(['conversations', '--json'], { configDir })).stdout);
       const maya = listed.conversations.find((c: any) => c.conversation_id === SEED.conversations.maya);
       expect(maya.last_message).toMatchObject({ direction: 'inbound', text: 'Yes please' });
       await expect.poll(() => page.getByTestId('window').textContent()).toMatch(new RegExp(`the business has ${maya.messages_left} of 10 messages left`));
@@ -220,13 +221,13 @@ describe('sandbox phone (embedded)', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as { port: number }).port;
     try {
-      const busy = await runCli(['sandbox', 'phone', '--no-browser', '--json', '--port', String(port)], { configDir });
+      const busy = await runInProcess(['sandbox', 'phone', '--no-browser', '--json', '--port', String(port)], { configDir });
       expect(busy.code).toBe(2);
       expect(parseJson(busy.stdout).error.message).toContain(String(port));
     } finally {
       taken.close();
     }
-    const served = await runCli(['sandbox', 'phone', '--no-browser', '--json', '--control-url', 'http://127.0.0.1:4999/sandbox'], { configDir: tempConfigDir() });
+    const served = await runInProcess(['sandbox', 'phone', '--no-browser', '--json', '--control-url', 'http://127.0.0.1:4999/sandbox'], { configDir: tempConfigDir() });
     expect(served.code, served.stderr).toBe(0);
     expect(parseJson(served.stdout)).toEqual({ phoneUrl: 'http://127.0.0.1:4999/sandbox/phone' });
   });

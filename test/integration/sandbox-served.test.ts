@@ -7,6 +7,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectUnhandledRequests } from '../helpers/tripwire.js';
 import { EMBEDDED_API_BASE_URL, EMBEDDED_CONTROL_URL, SEED, openEmbeddedSandbox, startSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';
 
 const SCOPES = 'user.info.basic,message.list.read,message.list.send,message.list.manage';
@@ -84,7 +85,10 @@ describe('sandbox serve', () => {
     const loopback = await request(`${sandbox.controlUrl}/app`);
     expect(loopback.statusCode).toBe(200);
     expect(await loopback.body.json()).toEqual({ client_key: sandbox.clientKey, client_secret: sandbox.clientSecret });
-    expect((sandbox.handler as unknown as { state: unknown }).state).toBeDefined();
+    // The handler the server exposes is the one answering on the port: what it logs is what came in.
+    const logged = sandbox.handler.state.requests.at(-1);
+    expect(logged).toMatchObject({ method: 'GET', path: '/sandbox/app', status: 200 });
+    expect(logged!.request_id).toBe(loopback.headers['x-tt-logid']);
   });
 
   it('goes through the consent page, token exchange and a send', async () => {
@@ -239,6 +243,7 @@ describe('embedded sandbox', () => {
       ).body,
     );
     expect(token.code).toBe(0);
+    expectUnhandledRequests(/missing trailing slash/);
     const missingSlash = await sandbox.transport({ method: 'GET', url: `${EMBEDDED_API_BASE_URL}business/get?business_id=x`, headers: {} });
     expect(missingSlash.status).toBe(404);
     await sandbox.transport({ method: 'POST', url: `${EMBEDDED_CONTROL_URL}/faults`, headers: { 'content-type': 'application/json' }, body: body({ path: '*', kind: 'reset' }) });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useConnectedWorld, SEED } from '../helpers/account.js';
-import { runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { delivery, freePort, inbound, interrupt, post, sign, startTail } from '../helpers/tail.js';
 
 let secret: string;
@@ -75,7 +75,7 @@ describe('tail: the journal', () => {
     expect(dead.code).toBe(null);
     expect(acknowledged.length).toBeGreaterThanOrEqual(80);
 
-    const replay = await runCli(['tail', '--port', '0', '--since', '1h', '--timeout', '3'], { configDir, timeoutMs: 20_000 });
+    const replay = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '3'], { configDir });
     expect(replay.code).toBe(0);
     const replayed = replay.stdout.trim().split('\n').map((line) => JSON.parse(line).message_id as string);
     expect(new Set(replayed).size).toBe(replayed.length);
@@ -83,9 +83,9 @@ describe('tail: the journal', () => {
     expect(replay.stderr).toContain(`Replayed ${replayed.length} events from the journal`);
 
     // The journal keeps them: a second replay prints the same events, once each; without --since, none.
-    const again = await runCli(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir, timeoutMs: 20_000 });
+    const again = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir });
     expect(again.stdout.trim().split('\n').map((line) => JSON.parse(line).message_id)).toEqual(replayed);
-    const live = await runCli(['tail', '--port', '0', '--timeout', '1'], { configDir, timeoutMs: 20_000 });
+    const live = await runInProcess(['tail', '--port', '0', '--timeout', '1'], { configDir });
     expect(live.code).toBe(7);
     expect(live.stdout).toBe('');
   });

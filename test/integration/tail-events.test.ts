@@ -3,7 +3,8 @@
 // right fields. Both casings of the webhook content, and create_time in milliseconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../src/sandbox/index.js';
-import { parseJson, runCli, startCli, tempConfigDir } from '../helpers/cli.js';
+import { parseJson, startCli, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { withEvents } from '../helpers/tail.js';
 
 let configDir: string;
@@ -12,13 +13,13 @@ let card: { message_id: string };
 
 beforeAll(async () => {
   configDir = tempConfigDir('ttc-tail-events-');
-  expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
+  expect((await runInProcess(['connect', '--sandbox'], { configDir })).code).toBe(0);
   // High-intent comments arrive only while Comment-to-Message is on (off for a new account).
-  expect((await runCli(['comments', 'enable'], { configDir })).code).toBe(0);
+  expect((await runInProcess(['comments', 'enable'], { configDir })).code).toBe(0);
   tail = withEvents(startCli(['tail', '--port', '0'], { configDir, timeoutMs: 120_000 }), {});
   await tail.waitForStderr(/The embedded sandbox now delivers to/, 15_000);
   // A card from the business, so a template tap has buttons to tap.
-  const sent = await runCli(['send', '--to', SEED.conversations.maya, '--card', 'Which size?', '--button', 'size-m:Medium', '--json'], { configDir });
+  const sent = await runInProcess(['send', '--to', SEED.conversations.maya, '--card', 'Which size?', '--button', 'size-m:Medium', '--json'], { configDir });
   expect(sent.code, sent.stderr).toBe(0);
   card = { message_id: parseJson(sent.stdout).message_id };
   await tail.waitForEvents(1);
@@ -53,7 +54,7 @@ describe('tail: every kind from sandbox event', () => {
   for (const kindCase of cases) {
     it(`${kindCase.name} → one JSON line with the right fields`, async () => {
       const before = tail.events().length;
-      const result = await runCli(['sandbox', 'event', ...kindCase.args, '--json'], { configDir });
+      const result = await runInProcess(['sandbox', 'event', ...kindCase.args, '--json'], { configDir });
       expect(result.code, result.stderr).toBe(0);
       const answer = parseJson(result.stdout);
       // Embedded mode delivers before the command exits; tail prints it at once.

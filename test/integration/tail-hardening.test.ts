@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useConnectedWorld, SEED } from '../helpers/account.js';
-import { parseJson, runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
+import { parseJson } from '../helpers/cli.js';
 import { delivery, inbound, interrupt, post, sign, startTail } from '../helpers/tail.js';
 
 let secret: string;
@@ -48,7 +49,7 @@ describe('tail: hostile deliveries and failing paths', () => {
       const stopped = await interrupt(tail);
       expect(stopped.stderr).toMatch(/2 received, 2 printed/);
     }
-    const replay = await runCli(['tail', '--port', '0', '--since', '1h', '--timeout', '3'], { configDir, timeoutMs: 20_000 });
+    const replay = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '3'], { configDir });
     expect(replay.code).toBe(0);
     const replayed = replay.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(replayed.map((event) => event.message_id)).toEqual(['deep-1', 'after-deep']);
@@ -88,7 +89,7 @@ describe('tail: hostile deliveries and failing paths', () => {
       server.closeAllConnections();
       server.close();
     }
-    const bad = await runCli(['tail', '--forward-to', 'http://127.0.0.1:9/', '--forward-timeout', '0', '--json'], { configDir });
+    const bad = await runInProcess(['tail', '--forward-to', 'http://127.0.0.1:9/', '--forward-timeout', '0', '--json'], { configDir });
     expect(bad.code).toBe(2);
     expect(parseJson(bad.stdout).error.message).toMatch(/--forward-timeout/);
   }, 40_000);
@@ -96,7 +97,7 @@ describe('tail: hostile deliveries and failing paths', () => {
   it('names the problem when the journal path is a file, or a directory it may not change', async () => {
     const fileDir = await ctx.world.store(ctx.account);
     writeFileSync(join(fileDir, 'journal'), 'not a directory');
-    const asFile = await runCli(['tail', '--port', '0', '--json'], { configDir: fileDir });
+    const asFile = await runInProcess(['tail', '--port', '0', '--json'], { configDir: fileDir });
     expect(asFile.code).toBe(1);
     const fileError = parseJson(asFile.stdout).error;
     expect(fileError.kind).toBe('config');
@@ -107,7 +108,7 @@ describe('tail: hostile deliveries and failing paths', () => {
     const permDir = await ctx.world.store(ctx.account);
     mkdirSync(permDir, { recursive: true });
     symlinkSync('/proc/1', join(permDir, 'journal'));
-    const notOurs = await runCli(['tail', '--port', '0', '--json'], { configDir: permDir });
+    const notOurs = await runInProcess(['tail', '--port', '0', '--json'], { configDir: permDir });
     expect(notOurs.code).toBe(1);
     const permError = parseJson(notOurs.stdout).error;
     expect(permError.kind).toBe('config');
@@ -117,7 +118,7 @@ describe('tail: hostile deliveries and failing paths', () => {
 
   it('refuses a --host that does not resolve as a usage error naming the host', async () => {
     const configDir = await ctx.world.store(ctx.account);
-    const result = await runCli(['tail', '--port', '0', '--host', '-abc', '--json'], { configDir, timeoutMs: 30_000 });
+    const result = await runInProcess(['tail', '--port', '0', '--host', '-abc', '--json'], { configDir });
     expect(result.code).toBe(2);
     const error = parseJson(result.stdout).error;
     expect(error.kind).toBe('usage');

@@ -6,7 +6,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useConnectedWorld, SEED } from '../helpers/account.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
+import { BIN } from '../helpers/cli.js';
 import { startTmux } from '../helpers/tmux.js';
 import { delivery, inbound, interrupt, postSigned, startTail } from '../helpers/tail.js';
 
@@ -85,7 +86,7 @@ describe('tail replay', () => {
     expect((await postSigned(target.url, bodies[0]!, secret, { t: signedAt })).status).toBe(401);
     target.received.length = 0;
 
-    const replay = await runCli(['tail', 'replay', '--since', '2h', '--forward-to', target.url, '--json'], { configDir });
+    const replay = await runInProcess(['tail', 'replay', '--since', '2h', '--forward-to', target.url, '--json'], { configDir });
     expect(replay.code, replay.stderr).toBe(0);
     expect(target.received).toHaveLength(3);
     target.received.forEach((entry, index) => {
@@ -102,16 +103,16 @@ describe('tail replay', () => {
     }
 
     // By id (the `id` tail --json printed): only that one, and the filters narrow a --since replay.
-    const one = await runCli(['tail', 'replay', events[1].id, '--forward-to', target.url, '--json'], { configDir });
+    const one = await runInProcess(['tail', 'replay', events[1].id, '--forward-to', target.url, '--json'], { configDir });
     expect(one.code, one.stderr).toBe(0);
     expect(target.received).toHaveLength(4);
     expect(target.received[3]!.body.equals(Buffer.from(bodies[1]!))).toBe(true);
-    const filtered = await runCli(['tail', 'replay', '--since', '2h', '--conversation', 'conv-replay', '--forward-to', target.url, '--json'], { configDir });
+    const filtered = await runInProcess(['tail', 'replay', '--since', '2h', '--conversation', 'conv-replay', '--forward-to', target.url, '--json'], { configDir });
     expect(jsonLines(filtered.stdout).map((line) => line.id)).toEqual([events[0].id, events[2].id]);
 
     // An id the journal does not have is refused before anything is sent.
     const before = target.received.length;
-    const unknown = await runCli(['tail', 'replay', 'no-such-id', '--forward-to', target.url], { configDir });
+    const unknown = await runInProcess(['tail', 'replay', 'no-such-id', '--forward-to', target.url], { configDir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/No journaled delivery has the id no-such-id/);
     expect(target.received).toHaveLength(before);
@@ -121,7 +122,7 @@ describe('tail replay', () => {
     const configDir = await ctx.world.store(ctx.account);
     const { events } = await journalAnHourAgo(configDir, [message('d-1'), message('d-2')]);
     const target = await startTarget(() => ({ status: 200, text: 'ok' }));
-    const dry = await runCli(['tail', 'replay', '--since', '2h', '--forward-to', target.url, '--dry-run', '--json'], { configDir });
+    const dry = await runInProcess(['tail', 'replay', '--since', '2h', '--forward-to', target.url, '--dry-run', '--json'], { configDir });
     expect(dry.code, dry.stderr).toBe(0);
     expect(jsonLines(dry.stdout).map((line) => [line.id, line.replayed, line.forward.dry_run])).toEqual(events.map((event) => [event.id, true, true]));
     expect(dry.stderr).toMatch(/2 deliveries would be re-sent .* nothing was sent/);
@@ -133,7 +134,7 @@ describe('tail replay', () => {
     await journalAnHourAgo(configDir, [message('f-1')]);
     const stack = `TypeError: Cannot read properties of undefined (reading 'text') ${'x'.repeat(200)}\n    at handler (/app/index.js:12:7)`;
     const target = await startTarget(() => ({ status: 500, text: stack }));
-    const json = await runCli(['tail', 'replay', '--since', '2h', '--forward-to', target.url, '--json'], { configDir });
+    const json = await runInProcess(['tail', 'replay', '--since', '2h', '--forward-to', target.url, '--json'], { configDir });
     expect(json.code).toBe(6);
     // Retried (re-signed each time) before it is reported.
     expect(target.received.length).toBeGreaterThan(1);
@@ -160,19 +161,19 @@ describe('tail replay', () => {
 describe('tail and tail replay parse their own options', () => {
   it('keeps replay\'s flags for replay and tail\'s for tail', async () => {
     const configDir = await ctx.world.store(ctx.account);
-    const notReplays = await runCli(['tail', 'replay', '--port', '0', '--forward-to', 'http://127.0.0.1:9/'], { configDir });
+    const notReplays = await runInProcess(['tail', 'replay', '--port', '0', '--forward-to', 'http://127.0.0.1:9/'], { configDir });
     expect(notReplays.code).toBe(2);
     expect(notReplays.stderr).toMatch(/unknown option '--port'[\s\S]*tail replay --help/);
-    const nothing = await runCli(['tail', 'replay', '--forward-to', 'http://127.0.0.1:9/', '--json'], { configDir });
+    const nothing = await runInProcess(['tail', 'replay', '--forward-to', 'http://127.0.0.1:9/', '--json'], { configDir });
     expect(nothing.code).toBe(2);
     expect(JSON.parse(nothing.stdout).error.message).toBe('Say what to replay: event ids, or --since DURATION.');
-    const badUrl = await runCli(['tail', 'replay', '--since', '1h', '--forward-to', 'ftp://x'], { configDir });
+    const badUrl = await runInProcess(['tail', 'replay', '--since', '1h', '--forward-to', 'ftp://x'], { configDir });
     expect(badUrl.stderr).toMatch(/--forward-to must be an http\(s\) URL/);
-    const pollTakeOver = await runCli(['tail', '--poll', '--take-over'], { configDir });
+    const pollTakeOver = await runInProcess(['tail', '--poll', '--take-over'], { configDir });
     expect(pollTakeOver.code).toBe(2);
     expect(pollTakeOver.stderr).toMatch(/--take-over is for webhook mode/);
     // tail's own flags still reach tail (here an invalid one, refused by tail itself).
-    const tailFlag = await runCli(['tail', '--port', '0', '--forward-timeout', '5'], { configDir });
+    const tailFlag = await runInProcess(['tail', '--port', '0', '--forward-timeout', '5'], { configDir });
     expect(tailFlag.stderr).toMatch(/--forward-timeout is only used with --forward-to/);
   });
 });

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJson, runCli, startCli } from '../helpers/cli.js';
+import { parseJson, startCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { embeddedAccount } from '../helpers/sandbox.js';
 import { withEvents } from '../helpers/tail.js';
 
@@ -22,7 +23,7 @@ async function startTail(configDir: string, args: string[] = []) {
   return Object.assign(tail, { url: url! });
 }
 
-const message = (configDir: string, text: string) => runCli(['sandbox', 'message', '--text', text], { configDir });
+const message = (configDir: string, text: string) => runInProcess(['sandbox', 'message', '--text', text], { configDir });
 
 describe('tail on the embedded sandbox: one receiver holds its callback', () => {
   it('refuses a second tail while the first receives, --take-over gives it back on Ctrl-C, and nothing is left behind', async () => {
@@ -31,7 +32,7 @@ describe('tail on the embedded sandbox: one receiver holds its callback', () => 
     try {
       expect(callback(configDir)).toBe(first.url);
 
-      const second = await runCli(['tail', '--port', '0'], { configDir });
+      const second = await runInProcess(['tail', '--port', '0'], { configDir });
       expect(second.code).toBe(2);
       expect(second.stderr).toContain(`Another receiver (another tail?) already takes the embedded sandbox's deliveries at ${first.url}`);
       expect(second.stderr).toMatch(/--take-over/);
@@ -56,7 +57,7 @@ describe('tail on the embedded sandbox: one receiver holds its callback', () => 
       expect((await first.done).code).toBe(130);
       expect(callback(configDir)).toBeUndefined();
       // doctor no longer finds a callback nobody answers at.
-      const doctor = await runCli(['doctor', '--json'], { configDir });
+      const doctor = await runInProcess(['doctor', '--json'], { configDir });
       const webhook = parseJson(doctor.stdout).checks.find((check: { id: string }) => check.id === 'webhook');
       expect(webhook.detail).not.toMatch(/nothing answers/);
     } finally {
@@ -92,7 +93,7 @@ describe('qr --wait --port on the embedded sandbox holds its callback the way ta
   it('gives the callback back when the wait ends: removed when there was none, the running tail\'s again after taking it', async () => {
     const configDir = await embeddedAccount();
     // Nothing registered before: after the wait's time is up, nothing is left behind for doctor.
-    const alone = await runCli(['qr', '--wait', '1', '--port', '0'], { configDir });
+    const alone = await runInProcess(['qr', '--wait', '1', '--port', '0'], { configDir });
     expect(alone.code, alone.stderr).toBe(7);
     expect(alone.stderr).toMatch(/The embedded sandbox now delivers to http:\/\/127\.0\.0\.1:\d+\/webhook\./);
     expect(callback(configDir)).toBeUndefined();

@@ -9,7 +9,8 @@ import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useConnectedWorld, SEED } from '../helpers/account.js';
-import { BIN, parseJson, runCli, startCli } from '../helpers/cli.js';
+import { BIN, parseJson, startCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { startTmux } from '../helpers/tmux.js';
 import { delivery, freePort, inbound, interrupt, outbound, post, postSigned, sign, startTail } from '../helpers/tail.js';
 import { getWebhook, registerWebhook } from '../../src/tiktok/messaging.js';
@@ -32,7 +33,7 @@ describe('tail: every delivery shape, round trip', () => {
     const tail = await startTail(['--port', '0'], { configDir });
     try {
       await register(tail.url);
-      const text = await runCli(['sandbox', 'message', '--text', 'Is the blue mug in stock?'], { configDir, env: { TIKTOK_CHANNEL_API_BASE_URL: ctx.world.server.apiBaseUrl } });
+      const text = await runInProcess(['sandbox', 'message', '--text', 'Is the blue mug in stock?'], { configDir, env: { TIKTOK_CHANNEL_API_BASE_URL: ctx.world.server.apiBaseUrl } });
       expect(text.code).toBe(0);
       const [first] = await tail.waitForEvents(1);
       expect(first).toMatchObject({
@@ -248,7 +249,7 @@ describe('tail: whatever arrives, it keeps running', () => {
     }
 
     // --since replays it from the journal, once, as the same event.
-    const replay = await runCli(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir, timeoutMs: 20_000 });
+    const replay = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir });
     expect(replay.code, replay.stderr).toBe(0);
     const replayed = replay.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(replayed).toHaveLength(1);
@@ -291,7 +292,7 @@ describe('tail: whatever arrives, it keeps running', () => {
       expect(files.length).toBeGreaterThan(0);
       for (const file of files) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
       // disconnect says where the received messages stay.
-      const gone = await runCli(['disconnect', '--keep-token'], { configDir });
+      const gone = await runInProcess(['disconnect', '--keep-token'], { configDir });
       expect(gone.code).toBe(0);
       expect(gone.stderr).toContain(`The event journal in ${dir} was left in place`);
     } finally {
@@ -348,7 +349,7 @@ describe('tail: whatever arrives, it keeps running', () => {
 
   it('verifies with TIKTOK_CHANNEL_CLIENT_SECRET when no account is stored, and refuses to start with no secret at all', async () => {
     const empty = (await import('../helpers/cli.js')).tempConfigDir();
-    const none = await runCli(['tail', '--port', '0', '--json'], { configDir: empty });
+    const none = await runInProcess(['tail', '--port', '0', '--json'], { configDir: empty });
     expect(none.code).toBe(2);
     expect(parseJson(none.stdout).error.message).toContain('no TikTok app secret');
 
@@ -446,13 +447,13 @@ describe('tail: for scripts', () => {
 
   it('refuses option mixes that cannot work, with exit 2', async () => {
     const configDir = await ctx.world.store(ctx.account);
-    expect((await runCli(['tail', '--poll', '--forward-to', 'http://x'], { configDir })).code).toBe(2);
-    expect((await runCli(['tail', '--register'], { configDir })).code).toBe(2);
-    expect((await runCli(['tail', '--since', 'yesterday'], { configDir })).code).toBe(2);
-    expect((await runCli(['tail', '--forward-to', 'ftp://x'], { configDir })).code).toBe(2);
+    expect((await runInProcess(['tail', '--poll', '--forward-to', 'http://x'], { configDir })).code).toBe(2);
+    expect((await runInProcess(['tail', '--register'], { configDir })).code).toBe(2);
+    expect((await runInProcess(['tail', '--since', 'yesterday'], { configDir })).code).toBe(2);
+    expect((await runInProcess(['tail', '--forward-to', 'ftp://x'], { configDir })).code).toBe(2);
     const busy = await startTail(['--port', '0'], { configDir });
     try {
-      const clash = await runCli(['tail', '--port', String(busy.port), '--json'], { configDir });
+      const clash = await runInProcess(['tail', '--port', String(busy.port), '--json'], { configDir });
       expect(clash.code).toBe(2);
       expect(parseJson(clash.stdout).error.message).toContain(`Cannot listen on 127.0.0.1:${busy.port}`);
     } finally {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildUrl, normalizeBaseUrl, TikTokClient } from '../../src/tiktok/client.js';
 import type { RawRequest, RawResponse, Transport } from '../../src/http/raw.js';
-import { CliError } from '../../src/errors.js';
+// The CLI's view of each failure (src/errors.ts's table over the client's TikTokApiError): what these assertions were written against.
+import { CliError, toCliError } from '../../src/errors.js';
 
 const encoder = new TextEncoder();
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): RawResponse => ({
@@ -24,6 +25,9 @@ function scripted(answers: Array<RawResponse | Error>): { transport: Transport; 
   return { transport, requests };
 }
 
+const succeeded = (): never => {
+  throw new Error('the call succeeded where a failure was expected');
+};
 const noSleep = async () => undefined;
 const client = (transport: Transport, extra: Partial<ConstructorParameters<typeof TikTokClient>[0]> = {}) =>
   // No pacing: these tests skip the backoff's sleeps, and test/unit/pacer.test.ts covers the pacer.
@@ -73,7 +77,7 @@ describe('envelope', () => {
 
   it('treats HTTP 200 with a non-zero code as an error that keeps code, message and request_id', async () => {
     const { transport } = scripted([json(200, { code: 40064, message: 'You are sending messages too fast. Take a rest.', request_id: 'r-64', data: {} })]);
-    const error = await client(transport).post('business/message/send/', { body: {} }).catch((e) => e);
+    const error = await client(transport).post('business/message/send/', { body: {} }).then(succeeded, toCliError);
     expect(error).toBeInstanceOf(CliError);
     expect(error.kind).toBe('policy');
     expect(error.exitCode).toBe(5);
@@ -91,7 +95,7 @@ describe('envelope', () => {
     [40908, 'validation', 2],
   ])('maps TikTok code %i to %s (exit %i) without retrying', async (code, kind, exit) => {
     const { transport, requests } = scripted([json(200, { code, message: 'x', request_id: 'r', data: {} })]);
-    const error = await client(transport).get('business/get/').catch((e) => e);
+    const error = await client(transport).get('business/get/').then(succeeded, toCliError);
     expect(error.kind).toBe(kind);
     expect(error.exitCode).toBe(exit);
     expect(requests).toHaveLength(1);
@@ -99,19 +103,19 @@ describe('envelope', () => {
 
   it('decides the kind by the code; media-strategy text only picks the hint', async () => {
     const policy = scripted([json(200, { code: 40064, message: 'Due to Media send strategy, image is not supported.', request_id: 'r', data: {} })]);
-    const refused = await client(policy.transport).post('business/message/send/', { body: {} }).catch((e) => e);
+    const refused = await client(policy.transport).post('business/message/send/', { body: {} }).then(succeeded, toCliError);
     expect(refused).toMatchObject({ kind: 'policy', exitCode: 5, tiktokCode: 40064 });
     expect(refused.hint).toMatch(/media send strategy.*cannot be fixed from the CLI/);
     // The same text under the permission code stays a permission error (exit 4): text is never the kind.
     const permission = scripted([json(200, { code: 40001, message: 'Due to Media send strategy, image is not supported.', request_id: 'r', data: {} })]);
-    const denied = await client(permission.transport).post('business/message/send/', { body: {} }).catch((e) => e);
+    const denied = await client(permission.transport).post('business/message/send/', { body: {} }).then(succeeded, toCliError);
     expect(denied).toMatchObject({ kind: 'permission', exitCode: 4, tiktokCode: 40001 });
     expect(denied.hint).toMatch(/cannot be fixed from the CLI/);
   });
 
   it('40001 is a permission error whatever its text says; region text only changes the hint', async () => {
     const { transport } = scripted([json(200, { code: 40001, message: 'Permission denied: not available in your region (EEA).', request_id: 'r', data: {} })]);
-    const error = await client(transport).get('business/message/conversation/list/').catch((e) => e);
+    const error = await client(transport).get('business/message/conversation/list/').then(succeeded, toCliError);
     expect(error).toMatchObject({ kind: 'permission', exitCode: 4, tiktokCode: 40001, requestId: 'r' });
     expect(error.hint).toMatch(/EEA, Switzerland or the UK/);
   });
@@ -119,7 +123,7 @@ describe('envelope', () => {
   it('turns an HTML gateway answer into a network error (exit 6) and retries it', async () => {
     const html = { status: 502, headers: { 'content-type': 'text/html' }, body: encoder.encode('<html><body>Bad Gateway</body></html>') };
     const { transport, requests } = scripted([html, html, html, html]);
-    const error = await client(transport).get('business/get/').catch((e) => e);
+    const error = await client(transport).get('business/get/').then(succeeded, toCliError);
     expect(error.kind).toBe('network');
     expect(error.exitCode).toBe(6);
     expect(error.message).toMatch(/HTML page/);
@@ -128,7 +132,7 @@ describe('envelope', () => {
 
   it('explains a 404 as a missing trailing slash or wrong base', async () => {
     const { transport } = scripted([{ status: 404, headers: {}, body: encoder.encode('Not Found') }]);
-    const error = await client(transport).get('business/get/').catch((e) => e);
+    const error = await client(transport).get('business/get/').then(succeeded, toCliError);
     expect(error.kind).toBe('network');
     expect(error.message).toMatch(/must end with "\/"/);
   });
@@ -149,7 +153,7 @@ describe('retries', () => {
   it('gives up on 40100 after the bounded attempts with a rate-limit error (exit 6)', async () => {
     const limited = () => json(200, { code: 40100, message: 'Too many requests', request_id: 'r', data: {} });
     const { transport, requests } = scripted([limited(), limited(), limited(), limited(), limited()]);
-    const error = await client(transport).get('business/get/').catch((e) => e);
+    const error = await client(transport).get('business/get/').then(succeeded, toCliError);
     expect(error.kind).toBe('rateLimit');
     expect(error.exitCode).toBe(6);
     expect(requests).toHaveLength(4);
@@ -165,7 +169,7 @@ describe('retries', () => {
   it('retries a timeout only once, so a silent server cannot hold the CLI for minutes', async () => {
     const timeout = () => Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
     const { transport, requests } = scripted([timeout(), timeout(), timeout()]);
-    const error = await client(transport, { timeoutMs: 5000 }).get('business/get/').catch((e) => e);
+    const error = await client(transport, { timeoutMs: 5000 }).get('business/get/').then(succeeded, toCliError);
     expect(requests).toHaveLength(2);
     expect(error.kind).toBe('network');
     expect(error.message).toMatch(/did not answer within 5 s/);
@@ -180,7 +184,7 @@ describe('retries', () => {
   it('retries an unknown code once, then fails with it', async () => {
     const unknown = () => json(200, { code: 12345, message: 'mystery', request_id: 'r-u', data: {} });
     const { transport, requests } = scripted([unknown(), unknown()]);
-    const error = await client(transport).get('business/get/').catch((e) => e);
+    const error = await client(transport).get('business/get/').then(succeeded, toCliError);
     expect(requests).toHaveLength(2);
     expect(error.tiktokCode).toBe(12345);
     expect(error.requestId).toBe('r-u');
@@ -188,18 +192,18 @@ describe('retries', () => {
 
   it('does not retry a send after a reset (it may have been delivered) and says so', async () => {
     const { transport, requests } = scripted([resetError()]);
-    const unsure = { outcome: 'the message may or may not have been sent', hint: 'check conversations' };
-    const error = await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only', unsure }).catch((e) => e);
+    const unsure = { operation: 'send' as const, outcome: 'the message may or may not have been sent' };
+    const error = await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only', unsure }).then(succeeded, toCliError);
     expect(requests).toHaveLength(1);
     expect(error.kind).toBe('network');
     expect(error.message).toMatch(/may or may not have been sent/);
-    expect(error.hint).toBe('check conversations');
+    expect(error.hint).toMatch(/Check `tiktok-channel conversations` before sending again/);
   });
 
   it('says nothing is unsure when TikTok answered with a code (it refused; nothing happened)', async () => {
     const { transport } = scripted([json(200, { code: 51065, message: 'system error', request_id: 'r', data: {} })]);
-    const unsure = { outcome: 'the message may or may not have been sent', hint: 'check conversations' };
-    const error = await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only', unsure }).catch((e) => e);
+    const unsure = { operation: 'send' as const, outcome: 'the message may or may not have been sent' };
+    const error = await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only', unsure }).then(succeeded, toCliError);
     expect(error.tiktokCode).toBe(51065);
     expect(error.message).not.toMatch(/may or may not/);
   });

@@ -11,30 +11,39 @@ function check(id: string, requires: string[], run: () => Promise<CheckOutcome>)
   return { id: id as Check['id'], title: id, category: 'setup', requires: requires as Check['requires'], run };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('doctor runner', () => {
-  it('runs checks concurrently: three 100 ms checks take about 100 ms, not 300', async () => {
-    const slow = (id: string) => check(id, [], async () => (await sleep(100), { status: 'ok', detail: id }));
-    const started = performance.now();
-    const results = await runChecks([slow('config'), slow('network'), slow('clock')], base);
+  it('runs checks concurrently: each check finishes only once all three have started', async () => {
+    let started = 0;
+    let allStarted!: () => void;
+    const barrier = new Promise<void>((resolve) => (allStarted = resolve));
+    const meeting = (id: string) =>
+      check(id, [], async () => {
+        if (++started === 3) allStarted();
+        await barrier;
+        return { status: 'ok', detail: id };
+      });
+    // One at a time, the first would wait for the others forever: the per-check limit would end it.
+    const results = await runChecks([meeting('config'), meeting('network'), meeting('clock')], base, 10_000);
     expect(results.map((result) => result.status)).toEqual(['ok', 'ok', 'ok']);
-    expect(performance.now() - started).toBeLessThan(250);
   });
 
   it('skips dependents of a failure with the root cause, without waiting for their own run', async () => {
     let tokenFinished = false;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
     const results = await runChecks(
       [
         check('network', [], async () => ({ status: 'fail', detail: 'refused', fix: 'start it' })),
+        // Still running when the runner answers: released only afterwards.
         check('token', ['network'], async () => {
-          await sleep(300);
+          await held;
           tokenFinished = true;
           return { status: 'ok', detail: 'fine' };
         }),
         check('scopes', ['token'], async () => ({ status: 'ok', detail: 'fine' })),
       ],
       base,
+      10_000,
     );
     expect(results.map((result) => [result.id, result.status, result.detail])).toEqual([
       ['network', 'fail', 'refused'],
@@ -42,6 +51,7 @@ describe('doctor runner', () => {
       ['scopes', 'skip', 'skipped: network failed'],
     ]);
     expect(tokenFinished).toBe(false);
+    release();
   });
 
   it('a throw is an error result with a way to report it; a warning that blocks holds its dependents', async () => {

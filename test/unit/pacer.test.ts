@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MAX_RPS, Pacer, PACER_MAX_GUARD_MS, paceKey, parseMaxRps } from '../../src/tiktok/pacer.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import type { RawRequest, RawResponse, Transport } from '../../src/http/raw.js';
-import { CliError } from '../../src/errors.js';
+import { CliError, toCliError } from '../../src/errors.js';
 
 /** A clock that only moves when someone sleeps; `lateBy` makes every timer fire that much late. */
 function fakeTime(lateBy: () => number = () => 0) {
@@ -15,6 +15,28 @@ function fakeTime(lateBy: () => number = () => 0) {
       now += ms + lateBy();
     },
     advance: (ms: number) => (now += ms),
+  };
+}
+
+/** A clock that moves only when the test advances it; sleepers wake when their time has come, or abort. */
+function manualTime() {
+  let now = 1_000_000;
+  const sleepers = new Set<{ until: number; wake: () => void }>();
+  return {
+    now: () => now,
+    sleep: (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const sleeper = { until: now + ms, wake: () => (sleepers.delete(sleeper), resolve()) };
+        sleepers.add(sleeper);
+        signal?.addEventListener('abort', () => (sleepers.delete(sleeper), reject(signal.reason)), { once: true });
+      }),
+    sleeping: () => sleepers.size,
+    advance: async (ms: number) => {
+      now += ms;
+      for (const sleeper of [...sleepers]) if (sleeper.until <= now) sleeper.wake();
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    },
   };
 }
 
@@ -123,17 +145,26 @@ describe('pacer (token bucket with a sliding-window cap, injected clock)', () =>
   });
 
   it('an aborted wait rejects at once and does not stall the requests queued behind it', async () => {
-    const pacer = new Pacer({ rps: 1 }); // real timers: one request per 1.05 s
+    const time = manualTime();
+    const pacer = new Pacer({ rps: 1, now: time.now, sleep: time.sleep }); // one request per 1.05 s
     await pacer.take('account:a');
     const controller = new AbortController();
     const waiting = pacer.take('account:a', controller.signal);
-    const started = performance.now();
+    await vi.waitFor(() => expect(time.sleeping()).toBe(1));
+    const aborted = time.now();
     controller.abort();
+    // At once: the clock has not moved.
     await expect(waiting).rejects.toThrow();
-    expect(performance.now() - started).toBeLessThan(200);
-    const behind = performance.now();
-    await pacer.take('account:a');
-    expect(performance.now() - behind).toBeLessThan(1_200);
+    expect(time.now()).toBe(aborted);
+    // The next one waits out the even pace from the last departure, not the aborted one's turn after it.
+    let left = false;
+    const behind = pacer.take('account:a').then(() => (left = true));
+    await vi.waitFor(() => expect(time.sleeping()).toBe(1));
+    await time.advance(pacer.interval - 1);
+    expect(left).toBe(false);
+    await time.advance(1);
+    await behind;
+    expect(time.now() - aborted).toBe(pacer.interval);
   });
 });
 
@@ -253,10 +284,11 @@ describe('the client paces through the pacer', () => {
     expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(250);
     expect(pacer.delayFor('account:b1')).toBeGreaterThan(0);
     const { transport } = { transport: async () => answer(code) };
-    const error = await new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, pacer: false, sleep: async () => undefined }).get('business/get/').catch((e) => e);
+    const error = await new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, pacer: false, sleep: async () => undefined }).get('business/get/').then(() => undefined, toCliError);
+    // The CLI's view of the client's TikTokApiError (src/errors.ts's table).
     expect(error).toBeInstanceOf(CliError);
-    expect(error.kind).toBe('rateLimit');
-    expect(error.exitCode).toBe(6);
+    expect(error?.kind).toBe('rateLimit');
+    expect(error?.exitCode).toBe(6);
   });
 
   it('a limiter of one\'s own is awaited before every request (retries too) instead of the pacer', async () => {
@@ -277,7 +309,7 @@ describe('the client paces through the pacer', () => {
     const held = { acquire: (signal: AbortSignal | undefined) => new Promise<void>((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason))) };
     const waiting = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, limiter: held, signal: controller.signal }).get('business/get/');
     controller.abort();
-    await expect(waiting).rejects.toMatchObject({ kind: 'cancelled' });
+    await expect(waiting.catch((error: unknown) => Promise.reject(toCliError(error)))).rejects.toMatchObject({ kind: 'cancelled' });
     expect(events.filter((event) => event.startsWith('send'))).toHaveLength(3);
   });
 

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { RawRequest, RawResponse } from '../../src/http/raw.js';
 import { createSandboxHandler, type SandboxHandler } from '../../src/sandbox/handler.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
+import { expectUnhandledRequests } from '../helpers/tripwire.js';
 
 const ORIGIN = 'http://sandbox.test';
 const API = `${ORIGIN}/open_api/v1.3/`;
@@ -62,6 +63,7 @@ beforeEach(async () => {
 
 describe('paths and the gateway', () => {
   it('answers 404 with a non-JSON body when the trailing slash is missing, and records it', async () => {
+    expectUnhandledRequests(/missing trailing slash/);
     const reply = await call(handler, 'GET', `${API}business/get?business_id=${encodeURIComponent(SEED.defaultBusinessId)}`, { headers: { 'access-token': token } });
     expect(reply.status).toBe(404);
     expect(reply.json).toBeUndefined();
@@ -70,6 +72,7 @@ describe('paths and the gateway', () => {
   });
 
   it('answers 404 for an unknown path and for the wrong method', async () => {
+    expectUnhandledRequests(/unknown API path/, /method GET not served here/, /unknown path/);
     expect((await call(handler, 'GET', `${API}business/nothing/`)).status).toBe(404);
     const wrongMethod = await call(handler, 'GET', `${API}business/message/send/`, { headers: { 'access-token': token } });
     expect(wrongMethod.status).toBe(404);
@@ -118,6 +121,7 @@ describe('the Access-Token header', () => {
 
 describe('OAuth bodies', () => {
   it('refuses `code` in place of `auth_code` with 40002 naming the field, and records the unknown field', async () => {
+    expectUnhandledRequests(/unknown field\(s\): code/);
     const consent = await call(handler, 'POST', `${ORIGIN}/sandbox/authorize`, { json: { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read', state: 's' } });
     const reply = await call(handler, 'POST', `${API}tt_user/oauth2/token/`, {
       json: { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', code: consent.json.code, redirect_uri: REDIRECT },
@@ -128,6 +132,7 @@ describe('OAuth bodies', () => {
   });
 
   it('refuses a form-encoded token body: bodies are JSON', async () => {
+    expectUnhandledRequests(/refused: Content-Type must be application\/json/);
     const reply = await call(handler, 'POST', `${API}tt_user/oauth2/token/`, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: encoder.encode(query({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: 'x', redirect_uri: REDIRECT })),
@@ -265,6 +270,7 @@ describe('send and media over the wire', () => {
   });
 
   it('refuses a malformed multipart body, a missing file, and a JSON upload', async () => {
+    expectUnhandledRequests(/refused: (Malformed multipart body|Content-Type must be multipart)/);
     const headers = { 'access-token': token, 'content-type': 'multipart/form-data; boundary=abc' };
     const malformed = await call(handler, 'POST', `${API}business/message/media/upload/`, { headers, body: encoder.encode('--abc\r\nContent-Disposition: form-data; name="business_id"\r\n\r\nno end') });
     expect(malformed.json.code).toBe(40002);
@@ -377,6 +383,7 @@ describe('consent page and control API', () => {
   });
 
   it('answers control errors as HTTP 4xx with {error: {message}}', async () => {
+    expectUnhandledRequests(/unknown control route/);
     const bad = await call(handler, 'POST', `${ORIGIN}/sandbox/accounts/${encodeURIComponent(SEED.defaultBusinessId)}`, { json: { dm_settings: 'everyone' } });
     expect(bad.status).toBe(400);
     expect(bad.json).toEqual({ error: { message: expect.stringMatching(/dm_settings/) } });
@@ -388,6 +395,7 @@ describe('consent page and control API', () => {
   });
 
   it('exposes the app, the clock and the state view with unhandled requests', async () => {
+    expectUnhandledRequests(/unknown API path/);
     expect((await call(handler, 'GET', `${ORIGIN}/sandbox/app`)).json).toEqual({ client_key: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret });
     expect((await call(handler, 'POST', `${ORIGIN}/sandbox/clock`, { json: { advance_seconds: 3600 } })).json).toEqual({ advanced_seconds: 3600 });
     await call(handler, 'GET', `${API}oops`);

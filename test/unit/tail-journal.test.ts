@@ -4,7 +4,18 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Counts the journal's commits: each one is a single write and a single fdatasync of the batch.
+const syncs = vi.hoisted(() => ({ calls: 0 }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const fdatasync = ((...args: Parameters<typeof fs.fdatasync>) => {
+    syncs.calls++;
+    return fs.fdatasync(...args);
+  }) as typeof fs.fdatasync;
+  return { ...fs, default: { ...fs, fdatasync }, fdatasync };
+});
 import { Journal, type JournalEntry, type JournalRecord } from '../../src/tail/journal.js';
 import { DedupeSet } from '../../src/tail/dedupe.js';
 
@@ -35,7 +46,9 @@ describe('Journal', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ttc-journal-')), 'journal');
     const journal = await Journal.open({ dir });
     const binary = Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 13, 34, 92]);
+    const syncsBefore = syncs.calls;
     const refs = await Promise.all([journal.append(record(1)), journal.append(record(2, binary)), journal.append(record(3))]);
+    const syncsOfTheTick = syncs.calls - syncsBefore;
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(journalFiles(dir)).toHaveLength(1);
     expect(statSync(join(dir, journalFiles(dir)[0]!)).mode & 0o777).toBe(0o600);
@@ -50,8 +63,9 @@ describe('Journal', () => {
     const meta = await all(journal, { withBody: false });
     expect(meta.map((entry) => entry.key)).toEqual(['-000biz|m:1', '-000biz|m:2', '-000biz|m:3']);
     expect('body' in meta[0]!).toBe(false);
-    // One commit for the appends of one tick.
-    expect(journal.appended).toBe(3);
+    // One commit (one fdatasync) for the three appends of one tick, and every entry in it.
+    expect(syncsOfTheTick).toBe(1);
+    expect(entries).toHaveLength(3);
     await journal.close();
     await expect(journal.append(record(4))).rejects.toThrow('closed');
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import type { RawRequest, RawResponse, Transport } from '../../src/http/raw.js';
 import { getBusinessProfile, getConversationContent, PROFILE_FIELDS_HIGH } from '../../src/tiktok/messaging.js';
+import { toCliError } from '../../src/errors.js';
 import { buildAuthorizeUrl, codeChallengeFor, exchangeCode, newCodeVerifier } from '../../src/tiktok/oauth.js';
 import { evaluateConversation } from '../../src/messaging/policy.js';
 
@@ -30,6 +31,9 @@ function scripted(answers: RawResponse[]): { client: TikTokClient; requests: Raw
 const BUSINESS = '-000biz';
 const USER = '-000user';
 const NOW = Date.parse('2026-05-01T12:00:00Z');
+
+/** The CLI's view of a failure (TikTokApiError through src/errors.ts's table), as these assertions were written. */
+const cliView = (error: unknown) => Promise.reject(toCliError(error));
 
 describe('content/list', () => {
   it('keeps messages without a message_id, so the window and the quota count them', async () => {
@@ -71,7 +75,7 @@ describe('business/get', () => {
 
   it('does not retry other refusals', async () => {
     const { client, requests } = scripted([envelope(40001, {}, 'Permission denied')]);
-    await expect(getBusinessProfile(client, 'act.x', BUSINESS)).rejects.toMatchObject({ kind: 'permission', tiktokCode: 40001 });
+    await expect(getBusinessProfile(client, 'act.x', BUSINESS).catch(cliView)).rejects.toMatchObject({ kind: 'permission', tiktokCode: 40001 });
     expect(requests).toHaveLength(1);
   });
 });
@@ -109,10 +113,10 @@ describe('PKCE', () => {
 
   it('does not retry a verifier that does not match, or other refusals', async () => {
     const mismatch = scripted([envelope(40002, {}, 'code_verifier does not match the code_challenge')]);
-    await expect(exchangeCode(mismatch.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) })).rejects.toMatchObject({ tiktokCode: 40002 });
+    await expect(exchangeCode(mismatch.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) }).catch(cliView)).rejects.toMatchObject({ tiktokCode: 40002 });
     expect(mismatch.requests).toHaveLength(1);
     const other = scripted([envelope(40002, {}, 'auth_code is invalid')]);
-    await expect(exchangeCode(other.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) })).rejects.toMatchObject({ tiktokCode: 40002 });
+    await expect(exchangeCode(other.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) }).catch(cliView)).rejects.toMatchObject({ tiktokCode: 40002 });
     expect(other.requests).toHaveLength(1);
   });
 });

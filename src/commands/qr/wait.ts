@@ -4,7 +4,7 @@
 // conversation/list referral holds the tag. Anyone else who writes meanwhile is shown as a dim line and
 // does not count: on a busy account any DM would otherwise "prove" a code nobody scanned. Says who came
 // and what they wrote; times out with what to check.
-import { CliError } from '../../errors.js';
+import { asCliError, CliError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { displaySafe } from '../../io/format.js';
 import type { ResolvedAccount } from '../../store/accounts.js';
@@ -306,6 +306,7 @@ async function watchPolling(deps: Deps, account: ResolvedAccount, watcher: Conta
       delay = intervalMs;
     } catch (error) {
       if (signal.aborted) break;
+      error = asCliError(error);
       if (!isTransient(error)) throw error;
       delay = Math.min(delay * 2, 60_000);
       deps.io.warn(`${(error as Error).message}; looking again in ${Math.round(delay / 1000)} s.`);

@@ -2,7 +2,7 @@
 // local content checks first (no network: length, file, card limits), then the conversation's window
 // and quota (content/list), then, for images, TikTok's per-conversation IMAGE_SEND capability. Only then
 // upload and send; `--wait-reply` then polls content/list for the user's next message.
-import { CliError, usageError } from '../../errors.js';
+import { asCliError, CliError, usageError } from '../../errors.js';
 import { optionalSeconds } from '../../io/duration.js';
 import type { Deps } from '../../deps.js';
 import type { SendOptions } from '../send.js';
@@ -183,6 +183,7 @@ function describeDraft(draft: Draft): string {
 
 /** TikTok's not-found (40007) names no object: say which id of this send it can be. */
 function explainNotFound(error: unknown, outgoing: OutgoingContent, conversationId: string): unknown {
+  error = asCliError(error);
   if (!(error instanceof CliError) || error.tiktokCode !== 40007) return error;
   const hint =
     outgoing.kind === 'share_post'
@@ -430,6 +431,7 @@ async function replyToComment(
   const sent = await io
     .progress('Replying to the comment…', () => session.call((token) => sendCommentReply(session.client, token, businessId, draft.commentId, draft.body)))
     .catch((error: unknown) => {
+      error = asCliError(error);
       if (error instanceof CliError && error.tiktokCode === 40007) {
         throw new CliError('validation', `TikTok does not know comment "${draft.commentId}" for ${account.channelName} (TikTok error 40007: the object does not exist).`, {
           hint: 'Use the comment_id of an im_receive_high_intent_comment event (`tiktok-channel tail` shows them).',

@@ -1,0 +1,19 @@
+// Runs before every test file (vitest.config.ts setupFiles): any test during which an in-process
+// sandbox (served, embedded or a bare handler) saw a request it could not handle fails, unless the
+// test called expectUnhandledRequests(). Child processes are outside its reach.
+import { afterEach, beforeEach } from 'vitest';
+import { installTripwire, resetTripwire, unexcused } from './helpers/tripwire.js';
+
+installTripwire();
+
+beforeEach(() => resetTripwire());
+
+afterEach(() => {
+  const reports = unexcused();
+  if (reports.length) {
+    throw new Error(
+      `the sandbox saw ${reports.length} request(s) it could not handle:\n  ${reports.join('\n  ')}\n` +
+        '(a test that sends them on purpose calls expectUnhandledRequests() from test/helpers/tripwire.ts)',
+    );
+  }
+});
