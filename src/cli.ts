@@ -27,6 +27,17 @@ import * as refresh from './commands/refresh.js';
 import * as rename from './commands/rename.js';
 import * as send from './commands/send.js';
 import * as status from './commands/status.js';
+import * as tail from './commands/tail.js';
+import * as tailReplay from './commands/tail/replay.js';
+import * as sandbox from './commands/sandbox.js';
+import * as sandboxServe from './commands/sandbox/serve.js';
+import * as sandboxToken from './commands/sandbox/token.js';
+import * as sandboxMessage from './commands/sandbox/message.js';
+import * as sandboxEvent from './commands/sandbox/event.js';
+import * as sandboxSet from './commands/sandbox/set.js';
+import * as sandboxClock from './commands/sandbox/clock.js';
+import * as sandboxReset from './commands/sandbox/reset.js';
+import * as sandboxPhone from './commands/sandbox/phone.js';
 import * as completion from './commands/completion.js';
 import * as help from './commands/help.js';
 
@@ -48,7 +59,18 @@ export const COMMANDS: readonly { readonly definition: CommandDefinition }[] = [
   send,
   comments,
   qr,
+  tail,
+  tailReplay,
   doctor,
+  sandbox,
+  sandboxServe,
+  sandboxToken,
+  sandboxMessage,
+  sandboxEvent,
+  sandboxSet,
+  sandboxClock,
+  sandboxReset,
+  sandboxPhone,
   completion,
 ];
 
@@ -137,175 +159,8 @@ export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOp
       getErrHelpWidth: () => helpWidth(process.stderr),
     });
 
-  register(help);
-
-  register(connect);
-
-  register(refresh);
-
-  register(accounts);
-  register(accountsUse);
-  register(rename);
-  register(disconnect);
-
-  register(status);
-
-  register(conversations);
-  register(messages);
-
-  register(send);
-  register(comments);
-
-  register(qr);
-
-  const tail = program
-    .command('tail')
-    .summary('receive every message live: webhooks (signature checked, journaled before the 200) or polling')
-    .description(describe('receive every message live: webhooks (signature checked, journaled before the 200) or polling', [
-      'tiktok-channel tail',
-      'tiktok-channel tail --port 8080 --register --public-url https://example.ngrok.app/webhook',
-      'tiktok-channel tail --since 1h --json > events.jsonl',
-      'tiktok-channel tail --forward-to http://localhost:3000/tiktok',
-      'tiktok-channel tail --poll',
-      'tiktok-channel tail --count 1 --timeout 60 --json   # CI: wait for one event',
-    ]))
-    .option('--port <n>', 'port for the webhook receiver (default 7870; 0 = any free port)', parseInteger('--port', 0, 65535))
-    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else is reachable from the network)')
-    .option('--path <path>', 'webhook path (default /webhook)')
-    .option('--tolerance <seconds>', 'how far a signature\'s time may be from now (default 300)', parseInteger('--tolerance', 1, 86_400))
-    .option('--poll [seconds]', 'poll the API instead of receiving webhooks (default every 5 s)')
-    .option('--since <duration>', 'first replay journaled events from this far back: 90s, 30m, 1h, 2d')
-    .option('--forward-to <url>', 're-POST each verified delivery (original body and signature) to this URL')
-    .option('--forward-timeout <seconds>', 'how long one forward may take before it is retried (default 10)')
-    .option('--register', 'set the app\'s webhook callback at TikTok to --public-url (app-wide)')
-    .option('--public-url <url>', 'the public HTTPS URL that reaches this receiver')
-    .option('--event <name...>', 'only these events or kinds (im_receive_msg, message, reaction, read, referral …)')
-    .option('--conversation <id>', 'only this conversation')
-    .option('--count <n>', 'exit 0 after N events', parseInteger('--count', 1, 1_000_000_000))
-    .option('--timeout <seconds>', 'give up after this long: exit 7 unless the events arrived', parseInteger('--timeout', 1, 31_536_000))
-    .option('--take-over', 'embedded sandbox: take its callback from a tail receiving there (given back on exit)')
-    // `tail replay …`: the options after `replay` are replay's own, not tail's.
-    .enablePositionalOptions()
-    .action(run((options) => async (deps) => (await import('./commands/tail.js')).run(options as never, deps)));
-  tail
-    .command('replay')
-    .argument('[event_id...]', 'the `id`s `tail --json` prints (`tail --since 2h --json` lists them)')
-    .summary('re-send journaled deliveries to a handler, re-signed now (original bytes)')
-    .description(describe('re-send journaled deliveries to URL in journal order: the original body bytes,\nre-signed with a fresh timestamp and the app secret', [
-      'tiktok-channel tail replay --since 1h --forward-to http://localhost:3000/',
-      'tiktok-channel tail replay <event_id> --forward-to http://localhost:3000/',
-      'tiktok-channel tail replay --since 2d --dry-run --forward-to http://…',
-    ]))
-    .option('--since <duration>', 'the deliveries journaled this far back: 90s, 30m, 1h, 2d')
-    .option('--event <name...>', 'only these events or kinds (im_receive_msg, message, reaction …)')
-    .option('--conversation <id>', 'only this conversation')
-    .option('--forward-to <url>', 'where to re-send them (required)')
-    .option('--forward-timeout <seconds>', 'how long one attempt may take (default 10)')
-    .option('--dry-run', 'list what would be sent, and send nothing')
-    .action(run((options) => async (deps) => (await import('./tail/replay.js')).run(options as never, deps)));
-
-  register(doctor);
-
-  const sandbox = program
-    .command('sandbox')
-    .summary('the built-in emulator of TikTok\'s API (embedded, or served over HTTP)')
-    .description(describe('the built-in emulator of TikTok\'s API (embedded, or served over HTTP)', [
-      'tiktok-channel sandbox serve --port 4010',
-      'tiktok-channel sandbox message --from maya --text "Is this in stock?"',
-      'tiktok-channel sandbox clock --advance 47h',
-    ]));
-  const controlUrl = () => new Option('--control-url <url>', 'act on a served sandbox (or TIKTOK_CHANNEL_SANDBOX_CONTROL_URL)');
-  sandbox
-    .command('serve')
-    .description('serve the sandbox over HTTP on 127.0.0.1; once it listens, print its URLs, app credentials and a live token of its default account')
-    .option('--port <n>', 'port (default: any free port)', parseInteger('--port', 0, 65535))
-    .option('--latency <ms>', 'add this delay to every API answer', parseInteger('--latency', 0, 60_000))
-    .option('--auto-approve', 'skip the consent page: approve for the default account')
-    .option('--rps <n>', 'requests per second per app (its client key, all its accounts together) before 40100, as TikTok counts (default: no limit)', parseInteger('--rps', 0, 100_000))
-    .option('--require-pkce', 'authorize demands a hex S256 code_challenge (like Login Kit)')
-    .option('--strict-oauth', 'the token exchange refuses undocumented fields, e.g. code_verifier')
-    .addOption(new Option('--scenario <name>', 'seed a scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).serve(options as never, deps)));
-  sandbox
-    .command('token')
-    .description('print a live access token and business id of the sandbox\'s default account (as `export` lines; --json)')
-    .addOption(controlUrl())
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).token(options as never, deps)));
-  sandbox
-    .command('message')
-    .description('a TikTok user writes to the account (webhooks delivered if registered)')
-    .option('--text <text>', 'what the user writes')
-    .option('--from <username>', 'the user (default: the seeded user)')
-    .option('--ref <tag>', 'arrive through a tiktok.me link with this tracking tag')
-    .option('--via-ad', 'arrive through an ad')
-    .option('--eu', 'as an EEA user (im_receive_msg_eu)')
-    .option('--image', 'the user sends an image instead of text')
-    .option('--create-time-ms', 'webhook create_time in milliseconds (as seen in the wild)')
-    .addOption(new Option('--casing <casing>', 'enum casing in webhook content').choices(['lower', 'upper']))
-    .option('--scene-type <value>', 'add scene_type to the webhook content')
-    .addOption(controlUrl())
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).message(options as never, deps)));
-  sandbox
-    .command('event')
-    .description(describe('every other delivery TikTok makes (webhooks delivered if registered)', [
-      'tiktok-channel sandbox event sticker --from maya',
-      'tiktok-channel sandbox event template-tap --button size-m',
-      'tiktok-channel sandbox event reaction --emoji ❤️ --message <message_id>',
-      'tiktok-channel sandbox event auto-message --type welcome --action enable',
-    ]))
-    .argument('<kind>', 'sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, authorization-removed or unknown')
-    .option('--from <username>', 'the user (default: the seeded user)')
-    .option('--button <id>', 'template-tap: the id of the tapped button of the latest card')
-    .option('--text <text>', 'app-reply, high-intent-comment: the text')
-    .option('--web', 'app-reply: from the web inbox instead of the app')
-    .option('--emoji <emoji>', 'reaction: the emoji')
-    .option('--message <message_id>', 'reaction: the message reacted to (default: the business\'s latest)')
-    .option('--remove', 'reaction: take the reaction back')
-    .option('--type <type>', 'auto-message(-audit): welcome, suggested-question or chat-prompt')
-    .option('--action <action>', 'auto-message: create, update, delete, enable or disable')
-    .option('--status <status>', 'auto-message-audit: approved or rejected')
-    .option('--name <event>', 'unknown: the event name')
-    .option('--item <item_id>', 'share-post: the shared post')
-    .option('--reason <n>', 'authorization-removed: TikTok\'s reason 0-5 (default 1: the holder disconnected the app); revokes the account\'s tokens first')
-    .option('--create-time-ms', 'webhook create_time in milliseconds (as seen in the wild)')
-    .addOption(new Option('--casing <casing>', 'enum casing in webhook content').choices(['lower', 'upper']))
-    .option('--scene-type <value>', 'add scene_type to the webhook content')
-    .addOption(controlUrl())
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).event((options.args as string[])[0]!, options as never, deps)));
-  sandbox
-    .command('set')
-    .description('change the sandbox account\'s settings')
-    .option('--region <cc>', 'registration region')
-    .addOption(new Option('--advanced-access <state>', 'Advanced Access').choices(['on', 'off']))
-    .addOption(new Option('--dm-setting <who>', 'who may send DMs').choices(['everyone', 'followers']))
-    .addOption(new Option('--media <state>', 'image sending').choices(['on', 'off']))
-    .addOption(new Option('--risk-control <state>', 'risk-control refusal of media').choices(['on', 'off']))
-    .addOption(controlUrl())
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).set(options as never, deps)));
-  sandbox
-    .command('clock')
-    .description('move the sandbox\'s time forward (e.g. 47h, 30m, 2d)')
-    .requiredOption('--advance <duration>', 'how far: 90s, 30m, 47h, 2d')
-    .addOption(controlUrl())
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).clock(options as never, deps)));
-  sandbox
-    .command('reset')
-    .description('reseed the sandbox world (optionally a doctor scenario)')
-    .addOption(new Option('--scenario <name>', 'scenario').choices(['healthy', 'eea', 'no-advanced-access', 'followers-only', 'expired-tokens', 'personal-account', 'media-blocked', 'advanced-access-rollout']))
-    .addOption(controlUrl())
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).reset(options as never, deps)));
-  sandbox
-    .command('phone')
-    .description(describe('a page in your browser where you play the TikTok user: open chat links, write, tap cards, react, read', [
-      'tiktok-channel sandbox phone',
-      'tiktok-channel sandbox phone --port 4020 --no-browser',
-    ]))
-    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', parseInteger('--port', 0, 65535))
-    .option('--no-browser', 'print the URL only, do not open a browser')
-    .addOption(controlUrl())
-    .action(run((options) => async (deps) => (await import('./commands/sandbox.js')).phone(options as never, deps)));
-
-  register(completion);
+  // In COMMANDS' order, which is the help's.
+  for (const command of COMMANDS) register(command);
 
   examplesAfterOptions(program);
   return program;

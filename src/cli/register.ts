@@ -42,6 +42,9 @@ export function registerCommand<D extends CommandDefinition>(root: Command, modu
     if (!found) throw new Error(`register ${definition.path.join(' ')}: its group "${name}" is not registered yet`);
     parent = found;
   }
+  // A group that is also a command with options of its own (`tail`, `tail replay`): the options after the
+  // subcommand's name are the subcommand's, not the group's (cli-command.ts hands them on in order).
+  if (parent !== root && parent.options.length) parent.enablePositionalOptions();
   const command = parent.command(definition.path.at(-1)!);
   command.summary(definition.summary);
   if (definition.usage) command.usage(definition.usage);

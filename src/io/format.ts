@@ -264,8 +264,15 @@ function visibleLength(text: string): number {
  * The one definition of "control character" for everything printed.
  */
 export function displaySafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, '');
+  return text.replace(UNSAFE, '');
+}
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** What displaySafe() drops, shown instead as visible `\uXXXX` escapes (a body quoted as evidence). */
+export function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** @deprecated the old name of displaySafe, kept while callers move. */

@@ -3,25 +3,10 @@
 import { usageError } from '../errors.js';
 import { optionalSeconds, parseDuration } from '../io/duration.js';
 import type { DecodedEvent } from '../tiktok/events.js';
+import type { TailOptions } from '../commands/tail.js';
 
-export interface TailOptions {
-  port?: number;
-  host?: string;
-  path?: string;
-  tolerance?: number;
-  poll?: boolean | string;
-  since?: string;
-  forwardTo?: string;
-  forwardTimeout?: string | number;
-  register?: boolean;
-  publicUrl?: string;
-  event?: string[];
-  conversation?: string;
-  count?: number;
-  timeout?: number;
-  /** Embedded sandbox: take its callback from a tail that is receiving there (given back on exit). */
-  takeOver?: boolean;
-}
+// The options' types come from tail's definition (src/commands/tail.ts): a renamed flag fails to compile here.
+export type { TailOptions };
 
 /** The port tail listens on when --port is not given (falls back to any free port when taken). */
 export const DEFAULT_PORT = 7870;
@@ -33,7 +18,7 @@ export const MAX_POLL_BACKOFF_MS = 5 * 60 * 1000;
 /** How far back the journal is read at start to recognise TikTok's redeliveries (it retries for 72 h). */
 export const DEDUPE_HORIZON_MS = 72 * 60 * 60 * 1000;
 
-export function pollSeconds(value: boolean | string | undefined): number | undefined {
+export function pollSeconds(value: TailOptions['poll']): number | undefined {
   return optionalSeconds(value, { flag: '--poll', fallback: DEFAULT_POLL_SECONDS, min: 0.5, max: 3600, whole: false });
 }
 
@@ -46,7 +31,7 @@ export function forwardTimeoutSeconds(options: Pick<TailOptions, 'forwardTimeout
 }
 
 export function checkTailOptions(options: TailOptions): void {
-  const polling = options.poll !== undefined && options.poll !== false;
+  const polling = options.poll !== undefined;
   if (options.forwardTimeout !== undefined && !options.forwardTo) throw usageError('--forward-timeout is only used with --forward-to.');
   forwardTimeoutSeconds(options);
   if (polling) {

@@ -3,7 +3,7 @@
 // referral tag a QR code carried, a delivery for an account not connected here, a signed delivery that
 // could not be read and where its bytes are kept).
 // And the JSON line: `replayed: true` for what --since replays, and no `raw` when it cannot be printed.
-import { displayWidth, terminalSafe, truncateToWidth } from '../io/format.js';
+import { displaySafe, displayWidth, escapeUnsafe, truncateToWidth } from '../io/format.js';
 import type { Colors } from '../io/io.js';
 import { isUnreadableDelivery, NOT_A_JSON_OBJECT, type DecodedEvent } from '../tiktok/events.js';
 import { describeEvent } from '../tiktok/event-describe.js';
@@ -42,11 +42,11 @@ export interface ForwardShown {
 export function renderForward(forward: ForwardShown, color: Colors, room?: number): string {
   if (forward.dryRun) return color.dim('→ not sent (--dry-run)');
   const ok = forward.status !== undefined && ((forward.status >= 200 && forward.status < 300) || forward.status === 409);
-  const head = forward.status !== undefined ? `→ ${forward.status}` : `→ ${terminalSafe(forward.error ?? 'no answer')}`;
+  const head = forward.status !== undefined ? `→ ${forward.status}` : `→ ${displaySafe(forward.error ?? 'no answer')}`;
   const time = forward.ms !== undefined ? ` in ${forward.ms} ms` : '';
   const retry = forward.willRetry ? '  (will retry)' : forward.attempts && forward.attempts > 1 ? `  (${forward.attempts} attempts)` : '';
   let text = `${head}${time}`;
-  const body = terminalSafe(forward.bodyPreview ?? '').trim();
+  const body = displaySafe(forward.bodyPreview ?? '').trim();
   if (body) {
     const left = room === undefined ? 120 : room - displayWidth(text) - displayWidth(retry) - 2;
     if (left >= 8) text += `: ${truncateToWidth(body, left)}`;
@@ -83,7 +83,7 @@ function clock(ms: number): string {
 }
 
 function who(event: DecodedEvent): string {
-  return terminalSafe(whoUnsafe(event));
+  return displaySafe(whoUnsafe(event));
 }
 
 function whoUnsafe(event: DecodedEvent): string {
@@ -95,7 +95,7 @@ function whoUnsafe(event: DecodedEvent): string {
 
 function referralTag(event: DecodedEvent): string | undefined {
   const tag = referralTagUnsafe(event);
-  return tag === undefined ? undefined : terminalSafe(tag);
+  return tag === undefined ? undefined : displaySafe(tag);
 }
 
 function referralTagUnsafe(event: DecodedEvent): string | undefined {
@@ -110,12 +110,13 @@ const PREVIEW_CHARS = 80;
 
 /**
  * The start of a body that could not be read, quoted and escaped: JSON escapes C0 controls, quotes and
- * newlines; DEL, C1 controls and bidi overrides are escaped too, so the bytes cannot rewrite the screen.
+ * newlines; every other character displaySafe() would drop (DEL, C1 controls, bidi overrides) is shown
+ * as its \uXXXX escape, so the bytes cannot rewrite the screen and the evidence stays visible.
  */
 function preview(text: string): string {
   const cut = text.length > PREVIEW_CHARS;
-  // eslint-disable-next-line no-control-regex
-  const quoted = JSON.stringify(cut ? text.slice(0, PREVIEW_CHARS) : text).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // JSON.stringify escapes what is below U+0020; what displaySafe would drop beyond that is shown escaped.
+  const quoted = escapeUnsafe(JSON.stringify(cut ? text.slice(0, PREVIEW_CHARS) : text));
   return cut ? `${quoted}… (${text.length} characters)` : quoted;
 }
 
@@ -128,7 +129,7 @@ function renderEventOnly(event: DecodedEvent, options: RenderOptions): string {
   const { color } = options;
   const time = event.timestamp ?? options.receivedAt ?? Date.now();
   const parts: string[] = [color.dim(clock(time))];
-  if (options.accountLabel) parts.push(color.dim(`[${terminalSafe(options.accountLabel)}]`));
+  if (options.accountLabel) parts.push(color.dim(`[${displaySafe(options.accountLabel)}]`));
 
   if (isUnreadableDelivery(event)) {
     const body = typeof event.raw.body === 'string' ? event.raw.body : '';
@@ -140,7 +141,7 @@ function renderEventOnly(event: DecodedEvent, options: RenderOptions): string {
   }
 
   if (options.unknownAccount) {
-    parts.push(color.red('?'), color.red(`for business_id ${terminalSafe(event.business_id ?? 'unknown')}, not connected here:`));
+    parts.push(color.red('?'), color.red(`for business_id ${displaySafe(event.business_id ?? 'unknown')}, not connected here:`));
   } else if (event.kind === 'authorization_removed') {
     // The account's tokens are dead: this must not read like one more message.
     parts.push(color.red('✖'), color.bold(color.red('APP REMOVED')));
@@ -159,7 +160,7 @@ function renderEventOnly(event: DecodedEvent, options: RenderOptions): string {
   if (event.direction === 'outbound') {
     const source = event.source ?? 'UNKNOWN_SOURCE';
     const marker =
-      source === 'API' ? color.dim('API echo') : source === 'APP' || source === 'WEB' ? color.yellow(`${source} reply`) : color.dim(terminalSafe(source.toLowerCase()));
+      source === 'API' ? color.dim('API echo') : source === 'APP' || source === 'WEB' ? color.yellow(`${source} reply`) : color.dim(displaySafe(source.toLowerCase()));
     parts.push(marker);
     const to = who(event);
     if (to) parts.push(color.dim(`to ${to}`));
@@ -170,13 +171,13 @@ function renderEventOnly(event: DecodedEvent, options: RenderOptions): string {
 
   // The text and ids come from whoever wrote the message: their control characters must not recolour
   // or rewrite the screen (the same rule as for echoed arguments).
-  parts.push(terminalSafe(describeEvent(event)));
+  parts.push(displaySafe(describeEvent(event)));
   // `send --comment-reply` needs the comment's id.
-  if (event.kind === 'high_intent_comment' && event.comment?.id) parts.push(color.dim(`comment ${terminalSafe(event.comment.id)}`));
+  if (event.kind === 'high_intent_comment' && event.comment?.id) parts.push(color.dim(`comment ${displaySafe(event.comment.id)}`));
   const tag = referralTag(event);
   if (tag && event.kind !== 'referral') parts.push(color.cyan(`[${tag}]`));
   if (event.kind === 'unknown' && event.event) parts.push(color.yellow('(unknown event, kept raw)'));
-  if (event.conversation_id) parts.push(color.dim(`conv ${terminalSafe(event.conversation_id)}`));
+  if (event.conversation_id) parts.push(color.dim(`conv ${displaySafe(event.conversation_id)}`));
   if (options.replayed) parts.push(color.dim('(from the journal)'));
   return parts.join('  ');
 }
@@ -203,17 +204,55 @@ export function withoutRaw(event: DecodedEvent, error: unknown, context: PrintCo
   return copy as DecodedEvent;
 }
 
-/** One JSON line; events replayed from the journal carry "replayed": true, forwarded ones `forward`. */
-export function eventJson(event: DecodedEvent, context: PrintContext): string {
-  const extra = { ...(context.replayed ? { replayed: true } : {}), ...(context.forward ? { forward: forwardJson(context.forward) } : {}) };
+/** Where each record's delivery bytes are (its journal entry), kept out of its JSON. */
+const journalIds = new WeakMap<object, string>();
+
+/** An event as its JSON line shows it: `replayed: true` for what --since replays, `forward` with the target's answer. */
+export type EventRecord = DecodedEvent & { replayed?: true; forward?: Record<string, unknown> };
+
+export function eventRecord(event: DecodedEvent, context: PrintContext): EventRecord {
+  // Most events carry nothing extra: the event itself, no copy per line under a burst.
+  const record: EventRecord =
+    context.replayed || context.forward
+      ? { ...event, ...(context.replayed ? { replayed: true as const } : {}), ...(context.forward ? { forward: forwardJson(context.forward) } : {}) }
+      : event;
+  if (context.journalId) journalIds.set(record, context.journalId);
+  return record;
+}
+
+/** One JSON line; without `raw`, saying why, when it nests deeper than JSON.stringify can recurse. */
+export function eventJsonLine(record: EventRecord): string {
   try {
-    return JSON.stringify({ ...event, ...extra });
+    return JSON.stringify(record);
   } catch (error) {
-    const bare = withoutRaw(event, error, context);
+    const bare = withoutRaw(record, error, { journalId: journalIds.get(record) });
     try {
-      return JSON.stringify({ ...bare, ...extra });
+      return JSON.stringify(bare);
     } catch {
-      return JSON.stringify({ id: event.id, event: event.event, kind: event.kind, business_id: event.business_id, problems: bare.problems, ...extra });
+      const extra = { ...(record.replayed ? { replayed: true } : {}), ...(record.forward ? { forward: record.forward } : {}) };
+      return JSON.stringify({ id: record.id, event: record.event, kind: record.kind, business_id: record.business_id, problems: bare.problems, ...extra });
     }
+  }
+}
+
+export interface LineOptions {
+  color: Colors;
+  columns?: number;
+  accountLabel?: string;
+}
+
+/** The human line of an event; one whose raw nests too deep to describe is shown as unknown, saying why. */
+export function eventLine(event: DecodedEvent, context: PrintContext, options: LineOptions): string {
+  const renderOptions: RenderOptions = {
+    ...options,
+    unknownAccount: context.unknownAccount,
+    receivedAt: context.receivedAt,
+    replayed: context.replayed,
+    forward: context.forward,
+  };
+  try {
+    return renderEvent(event, renderOptions);
+  } catch (error) {
+    return renderEvent({ ...withoutRaw(event, error, context), kind: 'unknown' }, renderOptions);
   }
 }

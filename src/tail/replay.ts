@@ -7,22 +7,16 @@
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
+import { displaySafe } from '../io/format.js';
 import { verifySignature, signPayload } from '../tiktok/signature.js';
 import { isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
-import { eventJson, renderEvent, withoutRaw, type ForwardShown, type PrintContext } from './render.js';
+import { eventPrinter } from './print.js';
+import type { ForwardShown } from './render.js';
 import { journalDir, servedDirectory } from './setup.js';
 import { checkForwardUrl, eventFilter, forwardTimeoutSeconds } from './options.js';
+import type { ReplayOptions } from '../commands/tail/replay.js';
 
-export interface ReplayOptions {
-  /** EVENT_IDs: the `id`s `tail --json` prints (journal entry ids work too). */
-  args?: string[];
-  since?: string;
-  event?: string[];
-  conversation?: string;
-  forwardTo?: string;
-  forwardTimeout?: string | number;
-  dryRun?: boolean;
-}
+export type { ReplayOptions };
 
 /** The header naming the original signature time of a replayed delivery. */
 export const REPLAY_HEADER = 'x-tiktok-channel-replay';
@@ -42,7 +36,7 @@ interface Selected {
 
 export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
   const { io } = deps;
-  const ids = (options.args ?? []).map((id) => id.trim()).filter(Boolean);
+  const ids = (options.eventIds ?? []).map((id) => id.trim()).filter(Boolean);
   if (!options.forwardTo) throw usageError('tail replay needs --forward-to URL: where the deliveries are re-sent.', 'e.g. tiktok-channel tail replay --since 1h --forward-to http://localhost:3000/tiktok');
   checkForwardUrl(options.forwardTo);
   const timeoutMs = forwardTimeoutSeconds(options) * 1000;
@@ -59,21 +53,12 @@ export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
     (!matchesEvent || matchesEvent(event));
 
   const selected = await select(deps, ids, sinceMs, shows);
-  const json = io.json || !io.isStdoutTTY;
-  const print = (item: Selected, forward: ForwardShown) => {
-    const context: PrintContext = { replayed: true, receivedAt: item.at, journalId: item.journalId, forward };
-    if (json) return io.out(eventJson(item.event, context));
-    const renderOptions = { color: io.color, receivedAt: item.at, replayed: true, forward, columns: io.columns };
-    try {
-      io.out(renderEvent(item.event, renderOptions));
-    } catch (error) {
-      io.out(renderEvent({ ...withoutRaw(item.event, error, context), kind: 'unknown' }, renderOptions));
-    }
-  };
+  const printer = eventPrinter(io);
+  const print = (item: Selected, forward: ForwardShown) => printer.print(item.event, { replayed: true, receivedAt: item.at, journalId: item.journalId, forward });
 
   if (options.dryRun) {
     for (const item of selected) print(item, { dryRun: true });
-    io.err(`Dry run: ${selected.length} deliver${selected.length === 1 ? 'y' : 'ies'} would be re-sent to ${options.forwardTo}; nothing was sent.`);
+    io.err(`Dry run: ${selected.length} deliver${selected.length === 1 ? 'y' : 'ies'} would be re-sent to ${displaySafe(options.forwardTo)}; nothing was sent.`);
     return 0;
   }
 
@@ -112,7 +97,7 @@ export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
       details: { replayed: selected.length, accepted },
     });
   }
-  io.err(`Replayed ${accepted} deliver${accepted === 1 ? 'y' : 'ies'} to ${options.forwardTo}, re-signed now.`);
+  io.err(`Replayed ${accepted} deliver${accepted === 1 ? 'y' : 'ies'} to ${displaySafe(options.forwardTo)}, re-signed now.`);
   return 0;
 }
 

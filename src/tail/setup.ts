@@ -83,18 +83,6 @@ export async function registerCallback(deps: Deps, account: ResolvedAccount, cal
   });
 }
 
-/**
- * The embedded sandbox lives in the config dir and delivers to loopback, so a receiver can point it at
- * itself with no tunnel. Only when every served account is an embedded-sandbox one (never TikTok's
- * app-wide callback), and no API base URL overrides where requests go.
- */
-export async function registerEmbeddedSandbox(deps: Deps, accounts: ResolvedAccount[], localUrl: string): Promise<Registration | undefined> {
-  const embedded = accounts.find((candidate) => candidate.sandbox === 'embedded');
-  if (!embedded || deps.env.TIKTOK_CHANNEL_API_BASE_URL || !accounts.every((candidate) => candidate.sandbox === 'embedded')) return undefined;
-  const account = deps.globals.account ? deps.resolveAccount(deps.globals.account) : embedded;
-  return registerCallback(deps, account, localUrl);
-}
-
 /** conversation/list and content/list for one account, through its session (token refresh included). */
 export async function pollSource(deps: Deps, account: ResolvedAccount): Promise<PollSource> {
   const { listConversations, getConversationContent } = await import('../tiktok/messaging.js');

@@ -88,3 +88,31 @@ describe('tail on the embedded sandbox: one receiver holds its callback', () => 
     expect(callback(configDir)).toBeUndefined();
   });
 });
+
+describe('qr --wait --port on the embedded sandbox holds its callback the way tail does', () => {
+  it('gives the callback back when the wait ends: removed when there was none, the running tail\'s again after taking it', async () => {
+    const configDir = await embeddedAccount();
+    // Nothing registered before: after the wait's time is up, nothing is left behind for doctor.
+    const alone = await runInProcess(['qr', '--wait', '1', '--port', '0'], { configDir });
+    expect(alone.code, alone.stderr).toBe(7);
+    expect(alone.stderr).toMatch(/The embedded sandbox now delivers to http:\/\/127\.0\.0\.1:\d+\/webhook\./);
+    expect(callback(configDir)).toBeUndefined();
+
+    // A tail receiving there: qr --wait takes the callback while it waits and gives it back on exit.
+    const tail = await startTail(configDir);
+    try {
+      const qr = startCli(['qr', '--wait', '1', '--port', '0'], { configDir, timeoutMs: 30_000 });
+      const [, qrUrl] = await qr.waitForStderr(/The embedded sandbox now delivers to (http:\/\/127\.0\.0\.1:\d+\/webhook) \(taken over from (\S+), given back on exit\)/, 15_000);
+      expect(qr.stderr()).toContain(`taken over from ${tail.url}`);
+      expect(callback(configDir)).toBe(qrUrl);
+      const done = await qr.done;
+      expect(done.code).toBe(7);
+      expect(done.stderr).toContain(`The embedded sandbox delivers to ${tail.url} again.`);
+      expect(callback(configDir)).toBe(tail.url);
+      expect((await message(configDir, 'back to tail')).code).toBe(0);
+      expect((await tail.waitForEvents(1))[0]).toMatchObject({ text: 'back to tail' });
+    } finally {
+      tail.child.kill('SIGKILL');
+    }
+  });
+});

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLoopback } from '../../src/auth/loopback.js';
-import { serve } from '../../src/commands/sandbox.js';
+import { serve } from '../../src/commands/sandbox/servers.js';
 import { createDeps } from '../../src/deps.js';
 import { CliError } from '../../src/errors.js';
 import { LoopbackPortError, listenOnLoopback } from '../../src/http/listen.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitSeconds } from '../../src/commands/qr/impl.js';
 import { waitReplySeconds } from '../../src/commands/send/draft.js';
-import { pollSeconds } from '../../src/commands/tail.js';
+import { pollSeconds } from '../../src/tail/options.js';
 
 describe('optional seconds', () => {
   it('absent, bare and written values', () => {

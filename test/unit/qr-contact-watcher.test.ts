@@ -2,7 +2,7 @@
 // carrying this code's ref ends the wait; a message that overtook its referral still counts; anyone
 // else (another link's ref, an ad, a plain DM, an EEA user TikTok hides) is a note and keeps the wait.
 import { describe, expect, it } from 'vitest';
-import { ContactWatcher } from '../../src/tail/contact.js';
+import { ContactWatcher } from '../../src/commands/qr/wait.js';
 import { decodeEvent, type DecodedEvent } from '../../src/tiktok/events.js';
 
 const BIZ = 'biz-1';

@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createDeps } from '../../src/deps.js';
 import { createTestIO } from '../../src/io/io.js';
-import { phone } from '../../src/commands/sandbox.js';
+import { phone } from '../../src/commands/sandbox/servers.js';
 import { startSandboxServer } from '../../src/sandbox/index.js';
 import { phoneGuard } from '../../src/sandbox/phone.js';
 import { buildPhonePage } from '../../src/sandbox/phone-page.js';

@@ -1,5 +1,6 @@
 // tail's terminal line: what a signed delivery carries cannot recolour or rewrite the screen.
 import { describe, expect, it } from 'vitest';
+import { displaySafe, escapeUnsafe } from '../../src/io/format.js';
 import { renderEvent } from '../../src/tail/render.js';
 import { decodeEvent } from '../../src/tiktok/events.js';
 import type { Colors } from '../../src/io/io.js';
@@ -36,5 +37,25 @@ describe('renderEvent', () => {
     const line = renderEvent(event, { color: COLORS });
     expect(line).toContain('commented: How much?');
     expect(line).toContain('comment 7455012345678901234');
+  });
+});
+
+describe('one definition of unsafe', () => {
+  it('tail\'s visible escapes (escapeUnsafe) stand for exactly what displaySafe drops, over the BMP', () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const character = String.fromCharCode(code);
+      const dropped = displaySafe(character) === '';
+      const escaped = escapeUnsafe(character);
+      expect(escaped === `\\u${code.toString(16).padStart(4, '0')}`, `U+${code.toString(16)}`).toBe(dropped);
+      if (!dropped) expect(escaped).toBe(character);
+    }
+  });
+
+  it('an unreadable body is quoted with those escapes: bidi overrides and C1 controls visible, not acted on', () => {
+    const event = decodeEvent('not json \u202e\u0085\u2066 end');
+    const line = renderEvent(event, { color: COLORS });
+    expect(line).toContain('"not json \\u202e\\u0085\\u2066 end"');
+    expect(displaySafe(line)).toBe(line);
   });
 });

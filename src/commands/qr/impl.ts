@@ -146,7 +146,7 @@ export async function qr(options: QrOptions, deps: Deps): Promise<Output<Record<
   if (options.ref === undefined) {
     io.info(io.color.dim(`No --ref given: the link carries the fresh tag ${ref}, so a scan of this code can be told from anyone else who writes.`));
   }
-  const { waitForContact } = await import('../../tail/contact.js');
+  const { waitForContact } = await import('./wait.js');
   const contact = await waitForContact(deps, { ref: ref!, url, seconds: wait, port: options.port });
   return output(
     {

@@ -4,15 +4,16 @@
 // conversation/list referral holds the tag. Anyone else who writes meanwhile is shown as a dim line and
 // does not count: on a busy account any DM would otherwise "prove" a code nobody scanned. Says who came
 // and what they wrote; times out with what to check.
-import { asCliError, CliError } from '../errors.js';
-import type { Deps } from '../deps.js';
-import type { ResolvedAccount } from '../store/accounts.js';
-import type { DecodedEvent } from '../tiktok/events.js';
-import { describeEvent } from '../tiktok/event-describe.js';
-import { WEBHOOK_TOLERANCE_SECONDS } from '../tiktok/limits.js';
-import { DedupeSet } from './dedupe.js';
-import type { PollSource } from './poller.js';
-import { journalDir, pollSource, registerEmbeddedSandbox, servedDirectory, sleep } from './setup.js';
+import { asCliError, CliError } from '../../errors.js';
+import type { Deps } from '../../deps.js';
+import { displaySafe } from '../../io/format.js';
+import type { ResolvedAccount } from '../../store/accounts.js';
+import type { DecodedEvent } from '../../tiktok/events.js';
+import { describeEvent } from '../../tiktok/event-describe.js';
+import { WEBHOOK_TOLERANCE_SECONDS } from '../../tiktok/limits.js';
+import { DedupeSet } from '../../tail/dedupe.js';
+import type { PollSource } from '../../tail/poller.js';
+import { journalDir, pollSource, servedDirectory, sleep } from '../../tail/setup.js';
 
 export interface ContactOptions {
   ref: string;
@@ -183,7 +184,7 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
   const { io } = deps;
   const startedAt = deps.now();
   const account = deps.resolveAccount();
-  const watcher = new ContactWatcher(account.businessId, options.ref, options.graceMs ?? 30_000, (line) => io.err(io.color.dim(line)));
+  const watcher = new ContactWatcher(account.businessId, options.ref, options.graceMs ?? 30_000, (line) => io.err(io.color.dim(displaySafe(line))));
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   deps.signal.addEventListener('abort', onAbort, { once: true });
@@ -196,9 +197,11 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
 
   const how = options.port !== undefined ? 'webhooks' : 'polling';
   io.err(`Waiting up to ${options.seconds} s (${how}) for someone to arrive through ${options.url} (only an arrival with the tag ${options.ref} counts)…`);
+  let watch: Promise<void> | undefined;
   try {
-    const watch = options.port !== undefined ? watchWebhooks(deps, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
-    await io.progress('Waiting for someone to scan the code and write…', () => Promise.race([watcher.done, ended, watch.then(() => ended)]));
+    const watching = options.port !== undefined ? watchWebhooks(deps, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
+    watch = watching;
+    await io.progress('Waiting for someone to scan the code and write…', () => Promise.race([watcher.done, ended, watching.then(() => ended)]));
     if (watcher.found) {
       watcher.finish();
       return watcher.contact();
@@ -216,14 +219,18 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
     clearTimeout(timer);
     deps.signal.removeEventListener('abort', onAbort);
     stop.abort();
+    // The webhook watch ends what it started (the sandbox's callback given back, the receiver closed)
+    // before the command exits; its own failure was already reported through the race above. A poll in
+    // flight holds nothing and is not waited for.
+    if (options.port !== undefined) await watch?.catch(() => undefined);
   }
 }
 
 async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, signal: AbortSignal): Promise<void> {
   const { io } = deps;
   const { accounts, directory } = servedDirectory(deps, 'Run `tiktok-channel connect`, set TIKTOK_CHANNEL_CLIENT_SECRET, or drop --port to poll.');
-  const { Journal } = await import('./journal.js');
-  const { startReceiver } = await import('./receiver.js');
+  const { Journal } = await import('../../tail/journal.js');
+  const { startReceiver } = await import('../../tail/receiver.js');
   const journal = await Journal.open({ dir: journalDir(deps) });
   const dedupe = new DedupeSet();
   let receiver;
@@ -240,7 +247,7 @@ async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, 
       onDelivery: ({ event, record }) => {
         if (dedupe.add(record.key, record.signedAt)) watcher.feed(event);
       },
-      onRefused: (refusal) => io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason}): ${refusal.message}`)),
+      onRefused: (refusal) => io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason}): ${displaySafe(refusal.message)}`)),
       debugLog: io.debug ? (line) => io.debugLog(line) : undefined,
     });
   } catch (error) {
@@ -249,23 +256,29 @@ async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, 
     if (code === 'EADDRINUSE' || code === 'EACCES') throw new CliError('usage', `Cannot listen on 127.0.0.1:${port} (${code}).`, { hint: 'Pick another --port, or drop --port to poll.' });
     throw error;
   }
+  let hold: import('../../tail/sandbox-callback.js').SandboxHold | undefined;
   try {
     io.err(`Listening on ${receiver.url}`);
-    const registration = await registerEmbeddedSandbox(deps, accounts, receiver.url);
-    if (registration) io.info(io.color.dim(`The embedded sandbox now delivers to ${receiver.url}.`));
+    // The embedded sandbox's callback is held the way tail holds it, and given back on every way out
+    // (arrival, --wait's time up, Ctrl-C): a receiver that stopped must not stay its callback.
+    const { holdEmbeddedSandbox } = await import('../../tail/sandbox-callback.js');
+    hold = await holdEmbeddedSandbox(deps, accounts, receiver.url, true);
+    if (hold) io.info(io.color.dim(`The embedded sandbox now delivers to ${receiver.url}${hold.previous ? ` (taken over from ${hold.previous}, given back on exit)` : ''}.`));
     await new Promise<void>((resolve) => {
       if (signal.aborted) return resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });
       void watcher.done.then(resolve);
     });
   } finally {
+    const released = await hold?.release().catch((error: unknown) => `Could not give the embedded sandbox's callback back (${(error as Error).message}).`);
+    if (released) io.info(io.color.dim(released));
     await receiver.close(1_000);
     await journal.close();
   }
 }
 
 async function watchPolling(deps: Deps, account: ResolvedAccount, watcher: ContactWatcher, signal: AbortSignal, intervalMs: number, startedAt: number): Promise<void> {
-  const { Poller, isTransient } = await import('./poller.js');
+  const { Poller, isTransient } = await import('../../tail/poller.js');
   // The first look records what already exists; anything newer than the start of the wait counts.
   const source = await pollSource(deps, account);
   let linkedBefore: number | undefined;
