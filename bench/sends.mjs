@@ -6,7 +6,7 @@ import { startSandboxServer, SEED } from '../dist/sandbox/index.js';
 import { TikTokClient } from '../dist/tiktok/client.js';
 import { networkTransport } from '../dist/http/network.js';
 import { exchangeCode } from '../dist/tiktok/oauth.js';
-import { sendMessage } from '../dist/tiktok/messaging.js';
+import { sendMessage } from '../dist/tiktok/messaging-api.js';
 import { MESSAGING_SCOPES, MESSAGES_PER_WINDOW } from '../dist/tiktok/limits.js';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? (process.argv.includes('--quick') ? 300 : 1000));

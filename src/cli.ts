@@ -1,12 +1,12 @@
 // Commander wiring only: parse flags into each command's options, lazy-import the command, and turn any
 // failure into the contract's exit code and message. Heavy modules load inside the command that needs them.
 import { readFileSync } from 'node:fs';
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { CommanderError } from 'commander';
 import { CliCommand } from './cli-command.js';
-import { CliError, COMMAND_PLACEHOLDER, toCliError, usageError } from './errors.js';
+import { CliError, COMMAND_PLACEHOLDER, toCliError } from './errors.js';
 import { HELP_WIDTH } from './fast-help.js';
 import { colorLevel, createIO, type IO } from './io/io.js';
-import { terminalSafe } from './io/format.js';
+import { displaySafe } from './io/format.js';
 import { argumentEncodingError } from './io/argv.js';
 import { parseAccountReference } from './store/reference.js';
 import { inCriticalSection, whenNotCritical } from './io/interrupt.js';
@@ -102,21 +102,6 @@ Examples:
 
 Learn more: tiktok-channel help environment | help exit-codes`;
 
-/** A command's description: its one-line summary, then its examples, before the options. */
-function describe(summary: string, lines: string[]): string {
-  return `${summary}\n\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
-}
-
-function parseInteger(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < min || number > max) {
-      throw usageError(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
-    }
-    return number;
-  };
-}
-
 function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
   return stream.isTTY && stream.columns ? Math.min(HELP_WIDTH, stream.columns) : HELP_WIDTH;
 }
@@ -125,17 +110,6 @@ function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
 export function buildProgram(io: IO, execute: (runner: Runner, globals: GlobalOptions) => Promise<void>, spy?: RunSpy): CliCommand {
   const program = new CliCommand('tiktok-channel');
   const register = <D extends CommandDefinition>(module: CommandModule<D>) => registerCommand(program, module, execute, spy);
-  const run = (load: (options: Record<string, unknown>, command: Command) => Runner) =>
-    async function (this: Command, ...args: unknown[]) {
-      const command = args[args.length - 1] as Command;
-      const options = command.opts();
-      const globals = command.optsWithGlobals() as { account?: string; json?: boolean; debug?: boolean };
-      await execute(load({ ...options, args: command.args }, command), {
-        account: globals.account,
-        json: Boolean(globals.json),
-        debug: Boolean(globals.debug),
-      });
-    };
 
   program
     .usage('<command> [options]')
@@ -253,11 +227,11 @@ const FINISHING_TOKEN_WRITE = 'Ctrl-C: finishing the token write, then stoppingâ
  * and a hint that points at `<command>` names the command that ran.
  */
 function report(io: IO, original: CliError, commandPath?: string): number {
-  const hint = terminalSafe(original.hint.replaceAll(COMMAND_PLACEHOLDER, commandPath ?? COMMAND_PLACEHOLDER));
-  const error = new CliError(original.kind, terminalSafe(original.message), {
+  const hint = displaySafe(original.hint.replaceAll(COMMAND_PLACEHOLDER, commandPath ?? COMMAND_PLACEHOLDER));
+  const error = new CliError(original.kind, displaySafe(original.message), {
     hint,
     tiktokCode: original.tiktokCode,
-    requestId: original.requestId === undefined ? undefined : terminalSafe(original.requestId),
+    requestId: original.requestId === undefined ? undefined : displaySafe(original.requestId),
     details: original.details,
     cause: original.cause,
   });

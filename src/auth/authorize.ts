@@ -5,7 +5,7 @@ import { asCliError, CliError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { API_BASE_URL, AUTH_URL, REQUIRED_SCOPES, normalizeRegion } from '../tiktok/limits.js';
-import { getBusinessProfile, type BusinessProfile } from '../tiktok/messaging.js';
+import { getBusinessProfile, type BusinessProfile } from '../tiktok/messaging-api.js';
 import { exchangeCode, getTokenInfo, revokeToken, type AppCredentials, type TokenGrant, type TokenInfo } from '../tiktok/oauth.js';
 import type { StoredAccount } from '../store/accounts.js';
 import type { AuthorizedCode } from './consent-flow.js';

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CliError } from '../errors.js';
-import { terminalSafe } from '../io/format.js';
+import { displaySafe } from '../io/format.js';
 import type { StoredAccount } from '../store/accounts.js';
 import { prepareWrite } from '../store/durable-write.js';
 
@@ -42,7 +42,7 @@ export function rescueRotatedPair(
   emergency: (text: string) => void = (text) => process.stderr.write(text),
 ): CliError {
   const saved = saveElsewhere(account, storePath);
-  const name = terminalSafe(account.channelName);
+  const name = displaySafe(account.channelName);
   emergency(
     [
       `!! TikTok rotated the tokens of ${name}, but ${storePath} could not be written: ${failure.message}`,

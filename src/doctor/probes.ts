@@ -19,7 +19,7 @@ import {
   type ConversationContent,
   type ConversationType,
   type WebhookRegistration,
-} from '../tiktok/messaging.js';
+} from '../tiktok/messaging-api.js';
 import type { ResolvedAccount } from '../store/accounts.js';
 
 /** Conversations whose messages doctor reads (the reply windows), most recent first. */

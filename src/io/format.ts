@@ -275,8 +275,6 @@ export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** @deprecated the old name of displaySafe, kept while callers move. */
-export const terminalSafe = displaySafe;
 
 /**
  * Columns a string takes on a terminal: East Asian wide characters and emoji take two, combining

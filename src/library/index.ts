@@ -4,9 +4,9 @@
 // it loads neither the CLI nor undici (the network transport loads on the first call).
 import { CliError, toCliError, type ErrorKind } from '../errors.js';
 import type { Transport } from '../http/raw.js';
-import { buildCard } from '../messaging/card.js';
-import { checkImageBytes, checkText } from '../messaging/content.js';
-import { findConversation } from '../messaging/lookup.js';
+import { buildCard } from '../conversation/card.js';
+import { checkImageBytes, checkText } from '../conversation/content.js';
+import { findConversation } from '../conversation/lookup.js';
 import { TikTokClient } from '../tiktok/client.js';
 import { TikTokApiError } from '../tiktok/errors.js';
 import type { DecodedEvent } from '../tiktok/events.js';
@@ -20,9 +20,9 @@ import {
   type ConversationType,
   type OutgoingContent,
   type SenderAction,
-} from '../tiktok/messaging.js';
+} from '../tiktok/messaging-api.js';
 
-export type { Conversation, ConversationType, SenderAction } from '../tiktok/messaging.js';
+export type { Conversation, ConversationType, SenderAction } from '../tiktok/messaging-api.js';
 export type { DecodedEvent } from '../tiktok/events.js';
 export type { ErrorKind } from '../errors.js';
 export { TikTokApiError } from '../tiktok/errors.js';

@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { asCliError, CliError } from '../errors.js';
 import { decodeEvent, eventDedupeKey, type DecodedEvent } from '../tiktok/events.js';
-import type { Conversation, ConversationType } from '../tiktok/messaging.js';
+import type { Conversation, ConversationType } from '../tiktok/messaging-api.js';
 import { CONTENT_LIST_MAX_MESSAGES } from '../tiktok/limits.js';
 
 /** The two reads poll mode needs, bound to one account (the command wraps them in its session). */

@@ -74,7 +74,7 @@ export async function registerCallback(deps: Deps, account: ResolvedAccount, cal
       hint: 'Set TIKTOK_CHANNEL_CLIENT_KEY and TIKTOK_CHANNEL_CLIENT_SECRET, or use an account stored by `tiktok-channel connect`.',
     });
   }
-  const { getWebhook, registerWebhook } = await import('../tiktok/messaging.js');
+  const { getWebhook, registerWebhook } = await import('../tiktok/messaging-api.js');
   const client = await deps.client(account);
   return deps.io.progress('Registering the webhook callback…', async () => {
     const previous = await getWebhook(client, account.clientKey, account.clientSecret);
@@ -85,7 +85,7 @@ export async function registerCallback(deps: Deps, account: ResolvedAccount, cal
 
 /** conversation/list and content/list for one account, through its session (token refresh included). */
 export async function pollSource(deps: Deps, account: ResolvedAccount): Promise<PollSource> {
-  const { listConversations, getConversationContent } = await import('../tiktok/messaging.js');
+  const { listConversations, getConversationContent } = await import('../tiktok/messaging-api.js');
   const session = await deps.session(account);
   const client = session.client;
   return {

@@ -3,7 +3,7 @@
 // conversation, content and send calls: these are the ones that move bytes rather than JSON.
 import type { TikTokClient } from './client.js';
 import { TikTokApiError } from './errors.js';
-import { optionalString, type ConversationType } from './messaging.js';
+import { optionalString, type ConversationType } from './messaging-api.js';
 
 export async function uploadImage(
   client: TikTokClient,

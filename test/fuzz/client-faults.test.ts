@@ -8,7 +8,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CliError, toCliError } from '../../src/errors.js';
 import { networkTransport } from '../../src/http/network.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
-import { getBusinessProfile, getConversationContent, listConversations, sendMessage } from '../../src/tiktok/messaging.js';
+import { getBusinessProfile, getConversationContent, listConversations, sendMessage } from '../../src/tiktok/messaging-api.js';
 import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/run.js';

@@ -8,7 +8,7 @@ import { AccountStore, type StoredAccount } from '../../src/store/accounts.js';
 import { networkTransport } from '../../src/http/network.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { exchangeCode, type TokenGrant } from '../../src/tiktok/oauth.js';
-import { sendMessage } from '../../src/tiktok/messaging.js';
+import { sendMessage } from '../../src/tiktok/messaging-api.js';
 import { MESSAGING_SCOPES } from '../../src/tiktok/limits.js';
 import { SEED } from '../../src/sandbox/index.js';
 import { tempConfigDir } from './cli.js';

@@ -10,7 +10,7 @@ import { SEED, startWorld, type Connected, type World } from '../helpers/account
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import { interrupt, startTail } from '../helpers/tail.js';
 import { expectNoTokens, patchStoredAccount, readStore } from '../helpers/sandbox.js';
-import { deleteWebhook, registerWebhook } from '../../src/tiktok/messaging.js';
+import { deleteWebhook, registerWebhook } from '../../src/tiktok/messaging-api.js';
 import { exchangeCode } from '../../src/tiktok/oauth.js';
 
 const IDS = ['config', 'network', 'clock', 'token', 'scopes', 'business-account', 'advanced-access', 'region', 'dm-setting', 'webhook', 'messaging-window', 'media'];

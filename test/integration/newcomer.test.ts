@@ -7,7 +7,7 @@ import { BIN, cleanEnv, parseJson, ROOT, runCli, startCli, tempConfigDir } from 
 import { embeddedAccount, readStore, SEED, startServedSandbox, type ServedSandbox } from '../helpers/sandbox.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 import { CliError } from '../../src/errors.js';
-import { keepTypedText } from '../../src/messaging/unsent.js';
+import { keepTypedText } from '../../src/conversation/unsent.js';
 
 const MAYA = 'mY3+hQ1/acMeMaYaL0pezQ==';
 const PRIYA = 'UHJp+WEr/2NvZGVzQWNtZQ=='; // seeded with a closed window

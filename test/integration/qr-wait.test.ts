@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useConnectedWorld, SEED } from '../helpers/account.js';
 import { parseJson, runCli, startCli, tempConfigDir } from '../helpers/cli.js';
 import { freePort } from '../helpers/tail.js';
-import { registerWebhook } from '../../src/tiktok/messaging.js';
+import { registerWebhook } from '../../src/tiktok/messaging-api.js';
 
 const ctx = useConnectedWorld();
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { conversation, SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
 import { pngBytes } from '../helpers/images.js';
-import { registerWebhook } from '../../src/tiktok/messaging.js';
+import { registerWebhook } from '../../src/tiktok/messaging-api.js';
 
 const MAYA = SEED.conversations.maya;
 const PRIYA = SEED.conversations.priya;

@@ -13,7 +13,7 @@ import { BIN, parseJson, startCli } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/run.js';
 import { startTmux } from '../helpers/tmux.js';
 import { delivery, freePort, inbound, interrupt, outbound, post, postSigned, sign, startTail } from '../helpers/tail.js';
-import { getWebhook, registerWebhook } from '../../src/tiktok/messaging.js';
+import { getWebhook, registerWebhook } from '../../src/tiktok/messaging-api.js';
 
 let secret: string;
 const BIZ: string = SEED.defaultBusinessId;

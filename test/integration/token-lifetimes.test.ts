@@ -7,7 +7,7 @@ import { connectAccount, readStore, requestsTo, SEED, useServedSandbox } from '.
 import { interrupt, startTail } from '../helpers/tail.js';
 import { networkTransport } from '../../src/http/network.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
-import { registerWebhook } from '../../src/tiktok/messaging.js';
+import { registerWebhook } from '../../src/tiktok/messaging-api.js';
 
 const sandbox = useServedSandbox();
 const DAY = 86_400;

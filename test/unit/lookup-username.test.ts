@@ -2,7 +2,7 @@
 // a STRANGER conversation): refused with both ids. The client answers with TikTok's wire shapes (§4).
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import { resolveUsername, usernameTarget } from '../../src/messaging/username.js';
+import { resolveUsername, usernameTarget } from '../../src/conversation/username.js';
 
 const BUSINESS = 'biz-1';
 const CONVERSATIONS: Record<string, string[]> = { SINGLE: ['c-single', 'c-tom'], STRANGER: ['c-stranger'] };

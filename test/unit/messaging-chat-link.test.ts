@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { buildChatLink, containsUrl } from '../../src/messaging/chat-link.js';
-import { mapLimit } from '../../src/messaging/lookup.js';
+import { buildChatLink, containsUrl } from '../../src/conversation/chat-link.js';
+import { mapLimit } from '../../src/conversation/lookup.js';
 import { pngBytes } from '../helpers/images.js';
 
 describe('chat link', () => {

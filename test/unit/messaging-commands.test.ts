@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { qr } from '../../src/commands/qr/impl.js';
 import { renderResult } from '../../src/io/output.js';
 import { checkFlags, parseItemId, prepareDraft, waitReplySeconds } from '../../src/commands/send/draft.js';
-import { buildCard, parseButton } from '../../src/messaging/card.js';
+import { buildCard, parseButton } from '../../src/conversation/card.js';
 import { displayWidth, truncateToWidth } from '../../src/io/format.js';
 import { createDeps } from '../../src/deps.js';
 import { createTestIO } from '../../src/io/io.js';

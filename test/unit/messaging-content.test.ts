@@ -11,7 +11,7 @@ import {
   loadImage,
   sniffImage,
   stripOneTrailingNewline,
-} from '../../src/messaging/content.js';
+} from '../../src/conversation/content.js';
 import { IMAGE_MAX_BYTES } from '../../src/tiktok/limits.js';
 import { jpegBytes, pngBytes } from '../helpers/images.js';
 

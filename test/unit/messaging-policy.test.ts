@@ -8,9 +8,9 @@ import {
   messageDirection,
   policyDetails,
   sendRefusal,
-} from '../../src/messaging/policy.js';
+} from '../../src/conversation/policy.js';
 import { decodeRestMessage, type DecodedEvent } from '../../src/tiktok/events.js';
-import { oldestFirst, type ConversationContent } from '../../src/tiktok/messaging.js';
+import { oldestFirst, type ConversationContent } from '../../src/tiktok/messaging-api.js';
 
 const BUSINESS = '-000biz';
 const USER = '-000user';

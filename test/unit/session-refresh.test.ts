@@ -11,7 +11,7 @@ import { AccountStore, type ResolvedAccount } from '../../src/store/accounts.js'
 import { prepareWrite } from '../../src/store/durable-write.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { MESSAGING_SCOPES } from '../../src/tiktok/limits.js';
-import { getBusinessProfile } from '../../src/tiktok/messaging.js';
+import { getBusinessProfile } from '../../src/tiktok/messaging-api.js';
 import { exchangeCode } from '../../src/tiktok/oauth.js';
 import { tempConfigDir } from '../helpers/cli.js';
 

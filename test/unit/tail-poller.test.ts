@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { Poller, type PollSource } from '../../src/tail/poller.js';
 import { decodeEvent, type DecodedEvent } from '../../src/tiktok/events.js';
-import type { Conversation } from '../../src/tiktok/messaging.js';
+import type { Conversation } from '../../src/tiktok/messaging-api.js';
 
 const BIZ = '-000PollBiz';
 

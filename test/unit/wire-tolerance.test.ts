@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import type { RawRequest, RawResponse, Transport } from '../../src/http/raw.js';
-import { getBusinessProfile, getConversationContent, PROFILE_FIELDS_HIGH } from '../../src/tiktok/messaging.js';
+import { getBusinessProfile, getConversationContent, PROFILE_FIELDS_HIGH } from '../../src/tiktok/messaging-api.js';
 import { toCliError } from '../../src/errors.js';
 import { buildAuthorizeUrl, codeChallengeFor, exchangeCode, newCodeVerifier } from '../../src/tiktok/oauth.js';
-import { evaluateConversation } from '../../src/messaging/policy.js';
+import { evaluateConversation } from '../../src/conversation/policy.js';
 
 const encoder = new TextEncoder();
 const envelope = (code: number, data: unknown, message = code ? 'refused' : 'OK'): RawResponse => ({

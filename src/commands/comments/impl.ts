@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.js';
 import { usageError } from '../../errors.js';
 import { displaySafe } from '../../io/format.js';
 import { output, type Output } from '../../io/output.js';
-import { getCommentToMessage, setCommentToMessage } from '../../tiktok/messaging.js';
+import { getCommentToMessage, setCommentToMessage } from '../../tiktok/messaging-api.js';
 import type { CommentsOptions } from '../comments.js';
 
 export type CommentsAction = 'status' | 'enable' | 'disable';

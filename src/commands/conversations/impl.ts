@@ -10,13 +10,13 @@ import type { ConversationsOptions } from '../conversations.js';
 import { displaySafe, isoOrNull, renderTable } from '../../io/format.js';
 import type { IO } from '../../io/io.js';
 import { output, type Output } from '../../io/output.js';
-import { shortAuthor } from '../../messaging/describe.js';
-import { mapLimit } from '../../messaging/lookup.js';
-import { evaluateConversation, formatAgo, formatRemaining, policyDetails, type ConversationPolicy } from '../../messaging/policy.js';
+import { shortAuthor } from '../../conversation/describe.js';
+import { mapLimit } from '../../conversation/lookup.js';
+import { evaluateConversation, formatAgo, formatRemaining, policyDetails, type ConversationPolicy } from '../../conversation/policy.js';
 import { MESSAGES_PER_WINDOW } from '../../tiktok/limits.js';
 import type { DecodedEvent } from '../../tiktok/events.js';
 import { describeEvent } from '../../tiktok/event-describe.js';
-import { getConversationContent, listConversations, type Conversation, type ConversationType } from '../../tiktok/messaging.js';
+import { getConversationContent, listConversations, type Conversation, type ConversationType } from '../../tiktok/messaging-api.js';
 
 export type { ConversationsOptions };
 

@@ -9,18 +9,18 @@ import { join } from 'node:path';
 import { CliError, toCliError, usageError, validationError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import type { MessagesOptions } from '../messages.js';
-import { formatBytes } from '../../messaging/content.js';
+import { formatBytes } from '../../conversation/content.js';
 import { displaySafe, displayWidth, formatTime, renderTable, wrapHanging } from '../../io/format.js';
 import { output, renderResult, type Output } from '../../io/output.js';
-import { authorLabel, matchCardButton } from '../../messaging/describe.js';
-import { explainUnknownConversation } from '../../messaging/lookup.js';
-import { resolveUsername, usernameTarget } from '../../messaging/username.js';
-import { describeUser, evaluateConversation, formatRemaining, policyDetails, type ConversationPolicy, type ConversationUser } from '../../messaging/policy.js';
+import { authorLabel, matchCardButton } from '../../conversation/describe.js';
+import { explainUnknownConversation } from '../../conversation/lookup.js';
+import { resolveUsername, usernameTarget } from '../../conversation/username.js';
+import { describeUser, evaluateConversation, formatRemaining, policyDetails, type ConversationPolicy, type ConversationUser } from '../../conversation/policy.js';
 import type { DecodedEvent } from '../../tiktok/events.js';
 import { describeEvent } from '../../tiktok/event-describe.js';
 import { CONTENT_LIST_MAX_MESSAGES, MESSAGES_PER_WINDOW } from '../../tiktok/limits.js';
 import { downloadMedia } from '../../tiktok/media.js';
-import { getConversationContent } from '../../tiktok/messaging.js';
+import { getConversationContent } from '../../tiktok/messaging-api.js';
 
 export type { MessagesOptions };
 

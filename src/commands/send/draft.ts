@@ -6,11 +6,11 @@ import { optionalSeconds } from '../../io/duration.js';
 import type { Deps } from '../../deps.js';
 import type { SendOptions } from '../send.js';
 import { readBounded } from '../../io/stdin.js';
-import { buildCard, duplicateButtonIds } from '../../messaging/card.js';
-import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, STDIN_TEXT_MAX_BYTES, stripOneTrailingNewline, type CheckedImage } from '../../messaging/content.js';
-import { containsUrl } from '../../messaging/chat-link.js';
-import { LINK_WARNING } from '../../messaging/unsent.js';
-import type { CardContent, SenderAction } from '../../tiktok/messaging.js';
+import { buildCard, duplicateButtonIds } from '../../conversation/card.js';
+import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, STDIN_TEXT_MAX_BYTES, stripOneTrailingNewline, type CheckedImage } from '../../conversation/content.js';
+import { containsUrl } from '../../conversation/chat-link.js';
+import { LINK_WARNING } from '../../conversation/unsent.js';
+import type { CardContent, SenderAction } from '../../tiktok/messaging-api.js';
 
 /** What the user asked to send, checked locally (no network yet). */
 export type Draft =

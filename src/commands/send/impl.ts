@@ -10,12 +10,12 @@ import { checkFlags, describeDraft, draftWarnings, prepareDraft, waitReplySecond
 import { displaySafe, formatTime, isoOrNull } from '../../io/format.js';
 import type { IO } from '../../io/io.js';
 import { output, type Output } from '../../io/output.js';
-import { matchCardButton } from '../../messaging/describe.js';
-import { explainUnknownConversation, findConversation } from '../../messaging/lookup.js';
-import { resolveUsername, usernameTarget } from '../../messaging/username.js';
-import { keepTypedText } from '../../messaging/unsent.js';
-import { formatWait, stoppedWaiting, waitForReply } from '../../messaging/wait-reply.js';
-import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../../messaging/policy.js';
+import { matchCardButton } from '../../conversation/describe.js';
+import { explainUnknownConversation, findConversation } from '../../conversation/lookup.js';
+import { resolveUsername, usernameTarget } from '../../conversation/username.js';
+import { keepTypedText } from '../../conversation/unsent.js';
+import { formatWait, stoppedWaiting, waitForReply } from '../../conversation/wait-reply.js';
+import { afterSend, describeUser, evaluateConversation, formatRemaining, sendRefusal, type ConversationPolicy } from '../../conversation/policy.js';
 import { describeEvent } from '../../tiktok/event-describe.js';
 import { canSendImage, uploadImage } from '../../tiktok/media.js';
 import { CONTENT_LIST_MAX_MESSAGES, dmRegionVerdict, MESSAGES_PER_WINDOW, TYPING_INDICATOR_MS } from '../../tiktok/limits.js';
@@ -27,7 +27,7 @@ import {
   sendCommentReply,
   sendMessage,
   type OutgoingContent,
-} from '../../tiktok/messaging.js';
+} from '../../tiktok/messaging-api.js';
 
 export type { SendOptions };
 

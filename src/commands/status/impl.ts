@@ -43,7 +43,7 @@ async function checkWithTikTok(deps: Deps, account: ResolvedAccount, isDefault: 
   const [session, { getTokenInfo }, { getBusinessProfile }] = await Promise.all([
     deps.session(account),
     import('../../tiktok/oauth.js'),
-    import('../../tiktok/messaging.js'),
+    import('../../tiktok/messaging-api.js'),
   ]);
   const before = account.accessToken;
   let scopes: string[] | undefined;

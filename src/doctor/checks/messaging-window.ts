@@ -1,7 +1,7 @@
 // `messaging-window`: across the most recent conversations, which can be answered now: the 48-hour
 // window from the user's last message, closing within 6 h, the 10 messages per window used. It is
 // informational unless none can be answered.
-import { formatRemaining, describeUser, evaluateConversation, type ConversationPolicy } from '../../messaging/policy.js';
+import { formatRemaining, describeUser, evaluateConversation, type ConversationPolicy } from '../../conversation/policy.js';
 import { MESSAGES_PER_WINDOW } from '../../tiktok/limits.js';
 import { RECENT_CONVERSATIONS } from '../probes.js';
 import type { Check, CheckOutcome } from '../types.js';

@@ -2,7 +2,7 @@
 // which the library imports: this needs policy.ts, and through it the CLI's formatting.
 import { CliError } from '../errors.js';
 import type { TikTokClient } from '../tiktok/client.js';
-import { getConversationContent, listConversations, type Conversation, type ConversationType } from '../tiktok/messaging.js';
+import { getConversationContent, listConversations, type Conversation, type ConversationType } from '../tiktok/messaging-api.js';
 import { mapLimit } from './lookup.js';
 import { evaluateConversation } from './policy.js';
 

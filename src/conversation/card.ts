@@ -10,7 +10,7 @@ import {
   CARD_MIN_BUTTONS,
   CARD_TITLE_MAX_CHARACTERS,
 } from '../tiktok/limits.js';
-import type { CardContent } from '../tiktok/messaging.js';
+import type { CardContent } from '../tiktok/messaging-api.js';
 import { codePointLength } from './content.js';
 
 /** "yes:Yes please" → {id: "yes", label: "Yes please"}: split at the first colon (labels may hold colons). */

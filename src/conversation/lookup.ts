@@ -1,7 +1,7 @@
 // Small reads that `send` and `conversations` share on top of src/tiktok/messaging.ts.
 import { asCliError, CliError } from '../errors.js';
 import type { TikTokClient } from '../tiktok/client.js';
-import { listConversations, type Conversation, type ConversationType } from '../tiktok/messaging.js';
+import { listConversations, type Conversation, type ConversationType } from '../tiktok/messaging-api.js';
 
 /**
  * Which list a conversation is on (capabilities/get needs the type for IMAGE_SEND, §4). SINGLE first,

@@ -10,7 +10,7 @@ import { CliError } from '../errors.js';
 import { formatTime, isoOrNull } from '../io/format.js';
 import { CONTENT_LIST_MAX_MESSAGES, MESSAGES_PER_WINDOW, REPLY_WINDOW_MS } from '../tiktok/limits.js';
 import type { DecodedEvent } from '../tiktok/events.js';
-import type { ConversationContent } from '../tiktok/messaging.js';
+import type { ConversationContent } from '../tiktok/messaging-api.js';
 
 export type Direction = 'business' | 'user' | 'unknown';
 
