@@ -191,7 +191,7 @@ async function bench() {
 
   const results = { baseline: [], tail: [] };
   const syncMs = [syncLatencyMs(work)];
-  let failures = {};
+  const failures = {};
   const perSlice = count / slices;
   try {
     await load(baselineUrl, warmup, 'warm-b', connections);

@@ -14,7 +14,7 @@ export interface AppCredentialOptions {
 
 export async function resolveAppCredentials(deps: Deps, options: AppCredentialOptions): Promise<AppCredentials & { source: string }> {
   const { env, io } = deps;
-  const trimmed = (value: string | undefined) => (value && value.trim() ? value.trim() : undefined);
+  const trimmed = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
   let clientKey = trimmed(options.clientKey) ?? trimmed(env.TIKTOK_CHANNEL_CLIENT_KEY);
   let source = options.clientKey ? 'flag' : clientKey ? 'env' : '';
   const storedApps = options.stored ?? [];

@@ -5,7 +5,7 @@ import { rescueRotatedPair } from './rescue.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import { refreshAccessToken, type TokenGrant } from '../tiktok/oauth.js';
-import type { AccountStore, ResolvedAccount, StoredAccount } from '../store/accounts.js';
+import type { AccountStore, ResolvedAccount, } from '../store/accounts.js';
 import { quoteArg, revocationError } from './lifetimes.js';
 
 export interface SessionDeps {

@@ -11,6 +11,7 @@ export const definition = defineCommand({
   details: 'The script is generated from the command tree, so it offers every command, option and choice.',
   examples: [
     'tiktok-channel completion bash > ~/.local/share/bash-completion/completions/tiktok-channel',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a zsh command line, shown as text
     'tiktok-channel completion zsh > "${fpath[1]}/_tiktok-channel"',
     'tiktok-channel completion fish > ~/.config/fish/completions/tiktok-channel.fish',
   ],

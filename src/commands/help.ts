@@ -15,7 +15,7 @@ export const definition = defineCommand({
 });
 
 /** Plain text, or with --json the topic as data (a command's help is text either way, as commander prints it). */
-export async function run(options: OptionsOf<typeof definition>, deps: Deps, context: RunContext): Promise<CommandResult> {
+export async function run(options: OptionsOf<typeof definition>, _deps: Deps, context: RunContext): Promise<CommandResult> {
   const { topic } = options;
   const { program } = context;
   if (!topic) return void program.outputHelp();

@@ -26,7 +26,7 @@ export async function handleControl(context: SandboxContext, request: RawRequest
   };
   try {
     let body: Params = {};
-    if (request.body && request.body.length) {
+    if (request.body?.length) {
       try {
         const parsed: unknown = JSON.parse(decoder.decode(request.body));
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail(400, 'The body must be a JSON object.');

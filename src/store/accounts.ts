@@ -81,7 +81,7 @@ export class AccountStore {
   private readonly prepare?: (path: string) => PreparedWrite;
   private conf?: Conf<StoreShape>;
 
-  constructor(private readonly options: { configDir?: string; prepareWrite?: (path: string) => PreparedWrite }) {
+  constructor(options: { configDir?: string; prepareWrite?: (path: string) => PreparedWrite }) {
     // The per-user default (env-paths' config dir); reads and writes need only node:fs.
     this.dir = options.configDir ?? envPaths('tiktok-channel', { suffix: '' }).config;
     this.path = resolve(this.dir, 'accounts.json');

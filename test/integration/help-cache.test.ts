@@ -4,7 +4,7 @@
 // than the cached width runs the CLI instead. A module hook that fails any import of the CLI (dist/cli.js,
 // commander bundled in it) or of commander itself tells the two paths apart.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { helpRequests, runForHelp } from '../../src/build-help.js';

@@ -289,6 +289,6 @@ describe('usage errors name what is wrong', () => {
     expect(exit_codes.find((entry: { code: number }) => entry.code === 130)).toMatchObject({ kinds: ['cancelled'], meaning: 'cancelled (Ctrl-C)' });
     expect(exit_codes.find((entry: { code: number }) => entry.code === 2).kinds).toEqual(['usage', 'validation']);
     const environment = parseJson((await runInProcess(['help', 'environment', '--json'])).stdout);
-    expect(environment.environment.map((entry: { variables: string[] }) => entry.variables).flat()).toContain('TIKTOK_CHANNEL_CONFIG_DIR');
+    expect(environment.environment.flatMap((entry: { variables: string[] }) => entry.variables)).toContain('TIKTOK_CHANNEL_CONFIG_DIR');
   });
 });

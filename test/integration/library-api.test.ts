@@ -187,7 +187,7 @@ describe('startSandbox', () => {
       await sandbox.registerWebhook(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
       const written = await sandbox.message({ text: 'hi', from: 'maya' });
       const sticker = await sandbox.event('sticker', { from: 'maya' });
-      const reaction = await sandbox.event('reaction', { from: 'maya', emoji: '👍', messageId: written.message_id });
+      await sandbox.event('reaction', { from: 'maya', emoji: '👍', messageId: written.message_id });
       await sandbox.set({ commentToMessage: true } as SandboxAccountSettings);
       const comment = await sandbox.event('high-intent-comment', { from: 'maya', text: 'How much is it?' });
       const audit = await sandbox.event('auto-message-audit', { status: 'approved', casing: 'upper' });

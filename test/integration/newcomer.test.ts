@@ -212,7 +212,7 @@ describe('guidance after connect, and the demo (item 14)', { timeout: 60_000 }, 
       '6/6 Your chat link as a QR code',
       'What to try next',
     ]);
-    expect(output.text.slice(output.text.indexOf('== What to try next =='))).toMatch(/sandbox phone[^]*tail[^]*doctor/);
+    expect(output.text.slice(output.text.indexOf('== What to try next =='))).toMatch(/sandbox phone[\s\S]*tail[\s\S]*doctor/);
   });
 });
 

@@ -149,7 +149,7 @@ describe('tail replay', () => {
       const at = rows.findIndex((row) => row.includes('text of f-1'));
       // Beside the event, or on the line under it when the event leaves too little room.
       const answer = `${rows[at]}\n${rows[at + 1]}`;
-      expect(answer).toMatch(/→ 500 in \d+ ms: TypeError: Cannot read properties of undefined \(reading 'text'\) x*…  \(3 attempts\)$/);
+      expect(answer).toMatch(/→ 500 in \d+ ms: TypeError: Cannot read properties of undefined \(reading 'text'\) x*… {2}\(3 attempts\)$/);
       // The event and its answer never wrap (tmux -J would join a wrapped row into one longer than 100).
       for (const row of rows.slice(at, at + 2)) expect([...row].length).toBeLessThanOrEqual(100);
     } finally {

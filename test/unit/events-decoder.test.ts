@@ -247,6 +247,7 @@ describe('big integer ids (bare 19-digit JSON numbers)', () => {
     expect(parseJsonExact('{"id":7247303576418566913}')).toEqual({ id: '7247303576418566913' });
     expect(parseJsonExact('[-7247303576418566913, 1234567890123456, 123456789012345]')).toEqual(['-7247303576418566913', '1234567890123456', 123456789012345]);
     // Floats and exponents are numbers, not ids; digits inside strings (with escaped quotes) are text.
+    // biome-ignore lint/correctness/noPrecisionLoss: the point: JSON.parse rounds these; the exact parse must agree with it for non-integers
     expect(parseJsonExact('[12345678901234567.5, 1234567890123456789e2, 1e300]')).toEqual([12345678901234567.5, 1234567890123456789e2, 1e300]);
     expect(parseJsonExact('{"a":"x\\"7247303576418566913\\\\","b":7247303576418566913}')).toEqual({ a: 'x"7247303576418566913\\', b: '7247303576418566913' });
     expect(quoteBigIntegers('{"7247303576418566913":1}')).toBe('{"7247303576418566913":1}');

@@ -165,7 +165,6 @@ describe('runBrowserConsent', () => {
 
   it('shows a failure page in the tab and rethrows when completing the code fails', async () => {
     const { deps, stderr } = depsWith({ tty: false, openBrowser: async () => undefined });
-    let page: Promise<string> | undefined;
     const flow = runBrowserConsent(deps, { app, browser: false, timeoutSeconds: 5, retryCommand: 'tiktok-channel connect' }, async () => {
       throw new CliError('network', 'TikTok is down');
     });
@@ -174,7 +173,7 @@ describe('runBrowserConsent', () => {
     const authorize = new URL(stderr().match(/https:\/\/\S+authorize\/\?\S+/)![0]);
     const redirect = new URL(authorize.searchParams.get('redirect_uri')!);
     redirect.search = `?code=c&state=${encodeURIComponent(authorize.searchParams.get('state')!)}`;
-    page = fetch(redirect).then((response) => response.text());
+    const page = fetch(redirect).then((response) => response.text());
     await expect(flow).rejects.toMatchObject({ kind: 'network' });
     expect(await page).toContain('Connection failed');
   });

@@ -58,7 +58,7 @@ function refusal(fn: () => unknown): ApiError {
   throw new Error('expected an ApiError, but the call succeeded');
 }
 
-function text(token: string, conversation: string, body = 'hello', business_id: string = SEED.defaultBusinessId): Params {
+function text(_token: string, conversation: string, body = 'hello', business_id: string = SEED.defaultBusinessId): Params {
   return { business_id, recipient_type: 'CONVERSATION', recipient: conversation, message_type: 'TEXT', text: { body } };
 }
 

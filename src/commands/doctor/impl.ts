@@ -3,7 +3,7 @@
 // made concurrently, so a run costs about two round trips. Doctor only reports: it never prompts, never
 // opens a browser, and changes nothing unless `--fix` is given (renew the token, make the account file
 // private). Exit 1 when a check fails (with --strict also on a warning or a check that could not run), 0 otherwise.
-import { CliError, toCliError, usageError } from '../../errors.js';
+import { type CliError, toCliError, usageError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { createProbes, observeTransport, type Exchange } from '../../doctor/probes.js';
 import type { AccountSummary, DoctorReport, reportJson } from '../../doctor/render.js';
