@@ -34,7 +34,10 @@ function timeCli(args, env, expectCode = 0) {
 }
 
 async function serveSandbox(latencyMs) {
-  const child = spawn(process.execPath, [bin, 'sandbox', 'serve', '--latency', String(latencyMs), '--json'], { env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'sandbox', 'serve', '--latency', String(latencyMs), '--json'], {
+    env: baseEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const info = await new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line)));
     child.once('exit', (code) => reject(new Error(`sandbox serve exited ${code}`)));
@@ -52,7 +55,8 @@ async function post(url, body) {
 /** A consented account through the sandbox's control API and TikTok's token exchange (set-up, not timed). */
 async function envFor(info) {
   const redirectUri = 'http://127.0.0.1:8723/callback/';
-  const scope = 'user.info.basic,user.info.username,user.info.stats,user.info.profile,user.account.type,user.insights,message.list.read,message.list.send,message.list.manage';
+  const scope =
+    'user.info.basic,user.info.username,user.info.stats,user.info.profile,user.account.type,user.insights,message.list.read,message.list.send,message.list.manage';
   const { code } = await post(`${info.controlUrl}/authorize`, { client_key: info.clientKey, redirect_uri: redirectUri, scope, state: 'bench' });
   const exchange = await post(`${info.apiBaseUrl}tt_user/oauth2/token/`, {
     client_id: info.clientKey,
@@ -93,16 +97,40 @@ try {
   const budget = startup + 3 * latency;
   const ratio = wall / budget;
   // reset: the keep-alive socket of the set-up calls may have been closed by the server meanwhile.
-  const requests = (await (await request(`${slow.info.controlUrl}/state`, { reset: true })).body.json()).requests.filter((entry) => entry.path.startsWith('/open_api/')).length / (runs + 1);
-  console.log(`doctor: ${report.summary.checks} checks, ${requests.toFixed(0)} API requests per run, sandbox latency ${latency} ms per request (medians of ${runs})`);
+  const requests =
+    (await (await request(`${slow.info.controlUrl}/state`, { reset: true })).body.json()).requests.filter((entry) => entry.path.startsWith('/open_api/'))
+      .length /
+    (runs + 1);
+  console.log(
+    `doctor: ${report.summary.checks} checks, ${requests.toFixed(0)} API requests per run, sandbox latency ${latency} ms per request (medians of ${runs})`,
+  );
   console.log(`CLI start-up (--version)            ${version.toFixed(0)} ms`);
   console.log(`doctor start-up (latency 0)         ${startup.toFixed(0)} ms   (start-up, module loading, every request's CPU)`);
-  console.log(`doctor at ${String(latency).padEnd(3)} ms latency            ${wall.toFixed(0)} ms   (${((wall - startup) / latency).toFixed(1)} × latency on top: rounds of requests)`);
+  console.log(
+    `doctor at ${String(latency).padEnd(3)} ms latency            ${wall.toFixed(0)} ms   (${((wall - startup) / latency).toFixed(1)} × latency on top: rounds of requests)`,
+  );
   console.log(`budget: start-up + 3 × latency      ${budget.toFixed(0)} ms`);
   const over = ratio > target;
-  console.log(`doctor / budget: ${ratio.toFixed(2)}x${over ? `  ABOVE TARGET ${target}x` : ''}   (against --version start-up instead: ${(wall / (version + 3 * latency)).toFixed(2)}x)`);
+  console.log(
+    `doctor / budget: ${ratio.toFixed(2)}x${over ? `  ABOVE TARGET ${target}x` : ''}   (against --version start-up instead: ${(wall / (version + 3 * latency)).toFixed(2)}x)`,
+  );
   // The summary line bench/run.mjs tabulates.
-  console.log(JSON.stringify({ name: 'doctor', ratio: Number(ratio.toFixed(3)), target, ok: !over, details: { latency_ms: latency, runs, requests: Math.round(requests), startup_ms: Math.round(startup), wall_ms: Math.round(wall), budget_ms: Math.round(budget) } }));
+  console.log(
+    JSON.stringify({
+      name: 'doctor',
+      ratio: Number(ratio.toFixed(3)),
+      target,
+      ok: !over,
+      details: {
+        latency_ms: latency,
+        runs,
+        requests: Math.round(requests),
+        startup_ms: Math.round(startup),
+        wall_ms: Math.round(wall),
+        budget_ms: Math.round(budget),
+      },
+    }),
+  );
   process.exitCode = over ? 1 : 0;
 } finally {
   slow.child.kill('SIGINT');

@@ -53,8 +53,12 @@ const one = await scenario(RPS, CONVERSATIONS, async (world, configDir) => [awai
 const oneFloorMs = (one.requests / RPS) * 1000;
 const oneRatio = one.ms / oneFloorMs;
 const oneOk = oneRatio <= TARGET && one.refused === 0 && one.busiest <= 12;
-console.log(`pace: conversations --json over ${one.listed[0]} conversations, ${one.requests} requests, sandbox limit ${RPS}/s per app ${one.enforced ? 'enforced' : 'NOT available in this sandbox (40100 cannot happen; window counted from the log)'}`);
-console.log(`  wall ${(one.ms / 1000).toFixed(2)} s, floor (requests ÷ ${RPS}) ${(oneFloorMs / 1000).toFixed(2)} s: ${oneRatio.toFixed(3)}x (target ≤ ${TARGET}x)`);
+console.log(
+  `pace: conversations --json over ${one.listed[0]} conversations, ${one.requests} requests, sandbox limit ${RPS}/s per app ${one.enforced ? 'enforced' : 'NOT available in this sandbox (40100 cannot happen; window counted from the log)'}`,
+);
+console.log(
+  `  wall ${(one.ms / 1000).toFixed(2)} s, floor (requests ÷ ${RPS}) ${(oneFloorMs / 1000).toFixed(2)} s: ${oneRatio.toFixed(3)}x (target ≤ ${TARGET}x)`,
+);
 console.log(`  40100 answers: ${one.refused} (target 0); busiest sliding second: ${one.busiest} requests (≤ 12)`);
 
 const pair = await scenario(PAIR_SANDBOX_RPS, PAIR_CONVERSATIONS, (world, configDir) =>
@@ -63,8 +67,12 @@ const pair = await scenario(PAIR_SANDBOX_RPS, PAIR_CONVERSATIONS, (world, config
 const pairFloorMs = (pair.requests / RPS) * 1000;
 const pairRatio = (pair.ms - PAIR_SLACK_MS) / pairFloorMs;
 const pairOk = pairRatio <= PAIR_TARGET && pair.refused === 0 && pair.busiest <= PAIR_SANDBOX_RPS;
-console.log(`pace: two processes at once, one config dir, each conversations --json over ${pair.listed.join(' and ')} conversations, ${pair.requests} requests together, sandbox limit ${PAIR_SANDBOX_RPS}/s per app`);
-console.log(`  wall ${(pair.ms / 1000).toFixed(2)} s, bound 1.2 × (requests ÷ ${RPS}) + 2 s = ${((PAIR_TARGET * pairFloorMs + PAIR_SLACK_MS) / 1000).toFixed(2)} s: (wall − 2 s) ÷ floor ${pairRatio.toFixed(3)}x (target ≤ ${PAIR_TARGET}x)`);
+console.log(
+  `pace: two processes at once, one config dir, each conversations --json over ${pair.listed.join(' and ')} conversations, ${pair.requests} requests together, sandbox limit ${PAIR_SANDBOX_RPS}/s per app`,
+);
+console.log(
+  `  wall ${(pair.ms / 1000).toFixed(2)} s, bound 1.2 × (requests ÷ ${RPS}) + 2 s = ${((PAIR_TARGET * pairFloorMs + PAIR_SLACK_MS) / 1000).toFixed(2)} s: (wall − 2 s) ÷ floor ${pairRatio.toFixed(3)}x (target ≤ ${PAIR_TARGET}x)`,
+);
 console.log(`  40100 answers: ${pair.refused} (target 0); busiest sliding second: ${pair.busiest} requests (≤ ${PAIR_SANDBOX_RPS})`);
 
 summary({
@@ -77,7 +85,22 @@ summary({
       { name: 'one process', ratio: Number(oneRatio.toFixed(3)), target: TARGET, ok: oneOk },
       { name: 'two processes, one app', ratio: Number(pairRatio.toFixed(3)), target: PAIR_TARGET, ok: pairOk },
     ],
-    one: { conversations: one.listed[0], requests: one.requests, wall_ms: Math.round(one.ms), floor_ms: Math.round(oneFloorMs), answers_40100: one.refused, busiest_second: one.busiest, sandbox_rps_enforced: one.enforced },
-    pair: { conversations: pair.listed, requests: pair.requests, wall_ms: Math.round(pair.ms), floor_ms: Math.round(pairFloorMs), answers_40100: pair.refused, busiest_second: pair.busiest },
+    one: {
+      conversations: one.listed[0],
+      requests: one.requests,
+      wall_ms: Math.round(one.ms),
+      floor_ms: Math.round(oneFloorMs),
+      answers_40100: one.refused,
+      busiest_second: one.busiest,
+      sandbox_rps_enforced: one.enforced,
+    },
+    pair: {
+      conversations: pair.listed,
+      requests: pair.requests,
+      wall_ms: Math.round(pair.ms),
+      floor_ms: Math.round(pairFloorMs),
+      answers_40100: pair.refused,
+      busiest_second: pair.busiest,
+    },
   },
 });

@@ -62,9 +62,28 @@ for (const file of benches) {
   }
   const checks = Array.isArray(summary.details?.checks) ? summary.details.checks : [];
   if (checks.length) {
-    for (const check of checks) rows.push({ bench: summary.name, check: check.name, ratio: check.ratio, target: check.target, ok: check.ok, open: check.open, higher: check.better === 'higher', seconds });
+    for (const check of checks)
+      rows.push({
+        bench: summary.name,
+        check: check.name,
+        ratio: check.ratio,
+        target: check.target,
+        ok: check.ok,
+        open: check.open,
+        higher: check.better === 'higher',
+        seconds,
+      });
   } else {
-    rows.push({ bench: summary.name, check: '', ratio: summary.ratio, target: summary.target, higher: summary.better === 'higher', ok: summary.ok && code === 0 && !summary.open, open: summary.open, seconds });
+    rows.push({
+      bench: summary.name,
+      check: '',
+      ratio: summary.ratio,
+      target: summary.target,
+      higher: summary.better === 'higher',
+      ok: summary.ok && code === 0 && !summary.open,
+      open: summary.open,
+      seconds,
+    });
   }
 }
 
@@ -72,6 +91,8 @@ const fmt = (value) => (typeof value === 'number' ? `${value.toFixed(2)}x` : val
 console.log(`\nbench results${forwarded.includes('--quick') ? ' (quick)' : ''}: ratio against a baseline measured in the same run`);
 console.log(`${'bench'.padEnd(10)} ${'check'.padEnd(26)} ${'ratio'.padStart(7)} ${'target'.padStart(8)}  ok`);
 for (const row of rows) {
-  console.log(`${row.bench.padEnd(10)} ${String(row.check).padEnd(26)} ${fmt(row.ratio).padStart(7)} ${(row.target === '' ? '' : `${row.higher ? '≥' : '≤'} ${fmt(row.target)}`).padStart(8)}  ${row.ok ? 'ok' : row.open ? `open (${row.open})` : 'FAIL'}`);
+  console.log(
+    `${row.bench.padEnd(10)} ${String(row.check).padEnd(26)} ${fmt(row.ratio).padStart(7)} ${(row.target === '' ? '' : `${row.higher ? '≥' : '≤'} ${fmt(row.target)}`).padStart(8)}  ${row.ok ? 'ok' : row.open ? `open (${row.open})` : 'FAIL'}`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

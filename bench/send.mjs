@@ -47,13 +47,23 @@ try {
   console.log(`send: medians of ${RUNS} runs, sandbox latency ${LATENCY_MS} ms per API answer`);
   console.log(`  start-up (${startupArgs.join(' ')}) ${startupMs.toFixed(1)} ms; budget start-up + 2 × latency = ${budgetMs.toFixed(1)} ms`);
   console.log(`  send ${sendMs.toFixed(1)} ms: ${ratio.toFixed(3)}x (target ≤ ${TARGET}x)`);
-  console.log(`  requests per send: ${[...new Set(requestCounts)].join(', ')} (target exactly 2: content/list + send)${exact ? '' : `; unexpected: ${JSON.stringify(unexpected)}`}`);
+  console.log(
+    `  requests per send: ${[...new Set(requestCounts)].join(', ')} (target exactly 2: content/list + send)${exact ? '' : `; unexpected: ${JSON.stringify(unexpected)}`}`,
+  );
   summary({
     name: 'send',
     ratio: Number(ratio.toFixed(3)),
     target: TARGET,
     ok,
-    details: { latency_ms: LATENCY_MS, runs: RUNS, startup_ms: Number(startupMs.toFixed(1)), send_ms: Number(sendMs.toFixed(1)), budget_ms: Number(budgetMs.toFixed(1)), requests_per_send: [...new Set(requestCounts)], exact },
+    details: {
+      latency_ms: LATENCY_MS,
+      runs: RUNS,
+      startup_ms: Number(startupMs.toFixed(1)),
+      send_ms: Number(sendMs.toFixed(1)),
+      budget_ms: Number(budgetMs.toFixed(1)),
+      requests_per_send: [...new Set(requestCounts)],
+      exact,
+    },
   });
 } finally {
   await world.close();

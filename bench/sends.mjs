@@ -13,7 +13,11 @@ const SENDS = Number(process.env.BENCH_SENDS ?? (process.argv.includes('--quick'
 const TARGET = 1.25;
 const server = await startSandboxServer({ port: 0 });
 const control = async (path, body) => {
-  const response = await request(`${server.controlUrl}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await request(`${server.controlUrl}/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await response.body.text();
   if (response.statusCode >= 300) throw new Error(`${path}: ${text}`);
   return JSON.parse(text);
@@ -42,7 +46,9 @@ try {
       sendMs += performance.now() - started;
     }
     if (!label) return sendMs;
-    console.log(`${label.padEnd(26)} ${SENDS} sends in ${sendMs.toFixed(0)} ms  (${(sendMs / SENDS).toFixed(2)} ms/send, ${Math.round((SENDS / sendMs) * 1000)} sends/s; user messages ${controlMs.toFixed(0)} ms)`);
+    console.log(
+      `${label.padEnd(26)} ${SENDS} sends in ${sendMs.toFixed(0)} ms  (${(sendMs / SENDS).toFixed(2)} ms/send, ${Math.round((SENDS / sendMs) * 1000)} sends/s; user messages ${controlMs.toFixed(0)} ms)`,
+    );
     return sendMs;
   }
 
@@ -52,7 +58,13 @@ try {
     const response = await request(url, {
       method: 'POST',
       headers: { 'access-token': grant.accessToken, 'content-type': 'application/json' },
-      body: JSON.stringify({ business_id: businessId, recipient_type: 'CONVERSATION', recipient: conversationId, message_type: 'TEXT', text: { body: `reply ${i}` } }),
+      body: JSON.stringify({
+        business_id: businessId,
+        recipient_type: 'CONVERSATION',
+        recipient: conversationId,
+        message_type: 'TEXT',
+        text: { body: `reply ${i}` },
+      }),
     });
     const envelope = await response.body.json();
     if (envelope.code !== 0) throw new Error(`baseline send ${i}: ${envelope.code} ${envelope.message}`);
@@ -70,12 +82,23 @@ try {
     baseline += await run('', (i) => bare(done + i), MESSAGES_PER_WINDOW);
     measured += await run('', (i) => ours(done + i), MESSAGES_PER_WINDOW);
   }
-  for (const [label, ms] of [['baseline: bare undici', baseline], ['tiktok-channel client', measured]]) {
+  for (const [label, ms] of [
+    ['baseline: bare undici', baseline],
+    ['tiktok-channel client', measured],
+  ]) {
     console.log(`${label.padEnd(26)} ${SENDS} sends in ${ms.toFixed(0)} ms  (${(ms / SENDS).toFixed(2)} ms/send, ${Math.round((SENDS / ms) * 1000)} sends/s)`);
   }
   const ratio = measured / baseline;
   console.log(`client / baseline: ${ratio.toFixed(2)}x (target ≤ ${TARGET}x)`);
-  console.log(JSON.stringify({ name: 'sends', ratio: Number(ratio.toFixed(3)), target: TARGET, ok: ratio <= TARGET, details: { sends: SENDS, baseline_ms: Math.round(baseline), client_ms: Math.round(measured) } }));
+  console.log(
+    JSON.stringify({
+      name: 'sends',
+      ratio: Number(ratio.toFixed(3)),
+      target: TARGET,
+      ok: ratio <= TARGET,
+      details: { sends: SENDS, baseline_ms: Math.round(baseline), client_ms: Math.round(measured) },
+    }),
+  );
   process.exitCode = ratio <= TARGET ? 0 : 1;
 } finally {
   await server.close();

@@ -73,17 +73,35 @@ try {
     const ratio = ms / baseline;
     // Fastest against fastest: what the code costs when nothing else competes for the CPU (shown, not judged).
     const ratioMin = Math.min(...samples[index + 1]) / baselineMin;
-    return { name: entry.name, ms: Number(ms.toFixed(1)), ratio: Number(ratio.toFixed(3)), ratio_min: Number(ratioMin.toFixed(3)), target: entry.target, ok: ratio <= entry.target, ...(entry.open ? { open: entry.open } : {}) };
+    return {
+      name: entry.name,
+      ms: Number(ms.toFixed(1)),
+      ratio: Number(ratio.toFixed(3)),
+      ratio_min: Number(ratioMin.toFixed(3)),
+      target: entry.target,
+      ok: ratio <= entry.target,
+      ...(entry.open ? { open: entry.open } : {}),
+    };
   });
 
   const [load] = loadavg();
-  console.log(`start-up: interleaved medians of ${runs} runs; baseline node -e 0 = ${baseline.toFixed(1)} ms (load average ${load.toFixed(1)} on ${availableParallelism()} cores${load > availableParallelism() ? ': other work competes, ratios are noisy' : ''})`);
+  console.log(
+    `start-up: interleaved medians of ${runs} runs; baseline node -e 0 = ${baseline.toFixed(1)} ms (load average ${load.toFixed(1)} on ${availableParallelism()} cores${load > availableParallelism() ? ': other work competes, ratios are noisy' : ''})`,
+  );
   for (const check of checks) {
-    console.log(`  ${check.name.padEnd(28)} ${check.ms.toFixed(1).padStart(7)} ms  ${check.ratio.toFixed(2)}x  (target ≤ ${check.target}x; fastest runs ${check.ratio_min.toFixed(2)}x)${check.ok ? '' : '  ABOVE TARGET'}`);
+    console.log(
+      `  ${check.name.padEnd(28)} ${check.ms.toFixed(1).padStart(7)} ms  ${check.ratio.toFixed(2)}x  (target ≤ ${check.target}x; fastest runs ${check.ratio_min.toFixed(2)}x)${check.ok ? '' : '  ABOVE TARGET'}`,
+    );
   }
   // The headline: the check closest to (or furthest past) its target.
   const worst = checks.reduce((a, b) => (b.ratio / b.target > a.ratio / a.target ? b : a));
-  summary({ name: 'startup', ratio: worst.ratio, target: worst.target, ok: checks.every((check) => check.ok || check.open), details: { worst: worst.name, baseline_ms: Number(baseline.toFixed(1)), runs, checks } });
+  summary({
+    name: 'startup',
+    ratio: worst.ratio,
+    target: worst.target,
+    ok: checks.every((check) => check.ok || check.open),
+    details: { worst: worst.name, baseline_ms: Number(baseline.toFixed(1)), runs, checks },
+  });
 } finally {
   await world.close();
   for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });

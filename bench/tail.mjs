@@ -60,7 +60,13 @@ function delivery(index, tag) {
     is_follower: true,
     message_tag: { source: 'APP' },
   };
-  return JSON.stringify({ client_key: 'awbench', event: 'im_receive_msg', create_time: Math.floor(Date.now() / 1000), user_openid: BUSINESS_ID, content: JSON.stringify(content) });
+  return JSON.stringify({
+    client_key: 'awbench',
+    event: 'im_receive_msg',
+    create_time: Math.floor(Date.now() / 1000),
+    user_openid: BUSINESS_ID,
+    content: JSON.stringify(content),
+  });
 }
 
 async function load(url, count, tag, connections) {
@@ -240,7 +246,9 @@ async function bench() {
   const ok = ratio >= target && lost === 0 && twice === 0 && Object.keys(failures).length === 0 && (rss === null || rss <= 100) && tailExit === 130;
   console.log(`baseline (HMAC + append):  ${baselineRps.toFixed(0)} req/s`);
   console.log(`tail (journal + fsync):    ${tailRps.toFixed(0)} req/s`);
-  console.log(`ratio ${ratio.toFixed(2)} (target >= ${target}); events lost ${lost} of ${count}; printed twice ${twice}; peak RSS ${rss === null ? 'unknown' : `${rss.toFixed(1)} MB`} (target <= 100 MB)`);
+  console.log(
+    `ratio ${ratio.toFixed(2)} (target >= ${target}); events lost ${lost} of ${count}; printed twice ${twice}; peak RSS ${rss === null ? 'unknown' : `${rss.toFixed(1)} MB`} (target <= 100 MB)`,
+  );
   console.log(`fdatasync on this disk, median before and after: ${syncMs.map((ms) => ms.toFixed(2)).join(' / ')} ms (every 200 of tail waits for one)`);
   if (!ok) console.log(`tail stderr:\n${tailErr.split('\n').slice(-5).join('\n')}`);
   rmSync(work, { recursive: true, force: true });

@@ -58,12 +58,30 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Every condition's target, nested ones too (`./webhooks` has an edge build under workerd, worker…).
 const targets = (target) => (typeof target === 'string' ? [target] : Object.values(target).flatMap(targets));
 const entries = [...new Set(Object.values(pkg.exports).flatMap(targets))].filter((target) => target.endsWith('.js'));
-const library = await build({ absWorkingDir: root, entryPoints: entries, bundle: true, write: false, outdir: 'out', format: 'esm', platform: 'node', packages: 'external', metafile: true, logLevel: 'warning' });
+const library = await build({
+  absWorkingDir: root,
+  entryPoints: entries,
+  bundle: true,
+  write: false,
+  outdir: 'out',
+  format: 'esm',
+  platform: 'node',
+  packages: 'external',
+  metafile: true,
+  logLevel: 'warning',
+});
 // Every package a shipped file imports at run time must be a dependency (the rest are bundled).
 const imported = new Set();
 for (const metafile of [cli.metafile, library.metafile]) {
   for (const input of Object.values(metafile.inputs)) {
-    for (const { path, external } of input.imports) if (external && !path.startsWith('node:') && !builtinModules.includes(path)) imported.add(path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/'));
+    for (const { path, external } of input.imports)
+      if (external && !path.startsWith('node:') && !builtinModules.includes(path))
+        imported.add(
+          path
+            .split('/')
+            .slice(0, path.startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
   }
 }
 const missing = [...imported].filter((name) => !pkg.dependencies?.[name]);

@@ -98,7 +98,10 @@ export class CliCommand extends Command {
 
   private findFlag(arg: string): Option | undefined {
     const name = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
-    return this.options.find((option) => option.long === name || option.short === name) ?? (arg.startsWith('--') ? undefined : this.options.find((option) => option.short === arg.slice(0, 2)));
+    return (
+      this.options.find((option) => option.long === name || option.short === name) ??
+      (arg.startsWith('--') ? undefined : this.options.find((option) => option.short === arg.slice(0, 2)))
+    );
   }
 
   private isHelpFlag(arg: string): boolean {

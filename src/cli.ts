@@ -150,8 +150,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
   const colorFlag = argv.includes('--no-color') ? false : undefined;
   // chalk loads only when colour is on and a command will run (help and --version print plain text).
   const helpOnly = argv.length === 0 || argv.some((arg) => arg === '--help' || arg === '-h' || arg === '--version');
-  const chalk =
-    !helpOnly && colorLevel({ env, isTTY: Boolean(stderr.isTTY), flag: colorFlag }) > 0 ? (await import('chalk')).Chalk : undefined;
+  const chalk = !helpOnly && colorLevel({ env, isTTY: Boolean(stderr.isTTY), flag: colorFlag }) > 0 ? (await import('chalk')).Chalk : undefined;
   const makeIO = (json: boolean, debug: boolean) => createIO({ stdout, stderr, stdin, env, json, debug, color: colorFlag, chalk });
   const io = makeIO(argv.includes('--json'), argv.includes('--debug'));
 
@@ -247,7 +246,9 @@ function report(io: IO, original: CliError, commandPath?: string): number {
     if (error.message !== 'Cancelled.' && error.hint) io.err(`${io.color.cyan('hint:')} ${error.hint}`);
   } else {
     io.err(`${io.color.red('error:')} ${error.message}`);
-    const reference = [error.tiktokCode ? `tiktok_code ${error.tiktokCode}` : '', error.requestId ? `request_id ${error.requestId}` : ''].filter(Boolean).join(', ');
+    const reference = [error.tiktokCode ? `tiktok_code ${error.tiktokCode}` : '', error.requestId ? `request_id ${error.requestId}` : '']
+      .filter(Boolean)
+      .join(', ');
     if (reference) io.err(io.color.dim(`       (${reference})`));
     if (error.hint) io.err(`${io.color.cyan('hint:')} ${error.hint}`);
     if (error.kind === 'unexpected' && io.debug && error.cause instanceof Error && error.cause.stack) io.debugLog(error.cause.stack);

@@ -83,7 +83,7 @@ export function checkEnvUrls(env: Env): void {
       throw new CliError('usage', `${name} is not an http(s) URL: ${JSON.stringify(value)}.`, {
         hint:
           name === 'TIKTOK_CHANNEL_API_BASE_URL'
-            ? 'Set it to a full URL such as https://business-api.tiktok.com/open_api/v1.3/ (or a sandbox\'s apiBaseUrl), or unset it to use TikTok\'s.'
+            ? "Set it to a full URL such as https://business-api.tiktok.com/open_api/v1.3/ (or a sandbox's apiBaseUrl), or unset it to use TikTok's."
             : `Set it to a full http(s) URL, or unset it.`,
       });
     }

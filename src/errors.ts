@@ -47,9 +47,8 @@ const DEFAULT_HINTS: Record<ErrorKind, string> = {
   auth: 'Run `tiktok-channel connect` to connect an account, or `tiktok-channel refresh --reauthorize`.',
   permission:
     'Check the granted scopes and Advanced Access: link the account to TikTok for Business or a Business Center, then run `tiktok-channel refresh --reauthorize`.',
-  region:
-    'TikTok does not offer the DM API to accounts registered in the EEA, Switzerland or the UK; use an account registered elsewhere.',
-  window: 'TikTok allows replies for 48 hours after the user\'s last message; wait until the user writes again.',
+  region: 'TikTok does not offer the DM API to accounts registered in the EEA, Switzerland or the UK; use an account registered elsewhere.',
+  window: "TikTok allows replies for 48 hours after the user's last message; wait until the user writes again.",
   quota: 'TikTok allows 10 business messages per window; they reset when the user writes again.',
   policy: 'TikTok refused the message under its direct-message rules; see the message above.',
   network: 'Check your connection and https://business-api.tiktok.com, then try again; --debug shows each request.',
@@ -180,11 +179,14 @@ const TIKTOK_CODES: Record<number, TikTokRule> = {
     kind: 'policy',
     // TikTok has one code for several rules, so the hint lists them instead of guessing.
     hint:
-      'TikTok\'s direct-message rules refused this: the 48-hour window may be closed, the 10 messages of this window used, ' +
+      "TikTok's direct-message rules refused this: the 48-hour window may be closed, the 10 messages of this window used, " +
       'or messages sent too fast. `tiktok-channel conversations` shows the window and messages left.',
   },
   40100: { kind: 'rateLimit' },
-  40101: { kind: 'auth', hint: 'TikTok says the app id and secret do not match: check the client key and secret (TIKTOK_CHANNEL_CLIENT_KEY, TIKTOK_CHANNEL_CLIENT_SECRET).' },
+  40101: {
+    kind: 'auth',
+    hint: 'TikTok says the app id and secret do not match: check the client key and secret (TIKTOK_CHANNEL_CLIENT_KEY, TIKTOK_CHANNEL_CLIENT_SECRET).',
+  },
   40102: { kind: 'auth', hint: 'The access token expired: run `tiktok-channel refresh`.' },
   40103: { kind: 'auth', hint: `The refresh token expired (365 days after consent, whatever the refreshes): ${REAUTHORIZE}.` },
   40104: { kind: 'auth', hint: 'No access token was sent; run `tiktok-channel connect`.' },
@@ -196,17 +198,17 @@ const TIKTOK_CODES: Record<number, TikTokRule> = {
   40110: { kind: 'auth', hint: 'The authorization code was cancelled, already used or expired: run `tiktok-channel connect` again.' },
   40113: {
     kind: 'auth',
-    hint: 'TikTok does not know this app, has blocked it, or the token belongs to another app: check the client key (a blocked app is TikTok\'s decision; see the developer portal).',
+    hint: "TikTok does not know this app, has blocked it, or the token belongs to another app: check the client key (a blocked app is TikTok's decision; see the developer portal).",
   },
   40118: {
     kind: 'permission',
-    hint: 'The app or account is not allow-listed for this feature, or TikTok does not offer it in the account\'s region; apply for access in the developer portal.',
+    hint: "The app or account is not allow-listed for this feature, or TikTok does not offer it in the account's region; apply for access in the developer portal.",
   },
   40133: { kind: 'rateLimit', hint: 'TikTok is throttling requests for this advertiser; wait a few minutes and try again.' },
   40908: { kind: 'validation', hint: 'TikTok accepts JPG or PNG images only.' },
   41000: {
     kind: 'region',
-    hint: 'TikTok refuses requests from the country this machine\'s IP address is in (it is about where the request comes from, not the account\'s region): run it from another network or a server elsewhere.',
+    hint: "TikTok refuses requests from the country this machine's IP address is in (it is about where the request comes from, not the account's region): run it from another network or a server elsewhere.",
   },
   60001: { kind: 'network', hint: 'TikTok is under maintenance: try again later.' },
 };
@@ -215,7 +217,7 @@ const TIKTOK_CODES: Record<number, TikTokRule> = {
 const TIKTOK_REASON_HINTS: Partial<Record<string, string>> = {
   'media-send-strategy':
     'TikTok does not allow sending images here (its media send strategy limits some regions and accounts); this cannot be fixed from the CLI. Send text instead.',
-  'risk-control': 'TikTok\'s risk control refused this media for the account; this cannot be fixed from the CLI. Send text instead or contact TikTok support.',
+  'risk-control': "TikTok's risk control refused this media for the account; this cannot be fixed from the CLI. Send text instead or contact TikTok support.",
   region: 'TikTok does not offer the DM API to accounts registered in the EEA, Switzerland or the UK; use an account registered elsewhere.',
   'personal-account':
     'Only Business Accounts can use direct messaging through the API. In the TikTok app: Profile → ⋯ → Settings and privacy → Manage account → Switch to Business Account.',
@@ -233,7 +235,8 @@ export function unsureHint(unsure: UnsureOutcome): string {
 
 /** The fix for a failure to reach the API, naming the host actually configured (a sandbox, a proxy, or TikTok). */
 export function networkHint(origin: string | undefined): string {
-  if (!origin || origin === new URL(API_BASE_URL).origin) return `Check your connection and ${origin ?? new URL(API_BASE_URL).origin}, then try again; --debug shows each request.`;
+  if (!origin || origin === new URL(API_BASE_URL).origin)
+    return `Check your connection and ${origin ?? new URL(API_BASE_URL).origin}, then try again; --debug shows each request.`;
   return `Check your connection and that ${origin} is up (the API base set by TIKTOK_CHANNEL_API_BASE_URL or stored with the account), then try again; --debug shows each request.`;
 }
 
@@ -249,7 +252,8 @@ function unansweredRule(error: TikTokApiError): TikTokRule {
     case 'incomplete-answer':
       return { kind: 'unexpected', hint: 'Try again; if it persists, run with --debug and report the request_id.' };
     case 'gateway':
-      if ((error.httpStatus ?? 0) < 500) return { kind: 'network', hint: 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' };
+      if ((error.httpStatus ?? 0) < 500)
+        return { kind: 'network', hint: 'Check TIKTOK_CHANNEL_API_BASE_URL; a proxy or gateway may be answering instead of TikTok.' };
       return { kind: 'network', hint: networkHint(error.origin) };
     default:
       return { kind: 'network', hint: networkHint(error.origin) };

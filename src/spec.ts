@@ -49,9 +49,7 @@ export interface CommandDefinition<O extends OptionSpecs = OptionSpecs, A extend
 export type ValueOf<S> = S extends OptionSpec<infer T> ? T : S extends ArgumentSpec<infer T> ? T : never;
 
 /** The options `run` receives: every option by its camelCase key, every positional by its key. */
-export type OptionsOf<D> = D extends CommandDefinition<infer O, infer A>
-  ? { [K in keyof O]: ValueOf<O[K]> } & { [K in keyof A]: ValueOf<A[K]> }
-  : never;
+export type OptionsOf<D> = D extends CommandDefinition<infer O, infer A> ? { [K in keyof O]: ValueOf<O[K]> } & { [K in keyof A]: ValueOf<A[K]> } : never;
 
 export function defineCommand<const O extends OptionSpecs = {}, const A extends ArgumentSpecs = {}>(definition: {
   path: readonly string[];

@@ -61,7 +61,13 @@ export async function startWorld(options = {}) {
     /** Consent for the seeded account through the control API, then a token exchange. */
     async connect(businessId = SEED.defaultBusinessId) {
       const redirectUri = 'http://127.0.0.1:1/callback/';
-      const consent = await must('POST', 'authorize', { client_key: server.clientKey, redirect_uri: redirectUri, scope: MESSAGING_SCOPES.join(','), state: 'bench', business_id: businessId });
+      const consent = await must('POST', 'authorize', {
+        client_key: server.clientKey,
+        redirect_uri: redirectUri,
+        scope: MESSAGING_SCOPES.join(','),
+        state: 'bench',
+        business_id: businessId,
+      });
       const grant = await exchangeCode(client, { clientKey: server.clientKey, clientSecret: server.clientSecret }, consent.code, redirectUri);
       return { businessId: grant.openId ?? businessId, grant };
     },

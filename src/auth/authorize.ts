@@ -35,8 +35,7 @@ export interface Connected {
   warnings: string[];
 }
 
-export const BUSINESS_ACCOUNT_SWITCH =
-  'In the TikTok app: Profile → ⋯ → Settings and privacy → Manage account → Switch to Business Account';
+export const BUSINESS_ACCOUNT_SWITCH = 'In the TikTok app: Profile → ⋯ → Settings and privacy → Manage account → Switch to Business Account';
 
 /** The base URL to remember for an account: only when it is not TikTok's own. */
 export function customUrl(url: string | undefined, defaultUrl: string): string | undefined {
@@ -76,7 +75,8 @@ export async function completeAuthorization(deps: Deps, options: CompletionOptio
     if (!businessId) {
       tokenInfo = await info;
       businessId = tokenInfo?.creatorId;
-      if (!businessId) throw new CliError('unexpected', 'TikTok answered the token exchange without an open_id, and token info did not name the account either.');
+      if (!businessId)
+        throw new CliError('unexpected', 'TikTok answered the token exchange without an open_id, and token info did not name the account either.');
     }
     const id = businessId;
     [tokenInfo, profile] = await Promise.all([
@@ -96,9 +96,13 @@ export async function completeAuthorization(deps: Deps, options: CompletionOptio
     const kept = deps.store().read().accounts[id];
     if (!kept) await revokeToken(client, app, grant.accessToken).catch(() => undefined);
     const outcome = kept ? `Nothing was changed: the stored tokens of ${kept.channelName} were kept, not revoked.` : 'Nothing was stored.';
-    throw new CliError('permission', `@${profile?.username ?? id} is a personal TikTok account; only Business Accounts can use direct messaging through the API. ${outcome}`, {
-      hint: `${BUSINESS_ACCOUNT_SWITCH}, then run \`tiktok-channel connect\` again.`,
-    });
+    throw new CliError(
+      'permission',
+      `@${profile?.username ?? id} is a personal TikTok account; only Business Accounts can use direct messaging through the API. ${outcome}`,
+      {
+        hint: `${BUSINESS_ACCOUNT_SWITCH}, then run \`tiktok-channel connect\` again.`,
+      },
+    );
   }
 
   const scopes = tokenInfo?.scopes.length ? tokenInfo.scopes : grant.scopes.length ? grant.scopes : authorized.scopes;

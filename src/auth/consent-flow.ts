@@ -82,7 +82,8 @@ export async function runBrowserConsent<T>(
       )
       .catch((error: unknown) => {
         // Stopped before any code arrived: nothing was exchanged or written.
-        if (error instanceof CliError && error.kind === 'cancelled') throw new CliError('cancelled', 'Sign-in cancelled; nothing was stored.', { cause: error });
+        if (error instanceof CliError && error.kind === 'cancelled')
+          throw new CliError('cancelled', 'Sign-in cancelled; nothing was stored.', { cause: error });
         throw error;
       });
     try {

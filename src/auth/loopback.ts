@@ -50,11 +50,17 @@ export interface LoopbackServer {
 
 const PAGES = {
   success: page('Connected', 'Your TikTok account is connected to tiktok-channel. You can close this tab and return to the terminal.'),
-  partial: page('Connected with a problem', 'The account was stored, but something needs your attention (for example a permission that was not granted). Return to the terminal for what to do next.'),
+  partial: page(
+    'Connected with a problem',
+    'The account was stored, but something needs your attention (for example a permission that was not granted). Return to the terminal for what to do next.',
+  ),
   failed: page('Connection failed', 'tiktok-channel could not finish connecting the account. Return to the terminal for details.'),
   denied: page('Access denied', 'You declined the authorization, so nothing was connected. You can close this tab.'),
   refused: page('Authorization failed', 'TikTok did not authorize the app. Return to the terminal for details.'),
-  badState: page('Unknown sign-in attempt', 'This answer does not belong to the tiktok-channel command waiting in your terminal (an old tab, or a forged link), so it was ignored. Use the link printed by the running command.'),
+  badState: page(
+    'Unknown sign-in attempt',
+    'This answer does not belong to the tiktok-channel command waiting in your terminal (an old tab, or a forged link), so it was ignored. Use the link printed by the running command.',
+  ),
   missingCode: page('Incomplete answer', 'The redirect carried neither a code nor an error, so it was ignored.'),
   notFound: page('Not found', 'Nothing here. tiktok-channel only listens for the authorization callback.'),
   used: page('Already answered', 'This sign-in has already been answered. You can close this tab.'),
@@ -95,7 +101,6 @@ function sameSecret(a: string, b: string): boolean {
 
 /** Terminal-safe: strips control characters from text that came from the browser's query. */
 export function sanitizeForTerminal(text: string, max = 300): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, max);
 }
 
@@ -163,7 +168,7 @@ export async function startLoopback(options: LoopbackOptions): Promise<LoopbackS
               'auth',
               `TikTok did not authorize the app: ${sanitizeForTerminal(error, 80)}${description ? ` (${sanitizeForTerminal(description)})` : ''}`,
               {
-                hint: 'Check the app\'s client key, its registered redirect URI and its scopes in the TikTok developer portal, then try again.',
+                hint: "Check the app's client key, its registered redirect URI and its scopes in the TikTok developer portal, then try again.",
                 details: { oauth_error: error, ...(params.get('error_type') ? { oauth_error_type: params.get('error_type') } : {}) },
               },
             ),

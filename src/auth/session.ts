@@ -5,7 +5,7 @@ import { rescueRotatedPair } from './rescue.js';
 import type { TikTokClient } from '../tiktok/client.js';
 import { REFRESH_MARGIN_SECONDS } from '../tiktok/limits.js';
 import { refreshAccessToken, type TokenGrant } from '../tiktok/oauth.js';
-import type { AccountStore, ResolvedAccount, } from '../store/accounts.js';
+import type { AccountStore, ResolvedAccount } from '../store/accounts.js';
 import { quoteArg, revocationError } from './lifetimes.js';
 
 export interface SessionDeps {
@@ -106,54 +106,68 @@ export class Session {
     const { store, client, now } = this.deps;
     const businessId = this.account.businessId;
     let answeredAt = 0;
-    const outcome = await store.transaction(async (shape) => {
-      const latest = shape.accounts[businessId];
-      if (!latest) throw reauthorizeError(this.account, `The account ${this.account.channelName} was disconnected while refreshing.`);
-      const stale = options.staleToken ?? this.account.accessToken;
-      const someoneElseRotated = latest.accessToken !== stale && latest.accessTokenExpiresAt - now() > REFRESH_MARGIN_SECONDS * 1000;
-      if (someoneElseRotated && !options.force) {
-        return { account: latest, rotated: false as const, grant: undefined };
-      }
-      if (!latest.refreshToken || latest.refreshTokenExpiresAt <= now()) {
-        this.refreshRefused = true;
-        throw reauthorizeError(this.account, 'The refresh token has expired, so the access token cannot be renewed.');
-      }
-      let grant: TokenGrant;
-      try {
-        grant = await refreshAccessToken(client, { clientKey: latest.clientKey, clientSecret: latest.clientSecret }, latest.refreshToken, now, latest.refreshTokenExpiresAt);
-      } catch (error) {
-        error = asCliError(error);
-        if (!refusesRefreshToken(error)) throw error;
-        this.refreshRefused = true;
-        const message = error instanceof Error ? error.message : String(error);
-        const cause = error;
-        if (tiktokCodeOf(error) !== REFRESH_TOKEN_EXPIRED) {
-          throw reauthorizeError(this.account, `TikTok refused the refresh token (${message}); it was revoked, expired or already used.`, cause);
+    const outcome = await store.transaction(
+      async (shape) => {
+        const latest = shape.accounts[businessId];
+        if (!latest) throw reauthorizeError(this.account, `The account ${this.account.channelName} was disconnected while refreshing.`);
+        const stale = options.staleToken ?? this.account.accessToken;
+        const someoneElseRotated = latest.accessToken !== stale && latest.accessTokenExpiresAt - now() > REFRESH_MARGIN_SECONDS * 1000;
+        if (someoneElseRotated && !options.force) {
+          return { account: latest, rotated: false as const, grant: undefined };
         }
-        // TikTok's word that the consent's 365 days are over: stored, so status and doctor say so offline.
-        latest.refreshTokenExpiresAt = Math.min(latest.refreshTokenExpiresAt, now());
+        if (!latest.refreshToken || latest.refreshTokenExpiresAt <= now()) {
+          this.refreshRefused = true;
+          throw reauthorizeError(this.account, 'The refresh token has expired, so the access token cannot be renewed.');
+        }
+        let grant: TokenGrant;
+        try {
+          grant = await refreshAccessToken(
+            client,
+            { clientKey: latest.clientKey, clientSecret: latest.clientSecret },
+            latest.refreshToken,
+            now,
+            latest.refreshTokenExpiresAt,
+          );
+        } catch (error) {
+          error = asCliError(error);
+          if (!refusesRefreshToken(error)) throw error;
+          this.refreshRefused = true;
+          const message = error instanceof Error ? error.message : String(error);
+          const cause = error;
+          if (tiktokCodeOf(error) !== REFRESH_TOKEN_EXPIRED) {
+            throw reauthorizeError(this.account, `TikTok refused the refresh token (${message}); it was revoked, expired or already used.`, cause);
+          }
+          // TikTok's word that the consent's 365 days are over: stored, so status and doctor say so offline.
+          latest.refreshTokenExpiresAt = Math.min(latest.refreshTokenExpiresAt, now());
+          latest.updatedAt = now();
+          return {
+            account: latest,
+            rotated: false as const,
+            grant: undefined,
+            refused: reauthorizeError(
+              this.account,
+              `TikTok says the refresh token has expired (${message}): a refresh token ends 365 days after the consent, however often it was refreshed.`,
+              cause,
+            ),
+          };
+        }
+        answeredAt = performance.now();
+        latest.accessToken = grant.accessToken;
+        latest.accessTokenExpiresAt = grant.accessTokenExpiresAt;
+        latest.refreshToken = grant.refreshToken;
+        latest.refreshTokenExpiresAt = grant.refreshTokenExpiresAt;
+        if (grant.scopes.length) latest.scopes = grant.scopes;
         latest.updatedAt = now();
-        return {
-          account: latest,
-          rotated: false as const,
-          grant: undefined,
-          refused: reauthorizeError(this.account, `TikTok says the refresh token has expired (${message}): a refresh token ends 365 days after the consent, however often it was refreshed.`, cause),
-        };
-      }
-      answeredAt = performance.now();
-      latest.accessToken = grant.accessToken;
-      latest.accessTokenExpiresAt = grant.accessTokenExpiresAt;
-      latest.refreshToken = grant.refreshToken;
-      latest.refreshTokenExpiresAt = grant.refreshTokenExpiresAt;
-      if (grant.scopes.length) latest.scopes = grant.scopes;
-      latest.updatedAt = now();
-      return { account: latest, rotated: true as const, grant };
-    }, {
-      unchangedNote: 'The refresh token was not used: free some space and run the command again.',
-      // Only a rotation has something to lose: without one the stored pair is still the live one.
-      onLostWrite: (shape, error) => (answeredAt ? rescueRotatedPair(shape.accounts[businessId]!, store.path, error, this.deps.emergency) : error),
-    });
-    if (answeredAt) this.deps.debugLog?.(`the rotated pair was held in memory only for ${(store.lastCommitAt - answeredAt).toFixed(1)} ms (write, fsync, rename)`);
+        return { account: latest, rotated: true as const, grant };
+      },
+      {
+        unchangedNote: 'The refresh token was not used: free some space and run the command again.',
+        // Only a rotation has something to lose: without one the stored pair is still the live one.
+        onLostWrite: (shape, error) => (answeredAt ? rescueRotatedPair(shape.accounts[businessId]!, store.path, error, this.deps.emergency) : error),
+      },
+    );
+    if (answeredAt)
+      this.deps.debugLog?.(`the rotated pair was held in memory only for ${(store.lastCommitAt - answeredAt).toFixed(1)} ms (write, fsync, rename)`);
     this.account = { ...outcome.account, source: 'store' };
     if ('refused' in outcome && outcome.refused) throw outcome.refused;
     return { grant: outcome.grant, rotated: outcome.rotated };
@@ -171,7 +185,12 @@ export class Session {
     }
     let grant: TokenGrant;
     try {
-      grant = await refreshAccessToken(this.deps.client, { clientKey: account.clientKey, clientSecret: account.clientSecret }, account.refreshToken, this.deps.now);
+      grant = await refreshAccessToken(
+        this.deps.client,
+        { clientKey: account.clientKey, clientSecret: account.clientSecret },
+        account.refreshToken,
+        this.deps.now,
+      );
     } catch (error) {
       error = asCliError(error);
       if (refusesRefreshToken(error)) {

@@ -12,7 +12,9 @@ const widthsOf = new WeakMap<Help, Widths>();
 
 export const HELP_LAYOUT: HelpConfiguration = {
   subcommandTerm(command: Command): string {
-    const required = command.registeredArguments.filter((argument) => argument.required).map((argument) => `<${argument.name()}${argument.variadic ? '...' : ''}>`);
+    const required = command.registeredArguments
+      .filter((argument) => argument.required)
+      .map((argument) => `<${argument.name()}${argument.variadic ? '...' : ''}>`);
     return [command.name(), ...required].join(' ');
   },
   padWidth(this: Help, command: Command, helper: Help): number {
@@ -63,7 +65,10 @@ export function examplesAfterOptions(root: Command): void {
       const summary = description.slice(0, at);
       if (!command.summary()) command.summary(summary.split('\n\n')[0]!.replace(/\n/g, ' '));
       command.description(summary);
-      const lines = description.slice(at + EXAMPLES.length).split('\n').map((line) => line.replace(/^ {2}\$ /, ''));
+      const lines = description
+        .slice(at + EXAMPLES.length)
+        .split('\n')
+        .map((line) => line.replace(/^ {2}\$ /, ''));
       command.addHelpText('after', `\n${examplesSection(lines)}`);
     }
     examplesAfterOptions(command);

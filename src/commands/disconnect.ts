@@ -6,7 +6,7 @@ import { defineCommand, flag, type OptionsOf } from '../spec.js';
 
 export const definition = defineCommand({
   path: ['disconnect'],
-  summary: 'revoke the account\'s token at TikTok and forget it',
+  summary: "revoke the account's token at TikTok and forget it",
   options: {
     keepToken: flag('--keep-token', 'do not revoke at TikTok, only forget locally'),
   },

@@ -13,7 +13,7 @@ export const definition = defineCommand({
   examples: ['tiktok-channel doctor', 'tiktok-channel doctor --verbose', 'tiktok-channel doctor --all-accounts --strict --json'],
   options: {
     allAccounts: flag('--all-accounts', 'check every connected account'),
-    verbose: flag('--verbose', 'show each check\'s details and timings'),
+    verbose: flag('--verbose', "show each check's details and timings"),
     strict: flag('--strict', 'warnings and checks that could not run (TikTok failing) fail too (exit 1)'),
     fix: flag('--fix', 'renew an expired or refused access token and make the account file private (0600); nothing else'),
   },

@@ -7,12 +7,19 @@ import { defineCommand, integer, optionalValue, text, type OptionsOf } from '../
 export const definition = defineCommand({
   path: ['qr'],
   summary: 'the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file',
-  examples: ['tiktok-channel qr', 'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png', 'tiktok-channel qr --wait   # scan it, write, see it arrive'],
+  examples: [
+    'tiktok-channel qr',
+    'tiktok-channel qr --ref spring-poster --message "Hi!" --output poster.png',
+    'tiktok-channel qr --wait   # scan it, write, see it arrive',
+  ],
   options: {
     message: text('--message <text>', 'a pre-filled message'),
     ref: text('--ref <tag>', 'a tracking tag TikTok sends back when someone arrives through the link'),
     output: text('--output <file>', 'write a .png or .svg file'),
-    wait: optionalValue('--wait [seconds]', 'test the connection: wait (default 300 s) until someone arrives through this link (its ref tag; others are shown, not counted)'),
+    wait: optionalValue(
+      '--wait [seconds]',
+      'test the connection: wait (default 300 s) until someone arrives through this link (its ref tag; others are shown, not counted)',
+    ),
     port: integer('--port <n>', 'with --wait: receive webhooks on this port instead of polling', { min: 0, max: 65535 }),
   },
 });

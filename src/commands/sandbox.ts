@@ -5,7 +5,7 @@ import { defineCommand, text } from '../spec.js';
 
 export const definition = defineCommand({
   path: ['sandbox'],
-  summary: 'the built-in emulator of TikTok\'s API (embedded, or served over HTTP)',
+  summary: "the built-in emulator of TikTok's API (embedded, or served over HTTP)",
   examples: [
     'tiktok-channel sandbox serve --port 4010',
     'tiktok-channel sandbox message --from maya --text "Is this in stock?"',

@@ -10,7 +10,10 @@ export function parseMaxRps(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_MAX_RPS;
   const number = Number(value.trim());
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(number > 0) || number > MAX_RPS_LIMIT) {
-    throw usageError(`TIKTOK_CHANNEL_MAX_RPS must be a number of requests per second above 0 and at most ${MAX_RPS_LIMIT} (got "${value}").`, 'Unset it for the default of 10, TikTok\'s Basic tier per app; set 20, 30 or 50 when TikTok granted your app a higher tier.');
+    throw usageError(
+      `TIKTOK_CHANNEL_MAX_RPS must be a number of requests per second above 0 and at most ${MAX_RPS_LIMIT} (got "${value}").`,
+      "Unset it for the default of 10, TikTok's Basic tier per app; set 20, 30 or 50 when TikTok granted your app a higher tier.",
+    );
   }
   return number;
 }

@@ -17,7 +17,10 @@ import { codePointLength } from './content.js';
 export function parseButton(value: string): { id: string; label: string } {
   const colon = value.indexOf(':');
   if (colon < 0) {
-    throw usageError(`--button expects ID:LABEL, e.g. --button size-m:"Size M" (got "${value}").`, 'The id comes back when the user taps the button; the label is what they see.');
+    throw usageError(
+      `--button expects ID:LABEL, e.g. --button size-m:"Size M" (got "${value}").`,
+      'The id comes back when the user taps the button; the label is what they see.',
+    );
   }
   return { id: value.slice(0, colon).trim(), label: value.slice(colon + 1).trim() };
 }

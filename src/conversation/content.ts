@@ -14,7 +14,6 @@ export function codePointLength(text: string): number {
 }
 
 /** Control characters a message may carry: newline and tab; anything else (NUL, ESC, BEL, CR…) is refused. */
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
 
 /** "U+001B (ESC)": how a refused character is named. */
@@ -31,7 +30,9 @@ export function checkText(text: string): CliError | undefined {
     const position = codePointLength(text.slice(0, control.index)) + 1;
     return validationError(
       `The message text holds the control character ${describeCharacter(control[0])} at character ${position}; only newlines and tabs are allowed.`,
-      control[0] === '\r' ? 'Convert Windows line endings first, e.g. `tr -d \'\\r\' < file | tiktok-channel send … --text -`.' : 'Remove the control characters (e.g. terminal colour codes) from the text.',
+      control[0] === '\r'
+        ? "Convert Windows line endings first, e.g. `tr -d '\\r' < file | tiktok-channel send … --text -`."
+        : 'Remove the control characters (e.g. terminal colour codes) from the text.',
     );
   }
   const length = codePointLength(text);

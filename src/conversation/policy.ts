@@ -193,7 +193,10 @@ export function sendRefusal(policy: ConversationPolicy, conversationId: string, 
     return new CliError(
       'policy',
       `All ${MESSAGES_PER_WINDOW} messages of this window are used: ${counted}. TikTok allows ${MESSAGES_PER_WINDOW} business messages per window; they reset when the user writes again.`,
-      { hint: `Wait until ${who} writes again${policy.windowClosesAt ? ` (the window closes at ${formatTime(policy.windowClosesAt)})` : ''}. ${force}`, details: { ...details, rule: 'quota' } },
+      {
+        hint: `Wait until ${who} writes again${policy.windowClosesAt ? ` (the window closes at ${formatTime(policy.windowClosesAt)})` : ''}. ${force}`,
+        details: { ...details, rule: 'quota' },
+      },
     );
   }
   return undefined;

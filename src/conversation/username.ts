@@ -35,16 +35,27 @@ export async function resolveUsername(session: LookupSession, businessId: string
   const matches = users.filter((user) => user.username?.toLowerCase() === username);
   if (matches.length === 1) return matches[0]!.conversationId;
   if (matches.length > 1) {
-    throw new CliError('validation', `@${username} has ${matches.length} conversations with ${accountName}: ${matches.map((match) => match.conversationId).join(', ')}.`, {
-      hint: 'Pass the conversation id instead (quoted: ids hold +, / and =); `tiktok-channel conversations` shows which is which.',
-      details: { username, candidates: matches.map((match) => ({ conversation_id: match.conversationId, username: match.username })) },
-    });
+    throw new CliError(
+      'validation',
+      `@${username} has ${matches.length} conversations with ${accountName}: ${matches.map((match) => match.conversationId).join(', ')}.`,
+      {
+        hint: 'Pass the conversation id instead (quoted: ids hold +, / and =); `tiktok-channel conversations` shows which is which.',
+        details: { username, candidates: matches.map((match) => ({ conversation_id: match.conversationId, username: match.username })) },
+      },
+    );
   }
   const known = [...new Set(users.map((user) => user.username).filter((name): name is string => Boolean(name)))];
   const close = known.filter((name) => name.toLowerCase().includes(username) || username.includes(name.toLowerCase().split(/[._]/)[0]!));
   const shown = (close.length ? close : known).slice(0, 10);
-  throw new CliError('validation', `No conversation with @${username} for ${accountName}${shown.length ? `; ${close.length ? 'did you mean' : 'users with conversations'}: ${shown.map((name) => `@${name}`).join(', ')}` : ' (it has no conversations in the last 90 days)'}.`, {
-    hint: 'A business cannot start a conversation: the user must write first. `tiktok-channel conversations` lists who has.',
-    details: { username, candidates: shown.map((name) => ({ username: name, conversation_id: users.find((user) => user.username === name)!.conversationId })) },
-  });
+  throw new CliError(
+    'validation',
+    `No conversation with @${username} for ${accountName}${shown.length ? `; ${close.length ? 'did you mean' : 'users with conversations'}: ${shown.map((name) => `@${name}`).join(', ')}` : ' (it has no conversations in the last 90 days)'}.`,
+    {
+      hint: 'A business cannot start a conversation: the user must write first. `tiktok-channel conversations` lists who has.',
+      details: {
+        username,
+        candidates: shown.map((name) => ({ username: name, conversation_id: users.find((user) => user.username === name)!.conversationId })),
+      },
+    },
+  );
 }

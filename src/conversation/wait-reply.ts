@@ -63,4 +63,3 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   await abortableSleep(ms, signal);
   if (signal.aborted) throw new CliError('cancelled', 'Cancelled.');
 }
-

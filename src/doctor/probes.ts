@@ -42,13 +42,14 @@ export interface Exchange {
 
 /** Records every answer and ties every request to doctor's own stop signal (nothing outlives the run). */
 export function observeTransport(exchanges: Exchange[], stop: AbortSignal): (transport: Transport) => Transport {
-  return (inner) => async (request, options = {}) => {
-    const signal = options.signal ? AbortSignal.any([options.signal, stop]) : stop;
-    const startedAt = Date.now();
-    const response = await inner(request, { ...options, signal });
-    exchanges.push({ url: redactUrl(request.url), startedAt, endedAt: Date.now(), status: response.status, date: response.headers.date });
-    return response;
-  };
+  return (inner) =>
+    async (request, options = {}) => {
+      const signal = options.signal ? AbortSignal.any([options.signal, stop]) : stop;
+      const startedAt = Date.now();
+      const response = await inner(request, { ...options, signal });
+      exchanges.push({ url: redactUrl(request.url), startedAt, endedAt: Date.now(), status: response.status, date: response.headers.date });
+      return response;
+    };
 }
 
 export interface Probes {
@@ -106,7 +107,10 @@ export function createProbes(options: {
   const lists = new Map<ConversationType, Promise<Outcome<Conversation[]>>>();
   if (token && businessId) {
     for (const type of ['SINGLE', 'STRANGER'] as const) {
-      lists.set(type, attempt(() => listConversations(client, token, businessId, type, { pageSize: LIST_PAGE_SIZE, maxPages: 1 })));
+      lists.set(
+        type,
+        attempt(() => listConversations(client, token, businessId, type, { pageSize: LIST_PAGE_SIZE, maxPages: 1 })),
+      );
     }
   }
 
@@ -123,10 +127,16 @@ export function createProbes(options: {
   const round2 = recent.then((conversations) => {
     if (!token || !businessId) return [];
     conversations.slice(0, RECENT_CONVERSATIONS).forEach((conversation) => {
-      contents.set(conversation.conversationId, attempt(() => getConversationContent(client, token, businessId, conversation.conversationId)));
+      contents.set(
+        conversation.conversationId,
+        attempt(() => getConversationContent(client, token, businessId, conversation.conversationId)),
+      );
     });
     conversations.slice(0, MEDIA_CONVERSATIONS).forEach((conversation) => {
-      images.set(conversation.conversationId, attempt(() => canSendImage(client, token, businessId, conversation.conversationId, conversation.type)));
+      images.set(
+        conversation.conversationId,
+        attempt(() => canSendImage(client, token, businessId, conversation.conversationId, conversation.type)),
+      );
     });
     return [...contents.values(), ...images.values()] as Array<Promise<Outcome<unknown>>>;
   });

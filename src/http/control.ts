@@ -44,7 +44,9 @@ export async function controlRequest<T = Record<string, unknown>>(
     const message = (parsed as { error?: { message?: unknown } } | undefined)?.error?.message;
     if (response.status === 400 && typeof message === 'string') {
       // The sandbox refused what the user asked for (a bad region, an unknown user…): its words say why.
-      throw new CliError('validation', `The sandbox refused the request: ${message}`, { hint: 'Fix the value named above; `tiktok-channel sandbox <verb> --help` lists the options.' });
+      throw new CliError('validation', `The sandbox refused the request: ${message}`, {
+        hint: 'Fix the value named above; `tiktok-channel sandbox <verb> --help` lists the options.',
+      });
     }
     throw new CliError(
       response.status >= 500 || parsed === undefined ? 'network' : 'unexpected',

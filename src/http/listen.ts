@@ -13,7 +13,9 @@ export class LoopbackPortError extends Error {
     readonly code: 'EADDRINUSE' | 'EACCES',
     cause?: unknown,
   ) {
-    super(code === 'EADDRINUSE' ? `Port ${port} on ${LOOPBACK_HOST} is already in use.` : `Not allowed to listen on port ${port} of ${LOOPBACK_HOST}.`, { cause });
+    super(code === 'EADDRINUSE' ? `Port ${port} on ${LOOPBACK_HOST} is already in use.` : `Not allowed to listen on port ${port} of ${LOOPBACK_HOST}.`, {
+      cause,
+    });
     this.name = 'LoopbackPortError';
   }
 }

@@ -28,11 +28,7 @@ export function isoOrNull(ms: number | undefined): string | null {
  * columns shrink and their cells wrap at spaces, never inside a word, so the terminal never breaks a line
  * mid-word. A single word wider than its column stays whole (the line then runs long).
  */
-export function renderTable(
-  headers: string[],
-  rows: string[][],
-  options: { width?: number; lastColumnMin?: number; truncate?: TruncateOptions } = {},
-): string {
+export function renderTable(headers: string[], rows: string[][], options: { width?: number; lastColumnMin?: number; truncate?: TruncateOptions } = {}): string {
   if (options.truncate) return renderTruncatedTable(headers, rows, options.width, options.truncate);
   let gap = 2;
   const table = [headers, ...rows];
@@ -44,9 +40,7 @@ export function renderTable(
   const fitted = options.lastColumnMin === undefined ? columns : columns - 1;
   // The cut column asks for a third of the width (or its whole text if shorter), at least lastColumnMin.
   let reserved =
-    options.lastColumnMin === undefined || !options.width
-      ? 0
-      : Math.min(widths[columns - 1]!, Math.max(options.lastColumnMin, Math.floor(options.width / 3)));
+    options.lastColumnMin === undefined || !options.width ? 0 : Math.min(widths[columns - 1]!, Math.max(options.lastColumnMin, Math.floor(options.width / 3)));
   const total = () => widths.slice(0, fitted).reduce((sum, width) => sum + width, 0) + gap * (columns - 1) + reserved;
   if (options.width && total() > options.width) {
     const minimums = headers.map((_, column) => Math.max(1, ...table.map((row) => longestWord(row[column] ?? ''))));
@@ -91,7 +85,6 @@ export function renderTable(
   return lines.join('\n');
 }
 
-// eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[[0-9;]*m/g;
 
 export interface TruncateOptions {
@@ -151,7 +144,6 @@ function renderTruncatedTable(headers: string[], rows: string[][], width: number
 /** A cell cut to `width` columns with "…" (at the end, or in the middle); a cell wholly in one colour keeps it. */
 function cutCell(text: string, width: number, middle: boolean): string {
   if (displayWidth(text) <= width) return text;
-  // eslint-disable-next-line no-control-regex
   const uniform = /^((?:\x1b\[[0-9;]*m)+)([^\x1b]*)((?:\x1b\[[0-9;]*m)+)$/.exec(text);
   if (uniform) return `${uniform[1]}${cutCell(uniform[2]!, width, middle)}${uniform[3]}`;
   const plain = text.replace(SGR, '');
@@ -224,13 +216,18 @@ function takeColumns(text: string, width: number): string {
 }
 
 function longestWord(text: string): number {
-  return Math.max(0, ...text.replace(SGR, '').split(' ').map((word) => displayWidth(word)));
+  return Math.max(
+    0,
+    ...text
+      .replace(SGR, '')
+      .split(' ')
+      .map((word) => displayWidth(word)),
+  );
 }
 
 /** A cell's lines at `width`, broken at spaces; a cell wholly in one colour keeps it on every line. */
 function wrapCell(text: string, width: number): string[] {
   if (visibleLength(text) <= width) return [text];
-  // eslint-disable-next-line no-control-regex
   const uniform = /^((?:\x1b\[[0-9;]*m)+)([^\x1b]*)((?:\x1b\[[0-9;]*m)+)$/.exec(text);
   if (uniform) return wrapWords(uniform[2]!, width).map((line) => `${uniform[1]}${line}${uniform[3]}`);
   return wrapWords(text.replace(SGR, ''), width);
@@ -255,7 +252,6 @@ function visibleLength(text: string): number {
   return displayWidth(text);
 }
 
-
 /**
  * Text that came from TikTok, a user, a file or an argument, made safe to show on a terminal: C0 and C1
  * controls (ESC, BEL, NUL, CSI…) are dropped so they cannot recolour or rewrite the screen, and so are the
@@ -267,14 +263,12 @@ export function displaySafe(text: string): string {
   return text.replace(UNSAFE, '');
 }
 
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 /** What displaySafe() drops, shown instead as visible `\uXXXX` escapes (a body quoted as evidence). */
 export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
-
 
 /**
  * Columns a string takes on a terminal: East Asian wide characters and emoji take two, combining
@@ -283,7 +277,6 @@ export function escapeUnsafe(text: string): string {
  */
 export function displayWidth(text: string): number {
   let width = 0;
-  // eslint-disable-next-line no-control-regex
   for (const character of text.replace(/\x1b\[[0-9;]*m/g, '')) width += characterWidth(character.codePointAt(0)!);
   return width;
 }

@@ -83,7 +83,6 @@ export function colorLevel(options: { env: Record<string, string | undefined>; i
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
@@ -170,15 +169,17 @@ export interface TestIO {
 }
 
 /** In-memory IO for tests (gh's iostreams.Test()). */
-export function createTestIO(options: {
-  stdinTTY?: boolean;
-  stdoutTTY?: boolean;
-  stderrTTY?: boolean;
-  json?: boolean;
-  debug?: boolean;
-  env?: Record<string, string | undefined>;
-  stdin?: NodeJS.ReadableStream;
-} = {}): TestIO {
+export function createTestIO(
+  options: {
+    stdinTTY?: boolean;
+    stdoutTTY?: boolean;
+    stderrTTY?: boolean;
+    json?: boolean;
+    debug?: boolean;
+    env?: Record<string, string | undefined>;
+    stdin?: NodeJS.ReadableStream;
+  } = {},
+): TestIO {
   let out = '';
   let err = '';
   const stdin = (options.stdin ?? (emptyReadable() as NodeJS.ReadableStream)) as NodeJS.ReadableStream & { isTTY?: boolean };

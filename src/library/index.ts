@@ -164,11 +164,19 @@ function oneContent(input: Record<string, unknown>): OutgoingContent {
       // The CLI's checks of every limit, on the CLI's "ID:LABEL" form (split at the first colon).
       const colon = card.buttons.find((button) => button.id.includes(':'));
       if (colon) throw new CliError('validation', `Button id "${colon.id}" contains ":"; use ids without colons.`);
-      return { kind: 'card', card: buildCard(card.title, card.buttons.map((button) => `${button.id}:${button.label}`), card.link === true) };
+      return {
+        kind: 'card',
+        card: buildCard(
+          card.title,
+          card.buttons.map((button) => `${button.id}:${button.label}`),
+          card.link === true,
+        ),
+      };
     }
     default: {
       const action = input.action;
-      if (action !== 'TYPING' && action !== 'MARK_READ') throw new CliError('validation', `action must be TYPING or MARK_READ (got ${JSON.stringify(action)}).`);
+      if (action !== 'TYPING' && action !== 'MARK_READ')
+        throw new CliError('validation', `action must be TYPING or MARK_READ (got ${JSON.stringify(action)}).`);
       return { kind: 'action', action };
     }
   }
@@ -194,11 +202,12 @@ const shown = (value: unknown) => (typeof value === 'function' ? 'a function' : 
 function checkClientOptions(options: unknown): asserts options is CreateClientOptions {
   if (typeof options !== 'object' || options === null) usage('createClient(options) needs {accessToken, businessId}.');
   const { businessId, accessToken, apiBaseUrl, timeoutMs, signal, maxRps } = options as Record<string, unknown>;
-  if (typeof businessId !== 'string' || businessId.trim() === '') usage('createClient needs businessId: the account\'s business_id, a non-empty string.');
+  if (typeof businessId !== 'string' || businessId.trim() === '') usage("createClient needs businessId: the account's business_id, a non-empty string.");
   if (!((typeof accessToken === 'string' && accessToken !== '') || typeof accessToken === 'function')) {
     usage('createClient needs accessToken: a non-empty string, or a function returning the current one.');
   }
-  if (apiBaseUrl !== undefined && !(typeof apiBaseUrl === 'string' && URL.canParse(apiBaseUrl))) usage(`createClient: apiBaseUrl must be an absolute URL, got ${shown(apiBaseUrl)}.`);
+  if (apiBaseUrl !== undefined && !(typeof apiBaseUrl === 'string' && URL.canParse(apiBaseUrl)))
+    usage(`createClient: apiBaseUrl must be an absolute URL, got ${shown(apiBaseUrl)}.`);
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     usage(`createClient: timeoutMs must be a positive number of milliseconds, got ${shown(timeoutMs)}.`);
   }
@@ -211,7 +220,14 @@ function checkClientOptions(options: unknown): asserts options is CreateClientOp
 export function createClient(options: CreateClientOptions): TikTokChannelClient {
   checkClientOptions(options);
   const { businessId } = options;
-  const client = new TikTokClient({ baseUrl: options.apiBaseUrl, transport: networkTransport, timeoutMs: options.timeoutMs, signal: options.signal, maxRps: options.maxRps, limiter: options.limiter });
+  const client = new TikTokClient({
+    baseUrl: options.apiBaseUrl,
+    transport: networkTransport,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    maxRps: options.maxRps,
+    limiter: options.limiter,
+  });
   const token = async () => (typeof options.accessToken === 'function' ? options.accessToken() : options.accessToken);
   const run = async <T>(fn: (accessToken: string) => Promise<T>): Promise<T> => {
     try {
@@ -239,7 +255,8 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
       }),
     send: (input) =>
       run(async (accessToken) => {
-        if (typeof input !== 'object' || input === null) usage('send(input) needs {conversationId, text | imageMediaId | sharePostId | card | action} or {commentId, text}.');
+        if (typeof input !== 'object' || input === null)
+          usage('send(input) needs {conversationId, text | imageMediaId | sharePostId | card | action} or {commentId, text}.');
         let sent;
         if ('commentId' in input && input.commentId !== undefined) {
           needStrings('send({commentId, text})', input, ['commentId', 'text']);
@@ -258,7 +275,11 @@ export function createClient(options: CreateClientOptions): TikTokChannelClient 
         if (!(bytes instanceof Uint8Array)) usage('uploadImage(bytes) needs the image as a Uint8Array or Buffer.');
         const checked = checkImageBytes(bytes, upload.filename ?? 'image');
         if (checked instanceof CliError) throw checked;
-        const mediaId = await uploadImage(client, accessToken, businessId, { filename: checked.filename, contentType: checked.contentType, bytes: checked.bytes });
+        const mediaId = await uploadImage(client, accessToken, businessId, {
+          filename: checked.filename,
+          contentType: checked.contentType,
+          bytes: checked.bytes,
+        });
         return { mediaId };
       }),
     capabilities: (input) =>

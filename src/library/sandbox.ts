@@ -227,7 +227,8 @@ export async function startSandbox(options_: StartSandboxOptions = {}): Promise<
       return control('POST', `accounts/${encodeURIComponent((account as string | undefined) ?? defaultBusinessId())}`, snakeKeys(settings));
     },
     advance: async (seconds) => {
-      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) refuse(`advance(seconds): seconds must be a finite number, 0 or more, got ${JSON.stringify(seconds) ?? String(seconds)}.`);
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
+        refuse(`advance(seconds): seconds must be a finite number, 0 or more, got ${JSON.stringify(seconds) ?? String(seconds)}.`);
       await control('POST', 'clock', { advance_seconds: seconds });
     },
     reset: async (scenario) => {
@@ -235,7 +236,8 @@ export async function startSandbox(options_: StartSandboxOptions = {}): Promise<
       await control('POST', 'reset', scenario === undefined ? {} : { scenario });
     },
     registerWebhook: async (callbackUrl) => {
-      if (typeof callbackUrl !== 'string' || !URL.canParse(callbackUrl)) refuse(`registerWebhook(url): url must be an absolute URL string, got ${JSON.stringify(callbackUrl) ?? String(callbackUrl)}.`);
+      if (typeof callbackUrl !== 'string' || !URL.canParse(callbackUrl))
+        refuse(`registerWebhook(url): url must be an absolute URL string, got ${JSON.stringify(callbackUrl) ?? String(callbackUrl)}.`);
       await api('business/webhook/update/', { app_id: server.clientKey, secret: server.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: callbackUrl });
     },
     fault: async (fault) => {

@@ -97,7 +97,19 @@ const ROUTES: Record<string, ApiRoute> = {
   'business/message/send/': {
     method: 'POST',
     input: 'json',
-    fields: ['business_id', 'recipient_type', 'recipient', 'message_type', 'text', 'image', 'share_post', 'sender_action', 'template', 'referenced_message_info', 'direct_reply'],
+    fields: [
+      'business_id',
+      'recipient_type',
+      'recipient',
+      'message_type',
+      'text',
+      'image',
+      'share_post',
+      'sender_action',
+      'template',
+      'referenced_message_info',
+      'direct_reply',
+    ],
     app: 'token',
     run: ({ world, params, accessToken, authorizationHeader }) => send(world, accessToken, params, authorizationHeader),
   },
@@ -183,7 +195,12 @@ export async function handleApi(context: SandboxContext, request: RawRequest, ur
     }
     if (fault.kind === 'html502') {
       log({ method, path, status: 502, request_id: rid, fault: 'html502' });
-      return respond(502, 'text/html; charset=utf-8', '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n', rid);
+      return respond(
+        502,
+        'text/html; charset=utf-8',
+        '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n',
+        rid,
+      );
     }
     const code = fault.code ?? 51065;
     log({ method, path, status: 200, code, request_id: rid, fault: 'code' });
@@ -247,12 +264,7 @@ export async function handleApi(context: SandboxContext, request: RawRequest, ur
   if (unknown.length) unhandled(method, path, `unknown field(s): ${unknown.join(', ')}`, rid);
 
   const accessToken = request.headers['access-token'];
-  const appKey =
-    route.app === 'token'
-      ? appOfToken(world, accessToken)
-      : typeof params[route.app] === 'string'
-        ? (params[route.app] as string)
-        : undefined;
+  const appKey = route.app === 'token' ? appOfToken(world, accessToken) : typeof params[route.app] === 'string' ? (params[route.app] as string) : undefined;
   // TikTok counts per developer app (§1, §6): a token's calls count for the app that token was issued
   // to, with every other account of that app and its app-level calls.
   try {

@@ -1,12 +1,6 @@
 // OAuth (tiktok-api.md §2): the authorize checks and consent decision, the token exchange, refresh with
 // rotation, revoke, token info, and `authenticate`, the token and account checks every API call runs.
-import {
-  ACCESS_TOKEN_TTL_SECONDS,
-  AUTH_CODE_TTL_SECONDS,
-  MESSAGING_SCOPES,
-  REFRESH_TOKEN_TTL_SECONDS,
-  dmRegionVerdict,
-} from '../tiktok/limits.js';
+import { ACCESS_TOKEN_TTL_SECONDS, AUTH_CODE_TTL_SECONDS, MESSAGING_SCOPES, REFRESH_TOKEN_TTL_SECONDS, dmRegionVerdict } from '../tiktok/limits.js';
 import { createHash } from 'node:crypto';
 import * as ids from './ids.js';
 import type { AccessTokenRecord, AccountRecord, AppRecord } from './types.js';
@@ -72,7 +66,10 @@ export function checkAuthorize(world: World, params: Params): AuthorizeCheck {
   }
   if (!state) throw new AuthorizeError('invalid_request', 'state is required.', redirect);
   if (typeof params.scope !== 'string' || !params.scope.trim()) throw new AuthorizeError('invalid_scope', 'scope is required (comma-separated).', redirect);
-  const scopes = params.scope.split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = params.scope
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // One scope the app may not have fails the whole request: TikTok grants nothing (tiktok-api.md §2).
   const unknown = scopes.filter((s) => !(MESSAGING_SCOPES as readonly string[]).includes(s) && !(UNAPPROVED_REAL_SCOPES as readonly string[]).includes(s));
   if (unknown.length) throw new AuthorizeError('invalid_scope', `Unknown scope(s): ${unknown.join(', ')} (scopes are comma-separated).`, redirect, 'scope');
@@ -89,10 +86,19 @@ export function checkAuthorize(world: World, params: Params): AuthorizeCheck {
   const method = typeof params.code_challenge_method === 'string' && params.code_challenge_method ? params.code_challenge_method : undefined;
   if (world.state.oauth?.require_pkce) {
     // Login Kit's behaviour for loopback redirects (tiktok-api.md §2): a hex S256 challenge or nothing.
-    if (!challenge) throw new AuthorizeError('invalid_request', 'code_challenge is required (PKCE): send the lowercase hex SHA-256 of a code_verifier with code_challenge_method=S256.', redirect);
+    if (!challenge)
+      throw new AuthorizeError(
+        'invalid_request',
+        'code_challenge is required (PKCE): send the lowercase hex SHA-256 of a code_verifier with code_challenge_method=S256.',
+        redirect,
+      );
     if (method !== 'S256') throw new AuthorizeError('invalid_request', `code_challenge_method must be S256 (got ${JSON.stringify(method ?? null)}).`, redirect);
     if (!/^[0-9a-f]{64}$/.test(challenge)) {
-      throw new AuthorizeError('invalid_request', 'code_challenge must be the lowercase hex SHA-256 of the code_verifier (64 hex characters), not base64url.', redirect);
+      throw new AuthorizeError(
+        'invalid_request',
+        'code_challenge must be the lowercase hex SHA-256 of the code_verifier (64 hex characters), not base64url.',
+        redirect,
+      );
     }
   }
   const check: AuthorizeCheck = { app, redirect_uri: redirectUri, scopes: [...new Set(scopes)], state };
@@ -212,7 +218,10 @@ export function exchangeCode(world: World, body: Params) {
   if (record.code_challenge !== undefined && !strict) {
     const verifier = body.code_verifier;
     if (typeof verifier !== 'string' || !verifier) {
-      throw new ApiError(CODE.INVALID_PARAM, 'code_verifier does not match the code_challenge: none was sent, and the code was issued for a code_challenge (PKCE).');
+      throw new ApiError(
+        CODE.INVALID_PARAM,
+        'code_verifier does not match the code_challenge: none was sent, and the code was issued for a code_challenge (PKCE).',
+      );
     }
     if (hexChallenge(verifier) !== record.code_challenge) throw new ApiError(CODE.INVALID_PARAM, 'code_verifier does not match the code_challenge.');
   }
@@ -314,17 +323,29 @@ export function authenticate(
   if (!account) throw new ApiError(CODE.TOKEN_INVALID, 'Access token is invalid: its account no longer exists.');
   const missing = options.scopes.filter((s) => !token.scopes.includes(s));
   if (missing.length) {
-    throw new ApiError(CODE.NO_PERMISSION, `Permission denied: the access token lacks scope(s) ${missing.join(', ')}. Authorize again with the messaging scopes.`);
+    throw new ApiError(
+      CODE.NO_PERMISSION,
+      `Permission denied: the access token lacks scope(s) ${missing.join(', ')}. Authorize again with the messaging scopes.`,
+    );
   }
   if (options.messaging) {
     if (account.account_type !== 'business') {
-      throw new ApiError(CODE.NO_PERMISSION, 'Permission denied: personal accounts cannot use the Business Messaging API. Switch to a Business Account (Settings and privacy → Manage account).');
+      throw new ApiError(
+        CODE.NO_PERMISSION,
+        'Permission denied: personal accounts cannot use the Business Messaging API. Switch to a Business Account (Settings and privacy → Manage account).',
+      );
     }
     if (!account.advanced_access) {
-      throw new ApiError(CODE.NO_PERMISSION, 'Permission denied: this account needs Advanced Access to use messaging. Link it to TikTok for Business (TT4B) or a Business Center, then authorize again.');
+      throw new ApiError(
+        CODE.NO_PERMISSION,
+        'Permission denied: this account needs Advanced Access to use messaging. Link it to TikTok for Business (TT4B) or a Business Center, then authorize again.',
+      );
     }
     if (dmRegionVerdict(account.region) === 'blocked') {
-      throw new ApiError(CODE.NO_PERMISSION, `Permission denied: direct messages are unavailable through the API for accounts registered in ${account.region} (EEA, Switzerland, UK).`);
+      throw new ApiError(
+        CODE.NO_PERMISSION,
+        `Permission denied: direct messages are unavailable through the API for accounts registered in ${account.region} (EEA, Switzerland, UK).`,
+      );
     }
   }
   return { token, account };

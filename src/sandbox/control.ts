@@ -11,7 +11,18 @@ import { ApiError, CODE, ControlError, type Params, type World } from './world.j
 /** Changes an account's settings; unknown keys are refused so typos in scripts do not pass silently. */
 export function updateAccount(world: World, businessId: string, patch: Params): AccountRecord {
   const account = world.account(businessId);
-  const allowed = ['region', 'advanced_access', 'dm_setting', 'media', 'risk_control', 'account_type', 'display_name', 'username', 'is_verified', 'comment_to_message'];
+  const allowed = [
+    'region',
+    'advanced_access',
+    'dm_setting',
+    'media',
+    'risk_control',
+    'account_type',
+    'display_name',
+    'username',
+    'is_verified',
+    'comment_to_message',
+  ];
   const unknown = Object.keys(patch).filter((k) => !allowed.includes(k));
   if (unknown.length) throw new ControlError(400, `Unknown setting(s): ${unknown.join(', ')}. Known: ${allowed.join(', ')}.`);
   const bool = (key: string) => {
@@ -64,9 +75,11 @@ export function addFault(world: World, input: Params): FaultRecord {
   if (kind === 'hold' && (typeof input.hold_ms !== 'number' || !Number.isInteger(input.hold_ms) || input.hold_ms < 1 || input.hold_ms > 120_000)) {
     throw new ControlError(400, 'hold_ms (an integer of milliseconds, 1 to 120000) is required for kind "hold".');
   }
-  if (kind === 'code' && (typeof input.code !== 'number' || !Number.isInteger(input.code))) throw new ControlError(400, 'code (an integer) is required for kind "code".');
+  if (kind === 'code' && (typeof input.code !== 'number' || !Number.isInteger(input.code)))
+    throw new ControlError(400, 'code (an integer) is required for kind "code".');
   const times = input.times === undefined ? 1 : input.times;
-  if (typeof times !== 'number' || !Number.isInteger(times) || (times < 1 && times !== -1)) throw new ControlError(400, 'times must be an integer ≥ 1, or -1 for "until cleared".');
+  if (typeof times !== 'number' || !Number.isInteger(times) || (times < 1 && times !== -1))
+    throw new ControlError(400, 'times must be an integer ≥ 1, or -1 for "until cleared".');
   if (input.message !== undefined && typeof input.message !== 'string') throw new ControlError(400, 'message must be a string.');
   if (input.every !== undefined && (typeof input.every !== 'number' || !Number.isInteger(input.every) || input.every < 1)) {
     throw new ControlError(400, 'every must be an integer ≥ 1 (refuse every Nth matching request).');
@@ -128,7 +141,8 @@ export function setLimits(world: World, input: Params): { requests_per_minute: n
     throw new ControlError(400, 'Give requests_per_second (0 or null = off) and/or requests_per_minute.');
   }
   const rpm = input.requests_per_minute;
-  if (rpm !== undefined && (typeof rpm !== 'number' || !Number.isInteger(rpm) || rpm < 1)) throw new ControlError(400, 'requests_per_minute must be an integer ≥ 1.');
+  if (rpm !== undefined && (typeof rpm !== 'number' || !Number.isInteger(rpm) || rpm < 1))
+    throw new ControlError(400, 'requests_per_minute must be an integer ≥ 1.');
   const rps = input.requests_per_second;
   if (rps !== undefined && rps !== null && (typeof rps !== 'number' || !Number.isInteger(rps) || rps < 0)) {
     throw new ControlError(400, 'requests_per_second must be an integer ≥ 0 (0 or null = off).');
@@ -288,8 +302,18 @@ export function consentedToken(world: World, input: Params = {}): { access_token
     code_challenge: challenge,
     code_challenge_method: 'S256',
   });
-  const { code } = oauth.decideAuthorize(world, { ...check, code_challenge: undefined, code_challenge_method: undefined }, { approve: true, business_id: businessId });
-  const tokens = oauth.exchangeCode(world, { client_id: app.client_key, client_secret: app.client_secret, grant_type: 'authorization_code', auth_code: code, redirect_uri: redirectUri });
+  const { code } = oauth.decideAuthorize(
+    world,
+    { ...check, code_challenge: undefined, code_challenge_method: undefined },
+    { approve: true, business_id: businessId },
+  );
+  const tokens = oauth.exchangeCode(world, {
+    client_id: app.client_key,
+    client_secret: app.client_secret,
+    grant_type: 'authorization_code',
+    auth_code: code,
+    redirect_uri: redirectUri,
+  });
   return { access_token: tokens.access_token, business_id: businessId, expires_in: tokens.expires_in };
 }
 

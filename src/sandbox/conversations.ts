@@ -55,7 +55,13 @@ export function windowOf(world: World, conv: ConversationRecord): WindowInfo {
   if (!lastIn) return { last_user_message_at: null, closes_at: null, open: false, messages_used: used, messages_left: 0 };
   const closes = lastIn.timestamp + REPLY_WINDOW_MS;
   const open = world.now() < closes;
-  return { last_user_message_at: lastIn.timestamp, closes_at: closes, open, messages_used: used, messages_left: open ? Math.max(0, MESSAGES_PER_WINDOW - used) : 0 };
+  return {
+    last_user_message_at: lastIn.timestamp,
+    closes_at: closes,
+    open,
+    messages_used: used,
+    messages_left: open ? Math.max(0, MESSAGES_PER_WINDOW - used) : 0,
+  };
 }
 
 export function findConversation(world: World, businessId: string, id: unknown): ConversationRecord {
@@ -94,7 +100,11 @@ export function listConversations(world: World, accessToken: string | undefined,
       if (c.referral && (c.referral.ad.length || c.referral.short_link.length)) {
         out.referral = {
           ad: c.referral.ad.map((a) => ({ ...a })),
-          short_link: c.referral.short_link.map(({ ref, prefilled_message, prefilled_message_audit_status }) => ({ ref, prefilled_message, prefilled_message_audit_status })),
+          short_link: c.referral.short_link.map(({ ref, prefilled_message, prefilled_message_audit_status }) => ({
+            ref,
+            prefilled_message,
+            prefilled_message_audit_status,
+          })),
         };
       }
       return out;
@@ -146,7 +156,13 @@ export function listMessages(world: World, accessToken: string | undefined, para
     messages: recent.map((m) => restMessage(world, conv, m)),
     participants: [
       { id: account.business_id, role: 'BUSINESS_ACCOUNT', display_name: account.display_name, profile_image: profileImage(world, account.username) },
-      { id: user.id, role: 'PERSONAL_ACCOUNT', display_name: user.display_name, profile_image: profileImage(world, user.username), is_follower: user.follows.includes(account.business_id) },
+      {
+        id: user.id,
+        role: 'PERSONAL_ACCOUNT',
+        display_name: user.display_name,
+        profile_image: profileImage(world, user.username),
+        is_follower: user.follows.includes(account.business_id),
+      },
     ],
   };
 }

@@ -50,7 +50,12 @@ const LOCK_OPTIONS = {
 } as const;
 
 function isState(value: unknown): value is SandboxState {
-  return typeof value === 'object' && value !== null && (value as { version?: unknown }).version === STATE_VERSION && typeof (value as { accounts?: unknown }).accounts === 'object';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { version?: unknown }).version === STATE_VERSION &&
+    typeof (value as { accounts?: unknown }).accounts === 'object'
+  );
 }
 
 async function load(statePath: string, clock: () => number, scenario: ScenarioName): Promise<SandboxState> {

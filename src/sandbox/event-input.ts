@@ -29,6 +29,7 @@ export function existingConversation(world: World, account: AccountRecord, body:
   const username = writerName(body.from_username);
   const user = findUser(world, username);
   const conv = user && Object.values(world.state.conversations).find((c) => c.business_id === account.business_id && c.user_id === user.id);
-  if (!user || !conv) throw new ControlError(400, `${kind} needs a conversation: @${username} has none with @${account.username} (send \`sandbox message\` first).`);
+  if (!user || !conv)
+    throw new ControlError(400, `${kind} needs a conversation: @${username} has none with @${account.username} (send \`sandbox message\` first).`);
   return { user, conv };
 }

@@ -15,8 +15,10 @@ export function reaction(world: World, account: AccountRecord, body: Params, out
   type Item = { emoji: string; message_id?: string; remove: boolean };
   let items: Item[];
   if (body.reactions !== undefined) {
-    if (body.emoji !== undefined || body.message_id !== undefined || body.remove !== undefined) throw new ControlError(400, 'Give either reactions[] or emoji/message_id/remove, not both.');
-    if (!Array.isArray(body.reactions) || !body.reactions.length) throw new ControlError(400, 'reactions must be a non-empty array of {emoji, message_id, remove?}.');
+    if (body.emoji !== undefined || body.message_id !== undefined || body.remove !== undefined)
+      throw new ControlError(400, 'Give either reactions[] or emoji/message_id/remove, not both.');
+    if (!Array.isArray(body.reactions) || !body.reactions.length)
+      throw new ControlError(400, 'reactions must be a non-empty array of {emoji, message_id, remove?}.');
     items = body.reactions.map((raw, i) => {
       if (!isObject(raw)) throw new ControlError(400, `reactions[${i}] must be an object {emoji, message_id, remove?}.`);
       const unknown = Object.keys(raw).filter((k) => !['emoji', 'message_id', 'remove'].includes(k));
@@ -30,7 +32,13 @@ export function reaction(world: World, account: AccountRecord, body: Params, out
   const fallback = [...conv.messages].reverse().find((m) => m.direction === 'out') ?? conv.messages[conv.messages.length - 1];
   const reactions = items.map((item) => {
     const target = item.message_id === undefined ? fallback : conv.messages.find((m) => m.message_id === item.message_id);
-    if (!target) throw new ControlError(400, item.message_id === undefined ? 'The conversation has no message to react to.' : `message_id ${item.message_id} is not a message of conversation ${conv.conversation_id}.`);
+    if (!target)
+      throw new ControlError(
+        400,
+        item.message_id === undefined
+          ? 'The conversation has no message to react to.'
+          : `message_id ${item.message_id} is not a message of conversation ${conv.conversation_id}.`,
+      );
     return { item, target };
   });
   for (const { item, target } of reactions) {

@@ -117,7 +117,14 @@ export class Emitter {
   }
 
   result(conv: ConversationRecord | null, messageId: string | null, extra: Partial<EventResult> = {}): EventResult {
-    return { conversation_id: conv?.conversation_id ?? null, message_id: messageId, event: this.events[0]!, events: this.events, webhooks_queued: this.queued, ...extra };
+    return {
+      conversation_id: conv?.conversation_id ?? null,
+      message_id: messageId,
+      event: this.events[0]!,
+      events: this.events,
+      webhooks_queued: this.queued,
+      ...extra,
+    };
   }
 }
 
@@ -149,7 +156,9 @@ export function platformEvent(world: World, body: Params): EventResult {
       return inbound((m) => {
         m.message_type = 'STICKER';
         // Sticker URLs expire (x-expires in the query), like TikTok's CDN links.
-        m.sticker = { url: `https://p16-sign.tiktokcdn-us.com/tos-sandbox-sticker/${ids.shortId()}~tplv-obj.image?x-expires=${urlExpiry(world)}&x-signature=sandbox` };
+        m.sticker = {
+          url: `https://p16-sign.tiktokcdn-us.com/tos-sandbox-sticker/${ids.shortId()}~tplv-obj.image?x-expires=${urlExpiry(world)}&x-signature=sandbox`,
+        };
       });
     case 'image':
       return inbound((m) => {
@@ -178,11 +187,17 @@ export function platformEvent(world: World, body: Params): EventResult {
       const { user, conv } = existingConversation(world, account, body, kind);
       // The card tapped: the one named (the phone page taps any card on screen), else the latest.
       const cardId = optionalString(body, 'message_id');
-      const card = cardId === undefined ? [...conv.messages].reverse().find((m) => m.direction === 'out' && m.template) : conv.messages.find((m) => m.message_id === cardId);
-      if (cardId !== undefined && !card?.template) throw new ControlError(400, `message_id ${cardId} is not a card the business sent in conversation ${conv.conversation_id}.`);
-      if (!card?.template) throw new ControlError(400, `template-tap needs a card: the business sent no TEMPLATE message in conversation ${conv.conversation_id}.`);
+      const card =
+        cardId === undefined
+          ? [...conv.messages].reverse().find((m) => m.direction === 'out' && m.template)
+          : conv.messages.find((m) => m.message_id === cardId);
+      if (cardId !== undefined && !card?.template)
+        throw new ControlError(400, `message_id ${cardId} is not a card the business sent in conversation ${conv.conversation_id}.`);
+      if (!card?.template)
+        throw new ControlError(400, `template-tap needs a card: the business sent no TEMPLATE message in conversation ${conv.conversation_id}.`);
       const button = card.template.buttons.find((b) => b.id === buttonId);
-      if (!button) throw new ControlError(400, `Unknown button ${JSON.stringify(buttonId)}: the card's buttons are ${card.template.buttons.map((b) => b.id).join(', ')}.`);
+      if (!button)
+        throw new ControlError(400, `Unknown button ${JSON.stringify(buttonId)}: the card's buttons are ${card.template.buttons.map((b) => b.id).join(', ')}.`);
       // A tap arrives as ordinary text whose body is the label, pointing back at the card and button.
       const message: MessageRecord = {
         message_id: ids.messageId(),
@@ -204,7 +219,14 @@ export function platformEvent(world: World, body: Params): EventResult {
       const web = optionalBoolean(body, 'web');
       const { user, conv } = existingConversation(world, account, body, kind);
       // A person in TikTok's app or web inbox: outbound, counted in the window's quota like an API send.
-      const message: MessageRecord = { message_id: ids.messageId(), timestamp: now, direction: 'out', message_type: 'TEXT', source: web ? 'WEB' : 'APP', text: { body: text } };
+      const message: MessageRecord = {
+        message_id: ids.messageId(),
+        timestamp: now,
+        direction: 'out',
+        message_type: 'TEXT',
+        source: web ? 'WEB' : 'APP',
+        text: { body: text },
+      };
       appendMessage(conv, message);
       out.message(user, conv, message);
       return out.result(conv, message.message_id);
@@ -248,7 +270,12 @@ export function platformEvent(world: World, body: Params): EventResult {
         throw new ControlError(400, `status must be approved or rejected (got ${JSON.stringify(status ?? null)}).`);
       }
       const type = autoMessageType(body.type ?? 'welcome');
-      out.emit('im_auto_message_audit_update', { auto_message_id: autoMessageId(account.business_id, type), auto_message_type: type, audit_status: status.toUpperCase(), timestamp: now });
+      out.emit('im_auto_message_audit_update', {
+        auto_message_id: autoMessageId(account.business_id, type),
+        auto_message_type: type,
+        audit_status: status.toUpperCase(),
+        timestamp: now,
+      });
       return out.result(null, null);
     }
     case 'high-intent-comment': {

@@ -11,10 +11,7 @@ const INLINE_MEDIA_BYTES = 256 * 1024;
 const KNOWN_CAPABILITIES = ['IMAGE_SEND'];
 
 /** A 1×1 transparent PNG, served for media whose bytes were not kept. */
-export const PLACEHOLDER_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64',
-);
+export const PLACEHOLDER_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 export function sniffImage(data: Uint8Array): 'image/jpeg' | 'image/png' | undefined {
   if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'image/jpeg';
@@ -63,7 +60,13 @@ export function userImageBytes(base64: unknown): { data: Uint8Array; mime: strin
 }
 
 /** POST business/message/media/upload/ (fields already parsed from multipart). */
-export function uploadMedia(world: World, accessToken: string | undefined, fields: Params, file: { data: Uint8Array; filename?: string } | undefined, authorizationHeader = false) {
+export function uploadMedia(
+  world: World,
+  accessToken: string | undefined,
+  fields: Params,
+  file: { data: Uint8Array; filename?: string } | undefined,
+  authorizationHeader = false,
+) {
   const { account } = authenticate(world, accessToken, fields.business_id, { scopes: REQUIRED_SCOPES, messaging: true, authorizationHeader });
   if (fields.media_type !== 'IMAGE') throw new ApiError(CODE.INVALID_PARAM, `media_type must be IMAGE (got ${JSON.stringify(fields.media_type ?? null)}).`);
   if (!file) throw new ApiError(CODE.INVALID_PARAM, 'file is required (a multipart file part named "file").');
@@ -98,7 +101,8 @@ export function downloadMedia(world: World, accessToken: string | undefined, bod
   const message = conv.messages.find((m) => m.message_id === messageIdValue);
   if (!message) throw new ApiError(CODE.NOT_FOUND, `Message not found in this conversation: ${messageIdValue}.`);
   const onMessage = message.image?.media_id ?? message.video?.media_id;
-  if (onMessage !== mediaIdValue || !world.state.media[mediaIdValue]) throw new ApiError(CODE.NOT_FOUND, `media_id not found on this message: ${mediaIdValue}.`);
+  if (onMessage !== mediaIdValue || !world.state.media[mediaIdValue])
+    throw new ApiError(CODE.NOT_FOUND, `media_id not found on this message: ${mediaIdValue}.`);
   const expires = Math.floor(world.now() / 1000) + 86_400;
   return { download_url: `${origin}/sandbox/media/${encodeURIComponent(mediaIdValue)}?x-expires=${expires}` };
 }

@@ -46,7 +46,9 @@ function asset(name: string): string {
       // try the next layout
     }
   }
-  throw new Error(`The phone page's ${name} is missing from ${fileURLToPath(ASSET_DIRS[0]!)}: rebuild with \`npm run build\`, which copies src/sandbox/phone/ there.`);
+  throw new Error(
+    `The phone page's ${name} is missing from ${fileURLToPath(ASSET_DIRS[0]!)}: rebuild with \`npm run build\`, which copies src/sandbox/phone/ there.`,
+  );
 }
 
 /**

@@ -140,7 +140,8 @@ export async function startPhoneServer(options: { transport: Transport; statePat
         res.end(Buffer.from(response.body));
       } catch (error) {
         const status = (error as { status?: number }).status ?? 500;
-        if (!res.headersSent) refuse(res, status, status === 413 ? 'request body too large' : `sandbox error: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent)
+          refuse(res, status, status === 413 ? 'request body too large' : `sandbox error: ${error instanceof Error ? error.message : String(error)}`);
         else res.end();
       }
     })();

@@ -171,7 +171,6 @@ function nameField(body: Params, key: string, required: boolean): string | undef
   const trimmed = value.trim();
   if (!trimmed) throw new ControlError(400, `${key} must not be blank.`);
   if (codePointLength(trimmed) > NAME_MAX) throw new ControlError(400, `${key} must be at most ${NAME_MAX} characters.`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new ControlError(400, `${key} must not contain control characters.`);
   return trimmed;
 }
@@ -308,7 +307,10 @@ function json(value: unknown): PhoneAnswer {
  * One request under {controlUrl}/phone (`rest` is the path after it). Refusals are ControlErrors, so
  * the control API answers them like its other routes (`{"error": {"message"}}`).
  */
-export function phoneRequest(world: World, request: { method: string; rest: string; query: URLSearchParams; body: Params; headers: Record<string, string | undefined> }): PhoneAnswer {
+export function phoneRequest(
+  world: World,
+  request: { method: string; rest: string; query: URLSearchParams; body: Params; headers: Record<string, string | undefined> },
+): PhoneAnswer {
   const refusal = phoneGuard(request.method, request.headers);
   if (refusal) throw new ControlError(403, refusal);
   const [head, ...tail] = request.rest.split('/');
@@ -316,18 +318,34 @@ export function phoneRequest(world: World, request: { method: string; rest: stri
   switch (route) {
     case 'GET ': {
       const page = phonePage();
-      return { status: 200, contentType: 'text/html; charset=utf-8', body: page.html, headers: { ...NO_STORE, 'content-security-policy': page.csp, 'x-frame-options': 'DENY' } };
+      return {
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: page.html,
+        headers: { ...NO_STORE, 'content-security-policy': page.csp, 'x-frame-options': 'DENY' },
+      };
     }
     case 'GET phone.js':
-      return { status: 200, contentType: 'text/javascript; charset=utf-8', body: phonePage().script, headers: { ...NO_STORE, 'content-security-policy': "default-src 'none'" } };
+      return {
+        status: 200,
+        contentType: 'text/javascript; charset=utf-8',
+        body: phonePage().script,
+        headers: { ...NO_STORE, 'content-security-policy': "default-src 'none'" },
+      };
     case 'GET icon.svg':
-      return { status: 200, contentType: 'image/svg+xml', body: phonePage().icon, headers: { 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" } };
+      return {
+        status: 200,
+        contentType: 'image/svg+xml',
+        body: phonePage().icon,
+        headers: { 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" },
+      };
     case 'GET state':
       return json(phoneSnapshot(world, { business_id: request.query.get('business_id') ?? undefined, username: request.query.get('username') ?? undefined }));
     case 'GET media': {
       const media = world.state.media[tail.join('/')];
       if (!media) throw new ControlError(404, 'Media not found.');
-      const bytes = media.data_base64 && media.media_type === 'IMAGE' ? new Uint8Array(Buffer.from(media.data_base64, 'base64')) : new Uint8Array(PLACEHOLDER_PNG);
+      const bytes =
+        media.data_base64 && media.media_type === 'IMAGE' ? new Uint8Array(Buffer.from(media.data_base64, 'base64')) : new Uint8Array(PLACEHOLDER_PNG);
       const mime = media.data_base64 && media.media_type === 'IMAGE' ? media.mime : 'image/png';
       return { status: 200, contentType: mime, body: bytes, headers: { ...NO_STORE, 'content-security-policy': "default-src 'none'" } };
     }

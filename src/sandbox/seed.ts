@@ -174,7 +174,13 @@ function seedPeople(state: SandboxState, now: number): void {
     { id: SEED.users.tom, username: 'tom.wright', display_name: 'Tom Wright', region: 'MX', follows: [] },
   ];
   state.users = Object.fromEntries(users.map((u) => [u.id, u]));
-  const conversation = (conversation_id: string, business_id: string, user_id: string, messages: MessageRecord[], extra: Partial<ConversationRecord> = {}): ConversationRecord => {
+  const conversation = (
+    conversation_id: string,
+    business_id: string,
+    user_id: string,
+    messages: MessageRecord[],
+    extra: Partial<ConversationRecord> = {},
+  ): ConversationRecord => {
     const first = messages[0]?.timestamp ?? now;
     const last = messages[messages.length - 1]?.timestamp ?? now;
     return { conversation_id, business_id, user_id, created_at: first - MINUTE, update_time: last, messages, ...extra };
@@ -185,44 +191,32 @@ function seedPeople(state: SandboxState, now: number): void {
       msg('out', now - 25 * HOUR - 50 * MINUTE, 'Hi Maya! Yes, we ship worldwide, 5 to 8 days to Brazil.'),
       msg('in', now - 2 * HOUR, 'Great, is the green hoodie still available in M?'),
     ]),
-    conversation(
-      SEED.conversations.jonas,
-      acme,
-      SEED.users.jonas,
-      [msg('in', now - 29 * MINUTE, 'Hi Acme! Are you open on Sunday?')],
-      {
-        referral: {
-          ad: [],
-          short_link: [{ ref: 'spring-qr', prefilled_message: 'Hi Acme!', prefilled_message_audit_status: 'PASS', created_at: now - 30 * MINUTE }],
-        },
+    conversation(SEED.conversations.jonas, acme, SEED.users.jonas, [msg('in', now - 29 * MINUTE, 'Hi Acme! Are you open on Sunday?')], {
+      referral: {
+        ad: [],
+        short_link: [{ ref: 'spring-qr', prefilled_message: 'Hi Acme!', prefilled_message_audit_status: 'PASS', created_at: now - 30 * MINUTE }],
       },
-    ),
+    }),
     conversation(SEED.conversations.priya, acme, SEED.users.priya, [
       msg('in', now - 73 * HOUR, 'Love the new drop!'),
       msg('out', now - 72 * HOUR - 30 * MINUTE, 'Thank you Priya! 💚'),
       msg('in', now - 72 * HOUR, 'When is the next one?'),
     ]),
-    conversation(
-      SEED.conversations.tom,
-      acme,
-      SEED.users.tom,
-      [msg('in', now - 9 * MINUTE, 'Saw your ad. Is the 2-for-1 still on?')],
-      {
-        referral: {
-          ad: [
-            {
-              advertiser_id: '7000000000000000001',
-              ad_id: '1790000000000000002',
-              timestamp: now - 10 * MINUTE,
-              ad_name: 'Spring 2-for-1',
-              embed_url: 'https://www.tiktok.com/embed/v2/7351234567890123401',
-              message_material_id: 'MTc5MDAwMDAwMDAwMDAwMDAwMg==',
-            },
-          ],
-          short_link: [],
-        },
+    conversation(SEED.conversations.tom, acme, SEED.users.tom, [msg('in', now - 9 * MINUTE, 'Saw your ad. Is the 2-for-1 still on?')], {
+      referral: {
+        ad: [
+          {
+            advertiser_id: '7000000000000000001',
+            ad_id: '1790000000000000002',
+            timestamp: now - 10 * MINUTE,
+            ad_name: 'Spring 2-for-1',
+            embed_url: 'https://www.tiktok.com/embed/v2/7351234567890123401',
+            message_material_id: 'MTc5MDAwMDAwMDAwMDAwMDAwMg==',
+          },
+        ],
+        short_link: [],
       },
-    ),
+    }),
     conversation(SEED.conversations.brotzeit, SEED.eeaBusinessId, SEED.users.maya, [msg('in', now - 5 * HOUR, 'Do you deliver to Kreuzberg?')]),
   ];
   state.conversations = Object.fromEntries(list.map((c) => [c.conversation_id, c]));
@@ -280,7 +274,8 @@ export function applyScenario(state: SandboxState, scenario: ScenarioName, now: 
         path: 'business/message/*',
         kind: 'code',
         code: 40001,
-        message: 'Permission denied: this account needs Advanced Access to use messaging (the rollout is gradual, so calls may fail intermittently). Link it to TikTok for Business (TT4B) or a Business Center, then authorize again.',
+        message:
+          'Permission denied: this account needs Advanced Access to use messaging (the rollout is gradual, so calls may fail intermittently). Link it to TikTok for Business (TT4B) or a Business Center, then authorize again.',
         times: -1,
         every: 2,
         seen: 0,

@@ -51,7 +51,10 @@ function validateTemplate(raw: unknown): TemplateBlock {
         throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}] needs type, title and id.`);
       }
       if (!b.title || codePointLength(b.title) > maxLabel) {
-        throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}].title must be 1 to ${maxLabel} characters on a ${type} (got ${codePointLength(b.title)}).`);
+        throw new ApiError(
+          CODE.INVALID_PARAM,
+          `template.buttons[${i}].title must be 1 to ${maxLabel} characters on a ${type} (got ${codePointLength(b.title)}).`,
+        );
       }
       if (!b.id || codePointLength(b.id) > CARD_BUTTON_ID_MAX) {
         throw new ApiError(CODE.INVALID_PARAM, `template.buttons[${i}].id must be 1 to ${CARD_BUTTON_ID_MAX} characters (got ${codePointLength(b.id)}).`);
@@ -82,13 +85,17 @@ function directReply(world: World, account: AccountRecord, body: Params) {
     throw new ApiError(CODE.INVALID_PARAM, 'direct_reply replaces recipient_type and recipient: send one or the other.');
   }
   if (!isObject(reply) || reply.reply_type !== 'COMMENT_REPLY') {
-    throw new ApiError(CODE.INVALID_PARAM, `direct_reply.reply_type must be "COMMENT_REPLY" (got ${JSON.stringify(isObject(reply) ? (reply.reply_type ?? null) : null)}).`);
+    throw new ApiError(
+      CODE.INVALID_PARAM,
+      `direct_reply.reply_type must be "COMMENT_REPLY" (got ${JSON.stringify(isObject(reply) ? (reply.reply_type ?? null) : null)}).`,
+    );
   }
   const commentReply = reply.comment_reply;
   if (!isObject(commentReply) || typeof commentReply.comment_id !== 'string' || !commentReply.comment_id) {
     throw new ApiError(CODE.INVALID_PARAM, 'direct_reply.comment_reply.comment_id is required.');
   }
-  if (body.message_type !== 'TEXT') throw new ApiError(CODE.INVALID_PARAM, `A comment reply must be message_type TEXT (got ${JSON.stringify(body.message_type ?? null)}).`);
+  if (body.message_type !== 'TEXT')
+    throw new ApiError(CODE.INVALID_PARAM, `A comment reply must be message_type TEXT (got ${JSON.stringify(body.message_type ?? null)}).`);
   const stray = Object.values(BLOCK_OF).filter((k) => k !== 'text' && body[k] !== undefined);
   if (stray.length) throw new ApiError(CODE.INVALID_PARAM, `message_type TEXT carries a "${stray[0]}" block: send only "text".`);
   if (body.referenced_message_info !== undefined) throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info cannot be used with direct_reply.');
@@ -142,7 +149,8 @@ export function send(world: World, accessToken: string | undefined, body: Params
       break;
     case 'IMAGE': {
       const image = body.image;
-      if (!isObject(image) || typeof image.media_id !== 'string' || !image.media_id) throw new ApiError(CODE.INVALID_PARAM, 'image.media_id is required for message_type IMAGE.');
+      if (!isObject(image) || typeof image.media_id !== 'string' || !image.media_id)
+        throw new ApiError(CODE.INVALID_PARAM, 'image.media_id is required for message_type IMAGE.');
       const media = world.state.media[image.media_id];
       if (!media || media.business_id !== account.business_id || world.now() >= media.expires_at) {
         throw new ApiError(CODE.NOT_FOUND, `media_id not found or expired: ${image.media_id} (upload first; media ids live about 30 days).`);
@@ -153,7 +161,8 @@ export function send(world: World, accessToken: string | undefined, body: Params
     }
     case 'SHARE_POST': {
       const share = body.share_post;
-      if (!isObject(share) || typeof share.item_id !== 'string' || !share.item_id) throw new ApiError(CODE.INVALID_PARAM, 'share_post.item_id is required for message_type SHARE_POST.');
+      if (!isObject(share) || typeof share.item_id !== 'string' || !share.item_id)
+        throw new ApiError(CODE.INVALID_PARAM, 'share_post.item_id is required for message_type SHARE_POST.');
       const post = account.posts.find((p) => p.item_id === share.item_id);
       if (!post) throw new ApiError(CODE.NOT_FOUND, `Post not found: ${share.item_id} is not one of this account's posts.`);
       message.message_type = 'SHARE_POST';
@@ -174,7 +183,8 @@ export function send(world: World, accessToken: string | undefined, body: Params
   const reference = body.referenced_message_info;
   if (reference !== undefined) {
     // TEXT for sure; Chatwoot also quotes with IMAGE (tiktok-api.md §4), so both are accepted.
-    if (messageType !== 'TEXT' && messageType !== 'IMAGE') throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info is only allowed with message_type TEXT or IMAGE.');
+    if (messageType !== 'TEXT' && messageType !== 'IMAGE')
+      throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info is only allowed with message_type TEXT or IMAGE.');
     if (!isObject(reference) || typeof reference.referenced_message_id !== 'string' || !reference.referenced_message_id) {
       throw new ApiError(CODE.INVALID_PARAM, 'referenced_message_info.referenced_message_id is required.');
     }
@@ -185,13 +195,19 @@ export function send(world: World, accessToken: string | undefined, body: Params
 
   const window = windowOf(world, conv);
   if (window.last_user_message_at === null) {
-    throw new ApiError(CODE.DM_RULE, 'You cannot send messages to this user yet: the user has not written in this conversation (only the user can start a conversation).');
+    throw new ApiError(
+      CODE.DM_RULE,
+      'You cannot send messages to this user yet: the user has not written in this conversation (only the user can start a conversation).',
+    );
   }
   if (!window.open) {
     throw new ApiError(CODE.DM_RULE, `You cannot send messages to this user: the 48-hour reply window closed at ${new Date(window.closes_at!).toISOString()}.`);
   }
   if (!senderAction && window.messages_left <= 0) {
-    throw new ApiError(CODE.DM_RULE, `You cannot send more messages to this user: ${MESSAGES_PER_WINDOW} messages were sent since the user's last message. Wait for the user to reply.`);
+    throw new ApiError(
+      CODE.DM_RULE,
+      `You cannot send more messages to this user: ${MESSAGES_PER_WINDOW} messages were sent since the user's last message. Wait for the user to reply.`,
+    );
   }
   if (messageType === 'IMAGE') {
     const refusal = imageRefusal(account, user);

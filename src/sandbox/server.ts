@@ -69,7 +69,12 @@ export async function startSandboxServer(options: SandboxServerOptions = {}): Pr
         // The phone's live stream stays open: it is served here, not by the request/response handler.
         if (isPhoneEvents(req)) return await servePhoneEvents(req, res, (query) => phoneSnapshot(handler.world, query));
         const body = await readBody(req, MAX_BODY_BYTES);
-        const raw: RawRequest = { method: req.method ?? 'GET', url: `http://127.0.0.1:${port}${req.url ?? '/'}`, headers: headersOf(req), body: body.length ? new Uint8Array(body) : undefined };
+        const raw: RawRequest = {
+          method: req.method ?? 'GET',
+          url: `http://127.0.0.1:${port}${req.url ?? '/'}`,
+          headers: headersOf(req),
+          body: body.length ? new Uint8Array(body) : undefined,
+        };
         const response = await handler.handle(raw);
         res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
         res.end(Buffer.from(response.body));

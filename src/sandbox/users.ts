@@ -118,7 +118,8 @@ export function userWrites(world: World, input: UserMessageInput): UserMessageRe
   const username = writerName(input.from_username);
   const hasText = input.text !== undefined;
   if (hasText && (typeof input.text !== 'string' || input.text === '')) throw new ControlError(400, 'text must be a non-empty string.');
-  if (!hasText && !input.image && input.image_data === undefined && input.ref === undefined && !input.via_ad) throw new ControlError(400, 'text is required (or image, ref or via_ad for an arrival).');
+  if (!hasText && !input.image && input.image_data === undefined && input.ref === undefined && !input.via_ad)
+    throw new ControlError(400, 'text is required (or image, ref or via_ad for an arrival).');
   if (input.ref !== undefined && (typeof input.ref !== 'string' || !input.ref)) throw new ControlError(400, 'ref must be a non-empty string.');
   if (input.ref !== undefined && input.via_ad) throw new ControlError(400, 'Use either ref or via_ad, not both.');
   const imageBytes = input.image_data !== undefined ? userImageBytes(input.image_data) : undefined;

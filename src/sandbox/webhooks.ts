@@ -4,7 +4,18 @@
 import { createHmac } from 'node:crypto';
 import { requestId, shortId } from './ids.js';
 import { clientApp } from './auth.js';
-import { WEBHOOK_EVENT_TYPES, type AccountRecord, type AppRecord, type ConversationRecord, type MessageRecord, type SandboxState, type UserRecord, type WebhookDelivery, type WebhookEventType, type WebhookRegistration } from './types.js';
+import {
+  WEBHOOK_EVENT_TYPES,
+  type AccountRecord,
+  type AppRecord,
+  type ConversationRecord,
+  type MessageRecord,
+  type SandboxState,
+  type UserRecord,
+  type WebhookDelivery,
+  type WebhookEventType,
+  type WebhookRegistration,
+} from './types.js';
 import { ApiError, CODE, ControlError, requireString, type Params, type World } from './world.js';
 
 /** Sends one delivery; injectable so tests capture deliveries without a server. */
@@ -56,7 +67,8 @@ export function webhookUpdate(world: World, body: Params) {
   } catch {
     parsed = undefined;
   }
-  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) throw new ApiError(CODE.INVALID_PARAM, `callback_url must be an http(s) URL (got ${url}).`);
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:'))
+    throw new ApiError(CODE.INVALID_PARAM, `callback_url must be an http(s) URL (got ${url}).`);
   const registration: WebhookRegistration = { event_type: eventType, callback_url: url, registered_at: world.now() };
   if (eventType === 'DIRECT_MESSAGE') {
     app.webhook = registration;
@@ -76,7 +88,9 @@ export function webhookUpdate(world: World, body: Params) {
 export function webhookList(world: World, params: Params) {
   const { app, eventType } = webhookApp(world, params);
   const registration = registrationOf(app, eventType);
-  return registration ? { app_id: app.client_key, event_type: eventType, callback_url: registration.callback_url } : { app_id: app.client_key, event_type: eventType };
+  return registration
+    ? { app_id: app.client_key, event_type: eventType, callback_url: registration.callback_url }
+    : { app_id: app.client_key, event_type: eventType };
 }
 
 /** POST business/webhook/delete/: that type only. */
@@ -190,7 +204,16 @@ export function readShape(body: Params): DeliveryShape {
   return shape;
 }
 
-const ENUM_KEYS = new Set(['type', 'role', 'source', 'operation', 'audit_status', 'auto_message_type', 'auto_message_action', 'prefilled_message_audit_status']);
+const ENUM_KEYS = new Set([
+  'type',
+  'role',
+  'source',
+  'operation',
+  'audit_status',
+  'auto_message_type',
+  'auto_message_action',
+  'prefilled_message_audit_status',
+]);
 
 /** Upper-cases the enum values of a content object (deeply), leaving free text alone. */
 export function upperEnums(value: unknown): unknown {
@@ -218,7 +241,14 @@ export function envelope(clientKey: string, event: string, createTime: number, b
  * Queues one delivery per app with a registered callback. The sandbox treats every account as having
  * authorized every app of the world for webhook purposes (there is normally one app).
  */
-export function enqueueEvent(state: SandboxState, now: number, event: string, businessId: string, content: Record<string, unknown>, shape: DeliveryShape = {}): number {
+export function enqueueEvent(
+  state: SandboxState,
+  now: number,
+  event: string,
+  businessId: string,
+  content: Record<string, unknown>,
+  shape: DeliveryShape = {},
+): number {
   let queued = 0;
   const shaped = shapeContent(content, shape);
   const createTime = shape.create_time_ms ? now : Math.floor(now / 1000);

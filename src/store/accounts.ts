@@ -272,7 +272,6 @@ export class AccountStore {
       shape.defaultAccount = businessId;
     });
   }
-
 }
 
 /** The parsed file as it is (validateStore judges it), or {} when there is none. */

@@ -16,7 +16,6 @@ export function parseName(value: string | undefined, what: 'connect' | 'rename' 
     );
   }
   if (trimmed.length > 80) throw usageError(`${label} is longer than 80 characters.`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) throw usageError(`${label} holds control characters (e.g. terminal escape codes); use plain text.`);
   return trimmed;
 }

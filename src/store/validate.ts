@@ -16,9 +16,7 @@ const stringList: Check = (value) => (Array.isArray(value) && value.every((item)
 const revocation: Check = (value) => {
   const record = value as Record<string, unknown> | null;
   const ok =
-    isRecord(record) &&
-    isNumber(record.at) === undefined &&
-    (record.reason === null || (typeof record.reason === 'number' && Number.isInteger(record.reason)));
+    isRecord(record) && isNumber(record.at) === undefined && (record.reason === null || (typeof record.reason === 'number' && Number.isInteger(record.reason)));
   return ok ? undefined : 'an object {at: epoch milliseconds, reason: an integer or null}';
 };
 const embedded: Check = (value) => (value === 'embedded' ? undefined : '"embedded"');

@@ -254,7 +254,10 @@ export class Forwarder {
     this.pump();
   }
 
-  private async attempt(item: ForwardItem, attempt: number): Promise<{ kind: 'done' | 'retry' | 'permanent' | 'lost'; status?: number; error?: string; bodyPreview?: string }> {
+  private async attempt(
+    item: ForwardItem,
+    attempt: number,
+  ): Promise<{ kind: 'done' | 'retry' | 'permanent' | 'lost'; status?: number; error?: string; bodyPreview?: string }> {
     const entry = await this.options.journal.read(item.ref).catch(() => undefined);
     if (!entry) return { kind: 'lost', error: 'the journal entry is gone (pruned or unreadable)' };
     if (!this.requestFn) {

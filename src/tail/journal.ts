@@ -11,7 +11,17 @@
 import { chmod, mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { closeSync, fchmodSync, fdatasync, fstatSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { journalFiles, parseLine, readEntries, serialize, type JournalEntry, type JournalFile, type JournalMeta, type JournalRecord, type JournalRef } from './journal-files.js';
+import {
+  journalFiles,
+  parseLine,
+  readEntries,
+  serialize,
+  type JournalEntry,
+  type JournalFile,
+  type JournalMeta,
+  type JournalRecord,
+  type JournalRef,
+} from './journal-files.js';
 
 export interface JournalOptions {
   /** `${configDir}/journal` */

@@ -26,7 +26,11 @@ export function forwardTimeoutSeconds(options: Pick<TailOptions, 'forwardTimeout
   if (options.forwardTimeout === undefined) return DEFAULT_FORWARD_TIMEOUT_SECONDS;
   const text = String(options.forwardTimeout).trim();
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  if (!(seconds >= 0.1 && seconds <= 3600)) throw usageError(`--forward-timeout must be a number of seconds from 0.1 to 3600 (got "${options.forwardTimeout}").`, 'e.g. --forward-timeout 30 for a target that is slow to answer.');
+  if (!(seconds >= 0.1 && seconds <= 3600))
+    throw usageError(
+      `--forward-timeout must be a number of seconds from 0.1 to 3600 (got "${options.forwardTimeout}").`,
+      'e.g. --forward-timeout 30 for a target that is slow to answer.',
+    );
   return seconds;
 }
 
@@ -35,16 +39,21 @@ export function checkTailOptions(options: TailOptions): void {
   if (options.forwardTimeout !== undefined && !options.forwardTo) throw usageError('--forward-timeout is only used with --forward-to.');
   forwardTimeoutSeconds(options);
   if (polling) {
-    const webhookOnly = (['port', 'host', 'path', 'forwardTo', 'register', 'publicUrl', 'tolerance', 'takeOver'] as const).filter((key) => options[key] !== undefined);
+    const webhookOnly = (['port', 'host', 'path', 'forwardTo', 'register', 'publicUrl', 'tolerance', 'takeOver'] as const).filter(
+      (key) => options[key] !== undefined,
+    );
     if (webhookOnly.length) {
       const flag = webhookOnly[0]!.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
       throw usageError(`--${flag} is for webhook mode; --poll reads the API instead.`, 'Drop --poll to receive webhooks, or drop the webhook options to poll.');
     }
   }
   if (options.register && !options.publicUrl) {
-    throw usageError('--register needs --public-url: the HTTPS URL at which TikTok reaches this receiver.', 'e.g. tiktok-channel tail --port 8080 --register --public-url https://example.ngrok.app/webhook');
+    throw usageError(
+      '--register needs --public-url: the HTTPS URL at which TikTok reaches this receiver.',
+      'e.g. tiktok-channel tail --port 8080 --register --public-url https://example.ngrok.app/webhook',
+    );
   }
-  if (options.publicUrl && !options.register) throw usageError('--public-url is only used with --register.', 'Add --register to set it as the app\'s callback.');
+  if (options.publicUrl && !options.register) throw usageError('--public-url is only used with --register.', "Add --register to set it as the app's callback.");
   if (options.forwardTo) checkForwardUrl(options.forwardTo);
   if (options.since !== undefined) parseDuration(options.since, '--since');
   if (options.path !== undefined && !options.path.trim()) throw usageError('--path needs a path, e.g. --path /webhook.');
@@ -53,10 +62,14 @@ export function checkTailOptions(options: TailOptions): void {
 /** --event accepts event names (im_receive_msg) and kinds (message, reaction, read, referral …). */
 export function eventFilter(names: string[] | undefined): ((event: DecodedEvent) => boolean) | undefined {
   if (!names?.length) return undefined;
-  const wanted = new Set(names.flatMap((name) => name.split(',')).map((name) => name.trim().toLowerCase()).filter(Boolean));
+  const wanted = new Set(
+    names
+      .flatMap((name) => name.split(','))
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
   return (event) => wanted.has((event.event ?? '').toLowerCase()) || wanted.has(event.kind);
 }
-
 
 export function checkForwardUrl(forwardTo: string): void {
   let url: URL | undefined;

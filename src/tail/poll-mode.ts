@@ -39,11 +39,17 @@ export async function pollMode(
         first = false;
         io.err(`Ready! Polling ${who} every ${intervalSeconds} s (Ctrl-C to quit)`);
         if (result.baseline && result.skipped) {
-          io.info(io.color.dim(`${result.skipped} earlier message${result.skipped === 1 ? ' is' : 's are'} not shown${sinceMs === undefined ? ' (--since 1h includes them)' : ''}; from now on every new one is.`));
+          io.info(
+            io.color.dim(
+              `${result.skipped} earlier message${result.skipped === 1 ? ' is' : 's are'} not shown${sinceMs === undefined ? ' (--since 1h includes them)' : ''}; from now on every new one is.`,
+            ),
+          );
         }
       }
       for (const conversation of result.gaps) {
-        io.warn(`Conversation ${conversation}: more than 20 messages may have arrived since the last poll, and content/list returns only the 20 most recent, so some may be missing. Poll more often (--poll 2) or use webhooks.`);
+        io.warn(
+          `Conversation ${conversation}: more than 20 messages may have arrived since the last poll, and content/list returns only the 20 most recent, so some may be missing. Poll more often (--poll 2) or use webhooks.`,
+        );
       }
       let handled = 0;
       for (const event of result.events) {
@@ -73,6 +79,8 @@ export async function pollMode(
     await sleep(delay, stop.signal);
   }
   const final = stop.reason ?? 'interrupt';
-  io.err(`${final === 'interrupt' ? 'Stopped' : 'Done'}: ${stats.printed} printed${stats.filtered ? `, ${stats.filtered} filtered out` : ''}. Poll position: ${pollStatePath(deps, account.businessId)}`);
+  io.err(
+    `${final === 'interrupt' ? 'Stopped' : 'Done'}: ${stats.printed} printed${stats.filtered ? `, ${stats.filtered} filtered out` : ''}. Poll position: ${pollStatePath(deps, account.businessId)}`,
+  );
   return final;
 }

@@ -83,13 +83,23 @@ function emptyState(businessId: string): PollState {
 }
 
 /** A referral of conversation/list as the im_referral_msg TikTok would have delivered (same decoder). */
-function referralEvent(businessId: string, conversation: Conversation, source: 'short_link' | 'ad', entry: Record<string, unknown>, time: number): DecodedEvent {
+function referralEvent(
+  businessId: string,
+  conversation: Conversation,
+  source: 'short_link' | 'ad',
+  entry: Record<string, unknown>,
+  time: number,
+): DecodedEvent {
   const referral = source === 'short_link' ? { source, short_link: entry } : { source, ad: entry };
   const event = decodeEvent({
     event: 'im_referral_msg',
     user_openid: businessId,
     create_time: time,
-    content: JSON.stringify({ conversation_id: conversation.conversationId, timestamp: typeof entry.timestamp === 'number' ? entry.timestamp : time, referral }),
+    content: JSON.stringify({
+      conversation_id: conversation.conversationId,
+      timestamp: typeof entry.timestamp === 'number' ? entry.timestamp : time,
+      referral,
+    }),
   });
   event.origin = 'rest';
   event.direction = 'inbound';
@@ -210,7 +220,13 @@ export class Poller {
       const updateTime = conversation.updateTime ?? this.now;
       const known = this.state.conversations[conversation.conversationId];
       if (known && known.update_time >= updateTime) continue;
-      const batch: PollBatch = { events: [], keys: [], silent: [], conversationId: conversation.conversationId, position: { update_time: updateTime, newest: known?.newest ?? 0 } };
+      const batch: PollBatch = {
+        events: [],
+        keys: [],
+        silent: [],
+        conversationId: conversation.conversationId,
+        position: { update_time: updateTime, newest: known?.newest ?? 0 },
+      };
       const show = (event: DecodedEvent, key: string) => {
         if (this.seen.has(key) || taken.has(key)) return;
         taken.add(key);
@@ -224,7 +240,10 @@ export class Poller {
       };
 
       const referral = conversation.referral ?? {};
-      for (const [source_, field] of [['short_link', 'short_link'], ['ad', 'ad']] as const) {
+      for (const [source_, field] of [
+        ['short_link', 'short_link'],
+        ['ad', 'ad'],
+      ] as const) {
         const entries = Array.isArray(referral[field]) ? (referral[field] as unknown[]) : referral[field] ? [referral[field]] : [];
         entries.forEach((entry, index) => {
           if (typeof entry !== 'object' || entry === null) return;

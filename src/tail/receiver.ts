@@ -178,7 +178,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     const reservation = guard.reserve(key, signedAt);
     if (reservation === 'replay') return refuse(req, res, { status: 409, reason: 'replayed', message: 'This exact signed delivery was already received.' });
     if (reservation === 'full') {
-      return refuse(req, res, { status: 503, reason: 'busy', message: 'Too many deliveries within the signature tolerance to guard against replays; try again shortly.' }, { 'retry-after': '5' });
+      return refuse(
+        req,
+        res,
+        { status: 503, reason: 'busy', message: 'Too many deliveries within the signature tolerance to guard against replays; try again shortly.' },
+        { 'retry-after': '5' },
+      );
     }
     const record: JournalRecord = {
       at: now(),
@@ -198,7 +203,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     } catch (error) {
       // Not on disk, so not 200: TikTok keeps the delivery and tries again, and that retry must pass.
       guard.release(key, signedAt);
-      return refuse(req, res, { status: 503, reason: 'journal', message: `Could not journal the delivery: ${(error as Error).message}` }, { 'retry-after': '5' });
+      return refuse(
+        req,
+        res,
+        { status: 503, reason: 'journal', message: `Could not journal the delivery: ${(error as Error).message}` },
+        { 'retry-after': '5' },
+      );
     } finally {
       const left = (pending.get(key) ?? 1) - 1;
       if (left > 0) pending.set(key, left);
@@ -296,10 +306,16 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       return;
     }
     const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    if (!timedOut) options.onRefused({ status: 400, reason: 'bad-request', message: `Not an HTTP request (${error.code ?? error.message}).`, remote: socket.remoteAddress });
+    if (!timedOut)
+      options.onRefused({ status: 400, reason: 'bad-request', message: `Not an HTTP request (${error.code ?? error.message}).`, remote: socket.remoteAddress });
     // Say why, then close for good: end() alone half-closes, and a peer that never closes its side
     // would keep the descriptor for as long as it likes.
-    socket.end(timedOut ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', () => socket.destroy());
+    socket.end(
+      timedOut
+        ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
+        : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      () => socket.destroy(),
+    );
     setTimeout(() => socket.destroy(), 1_000).unref();
   });
 

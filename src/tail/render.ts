@@ -160,7 +160,11 @@ function renderEventOnly(event: DecodedEvent, options: RenderOptions): string {
   if (event.direction === 'outbound') {
     const source = event.source ?? 'UNKNOWN_SOURCE';
     const marker =
-      source === 'API' ? color.dim('API echo') : source === 'APP' || source === 'WEB' ? color.yellow(`${source} reply`) : color.dim(displaySafe(source.toLowerCase()));
+      source === 'API'
+        ? color.dim('API echo')
+        : source === 'APP' || source === 'WEB'
+          ? color.yellow(`${source} reply`)
+          : color.dim(displaySafe(source.toLowerCase()));
     parts.push(marker);
     const to = who(event);
     if (to) parts.push(color.dim(`to ${to}`));
@@ -199,7 +203,10 @@ export interface PrintContext {
  */
 export function withoutRaw(event: DecodedEvent, error: unknown, context: PrintContext): DecodedEvent {
   const where = context.journalId ? `journal entry ${context.journalId}` : 'the journal';
-  const copy = { ...event, problems: [...event.problems, `raw omitted: too deeply nested to print (${(error as Error).message}); its exact bytes are ${where}`] } as Partial<DecodedEvent>;
+  const copy = {
+    ...event,
+    problems: [...event.problems, `raw omitted: too deeply nested to print (${(error as Error).message}); its exact bytes are ${where}`],
+  } as Partial<DecodedEvent>;
   delete copy.raw;
   return copy as DecodedEvent;
 }

@@ -37,14 +37,24 @@ interface Selected {
 export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
   const { io } = deps;
   const ids = (options.eventIds ?? []).map((id) => id.trim()).filter(Boolean);
-  if (!options.forwardTo) throw usageError('tail replay needs --forward-to URL: where the deliveries are re-sent.', 'e.g. tiktok-channel tail replay --since 1h --forward-to http://localhost:3000/tiktok');
+  if (!options.forwardTo)
+    throw usageError(
+      'tail replay needs --forward-to URL: where the deliveries are re-sent.',
+      'e.g. tiktok-channel tail replay --since 1h --forward-to http://localhost:3000/tiktok',
+    );
   checkForwardUrl(options.forwardTo);
   const timeoutMs = forwardTimeoutSeconds(options) * 1000;
   if (!ids.length && options.since === undefined) {
-    throw usageError('Say what to replay: event ids, or --since DURATION.', 'List recent ids with `tiktok-channel tail --since 2h --json`, then `tiktok-channel tail replay <id> --forward-to URL`.');
+    throw usageError(
+      'Say what to replay: event ids, or --since DURATION.',
+      'List recent ids with `tiktok-channel tail --since 2h --json`, then `tiktok-channel tail replay <id> --forward-to URL`.',
+    );
   }
   const sinceMs = options.since !== undefined ? deps.now() - parseDuration(options.since, '--since') * 1000 : undefined;
-  const { directory } = servedDirectory(deps, 'Replays are re-signed with the app secret: run `tiktok-channel connect` (it is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.');
+  const { directory } = servedDirectory(
+    deps,
+    'Replays are re-signed with the app secret: run `tiktok-channel connect` (it is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.',
+  );
   const onlyAccount = deps.globals.account ? deps.resolveAccount(deps.globals.account).businessId : undefined;
   const matchesEvent = eventFilter(options.event);
   const shows = (event: DecodedEvent) =>
@@ -54,11 +64,14 @@ export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
 
   const selected = await select(deps, ids, sinceMs, shows);
   const printer = eventPrinter(io);
-  const print = (item: Selected, forward: ForwardShown) => printer.print(item.event, { replayed: true, receivedAt: item.at, journalId: item.journalId, forward });
+  const print = (item: Selected, forward: ForwardShown) =>
+    printer.print(item.event, { replayed: true, receivedAt: item.at, journalId: item.journalId, forward });
 
   if (options.dryRun) {
     for (const item of selected) print(item, { dryRun: true });
-    io.err(`Dry run: ${selected.length} deliver${selected.length === 1 ? 'y' : 'ies'} would be re-sent to ${displaySafe(options.forwardTo)}; nothing was sent.`);
+    io.err(
+      `Dry run: ${selected.length} deliver${selected.length === 1 ? 'y' : 'ies'} would be re-sent to ${displaySafe(options.forwardTo)}; nothing was sent.`,
+    );
     return 0;
   }
 
@@ -76,7 +89,9 @@ export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
         answer = await send(undici.request, dispatcher, options.forwardTo, item, secret, timeoutMs, deps.now);
         if (answer.verdict !== 'retry' || attempts === MAX_ATTEMPTS) break;
         const delayMs = FIRST_BACKOFF_MS * 2 ** (attempts - 1);
-        io.warn(`Replay of ${item.event.id ?? item.journalId}: ${answer.status !== undefined ? `HTTP ${answer.status}` : answer.error}; trying again in ${delayMs / 1000} s (attempt ${attempts + 1} of ${MAX_ATTEMPTS}).`);
+        io.warn(
+          `Replay of ${item.event.id ?? item.journalId}: ${answer.status !== undefined ? `HTTP ${answer.status}` : answer.error}; trying again in ${delayMs / 1000} s (attempt ${attempts + 1} of ${MAX_ATTEMPTS}).`,
+        );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
       if (answer.verdict === 'done') accepted++;
@@ -92,10 +107,14 @@ export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
   }
   const failed = selected.length - accepted;
   if (failed > 0) {
-    throw new CliError('network', `${failed} of ${selected.length} replayed deliver${selected.length === 1 ? 'y was' : 'ies were'} not accepted by ${options.forwardTo}.`, {
-      hint: 'Each line above shows the target\'s answer; fix the handler and run the same `tail replay` again (every re-send carries the same x-tiktok-channel-delivery-id).',
-      details: { replayed: selected.length, accepted },
-    });
+    throw new CliError(
+      'network',
+      `${failed} of ${selected.length} replayed deliver${selected.length === 1 ? 'y was' : 'ies were'} not accepted by ${options.forwardTo}.`,
+      {
+        hint: "Each line above shows the target's answer; fix the handler and run the same `tail replay` again (every re-send carries the same x-tiktok-channel-delivery-id).",
+        details: { replayed: selected.length, accepted },
+      },
+    );
   }
   io.err(`Replayed ${accepted} deliver${accepted === 1 ? 'y' : 'ies'} to ${displaySafe(options.forwardTo)}, re-signed now.`);
   return 0;

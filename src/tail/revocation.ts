@@ -45,7 +45,9 @@ export class RevocationMarker {
     if (!outcome) return;
     const why = event.authorization?.reason_text ?? 'unknown';
     if (outcome.stale) {
-      io.info(`${outcome.name}: an earlier removal of the app (${formatTime(at)}, ${why}) arrived after the account holder consented again; the account stays connected.`);
+      io.info(
+        `${outcome.name}: an earlier removal of the app (${formatTime(at)}, ${why}) arrived after the account holder consented again; the account stays connected.`,
+      );
       return;
     }
     io.warn(

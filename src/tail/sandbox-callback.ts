@@ -90,7 +90,7 @@ export async function holdEmbeddedSandbox(deps: Deps, accounts: ResolvedAccount[
       // The receiver taken over from may have stopped meanwhile: its URL would only make doctor warn.
       const giveBack = previous !== undefined && (await answers(previous)) ? previous : undefined;
       await setCallback(client, account, giveBack);
-      return giveBack ? `The embedded sandbox delivers to ${giveBack} again.` : 'The embedded sandbox\'s callback is removed (nothing else was receiving).';
+      return giveBack ? `The embedded sandbox delivers to ${giveBack} again.` : "The embedded sandbox's callback is removed (nothing else was receiving).";
     },
   };
 }

@@ -18,8 +18,13 @@ export function pollStatePath(deps: Deps, businessId: string): string {
 /** Every stored account, plus the env-credentials account (CI) when set; env wins for its business id. */
 function servedAccounts(deps: Deps): ResolvedAccount[] {
   const stored = deps.store().list();
-  const env = accountFromEnv(deps.env, deps.env.TIKTOK_CHANNEL_BUSINESS_ID ? stored.find((account) => account.businessId === deps.env.TIKTOK_CHANNEL_BUSINESS_ID) : undefined);
-  const accounts: ResolvedAccount[] = stored.filter((account) => account.businessId !== env?.businessId).map((account) => ({ ...account, source: 'store' as const }));
+  const env = accountFromEnv(
+    deps.env,
+    deps.env.TIKTOK_CHANNEL_BUSINESS_ID ? stored.find((account) => account.businessId === deps.env.TIKTOK_CHANNEL_BUSINESS_ID) : undefined,
+  );
+  const accounts: ResolvedAccount[] = stored
+    .filter((account) => account.businessId !== env?.businessId)
+    .map((account) => ({ ...account, source: 'store' as const }));
   if (env) accounts.push(env);
   return accounts;
 }
@@ -31,7 +36,7 @@ function servedAccounts(deps: Deps): ResolvedAccount[] {
 export function servedDirectory(deps: Deps, hint: string): { accounts: ResolvedAccount[]; directory: AccountDirectory } {
   const accounts = servedAccounts(deps);
   const directory = new AccountDirectory(accounts.map(toServed), deps.env.TIKTOK_CHANNEL_CLIENT_SECRET?.trim() || undefined);
-  if (!directory.hasSecrets) throw new CliError('usage', 'There is no TikTok app secret to check the deliveries\' signatures with.', { hint });
+  if (!directory.hasSecrets) throw new CliError('usage', "There is no TikTok app secret to check the deliveries' signatures with.", { hint });
   return { accounts, directory };
 }
 
@@ -70,7 +75,7 @@ export interface Registration {
 /** Sets the app's DIRECT_MESSAGE callback (app-wide), returning the one it replaced. */
 export async function registerCallback(deps: Deps, account: ResolvedAccount, callback: string): Promise<Registration> {
   if (!account.clientKey || !account.clientSecret) {
-    throw new CliError('usage', 'Registering the callback needs the TikTok app\'s client key and secret.', {
+    throw new CliError('usage', "Registering the callback needs the TikTok app's client key and secret.", {
       hint: 'Set TIKTOK_CHANNEL_CLIENT_KEY and TIKTOK_CHANNEL_CLIENT_SECRET, or use an account stored by `tiktok-channel connect`.',
     });
   }
@@ -114,7 +119,9 @@ export async function openJournal(Journal: typeof import('./journal.js').Journal
       });
     }
     if (code === 'ENOSPC' || code === 'EROFS' || code === 'EDQUOT') {
-      throw new CliError('config', `The journal directory ${dir} cannot be written (${code}).`, { hint: 'Free space on that file system, or set TIKTOK_CHANNEL_CONFIG_DIR to a writable directory.' });
+      throw new CliError('config', `The journal directory ${dir} cannot be written (${code}).`, {
+        hint: 'Free space on that file system, or set TIKTOK_CHANNEL_CONFIG_DIR to a writable directory.',
+      });
     }
     throw error;
   }

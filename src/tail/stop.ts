@@ -32,4 +32,3 @@ export interface Stats {
   unknownAccount: number;
   replayed: number;
 }
-

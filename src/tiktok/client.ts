@@ -147,7 +147,12 @@ export class TikTokClient {
     const encoded = new Response(form);
     const body = new Uint8Array(await encoded.arrayBuffer());
     const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
-    return this.call<T>('POST', path, { retry: 'idempotent', paceKey: paceKey(options.accessToken, fields, this.clientKey), ...options }, { body, contentType });
+    return this.call<T>(
+      'POST',
+      path,
+      { retry: 'idempotent', paceKey: paceKey(options.accessToken, fields, this.clientKey), ...options },
+      { body, contentType },
+    );
   }
 
   /**
@@ -175,7 +180,11 @@ export class TikTokClient {
         const what = `The media download from ${host} answered HTTP ${response.status}`;
         const fields = { httpStatus: response.status, origin };
         if (response.status === 401 || response.status === 403) {
-          throw new TikTokApiError(`${what}: it needs the access token in the x-user header, and the URL lives 24 hours.`, { ...fields, kind: 'auth', reason: 'download-refused' });
+          throw new TikTokApiError(`${what}: it needs the access token in the x-user header, and the URL lives 24 hours.`, {
+            ...fields,
+            kind: 'auth',
+            reason: 'download-refused',
+          });
         }
         if (response.status < 500) throw new TikTokApiError(`${what}.`, { ...fields, kind: 'validation', reason: 'download-gone' });
         failure = new TikTokApiError(`${what}.`, { ...fields, kind: 'server', reason: 'download-failed', retryable: true });
@@ -308,7 +317,14 @@ export class TikTokClient {
           : `TikTok answered HTTP ${response.status} with ${describeBody(text, response.headers['content-type'])} for ${method} ${path}`;
       return {
         ok: false,
-        error: new TikTokApiError(what, { kind: 'network', reason: 'gateway', requestId, httpStatus, origin, retryable: serverError || response.status === 429 }),
+        error: new TikTokApiError(what, {
+          kind: 'network',
+          reason: 'gateway',
+          requestId,
+          httpStatus,
+          origin,
+          retryable: serverError || response.status === 429,
+        }),
         retryable: serverError || response.status === 429,
         refused: response.status === 429,
         requestId,
@@ -358,5 +374,5 @@ function isEnvelope(value: unknown): value is { code: unknown; message?: unknown
 function describeBody(text: string, contentType = ''): string {
   if (/html/i.test(contentType) || /^\s*</.test(text)) return 'an HTML page (a gateway, not the API)';
   if (!text.trim()) return 'an empty body';
-  return 'a body that is not TikTok\'s JSON envelope';
+  return "a body that is not TikTok's JSON envelope";
 }

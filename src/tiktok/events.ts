@@ -119,7 +119,6 @@ export interface DecodedEvent {
   raw: Record<string, unknown>;
 }
 
-
 const KNOWN_EVENTS: Record<string, EventKind> = {
   im_receive_msg: 'message',
   im_send_msg: 'message',
@@ -364,4 +363,3 @@ export function eventDedupeKey(event: DecodedEvent): string {
   // A reaction delivery has its own message_id; so does every message. Otherwise the content hash.
   return event.message_id ? `m:${event.message_id}` : event.id;
 }
-

@@ -59,8 +59,36 @@ export const REQUIRED_SCOPES = ['message.list.read', 'message.list.send', 'messa
 
 /** EEA members (EU + Iceland, Liechtenstein, Norway), as ISO 3166-1 alpha-2. */
 export const EEA_REGIONS = [
-  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT',
-  'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'IS', 'LI', 'NO',
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
+  'IS',
+  'LI',
+  'NO',
 ] as const;
 /** Accounts registered here cannot manage or send DMs through the API (EEA, Switzerland, UK). */
 export const DM_API_BLOCKED_REGIONS: readonly string[] = [...EEA_REGIONS, 'CH', 'GB'];
@@ -71,9 +99,7 @@ export const DM_API_RESTRICTED_REGIONS: readonly string[] = ['US'];
  * the EU members). The capabilities endpoint answers per conversation and is authoritative.
  */
 const EU_MEMBERS = EEA_REGIONS.filter((region) => !['IS', 'LI', 'NO'].includes(region));
-export const MEDIA_BLOCKED_REGIONS: readonly string[] = [
-  'AU', 'CO', ...EU_MEMBERS, 'IN', 'IR', 'JP', 'NG', 'KP', 'PH', 'RU', 'KR', 'TR', 'UA', 'GB', 'US',
-];
+export const MEDIA_BLOCKED_REGIONS: readonly string[] = ['AU', 'CO', ...EU_MEMBERS, 'IN', 'IR', 'JP', 'NG', 'KP', 'PH', 'RU', 'KR', 'TR', 'UA', 'GB', 'US'];
 
 export function normalizeRegion(region: string | undefined | null): string | undefined {
   if (!region) return undefined;

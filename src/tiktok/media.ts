@@ -79,7 +79,11 @@ export async function downloadMedia(
   request: { businessId: string; conversationId: string; messageId: string; mediaId: string; mediaType: 'IMAGE' | 'VIDEO' },
 ): Promise<DownloadedMedia> {
   const url = await getMediaDownloadUrl(client, accessToken, request);
-  if (!url) throw new TikTokApiError(`TikTok answered media/download for message ${request.messageId} without a download_url.`, { kind: 'server', reason: 'incomplete-answer' });
+  if (!url)
+    throw new TikTokApiError(`TikTok answered media/download for message ${request.messageId} without a download_url.`, {
+      kind: 'server',
+      reason: 'incomplete-answer',
+    });
   const { bytes, contentType } = await client.fetchSigned(url, { 'x-user': accessToken });
   return { bytes, contentType, url };
 }

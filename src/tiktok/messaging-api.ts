@@ -34,8 +34,7 @@ export async function getBusinessProfile(
   businessId: string,
   options: { fields?: readonly string[] } = {},
 ): Promise<BusinessProfile> {
-  const ask = (fields: readonly string[]) =>
-    client.get<Record<string, unknown>>('business/get/', { accessToken, query: { business_id: businessId, fields } });
+  const ask = (fields: readonly string[]) => client.get<Record<string, unknown>>('business/get/', { accessToken, query: { business_id: businessId, fields } });
   let envelope: Envelope<Record<string, unknown>>;
   try {
     envelope = await ask(options.fields ?? PROFILE_FIELDS);
@@ -83,10 +82,10 @@ export async function listConversations(
   let cursor: number | undefined = 0;
   const maxPages = options.maxPages ?? 1000;
   for (let pageNumber = 0; pageNumber < maxPages; pageNumber++) {
-    const page: Envelope<ConversationPage> = await client.get<ConversationPage>(
-      'business/message/conversation/list/',
-      { accessToken, query: { business_id: businessId, conversation_type: type, cursor, limit: options.pageSize ?? 100 } },
-    );
+    const page: Envelope<ConversationPage> = await client.get<ConversationPage>('business/message/conversation/list/', {
+      accessToken,
+      query: { business_id: businessId, conversation_type: type, cursor, limit: options.pageSize ?? 100 },
+    });
     const data = page.data;
     for (const item of data.conversations ?? []) {
       const conversationId = optionalString(item.conversation_id);
@@ -139,7 +138,9 @@ export async function getConversationContent(
     { accessToken, query: { business_id: businessId, conversation_id: conversationId } },
   );
   const items = Array.isArray(data.messages) ? data.messages : [];
-  const messages = oldestFirst(items.filter((item) => item !== null && typeof item === 'object').map((item) => decodeRestMessage(item, { businessId, conversationId })));
+  const messages = oldestFirst(
+    items.filter((item) => item !== null && typeof item === 'object').map((item) => decodeRestMessage(item, { businessId, conversationId })),
+  );
   const participants = (Array.isArray(data.participants) ? data.participants : []).map((item) => ({
     id: optionalString(item.id),
     role: normalizeRole(item.role),

@@ -9,7 +9,20 @@
 // (or was stopped) leaves a lock older than LOCK_STALE_MS, or one naming a dead pid, which the next taker
 // breaks. proper-lockfile (src/store/lock.ts) is async and keeps a refresh timer per lock: too heavy for
 // a lock taken once per request.
-import { closeSync, fstatSync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

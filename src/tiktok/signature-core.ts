@@ -59,7 +59,12 @@ export function bodyBytes(rawBody: unknown): string | Uint8Array | null {
   return null;
 }
 
-export const fail = (reason: SignatureFailure, message: string, timestamp: number | null = null): CheckSignatureResult => ({ ok: false, reason, message, timestamp });
+export const fail = (reason: SignatureFailure, message: string, timestamp: number | null = null): CheckSignatureResult => ({
+  ok: false,
+  reason,
+  message,
+  timestamp,
+});
 
 /** What remains once the header and options are judged: compute the HMAC of `t.` + body, then finish(). */
 export interface PreparedCheck {
@@ -76,7 +81,8 @@ export function prepareCheck(input: VerifySignatureInput): CheckSignatureResult 
   if (typeof input !== 'object' || input === null) return fail('invalid_options', 'Pass {rawBody, header, secret}.');
   const { header: rawHeader, secret, toleranceSeconds, now } = input;
   const rawBody = bodyBytes(input.rawBody);
-  if (rawBody === null) return fail('malformed', 'rawBody must be the request body as received: a string, Buffer, Uint8Array or ArrayBuffer (not parsed JSON).');
+  if (rawBody === null)
+    return fail('malformed', 'rawBody must be the request body as received: a string, Buffer, Uint8Array or ArrayBuffer (not parsed JSON).');
   if (rawHeader !== undefined && rawHeader !== null && typeof rawHeader !== 'string') return fail('malformed', 'The Tiktok-Signature header must be a string.');
   const header = rawHeader?.trim();
   if (!header) return fail('missing', 'The Tiktok-Signature header is missing.');
@@ -90,7 +96,8 @@ export function prepareCheck(input: VerifySignatureInput): CheckSignatureResult 
   }
   if (now !== undefined && typeof now !== 'function') return fail('invalid_options', 'now must be a function returning epoch milliseconds.');
   const nowMs = (now ?? Date.now)();
-  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) return fail('invalid_options', `now() must return finite epoch milliseconds (got ${String(nowMs)}).`);
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+    return fail('invalid_options', `now() must return finite epoch milliseconds (got ${String(nowMs)}).`);
 
   const { t, s } = parseSignatureHeader(header);
   if (t === undefined || !/^\d{1,13}$/.test(t) || s.length === 0) {
@@ -119,7 +126,11 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** The verdict, given the HMAC computed for the prepared check. */
-export function finishCheck(prepared: PreparedCheck, expected: Uint8Array, equal: (a: Uint8Array, b: Uint8Array) => boolean = equalBytes): CheckSignatureResult {
+export function finishCheck(
+  prepared: PreparedCheck,
+  expected: Uint8Array,
+  equal: (a: Uint8Array, b: Uint8Array) => boolean = equalBytes,
+): CheckSignatureResult {
   const { seconds, nowSeconds, tolerance } = prepared;
   // Compare before judging the time, so a forged signature is reported as forged whatever its age.
   const matches = prepared.candidates.some((value) => equal(hexBytes(value), expected));

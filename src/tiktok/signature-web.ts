@@ -3,7 +3,17 @@
 // `crypto.subtle` (Cloudflare Workers, Vercel Edge, Deno, Bun, browsers, and Node 20 too). No `node:`
 // import, so the edge build of `tiktok-channel/webhooks` is made of this, the decoder and nothing else.
 import { decodeEvent, type DecodedEvent } from './events.js';
-import { bodyBytes, fail, finishCheck, isPrepared, prepareCheck, signedBytes, WebhookSignatureError, type CheckSignatureResult, type VerifySignatureInput } from './signature-core.js';
+import {
+  bodyBytes,
+  fail,
+  finishCheck,
+  isPrepared,
+  prepareCheck,
+  signedBytes,
+  WebhookSignatureError,
+  type CheckSignatureResult,
+  type VerifySignatureInput,
+} from './signature-core.js';
 
 const encoder = new TextEncoder();
 

@@ -10,7 +10,16 @@
 // `checkSignature` gives the reason, `constructEvent` throws unless the delivery is genuine and fresh.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeEvent, type DecodedEvent } from './events.js';
-import { bodyBytes, fail, finishCheck, isPrepared, prepareCheck, WebhookSignatureError, type CheckSignatureResult, type VerifySignatureInput } from './signature-core.js';
+import {
+  bodyBytes,
+  fail,
+  finishCheck,
+  isPrepared,
+  prepareCheck,
+  WebhookSignatureError,
+  type CheckSignatureResult,
+  type VerifySignatureInput,
+} from './signature-core.js';
 
 export {
   parseSignatureHeader,

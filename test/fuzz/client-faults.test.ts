@@ -33,9 +33,12 @@ const faultSpec: fc.Arbitrary<FaultSpec> = fc.oneof(
   fc.constant({ kind: 'reset' as const }),
   fc.constantFrom(40100, 51065, 50002).map((code) => ({ kind: 'code' as const, code })),
 );
-const faults = fc.array(fc.record({ spec: faultSpec, times: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 4 }, { arbitrary: fc.constant(-1), weight: 1 }) }), {
-  maxLength: 4,
-});
+const faults = fc.array(
+  fc.record({ spec: faultSpec, times: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 4 }, { arbitrary: fc.constant(-1), weight: 1 }) }),
+  {
+    maxLength: 4,
+  },
+);
 
 const CALLS = {
   list: { path: 'business/message/conversation/list/', send: false },
@@ -67,10 +70,15 @@ function expected(call: CallName, queue: Fault[]): { attempts: number; failure?:
 describe('fuzz: the client against sandbox faults', () => {
   const ctx = useConnectedWorld({ reset: false });
 
-  it('bounded retries, sends never repeated after a possible delivery, every failure an exit-6 error with TikTok\'s code', async () => {
+  it("bounded retries, sends never repeated after a possible delivery, every failure an exit-6 error with TikTok's code", async () => {
     const sleeps: number[] = [];
     // No pacing here: this is about the retry policy (bench/pace.mjs and the pacer's tests cover pacing).
-    const client = new TikTokClient({ baseUrl: ctx.world.server.apiBaseUrl, transport: networkTransport, pacer: false, sleep: async (ms) => void sleeps.push(ms) });
+    const client = new TikTokClient({
+      baseUrl: ctx.world.server.apiBaseUrl,
+      transport: networkTransport,
+      pacer: false,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     const token = ctx.account.grant.accessToken;
     const run: Record<CallName, () => Promise<unknown>> = {
       list: () => listConversations(client, token, ctx.account.businessId, 'SINGLE', { maxPages: 1 }),

@@ -39,7 +39,13 @@ const junk = fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.parse(JSON.string
 /** A field as TikTok sends it, or sometimes anything at all. */
 const maybeJunk = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof({ arbitrary, weight: 9 }, { arbitrary: junk, weight: 1 });
 const enumOf = (...values: string[]) => fc.constantFrom(...values);
-const bigText = fc.oneof({ arbitrary: fc.string({ unit: 'grapheme', maxLength: 50 }), weight: 20 }, { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.integer({ min: 5_000, max: 20_000 })).map(([unit, times]) => unit.repeat(times)), weight: 1 });
+const bigText = fc.oneof(
+  { arbitrary: fc.string({ unit: 'grapheme', maxLength: 50 }), weight: 20 },
+  {
+    arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.integer({ min: 5_000, max: 20_000 })).map(([unit, times]) => unit.repeat(times)),
+    weight: 1,
+  },
+);
 
 /** Content with enum values as symbols (upper/lower applied later), so one model yields both casings. */
 interface Model {
@@ -75,14 +81,24 @@ const content = fc.record(
     sticker: maybeJunk(fc.record({ url: url })),
     share_post: maybeJunk(fc.record({ embed_url: url, video_id: id }, { requiredKeys: [] })),
     template: maybeJunk(
-      fc.record({ type: maybeJunk(enumField('qa_button_card', 'qa_link_card')), elements: fc.array(fc.record({ title: bigText, buttons: fc.array(button, { maxLength: 4 }) }), { maxLength: 2 }) }),
+      fc.record({
+        type: maybeJunk(enumField('qa_button_card', 'qa_link_card')),
+        elements: fc.array(fc.record({ title: bigText, buttons: fc.array(button, { maxLength: 4 }) }), { maxLength: 2 }),
+      }),
     ),
     reply_source_payload: maybeJunk(fc.record({ reply_source_msg_id: id, reply_source_unique_id: id }, { requiredKeys: [] })),
     referenced_message_info: maybeJunk(fc.record({ referenced_message_id: id })),
     reaction: maybeJunk(
       fc.array(
         fc.record(
-          { operation: enumField('add', 'remove'), type: enumField('emoji'), emoji: fc.constantFrom('👍', '❤️', ''), unique_identifier: id, timestamp: time, original_msg_id: id },
+          {
+            operation: enumField('add', 'remove'),
+            type: enumField('emoji'),
+            emoji: fc.constantFrom('👍', '❤️', ''),
+            unique_identifier: id,
+            timestamp: time,
+            original_msg_id: id,
+          },
           { requiredKeys: [] },
         ),
         { maxLength: 3 },
@@ -93,7 +109,10 @@ const content = fc.record(
       fc.record(
         {
           source: enumField('ad', 'short_link'),
-          short_link: fc.record({ ref: bigText, prefilled_message: bigText, prefilled_message_audit_status: enumField('pass', 'reject') }, { requiredKeys: [] }),
+          short_link: fc.record(
+            { ref: bigText, prefilled_message: bigText, prefilled_message_audit_status: enumField('pass', 'reject') },
+            { requiredKeys: [] },
+          ),
           ad: fc.oneof(fc.constant({}), fc.record({ ad_id: id, ad_name: bigText, timestamp: time }, { requiredKeys: [] })),
         },
         { requiredKeys: [] },
@@ -200,9 +219,17 @@ describe('fuzz: the event decoder', () => {
       { numRuns: 3_000 },
     );
     // Every kind of delivery was generated and recognised.
-    expect([...kinds].sort()).toEqual(
-      ['auto_message_audit', 'auto_message_config', 'eu_message', 'high_intent_comment', 'message', 'reaction', 'read', 'referral', 'unknown'],
-    );
+    expect([...kinds].sort()).toEqual([
+      'auto_message_audit',
+      'auto_message_config',
+      'eu_message',
+      'high_intent_comment',
+      'message',
+      'reaction',
+      'read',
+      'referral',
+      'unknown',
+    ]);
   }, 120_000);
 
   it('never throws on random bytes, truncated deliveries, or values of any type', () => {
@@ -211,23 +238,31 @@ describe('fuzz: the event decoder', () => {
       return fc.integer({ min: 0, max: text.length }).map((cut) => text.slice(0, cut));
     });
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), truncated, fc.jsonValue().map((value) => JSON.stringify(value))), (body) => {
-        const decoded = decodeEvent(body);
-        expectPlainJson(decoded);
-        const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-          // Not a delivery: kept whole as received, with the reason.
-          expectEqual(decoded.raw, { body: text });
-          expect(decoded.kind).toBe('unknown');
-          expect(decoded.problems).toContain('the body is not a JSON object');
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          truncated,
+          fc.jsonValue().map((value) => JSON.stringify(value)),
+        ),
+        (body) => {
+          const decoded = decodeEvent(body);
+          expectPlainJson(decoded);
+          const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+            // Not a delivery: kept whole as received, with the reason.
+            expectEqual(decoded.raw, { body: text });
+            expect(decoded.kind).toBe('unknown');
+            expect(decoded.problems).toContain('the body is not a JSON object');
+          }
+        },
+      ),
       { numRuns: 3_000 },
     );
     fc.assert(
@@ -275,10 +310,21 @@ describe('fuzz: the event decoder', () => {
 describe('fuzz: exact big integers', () => {
   // JSON with bigint leaves written as bare literals, as TikTok writes its ids.
   const tree = fc.letrec((tie) => ({
-    node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }), tie('node'), { maxKeys: 4 })),
-    leaf: fc.oneof(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.bigInt({ min: 10n ** 15n, max: 10n ** 19n }), fc.jsonValue({ maxDepth: 0 }), fc.string({ unit: 'binary', maxLength: 30 })),
+    node: fc.oneof(
+      { depthSize: 'small' },
+      tie('leaf'),
+      fc.array(tie('node'), { maxLength: 4 }),
+      fc.dictionary(fc.string({ maxLength: 6 }), tie('node'), { maxKeys: 4 }),
+    ),
+    leaf: fc.oneof(
+      fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }),
+      fc.bigInt({ min: 10n ** 15n, max: 10n ** 19n }),
+      fc.jsonValue({ maxDepth: 0 }),
+      fc.string({ unit: 'binary', maxLength: 30 }),
+    ),
   })).node;
-  const write = (value: unknown) => JSON.stringify(value, (_key, leaf: unknown) => (typeof leaf === 'bigint' ? `\u0000BIG${leaf}` : leaf)).replace(/"\\u0000BIG(-?\d+)"/g, '$1');
+  const write = (value: unknown) =>
+    JSON.stringify(value, (_key, leaf: unknown) => (typeof leaf === 'bigint' ? `\u0000BIG${leaf}` : leaf)).replace(/"\\u0000BIG(-?\d+)"/g, '$1');
   const expected = (value: unknown): unknown => {
     if (typeof value === 'bigint') return String(value).replace('-', '').length >= 16 ? String(value) : Number(value);
     // A number JSON writes as a 16+ digit integer is an id-sized literal too.

@@ -25,7 +25,18 @@ interface Generated {
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 const stateValue = fc.oneof(
   { arbitrary: fc.constant(STATE), weight: 1 },
-  { arbitrary: fc.constantFrom(STATE.toUpperCase(), STATE.slice(0, -1), `${STATE}x`, ` ${STATE}`, `${STATE}\u0000`, '', STATE.normalize('NFKC').replace('Z', 'Ｚ')), weight: 4 },
+  {
+    arbitrary: fc.constantFrom(
+      STATE.toUpperCase(),
+      STATE.slice(0, -1),
+      `${STATE}x`,
+      ` ${STATE}`,
+      `${STATE}\u0000`,
+      '',
+      STATE.normalize('NFKC').replace('Z', 'Ｚ'),
+    ),
+    weight: 4,
+  },
   { arbitrary: text, weight: 1 },
 );
 const codeValue = fc.oneof(
@@ -36,7 +47,10 @@ const codeValue = fc.oneof(
 const errorValue = fc.oneof(fc.constant('access_denied'), fc.constant('invalid_scope'), text);
 
 const generated: fc.Arbitrary<Generated> = fc.record({
-  method: fc.oneof({ arbitrary: fc.constant('GET'), weight: 6 }, { arbitrary: fc.constantFrom('POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'), weight: 4 }),
+  method: fc.oneof(
+    { arbitrary: fc.constant('GET'), weight: 6 },
+    { arbitrary: fc.constantFrom('POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'), weight: 4 },
+  ),
   host: fc.oneof(
     { arbitrary: fc.constant((port: number) => `127.0.0.1:${port}`), weight: 6 },
     { arbitrary: fc.constant((port: number) => `localhost:${port}`), weight: 2 },
@@ -54,7 +68,10 @@ const generated: fc.Arbitrary<Generated> = fc.record({
   ),
   path: fc.oneof(
     { arbitrary: fc.constantFrom('/callback/', '/callback'), weight: 8 },
-    { arbitrary: fc.constantFrom('/', '/favicon.ico', '/Callback/', '/callback//', '/callback/x', '/callback/../callback/', '/callback%2F', '/%63allback/'), weight: 2 },
+    {
+      arbitrary: fc.constantFrom('/', '/favicon.ico', '/Callback/', '/callback//', '/callback/x', '/callback/../callback/', '/callback%2F', '/%63allback/'),
+      weight: 2,
+    },
     { arbitrary: text.map((segment) => `/${encodeURIComponent(segment)}`), weight: 1 },
   ),
   params: fc
@@ -117,8 +134,8 @@ describe('fuzz: the loopback callback server', () => {
         let settled: { kind: 'code'; value: CallbackCode } | { kind: 'error'; error: unknown } | undefined;
         let settlements = 0;
         const waiting = server.waitForCallback({ timeoutMs: 60_000 }).then(
-          (value) => ((settlements++, (settled = { kind: 'code', value }))),
-          (error: unknown) => ((settlements++, (settled = { kind: 'error', error }))),
+          (value) => (settlements++, (settled = { kind: 'code', value })),
+          (error: unknown) => (settlements++, (settled = { kind: 'error', error })),
         );
         // The accepted callback's browser tab is held until the flow finishes: later requests meet the
         // server still listening, and must all be refused.

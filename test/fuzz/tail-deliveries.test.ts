@@ -40,7 +40,11 @@ const sign = (secret: string, body: Buffer, t: number) => `t=${t},s=${createHmac
 type Shape =
   | { kind: 'valid'; event: string; content: Record<string, unknown> }
   | { kind: 'hostile'; envelope: Record<string, unknown> }
-  | { kind: 'badSignature'; how: 'other-secret' | 'tampered' | 'stale' | 'future' | 'malformed' | 'missing' | 'other-body' | 'empty-s'; content: Record<string, unknown> }
+  | {
+      kind: 'badSignature';
+      how: 'other-secret' | 'tampered' | 'stale' | 'future' | 'malformed' | 'missing' | 'other-body' | 'empty-s';
+      content: Record<string, unknown>;
+    }
   | { kind: 'bytes'; bytes: Uint8Array; signed: boolean }
   | { kind: 'truncated'; cut: number; signed: boolean; content: Record<string, unknown> }
   | { kind: 'notObject'; value: unknown }
@@ -64,7 +68,14 @@ const shape: fc.Arbitrary<Shape> = fc.oneof(
     weight: 300,
     arbitrary: fc.record({
       kind: fc.constant('valid' as const),
-      event: fc.constantFrom('im_receive_msg', 'im_send_msg', 'im_mark_read_msg', 'im_referral_msg', 'im_receive_high_intent_comment', 'im_auto_message_audit_update'),
+      event: fc.constantFrom(
+        'im_receive_msg',
+        'im_send_msg',
+        'im_mark_read_msg',
+        'im_referral_msg',
+        'im_receive_high_intent_comment',
+        'im_auto_message_audit_update',
+      ),
       content: messageContent,
     }),
   },
@@ -79,7 +90,9 @@ const shape: fc.Arbitrary<Shape> = fc.oneof(
           text,
           junk,
           junk.map((value) => JSON.stringify(value)),
-          fc.record({ message_id: junk, type: junk, text: fc.oneof(junk, fc.record({ body: junk })), from_user: junk, to_user: junk }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+          fc
+            .record({ message_id: junk, type: junk, text: fc.oneof(junk, fc.record({ body: junk })), from_user: junk, to_user: junk }, { requiredKeys: [] })
+            .map((value) => JSON.stringify(value)),
           fc.constantFrom('{"type":"text"', '<html>', '', 'null', '"\\u0000"', '{"text":{"body":"\\ud800"}}'),
         ),
       })
@@ -94,8 +107,22 @@ const shape: fc.Arbitrary<Shape> = fc.oneof(
     }),
   },
   { weight: 100, arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 400 }), signed: fc.boolean() }) },
-  { weight: 100, arbitrary: fc.record({ kind: fc.constant('truncated' as const), cut: fc.double({ min: 0, max: 0.999, noNaN: true }), signed: fc.boolean(), content: messageContent }) },
-  { weight: 50, arbitrary: fc.record({ kind: fc.constant('notObject' as const), value: fc.oneof(fc.array(junk, { maxLength: 3 }), fc.integer(), text, fc.constant(null), fc.boolean()) }) },
+  {
+    weight: 100,
+    arbitrary: fc.record({
+      kind: fc.constant('truncated' as const),
+      cut: fc.double({ min: 0, max: 0.999, noNaN: true }),
+      signed: fc.boolean(),
+      content: messageContent,
+    }),
+  },
+  {
+    weight: 50,
+    arbitrary: fc.record({
+      kind: fc.constant('notObject' as const),
+      value: fc.oneof(fc.array(junk, { maxLength: 3 }), fc.integer(), text, fc.constant(null), fc.boolean()),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('huge' as const), size: fc.integer({ min: 100_000, max: 400_000 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'oversize' as const }) },
 );
@@ -247,14 +274,22 @@ describe('fuzz: 10,000 generated deliveries into tail', () => {
       const started = Date.now();
       const statuses = await sendAll(tail.url, deliveries);
       const mismatches = deliveries
-        .map((delivery, index) => ({ category: delivery.category, expected: delivery.expect, got: statuses[index], body: delivery.body.toString('utf8').slice(0, 200) }))
+        .map((delivery, index) => ({
+          category: delivery.category,
+          expected: delivery.expect,
+          got: statuses[index],
+          body: delivery.body.toString('utf8').slice(0, 200),
+        }))
         .filter((row) => row.got !== row.expected && !(row.expected === 413 && row.got === -1));
       expect(mismatches.slice(0, 5), `seed ${seed}`).toEqual([]);
 
       // Byte-exact replays of 200 accepted deliveries: refused, not printed or journaled again.
       const accepted = deliveries.filter((delivery) => delivery.expect === 200);
       const replays = accepted.slice(0, 200).map((delivery) => ({ ...delivery, category: 'replay', expect: 409 as const }));
-      expect((await sendAll(tail.url, replays)).every((status) => status === 409), `seed ${seed}`).toBe(true);
+      expect(
+        (await sendAll(tail.url, replays)).every((status) => status === 409),
+        `seed ${seed}`,
+      ).toBe(true);
       const elapsed = Date.now() - started;
 
       const printed = await tail.waitForEvents(accepted.length, 60_000);
@@ -292,7 +327,9 @@ describe('fuzz: 10,000 generated deliveries into tail', () => {
 
       const counts: Record<string, number> = {};
       for (const delivery of deliveries) counts[delivery.category] = (counts[delivery.category] ?? 0) + 1;
-      console.log(`tail fuzz (seed ${seed}): ${deliveries.length} deliveries + ${replays.length} replays in ${elapsed} ms (${unreadable.length} signed but not a JSON object); ${JSON.stringify(counts)}`);
+      console.log(
+        `tail fuzz (seed ${seed}): ${deliveries.length} deliveries + ${replays.length} replays in ${elapsed} ms (${unreadable.length} signed but not a JSON object); ${JSON.stringify(counts)}`,
+      );
     } finally {
       tail.child.kill('SIGKILL');
     }

@@ -80,7 +80,8 @@ export async function startWorld(options: { clock?: () => number } = {}): Promis
     async store(account, extra = {}) {
       const dir = tempConfigDir('ttc-store-');
       const now = Date.now();
-      const username = account.businessId === SEED.defaultBusinessId ? 'acme.studio' : account.businessId === SEED.eeaBusinessId ? 'brotzeit.berlin' : undefined;
+      const username =
+        account.businessId === SEED.defaultBusinessId ? 'acme.studio' : account.businessId === SEED.eeaBusinessId ? 'brotzeit.berlin' : undefined;
       await new AccountStore({ configDir: dir }).upsert(
         {
           businessId: account.businessId,

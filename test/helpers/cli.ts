@@ -69,11 +69,15 @@ export function startCli(
   const waitFor = async (name: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
-    void done.then(() => (exited = true), () => (exited = true));
+    void done.then(
+      () => (exited = true),
+      () => (exited = true),
+    );
     for (;;) {
       const match = (name === 'stderr' ? err : out).match(pattern);
       if (match) return match;
-      if (exited || Date.now() > deadline) throw new Error(`${name} never matched ${pattern}${exited ? ' (the CLI exited)' : ''}:\nstderr: ${err}\nstdout: ${out}`);
+      if (exited || Date.now() > deadline)
+        throw new Error(`${name} never matched ${pattern}${exited ? ' (the CLI exited)' : ''}:\nstderr: ${err}\nstdout: ${out}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };

@@ -180,7 +180,14 @@ export const KIND_CASES: KindCase[] = [
     check: (c, a, ctx, casing) => {
       expectMessage(c, a, ctx, casing, 'reaction', 'in');
       expect(c.reaction).toEqual([
-        { operation: 'ADD', type: 'EMOJI', emoji: '❤️', unique_identifier: ctx.userId, timestamp: c.timestamp, original_msg_id: ctx.reactedTo ?? expect.any(String) },
+        {
+          operation: 'ADD',
+          type: 'EMOJI',
+          emoji: '❤️',
+          unique_identifier: ctx.userId,
+          timestamp: c.timestamp,
+          original_msg_id: ctx.reactedTo ?? expect.any(String),
+        },
       ]);
     },
   },
@@ -202,7 +209,12 @@ export const KIND_CASES: KindCase[] = [
     flags: ['--type', 'welcome', '--action', 'enable'],
     event: 'im_auto_message_config_update',
     check: (c, a) => {
-      expect(c).toMatchObject({ auto_message_id: expect.stringMatching(/^\d+$/), auto_message_type: 'WELCOME_MESSAGE', auto_message_action: 'ENABLE', welcome_message: expect.any(Object) });
+      expect(c).toMatchObject({
+        auto_message_id: expect.stringMatching(/^\d+$/),
+        auto_message_type: 'WELCOME_MESSAGE',
+        auto_message_action: 'ENABLE',
+        welcome_message: expect.any(Object),
+      });
       expect(c.timestamp).toBeGreaterThan(1e12);
       expect(c).not.toHaveProperty('conversation_id');
       expect(a.conversation_id).toBeNull();
@@ -264,7 +276,15 @@ export function parseDelivery(delivery: Delivery): { envelope: any; content: any
 }
 
 /** Signature, envelope, create_time in seconds and the kind's content shape in one go. */
-export function expectDelivery(delivery: Delivery, kindCase: KindCase, answer: EventAnswer, ctx: ShapeContext, casing: Casing, secret: string, clientKey: string): any {
+export function expectDelivery(
+  delivery: Delivery,
+  kindCase: KindCase,
+  answer: EventAnswer,
+  ctx: ShapeContext,
+  casing: Casing,
+  secret: string,
+  clientKey: string,
+): any {
   const { t } = verifySignature(delivery, secret);
   const { envelope, content } = parseDelivery(delivery);
   expect(envelope).toMatchObject({ client_key: clientKey, event: kindCase.event, user_openid: ctx.businessId });
@@ -330,7 +350,12 @@ export const CONSENT_REDIRECT = 'http://127.0.0.1:53682/callback/';
 
 /** The default account's access token, as if its holder consented (control authorize, then the token exchange). */
 export async function consentedToken(sandbox: { controlUrl: string; apiBaseUrl: string; clientKey: string; clientSecret: string }): Promise<string> {
-  const consent = await postJson(`${sandbox.controlUrl}/authorize`, { client_key: sandbox.clientKey, redirect_uri: CONSENT_REDIRECT, scope: CONSENT_SCOPES, state: 's' });
+  const consent = await postJson(`${sandbox.controlUrl}/authorize`, {
+    client_key: sandbox.clientKey,
+    redirect_uri: CONSENT_REDIRECT,
+    scope: CONSENT_SCOPES,
+    state: 's',
+  });
   const tokens = await postJson(`${sandbox.apiBaseUrl}tt_user/oauth2/token/`, {
     client_id: sandbox.clientKey,
     client_secret: sandbox.clientSecret,

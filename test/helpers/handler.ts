@@ -55,13 +55,35 @@ export async function connectedWorld(origin: string, options: { commentToMessage
     return { status: 200 };
   };
   const handler = createSandboxHandler({ clock: () => now, poster, webhookDelivery: 'inline' });
-  const register = await call(handler, 'POST', `${api}business/webhook/update/`, { app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: 'https://hooks.example.test/tiktok' });
+  const register = await call(handler, 'POST', `${api}business/webhook/update/`, {
+    app_id: SANDBOX_APP.client_key,
+    secret: SANDBOX_APP.client_secret,
+    event_type: 'DIRECT_MESSAGE',
+    callback_url: 'https://hooks.example.test/tiktok',
+  });
   expect(register.json.code).toBe(0);
-  const consent = await call(handler, 'POST', `${origin}/sandbox/authorize`, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: SCOPES, state: 's' });
-  const tokens = await call(handler, 'POST', `${api}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.json.code, redirect_uri: REDIRECT });
+  const consent = await call(handler, 'POST', `${origin}/sandbox/authorize`, {
+    client_key: SANDBOX_APP.client_key,
+    redirect_uri: REDIRECT,
+    scope: SCOPES,
+    state: 's',
+  });
+  const tokens = await call(handler, 'POST', `${api}tt_user/oauth2/token/`, {
+    client_id: SANDBOX_APP.client_key,
+    client_secret: SANDBOX_APP.client_secret,
+    grant_type: 'authorization_code',
+    auth_code: consent.json.code,
+    redirect_uri: REDIRECT,
+  });
   if (options.commentToMessage) {
     // High-intent comments arrive only while the account's Comment-to-Message switch is on (off for a new account).
-    const enable = await call(handler, 'POST', `${api}business/message/direct_reply/update/`, { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status: 'ENABLE' }, { 'access-token': tokens.json.data.access_token });
+    const enable = await call(
+      handler,
+      'POST',
+      `${api}business/message/direct_reply/update/`,
+      { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status: 'ENABLE' },
+      { 'access-token': tokens.json.data.access_token },
+    );
     expect(enable.json.code).toBe(0);
   }
   return {

@@ -83,7 +83,11 @@ export function rasterizeQrSvg(svg: string, scale = 8): Uint8Array {
   let x = 0;
   let y = 0;
   for (const [, command, args] of path[1]!.matchAll(/([MmHhVv])([^MmHhVv]*)/g)) {
-    const numbers = args!.trim().split(/[\s,]+/).filter(Boolean).map(Number);
+    const numbers = args!
+      .trim()
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
     if (command === 'M') [x, y] = [numbers[0]!, numbers[1]!];
     else if (command === 'm') [x, y] = [x + numbers[0]!, y + numbers[1]!];
     else if (command === 'h' || command === 'H') {
@@ -92,7 +96,7 @@ export function rasterizeQrSvg(svg: string, scale = 8): Uint8Array {
       for (let column = Math.min(x, to); column < Math.max(x, to); column++) {
         for (let dy = 0; dy < scale; dy++) {
           for (let dx = 0; dx < scale; dx++) {
-            const offset = (((row * scale + dy) * modules * scale) + column * scale + dx) * 4;
+            const offset = ((row * scale + dy) * modules * scale + column * scale + dx) * 4;
             png.data[offset] = png.data[offset + 1] = png.data[offset + 2] = 0;
           }
         }

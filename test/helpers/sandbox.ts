@@ -127,11 +127,7 @@ export function expectNoTokens(result: { stdout: string; stderr: string }, token
 }
 
 /** Connects an account through the real CLI (`connect`, approved via the control API); returns its record. */
-export async function connectAccount(
-  sandbox: ServedSandbox,
-  configDir: string,
-  options: { businessId?: string; args?: string[] } = {},
-): Promise<any> {
+export async function connectAccount(sandbox: ServedSandbox, configDir: string, options: { businessId?: string; args?: string[] } = {}): Promise<any> {
   const cli = startCli(['connect', ...(options.args ?? [])], { env: sandbox.env(), configDir });
   const landed = await fetch(await sandbox.approve(await cli.authorizeUrl(), { businessId: options.businessId }));
   await landed.text();

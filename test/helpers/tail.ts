@@ -14,7 +14,10 @@ export interface RunningTail extends RunningCli {
   waitForEvents(count: number, timeoutMs?: number): Promise<any[]>;
 }
 
-export async function startTail(args: string[], options: { configDir?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<RunningTail> {
+export async function startTail(
+  args: string[],
+  options: { configDir?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<RunningTail> {
   const cli = startCli(['tail', ...args], { timeoutMs: 60_000, ...options });
   const match = await cli.waitForStderr(/Ready! Listening on (http:\/\/127\.0\.0\.1:(\d+)\/\S*) \(Ctrl-C to quit\)/, 15_000);
   return withEvents(cli, { url: match[1]!, port: Number(match[2]) });
@@ -78,7 +81,11 @@ export function post(url: string, body: string | Buffer, headers: Record<string,
 }
 
 export function postSigned(url: string, body: string, secret: string, options: { t?: number; headers?: Record<string, string> } = {}): Promise<PostResult> {
-  return post(url, body, { 'tiktok-signature': sign(secret, body, options.t), 'x-tt-logid': `logid-${Math.random().toString(36).slice(2)}`, ...options.headers });
+  return post(url, body, {
+    'tiktok-signature': sign(secret, body, options.t),
+    'x-tt-logid': `logid-${Math.random().toString(36).slice(2)}`,
+    ...options.headers,
+  });
 }
 
 /** A port nothing listens on right now (for a forward target that is "down", or a fixed --port). */

@@ -44,7 +44,11 @@ describe('a hand-edited channel name with escape sequences', { timeout: 60_000 }
   it('is display-safe in the error of an expired account too', async () => {
     const configDir = tempConfigDir();
     await connectAccount(sandbox, configDir);
-    patchStoredAccount(configDir, SEED.defaultBusinessId, { channelName: hostile, accessTokenExpiresAt: Date.now() - 1000, refreshTokenExpiresAt: Date.now() - 1000 });
+    patchStoredAccount(configDir, SEED.defaultBusinessId, {
+      channelName: hostile,
+      accessTokenExpiresAt: Date.now() - 1000,
+      refreshTokenExpiresAt: Date.now() - 1000,
+    });
     const result = await runCli(['status', '--offline'], { configDir, env: { NO_COLOR: '1' } });
     expect(result.code).toBe(3);
     expect(FORBIDDEN.test(result.stderr)).toBe(false);

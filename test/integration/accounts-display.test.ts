@@ -67,7 +67,10 @@ describe('account commands show stored names display-safe', () => {
 
   it('doctor: the header and the checks (exit 1: nothing answers on the API port)', async () => {
     // A closed loopback port: the network check fails at once, and nothing leaves the machine.
-    const result = await runInProcess(['doctor', '--account', '-000display'], { configDir, env: { NO_COLOR: '1', TIKTOK_CHANNEL_API_BASE_URL: 'http://127.0.0.1:9/' } });
+    const result = await runInProcess(['doctor', '--account', '-000display'], {
+      configDir,
+      env: { NO_COLOR: '1', TIKTOK_CHANNEL_API_BASE_URL: 'http://127.0.0.1:9/' },
+    });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toContain('Doctor · Acme troppus[2J (@acmex]0;pwned) · -000display');
     expect(result.stdout + result.stderr).not.toMatch(UNSAFE);

@@ -107,8 +107,17 @@ describe('CLI basics (built CLI as a child process)', () => {
     const store = new AccountStore({ configDir });
     const past = Date.now() - 1000;
     await store.upsert({
-      businessId: '-000old', channelName: 'old', scopes: [], accessToken: 'act.x', accessTokenExpiresAt: past,
-      refreshToken: 'rft.x', refreshTokenExpiresAt: past, clientKey: 'k', clientSecret: 's', connectedAt: past, updatedAt: past,
+      businessId: '-000old',
+      channelName: 'old',
+      scopes: [],
+      accessToken: 'act.x',
+      accessTokenExpiresAt: past,
+      refreshToken: 'rft.x',
+      refreshTokenExpiresAt: past,
+      clientKey: 'k',
+      clientSecret: 's',
+      connectedAt: past,
+      updatedAt: past,
     });
     const expired = await runCli(['status'], { configDir });
     expect(expired.code).toBe(3);

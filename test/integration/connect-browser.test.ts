@@ -60,7 +60,11 @@ describe('connect in a real browser', () => {
     expect(storeMode(configDir)).toBe(0o600);
     const stored = readStore(configDir);
     expect(stored.defaultAccount).toBe(SEED.defaultBusinessId);
-    expect(stored.accounts[SEED.defaultBusinessId]).toMatchObject({ apiBaseUrl: sandbox.server.apiBaseUrl, authUrl: sandbox.server.authUrl, clientKey: sandbox.server.clientKey });
+    expect(stored.accounts[SEED.defaultBusinessId]).toMatchObject({
+      apiBaseUrl: sandbox.server.apiBaseUrl,
+      authUrl: sandbox.server.authUrl,
+      clientKey: sandbox.server.clientKey,
+    });
     // The stored token works at the API.
     const profile = await sandbox.api('business/get/', stored.accounts[SEED.defaultBusinessId].accessToken, { business_id: SEED.defaultBusinessId });
     expect(profile.code).toBe(0);

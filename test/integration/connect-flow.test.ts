@@ -35,7 +35,9 @@ describe('the loopback callback server', () => {
     expect(notFound.status).toBe(404);
 
     const attack = '<script>alert(1)</script>';
-    const forged = await fetch(`${base}/callback/?code=${encodeURIComponent(attack)}&state=${encodeURIComponent(attack)}&error_description=${encodeURIComponent(attack)}`);
+    const forged = await fetch(
+      `${base}/callback/?code=${encodeURIComponent(attack)}&state=${encodeURIComponent(attack)}&error_description=${encodeURIComponent(attack)}`,
+    );
     expect(forged.status).toBe(400);
     expect(forged.headers.get('content-type')).toMatch(/^text\/html/);
     expect(forged.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -169,7 +171,10 @@ describe('connect outcomes', () => {
     const configDir = tempConfigDir();
     const cli = startCli(['connect', '--client-secret', secret, '--json'], { env, configDir });
     const url = await cli.authorizeUrl();
-    const warning = cli.stderr().split('\n').find((line) => line.includes('--client-secret'));
+    const warning = cli
+      .stderr()
+      .split('\n')
+      .find((line) => line.includes('--client-secret'));
     expect(warning).toBeDefined();
     expect(warning).toContain('other users of this machine can see it (`ps`)');
     expect(warning).toContain('TIKTOK_CHANNEL_CLIENT_SECRET');

@@ -15,7 +15,10 @@ describe('connect --scopes', () => {
     byDefault.child.kill('SIGINT');
     await byDefault.done;
 
-    const chosen = startCli(['connect', '--no-browser', '--scopes', 'user.info.basic, message.list.read,message.list.send,message.list.manage', '--json'], { env: sandbox.env(), configDir: tempConfigDir() });
+    const chosen = startCli(['connect', '--no-browser', '--scopes', 'user.info.basic, message.list.read,message.list.send,message.list.manage', '--json'], {
+      env: sandbox.env(),
+      configDir: tempConfigDir(),
+    });
     const url = await chosen.authorizeUrl();
     expect(new URL(url).searchParams.get('scope')).toBe('user.info.basic,message.list.read,message.list.send,message.list.manage');
     const landed = await fetch(await sandbox.approve(url));
@@ -25,11 +28,14 @@ describe('connect --scopes', () => {
     expect(parseJson(result.stdout).account.scopes).toEqual(['user.info.basic', 'message.list.read', 'message.list.send', 'message.list.manage']);
   });
 
-  it('an unapproved scope: TikTok refuses the whole request, and the CLI names the portal\'s permission page (exit 4)', async () => {
-    const cli = startCli(['connect', '--no-browser', '--scopes', 'user.info.basic,message.list.read,message.list.send,message.list.manage,comment.list', '--json'], {
-      env: sandbox.env(),
-      configDir: tempConfigDir(),
-    });
+  it("an unapproved scope: TikTok refuses the whole request, and the CLI names the portal's permission page (exit 4)", async () => {
+    const cli = startCli(
+      ['connect', '--no-browser', '--scopes', 'user.info.basic,message.list.read,message.list.send,message.list.manage,comment.list', '--json'],
+      {
+        env: sandbox.env(),
+        configDir: tempConfigDir(),
+      },
+    );
     const url = await cli.authorizeUrl();
     // The browser opens the authorize page; TikTok redirects back with invalid_scope.
     const page = await fetch(url, { redirect: 'manual' });

@@ -37,7 +37,7 @@ describe('conversations --json', () => {
     expect(state.unhandled).toEqual([]);
   });
 
-  it('counts business messages since the user\'s last message', async () => {
+  it("counts business messages since the user's last message", async () => {
     await ctx.world.sendTexts(ctx.account, SEED.conversations.maya, 4);
     const { conversations } = parseJson((await runCli(['conversations', '--json'], { env: ctx.env })).stdout);
     const maya = conversations.find((entry: any) => entry.conversation_id === SEED.conversations.maya);
@@ -49,7 +49,10 @@ describe('conversations --json', () => {
   it('marks STRANGER message requests and filters with --type', async () => {
     await ctx.world.reset('followers-only');
     const all = parseJson((await runCli(['conversations', '--json'], { env: ctx.env })).stdout).conversations;
-    const strangers = all.filter((entry: any) => entry.stranger).map((entry: any) => entry.user.username).sort();
+    const strangers = all
+      .filter((entry: any) => entry.stranger)
+      .map((entry: any) => entry.user.username)
+      .sort();
     expect(strangers).toEqual(['jonas.k', 'tom.wright']);
     expect(all.filter((entry: any) => entry.stranger).every((entry: any) => entry.type === 'STRANGER')).toBe(true);
 

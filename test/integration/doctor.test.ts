@@ -13,7 +13,20 @@ import { expectNoTokens, patchStoredAccount, readStore } from '../helpers/sandbo
 import { deleteWebhook, registerWebhook } from '../../src/tiktok/messaging-api.js';
 import { exchangeCode } from '../../src/tiktok/oauth.js';
 
-const IDS = ['config', 'network', 'clock', 'token', 'scopes', 'business-account', 'advanced-access', 'region', 'dm-setting', 'webhook', 'messaging-window', 'media'];
+const IDS = [
+  'config',
+  'network',
+  'clock',
+  'token',
+  'scopes',
+  'business-account',
+  'advanced-access',
+  'region',
+  'dm-setting',
+  'webhook',
+  'messaging-window',
+  'media',
+];
 const REDIRECT_URI = 'http://127.0.0.1:8723/callback/';
 
 let world: World;
@@ -173,7 +186,7 @@ describe('config', () => {
     const { result, check } = await doctorJson([], { configDir });
     expect(result.code).toBe(1);
     expect(check('config').status).toBe('fail');
-    expect(check('config').detail).toContain('TikTok refused the app\'s client key or secret');
+    expect(check('config').detail).toContain("TikTok refused the app's client key or secret");
     expect(check('config').fix).toContain('developers.tiktok.com → your app → App details');
     expect(check('config').fix).toContain('TIKTOK_CHANNEL_CLIENT_SECRET=<secret> tiktok-channel refresh --reauthorize');
     expect(check('webhook')).toMatchObject({ status: 'skip', detail: 'skipped: config failed' });
@@ -204,7 +217,7 @@ describe('clock', () => {
   });
   afterAll(async () => skewed?.close());
 
-  it('warns when the local clock is more than 60 s off TikTok\'s Date header, and says how to sync it', async () => {
+  it("warns when the local clock is more than 60 s off TikTok's Date header, and says how to sync it", async () => {
     const skewedAccount = await skewed.connect();
     const { result, check } = await doctorJson([], { env: skewed.env(skewedAccount) });
     expect(check('clock').status).toBe('warn');
@@ -224,7 +237,8 @@ describe('token', () => {
     expect(check('token').detail).toContain('TikTok refused an access token that should be valid until');
     expect(check('token').fix).toContain('tiktok-channel refresh --account acme.studio');
     expect(check('token').fix).toContain('tiktok-channel refresh --reauthorize --account acme.studio');
-    for (const id of ['scopes', 'business-account', 'advanced-access', 'dm-setting', 'messaging-window', 'media']) expect(check(id).detail).toBe('skipped: token failed');
+    for (const id of ['scopes', 'business-account', 'advanced-access', 'dm-setting', 'messaging-window', 'media'])
+      expect(check(id).detail).toBe('skipped: token failed');
     expect(report.summary.failures).toBe(1);
 
     // --fix tries the refresh token, which the scenario expired too: then only a new consent helps.
@@ -256,7 +270,11 @@ describe('token', () => {
   });
 
   it('a "Bearer " prefix on an env token is named as the cause of 40105', async () => {
-    const env = { ...world.env(account), TIKTOK_CHANNEL_ACCESS_TOKEN: `Bearer ${account.grant.accessToken}`, TIKTOK_CHANNEL_CLIENT_KEY: world.server.clientKey };
+    const env = {
+      ...world.env(account),
+      TIKTOK_CHANNEL_ACCESS_TOKEN: `Bearer ${account.grant.accessToken}`,
+      TIKTOK_CHANNEL_CLIENT_KEY: world.server.clientKey,
+    };
     const { result, check } = await doctorJson(['--verbose'], { env });
     expect(result.code).toBe(1);
     expect(check('token').status).toBe('fail');
@@ -267,7 +285,7 @@ describe('token', () => {
 });
 
 describe('scopes', () => {
-  it('a token without message.list.send fails with re-authorize and the app\'s scope settings as the fix', async () => {
+  it("a token without message.list.send fails with re-authorize and the app's scope settings as the fix", async () => {
     const { code } = await world.control('POST', 'authorize', {
       client_key: world.server.clientKey,
       redirect_uri: REDIRECT_URI,
@@ -331,7 +349,7 @@ describe('account', () => {
     const { result, check } = await doctorJson([], { env: envWithApp() });
     expect(result.code).toBe(1);
     expect(check('region').status).toBe('fail');
-    expect(check('region').detail).toContain('TikTok refuses messaging calls for the account\'s region');
+    expect(check('region').detail).toContain("TikTok refuses messaging calls for the account's region");
     expect(check('region').fix).toContain('registered outside the EEA, Switzerland and the UK');
     expect(check('advanced-access').detail).toBe('skipped: region failed');
   });
@@ -345,7 +363,7 @@ describe('account', () => {
     expect(us.result.code).toBe(0);
   });
 
-  it('messages TikTok reduced for EEA users (im_receive_msg_eu in tail\'s journal) warn that the API cannot answer them', async () => {
+  it("messages TikTok reduced for EEA users (im_receive_msg_eu in tail's journal) warn that the API cannot answer them", async () => {
     const configDir = await world.store(account, { region: 'CA' });
     // The journal as a real `tail` writes it (bodies base64-encoded), from the sandbox's real deliveries.
     const tail = await startTail(['--port', '0', '--json'], { configDir });
@@ -394,7 +412,10 @@ describe('messaging', () => {
   it('windows: informational while some conversation can be answered, a warning when none can', async () => {
     await world.sendTexts(account, SEED.conversations.maya, 10);
     const some = await doctorJson(['--verbose'], { env: envWithApp() });
-    expect(some.check('messaging-window')).toMatchObject({ status: 'ok', detail: '4 most recent conversations: 2 can be answered, 1 out of its 10 messages, 1 closed or not opened' });
+    expect(some.check('messaging-window')).toMatchObject({
+      status: 'ok',
+      detail: '4 most recent conversations: 2 can be answered, 1 out of its 10 messages, 1 closed or not opened',
+    });
     expect(some.check('messaging-window').details).toContain(`@maya.lopez (${SEED.conversations.maya}): open, closes in 45h, 0/10 messages left`);
 
     await world.control('POST', 'clock', { advance_seconds: 49 * 3600 });
@@ -402,7 +423,7 @@ describe('messaging', () => {
     const none = await doctorJson([], { env: envWithApp() });
     expect(none.check('messaging-window').status).toBe('warn');
     expect(none.check('messaging-window').detail).toBe('none of the 4 most recent conversations can be answered now: 4 closed or not opened');
-    expect(none.check('messaging-window').fix).toContain('48 hours after the user\'s last message');
+    expect(none.check('messaging-window').fix).toContain("48 hours after the user's last message");
   });
 });
 
@@ -437,7 +458,10 @@ describe('several accounts and secrets', () => {
     await world.reset('no-advanced-access');
     const configDir = await world.store(account);
     patchStoredAccount(configDir, account.businessId, { clientSecret: 'sbxsecret-wrong-and-still-secret' });
-    for (const args of [['--debug', '--verbose'], ['--json', '--verbose']]) {
+    for (const args of [
+      ['--debug', '--verbose'],
+      ['--json', '--verbose'],
+    ]) {
       const result = await doctor(args, { configDir });
       expect(result.code).toBe(1);
       expectNoTokens(result, [...secrets(), 'sbxsecret-wrong-and-still-secret']);

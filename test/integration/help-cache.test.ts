@@ -17,7 +17,9 @@ let noCommander: string;
 /** Runs a bin with a module hook that fails the process if anything imports the CLI or commander. */
 function runBin(args: string[], bin = BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', noCommander, bin, ...args], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }) });
+    const child = spawn(process.execPath, ['--import', noCommander, bin, ...args], {
+      env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -40,7 +42,7 @@ beforeAll(() => {
 });
 
 describe('help from the build-time cache', () => {
-  it('covers every command of commander\'s tree, with and without a subcommand', () => {
+  it("covers every command of commander's tree, with and without a subcommand", () => {
     const keys = helpRequests().map((argv) => argv.join(' '));
     for (const expected of ['--help', 'send --help', 'accounts use --help', 'sandbox serve -h', 'help environment', 'help conversations', '']) {
       expect(keys).toContain(expected);

@@ -23,7 +23,6 @@ describe('hostile text from a user', () => {
   it('messages prints it without its control characters', async () => {
     const result = await runCli(['messages', MAYA], { env: ctx.env });
     expect(result.code, result.stderr).toBe(0);
-    // eslint-disable-next-line no-control-regex
     expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(result.stdout).toContain('Hi]0;owned[2J[31m red0m end');
   });

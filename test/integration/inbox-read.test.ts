@@ -62,7 +62,14 @@ describe('conversations: the last message', () => {
       source: 'API',
       event: 'im_send_msg',
       type: 'template',
-      template: { type: 'QA_BUTTON_CARD', title: 'Which mug?', buttons: [{ id: 'blue', label: 'Blue' }, { id: 'red', label: 'Red' }] },
+      template: {
+        type: 'QA_BUTTON_CARD',
+        title: 'Which mug?',
+        buttons: [
+          { id: 'blue', label: 'Blue' },
+          { id: 'red', label: 'Red' },
+        ],
+      },
     });
     // Conversations nobody wrote in since the seed still carry their newest message.
     for (const entry of await conversationsJson()) expect(entry.last_message?.message_id, entry.conversation_id).toBeTruthy();
@@ -150,7 +157,7 @@ describe('messages', () => {
     expect(json).toMatchObject({ count: 20, more_may_exist: true });
   });
 
-  it('an unknown conversation exits 2 with TikTok\'s 40007 explained', async () => {
+  it("an unknown conversation exits 2 with TikTok's 40007 explained", async () => {
     const result = await runCli(['messages', 'bm90LWEtcmVhbC1pZA==', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
@@ -219,7 +226,7 @@ describe('every kind of message the sandbox can produce', () => {
     }
   });
 
-  it('a button tap, and replies from a person in TikTok\'s app and web inbox', async () => {
+  it("a button tap, and replies from a person in TikTok's app and web inbox", async () => {
     const card = parseJson((await cli(['send', '--to', MAYA, '--card', 'Which size?', '--button', 's:Small', 'm:Medium', '--json'])).stdout);
     const tap = await ctx.world.control('POST', 'events', { kind: 'template-tap', from_username: 'maya.lopez', button_id: 'm' });
     // content/list carries no tap payload (the reference lists none): a tap is a text holding the label.

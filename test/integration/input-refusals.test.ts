@@ -84,7 +84,9 @@ describe('send --text - reads stdin with a bound and checks it is text', () => {
     // Raw bytes in argv need a shell: spawn() only passes UTF-8 strings.
     const run = (script: string) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('bash', ['-c', script, 'bash', process.execPath, BIN], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }) });
+        const child = spawn('bash', ['-c', script, 'bash', process.execPath, BIN], {
+          env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }),
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -142,9 +144,13 @@ describe('qr --output when the disk takes no more', () => {
     // A 1 KiB file-size limit (SIGXFSZ ignored so the write fails with EFBIG) stands in for a full disk:
     // the PNG is larger, so the write fails part-way as it would on ENOSPC.
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn('bash', ['-c', `trap '' XFSZ; ulimit -f 1; exec "$1" "$2" qr --output "$3/$4" --json`, 'bash', process.execPath, BIN, outDir, 'poster.png'], {
-        env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }),
-      });
+      const child = spawn(
+        'bash',
+        ['-c', `trap '' XFSZ; ulimit -f 1; exec "$1" "$2" qr --output "$3/$4" --json`, 'bash', process.execPath, BIN, outDir, 'poster.png'],
+        {
+          env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }),
+        },
+      );
       let stdout = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
       child.on('close', (code) => resolve({ code, stdout }));
@@ -264,11 +270,15 @@ describe('usage errors name what is wrong', () => {
     expect(error.message).toContain('TIKTOK_CHANNEL_API_BASE_URL is not an http(s) URL: "not-a-url"');
   });
 
-  it('a network failure names the configured host, not TikTok\'s default', async () => {
+  it("a network failure names the configured host, not TikTok's default", async () => {
     const port = await closedPort();
     const result = await runInProcess(['conversations', '--json'], {
       configDir: tempConfigDir(),
-      env: { TIKTOK_CHANNEL_API_BASE_URL: `http://127.0.0.1:${port}/open_api/v1.3/`, TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.x', TIKTOK_CHANNEL_BUSINESS_ID: '-000x' },
+      env: {
+        TIKTOK_CHANNEL_API_BASE_URL: `http://127.0.0.1:${port}/open_api/v1.3/`,
+        TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.x',
+        TIKTOK_CHANNEL_BUSINESS_ID: '-000x',
+      },
     });
     expect(result.code).toBe(6);
     const error = parseJson(result.stdout).error;

@@ -30,7 +30,9 @@ function sourcesLoadedBy(args: string[]): string[] {
   });
   expect(child.status, `${args.join(' ')}: ${child.stderr}`).toBe(0);
   const sources = new Set<string>();
-  for (const url of readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith('file:'))) {
+  for (const url of readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('file:'))) {
     const file = relative(ROOT, fileURLToPath(url));
     if (file.startsWith('node_modules/')) sources.add(file); // an external package (undici)
     for (const input of Object.keys(meta.outputs[file]?.inputs ?? {})) sources.add(input);
@@ -59,17 +61,22 @@ const packageOf = (source: string) => source.match(/node_modules\/((?:@[^/]+\/)?
 
 beforeAll(() => {
   const bundled = statSync(join(ROOT, 'dist/bundle-meta.json')).mtimeMs >= statSync(join(ROOT, 'dist/cli.js')).mtimeMs;
-  expect(bundled, 'dist/cli.js is tsc\'s, not the bundle: run `npm run build`').toBe(true);
+  expect(bundled, "dist/cli.js is tsc's, not the bundle: run `npm run build`").toBe(true);
   meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8'));
   configDir = tempConfigDir('ttc-lazy-config-');
-  const connect = spawnSync(process.execPath, [BIN, 'connect', '--sandbox'], { env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }), encoding: 'utf8' });
+  const connect = spawnSync(process.execPath, [BIN, 'connect', '--sandbox'], {
+    env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }),
+    encoding: 'utf8',
+  });
   expect(connect.status, connect.stderr).toBe(0);
 });
 
 describe('the bundled CLI loads lazily', () => {
   it('is split: every command module of src/cli.ts is in a chunk of its own, not in the entry', () => {
     const importers = ['src/cli.ts', ...definitionModules()];
-    const lazy = importers.flatMap((importer) => meta.inputs[importer]!.imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path));
+    const lazy = importers.flatMap((importer) =>
+      meta.inputs[importer]!.imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path),
+    );
     expect(lazy.filter((path) => path.startsWith('src/commands/')).length).toBeGreaterThan(8);
     // The entry holds only definitions (src/commands/<name>.ts): no body, and nothing a definition would drag in.
     expect(Object.keys(meta.outputs['dist/cli.js']!.inputs).filter((input) => input.startsWith('src/commands/') && input.endsWith('/impl.ts'))).toEqual([]);
@@ -106,7 +113,14 @@ describe('the bundled CLI loads lazily', () => {
     const loaded = sourcesLoadedBy(args);
     expect(loaded.filter((source) => packageOf(source) === 'undici' || source.startsWith('src/sandbox/') || source === 'src/http/network.ts')).toEqual([]);
     // Nor the client, the session, the OAuth calls, the loopback server or connect's body: stored state needs none of them.
-    const client = ['src/tiktok/client.ts', 'src/tiktok/oauth.ts', 'src/tiktok/messaging.ts', 'src/auth/session.ts', 'src/auth/loopback.ts', 'src/commands/connect/impl.ts'];
+    const client = [
+      'src/tiktok/client.ts',
+      'src/tiktok/oauth.ts',
+      'src/tiktok/messaging.ts',
+      'src/auth/session.ts',
+      'src/auth/loopback.ts',
+      'src/commands/connect/impl.ts',
+    ];
     expect(loaded.filter((source) => client.includes(source) || source.startsWith('src/http/'))).toEqual([]);
   });
 });

@@ -47,8 +47,19 @@ describe('createClient against startSandbox', () => {
 
     const messages = await client.messages(conversationId);
     const last = messages.at(-1)!;
-    expect(last).toMatchObject({ origin: 'rest', message_id: sent.messageId, direction: 'outbound', text: 'Yes, it ships tomorrow.', referenced_message_id: userMessageId });
-    expect(messages.at(-2)).toMatchObject({ message_id: userMessageId, direction: 'inbound', text: 'Is the blue mug in stock?', conversation_id: conversationId });
+    expect(last).toMatchObject({
+      origin: 'rest',
+      message_id: sent.messageId,
+      direction: 'outbound',
+      text: 'Yes, it ships tomorrow.',
+      referenced_message_id: userMessageId,
+    });
+    expect(messages.at(-2)).toMatchObject({
+      message_id: userMessageId,
+      direction: 'inbound',
+      text: 'Is the blue mug in stock?',
+      conversation_id: conversationId,
+    });
   });
 
   it('uploads an image, sends it, reads capabilities and downloads the media back', async () => {
@@ -69,7 +80,16 @@ describe('createClient against startSandbox', () => {
 
   it('sends every other kind: a card (and reads the tap), a typing action, a quoted image, a post, a comment reply', async () => {
     const { conversation_id: conversationId, message_id: asked } = await sandbox.message({ text: 'Which size?', from: 'maya' });
-    const card = await client.send({ conversationId, card: { title: 'Pick a size', buttons: [{ id: 'size-m', label: 'M' }, { id: 'size-l', label: 'L' }] } });
+    const card = await client.send({
+      conversationId,
+      card: {
+        title: 'Pick a size',
+        buttons: [
+          { id: 'size-m', label: 'M' },
+          { id: 'size-l', label: 'L' },
+        ],
+      },
+    });
     expect(card.messageId).toMatch(/\S/);
     await sandbox.event('template-tap', { from: 'maya', buttonId: 'size-l' });
     const tapped = (await client.messages(conversationId)).at(-1)!;
@@ -92,8 +112,13 @@ describe('createClient against startSandbox', () => {
     expect(await rejection(client.send({ commentId: commentId!, text: 'Again?' }))).toMatchObject({ code: 40064 });
 
     // The CLI's card limits, before anything is sent.
-    expect(await rejection(client.send({ conversationId, card: { title: 'x'.repeat(41), buttons: [{ id: 'a', label: 'A' }] } }))).toMatchObject({ kind: 'validation', code: null });
-    expect(await rejection(client.send({ conversationId, card: { title: 'Too many', buttons: [1, 2, 3, 4].map((n) => ({ id: `b${n}`, label: `B${n}` })) } }))).toMatchObject({ kind: 'validation' });
+    expect(await rejection(client.send({ conversationId, card: { title: 'x'.repeat(41), buttons: [{ id: 'a', label: 'A' }] } }))).toMatchObject({
+      kind: 'validation',
+      code: null,
+    });
+    expect(
+      await rejection(client.send({ conversationId, card: { title: 'Too many', buttons: [1, 2, 3, 4].map((n) => ({ id: `b${n}`, label: `B${n}` })) } })),
+    ).toMatchObject({ kind: 'validation' });
     expect(await rejection(client.send({ conversationId, action: 'WAVING' as never }))).toMatchObject({ kind: 'validation' });
   });
 
@@ -156,7 +181,8 @@ describe('startSandbox', () => {
       expect(await usersOf(b)).not.toContain('someone.new');
 
       await a.set({ region: 'DE' });
-      const regionOf = async (sandbox: Sandbox) => ((await sandbox.state()).accounts as Array<{ business_id: string; region: string }>).find((x) => x.business_id === sandbox.businessId)!.region;
+      const regionOf = async (sandbox: Sandbox) =>
+        ((await sandbox.state()).accounts as Array<{ business_id: string; region: string }>).find((x) => x.business_id === sandbox.businessId)!.region;
       expect(await regionOf(a)).toBe('DE');
       expect(await regionOf(b)).toBe('CA');
       expect((await a.state()).scenario).toBe('healthy');
@@ -217,7 +243,9 @@ describe('startSandbox', () => {
       await sandbox.advance(1);
       const client = createClient({ accessToken, businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
       await Promise.all([1, 2, 3, 4].map(() => client.conversations({ type: 'SINGLE' })));
-      const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>).filter((r) => r.path.endsWith('/conversation/list/')).map((r) => r.code);
+      const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>)
+        .filter((r) => r.path.endsWith('/conversation/list/'))
+        .map((r) => r.code);
       expect(codes.filter((code) => code === 0).length).toBe(4);
       expect(codes.every((code) => code === 0 || code === 40100)).toBe(true);
       expect(codes).toContain(40100);
@@ -232,7 +260,9 @@ describe('startSandbox', () => {
       const client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
       const started = Date.now();
       await Promise.all(Array.from({ length: 25 }, () => client.conversations({ type: 'SINGLE' })));
-      const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>).filter((r) => r.path.endsWith('/conversation/list/')).map((r) => r.code);
+      const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>)
+        .filter((r) => r.path.endsWith('/conversation/list/'))
+        .map((r) => r.code);
       expect(codes).toEqual(Array(25).fill(0));
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
     } finally {

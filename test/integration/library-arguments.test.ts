@@ -96,11 +96,19 @@ describe('tiktok-channel/sandbox: startSandbox and its verbs', () => {
 
   it('close() twice is fine, and a closed sandbox refuses its verbs', async () => {
     const sandbox = await startSandbox();
-    await expect(sandbox.advance(Number.NaN)).rejects.toMatchObject({ name: 'SandboxError', status: 400, message: expect.stringMatching(/advance\(seconds\)/) });
+    await expect(sandbox.advance(Number.NaN)).rejects.toMatchObject({
+      name: 'SandboxError',
+      status: 400,
+      message: expect.stringMatching(/advance\(seconds\)/),
+    });
     await expect(sandbox.reset('nope' as never)).rejects.toMatchObject({ name: 'SandboxError', status: 400 });
     await expect(sandbox.registerWebhook('not a url')).rejects.toMatchObject({ name: 'SandboxError', status: 400 });
     await expect(sandbox.message(undefined as never)).rejects.toMatchObject({ name: 'SandboxError', status: 400 });
-    await expect(sandbox.message('hi' as never)).rejects.toMatchObject({ name: 'SandboxError', status: 400, message: expect.stringMatching(/options must be an object/) });
+    await expect(sandbox.message('hi' as never)).rejects.toMatchObject({
+      name: 'SandboxError',
+      status: 400,
+      message: expect.stringMatching(/options must be an object/),
+    });
     await sandbox.close();
     await expect(sandbox.close()).resolves.toBeUndefined();
     for (const verb of [() => sandbox.message({ text: 'hi' }), () => sandbox.state(), () => sandbox.advance(60), () => sandbox.accessToken()]) {

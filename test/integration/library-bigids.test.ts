@@ -44,6 +44,9 @@ describe('19-digit numeric ids', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(/72473035764185670{3}/);
     const replayed = JSON.parse(lines[0]!);
-    expect(replayed).toMatchObject({ comment: { id: '7247303576418566913' }, raw: { log_id: '7247303576418566999', content: { video_id: '7247303576418566001' } } });
+    expect(replayed).toMatchObject({
+      comment: { id: '7247303576418566913' },
+      raw: { log_id: '7247303576418566999', content: { video_id: '7247303576418566001' } },
+    });
   }, 60_000);
 });

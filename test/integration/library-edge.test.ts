@@ -43,7 +43,14 @@ function importGraph(entry: string): { files: string[]; external: string[] } {
 /** Runs a module body in node with a condition, recording every module loaded (no node: import of its own). */
 function runWith(condition: string | null, body: string): { result: Record<string, unknown>; modules: string[] } {
   const log = join(mkdtempSync(join(tmpdir(), 'ttc-edge-')), 'modules.log');
-  const args = [...(condition ? ['--conditions', condition] : []), '--import', join(ROOT, 'test/fixtures/module-recorder.mjs'), '--input-type=module', '-e', body];
+  const args = [
+    ...(condition ? ['--conditions', condition] : []),
+    '--import',
+    join(ROOT, 'test/fixtures/module-recorder.mjs'),
+    '--input-type=module',
+    '-e',
+    body,
+  ];
   const child = spawnSync(process.execPath, args, { cwd: ROOT, env: cleanEnv({ MODULE_LOG: log, BODY, HEADER, SECRET }), encoding: 'utf8', timeout: 20_000 });
   expect(child.status, child.stderr).toBe(0);
   return { result: JSON.parse(child.stdout) as Record<string, unknown>, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
@@ -65,7 +72,18 @@ describe('tiktok-channel/webhooks at the edge', () => {
   it('the edge build imports no node: module, directly or through the decoder', () => {
     const graph = importGraph(join(ROOT, 'dist/library/webhooks-edge.js'));
     expect(graph.files.map((file) => file.slice(ROOT.length + 1)).sort()).toEqual(
-      ['dist/library/webhooks-edge.js', 'dist/tiktok/event-content.js', 'dist/tiktok/event-fields.js', 'dist/tiktok/events.js', 'dist/tiktok/json.js', 'dist/tiktok/limits.js', 'dist/tiktok/removal-reasons.js', 'dist/tiktok/sha256.js', 'dist/tiktok/signature-core.js', 'dist/tiktok/signature-web.js'].sort(),
+      [
+        'dist/library/webhooks-edge.js',
+        'dist/tiktok/event-content.js',
+        'dist/tiktok/event-fields.js',
+        'dist/tiktok/events.js',
+        'dist/tiktok/json.js',
+        'dist/tiktok/limits.js',
+        'dist/tiktok/removal-reasons.js',
+        'dist/tiktok/sha256.js',
+        'dist/tiktok/signature-core.js',
+        'dist/tiktok/signature-web.js',
+      ].sort(),
     );
     expect(graph.external).toEqual([]);
     // The walker does see node: imports: the Node build has one.
@@ -78,8 +96,21 @@ describe('tiktok-channel/webhooks at the edge', () => {
       expect(modules.some((url) => url.endsWith('/dist/library/webhooks-edge.js'))).toBe(true);
       expect(modules.filter((url) => url.startsWith('node:'))).toEqual([]);
       // No synchronous pair there: it needs node:crypto.
-      expect(result.exports).toEqual(['WebhookSignatureError', 'checkSignatureAsync', 'constructEventAsync', 'decodeEvent', 'eventDedupeKey', 'parseSignatureHeader', 'verifySignatureAsync']);
-      expect(result).toMatchObject({ genuine: true, tampered: false, refusal: { name: 'WebhookSignatureError', reason: 'mismatch', isClass: true }, stale: { ok: false, reason: 'stale' } });
+      expect(result.exports).toEqual([
+        'WebhookSignatureError',
+        'checkSignatureAsync',
+        'constructEventAsync',
+        'decodeEvent',
+        'eventDedupeKey',
+        'parseSignatureHeader',
+        'verifySignatureAsync',
+      ]);
+      expect(result).toMatchObject({
+        genuine: true,
+        tampered: false,
+        refusal: { name: 'WebhookSignatureError', reason: 'mismatch', isClass: true },
+        stale: { ok: false, reason: 'stale' },
+      });
       // The same decoded event as the Node build's constructEvent, 19-digit ids as exact strings.
       const nodeEvent = constructEvent({ rawBody: BODY, header: HEADER, secret: SECRET, now: () => T * 1000 });
       expect(result.event).toEqual(JSON.parse(JSON.stringify(nodeEvent)));
@@ -92,7 +123,9 @@ describe('tiktok-channel/webhooks at the edge', () => {
     expect(modules.some((url) => url.endsWith('/dist/library/webhooks.js'))).toBe(true);
     // The recorder sees builtins: this is the positive control for the edge runs above.
     expect(modules).toContain('node:crypto');
-    expect(result.exports).toEqual(expect.arrayContaining(['verifySignature', 'checkSignature', 'constructEvent', 'signPayload', 'verifySignatureAsync', 'constructEventAsync']));
+    expect(result.exports).toEqual(
+      expect.arrayContaining(['verifySignature', 'checkSignature', 'constructEvent', 'signPayload', 'verifySignatureAsync', 'constructEventAsync']),
+    );
     expect(result).toMatchObject({ genuine: true, tampered: false });
     // In process: the async pair agrees with the sync one.
     expect(await verifySignatureAsync({ rawBody: BODY, header: HEADER, secret: SECRET, now: () => T * 1000 })).toBe(true);

@@ -96,6 +96,9 @@ await sandbox.close();
     for (const condition of ['workerd', 'worker', 'edge-light', 'deno', 'browser', 'bun']) {
       expect(webhooks[condition]).toEqual({ types: './dist/library/webhooks-edge.d.ts', default: './dist/library/webhooks-edge.js' });
     }
-    expect(loadedBy(`const m = await import('tiktok-channel/package.json', { with: { type: 'json' } }); if (m.default.name !== 'tiktok-channel') process.exit(3);`).length).toBeGreaterThan(0);
+    expect(
+      loadedBy(`const m = await import('tiktok-channel/package.json', { with: { type: 'json' } }); if (m.default.name !== 'tiktok-channel') process.exit(3);`)
+        .length,
+    ).toBeGreaterThan(0);
   });
 });

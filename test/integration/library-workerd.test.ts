@@ -23,7 +23,10 @@ const WORKERD_USER_AGENT = 'Cloudflare-Workers';
 
 /** README's "## Library" code block that is a Worker (the one with `async fetch(request, env)`). */
 function readmeWorker(): string {
-  const section = readFileSync(join(ROOT, 'README.md'), 'utf8').split(/^## Library$/m)[1]?.split(/^## /m)[0] ?? '';
+  const section =
+    readFileSync(join(ROOT, 'README.md'), 'utf8')
+      .split(/^## Library$/m)[1]
+      ?.split(/^## /m)[0] ?? '';
   const blocks = [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((match) => match[1]!).filter((code) => code.includes('async fetch(request, env)'));
   expect(blocks).toHaveLength(1);
   return blocks[0]!;
@@ -57,7 +60,18 @@ interface Bundle {
 
 /** Bundles `entry` (in `project`) into one ES module, resolving packages with the given platform and conditions. */
 async function bundle(project: string, entry: string, platform: 'neutral' | 'node', conditions: string[]): Promise<Bundle> {
-  const result = await build({ absWorkingDir: project, entryPoints: [entry], bundle: true, format: 'esm', platform, conditions, write: false, metafile: true, outfile: 'out.js', logLevel: 'silent' });
+  const result = await build({
+    absWorkingDir: project,
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform,
+    conditions,
+    write: false,
+    metafile: true,
+    outfile: 'out.js',
+    logLevel: 'silent',
+  });
   const [output] = Object.values(result.metafile.outputs);
   return { code: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs), imports: output!.imports };
 }
@@ -143,7 +157,10 @@ describe('tiktok-channel/webhooks from the packed tarball, in workerd', () => {
     await runtimeLogged('message c-workerd hi from workerd');
     expect(await post('readme', MESSAGE_BODY.replace('hi from', 'yo from'), { 'Tiktok-Signature': header })).toEqual({ status: 401, text: 'mismatch' });
     expect(await post('readme', MESSAGE_BODY, {})).toEqual({ status: 401, text: 'missing' });
-    expect(await post('readme', MESSAGE_BODY, { 'Tiktok-Signature': signatureHeader(MESSAGE_BODY, Math.floor(Date.now() / 1000) - 3600) })).toEqual({ status: 401, text: 'stale' });
+    expect(await post('readme', MESSAGE_BODY, { 'Tiktok-Signature': signatureHeader(MESSAGE_BODY, Math.floor(Date.now() / 1000) - 3600) })).toEqual({
+      status: 401,
+      text: 'stale',
+    });
     expect(runtimeStdout).not.toContain('yo from workerd');
   });
 
@@ -156,9 +173,21 @@ describe('tiktok-channel/webhooks from the packed tarball, in workerd', () => {
     const report = JSON.parse(genuine.text);
     expect(report.runtime).toBe(WORKERD_USER_AGENT);
     // The edge build: the async API only (the synchronous pair needs node:crypto).
-    expect(report.exports).toEqual(['WebhookSignatureError', 'checkSignatureAsync', 'constructEventAsync', 'decodeEvent', 'eventDedupeKey', 'parseSignatureHeader', 'verifySignatureAsync']);
+    expect(report.exports).toEqual([
+      'WebhookSignatureError',
+      'checkSignatureAsync',
+      'constructEventAsync',
+      'decodeEvent',
+      'eventDedupeKey',
+      'parseSignatureHeader',
+      'verifySignatureAsync',
+    ]);
     expect(report.verified).toBe(true);
-    expect(report.event).toMatchObject({ kind: 'high_intent_comment', comment: { id: COMMENT_ID, text: 'Is it in stock?' }, raw: { log_id: '7247303576418566999' } });
+    expect(report.event).toMatchObject({
+      kind: 'high_intent_comment',
+      comment: { id: COMMENT_ID, text: 'Is it in stock?' },
+      raw: { log_id: '7247303576418566999' },
+    });
     const nodeEvent = constructEvent({ rawBody: COMMENT_BODY, header, secret: SECRET });
     expect(report.event).toEqual(JSON.parse(JSON.stringify(nodeEvent)));
 

@@ -82,7 +82,9 @@ describe('@username instead of a conversation id (item 9)', { timeout: 40_000 },
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/hint: Run `tiktok-channel conversations`/);
     const help = await runCli(['send', '--help']);
-    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--share-post <item_id> share one of the account's own public posts: the digits at the end of its video URL/);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(
+      /--share-post <item_id> share one of the account's own public posts: the digits at the end of its video URL/,
+    );
   });
 });
 
@@ -117,7 +119,11 @@ describe('send --text - on a terminal (item 10)', { timeout: 40_000 }, () => {
 
 it('a Ctrl-C after the text was typed says where the text is, not just a blank line', async () => {
   const dir = tempConfigDir();
-  const error = await keepTypedText({ store: () => ({ dir }) as never, now: () => Date.UTC(2026, 0, 2) }, new CliError('cancelled', 'Cancelled.'), 'Typed at length');
+  const error = await keepTypedText(
+    { store: () => ({ dir }) as never, now: () => Date.UTC(2026, 0, 2) },
+    new CliError('cancelled', 'Cancelled.'),
+    'Typed at length',
+  );
   expect(error.message).toBe('Cancelled; the message was not sent.');
   const path = error.hint.match(/saved in (\S+\.txt)/)![1]!;
   expect(readFileSync(path, 'utf8')).toBe('Typed at length\n');
@@ -138,7 +144,10 @@ describe('Ctrl-C says what happened (item 11)', { timeout: 40_000 }, () => {
   it('while connect waits for the browser: sign-in cancelled, nothing stored', async () => {
     const configDir = tempConfigDir();
     const { clientKey, clientSecret } = sandbox.server;
-    const cli = startCli(['connect', '--client-key', clientKey, '--client-secret', clientSecret, '--no-browser', '--port', '0'], { configDir, env: sandbox.env() });
+    const cli = startCli(['connect', '--client-key', clientKey, '--client-secret', clientSecret, '--no-browser', '--port', '0'], {
+      configDir,
+      env: sandbox.env(),
+    });
     await cli.authorizeUrl();
     cli.child.kill('SIGINT');
     const result = await cli.done;

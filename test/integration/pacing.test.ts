@@ -104,7 +104,13 @@ describe('one budget per app across processes (config dir)', () => {
     const listing = () => runCli(['conversations', '--json', '--debug'], { configDir, timeoutMs: 90_000 });
     const { results, requests, elapsedMs } = await run2(() => Promise.all([listing(), listing()]));
     for (const result of results) {
-      expect(result.code, result.stderr.split('\n').filter((line) => !line.includes(' → ')).join('\n')).toBe(0);
+      expect(
+        result.code,
+        result.stderr
+          .split('\n')
+          .filter((line) => !line.includes(' → '))
+          .join('\n'),
+      ).toBe(0);
       expect(parseJson(result.stdout).conversations.length).toBeGreaterThanOrEqual(150);
       // The client's own trace: no answer was a rate limit.
       expect(result.stderr).not.toMatch(/code=40100/);
@@ -129,7 +135,7 @@ describe('one budget per app across processes (config dir)', () => {
     expect(maxInWindow(requests.map((entry) => entry.at))).toBeLessThanOrEqual(12);
   }, 90_000);
 
-  it('the library\'s `limiter` is awaited before every request, and nothing else paces', async () => {
+  it("the library's `limiter` is awaited before every request, and nothing else paces", async () => {
     const sandboxToken = ctx.account.grant.accessToken;
     let acquired = 0;
     const limiter = { acquire: async () => void acquired++ };

@@ -25,10 +25,15 @@ beforeAll(() => {
 describe('npm pack', () => {
   it('holds the launcher, the bundled CLI, the library and its declarations, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/tiktok-channel.js', 'bin/package.json', 'dist/cli.js', 'dist/help.json']));
-    for (const entry of ['index', 'sandbox', 'webhooks']) expect(files).toEqual(expect.arrayContaining([`dist/library/${entry}.js`, `dist/library/${entry}.d.ts`]));
+    for (const entry of ['index', 'sandbox', 'webhooks'])
+      expect(files).toEqual(expect.arrayContaining([`dist/library/${entry}.js`, `dist/library/${entry}.d.ts`]));
     expect(files.some((file) => file.startsWith('dist/chunks/'))).toBe(true); // the commands, loaded lazily
     const extra = files.filter(
-      (file) => /^(src|test|bench|scripts)\//.test(file) || file.endsWith('.map') || (file.endsWith('.ts') && !file.endsWith('.d.ts')) || file === 'dist/bundle-meta.json',
+      (file) =>
+        /^(src|test|bench|scripts)\//.test(file) ||
+        file.endsWith('.map') ||
+        (file.endsWith('.ts') && !file.endsWith('.d.ts')) ||
+        file === 'dist/bundle-meta.json',
     );
     expect(extra).toEqual([]);
     // What the bundle replaced (tsc's command modules) stays out: every command is in a chunk.
@@ -52,7 +57,11 @@ describe('npm pack', () => {
   }, 120_000);
 
   it('`npm publish --dry-run` prints no warning about the package', () => {
-    const result = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', env: cleanEnv({ npm_config_loglevel: 'notice' }) });
+    const result = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: cleanEnv({ npm_config_loglevel: 'notice' }),
+    });
     expect(result.status, result.stderr).toBe(0);
     // Being logged out is the machine's state, not the package's.
     const warnings = result.stderr.split('\n').filter((line) => line.startsWith('npm warn') && !/requires you to be logged in/.test(line));
@@ -85,7 +94,9 @@ describe('npm pack', () => {
       expect(wrote.status, wrote.stderr).toBe(0);
       const conversations = run(['conversations', '--json']);
       expect(conversations.status, conversations.stderr).toBe(0);
-      const texts = (parseJson(conversations.stdout).conversations as { last_message?: { text?: string } }[]).map((conversation) => conversation.last_message?.text);
+      const texts = (parseJson(conversations.stdout).conversations as { last_message?: { text?: string } }[]).map(
+        (conversation) => conversation.last_message?.text,
+      );
       expect(texts).toContain('Packed and installed?');
     }, 60_000);
 

@@ -3,7 +3,7 @@
 // a dim line and keeps waiting, and says who came and what they wrote; exit 7 with what to check when no
 // one does.
 import { describe, expect, it } from 'vitest';
-import { useConnectedWorld, } from '../helpers/account.js';
+import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli, startCli, tempConfigDir } from '../helpers/cli.js';
 import { freePort } from '../helpers/tail.js';
 import { registerWebhook } from '../../src/tiktok/messaging-api.js';

@@ -26,7 +26,7 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-describe('README\'s CI recipe', () => {
+describe("README's CI recipe", () => {
   it('runs as printed: waits for the served sandbox, uses its token, a user writes, the job replies, the server is stopped', async () => {
     const block = ciBlock(readFileSync(join(ROOT, 'README.md'), 'utf8'));
     const work = mkdtempSync(join(tmpdir(), 'ttc-readme-ci-'));

@@ -86,11 +86,21 @@ describe('README followed literally', () => {
 
     // "Install for use", as printed: pack in the clone, install the tarball globally (into a temp
     // prefix), run the installed command.
-    const install = readFileSync(join(clone, 'README.md'), 'utf8').split(/^### Install for use$/m)[1]?.match(/^```sh\n([\s\S]*?)^```$/m)?.[1];
+    const install = readFileSync(join(clone, 'README.md'), 'utf8')
+      .split(/^### Install for use$/m)[1]
+      ?.match(/^```sh\n([\s\S]*?)^```$/m)?.[1];
     expect(install, 'README has an "Install for use" sh block').toBeTruthy();
     const prefix = mkdtempSync(join(tmpdir(), 'ttc-prefix-'));
-    const installEnv = { ...env, npm_config_prefix: prefix, PATH: `${join(prefix, 'bin')}:${env.PATH}`, TIKTOK_CHANNEL_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ttc-installed-')) };
-    for (const line of install!.split('\n').map((raw) => raw.replace(/\s+#.*$/, '').trim()).filter(Boolean)) {
+    const installEnv = {
+      ...env,
+      npm_config_prefix: prefix,
+      PATH: `${join(prefix, 'bin')}:${env.PATH}`,
+      TIKTOK_CHANNEL_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ttc-installed-')),
+    };
+    for (const line of install!
+      .split('\n')
+      .map((raw) => raw.replace(/\s+#.*$/, '').trim())
+      .filter(Boolean)) {
       const step = sh(line, clone, installEnv, 180_000);
       expect(step.status, `${line}\n${step.output}`).toBe(0);
       expect(step.output, line).not.toMatch(/npm warn/);

@@ -43,7 +43,11 @@ describe("README's library examples", () => {
 
   it('verify webhooks with constructEvent, the call that cannot be misused (node:http and Express alike)', () => {
     const webhookExamples = blocks.filter((block) => block.code.includes("from 'tiktok-channel/webhooks'"));
-    expect(webhookExamples.map((block) => /from '(node:http|express)'/.exec(block.code)?.[1] ?? (block.code.includes('async fetch(request, env)') ? 'worker' : 'other')).sort()).toEqual(['express', 'node:http', 'worker']);
+    expect(
+      webhookExamples
+        .map((block) => /from '(node:http|express)'/.exec(block.code)?.[1] ?? (block.code.includes('async fetch(request, env)') ? 'worker' : 'other'))
+        .sort(),
+    ).toEqual(['express', 'node:http', 'worker']);
     for (const block of webhookExamples) {
       expect(block.code).toMatch(/constructEvent(Async)?\(\{ rawBody/);
       // No object result that a `!` test would let through.
@@ -53,48 +57,60 @@ describe("README's library examples", () => {
 
   // Both server examples run as printed: a delivery signed as TikTok signs is taken, forged, stale and
   // unsigned ones are refused (Express is a dev dependency only for this).
-  it.each(['node:http', 'express'])('run: the %s webhook example takes a delivery signed as TikTok signs and refuses forged, stale and unsigned ones', async (framework) => {
-    const dir = scratchProject();
-    if (framework === 'express') symlinkSync(join(ROOT, 'node_modules/express'), join(dir, 'node_modules/express'), 'dir');
-    const example = blocks.find((block) => block.lang === 'js' && block.code.includes(`from '${framework}'`));
-    expect(example).toBeTruthy();
-    writeFileSync(join(dir, 'webhook.mjs'), example!.code);
-    const secret = 'readme-example-secret';
-    const port = await freePort();
-    const child = spawn(process.execPath, ['webhook.mjs'], { cwd: dir, env: cleanEnv({ TIKTOK_CHANNEL_CLIENT_SECRET: secret, PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const url = `http://127.0.0.1:${port}${framework === 'express' ? '/tiktok/webhook' : '/'}`;
-    const content = '{"conversation_id":"c-readme","message_id":7247303576418566913,"type":"text","text":{"body":"Is the blue mug in stock?"},"from_user":{"id":"u1","role":"personal_account"},"to_user":{"id":"b1","role":"business_account"},"timestamp":1732459200000}';
-    const body = `{"client_key":"awclient","event":"im_receive_msg","create_time":1732459200,"user_openid":"b1","content":${JSON.stringify(content)}}`;
-    const signed = (t: number, text = body) => `t=${t},s=${createHmac('sha256', secret).update(`${t}.${text}`).digest('hex')}`;
-    const post = async (headers: Record<string, string>, text = body) => {
-      const response = await fetch(url, { method: 'POST', headers, body: text });
-      return `${response.status} ${(await response.text()).trim()}`;
-    };
-    try {
-      // Listening once a connection is accepted (the example prints nothing before its first event).
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const up = await fetch(url, { method: 'POST', body: '' }).then(() => true, () => false);
-        if (up) break;
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the example did not listen: ${stderr}`);
-        await new Promise((resolve) => setImmediate(resolve));
+  it.each(['node:http', 'express'])(
+    'run: the %s webhook example takes a delivery signed as TikTok signs and refuses forged, stale and unsigned ones',
+    async (framework) => {
+      const dir = scratchProject();
+      if (framework === 'express') symlinkSync(join(ROOT, 'node_modules/express'), join(dir, 'node_modules/express'), 'dir');
+      const example = blocks.find((block) => block.lang === 'js' && block.code.includes(`from '${framework}'`));
+      expect(example).toBeTruthy();
+      writeFileSync(join(dir, 'webhook.mjs'), example!.code);
+      const secret = 'readme-example-secret';
+      const port = await freePort();
+      const child = spawn(process.execPath, ['webhook.mjs'], {
+        cwd: dir,
+        env: cleanEnv({ TIKTOK_CHANNEL_CLIENT_SECRET: secret, PORT: String(port) }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const url = `http://127.0.0.1:${port}${framework === 'express' ? '/tiktok/webhook' : '/'}`;
+      const content =
+        '{"conversation_id":"c-readme","message_id":7247303576418566913,"type":"text","text":{"body":"Is the blue mug in stock?"},"from_user":{"id":"u1","role":"personal_account"},"to_user":{"id":"b1","role":"business_account"},"timestamp":1732459200000}';
+      const body = `{"client_key":"awclient","event":"im_receive_msg","create_time":1732459200,"user_openid":"b1","content":${JSON.stringify(content)}}`;
+      const signed = (t: number, text = body) => `t=${t},s=${createHmac('sha256', secret).update(`${t}.${text}`).digest('hex')}`;
+      const post = async (headers: Record<string, string>, text = body) => {
+        const response = await fetch(url, { method: 'POST', headers, body: text });
+        return `${response.status} ${(await response.text()).trim()}`;
+      };
+      try {
+        // Listening once a connection is accepted (the example prints nothing before its first event).
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const up = await fetch(url, { method: 'POST', body: '' }).then(
+            () => true,
+            () => false,
+          );
+          if (up) break;
+          if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the example did not listen: ${stderr}`);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const now = Math.floor(Date.now() / 1000);
+        // node:http answers an empty 200, Express's sendStatus its status text.
+        expect(await post({ 'tiktok-signature': signed(now) })).toBe(framework === 'express' ? '200 OK' : '200 ');
+        expect(await post({ 'tiktok-signature': signed(now) }, body.replace('blue', 'red'))).toBe('401 mismatch');
+        expect(await post({ 'tiktok-signature': signed(now - 3600) })).toBe('401 stale');
+        expect(await post({})).toBe('401 missing');
+        expect(await post({ 'tiktok-signature': 'garbage' })).toBe('401 malformed');
+        expect(stdout).toBe('message c-readme Is the blue mug in stock?\n');
+      } finally {
+        child.kill('SIGKILL');
       }
-      const now = Math.floor(Date.now() / 1000);
-      // node:http answers an empty 200, Express's sendStatus its status text.
-      expect(await post({ 'tiktok-signature': signed(now) })).toBe(framework === 'express' ? '200 OK' : '200 ');
-      expect(await post({ 'tiktok-signature': signed(now) }, body.replace('blue', 'red'))).toBe('401 mismatch');
-      expect(await post({ 'tiktok-signature': signed(now - 3600) })).toBe('401 stale');
-      expect(await post({})).toBe('401 missing');
-      expect(await post({ 'tiktok-signature': 'garbage' })).toBe('401 malformed');
-      expect(stdout).toBe('message c-readme Is the blue mug in stock?\n');
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   it('run: the vitest example passes and the client example prints what it says', () => {
     const dir = scratchProject();
@@ -125,7 +141,8 @@ describe("README's library examples", () => {
     expect(worker).toBeTruthy();
     writeFileSync(join(dir, 'worker.mjs'), worker!.code);
     const t = Math.floor(Date.now() / 1000);
-    const body = '{"event":"im_receive_msg","user_openid":"b1","content":"{\\"conversation_id\\":\\"c-edge\\",\\"message_id\\":7247303576418566913,\\"type\\":\\"text\\",\\"text\\":{\\"body\\":\\"hi from the edge\\"}}"}';
+    const body =
+      '{"event":"im_receive_msg","user_openid":"b1","content":"{\\"conversation_id\\":\\"c-edge\\",\\"message_id\\":7247303576418566913,\\"type\\":\\"text\\",\\"text\\":{\\"body\\":\\"hi from the edge\\"}}"}';
     const header = `t=${t},s=${createHmac('sha256', 'worker-secret').update(`${t}.${body}`).digest('hex')}`;
     writeFileSync(
       join(dir, 'drive.mjs'),

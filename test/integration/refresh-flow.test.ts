@@ -3,16 +3,7 @@
 // and `refresh --reauthorize` (consent again for the same account).
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
-import {
-  connectAccount,
-  expectNoTokens,
-  patchStoredAccount,
-  readStore,
-  requestsTo,
-  SEED,
-  startCli,
-  useServedSandbox,
-} from '../helpers/sandbox.js';
+import { connectAccount, expectNoTokens, patchStoredAccount, readStore, requestsTo, SEED, startCli, useServedSandbox } from '../helpers/sandbox.js';
 
 const sandbox = useServedSandbox();
 

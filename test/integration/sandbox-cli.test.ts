@@ -77,7 +77,9 @@ describe('embedded sandbox through the CLI', () => {
     parseJson(result.stdout); // stdout stays one JSON document
     const traces = result.stderr.split('\n').filter((line) => line.includes('[debug]'));
     expect(traces.length).toBeGreaterThanOrEqual(3);
-    expect(traces[0]).toMatch(/\[debug\] GET http:\/\/sandbox\.embedded\/open_api\/v1\.3\/business\/message\/conversation\/list\/\?\S+ → HTTP 200 code=0 in \d+ ms request_id=\S+/);
+    expect(traces[0]).toMatch(
+      /\[debug\] GET http:\/\/sandbox\.embedded\/open_api\/v1\.3\/business\/message\/conversation\/list\/\?\S+ → HTTP 200 code=0 in \d+ ms request_id=\S+/,
+    );
     for (const secret of [account.accessToken, account.refreshToken, account.clientSecret]) expect(result.stderr).not.toContain(secret);
   });
 
@@ -92,7 +94,7 @@ describe('embedded sandbox through the CLI', () => {
     expect(parseJson(bad.stdout).error.message).toMatch(/region/i);
   });
 
-  it('an expired refresh token exits 3 and keeps TikTok\'s code and request_id', async () => {
+  it("an expired refresh token exits 3 and keeps TikTok's code and request_id", async () => {
     const configDir = await connectedEmbedded();
     expect((await runInProcess(['sandbox', 'reset', '--scenario', 'expired-tokens'], { configDir })).code).toBe(0);
     const refresh = await runCli(['refresh', '--json'], { configDir });
@@ -121,7 +123,9 @@ describe('sandbox serve', () => {
       // A live token of the default account, as if its holder had consented; `sandbox token` mints another.
       expect(info.businessId).toBe(SEED.defaultBusinessId);
       const profile = async (token: string) =>
-        (await (await fetch(`${info.apiBaseUrl}business/get/?business_id=${encodeURIComponent(info.businessId)}`, { headers: { 'access-token': token } })).json()) as { code: number };
+        (await (
+          await fetch(`${info.apiBaseUrl}business/get/?business_id=${encodeURIComponent(info.businessId)}`, { headers: { 'access-token': token } })
+        ).json()) as { code: number };
       expect((await profile(info.accessToken)).code).toBe(0);
       const minted = await runInProcess(['sandbox', 'token', '--json', '--control-url', info.controlUrl], { configDir: tempConfigDir() });
       expect(minted.code, minted.stderr).toBe(0);
@@ -133,7 +137,10 @@ describe('sandbox serve', () => {
       expect(info.phoneUrl).toBe(`${new URL(info.apiBaseUrl).origin}/sandbox/phone`);
       expect(info.apiBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/open_api\/v1\.3\/$/);
       const configDir = tempConfigDir();
-      const message = await runInProcess(['sandbox', 'message', '--from', 'priya', '--text', 'Do you ship to Singapore?', '--json', '--control-url', info.controlUrl], { configDir });
+      const message = await runInProcess(
+        ['sandbox', 'message', '--from', 'priya', '--text', 'Do you ship to Singapore?', '--json', '--control-url', info.controlUrl],
+        { configDir },
+      );
       expect(message.code).toBe(0);
       const state = (await (await fetch(`${info.controlUrl}/state`)).json()) as { conversations: unknown };
       const texts = JSON.stringify(state.conversations);

@@ -27,11 +27,21 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
     const token = readStore(configDir).accounts[SEED.defaultBusinessId].accessToken as string;
     const sandbox = openEmbeddedSandbox(configDir);
     api = async (path, body) => {
-      const response = await sandbox.transport({ method: 'POST', url: `${EMBEDDED_API_BASE_URL}${path}`, headers: { 'content-type': 'application/json', 'access-token': token }, body: encoder.encode(JSON.stringify(body)) });
+      const response = await sandbox.transport({
+        method: 'POST',
+        url: `${EMBEDDED_API_BASE_URL}${path}`,
+        headers: { 'content-type': 'application/json', 'access-token': token },
+        body: encoder.encode(JSON.stringify(body)),
+      });
       return JSON.parse(decoder.decode(response.body));
     };
     // Registered through the sandbox's own API, as a receiver's owner would.
-    const registered = await api('business/webhook/update/', { app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url });
+    const registered = await api('business/webhook/update/', {
+      app_id: SANDBOX_APP.client_key,
+      secret: SANDBOX_APP.client_secret,
+      event_type: 'DIRECT_MESSAGE',
+      callback_url: receiver.url,
+    });
     expect(registered.code).toBe(0);
   });
 
@@ -54,7 +64,16 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
         ctx.card = { message_id: card.data.message.message_id, button_id: 'size-m', label: 'Medium' };
       }
       const before = receiver.deliveries.length;
-      const args = ['sandbox', 'event', kindCase.kind, '--from', 'maya.lopez', ...kindCase.flags, ...(casing === 'upper' ? ['--casing', 'upper'] : []), '--json'];
+      const args = [
+        'sandbox',
+        'event',
+        kindCase.kind,
+        '--from',
+        'maya.lopez',
+        ...kindCase.flags,
+        ...(casing === 'upper' ? ['--casing', 'upper'] : []),
+        '--json',
+      ];
       const result = await runInProcess(args, { configDir });
       expect(result.code, result.stderr).toBe(0);
       const answer = parseJson(result.stdout);
@@ -85,7 +104,7 @@ describe('embedded: sandbox event KIND reaches the registered receiver', () => {
     expect(result.stderr).toContain('1 webhook delivery queued');
   });
 
-  it('usage errors exit 2 before anything happens, with the contract\'s JSON error document', async () => {
+  it("usage errors exit 2 before anything happens, with the contract's JSON error document", async () => {
     const before = receiver.deliveries.length;
     const missing = await runInProcess(['sandbox', 'event', 'template-tap', '--json'], { configDir });
     expect(missing.code).toBe(2);

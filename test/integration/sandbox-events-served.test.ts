@@ -4,7 +4,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, startSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';
 import { startServe } from '../helpers/cli.js';
-import { CONSENT_REDIRECT as REDIRECT, CONSENT_SCOPES as SCOPES, consentedToken, expectDelivery, KIND_CASES, postJson, startReceiver, type Casing, type Receiver, type ShapeContext } from '../helpers/events.js';
+import {
+  CONSENT_REDIRECT as REDIRECT,
+  CONSENT_SCOPES as SCOPES,
+  consentedToken,
+  expectDelivery,
+  KIND_CASES,
+  postJson,
+  startReceiver,
+  type Casing,
+  type Receiver,
+  type ShapeContext,
+} from '../helpers/events.js';
 
 describe('served: every kind arrives at the registered receiver', () => {
   let sandbox: SandboxServer;
@@ -14,11 +25,20 @@ describe('served: every kind arrives at the registered receiver', () => {
   beforeAll(async () => {
     sandbox = await startSandboxServer({ port: 0 });
     receiver = await startReceiver();
-    const registered = await postJson(`${sandbox.apiBaseUrl}business/webhook/update/`, { app_id: sandbox.clientKey, secret: sandbox.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url });
+    const registered = await postJson(`${sandbox.apiBaseUrl}business/webhook/update/`, {
+      app_id: sandbox.clientKey,
+      secret: sandbox.clientSecret,
+      event_type: 'DIRECT_MESSAGE',
+      callback_url: receiver.url,
+    });
     expect(registered.json).toMatchObject({ code: 0, data: { callback_url: receiver.url } });
     token = await consentedToken(sandbox);
     // High-intent comments arrive only while Comment-to-Message is on (off for a new account).
-    const enabled = await postJson(`${sandbox.apiBaseUrl}business/message/direct_reply/update/`, { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status: 'ENABLE' }, { 'access-token': token });
+    const enabled = await postJson(
+      `${sandbox.apiBaseUrl}business/message/direct_reply/update/`,
+      { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status: 'ENABLE' },
+      { 'access-token': token },
+    );
     expect(enabled.json.code).toBe(0);
   });
 
@@ -63,7 +83,9 @@ describe('served: the per-second limit, as a client meets it', () => {
   let sandbox: SandboxServer;
   let token: string;
   const business = async () => {
-    const response = await fetch(`${sandbox.apiBaseUrl}business/get/?${new URLSearchParams({ business_id: SEED.defaultBusinessId })}`, { headers: { 'access-token': token } });
+    const response = await fetch(`${sandbox.apiBaseUrl}business/get/?${new URLSearchParams({ business_id: SEED.defaultBusinessId })}`, {
+      headers: { 'access-token': token },
+    });
     return { status: response.status, json: (await response.json()) as any };
   };
 

@@ -31,7 +31,9 @@ async function connectedEmbedded(): Promise<string> {
     method: 'POST',
     url: `${embedded.apiBaseUrl}business/webhook/update/`,
     headers: { 'content-type': 'application/json' },
-    body: new TextEncoder().encode(JSON.stringify({ app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url })),
+    body: new TextEncoder().encode(
+      JSON.stringify({ app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url }),
+    ),
   });
   expect(JSON.parse(new TextDecoder().decode(answer.body)).code).toBe(0);
   return configDir;
@@ -106,7 +108,10 @@ describe('sandbox phone (embedded)', () => {
       await page.getByTestId('open-chat').click();
       const arrival = await receiver.waitFor((d) => contentOf(d).event === 'im_referral_msg' && contentOf(d).from === 'lou.garcia');
       verifySignature(arrival, SANDBOX_APP.client_secret);
-      expect(contentOf(arrival)).toMatchObject({ is_follower: true, referral: { source: 'short_link', short_link: { ref: 'market-stall', prefilled_message: 'Hi from the market!' } } });
+      expect(contentOf(arrival)).toMatchObject({
+        is_follower: true,
+        referral: { source: 'short_link', short_link: { ref: 'market-stall', prefilled_message: 'Hi from the market!' } },
+      });
       await expect.poll(() => page.getByTestId('composer').inputValue()).toBe('Hi from the market!');
       await page.getByTestId('composer').press('Enter');
       await page.locator('[data-testid=message][data-direction=in]', { hasText: 'Hi from the market!' }).waitFor();
@@ -120,7 +125,9 @@ describe('sandbox phone (embedded)', () => {
       expect(row.referral.short_link[0]).toMatchObject({ ref: 'market-stall' });
       expect(row).toMatchObject({ window_open: true, messages_left: 10, last_message: { direction: 'inbound', type: 'text', text: 'Hi from the market!' } });
 
-      const sent = await runInProcess(['send', '--to', written.conversation_id, '--text', 'Welcome Lou! See https://acme.example/market', '--json'], { configDir });
+      const sent = await runInProcess(['send', '--to', written.conversation_id, '--text', 'Welcome Lou! See https://acme.example/market', '--json'], {
+        configDir,
+      });
       expect(sent.code, sent.stderr).toBe(0);
       const start = Date.now();
       await page.locator('[data-testid=message][data-direction=out]', { hasText: 'Welcome Lou!' }).waitFor({ timeout: 1000 });
@@ -158,7 +165,14 @@ describe('sandbox phone (embedded)', () => {
         user: { username: 'kim.lee' },
         referral: { source: 'short_link', ref: 'window-sticker', prefilled_message: 'Do you do custom prints?' },
       });
-      expect(message).toMatchObject({ event: 'im_receive_msg', kind: 'message', type: 'text', text: 'Do you do custom prints?', user: { username: 'kim.lee' }, conversation_id: referral.conversation_id });
+      expect(message).toMatchObject({
+        event: 'im_receive_msg',
+        kind: 'message',
+        type: 'text',
+        text: 'Do you do custom prints?',
+        user: { username: 'kim.lee' },
+        conversation_id: referral.conversation_id,
+      });
       const ended = await tail.done;
       expect(ended.code, ended.stderr).toBe(0);
       await page.close();
@@ -183,14 +197,31 @@ describe('sandbox phone (embedded)', () => {
         await page.locator(selector).last().waitFor({ state: 'visible', timeout: 1000 });
         return Date.now() - start;
       };
-      expect(await shownAfter(['--text', 'Hi Maya! We have it in two sizes.'], '[data-testid=message][data-direction=out]:has-text("two sizes")')).toBeLessThan(1000);
+      expect(await shownAfter(['--text', 'Hi Maya! We have it in two sizes.'], '[data-testid=message][data-direction=out]:has-text("two sizes")')).toBeLessThan(
+        1000,
+      );
       expect(await shownAfter(['--action', 'typing'], '[data-testid=typing]')).toBeLessThan(1000);
       expect(await shownAfter(['--card', 'Pick a size', '--button', 'size-m:Medium', 'size-l:Large'], '[data-testid=card-button]')).toBeLessThan(1000);
       expect(await page.getByTestId('card-button').allTextContents()).toEqual(['Medium', 'Large']);
       await page.getByTestId('typing').waitFor({ state: 'hidden', timeout: 1000 });
 
       // A second card waits for the answer, as a CI job would; the user taps Large on it.
-      const waiting = startCli(['send', '--to', SEED.conversations.maya, '--card', 'Gift wrap?', '--button', 'wrap-yes:Yes please', 'wrap-no:No thanks', '--wait-reply', '30', '--json'], { configDir, timeoutMs: 40_000 });
+      const waiting = startCli(
+        [
+          'send',
+          '--to',
+          SEED.conversations.maya,
+          '--card',
+          'Gift wrap?',
+          '--button',
+          'wrap-yes:Yes please',
+          'wrap-no:No thanks',
+          '--wait-reply',
+          '30',
+          '--json',
+        ],
+        { configDir, timeoutMs: 40_000 },
+      );
       const second = page.locator('[data-testid=message]', { hasText: 'Gift wrap?' });
       await second.waitFor({ timeout: 15_000 });
       await second.getByTestId('card-button').filter({ hasText: 'Yes please' }).click();
@@ -201,7 +232,12 @@ describe('sandbox phone (embedded)', () => {
       expect(out.reply_button).toMatchObject({ id: 'wrap-yes', label: 'Yes please' });
       const tap = await receiver.waitFor((d) => contentOf(d).reply_source_payload !== undefined);
       verifySignature(tap, SANDBOX_APP.client_secret);
-      expect(contentOf(tap)).toMatchObject({ event: 'im_receive_msg', type: 'text', text: { body: 'Yes please' }, reply_source_payload: { reply_source_msg_id: out.message_id, reply_source_unique_id: 'wrap-yes' } });
+      expect(contentOf(tap)).toMatchObject({
+        event: 'im_receive_msg',
+        type: 'text',
+        text: { body: 'Yes please' },
+        reply_source_payload: { reply_source_msg_id: out.message_id, reply_source_unique_id: 'wrap-yes' },
+      });
       await page.locator('[data-testid=message][data-direction=in]', { hasText: 'Yes please' }).waitFor();
 
       // `conversations` shows the tap as the last message, and the window the page shows.
@@ -227,7 +263,9 @@ describe('sandbox phone (embedded)', () => {
     } finally {
       taken.close();
     }
-    const served = await runInProcess(['sandbox', 'phone', '--no-browser', '--json', '--control-url', 'http://127.0.0.1:4999/sandbox'], { configDir: tempConfigDir() });
+    const served = await runInProcess(['sandbox', 'phone', '--no-browser', '--json', '--control-url', 'http://127.0.0.1:4999/sandbox'], {
+      configDir: tempConfigDir(),
+    });
     expect(served.code, served.stderr).toBe(0);
     expect(parseJson(served.stdout)).toEqual({ phoneUrl: 'http://127.0.0.1:4999/sandbox/phone' });
   });

@@ -77,8 +77,15 @@ describe('the phone page at 390 px and 1280 px', () => {
       const { page, errors } = await openPhone(width);
       const quoted = await page.locator('[data-testid=message][data-direction=in]').last().getAttribute('data-message-id');
       const quotedText = (await page.locator(`[data-message-id="${quoted}"] .bubble`).textContent())!;
-      const reply = await businessSends({ message_type: 'TEXT', text: { body: 'Yes, we have it in M and L.' }, referenced_message_info: { referenced_message_id: quoted } });
-      const last = await businessSends({ message_type: 'TEXT', text: { body: 'Anything else? See https://acme.example/a/very/long/path/that/should/wrap/instead/of/overflowing' } });
+      const reply = await businessSends({
+        message_type: 'TEXT',
+        text: { body: 'Yes, we have it in M and L.' },
+        referenced_message_info: { referenced_message_id: quoted },
+      });
+      const last = await businessSends({
+        message_type: 'TEXT',
+        text: { body: 'Anything else? See https://acme.example/a/very/long/path/that/should/wrap/instead/of/overflowing' },
+      });
       // Every business message is on the page before anything is counted (they arrive over the live stream).
       await page.locator(`[data-message-id="${reply}"]`).waitFor();
       await page.locator(`[data-message-id="${last}"]`).waitFor();
@@ -87,7 +94,9 @@ describe('the phone page at 390 px and 1280 px', () => {
       const composer = (await page.getByTestId('composer').boundingBox())!;
       const send = (await page.getByTestId('send').boundingBox())!;
       const size = await pageSize(page);
-      console.log(`phone ${width}px: composer y=${Math.round(composer.y)}..${Math.round(composer.y + composer.height)}, page height ${size.height}, scrollWidth ${size.width}`);
+      console.log(
+        `phone ${width}px: composer y=${Math.round(composer.y)}..${Math.round(composer.y + composer.height)}, page height ${size.height}, scrollWidth ${size.width}`,
+      );
       expect(size.width).toBeLessThanOrEqual(width);
       expect(composer.y + composer.height).toBeLessThanOrEqual(viewport.height);
       expect(send.y + send.height).toBeLessThanOrEqual(viewport.height);

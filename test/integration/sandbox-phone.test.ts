@@ -11,12 +11,31 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED, startSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';
 import { launchBrowser, type HeadlessBrowser } from '../helpers/browser.js';
 import { ROOT } from '../helpers/cli.js';
-import { consentedToken, contentOf, expectDelivery, KIND_CASES, parseDelivery, postJson, startReceiver, verifySignature, type EventAnswer, type Receiver, type ShapeContext } from '../helpers/events.js';
+import {
+  consentedToken,
+  contentOf,
+  expectDelivery,
+  KIND_CASES,
+  parseDelivery,
+  postJson,
+  startReceiver,
+  verifySignature,
+  type EventAnswer,
+  type Receiver,
+  type ShapeContext,
+} from '../helpers/events.js';
 import { pngBytes } from '../helpers/images.js';
 
 const ARTIFACTS = join(ROOT, '.tmp', 'artifacts');
 const MAYA: ShapeContext = { businessId: SEED.defaultBusinessId, businessUsername: 'acme.studio', userId: SEED.users.maya, username: 'maya.lopez' };
-const CARD = { type: 'QA_BUTTON_CARD', title: 'Which size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }, { type: 'REPLY', title: 'Large', id: 'size-l' }] };
+const CARD = {
+  type: 'QA_BUTTON_CARD',
+  title: 'Which size?',
+  buttons: [
+    { type: 'REPLY', title: 'Medium', id: 'size-m' },
+    { type: 'REPLY', title: 'Large', id: 'size-l' },
+  ],
+};
 const kindCase = (kind: string) => KIND_CASES.find((c) => c.kind === kind)!;
 
 let sandbox: SandboxServer;
@@ -87,7 +106,12 @@ async function msUntilVisible(page: Page, selector: string, limit = 1000): Promi
 
 beforeAll(async () => {
   [sandbox, receiver, browser] = await Promise.all([startSandboxServer({ port: 0 }), startReceiver(), launchBrowser()]);
-  const registered = await postJson(`${sandbox.apiBaseUrl}business/webhook/update/`, { app_id: sandbox.clientKey, secret: sandbox.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: receiver.url });
+  const registered = await postJson(`${sandbox.apiBaseUrl}business/webhook/update/`, {
+    app_id: sandbox.clientKey,
+    secret: sandbox.clientSecret,
+    event_type: 'DIRECT_MESSAGE',
+    callback_url: receiver.url,
+  });
   expect(registered.json.code).toBe(0);
   token = await consentedToken(sandbox);
 });
@@ -153,10 +177,15 @@ describe('the page itself', () => {
     await page.locator('body').focus();
     for (let i = 0; i < 40 && !order.includes('send'); i++) {
       await page.keyboard.press('Tab');
-      order.push(await page.evaluate(() => (globalThis as any).document.activeElement?.getAttribute('data-testid') ?? (globalThis as any).document.activeElement?.tagName ?? ''));
+      order.push(
+        await page.evaluate(
+          () => (globalThis as any).document.activeElement?.getAttribute('data-testid') ?? (globalThis as any).document.activeElement?.tagName ?? '',
+        ),
+      );
     }
     const at = (hook: string) => order.indexOf(hook);
-    for (const hook of ['user-select', 'chat-link', 'open-chat', 'thread', 'sticker', 'composer', 'send']) expect(at(hook), `${hook} in ${order.join(',')}`).toBeGreaterThanOrEqual(0);
+    for (const hook of ['user-select', 'chat-link', 'open-chat', 'thread', 'sticker', 'composer', 'send'])
+      expect(at(hook), `${hook} in ${order.join(',')}`).toBeGreaterThanOrEqual(0);
     expect(at('user-select')).toBeLessThan(at('chat-link'));
     expect(at('chat-link')).toBeLessThan(at('open-chat'));
     expect(at('open-chat')).toBeLessThan(at('thread'));
@@ -200,7 +229,10 @@ describe('playing the user', () => {
       from: 'sam.rivera',
       to: 'acme.studio',
       is_follower: false,
-      referral: { source: 'short_link', short_link: { ref: 'spring-poster', prefilled_message: 'Is the green hoodie in stock?', prefilled_message_audit_status: 'PASS' } },
+      referral: {
+        source: 'short_link',
+        short_link: { ref: 'spring-poster', prefilled_message: 'Is the green hoodie in stock?', prefilled_message_audit_status: 'PASS' },
+      },
     });
     await expect.poll(() => page.getByTestId('composer').inputValue()).toBe('Is the green hoodie in stock?');
     expect(await activeHook(page)).toBe('composer');
@@ -208,19 +240,26 @@ describe('playing the user', () => {
     await page.getByTestId('send').click();
     await page.locator('[data-testid=message][data-direction=in]', { hasText: 'Is the green hoodie in stock?' }).waitFor();
     const written = contentOf(await receiver.waitFor((d) => contentOf(d).event === 'im_receive_msg'));
-    expect(written).toMatchObject({ from: 'sam.rivera', type: 'text', text: { body: 'Is the green hoodie in stock?' }, conversation_id: content.conversation_id });
+    expect(written).toMatchObject({
+      from: 'sam.rivera',
+      type: 'text',
+      text: { body: 'Is the green hoodie in stock?' },
+      conversation_id: content.conversation_id,
+    });
     await expect.poll(() => page.getByTestId('window').textContent()).toMatch(/the business has 10 of 10 messages left/);
 
     // REST shows what the business will list: the conversation with the ref, the user's message.
     const listed = await rest('business/message/conversation/list/', { conversation_type: 'SINGLE' });
     const conversation = listed.conversations.find((c: any) => c.conversation_id === content.conversation_id);
-    expect(conversation.referral.short_link).toEqual([{ ref: 'spring-poster', prefilled_message: 'Is the green hoodie in stock?', prefilled_message_audit_status: 'PASS' }]);
+    expect(conversation.referral.short_link).toEqual([
+      { ref: 'spring-poster', prefilled_message: 'Is the green hoodie in stock?', prefilled_message_audit_status: 'PASS' },
+    ]);
     const messages = await rest('business/message/content/list/', { conversation_id: content.conversation_id });
     expect(messages.messages[0]).toMatchObject({ message_type: 'TEXT', text: { body: 'Is the green hoodie in stock?' }, sender: 'sam.rivera' });
     expect(messages.participants[1]).toMatchObject({ display_name: 'Sam Rivera', is_follower: false });
   });
 
-  it('shows the business\'s text, card and typing live (under a second each); a tap on the card arrives as a template tap', async () => {
+  it("shows the business's text, card and typing live (under a second each); a tap on the card arrives as a template tap", async () => {
     const { page } = await openPhone();
     await page.getByTestId('message').first().waitFor();
 
@@ -249,7 +288,15 @@ describe('playing the user', () => {
     const answer = nextAnswer(page, 'events');
     await buttons.first().click();
     const tap = await receiver.waitFor((d) => contentOf(d).reply_source_payload !== undefined);
-    expectDelivery(tap, kindCase('template-tap'), await answer, { ...MAYA, card: { message_id: cardId, button_id: 'size-m', label: 'Medium' } }, 'lower', sandbox.clientSecret, sandbox.clientKey);
+    expectDelivery(
+      tap,
+      kindCase('template-tap'),
+      await answer,
+      { ...MAYA, card: { message_id: cardId, button_id: 'size-m', label: 'Medium' } },
+      'lower',
+      sandbox.clientSecret,
+      sandbox.clientKey,
+    );
     await page.locator('[data-testid=message][data-direction=in]', { hasText: 'Medium' }).waitFor();
   });
 
@@ -281,8 +328,15 @@ describe('playing the user', () => {
     const image = await receiver.waitFor((d) => contentOf(d).type === 'image');
     expectDelivery(image, kindCase('image'), await answer, MAYA, 'lower', sandbox.clientSecret, sandbox.clientKey);
     // The real file: the business downloads exactly these bytes, and the page shows it from its own origin.
-    const { message_id, image: { media_id } } = contentOf(image);
-    const download = await postJson(`${sandbox.apiBaseUrl}business/message/media/download/`, { business_id: SEED.defaultBusinessId, conversation_id: SEED.conversations.maya, message_id, media_id, media_type: 'IMAGE' }, { 'access-token': token });
+    const {
+      message_id,
+      image: { media_id },
+    } = contentOf(image);
+    const download = await postJson(
+      `${sandbox.apiBaseUrl}business/message/media/download/`,
+      { business_id: SEED.defaultBusinessId, conversation_id: SEED.conversations.maya, message_id, media_id, media_type: 'IMAGE' },
+      { 'access-token': token },
+    );
     const bytes = new Uint8Array(await (await fetch(download.json.data.download_url, { headers: { 'x-user': token } })).arrayBuffer());
     expect(bytes).toEqual(png);
     const shown = page.locator(`[data-message-id="${message_id}"] img`);
@@ -294,8 +348,20 @@ describe('playing the user', () => {
     await page.getByTestId('share-post').click();
     const shared = await receiver.waitFor((d) => contentOf(d).type === 'share_post');
     const sharedAnswer = await answer;
-    const sharedContent = expectDelivery(shared, { ...kindCase('share-post'), check: () => undefined }, sharedAnswer, MAYA, 'lower', sandbox.clientSecret, sandbox.clientKey);
-    expect(sharedContent).toMatchObject({ type: 'share_post', message_id: sharedAnswer.message_id, share_post: { embed_url: `https://www.tiktok.com/embed/v2/${SEED.posts[1]}`, video_id: SEED.posts[1] } });
+    const sharedContent = expectDelivery(
+      shared,
+      { ...kindCase('share-post'), check: () => undefined },
+      sharedAnswer,
+      MAYA,
+      'lower',
+      sandbox.clientSecret,
+      sandbox.clientKey,
+    );
+    expect(sharedContent).toMatchObject({
+      type: 'share_post',
+      message_id: sharedAnswer.message_id,
+      share_post: { embed_url: `https://www.tiktok.com/embed/v2/${SEED.posts[1]}`, video_id: SEED.posts[1] },
+    });
 
     const heart = page.locator(`[data-message-id="${outId}"] [data-testid=react]`).first();
     // The reactions are behind one button per message.
@@ -367,7 +433,9 @@ describe('hostile input', () => {
     expect(await page.locator('img, b, a, svg').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(1);
     expect(await page.locator('[data-testid=message][data-direction=in]').textContent()).toContain(text);
-    expect(await page.locator('[data-testid=message][data-direction=out]').textContent()).toContain('<a href="https://evil.example">click</a><svg onload="window.__pwned=4">');
+    expect(await page.locator('[data-testid=message][data-direction=out]').textContent()).toContain(
+      '<a href="https://evil.example">click</a><svg onload="window.__pwned=4">',
+    );
     expect(await page.locator('#user-select option:checked').textContent()).toBe(`${displayName} (@${username}) · CA`);
     expect(await page.locator('#you').textContent()).toContain(displayName);
     expect(errors).toEqual([]);
@@ -403,7 +471,10 @@ describe('layout', () => {
   ] as const) {
     it(`holds at ${width} px (screenshot kept in .tmp/artifacts/phone-${width}.png)`, async () => {
       const { page, errors } = await openPhone({ width, height });
-      await businessSends(SEED.conversations.maya, { message_type: 'TEXT', text: { body: 'We have M in green. Want me to hold one? Details: https://acme.example/hoodie' } });
+      await businessSends(SEED.conversations.maya, {
+        message_type: 'TEXT',
+        text: { body: 'We have M in green. Want me to hold one? Details: https://acme.example/hoodie' },
+      });
       await businessSends(SEED.conversations.maya, { message_type: 'TEMPLATE', template: CARD });
       await businessSends(SEED.conversations.maya, { message_type: 'SENDER_ACTION', sender_action: 'TYPING' });
       await page.getByTestId('card-button').first().waitFor();

@@ -20,7 +20,12 @@ async function json(url: string, body: unknown, headers: Record<string, string> 
 function hiddenInputs(html: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[match[1]!] = match[2]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    out[match[1]!] = match[2]!
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   }
   return out;
 }
@@ -130,7 +135,13 @@ describe('sandbox serve', () => {
 
     const send = await json(
       `${sandbox.apiBaseUrl}business/message/send/`,
-      { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'TEXT', text: { body: 'Yes! M is in stock.' } },
+      {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'TEXT',
+        text: { body: 'Yes! M is in stock.' },
+      },
       { 'access-token': token.body.data.access_token },
     );
     expect(send.body).toMatchObject({ code: 0, data: { message: { message_id: expect.any(String) } } });
@@ -138,8 +149,19 @@ describe('sandbox serve', () => {
 
   it('redirects a denial with error=access_denied, a description and the state', async () => {
     const redirectUri = 'http://localhost:8123/cb/';
-    const form = new URLSearchParams({ client_key: sandbox.clientKey, scope: SCOPES, response_type: 'code', redirect_uri: redirectUri, state: 'deny-me', decision: 'deny' });
-    const decision = await request(sandbox.authUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const form = new URLSearchParams({
+      client_key: sandbox.clientKey,
+      scope: SCOPES,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      state: 'deny-me',
+      decision: 'deny',
+    });
+    const decision = await request(sandbox.authUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
     expect(decision.statusCode).toBe(302);
     await decision.body.dump();
     const location = new URL(decision.headers.location as string);
@@ -173,7 +195,12 @@ describe('sandbox serve', () => {
   });
 
   it('delivers a signed webhook to a registered callback and retries after a failure', async () => {
-    const update = await json(`${sandbox.apiBaseUrl}business/webhook/update/`, { app_id: sandbox.clientKey, secret: sandbox.clientSecret, event_type: 'DIRECT_MESSAGE', callback_url: callbackUrl });
+    const update = await json(`${sandbox.apiBaseUrl}business/webhook/update/`, {
+      app_id: sandbox.clientKey,
+      secret: sandbox.clientSecret,
+      event_type: 'DIRECT_MESSAGE',
+      callback_url: callbackUrl,
+    });
     expect(update.body.code).toBe(0);
     failNext = 1;
     const sent = await json(`${sandbox.controlUrl}/messages`, { from_username: 'served.user', text: 'hello over http' });
@@ -230,7 +257,14 @@ describe('embedded sandbox', () => {
     const sandbox = openEmbeddedSandbox(dir);
     expect(sandbox.apiBaseUrl).toBe(EMBEDDED_API_BASE_URL);
     const consent = decode(
-      (await sandbox.transport({ method: 'POST', url: `${EMBEDDED_CONTROL_URL}/authorize`, headers: { 'content-type': 'application/json' }, body: body({ client_key: 'awsbx7k2m9q4t8h1', redirect_uri: 'http://127.0.0.1:1/cb/', scope: SCOPES, state: 'x' }) })).body,
+      (
+        await sandbox.transport({
+          method: 'POST',
+          url: `${EMBEDDED_CONTROL_URL}/authorize`,
+          headers: { 'content-type': 'application/json' },
+          body: body({ client_key: 'awsbx7k2m9q4t8h1', redirect_uri: 'http://127.0.0.1:1/cb/', scope: SCOPES, state: 'x' }),
+        })
+      ).body,
     );
     const token = decode(
       (
@@ -238,7 +272,13 @@ describe('embedded sandbox', () => {
           method: 'POST',
           url: `${EMBEDDED_API_BASE_URL}tt_user/oauth2/token/`,
           headers: { 'content-type': 'application/json' },
-          body: body({ client_id: 'awsbx7k2m9q4t8h1', client_secret: 'sbxsecret-5f2a9c7e1b3d4a6f8e0c2b4d6f8a0c1e', grant_type: 'authorization_code', auth_code: consent.code, redirect_uri: 'http://127.0.0.1:1/cb/' }),
+          body: body({
+            client_id: 'awsbx7k2m9q4t8h1',
+            client_secret: 'sbxsecret-5f2a9c7e1b3d4a6f8e0c2b4d6f8a0c1e',
+            grant_type: 'authorization_code',
+            auth_code: consent.code,
+            redirect_uri: 'http://127.0.0.1:1/cb/',
+          }),
         })
       ).body,
     );
@@ -246,10 +286,21 @@ describe('embedded sandbox', () => {
     expectUnhandledRequests(/missing trailing slash/);
     const missingSlash = await sandbox.transport({ method: 'GET', url: `${EMBEDDED_API_BASE_URL}business/get?business_id=x`, headers: {} });
     expect(missingSlash.status).toBe(404);
-    await sandbox.transport({ method: 'POST', url: `${EMBEDDED_CONTROL_URL}/faults`, headers: { 'content-type': 'application/json' }, body: body({ path: '*', kind: 'reset' }) });
+    await sandbox.transport({
+      method: 'POST',
+      url: `${EMBEDDED_CONTROL_URL}/faults`,
+      headers: { 'content-type': 'application/json' },
+      body: body({ path: '*', kind: 'reset' }),
+    });
     // A second instance sees the fault: it lives in the state file.
-    await expect(openEmbeddedSandbox(dir).transport({ method: 'GET', url: `${EMBEDDED_API_BASE_URL}business/get/?business_id=x`, headers: {} })).rejects.toMatchObject({ code: 'ECONNRESET' });
-    const after = await sandbox.transport({ method: 'GET', url: `${EMBEDDED_API_BASE_URL}business/get/?business_id=${encodeURIComponent(SEED.defaultBusinessId)}`, headers: { 'access-token': token.data.access_token } });
+    await expect(
+      openEmbeddedSandbox(dir).transport({ method: 'GET', url: `${EMBEDDED_API_BASE_URL}business/get/?business_id=x`, headers: {} }),
+    ).rejects.toMatchObject({ code: 'ECONNRESET' });
+    const after = await sandbox.transport({
+      method: 'GET',
+      url: `${EMBEDDED_API_BASE_URL}business/get/?business_id=${encodeURIComponent(SEED.defaultBusinessId)}`,
+      headers: { 'access-token': token.data.access_token },
+    });
     expect(decode(after.body).data.username).toBe('acme.studio');
   });
 
@@ -276,7 +327,12 @@ describe('embedded sandbox', () => {
         body: body({ app_id: 'awsbx7k2m9q4t8h1', secret: 'sbxsecret-5f2a9c7e1b3d4a6f8e0c2b4d6f8a0c1e', event_type: 'DIRECT_MESSAGE', callback_url: url }),
       });
       expect(decode(reg.body).code).toBe(0);
-      await sandbox.transport({ method: 'POST', url: `${EMBEDDED_CONTROL_URL}/messages`, headers: { 'content-type': 'application/json' }, body: body({ from_username: 'hooked.user', text: 'ping' }) });
+      await sandbox.transport({
+        method: 'POST',
+        url: `${EMBEDDED_CONTROL_URL}/messages`,
+        headers: { 'content-type': 'application/json' },
+        body: body({ from_username: 'hooked.user', text: 'ping' }),
+      });
       expect(seen).toEqual(['im_receive_msg:awsbx7k2m9q4t8h1']);
       const state = decode((await sandbox.transport({ method: 'GET', url: `${EMBEDDED_CONTROL_URL}/state`, headers: {} })).body);
       expect(state.pending_deliveries).toHaveLength(0);

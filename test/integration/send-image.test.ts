@@ -106,7 +106,10 @@ describe('send --image', () => {
   it('maps "risk control strategy" and "Media send strategy" refusals to exit 5 with the explanation', async () => {
     for (const [message, expected] of [
       ['Due to risk control strategy, this message cannot be sent.', /risk control refused this media for the account; this cannot be fixed from the CLI/],
-      ['Due to Media send strategy, images cannot be sent in this conversation.', /media send strategy limits some regions and accounts\); this cannot be fixed from the CLI/],
+      [
+        'Due to Media send strategy, images cannot be sent in this conversation.',
+        /media send strategy limits some regions and accounts\); this cannot be fixed from the CLI/,
+      ],
     ] as const) {
       await ctx.world.reset();
       await ctx.world.control('POST', 'faults', { path: 'business/message/send/', kind: 'code', code: 40064, message, times: 1 });
@@ -133,15 +136,17 @@ describe('send --image', () => {
 });
 
 describe('send --share-post', () => {
-  it('shares one of the account\'s posts', async () => {
+  it("shares one of the account's posts", async () => {
     const result = await runCli(['send', '--to', MAYA, '--share-post', SEED.posts[1], '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ message_type: 'SHARE_POST', messages_left: 9 });
     expect(conversation(await ctx.world.state(), MAYA).messages.at(-1)).toMatchObject({ message_type: 'SHARE_POST', share_post: { item_id: SEED.posts[1] } });
   });
 
-  it('takes the id from a video URL, and reports TikTok\'s refusal of a post that is not the account\'s', async () => {
-    const url = await runCli(['send', '--to', MAYA, '--share-post', `https://www.tiktok.com/@acme.studio/video/${SEED.posts[2]}`, '--dry-run', '--json'], { env: ctx.env });
+  it("takes the id from a video URL, and reports TikTok's refusal of a post that is not the account's", async () => {
+    const url = await runCli(['send', '--to', MAYA, '--share-post', `https://www.tiktok.com/@acme.studio/video/${SEED.posts[2]}`, '--dry-run', '--json'], {
+      env: ctx.env,
+    });
     expect(parseJson(url.stdout).request.share_post).toEqual({ item_id: SEED.posts[2] });
 
     const foreign = await runCli(['send', '--to', MAYA, '--share-post', '7000000000000000000', '--json'], { env: ctx.env });

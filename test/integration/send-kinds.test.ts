@@ -44,7 +44,8 @@ async function startRecorder(target: string): Promise<Recorder> {
     if (/json/.test(request.headers['content-type'] ?? '') && raw.length) body = JSON.parse(raw.toString('utf8'));
     requests.push({ method: request.method!, path: request.url!, body });
     const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(request.headers)) if (!['host', 'content-length', 'connection', 'transfer-encoding'].includes(key) && typeof value === 'string') headers[key] = value;
+    for (const [key, value] of Object.entries(request.headers))
+      if (!['host', 'content-length', 'connection', 'transfer-encoding'].includes(key) && typeof value === 'string') headers[key] = value;
     const answer = await fetch(new URL(request.url!, upstream.origin), { method: request.method, headers, body: raw.length ? raw : undefined });
     response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
     response.end(Buffer.from(await answer.arrayBuffer()));
@@ -128,7 +129,9 @@ describe('send --action', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Showing "typing…" to @maya\.lopez for about 5 s \(10 of 10 left, window closes in 4\dh\)\n$/);
     expect(result.stderr).toContain('A sender action is not a message: it used none of the 10 messages of the window.');
-    expect(sends()).toEqual([{ business_id: ctx.account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'TYPING' }]);
+    expect(sends()).toEqual([
+      { business_id: ctx.account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'TYPING' },
+    ]);
     const state = await ctx.world.state();
     const maya = conversation(state, MAYA);
     expect(maya.messages).toHaveLength(3);
@@ -151,7 +154,12 @@ describe('send --action', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
-      await registerWebhook(ctx.world.client, ctx.world.server.clientKey, ctx.world.server.clientSecret, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+      await registerWebhook(
+        ctx.world.client,
+        ctx.world.server.clientKey,
+        ctx.world.server.clientSecret,
+        `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+      );
       const result = await runCli(['send', '--to', MAYA, '--action', 'mark-read', '--json'], { env: viaRecorder() });
       expect(result.code).toBe(0);
       expect(parseJson(result.stdout)).toMatchObject({
@@ -162,7 +170,9 @@ describe('send --action', () => {
         uses_message: false,
         messages_left: 10,
       });
-      expect(sends()).toEqual([{ business_id: ctx.account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'MARK_READ' }]);
+      expect(sends()).toEqual([
+        { business_id: ctx.account.businessId, recipient_type: 'CONVERSATION', recipient: MAYA, message_type: 'SENDER_ACTION', sender_action: 'MARK_READ' },
+      ]);
       const state = await ctx.world.state();
       const deliveries = [...state.pending_deliveries, ...state.delivered].filter((delivery: any) => delivery.event === 'im_mark_read_msg');
       expect(deliveries).toHaveLength(1);
@@ -196,7 +206,11 @@ describe('send --image --reply-to', () => {
     const result = await runCli(['send', '--to', MAYA, '--image', image, '--reply-to', question.message_id, '--json'], { env: viaRecorder() });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(sends()[0]).toMatchObject({ message_type: 'IMAGE', image: { media_id: expect.any(String) }, referenced_message_info: { referenced_message_id: question.message_id } });
+    expect(sends()[0]).toMatchObject({
+      message_type: 'IMAGE',
+      image: { media_id: expect.any(String) },
+      referenced_message_info: { referenced_message_id: question.message_id },
+    });
     const stored = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     expect(stored).toMatchObject({ message_type: 'IMAGE', referenced_message_id: question.message_id });
     const listed = parseJson((await runCli(['messages', MAYA, '--json'], { env: ctx.env })).stdout).messages.at(-1);
@@ -205,11 +219,17 @@ describe('send --image --reply-to', () => {
 });
 
 describe('send --comment-reply', () => {
-  it('answers a high-intent comment privately, once; the reply shows in the commenter\'s conversation', async () => {
+  it("answers a high-intent comment privately, once; the reply shows in the commenter's conversation", async () => {
     await ctx.world.control('POST', 'accounts/default', { comment_to_message: true });
-    const comment = await ctx.world.control('POST', 'events', { kind: 'high-intent-comment', from_username: 'maya.lopez', text: 'How much is the green hoodie?' });
+    const comment = await ctx.world.control('POST', 'events', {
+      kind: 'high-intent-comment',
+      from_username: 'maya.lopez',
+      text: 'How much is the green hoodie?',
+    });
     expect(comment.comment_id).toBeTruthy();
-    const result = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'It is $45, sent you the details!', '--json'], { env: viaRecorder() });
+    const result = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'It is $45, sent you the details!', '--json'], {
+      env: viaRecorder(),
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const out = parseJson(result.stdout);
@@ -227,7 +247,10 @@ describe('send --comment-reply', () => {
     const holder = state.conversations.find((entry: any) => entry.messages.some((message: any) => message.message_id === out.message_id));
     expect(holder.user.username).toBe('maya.lopez');
     const listed = parseJson((await runCli(['messages', holder.conversation_id, '--json'], { env: ctx.env })).stdout).messages;
-    expect(listed.find((message: any) => message.message_id === out.message_id)).toMatchObject({ direction: 'outbound', text: 'It is $45, sent you the details!' });
+    expect(listed.find((message: any) => message.message_id === out.message_id)).toMatchObject({
+      direction: 'outbound',
+      text: 'It is $45, sent you the details!',
+    });
 
     const human = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'Again?'], { env: ctx.env });
     expect(human.code).toBe(5);
@@ -267,7 +290,7 @@ describe('bad input sends nothing', () => {
     await expectNothingSent();
   });
 
-  it('an unknown conversation exits 2 with TikTok\'s 40007 explained, and nothing is sent', async () => {
+  it("an unknown conversation exits 2 with TikTok's 40007 explained, and nothing is sent", async () => {
     const result = await runCli(['send', '--to', 'bm90LWEtcmVhbC1pZA==', '--card', 'Pick', '--button', 'a:A', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);

@@ -100,7 +100,7 @@ describe('the 48-hour window and the 10-message quota', () => {
     const { error } = parseJson(result.stdout);
     expect(error.kind).toBe('window');
     expect(error.message).toMatch(/@priya_codes last wrote at \d{4}-\d\d-\d\dT/);
-    expect(error.message).toContain('TikTok allows replies for 48 hours after the user\'s last message');
+    expect(error.message).toContain("TikTok allows replies for 48 hours after the user's last message");
     expect(error.window_open).toBe(false);
     expect(await sentCount()).toBe(0);
   });
@@ -186,7 +186,7 @@ describe('account errors', () => {
     expect(conversation(await ctx.world.state(), MAYA).messages.at(-1).text.body).toBe('From the stored account');
   });
 
-  it('an EEA account exits 4 with TikTok\'s code and the fix', async () => {
+  it("an EEA account exits 4 with TikTok's code and the fix", async () => {
     await ctx.world.reset('eea');
     const result = await runCli(['send', '--to', MAYA, '--text', 'Hallo', '--json'], { env: ctx.env });
     expect(result.code).toBe(4);
@@ -215,7 +215,7 @@ describe('account errors', () => {
     expect(error.hint).toContain('Advanced Access');
   });
 
-  it('an unknown conversation exits 2 with TikTok\'s code, sending nothing', async () => {
+  it("an unknown conversation exits 2 with TikTok's code, sending nothing", async () => {
     const result = await runCli(['send', '--to', 'bm9uZS+oZXJl/w==', '--text', 'Hi', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);

@@ -21,14 +21,19 @@ async function sent(text: string, timeoutMs = 15_000): Promise<any> {
 
 /** The user answers, from another process: `sandbox message` against the served sandbox's control API. */
 async function userAnswers(text: string): Promise<string> {
-  const answer = await runCli(['sandbox', 'message', '--from', 'maya', '--text', text, '--control-url', ctx.world.server.controlUrl, '--json'], { env: { CI: 'true' } });
+  const answer = await runCli(['sandbox', 'message', '--from', 'maya', '--text', text, '--control-url', ctx.world.server.controlUrl, '--json'], {
+    env: { CI: 'true' },
+  });
   if (answer.code !== 0) throw new Error(`sandbox message failed:\n${answer.stderr}${answer.stdout}`);
   return parseJson(answer.stdout).message_id;
 }
 
 describe('send --wait-reply', () => {
-  it('--json: sends, waits for the user\'s next message and adds it as `reply`', async () => {
-    const waiting = startCli(['send', '--to', MAYA, '--text', 'Shall I reserve the M for you?', '--wait-reply', '30', '--json'], { env: ctx.env, timeoutMs: 40_000 });
+  it("--json: sends, waits for the user's next message and adds it as `reply`", async () => {
+    const waiting = startCli(['send', '--to', MAYA, '--text', 'Shall I reserve the M for you?', '--wait-reply', '30', '--json'], {
+      env: ctx.env,
+      timeoutMs: 40_000,
+    });
     const message = await sent('Shall I reserve the M for you?');
     const replyId = await userAnswers('Yes please!');
     const result = await waiting.done;
@@ -81,8 +86,11 @@ describe('send --wait-reply', () => {
     expect(human.stderr).toContain('error: No reply from @maya.lopez within 1 s');
   });
 
-  it('a card\'s button tap is the reply', async () => {
-    const waiting = startCli(['send', '--to', MAYA, '--card', 'Reserve the M?', '--button', 'yes:Yes', 'no:No thanks', '--wait-reply', '30', '--json'], { env: ctx.env, timeoutMs: 40_000 });
+  it("a card's button tap is the reply", async () => {
+    const waiting = startCli(['send', '--to', MAYA, '--card', 'Reserve the M?', '--button', 'yes:Yes', 'no:No thanks', '--wait-reply', '30', '--json'], {
+      env: ctx.env,
+      timeoutMs: 40_000,
+    });
     const deadline = Date.now() + 15_000;
     let card: any;
     while (!card) {

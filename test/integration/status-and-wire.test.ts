@@ -53,7 +53,13 @@ describe('status checks with TikTok', () => {
 
 describe('tolerant wire reads', () => {
   it('business/get is asked again with the high-confidence fields when TikTok refuses a field', async () => {
-    await ctx.world.control('POST', 'faults', { path: 'business/get/', kind: 'code', code: 40002, message: 'Invalid parameter: fields contains an unsupported field followers_count.', times: 1 });
+    await ctx.world.control('POST', 'faults', {
+      path: 'business/get/',
+      kind: 'code',
+      code: 40002,
+      message: 'Invalid parameter: fields contains an unsupported field followers_count.',
+      times: 1,
+    });
     const configDir = tempConfigDir();
     const cli = startCli(['connect', '--json'], { env: { ...sandboxEnv(), TIKTOK_CHANNEL_CONFIG_DIR: configDir } });
     await approve(await cli.authorizeUrl());
@@ -77,7 +83,7 @@ describe('tolerant wire reads', () => {
     expect(ctx.world.requestsTo(await ctx.world.state(), 'business/message/send/')).toHaveLength(0);
   });
 
-  it('a share-post id TikTok cannot find gets a hint about the account\'s posts, not media ids', async () => {
+  it("a share-post id TikTok cannot find gets a hint about the account's posts, not media ids", async () => {
     await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Which post?' });
     const result = await runCli(['send', '--to', MAYA, '--share-post', '7000000000000000001', '--json'], { env: ctx.world.env(ctx.account) });
     expect(result.code).toBe(2);
@@ -89,7 +95,7 @@ describe('tolerant wire reads', () => {
 });
 
 describe('accounts over time', () => {
-  it('re-connecting takes the account\'s current region and warns about the EEA', async () => {
+  it("re-connecting takes the account's current region and warns about the EEA", async () => {
     const configDir = tempConfigDir();
     expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
     const businessId = readStore(configDir).defaultAccount!;

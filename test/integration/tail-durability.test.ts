@@ -19,7 +19,9 @@ beforeAll(() => {
 });
 
 function message(id: string, conversation = 'conv-a'): string {
-  return delivery('im_receive_msg', inbound(BIZ, { conversation_id: conversation, message_id: id, type: 'text', text: { body: `text of ${id}` } }), { user_openid: BIZ });
+  return delivery('im_receive_msg', inbound(BIZ, { conversation_id: conversation, message_id: id, type: 'text', text: { body: `text of ${id}` } }), {
+    user_openid: BIZ,
+  });
 }
 
 interface Received {
@@ -77,14 +79,22 @@ describe('tail: the journal', () => {
 
     const replay = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '3'], { configDir });
     expect(replay.code).toBe(0);
-    const replayed = replay.stdout.trim().split('\n').map((line) => JSON.parse(line).message_id as string);
+    const replayed = replay.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).message_id as string);
     expect(new Set(replayed).size).toBe(replayed.length);
     for (const id of acknowledged) expect(replayed).toContain(id);
     expect(replay.stderr).toContain(`Replayed ${replayed.length} events from the journal`);
 
     // The journal keeps them: a second replay prints the same events, once each; without --since, none.
     const again = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir });
-    expect(again.stdout.trim().split('\n').map((line) => JSON.parse(line).message_id)).toEqual(replayed);
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).message_id),
+    ).toEqual(replayed);
     const live = await runInProcess(['tail', '--port', '0', '--timeout', '1'], { configDir });
     expect(live.code).toBe(7);
     expect(live.stdout).toBe('');
@@ -150,7 +160,10 @@ describe('tail --forward-to', () => {
       }
       // In order within each conversation.
       for (const conversation of ['conv-0', 'conv-1', 'conv-2']) {
-        const order = received.map((entry) => JSON.parse(JSON.parse(entry.body.toString()).content)).filter((content) => content.conversation_id === conversation).map((content) => content.message_id);
+        const order = received
+          .map((entry) => JSON.parse(JSON.parse(entry.body.toString()).content))
+          .filter((content) => content.conversation_id === conversation)
+          .map((content) => content.message_id);
         expect(order).toEqual(sent.filter((item) => item.conversation === conversation).map((item) => item.id));
       }
       const stopped = await interrupt(tail);

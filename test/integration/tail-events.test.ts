@@ -31,23 +31,88 @@ afterAll(async () => {
 });
 
 const cases: Array<{ name: string; args: string[]; expected: (answer: any) => Record<string, unknown>; check?: (event: any) => void }> = [
-  { name: 'sticker', args: ['sticker'], expected: (a) => ({ event: 'im_receive_msg', kind: 'message', type: 'sticker', message_id: a.message_id, direction: 'inbound', source: 'APP' }), check: (e) => expect(e.sticker_url).toMatch(/^https:\/\//) },
-  { name: 'sticker, upper-case content', args: ['sticker', '--casing', 'upper'], expected: () => ({ type: 'sticker', direction: 'inbound', source: 'APP', sender: { role: 'personal_account' } }) },
+  {
+    name: 'sticker',
+    args: ['sticker'],
+    expected: (a) => ({ event: 'im_receive_msg', kind: 'message', type: 'sticker', message_id: a.message_id, direction: 'inbound', source: 'APP' }),
+    check: (e) => expect(e.sticker_url).toMatch(/^https:\/\//),
+  },
+  {
+    name: 'sticker, upper-case content',
+    args: ['sticker', '--casing', 'upper'],
+    expected: () => ({ type: 'sticker', direction: 'inbound', source: 'APP', sender: { role: 'personal_account' } }),
+  },
   { name: 'image', args: ['image'], expected: (a) => ({ type: 'image', media: { id: expect.any(String), type: 'image' }, message_id: a.message_id }) },
-  { name: 'video, create_time in ms', args: ['video', '--create-time-ms'], expected: () => ({ type: 'video', media: { id: expect.any(String), type: 'video' } }), check: (e) => expect(e.raw.create_time).toBeGreaterThan(1e12) },
+  {
+    name: 'video, create_time in ms',
+    args: ['video', '--create-time-ms'],
+    expected: () => ({ type: 'video', media: { id: expect.any(String), type: 'video' } }),
+    check: (e) => expect(e.raw.create_time).toBeGreaterThan(1e12),
+  },
   { name: 'emoji', args: ['emoji'], expected: () => ({ type: 'emoji' }), check: (e) => expect(e.emoji_url).toMatch(/^https:\/\//) },
   { name: 'share-post', args: ['share-post'], expected: () => ({ type: 'share_post' }), check: (e) => expect(e.share_post.embed_url).toMatch(/^https:\/\//) },
-  { name: 'template-tap', args: ['template-tap', '--button', 'size-m'], expected: () => ({ type: 'text', text: 'Medium', tapped_button_id: 'size-m', reply_source_message_id: card.message_id, direction: 'inbound' }) },
-  { name: 'app-reply', args: ['app-reply', '--text', 'On its way!'], expected: () => ({ event: 'im_send_msg', direction: 'outbound', source: 'APP', text: 'On its way!', user: { username: 'maya.lopez' } }) },
-  { name: 'app-reply --web, upper case', args: ['app-reply', '--text', 'From the web', '--web', '--casing', 'upper'], expected: () => ({ event: 'im_send_msg', direction: 'outbound', source: 'WEB', type: 'text' }) },
-  { name: 'read', args: ['read'], expected: () => ({ event: 'im_mark_read_msg', kind: 'read', message_id: null, conversation_id: SEED.conversations.maya }), check: (e) => expect(Date.parse(e.read_up_to)).toBeGreaterThan(Date.now() - 60_000) },
-  { name: 'reaction', args: ['reaction', '--emoji', '👍'], expected: () => ({ kind: 'reaction', type: 'reaction', reactions: [expect.objectContaining({ operation: 'ADD', emoji: '👍' })] }), check: (e) => expect(e.reactions[0].target_message_id).toMatch(/\S/) },
-  { name: 'reaction --remove, upper case', args: ['reaction', '--emoji', '👍', '--remove', '--casing', 'upper'], expected: () => ({ kind: 'reaction', reactions: [expect.objectContaining({ operation: 'REMOVE', emoji: '👍' })] }) },
-  { name: 'smart-plus-ad', args: ['smart-plus-ad'], expected: () => ({ event: 'im_referral_msg', kind: 'referral', message_id: null, referral: expect.objectContaining({ source: 'ad', ref: null }) }) },
-  { name: 'auto-message', args: ['auto-message', '--type', 'welcome', '--action', 'enable'], expected: () => ({ kind: 'auto_message_config', conversation_id: null, auto_message: expect.objectContaining({ type: 'WELCOME_MESSAGE', action: 'ENABLE' }) }) },
-  { name: 'auto-message-audit, upper case', args: ['auto-message-audit', '--type', 'chat-prompt', '--status', 'rejected', '--casing', 'upper'], expected: () => ({ kind: 'auto_message_audit', auto_message: expect.objectContaining({ type: 'CHAT_PROMPT', audit_status: 'REJECTED' }) }) },
-  { name: 'high-intent-comment', args: ['high-intent-comment', '--text', 'How much is shipping?'], expected: (a) => ({ kind: 'high_intent_comment', comment: { id: a.comment_id, text: 'How much is shipping?' } }) },
-  { name: 'unknown', args: ['unknown', '--name', 'im_brand_new_thing'], expected: () => ({ kind: 'unknown', event: 'im_brand_new_thing' }), check: (e) => expect(e.problems.join(' ')).toContain('unknown event') },
+  {
+    name: 'template-tap',
+    args: ['template-tap', '--button', 'size-m'],
+    expected: () => ({ type: 'text', text: 'Medium', tapped_button_id: 'size-m', reply_source_message_id: card.message_id, direction: 'inbound' }),
+  },
+  {
+    name: 'app-reply',
+    args: ['app-reply', '--text', 'On its way!'],
+    expected: () => ({ event: 'im_send_msg', direction: 'outbound', source: 'APP', text: 'On its way!', user: { username: 'maya.lopez' } }),
+  },
+  {
+    name: 'app-reply --web, upper case',
+    args: ['app-reply', '--text', 'From the web', '--web', '--casing', 'upper'],
+    expected: () => ({ event: 'im_send_msg', direction: 'outbound', source: 'WEB', type: 'text' }),
+  },
+  {
+    name: 'read',
+    args: ['read'],
+    expected: () => ({ event: 'im_mark_read_msg', kind: 'read', message_id: null, conversation_id: SEED.conversations.maya }),
+    check: (e) => expect(Date.parse(e.read_up_to)).toBeGreaterThan(Date.now() - 60_000),
+  },
+  {
+    name: 'reaction',
+    args: ['reaction', '--emoji', '👍'],
+    expected: () => ({ kind: 'reaction', type: 'reaction', reactions: [expect.objectContaining({ operation: 'ADD', emoji: '👍' })] }),
+    check: (e) => expect(e.reactions[0].target_message_id).toMatch(/\S/),
+  },
+  {
+    name: 'reaction --remove, upper case',
+    args: ['reaction', '--emoji', '👍', '--remove', '--casing', 'upper'],
+    expected: () => ({ kind: 'reaction', reactions: [expect.objectContaining({ operation: 'REMOVE', emoji: '👍' })] }),
+  },
+  {
+    name: 'smart-plus-ad',
+    args: ['smart-plus-ad'],
+    expected: () => ({ event: 'im_referral_msg', kind: 'referral', message_id: null, referral: expect.objectContaining({ source: 'ad', ref: null }) }),
+  },
+  {
+    name: 'auto-message',
+    args: ['auto-message', '--type', 'welcome', '--action', 'enable'],
+    expected: () => ({
+      kind: 'auto_message_config',
+      conversation_id: null,
+      auto_message: expect.objectContaining({ type: 'WELCOME_MESSAGE', action: 'ENABLE' }),
+    }),
+  },
+  {
+    name: 'auto-message-audit, upper case',
+    args: ['auto-message-audit', '--type', 'chat-prompt', '--status', 'rejected', '--casing', 'upper'],
+    expected: () => ({ kind: 'auto_message_audit', auto_message: expect.objectContaining({ type: 'CHAT_PROMPT', audit_status: 'REJECTED' }) }),
+  },
+  {
+    name: 'high-intent-comment',
+    args: ['high-intent-comment', '--text', 'How much is shipping?'],
+    expected: (a) => ({ kind: 'high_intent_comment', comment: { id: a.comment_id, text: 'How much is shipping?' } }),
+  },
+  {
+    name: 'unknown',
+    args: ['unknown', '--name', 'im_brand_new_thing'],
+    expected: () => ({ kind: 'unknown', event: 'im_brand_new_thing' }),
+    check: (e) => expect(e.problems.join(' ')).toContain('unknown event'),
+  },
 ];
 
 describe('tail: every kind from sandbox event', () => {

@@ -19,7 +19,8 @@ beforeAll(() => {
   secret = ctx.world.server.clientSecret;
 });
 
-const message = (id: string) => delivery('im_receive_msg', inbound(BIZ, { conversation_id: 'conv-h', message_id: id, type: 'text', text: { body: `text of ${id}` } }), { user_openid: BIZ });
+const message = (id: string) =>
+  delivery('im_receive_msg', inbound(BIZ, { conversation_id: 'conv-h', message_id: id, type: 'text', text: { body: `text of ${id}` } }), { user_openid: BIZ });
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -51,7 +52,10 @@ describe('tail: hostile deliveries and failing paths', () => {
     }
     const replay = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '3'], { configDir });
     expect(replay.code).toBe(0);
-    const replayed = replay.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const replayed = replay.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(replayed.map((event) => event.message_id)).toEqual(['deep-1', 'after-deep']);
     expect(replayed.every((event) => event.replayed === true)).toBe(true);
   }, 30_000);

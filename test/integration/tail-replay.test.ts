@@ -57,7 +57,10 @@ afterEach(async () => {
 });
 
 const message = (id: string, conversation = 'conv-replay') =>
-  delivery('im_receive_msg', inbound(BIZ, { conversation_id: conversation, message_id: id, type: 'text', text: { body: `text of ${id}` } }), { user_openid: BIZ, client_key: ctx.world.server.clientKey });
+  delivery('im_receive_msg', inbound(BIZ, { conversation_id: conversation, message_id: id, type: 'text', text: { body: `text of ${id}` } }), {
+    user_openid: BIZ,
+    client_key: ctx.world.server.clientKey,
+  });
 
 /** Journals `bodies` through a real tail, signed an hour ago; returns the events tail printed. */
 async function journalAnHourAgo(configDir: string, bodies: string[]): Promise<{ events: any[]; signedAt: number }> {
@@ -73,7 +76,11 @@ async function journalAnHourAgo(configDir: string, bodies: string[]): Promise<{ 
   }
 }
 
-const jsonLines = (stdout: string) => stdout.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line));
+const jsonLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line));
 
 describe('tail replay', () => {
   it('re-sends an hour-old delivery re-signed now: a 5-second verifier accepts it, bytes identical, in journal order', async () => {
@@ -107,7 +114,9 @@ describe('tail replay', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(target.received).toHaveLength(4);
     expect(target.received[3]!.body.equals(Buffer.from(bodies[1]!))).toBe(true);
-    const filtered = await runInProcess(['tail', 'replay', '--since', '2h', '--conversation', 'conv-replay', '--forward-to', target.url, '--json'], { configDir });
+    const filtered = await runInProcess(['tail', 'replay', '--since', '2h', '--conversation', 'conv-replay', '--forward-to', target.url, '--json'], {
+      configDir,
+    });
     expect(jsonLines(filtered.stdout).map((line) => line.id)).toEqual([events[0].id, events[2].id]);
 
     // An id the journal does not have is refused before anything is sent.
@@ -129,7 +138,7 @@ describe('tail replay', () => {
     expect(target.received).toHaveLength(0);
   });
 
-  it('shows a failing target\'s 500 with the first line of its body, on the terminal cut to its width, and exits 6', async () => {
+  it("shows a failing target's 500 with the first line of its body, on the terminal cut to its width, and exits 6", async () => {
     const configDir = await ctx.world.store(ctx.account);
     await journalAnHourAgo(configDir, [message('f-1')]);
     const stack = `TypeError: Cannot read properties of undefined (reading 'text') ${'x'.repeat(200)}\n    at handler (/app/index.js:12:7)`;
@@ -140,9 +149,16 @@ describe('tail replay', () => {
     expect(target.received.length).toBeGreaterThan(1);
     expect(target.received.every((entry) => entry.verified)).toBe(true);
     const [line] = jsonLines(json.stdout);
-    expect(line.forward).toMatchObject({ status: 500, attempts: 3, body_preview: expect.stringMatching(/^TypeError: Cannot read properties of undefined \(reading 'text'\) x+$/) });
+    expect(line.forward).toMatchObject({
+      status: 500,
+      attempts: 3,
+      body_preview: expect.stringMatching(/^TypeError: Cannot read properties of undefined \(reading 'text'\) x+$/),
+    });
 
-    const session = startTmux([process.execPath, BIN, 'tail', 'replay', '--since', '2h', '--forward-to', target.url], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 100 });
+    const session = startTmux([process.execPath, BIN, 'tail', 'replay', '--since', '2h', '--forward-to', target.url], {
+      env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' },
+      width: 100,
+    });
     try {
       const screen = await session.waitFor(/\[exit 6\]/, 20_000);
       const rows = screen.split('\n');
@@ -159,7 +175,7 @@ describe('tail replay', () => {
 });
 
 describe('tail and tail replay parse their own options', () => {
-  it('keeps replay\'s flags for replay and tail\'s for tail', async () => {
+  it("keeps replay's flags for replay and tail's for tail", async () => {
     const configDir = await ctx.world.store(ctx.account);
     const notReplays = await runInProcess(['tail', 'replay', '--port', '0', '--forward-to', 'http://127.0.0.1:9/'], { configDir });
     expect(notReplays.code).toBe(2);
@@ -179,7 +195,7 @@ describe('tail and tail replay parse their own options', () => {
 });
 
 describe('tail --forward-to: the answer next to each event', () => {
-  it('prints each event with the target\'s answer; a 500 says it will be retried', async () => {
+  it("prints each event with the target's answer; a 500 says it will be retried", async () => {
     const configDir = await ctx.world.store(ctx.account);
     let fail = true;
     const target = await startTarget(() => (fail ? { status: 500, text: 'TypeError: boom\n    at x' } : { status: 200, text: 'fine' }));
@@ -198,7 +214,9 @@ describe('tail --forward-to: the answer next to each event', () => {
       expect(events[2].forward).toMatchObject({ status: 200, body_preview: 'fine' });
       expect(events[2].forward.will_retry).toBeUndefined();
       // Once the target recovers, the retried deliveries reach it, in order.
-      await expect.poll(() => target.received.filter((entry) => entry.verified && JSON.parse(entry.body.toString()).content.includes('l-1b')).length, { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(() => target.received.filter((entry) => entry.verified && JSON.parse(entry.body.toString()).content.includes('l-1b')).length, { timeout: 15_000 })
+        .toBe(1);
     } finally {
       await interrupt(tail);
     }
@@ -220,7 +238,10 @@ describe('tail --forward-to: the answer next to each event', () => {
       expect(tail.events()).toHaveLength(0);
       const stopped = await interrupt(tail);
       expect(stopped.code).toBe(130);
-      const [event] = stopped.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      const [event] = stopped.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(event).toMatchObject({ text: 'text of h-1', forward: { status: null, error: 'no answer yet when tail stopped (owed in the journal)' } });
     } finally {
       tail.child.kill('SIGKILL');

@@ -90,7 +90,7 @@ describe('tail on the embedded sandbox: one receiver holds its callback', () => 
 });
 
 describe('qr --wait --port on the embedded sandbox holds its callback the way tail does', () => {
-  it('gives the callback back when the wait ends: removed when there was none, the running tail\'s again after taking it', async () => {
+  it("gives the callback back when the wait ends: removed when there was none, the running tail's again after taking it", async () => {
     const configDir = await embeddedAccount();
     // Nothing registered before: after the wait's time is up, nothing is left behind for doctor.
     const alone = await runInProcess(['qr', '--wait', '1', '--port', '0'], { configDir });
@@ -102,7 +102,10 @@ describe('qr --wait --port on the embedded sandbox holds its callback the way ta
     const tail = await startTail(configDir);
     try {
       const qr = startCli(['qr', '--wait', '1', '--port', '0'], { configDir, timeoutMs: 30_000 });
-      const [, qrUrl] = await qr.waitForStderr(/The embedded sandbox now delivers to (http:\/\/127\.0\.0\.1:\d+\/webhook) \(taken over from (\S+), given back on exit\)/, 15_000);
+      const [, qrUrl] = await qr.waitForStderr(
+        /The embedded sandbox now delivers to (http:\/\/127\.0\.0\.1:\d+\/webhook) \(taken over from (\S+), given back on exit\)/,
+        15_000,
+      );
       expect(qr.stderr()).toContain(`taken over from ${tail.url}`);
       expect(callback(configDir)).toBe(qrUrl);
       const done = await qr.done;

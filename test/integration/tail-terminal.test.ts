@@ -22,7 +22,12 @@ describe('tail with the embedded sandbox', () => {
       // returned, tail had answered 200 and nothing was left in the outbox to retry later.
       const state = JSON.parse(readFileSync(join(configDir, 'sandbox', 'state.json'), 'utf8'));
       expect(state.outbox).toEqual([]);
-      expect(state.delivered.at(-1)).toMatchObject({ event: 'im_receive_msg', last_status: 200, attempts: 1, callback_url: expect.stringContaining(callbackUrl!) });
+      expect(state.delivered.at(-1)).toMatchObject({
+        event: 'im_receive_msg',
+        last_status: 200,
+        attempts: 1,
+        callback_url: expect.stringContaining(callbackUrl!),
+      });
       const [event] = await tail.waitForEvents(1);
       expect(event).toMatchObject({ kind: 'message', text: 'Is the blue mug in stock?', user: { username: 'maya.lopez' } });
     } finally {

@@ -33,7 +33,10 @@ describe('tail: every delivery shape, round trip', () => {
     const tail = await startTail(['--port', '0'], { configDir });
     try {
       await register(tail.url);
-      const text = await runInProcess(['sandbox', 'message', '--text', 'Is the blue mug in stock?'], { configDir, env: { TIKTOK_CHANNEL_API_BASE_URL: ctx.world.server.apiBaseUrl } });
+      const text = await runInProcess(['sandbox', 'message', '--text', 'Is the blue mug in stock?'], {
+        configDir,
+        env: { TIKTOK_CHANNEL_API_BASE_URL: ctx.world.server.apiBaseUrl },
+      });
       expect(text.code).toBe(0);
       const [first] = await tail.waitForEvents(1);
       expect(first).toMatchObject({
@@ -59,13 +62,31 @@ describe('tail: every delivery shape, round trip', () => {
       expect(events).toHaveLength(7);
       expect(events[1]).toMatchObject({ kind: 'message', type: 'image', media: { type: 'image' }, text: null });
       expect(events[1].media.id).toMatch(/\S/);
-      expect(events[2]).toMatchObject({ event: 'im_referral_msg', kind: 'referral', message_id: null, user: { username: 'newbie' }, referral: { source: 'short_link', ref: 'spring-poster' } });
+      expect(events[2]).toMatchObject({
+        event: 'im_referral_msg',
+        kind: 'referral',
+        message_id: null,
+        user: { username: 'newbie' },
+        referral: { source: 'short_link', ref: 'spring-poster' },
+      });
       expect(events[2].id).toMatch(/^h:/);
-      expect(events[3]).toMatchObject({ kind: 'message', text: 'Hi from the poster', user: { username: 'newbie' }, conversation_id: events[2].conversation_id });
+      expect(events[3]).toMatchObject({
+        kind: 'message',
+        text: 'Hi from the poster',
+        user: { username: 'newbie' },
+        conversation_id: events[2].conversation_id,
+      });
       expect(events[4]).toMatchObject({ kind: 'referral', referral: { source: 'ad', ad: { ad_name: 'Sandbox click-to-message ad' } } });
       expect(events[4].referral.ad.ad_id).toMatch(/^17\d+/);
       expect(events[5]).toMatchObject({ kind: 'message', text: 'Saw your ad' });
-      expect(events[6]).toMatchObject({ event: 'im_receive_msg_eu', kind: 'eu_message', direction: 'inbound', text: null, conversation_id: null, message_id: null });
+      expect(events[6]).toMatchObject({
+        event: 'im_receive_msg_eu',
+        kind: 'eu_message',
+        direction: 'inbound',
+        text: null,
+        conversation_id: null,
+        message_id: null,
+      });
       const stopped = await interrupt(tail);
       expect(stopped.code).toBe(130);
       expect(stopped.stderr).toMatch(/Stopped: 7 received, 7 printed, .*0 refused/);
@@ -87,20 +108,63 @@ describe('tail: every delivery shape, round trip', () => {
       await send('im_receive_msg', inbound(BIZ, { message_id: 'k-sticker', type: 'sticker', sticker: { url: 'https://p16.tiktokcdn.com/sticker.webp' } }));
       await send('im_receive_msg', inbound(BIZ, { message_id: 'k-video', type: 'video', video: { media_id: 'v-media-1' } }));
       await send('im_receive_msg', inbound(BIZ, { message_id: 'k-emoji', type: 'emoji', emoji: { url: 'https://p16.tiktokcdn.com/emoji.png' } }));
-      await send('im_receive_msg', inbound(BIZ, { message_id: 'k-share', type: 'share_post', share_post: { embed_url: 'https://www.tiktok.com/@acme/video/1', video_id: '7351234567890123401' } }));
-      await send('im_receive_msg', inbound(BIZ, { message_id: 'k-tap', type: 'text', text: { body: 'Track my order' }, reply_source_payload: { reply_source_msg_id: 'card-1', reply_source_unique_id: 'track' } }));
+      await send(
+        'im_receive_msg',
+        inbound(BIZ, {
+          message_id: 'k-share',
+          type: 'share_post',
+          share_post: { embed_url: 'https://www.tiktok.com/@acme/video/1', video_id: '7351234567890123401' },
+        }),
+      );
+      await send(
+        'im_receive_msg',
+        inbound(BIZ, {
+          message_id: 'k-tap',
+          type: 'text',
+          text: { body: 'Track my order' },
+          reply_source_payload: { reply_source_msg_id: 'card-1', reply_source_unique_id: 'track' },
+        }),
+      );
       await send('im_send_msg', outbound(BIZ, { message_id: 'k-app', type: 'text', text: { body: 'Sure, here you go' }, message_tag: { source: 'APP' } }));
       await send('im_send_msg', outbound(BIZ, { message_id: 'k-api', type: 'text', text: { body: 'Your order shipped' }, message_tag: { source: 'API' } }));
-      await send('im_send_msg', outbound(BIZ, { message_id: 'k-card', type: 'template', template: { type: 'qa_button_card', elements: [{ title: 'Need help?', buttons: [{ text: 'Track my order', type: 'REPLY', id: 'track' }] }] }, message_tag: { source: 'API' } }));
-      await send('im_receive_msg', inbound(BIZ, { message_id: 'k-reaction', type: 'reaction', reaction: [{ operation: 'ADD', type: 'EMOJI', emoji: '👍', unique_identifier: SEED.users.maya, timestamp: Date.now(), original_msg_id: 'k-api' }] }));
+      await send(
+        'im_send_msg',
+        outbound(BIZ, {
+          message_id: 'k-card',
+          type: 'template',
+          template: { type: 'qa_button_card', elements: [{ title: 'Need help?', buttons: [{ text: 'Track my order', type: 'REPLY', id: 'track' }] }] },
+          message_tag: { source: 'API' },
+        }),
+      );
+      await send(
+        'im_receive_msg',
+        inbound(BIZ, {
+          message_id: 'k-reaction',
+          type: 'reaction',
+          reaction: [{ operation: 'ADD', type: 'EMOJI', emoji: '👍', unique_identifier: SEED.users.maya, timestamp: Date.now(), original_msg_id: 'k-api' }],
+        }),
+      );
       await send('im_mark_read_msg', inbound(BIZ, { read: { last_read_timestamp: 1_732_459_200_000 } }));
       await send('im_referral_msg', inbound(BIZ, { is_follower: false, referral: { source: 'ad', ad: {} } }));
-      await send('im_auto_message_config_update', { auto_message_id: 'auto-1', auto_message_type: 'WELCOME_MESSAGE', auto_message_action: 'CREATE', timestamp: Date.now(), welcome_message: { text: 'Welcome!' } });
-      await send('im_auto_message_audit_update', { auto_message_id: 'auto-1', auto_message_type: 'WELCOME_MESSAGE', audit_status: 'APPROVED', timestamp: Date.now() });
+      await send('im_auto_message_config_update', {
+        auto_message_id: 'auto-1',
+        auto_message_type: 'WELCOME_MESSAGE',
+        auto_message_action: 'CREATE',
+        timestamp: Date.now(),
+        welcome_message: { text: 'Welcome!' },
+      });
+      await send('im_auto_message_audit_update', {
+        auto_message_id: 'auto-1',
+        auto_message_type: 'WELCOME_MESSAGE',
+        audit_status: 'APPROVED',
+        timestamp: Date.now(),
+      });
       await send('im_receive_high_intent_comment', { ...inbound(BIZ), comment_id: 'cm-1', comment_text: 'How much is the mug?', is_follower: true });
       await send('im_future_event', { anything: 'goes' });
       // Upper-case enum values and create_time in milliseconds are tolerated.
-      await send('im_receive_msg', inbound(BIZ, { message_id: 'k-upper', type: 'TEXT', text: { body: 'shouting' }, message_tag: { source: 'web' } }), { create_time: Date.now() });
+      await send('im_receive_msg', inbound(BIZ, { message_id: 'k-upper', type: 'TEXT', text: { body: 'shouting' }, message_tag: { source: 'web' } }), {
+        create_time: Date.now(),
+      });
 
       const events = await tail.waitForEvents(16);
       const [sticker, video, emoji, share, tap, app, api, card, reaction, read, smartPlus, autoConfig, audit, comment, unknown, upper] = events;
@@ -111,12 +175,23 @@ describe('tail: every delivery shape, round trip', () => {
       expect(tap).toMatchObject({ type: 'text', text: 'Track my order', tapped_button_id: 'track', reply_source_message_id: 'card-1' });
       expect(app).toMatchObject({ event: 'im_send_msg', direction: 'outbound', source: 'APP', text: 'Sure, here you go', user: { username: 'maya.lopez' } });
       expect(api).toMatchObject({ direction: 'outbound', source: 'API' });
-      expect(card).toMatchObject({ type: 'template', template: { type: 'QA_BUTTON_CARD', title: 'Need help?', buttons: [{ id: 'track', label: 'Track my order', type: 'REPLY' }] } });
-      expect(reaction).toMatchObject({ kind: 'reaction', message_id: 'k-reaction', reactions: [{ operation: 'ADD', type: 'EMOJI', emoji: '👍', target_message_id: 'k-api' }] });
+      expect(card).toMatchObject({
+        type: 'template',
+        template: { type: 'QA_BUTTON_CARD', title: 'Need help?', buttons: [{ id: 'track', label: 'Track my order', type: 'REPLY' }] },
+      });
+      expect(reaction).toMatchObject({
+        kind: 'reaction',
+        message_id: 'k-reaction',
+        reactions: [{ operation: 'ADD', type: 'EMOJI', emoji: '👍', target_message_id: 'k-api' }],
+      });
       expect(read).toMatchObject({ kind: 'read', event: 'im_mark_read_msg', message_id: null, read_up_to: '2024-11-24T14:40:00.000Z' });
       expect(read.id).toMatch(/^h:/);
       expect(smartPlus).toMatchObject({ kind: 'referral', is_follower: false, referral: { source: 'ad', ref: null, ad: { ad_id: null, ad_name: null } } });
-      expect(autoConfig).toMatchObject({ kind: 'auto_message_config', conversation_id: null, auto_message: { id: 'auto-1', type: 'WELCOME_MESSAGE', action: 'CREATE', content: { text: 'Welcome!' } } });
+      expect(autoConfig).toMatchObject({
+        kind: 'auto_message_config',
+        conversation_id: null,
+        auto_message: { id: 'auto-1', type: 'WELCOME_MESSAGE', action: 'CREATE', content: { text: 'Welcome!' } },
+      });
       expect(audit).toMatchObject({ kind: 'auto_message_audit', auto_message: { audit_status: 'APPROVED' } });
       expect(comment).toMatchObject({ kind: 'high_intent_comment', comment: { id: 'cm-1', text: 'How much is the mug?' }, is_follower: true });
       expect(unknown).toMatchObject({ kind: 'unknown', event: 'im_future_event', raw: { content: { anything: 'goes' } } });
@@ -222,14 +297,24 @@ describe('tail: whatever arrives, it keeps running', () => {
       // Unsigned, the same bytes are still refused.
       expect((await post(tail.url, body)).status).toBe(401);
       const [event] = await tail.waitForEvents(1);
-      expect(event).toMatchObject({ kind: 'unknown', event: null, business_id: null, conversation_id: null, message_id: null, raw: { body: '\ufffd\ufffd<html>oops\x1b[2J</html>' } });
+      expect(event).toMatchObject({
+        kind: 'unknown',
+        event: null,
+        business_id: null,
+        conversation_id: null,
+        message_id: null,
+        raw: { body: '\ufffd\ufffd<html>oops\x1b[2J</html>' },
+      });
       expect(event.id).toMatch(/^h:[0-9a-f]{32}$/);
       expect(event.problems[0]).toBe('the body is not a JSON object');
       const where = /journal entry (\S+) in (\S+\.jsonl)$/.exec(event.problems[1])!;
       expect(where, event.problems.join('; ')).not.toBeNull();
       expect(where[2]).toContain(join(configDir, 'journal'));
       // The journal holds the exact bytes (twice: the delivery and TikTok's redelivery, marked as one).
-      const lines = readFileSync(where[2]!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const lines = readFileSync(where[2]!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       const entry = lines.find((line) => line.id === where[1]);
       expect(Buffer.from(entry.b, 'base64').equals(body)).toBe(true);
       expect(lines.filter((line) => Buffer.from(line.b, 'base64').equals(body))).toHaveLength(2);
@@ -251,17 +336,25 @@ describe('tail: whatever arrives, it keeps running', () => {
     // --since replays it from the journal, once, as the same event.
     const replay = await runInProcess(['tail', '--port', '0', '--since', '1h', '--timeout', '2'], { configDir });
     expect(replay.code, replay.stderr).toBe(0);
-    const replayed = replay.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const replayed = replay.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(replayed).toHaveLength(1);
     expect(replayed[0]).toMatchObject({ kind: 'unknown', raw: { body: '\ufffd\ufffd<html>oops\x1b[2J</html>' } });
     expect(replayed[0].problems[1]).toMatch(/journal entry \S+ in \S+\.jsonl$/);
 
     // On a terminal: one line that says what arrived, escaped, and where its bytes are.
-    const session = startTmux([process.execPath, BIN, 'tail', '--port', '0', '--since', '1h'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 400 });
+    const session = startTmux([process.execPath, BIN, 'tail', '--port', '0', '--since', '1h'], {
+      env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' },
+      width: 400,
+    });
     try {
       const screen = await session.waitFor(/\(from the journal\)/, 15_000);
       const line = screen.split('\n').find((text) => text.includes('unreadable signed delivery'))!;
-      expect(line).toMatch(/^\d\d:\d\d:\d\d {2}! {2}unreadable signed delivery \(not a JSON object\): {2}"\ufffd\ufffd<html>oops\\u001b\[2J<\/html>" {2}signed with the app secret, answered 200; its exact bytes are journal entry \S+ in \S+\.jsonl {2}\(from the journal\)$/);
+      expect(line).toMatch(
+        /^\d\d:\d\d:\d\d {2}! {2}unreadable signed delivery \(not a JSON object\): {2}"\ufffd\ufffd<html>oops\\u001b\[2J<\/html>" {2}signed with the app secret, answered 200; its exact bytes are journal entry \S+ in \S+\.jsonl {2}\(from the journal\)$/,
+      );
     } finally {
       session.kill();
     }
@@ -276,7 +369,9 @@ describe('tail: whatever arrives, it keeps running', () => {
       // TikTok signs each retry anew: same body, a later t.
       expect((await post(tail.url, body, { 'tiktok-signature': sign(secret, body, now - 10) })).status).toBe(200);
       expect((await post(tail.url, body, { 'tiktok-signature': sign(secret, body, now) })).status).toBe(200);
-      const stranger = delivery('im_receive_msg', inbound('-000someoneElse', { message_id: 'not-ours', type: 'text', text: { body: 'hi' } }), { user_openid: '-000someoneElse' });
+      const stranger = delivery('im_receive_msg', inbound('-000someoneElse', { message_id: 'not-ours', type: 'text', text: { body: 'hi' } }), {
+        user_openid: '-000someoneElse',
+      });
       expect((await postSigned(tail.url, stranger, secret)).status).toBe(200);
       const events = await tail.waitForEvents(2);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -300,7 +395,7 @@ describe('tail: whatever arrives, it keeps running', () => {
     }
   });
 
-  it('routes each delivery to its account by user_openid and verifies it with that account\'s app secret only', async () => {
+  it("routes each delivery to its account by user_openid and verifies it with that account's app secret only", async () => {
     const configDir = await ctx.world.store(ctx.account);
     const now = Date.now();
     const { AccountStore } = await import('../../src/store/accounts.js');
@@ -320,7 +415,10 @@ describe('tail: whatever arrives, it keeps running', () => {
     });
     const tail = await startTail(['--port', '0'], { configDir });
     try {
-      const forSecond = delivery('im_receive_msg', inbound('-000secondShop', { message_id: 'r-second', type: 'text', text: { body: 'to the second shop' } }), { user_openid: '-000secondShop', client_key: 'awsecondapp' });
+      const forSecond = delivery('im_receive_msg', inbound('-000secondShop', { message_id: 'r-second', type: 'text', text: { body: 'to the second shop' } }), {
+        user_openid: '-000secondShop',
+        client_key: 'awsecondapp',
+      });
       const forAcme = delivery('im_receive_msg', inbound(BIZ, { message_id: 'r-acme', type: 'text', text: { body: 'to acme' } }), { user_openid: BIZ });
       // Another account's app secret does not verify a delivery naming this account.
       expect((await postSigned(tail.url, forSecond, secret)).status).toBe(401);
@@ -372,18 +470,32 @@ describe('tail: for scripts', () => {
     const counted = startCli(['tail', '--port', '0', '--count', '2', '--timeout', '20'], { configDir });
     const url = (await counted.waitForStderr(/Listening on (\S+)/))[1]!;
     for (const id of ['c-1', 'c-2', 'c-3']) {
-      await postSigned(url, delivery('im_receive_msg', inbound(BIZ, { message_id: id, type: 'text', text: { body: id } }), { user_openid: BIZ }), secret).catch(() => undefined);
+      await postSigned(url, delivery('im_receive_msg', inbound(BIZ, { message_id: id, type: 'text', text: { body: id } }), { user_openid: BIZ }), secret).catch(
+        () => undefined,
+      );
     }
     const done = await counted.done;
     expect(done.code).toBe(0);
-    expect(done.stdout.trim().split('\n').map((line) => JSON.parse(line).message_id)).toEqual(['c-1', 'c-2']);
+    expect(
+      done.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).message_id),
+    ).toEqual(['c-1', 'c-2']);
 
     const waiting = startCli(['tail', '--port', '0', '--count', '2', '--timeout', '2', '--json'], { configDir: await ctx.world.store(ctx.account) });
     const waitingUrl = (await waiting.waitForStderr(/Listening on (\S+)/))[1]!;
-    await postSigned(waitingUrl, delivery('im_receive_msg', inbound(BIZ, { message_id: 't-1', type: 'text', text: { body: 'only one' } }), { user_openid: BIZ }), secret);
+    await postSigned(
+      waitingUrl,
+      delivery('im_receive_msg', inbound(BIZ, { message_id: 't-1', type: 'text', text: { body: 'only one' } }), { user_openid: BIZ }),
+      secret,
+    );
     const timedOut = await waiting.done;
     expect(timedOut.code).toBe(7);
-    const lines = timedOut.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = timedOut.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines[0].message_id).toBe('t-1');
     expect(lines[1].error).toMatchObject({ kind: 'timeout', code: 7, message: '1 of 2 events arrived in 2 s.' });
   });
@@ -391,7 +503,8 @@ describe('tail: for scripts', () => {
   it('stops cleanly (exit 0, summary) when the reader of its output goes away, as with `| head -1`', async () => {
     const configDir = await ctx.world.store(ctx.account);
     const tail = await startTail(['--port', '0'], { configDir });
-    const send = (id: string) => postSigned(tail.url, delivery('im_receive_msg', inbound(BIZ, { message_id: id, type: 'text', text: { body: id } }), { user_openid: BIZ }), secret);
+    const send = (id: string) =>
+      postSigned(tail.url, delivery('im_receive_msg', inbound(BIZ, { message_id: id, type: 'text', text: { body: id } }), { user_openid: BIZ }), secret);
     expect((await send('p-1')).status).toBe(200);
     await tail.waitForEvents(1);
     tail.child.stdout.destroy();
@@ -405,14 +518,21 @@ describe('tail: for scripts', () => {
 
   it('filters by --event, --conversation and --account', async () => {
     const configDir = await ctx.world.store(ctx.account);
-    const tail = await startTail(['--port', '0', '--event', 'message', 'im_mark_read_msg', '--conversation', 'conv-a', '--account', 'acme.studio'], { configDir });
+    const tail = await startTail(['--port', '0', '--event', 'message', 'im_mark_read_msg', '--conversation', 'conv-a', '--account', 'acme.studio'], {
+      configDir,
+    });
     try {
-      const send = (event: string, content: Record<string, unknown>, openId = BIZ) => postSigned(tail.url, delivery(event, content, { user_openid: openId }), secret);
+      const send = (event: string, content: Record<string, unknown>, openId = BIZ) =>
+        postSigned(tail.url, delivery(event, content, { user_openid: openId }), secret);
       await send('im_receive_msg', inbound(BIZ, { conversation_id: 'conv-a', message_id: 'f-keep', type: 'text', text: { body: 'keep' } }));
       await send('im_receive_msg', inbound(BIZ, { conversation_id: 'conv-b', message_id: 'f-other-conv', type: 'text', text: { body: 'other' } }));
       await send('im_referral_msg', inbound(BIZ, { conversation_id: 'conv-a', referral: { source: 'short_link', short_link: { ref: 'x' } } }));
       await send('im_mark_read_msg', inbound(BIZ, { conversation_id: 'conv-a', read: { last_read_timestamp: Date.now() } }));
-      await send('im_receive_msg', inbound('-000other', { conversation_id: 'conv-a', message_id: 'f-other-account', type: 'text', text: { body: 'x' } }), '-000other');
+      await send(
+        'im_receive_msg',
+        inbound('-000other', { conversation_id: 'conv-a', message_id: 'f-other-account', type: 'text', text: { body: 'x' } }),
+        '-000other',
+      );
       const events = await tail.waitForEvents(2);
       const stopped = await interrupt(tail);
       expect(events.map((event) => event.kind)).toEqual(['message', 'read']);
@@ -431,9 +551,13 @@ describe('tail: for scripts', () => {
     try {
       await tail.waitForStderr(/app-wide/);
       const stderr = tail.stderr();
-      expect(stderr).toContain(`Registered http://127.0.0.1:${port}/webhook as the DIRECT_MESSAGE callback of app ${ctx.world.server.clientKey} (previous: https://old.example/hook)`);
+      expect(stderr).toContain(
+        `Registered http://127.0.0.1:${port}/webhook as the DIRECT_MESSAGE callback of app ${ctx.world.server.clientKey} (previous: https://old.example/hook)`,
+      );
       expect(stderr).toContain(`every account connected to app ${ctx.world.server.clientKey} now delivers here, no longer to https://old.example/hook`);
-      expect((await getWebhook(ctx.world.client, ctx.world.server.clientKey, ctx.world.server.clientSecret)).callbackUrl).toBe(`http://127.0.0.1:${port}/webhook`);
+      expect((await getWebhook(ctx.world.client, ctx.world.server.clientKey, ctx.world.server.clientSecret)).callbackUrl).toBe(
+        `http://127.0.0.1:${port}/webhook`,
+      );
       expect(stderr).not.toContain(ctx.world.server.clientSecret);
       await ctx.world.control('POST', 'messages', { text: 'registered!' });
       const [event] = await tail.waitForEvents(1);

@@ -15,7 +15,9 @@ describe('on a real terminal', () => {
   it('the first Ctrl-C stops send --text - while it waits for typed text (exit 130)', async () => {
     // A real conversation with an open window: the window is checked before the text is asked for.
     const configDir = await embeddedAccount();
-    session = startTmux([process.execPath, BIN, 'send', '--to', 'mY3+hQ1/acMeMaYaL0pezQ==', '--text', '-'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' } });
+    session = startTmux([process.execPath, BIN, 'send', '--to', 'mY3+hQ1/acMeMaYaL0pezQ==', '--text', '-'], {
+      env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' },
+    });
     await session.waitFor(/Type the message, then press Ctrl-D/, 15_000);
     session.type('half a mess');
     session.keys('C-c');
@@ -46,7 +48,11 @@ describe('on a real terminal', () => {
 
   it('a QR code wider than the terminal is not drawn: it says so and suggests --output', async () => {
     const configDir = await embeddedAccount('Hello from the terminal test');
-    session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 30, height: 40 });
+    session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], {
+      env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' },
+      width: 30,
+      height: 40,
+    });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen).toContain('[exit 0]');
     expect(screen.replace(/\n/g, '')).toContain('https://tiktok.me/acme.studio?ref=poster-1');

@@ -42,7 +42,11 @@ describe('on a real terminal', () => {
 
   it('qr prints the link and draws the code in the terminal', async () => {
     const configDir = await embeddedAccount('Hello from the terminal test');
-    session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' }, width: 120, height: 60 });
+    session = startTmux([process.execPath, BIN, 'qr', '--ref', 'poster-1'], {
+      env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir, NO_COLOR: '1' },
+      width: 120,
+      height: 60,
+    });
     const screen = await session.waitFor(/\[exit \d+\]/, 15_000);
     expect(screen).toContain('[exit 0]');
     expect(screen).toContain('https://tiktok.me/acme.studio?ref=poster-1');

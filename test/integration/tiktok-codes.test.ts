@@ -31,13 +31,17 @@ const CODES: Array<[number, string, number, string, RegExp]> = [
 ];
 
 describe('TikTok codes through the sandbox and the CLI', () => {
-  it.each(CODES)('%i (%s): exit %i, kind %s, a hint that says what to do', async (code, message, exit, kind, hint) => {
-    await ctx.world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'code', code, times: -1, message });
-    const result = await runCli(['conversations', '--json'], { env: ctx.world.env(ctx.account), timeoutMs: 60_000 });
-    expect(result.code, result.stderr).toBe(exit);
-    const { error } = parseJson(result.stdout) as ErrorDocument;
-    expect(error).toMatchObject({ kind, code: exit, tiktok_code: code, message: `TikTok error ${code}: ${message}` });
-    expect(error.request_id).toMatch(/\S/);
-    expect(error.hint).toMatch(hint);
-  }, 90_000);
+  it.each(CODES)(
+    '%i (%s): exit %i, kind %s, a hint that says what to do',
+    async (code, message, exit, kind, hint) => {
+      await ctx.world.control('POST', 'faults', { path: 'business/message/conversation/list/', kind: 'code', code, times: -1, message });
+      const result = await runCli(['conversations', '--json'], { env: ctx.world.env(ctx.account), timeoutMs: 60_000 });
+      expect(result.code, result.stderr).toBe(exit);
+      const { error } = parseJson(result.stdout) as ErrorDocument;
+      expect(error).toMatchObject({ kind, code: exit, tiktok_code: code, message: `TikTok error ${code}: ${message}` });
+      expect(error.request_id).toMatch(/\S/);
+      expect(error.hint).toMatch(hint);
+    },
+    90_000,
+  );
 });

@@ -118,7 +118,12 @@ describe('authorization.removed: the account holder removed the app', () => {
       expect(parseJson(event.stdout).events).toEqual(['authorization.removed']);
 
       const [removed] = await tail.waitForEvents(1);
-      expect(removed).toMatchObject({ event: 'authorization.removed', kind: 'authorization_removed', business_id: BIZ, authorization: { reason: 4, reason_text: 'the account was banned' } });
+      expect(removed).toMatchObject({
+        event: 'authorization.removed',
+        kind: 'authorization_removed',
+        business_id: BIZ,
+        authorization: { reason: 4, reason_text: 'the account was banned' },
+      });
       await tail.waitForStderr(/the account holder removed the app on/);
       const revoked = readStore(configDir).accounts[BIZ].revoked;
       expect(revoked).toMatchObject({ reason: 4 });

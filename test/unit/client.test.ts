@@ -209,7 +209,10 @@ describe('retries', () => {
   });
 
   it('retries a send refused with 40100 (TikTok did not act)', async () => {
-    const { transport, requests } = scripted([json(200, { code: 40100, message: 'Too many requests', request_id: 'r', data: {} }), ok({ message: { message_id: 'm' } })]);
+    const { transport, requests } = scripted([
+      json(200, { code: 40100, message: 'Too many requests', request_id: 'r', data: {} }),
+      ok({ message: { message_id: 'm' } }),
+    ]);
     await client(transport).post('business/message/send/', { body: {}, retry: 'refusals-only' });
     expect(requests).toHaveLength(2);
   });

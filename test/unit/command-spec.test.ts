@@ -27,7 +27,12 @@ const definition = defineCommand({
 function parse(argv: string[]): Record<string, unknown> {
   const program = new CliCommand('tiktok-channel').exitOverride();
   let seen: Record<string, unknown> = {};
-  registerCommand(program, { definition, run: async () => undefined }, async () => undefined, (_path, options) => (seen = options));
+  registerCommand(
+    program,
+    { definition, run: async () => undefined },
+    async () => undefined,
+    (_path, options) => (seen = options),
+  );
   program.parse(argv, { from: 'user' });
   return seen;
 }

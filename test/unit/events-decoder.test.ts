@@ -8,7 +8,14 @@ const BUSINESS = '-000bizOpenId';
 const USER = 'usr-42';
 
 function delivery(event: string, content: unknown, extra: Record<string, unknown> = {}) {
-  return JSON.stringify({ client_key: 'awKey', event, create_time: 1732459200, user_openid: BUSINESS, content: typeof content === 'string' ? content : JSON.stringify(content), ...extra });
+  return JSON.stringify({
+    client_key: 'awKey',
+    event,
+    create_time: 1732459200,
+    user_openid: BUSINESS,
+    content: typeof content === 'string' ? content : JSON.stringify(content),
+    ...extra,
+  });
 }
 
 const inbound = {
@@ -32,7 +39,17 @@ const outbound = {
 
 describe('decodeEvent: messages', () => {
   it('decodes an inbound text with its parties, conversation and time', () => {
-    const event = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'm1', type: 'text', text: { body: 'Is the blue mug in stock?' }, message_tag: { source: 'app' }, is_follower: true, scene_type: 3 }));
+    const event = decodeEvent(
+      delivery('im_receive_msg', {
+        ...inbound,
+        message_id: 'm1',
+        type: 'text',
+        text: { body: 'Is the blue mug in stock?' },
+        message_tag: { source: 'app' },
+        is_follower: true,
+        scene_type: 3,
+      }),
+    );
     expect(event).toMatchObject({
       id: 'm1',
       event: 'im_receive_msg',
@@ -65,18 +82,39 @@ describe('decodeEvent: messages', () => {
   });
 
   it('decodes every media block', () => {
-    const image = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'i', type: 'image', image: { media_id: 'med1' }, referenced_message_info: { referenced_message_id: 'm0' } }));
+    const image = decodeEvent(
+      delivery('im_receive_msg', {
+        ...inbound,
+        message_id: 'i',
+        type: 'image',
+        image: { media_id: 'med1' },
+        referenced_message_info: { referenced_message_id: 'm0' },
+      }),
+    );
     const video = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'v', type: 'video', video: { media_id: 'med2' } }));
     const sticker = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 's', type: 'sticker', sticker: { url: 'https://x/s.webp?x-expires=1' } }));
     const emoji = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'e', type: 'emoji', emoji: { url: 'https://x/e.png' } }));
-    const post = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'p', type: 'share_post', share_post: { embed_url: 'https://www.tiktok.com/embed/v2/7', video_id: '7' } }));
+    const post = decodeEvent(
+      delivery('im_receive_msg', {
+        ...inbound,
+        message_id: 'p',
+        type: 'share_post',
+        share_post: { embed_url: 'https://www.tiktok.com/embed/v2/7', video_id: '7' },
+      }),
+    );
     expect(image.media).toEqual({ id: 'med1', type: 'image' });
     expect(image.referenced_message_id).toBe('m0');
     expect(video.media).toEqual({ id: 'med2', type: 'video' });
     expect(sticker.sticker_url).toBe('https://x/s.webp?x-expires=1');
     expect(emoji.emoji_url).toBe('https://x/e.png');
     expect(post.share_post).toEqual({ embed_url: 'https://www.tiktok.com/embed/v2/7', video_id: '7' });
-    expect([image, video, sticker, emoji, post].map(describeEvent)).toEqual(['[image]', '[video]', '[sticker]', '[emoji]', '[post: https://www.tiktok.com/embed/v2/7]']);
+    expect([image, video, sticker, emoji, post].map(describeEvent)).toEqual([
+      '[image]',
+      '[video]',
+      '[sticker]',
+      '[emoji]',
+      '[post: https://www.tiktok.com/embed/v2/7]',
+    ]);
   });
 
   it('decodes a card (webhook spelling: elements and button text) and a button tap', () => {
@@ -91,7 +129,15 @@ describe('decodeEvent: messages', () => {
     );
     expect(card.template).toEqual({ type: 'QA_BUTTON_CARD', title: 'Which size?', buttons: [{ id: 'size-s', label: 'Small', type: 'REPLY' }] });
     expect(describeEvent(card)).toBe('[card: Which size?]');
-    const tap = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'tap1', type: 'text', text: { body: 'Small' }, reply_source_payload: { reply_source_msg_id: 'card1', reply_source_unique_id: 'size-s' } }));
+    const tap = decodeEvent(
+      delivery('im_receive_msg', {
+        ...inbound,
+        message_id: 'tap1',
+        type: 'text',
+        text: { body: 'Small' },
+        reply_source_payload: { reply_source_msg_id: 'card1', reply_source_unique_id: 'size-s' },
+      }),
+    );
     expect([tap.tapped_button_id, tap.reply_source_message_id]).toEqual(['size-s', 'card1']);
     expect(describeEvent(tap)).toBe('[tapped: Small]');
   });
@@ -111,7 +157,15 @@ describe('decodeEvent: messages', () => {
     expect(event.kind).toBe('reaction');
     expect(event.reactions).toEqual([
       { operation: 'ADD', type: 'EMOJI', emoji: '👍', ai_emoji_url: null, user_id: USER, target_message_id: 'm2', time: '2024-11-24T14:40:01.000Z' },
-      { operation: 'REMOVE', type: 'AI_EMOJI', emoji: null, ai_emoji_url: 'https://x/ai.png', user_id: USER, target_message_id: 'm3', time: '2024-11-24T14:40:02.000Z' },
+      {
+        operation: 'REMOVE',
+        type: 'AI_EMOJI',
+        emoji: null,
+        ai_emoji_url: 'https://x/ai.png',
+        user_id: USER,
+        target_message_id: 'm3',
+        time: '2024-11-24T14:40:02.000Z',
+      },
     ]);
     expect(describeEvent(event)).toBe('reacted 👍, removed an AI emoji');
   });
@@ -130,10 +184,30 @@ describe('decodeEvent: events without a message id', () => {
   });
 
   it('decodes short-link, ad and Smart+ referrals', () => {
-    const link = decodeEvent(delivery('im_referral_msg', { ...inbound, is_follower: false, referral: { source: 'short_link', short_link: { ref: 'spring', prefilled_message: 'Hi there', prefilled_message_audit_status: 'pass' } } }));
-    expect(link.referral).toMatchObject({ source: 'short_link', ref: 'spring', prefilled_message: 'Hi there', prefilled_message_audit_status: 'PASS', ad: null });
+    const link = decodeEvent(
+      delivery('im_referral_msg', {
+        ...inbound,
+        is_follower: false,
+        referral: { source: 'short_link', short_link: { ref: 'spring', prefilled_message: 'Hi there', prefilled_message_audit_status: 'pass' } },
+      }),
+    );
+    expect(link.referral).toMatchObject({
+      source: 'short_link',
+      ref: 'spring',
+      prefilled_message: 'Hi there',
+      prefilled_message_audit_status: 'PASS',
+      ad: null,
+    });
     expect(describeEvent(link)).toBe('arrived via link spring with "Hi there"');
-    const ad = decodeEvent(delivery('im_referral_msg', { ...inbound, referral: { source: 'AD', ad: { advertiser_id: '7', ad_id: '17', ad_name: 'Spring sale', embed_url: 'u', message_material_id: 'bWF0', timestamp: 1732459200000 } } }));
+    const ad = decodeEvent(
+      delivery('im_referral_msg', {
+        ...inbound,
+        referral: {
+          source: 'AD',
+          ad: { advertiser_id: '7', ad_id: '17', ad_name: 'Spring sale', embed_url: 'u', message_material_id: 'bWF0', timestamp: 1732459200000 },
+        },
+      }),
+    );
     expect(ad.referral?.ad).toMatchObject({ ad_id: '17', ad_name: 'Spring sale', message_material_id: 'bWF0' });
     const smart = decodeEvent(delivery('im_referral_msg', { ...inbound, referral: { source: 'ad', ad: {} } }));
     expect(smart.referral?.ad).toMatchObject({ ad_id: null, ad_name: null });
@@ -145,9 +219,19 @@ describe('decodeEvent: events without a message id', () => {
   it('decodes the EEA-reduced event, auto messages and high-intent comments', () => {
     const eu = decodeEvent(delivery('im_receive_msg_eu', { to: 'acme', to_user: { id: BUSINESS, role: 'business_account' }, timestamp: 1732459200000 }));
     expect([eu.kind, eu.direction, eu.conversation_id, eu.message_id]).toEqual(['eu_message', 'inbound', null, null]);
-    const config = decodeEvent(delivery('im_auto_message_config_update', { auto_message_id: 'a1', auto_message_type: 'welcome_message', auto_message_action: 'enable', timestamp: 1, welcome_message: { text: 'Hello!' } }));
+    const config = decodeEvent(
+      delivery('im_auto_message_config_update', {
+        auto_message_id: 'a1',
+        auto_message_type: 'welcome_message',
+        auto_message_action: 'enable',
+        timestamp: 1,
+        welcome_message: { text: 'Hello!' },
+      }),
+    );
     expect(config.auto_message).toEqual({ id: 'a1', type: 'WELCOME_MESSAGE', action: 'ENABLE', audit_status: null, content: { text: 'Hello!' } });
-    const audit = decodeEvent(delivery('im_auto_message_audit_update', { auto_message_id: 'a1', auto_message_type: 'WELCOME_MESSAGE', audit_status: 'rejected', timestamp: 1 }));
+    const audit = decodeEvent(
+      delivery('im_auto_message_audit_update', { auto_message_id: 'a1', auto_message_type: 'WELCOME_MESSAGE', audit_status: 'rejected', timestamp: 1 }),
+    );
     expect(audit.auto_message?.audit_status).toBe('REJECTED');
     const comment = decodeEvent(delivery('im_receive_high_intent_comment', { ...inbound, comment_id: 'cm1', comment_text: 'How much?', is_follower: false }));
     expect(comment.comment).toEqual({ id: 'cm1', text: 'How much?' });
@@ -166,7 +250,12 @@ describe('decodeEvent: tolerance', () => {
   });
 
   it('accepts content as an object, create_time in ms, and upper-case enums in webhooks', () => {
-    const event = decodeEvent({ event: 'IM_RECEIVE_MSG', create_time: 1732459200000, user_openid: BUSINESS, content: { ...inbound, timestamp: undefined, message_id: 'm9', type: 'TEXT', text: { body: 'x' }, from_user: { id: USER, role: 'PERSONAL_ACCOUNT' } } });
+    const event = decodeEvent({
+      event: 'IM_RECEIVE_MSG',
+      create_time: 1732459200000,
+      user_openid: BUSINESS,
+      content: { ...inbound, timestamp: undefined, message_id: 'm9', type: 'TEXT', text: { body: 'x' }, from_user: { id: USER, role: 'PERSONAL_ACCOUNT' } },
+    });
     expect([event.kind, event.type, event.sender?.role, event.timestamp]).toEqual(['message', 'text', 'personal_account', 1732459200000]);
   });
 
@@ -178,7 +267,15 @@ describe('decodeEvent: tolerance', () => {
   });
 
   it('never throws on junk and keeps what arrived', () => {
-    for (const body of ['', 'not json', '[]', '{"content": 5}', '{"event": "im_receive_msg", "content": "{oops"}', '{"event": 7, "content": "null"}', new Uint8Array([0xff, 0xfe])]) {
+    for (const body of [
+      '',
+      'not json',
+      '[]',
+      '{"content": 5}',
+      '{"event": "im_receive_msg", "content": "{oops"}',
+      '{"event": 7, "content": "null"}',
+      new Uint8Array([0xff, 0xfe]),
+    ]) {
       const event = decodeEvent(body);
       expect(event.id).toBeTruthy();
       expect(event.problems.length).toBeGreaterThan(0);
@@ -207,7 +304,9 @@ describe('decodeRestMessage', () => {
       },
       { businessId: BUSINESS, conversationId: 'c+1/==' },
     );
-    const hook = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'm1', type: 'text', text: { body: 'Is the blue mug in stock?' }, message_tag: { source: 'APP' } }));
+    const hook = decodeEvent(
+      delivery('im_receive_msg', { ...inbound, message_id: 'm1', type: 'text', text: { body: 'Is the blue mug in stock?' }, message_tag: { source: 'APP' } }),
+    );
     for (const key of ['id', 'event', 'kind', 'conversation_id', 'message_id', 'direction', 'source', 'type', 'text', 'user', 'timestamp'] as const) {
       expect(rest[key], key).toEqual(hook[key]);
     }
@@ -218,7 +317,13 @@ describe('decodeRestMessage', () => {
 
   it('decodes a REST card (send spelling: button title) and keeps a message without an id', () => {
     const card = decodeRestMessage(
-      { message_id: 'c1', timestamp: 1, message_type: 'TEMPLATE', from_user: { id: BUSINESS, role: 'BUSINESS_ACCOUNT' }, template: { type: 'QA_LINK_CARD', title: 'Help', buttons: [{ type: 'REPLY', title: 'Track my order', id: 'track' }] } },
+      {
+        message_id: 'c1',
+        timestamp: 1,
+        message_type: 'TEMPLATE',
+        from_user: { id: BUSINESS, role: 'BUSINESS_ACCOUNT' },
+        template: { type: 'QA_LINK_CARD', title: 'Help', buttons: [{ type: 'REPLY', title: 'Track my order', id: 'track' }] },
+      },
       { businessId: BUSINESS },
     );
     expect(card.direction).toBe('outbound');
@@ -232,11 +337,19 @@ describe('decodeRestMessage', () => {
 
   it('reads REST reactions without an operation as current ones (ADD); webhooks keep what they say', () => {
     const rest = decodeRestMessage(
-      { message_id: 'm2', timestamp: 2, message_type: 'TEXT', text: { body: 'ok' }, reactions: [{ type: 'EMOJI', emoji: '👍', unique_identifier: USER, timestamp: 3 }] },
+      {
+        message_id: 'm2',
+        timestamp: 2,
+        message_type: 'TEXT',
+        text: { body: 'ok' },
+        reactions: [{ type: 'EMOJI', emoji: '👍', unique_identifier: USER, timestamp: 3 }],
+      },
       { businessId: BUSINESS },
     );
     expect(rest.reactions).toEqual([expect.objectContaining({ operation: 'ADD', emoji: '👍', user_id: USER, target_message_id: 'm2' })]);
-    const hook = decodeEvent(delivery('im_receive_msg', { ...inbound, message_id: 'r1', type: 'reaction', reaction: [{ emoji: '👍', original_msg_id: 'm2' }] }));
+    const hook = decodeEvent(
+      delivery('im_receive_msg', { ...inbound, message_id: 'r1', type: 'reaction', reaction: [{ emoji: '👍', original_msg_id: 'm2' }] }),
+    );
     expect(hook.reactions?.[0]?.operation).toBeNull();
   });
 });
@@ -263,7 +376,8 @@ describe('big integer ids (bare 19-digit JSON numbers)', () => {
   });
 
   it('decodeEvent keeps them exact inside content and in the outer body', () => {
-    const content = '{"conversation_id":"c1","message_id":7247303576418566913,"type":"share_post","share_post":{"embed_url":"https://www.tiktok.com/v/1","video_id":7247303576418566001},"from_user":{"id":"usr-42","role":"personal_account"},"to_user":{"id":"-000bizOpenId","role":"business_account"},"timestamp":1732459200000}';
+    const content =
+      '{"conversation_id":"c1","message_id":7247303576418566913,"type":"share_post","share_post":{"embed_url":"https://www.tiktok.com/v/1","video_id":7247303576418566001},"from_user":{"id":"usr-42","role":"personal_account"},"to_user":{"id":"-000bizOpenId","role":"business_account"},"timestamp":1732459200000}';
     const body = `{"client_key":"awKey","event":"im_receive_msg","create_time":1732459200,"user_openid":"${BUSINESS}","log_id":7247303576418566999,"content":${JSON.stringify(content)}}`;
     const event = decodeEvent(body);
     expect(event.message_id).toBe('7247303576418566913');
@@ -290,12 +404,16 @@ describe('shapes other integrations send', () => {
     const event = decodeEvent(delivery('im_receive_high_intent_comment', content));
     expect(event.comment).toEqual({ id: '7247303576418566913', text: 'Is this in size M?' });
     expect(describeEvent(event)).toBe('commented: Is this in size M?');
-    expect(decodeEvent(delivery('im_receive_high_intent_comment', { comment_id: 'c9', comment_text: 'How much?' })).comment).toEqual({ id: 'c9', text: 'How much?' });
+    expect(decodeEvent(delivery('im_receive_high_intent_comment', { comment_id: 'c9', comment_text: 'How much?' })).comment).toEqual({
+      id: 'c9',
+      text: 'How much?',
+    });
   });
 
   it('a sender that is a user id, message_type, second timestamps: user, direction and text decoded', () => {
     // The parties' ids are user ids, not the open_id in user_openid: the roles say who is who.
-    const content = '{"conversation_id":"c7","message_id":"m7","sender":7301234567890123457,"recipient":"acme","message_type":"TEXT","text":{"body":"Do you ship to Lyon?"},"from_user":{"id":"7301234567890123457","role":"personal_account"},"to_user":{"id":"7000000000000000001","role":"business_account"},"timestamp":1732459200}';
+    const content =
+      '{"conversation_id":"c7","message_id":"m7","sender":7301234567890123457,"recipient":"acme","message_type":"TEXT","text":{"body":"Do you ship to Lyon?"},"from_user":{"id":"7301234567890123457","role":"personal_account"},"to_user":{"id":"7000000000000000001","role":"business_account"},"timestamp":1732459200}';
     const event = decodeEvent(delivery('im_receive_msg', content));
     expect(event.direction).toBe('inbound');
     expect(event.user).toEqual({ id: '7301234567890123457', username: null });
@@ -304,7 +422,9 @@ describe('shapes other integrations send', () => {
     expect(event.text).toBe('Do you ship to Lyon?');
     expect(event.timestamp).toBe(1_732_459_200_000);
     // Without from_user/to_user: the id in `sender` is still the user's id, and the text is kept.
-    const bare = decodeEvent(delivery('im_receive_msg', '{"message_id":"m8","sender":"7301234567890123457","message_type":"TEXT","text":"plain text body","timestamp":1732459201}'));
+    const bare = decodeEvent(
+      delivery('im_receive_msg', '{"message_id":"m8","sender":"7301234567890123457","message_type":"TEXT","text":"plain text body","timestamp":1732459201}'),
+    );
     expect(bare.sender).toEqual({ id: '7301234567890123457', username: null, role: null });
     expect(bare.direction).toBe('inbound');
     expect(bare.text).toBe('plain text body');
@@ -314,8 +434,23 @@ describe('shapes other integrations send', () => {
 
 describe('hostile arguments', () => {
   it('decodeEvent never throws, even on throwing getters and Proxies', () => {
-    const getter = Object.defineProperty({}, 'content', { enumerable: true, get: () => { throw new Error('getter'); } });
-    const proxy = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } });
+    const getter = Object.defineProperty({}, 'content', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
+    const proxy = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
     const revocable = Proxy.revocable({}, {});
     revocable.revoke();
     for (const input of [getter, proxy, revocable.proxy, Object.create(null)]) {
@@ -346,7 +481,15 @@ describe('the decoder hash (plain-JavaScript SHA-256, the same in Node and at th
     // A receipt's id is the same hash the 0.1 decoder made with node:crypto (ids journaled before stay valid).
     const body = delivery('im_mark_read_msg', { conversation_id: 'c1', read: { last_read_timestamp: 1732459200000 } });
     const content = JSON.parse(body).content as string;
-    const expected = createHash('sha256').update('im_mark_read_msg').update('\u0000').update(BUSINESS).update('\u0000').update(content).update('\u0000').digest('hex').slice(0, 32);
+    const expected = createHash('sha256')
+      .update('im_mark_read_msg')
+      .update('\u0000')
+      .update(BUSINESS)
+      .update('\u0000')
+      .update(content)
+      .update('\u0000')
+      .digest('hex')
+      .slice(0, 32);
     expect(decodeEvent(body).id).toBe(`h:${expected}`);
   });
 });

@@ -45,7 +45,9 @@ describe('listenOnLoopback', () => {
     expect(served).toBeInstanceOf(LoopbackPortError);
     expect(served).toMatchObject({ message, code: 'EADDRINUSE', port });
 
-    const phone = await rejection(startPhoneServer({ transport: async () => ({ status: 204, headers: {}, body: new Uint8Array() }), statePath: join(tempConfigDir(), 'state.json'), port }));
+    const phone = await rejection(
+      startPhoneServer({ transport: async () => ({ status: 204, headers: {}, body: new Uint8Array() }), statePath: join(tempConfigDir(), 'state.json'), port }),
+    );
     expect(phone).toMatchObject({ message, code: 'EADDRINUSE' });
 
     const callback = await rejection(startLoopback({ state: 's', port }));
@@ -55,7 +57,12 @@ describe('listenOnLoopback', () => {
 
     // `sandbox serve --port`: the same words, as a usage error (exit 2) with its own hint.
     const test = createTestIO();
-    const deps = createDeps({ io: test.io, env: { TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }, globals: { json: false, debug: false }, signal: new AbortController().signal });
+    const deps = createDeps({
+      io: test.io,
+      env: { TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() },
+      globals: { json: false, debug: false },
+      signal: new AbortController().signal,
+    });
     const command = await rejection(serve({ port }, deps));
     expect(command).toBeInstanceOf(CliError);
     expect(command.message).toBe(message);

@@ -17,11 +17,19 @@ const client = {
     const id = options.query.conversation_id as string;
     return {
       data: {
-        messages: [{
-          message_id: `m-${id}`, timestamp: 1_000, message_type: 'TEXT', conversation_id: id,
-          from_user: { id: `u-${WRITER[id]}`, role: 'PERSONAL_ACCOUNT' }, to_user: { id: BUSINESS, role: 'BUSINESS_ACCOUNT' },
-          sender: WRITER[id], recipient: 'acme', text: { body: 'hi' },
-        }],
+        messages: [
+          {
+            message_id: `m-${id}`,
+            timestamp: 1_000,
+            message_type: 'TEXT',
+            conversation_id: id,
+            from_user: { id: `u-${WRITER[id]}`, role: 'PERSONAL_ACCOUNT' },
+            to_user: { id: BUSINESS, role: 'BUSINESS_ACCOUNT' },
+            sender: WRITER[id],
+            recipient: 'acme',
+            text: { body: 'hi' },
+          },
+        ],
         participants: [],
       },
     };

@@ -137,7 +137,11 @@ describe('runBrowserConsent', () => {
         throw new Error('no browser found');
       },
     });
-    const result = await runBrowserConsent(deps, { app, authUrl: 'https://auth.example/authorize/', browser: true, timeoutSeconds: 5, retryCommand: 'tiktok-channel connect' }, async (code) => ({ value: code, page: 'success' }));
+    const result = await runBrowserConsent(
+      deps,
+      { app, authUrl: 'https://auth.example/authorize/', browser: true, timeoutSeconds: 5, retryCommand: 'tiktok-channel connect' },
+      async (code) => ({ value: code, page: 'success' }),
+    );
     expect(result.code).toBe('c0de');
     expect(stderr()).toContain(opened);
     expect(stderr().indexOf(opened)).toBeLessThan(stderr().indexOf('Could not open a browser'));
@@ -152,7 +156,10 @@ describe('runBrowserConsent', () => {
     it(`never opens a browser with ${label}, but prints the URL`, async () => {
       let opened = false;
       const { deps, stderr } = depsWith({ tty: setup.tty, env: setup.env, openBrowser: async () => void (opened = true) });
-      const flow = runBrowserConsent(deps, { app, browser: setup.browser, timeoutSeconds: 5, retryCommand: 'tiktok-channel connect' }, async (code) => ({ value: code, page: 'success' }));
+      const flow = runBrowserConsent(deps, { app, browser: setup.browser, timeoutSeconds: 5, retryCommand: 'tiktok-channel connect' }, async (code) => ({
+        value: code,
+        page: 'success',
+      }));
       const deadline = Date.now() + 3000;
       while (!/authorize\/\?/.test(stderr()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       const url = stderr().match(/https:\/\/www\.tiktok\.com\/v2\/auth\/authorize\/\?\S+/)![0];

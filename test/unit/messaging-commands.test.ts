@@ -118,7 +118,12 @@ describe('qr on a terminal', () => {
       updatedAt: now,
     });
     const test = createTestIO({ stdoutTTY: true });
-    const deps = createDeps({ io: test.io, env: { TIKTOK_CHANNEL_CONFIG_DIR: dir }, globals: { json: false, debug: false }, signal: new AbortController().signal });
+    const deps = createDeps({
+      io: test.io,
+      env: { TIKTOK_CHANNEL_CONFIG_DIR: dir },
+      globals: { json: false, debug: false },
+      signal: new AbortController().signal,
+    });
     renderResult(test.io, await qr({ ref: 'desk' }, deps));
     const lines = test.stdout().split('\n');
     expect(lines[0]).toBe('https://tiktok.me/acme.studio?ref=desk');

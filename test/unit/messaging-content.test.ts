@@ -3,15 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import {
-  checkImageBytes,
-  checkImageSize,
-  checkText,
-  codePointLength,
-  loadImage,
-  sniffImage,
-  stripOneTrailingNewline,
-} from '../../src/conversation/content.js';
+import { checkImageBytes, checkImageSize, checkText, codePointLength, loadImage, sniffImage, stripOneTrailingNewline } from '../../src/conversation/content.js';
 import { IMAGE_MAX_BYTES } from '../../src/tiktok/limits.js';
 import { jpegBytes, pngBytes } from '../helpers/images.js';
 

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import {
-  afterSend,
-  evaluateConversation,
-  formatAgo,
-  formatRemaining,
-  messageDirection,
-  policyDetails,
-  sendRefusal,
-} from '../../src/conversation/policy.js';
+import { afterSend, evaluateConversation, formatAgo, formatRemaining, messageDirection, policyDetails, sendRefusal } from '../../src/conversation/policy.js';
 import { decodeRestMessage, type DecodedEvent } from '../../src/tiktok/events.js';
 import { oldestFirst, type ConversationContent } from '../../src/tiktok/messaging-api.js';
 
@@ -75,7 +67,7 @@ describe('message direction', () => {
 });
 
 describe('the 48-hour window', () => {
-  it('is open at 47:59:59 after the user\'s last message and closed at exactly 48:00:00', () => {
+  it("is open at 47:59:59 after the user's last message and closed at exactly 48:00:00", () => {
     const last = NOW - 48 * HOUR;
     const open = evaluateConversation(content([message('in', last + 1000)]), BUSINESS, NOW);
     expect(open.window).toBe('open');
@@ -91,11 +83,11 @@ describe('the 48-hour window', () => {
     expect(refusal.kind).toBe('window');
     expect(refusal.exitCode).toBe(5);
     expect(refusal.message).toContain('@maya.lopez last wrote at 2026-04-29T12:00:00Z');
-    expect(refusal.message).toContain('TikTok allows replies for 48 hours after the user\'s last message');
+    expect(refusal.message).toContain("TikTok allows replies for 48 hours after the user's last message");
     expect(refusal.details).toMatchObject({ conversation_id: 'c1', window_open: false, window_closes_at: '2026-05-01T12:00:00.000Z' });
   });
 
-  it('counts from the user\'s last message, not the first, whatever order TikTok returns', () => {
+  it("counts from the user's last message, not the first, whatever order TikTok returns", () => {
     const messages = [message('in', NOW - 20 * HOUR), message('in', NOW - 72 * HOUR), message('out', NOW - 71 * HOUR)];
     const policy = evaluateConversation(content(messages), BUSINESS, NOW);
     expect(policy.lastUserMessageAt).toBe(NOW - 20 * HOUR);
@@ -159,7 +151,11 @@ describe('the 10-message quota', () => {
   });
 
   it('counts messages that carry no message_id (the decoder keeps them)', () => {
-    const idless = [message('in', NOW - HOUR), message('out', NOW - HOUR + 1000, { message_id: undefined }), message('out', NOW - HOUR + 2000, { message_id: '' })];
+    const idless = [
+      message('in', NOW - HOUR),
+      message('out', NOW - HOUR + 1000, { message_id: undefined }),
+      message('out', NOW - HOUR + 2000, { message_id: '' }),
+    ];
     expect(idless[1]!.message_id).toBeNull();
     const policy = evaluateConversation(content(idless), BUSINESS, NOW);
     expect(policy.businessMessagesSinceUser).toBe(2);

@@ -14,7 +14,9 @@ describe('optional seconds', () => {
   it('whole-second flags take digits only, the same way', () => {
     for (const bad of ['1e2', '1.0', '0', '86401', '', 'soon']) {
       expect(() => waitSeconds(bad), bad).toThrow(/--wait takes whole seconds from 1 to 86400/);
-      expect(() => waitReplySeconds({ waitReply: bad }), bad).toThrow(/--wait-reply takes whole seconds from 1 to \d+ \(got .*\); without a value it waits 300 s/);
+      expect(() => waitReplySeconds({ waitReply: bad }), bad).toThrow(
+        /--wait-reply takes whole seconds from 1 to \d+ \(got .*\); without a value it waits 300 s/,
+      );
     }
   });
 

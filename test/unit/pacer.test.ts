@@ -92,7 +92,7 @@ describe('pacer (token bucket with a sliding-window cap, injected clock)', () =>
     expect(maxInWindow(times, 1000 + 49)).toBeLessThanOrEqual(10); // the guard absorbs jitter up to 50 ms
     const seconds = (Math.max(...times) - start) / 1000;
     expect(seconds).toBeGreaterThan(19);
-    expect(seconds).toBeLessThan(200 / 10 * 1.07); // floor 20 s; the guard costs 5 %
+    expect(seconds).toBeLessThan((200 / 10) * 1.07); // floor 20 s; the guard costs 5 %
   });
 
   it('timers that fire late never crowd the window: it counts real departures', async () => {
@@ -227,11 +227,13 @@ describe('the client paces through the pacer', () => {
     return { time, pacer, sent, make };
   }
 
-  it('two clients in one process share an account\'s budget', async () => {
+  it("two clients in one process share an account's budget", async () => {
     const { sent, make } = setup();
     const [one, two] = [make(), make()];
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).get('business/message/content/list/', { accessToken: 't', query: { business_id: 'b1', conversation_id: `c${i}` } })),
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? one : two).get('business/message/content/list/', { accessToken: 't', query: { business_id: 'b1', conversation_id: `c${i}` } }),
+      ),
     );
     const times = sent.map((entry) => entry.at);
     expect(times.filter((at) => at === times[0])).toHaveLength(10);
@@ -252,7 +254,12 @@ describe('the client paces through the pacer', () => {
 
   it('--debug says when a request waited for its turn, without the token', async () => {
     const lines: string[] = [];
-    const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport: async () => answer(0), pacer: new Pacer({ rps: 10 }), debugLog: (line) => lines.push(line) });
+    const client = new TikTokClient({
+      baseUrl: 'https://api.example/v1.3/',
+      transport: async () => answer(0),
+      pacer: new Pacer({ rps: 10 }),
+      debugLog: (line) => lines.push(line),
+    });
     for (let i = 0; i < 12; i++) await client.get('business/get/', { accessToken: 'secret-token', query: { business_id: 'b1' } });
     const paced = lines.filter((line) => line.startsWith('paced: waited'));
     expect(paced.length).toBeGreaterThanOrEqual(1);
@@ -285,14 +292,16 @@ describe('the client paces through the pacer', () => {
     expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(250);
     expect(pacer.delayFor('account:b1')).toBeGreaterThan(0);
     const { transport } = { transport: async () => answer(code) };
-    const error = await new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, pacer: false, sleep: async () => undefined }).get('business/get/').then(() => undefined, toCliError);
+    const error = await new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, pacer: false, sleep: async () => undefined })
+      .get('business/get/')
+      .then(() => undefined, toCliError);
     // The CLI's view of the client's TikTokApiError (src/errors.ts's table).
     expect(error).toBeInstanceOf(CliError);
     expect(error?.kind).toBe('rateLimit');
     expect(error?.exitCode).toBe(6);
   });
 
-  it('a limiter of one\'s own is awaited before every request (retries too) instead of the pacer', async () => {
+  it("a limiter of one's own is awaited before every request (retries too) instead of the pacer", async () => {
     const events: string[] = [];
     let answers = [40100, 0, 0];
     const transport: Transport = async (request) => {
@@ -307,7 +316,9 @@ describe('the client paces through the pacer', () => {
     // Ctrl-C while the limiter holds the request back: cancelled, nothing sent.
     answers = [];
     const controller = new AbortController();
-    const held = { acquire: (signal: AbortSignal | undefined) => new Promise<void>((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason))) };
+    const held = {
+      acquire: (signal: AbortSignal | undefined) => new Promise<void>((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason))),
+    };
     const waiting = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport, limiter: held, signal: controller.signal }).get('business/get/');
     controller.abort();
     await expect(waiting.catch((error: unknown) => Promise.reject(toCliError(error)))).rejects.toMatchObject({ kind: 'cancelled' });

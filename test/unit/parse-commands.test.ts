@@ -10,9 +10,13 @@ function parse(argv: string[]): { path: readonly string[]; options: Record<strin
   const quiet = { write: () => true };
   const io = createIO({ stdout: quiet, stderr: quiet, stdin: new PassThrough(), env: {} });
   let seen: { path: readonly string[]; options: Record<string, unknown> } | undefined;
-  const program = buildProgram(io, async () => {
-    throw new Error('the spy runs instead of the command');
-  }, (path, options) => (seen = { path, options }));
+  const program = buildProgram(
+    io,
+    async () => {
+      throw new Error('the spy runs instead of the command');
+    },
+    (path, options) => (seen = { path, options }),
+  );
   program.parse(argv, { from: 'user' });
   if (!seen) throw new Error(`${argv.join(' ')}: nothing ran`);
   return seen;
@@ -21,8 +25,38 @@ function parse(argv: string[]): { path: readonly string[]; options: Record<strin
 describe('connect', () => {
   it('parses every option', () => {
     expect(parse(['connect']).options).toEqual({ timeout: 300, browser: true, pkce: true });
-    const { options } = parse(['connect', '--client-key', 'k', '--client-secret', 's', '--port', '8723', '--no-browser', '--name', 'Acme', '--region', 'SG', '--timeout', '60', '--sandbox', '--no-pkce', '--scopes', 'a,b']);
-    expect(options).toEqual({ clientKey: 'k', clientSecret: 's', port: 8723, browser: false, name: 'Acme', region: 'SG', timeout: 60, sandbox: true, pkce: false, scopes: 'a,b' });
+    const { options } = parse([
+      'connect',
+      '--client-key',
+      'k',
+      '--client-secret',
+      's',
+      '--port',
+      '8723',
+      '--no-browser',
+      '--name',
+      'Acme',
+      '--region',
+      'SG',
+      '--timeout',
+      '60',
+      '--sandbox',
+      '--no-pkce',
+      '--scopes',
+      'a,b',
+    ]);
+    expect(options).toEqual({
+      clientKey: 'k',
+      clientSecret: 's',
+      port: 8723,
+      browser: false,
+      name: 'Acme',
+      region: 'SG',
+      timeout: 60,
+      sandbox: true,
+      pkce: false,
+      scopes: 'a,b',
+    });
   });
   it('refuses a bad port or timeout and an unknown flag', () => {
     expect(() => parse(['connect', '--port', '70000'])).toThrow(/--port must be a whole number from 0 to 65535/);
@@ -56,12 +90,46 @@ describe('messages', () => {
 describe('send', () => {
   it('parses every option', () => {
     const { options } = parse([
-      'send', '--to', 'c1', '--text', 'hi', '--image', 'a.png', '--share-post', '123', '--card', 'Size?', '--button', 's:S', 'm:M', '--link-card',
-      '--action', 'typing', '--comment-reply', 'cm1', '--reply-to', 'm1', '--wait-reply', '60', '--dry-run', '--force',
+      'send',
+      '--to',
+      'c1',
+      '--text',
+      'hi',
+      '--image',
+      'a.png',
+      '--share-post',
+      '123',
+      '--card',
+      'Size?',
+      '--button',
+      's:S',
+      'm:M',
+      '--link-card',
+      '--action',
+      'typing',
+      '--comment-reply',
+      'cm1',
+      '--reply-to',
+      'm1',
+      '--wait-reply',
+      '60',
+      '--dry-run',
+      '--force',
     ]);
     expect(options).toEqual({
-      to: 'c1', text: 'hi', image: 'a.png', sharePost: '123', card: 'Size?', button: ['s:S', 'm:M'], linkCard: true,
-      action: 'typing', commentReply: 'cm1', replyTo: 'm1', waitReply: '60', dryRun: true, force: true,
+      to: 'c1',
+      text: 'hi',
+      image: 'a.png',
+      sharePost: '123',
+      card: 'Size?',
+      button: ['s:S', 'm:M'],
+      linkCard: true,
+      action: 'typing',
+      commentReply: 'cm1',
+      replyTo: 'm1',
+      waitReply: '60',
+      dryRun: true,
+      force: true,
     });
     expect(parse(['send', '--to', 'c1', '--text', '-', '--wait-reply']).options).toEqual({ to: 'c1', text: '-', waitReply: true });
   });
@@ -76,7 +144,11 @@ describe('qr', () => {
   it('parses every option', () => {
     expect(parse(['qr']).options).toEqual({});
     expect(parse(['qr', '--message', 'Hi', '--ref', 'poster', '--output', 'q.png', '--wait', '30', '--port', '0']).options).toEqual({
-      message: 'Hi', ref: 'poster', output: 'q.png', wait: '30', port: 0,
+      message: 'Hi',
+      ref: 'poster',
+      output: 'q.png',
+      wait: '30',
+      port: 0,
     });
     expect(parse(['qr', '--wait']).options).toEqual({ wait: true });
   });

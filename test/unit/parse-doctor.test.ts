@@ -5,7 +5,12 @@ import { parseOnly as parse } from '../helpers/parse-only.js';
 describe('doctor', () => {
   it('parses every option', () => {
     expect(parse(['doctor'])).toEqual({ path: ['doctor'], options: {} });
-    expect(parse(['doctor', '--all-accounts', '--verbose', '--strict', '--fix']).options).toEqual({ allAccounts: true, verbose: true, strict: true, fix: true });
+    expect(parse(['doctor', '--all-accounts', '--verbose', '--strict', '--fix']).options).toEqual({
+      allAccounts: true,
+      verbose: true,
+      strict: true,
+      fix: true,
+    });
     // --account is the program's: doctor itself refuses it with --all-accounts when it runs.
     expect(parse(['--account', '@acme', 'doctor', '--strict']).options).toEqual({ strict: true });
   });

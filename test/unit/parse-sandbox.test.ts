@@ -9,21 +9,40 @@ function parse(argv: string[]): { path: readonly string[]; options: Record<strin
   const quiet = { write: () => true };
   const io = createIO({ stdout: quiet, stderr: quiet, stdin: new PassThrough(), env: {} });
   let seen: { path: readonly string[]; options: Record<string, unknown> } | undefined;
-  const program = buildProgram(io, async () => {
-    throw new Error('the spy runs instead of the command');
-  }, (path, options) => (seen = { path, options }));
+  const program = buildProgram(
+    io,
+    async () => {
+      throw new Error('the spy runs instead of the command');
+    },
+    (path, options) => (seen = { path, options }),
+  );
   program.parse(argv, { from: 'user' });
   if (!seen) throw new Error(`${argv.join(' ')}: nothing ran`);
   return seen;
 }
 
 const CONTROL = ['--control-url', 'http://127.0.0.1:4010/sandbox'];
-const SCENARIO_ERROR = /Allowed choices are healthy, eea, no-advanced-access, followers-only, expired-tokens, personal-account, media-blocked, advanced-access-rollout/;
+const SCENARIO_ERROR =
+  /Allowed choices are healthy, eea, no-advanced-access, followers-only, expired-tokens, personal-account, media-blocked, advanced-access-rollout/;
 
 describe('sandbox serve', () => {
   it('parses every option', () => {
     expect(parse(['sandbox', 'serve'])).toEqual({ path: ['sandbox', 'serve'], options: {} });
-    const { options } = parse(['sandbox', 'serve', '--port', '4010', '--latency', '250', '--auto-approve', '--rps', '10', '--require-pkce', '--strict-oauth', '--scenario', 'eea']);
+    const { options } = parse([
+      'sandbox',
+      'serve',
+      '--port',
+      '4010',
+      '--latency',
+      '250',
+      '--auto-approve',
+      '--rps',
+      '10',
+      '--require-pkce',
+      '--strict-oauth',
+      '--scenario',
+      'eea',
+    ]);
     expect(options).toEqual({ port: 4010, latency: 250, autoApprove: true, rps: 10, requirePkce: true, strictOauth: true, scenario: 'eea' });
   });
   it('refuses numbers out of range, an unknown scenario and --control-url', () => {
@@ -54,11 +73,35 @@ describe('sandbox token, clock, reset', () => {
 describe('sandbox message', () => {
   it('parses every option', () => {
     const { options } = parse([
-      'sandbox', 'message', '--text', 'Is this in stock?', '--from', 'maya', '--ref', 'spring', '--via-ad', '--eu', '--image',
-      '--create-time-ms', '--casing', 'upper', '--scene-type', '3', ...CONTROL,
+      'sandbox',
+      'message',
+      '--text',
+      'Is this in stock?',
+      '--from',
+      'maya',
+      '--ref',
+      'spring',
+      '--via-ad',
+      '--eu',
+      '--image',
+      '--create-time-ms',
+      '--casing',
+      'upper',
+      '--scene-type',
+      '3',
+      ...CONTROL,
     ]);
     expect(options).toEqual({
-      text: 'Is this in stock?', from: 'maya', ref: 'spring', viaAd: true, eu: true, image: true, createTimeMs: true, casing: 'upper', sceneType: '3', controlUrl: CONTROL[1],
+      text: 'Is this in stock?',
+      from: 'maya',
+      ref: 'spring',
+      viaAd: true,
+      eu: true,
+      image: true,
+      createTimeMs: true,
+      casing: 'upper',
+      sceneType: '3',
+      controlUrl: CONTROL[1],
     });
   });
   it('refuses another casing and an unknown flag', () => {
@@ -71,16 +114,62 @@ describe('sandbox event', () => {
   it('parses the kind and every option', () => {
     expect(parse(['sandbox', 'event', 'sticker'])).toEqual({ path: ['sandbox', 'event'], options: { kind: 'sticker' } });
     const { options } = parse([
-      'sandbox', 'event', 'reaction', '--from', 'maya', '--button', 'size-m', '--text', 'hi', '--web', '--emoji', '❤️', '--message', 'm1', '--remove',
-      '--type', 'welcome', '--action', 'enable', '--status', 'approved', '--name', 'new_event', '--item', '123', '--reason', '2',
-      '--create-time-ms', '--casing', 'lower', '--scene-type', 'x', ...CONTROL,
+      'sandbox',
+      'event',
+      'reaction',
+      '--from',
+      'maya',
+      '--button',
+      'size-m',
+      '--text',
+      'hi',
+      '--web',
+      '--emoji',
+      '❤️',
+      '--message',
+      'm1',
+      '--remove',
+      '--type',
+      'welcome',
+      '--action',
+      'enable',
+      '--status',
+      'approved',
+      '--name',
+      'new_event',
+      '--item',
+      '123',
+      '--reason',
+      '2',
+      '--create-time-ms',
+      '--casing',
+      'lower',
+      '--scene-type',
+      'x',
+      ...CONTROL,
     ]);
     expect(options).toEqual({
-      kind: 'reaction', from: 'maya', button: 'size-m', text: 'hi', web: true, emoji: '❤️', message: 'm1', remove: true, type: 'welcome', action: 'enable',
-      status: 'approved', name: 'new_event', item: '123', reason: '2', createTimeMs: true, casing: 'lower', sceneType: 'x', controlUrl: CONTROL[1],
+      kind: 'reaction',
+      from: 'maya',
+      button: 'size-m',
+      text: 'hi',
+      web: true,
+      emoji: '❤️',
+      message: 'm1',
+      remove: true,
+      type: 'welcome',
+      action: 'enable',
+      status: 'approved',
+      name: 'new_event',
+      item: '123',
+      reason: '2',
+      createTimeMs: true,
+      casing: 'lower',
+      sceneType: 'x',
+      controlUrl: CONTROL[1],
     });
   });
-  it('refuses a missing kind, a second kind and another casing (an unknown kind is the command\'s own error, with the list)', () => {
+  it("refuses a missing kind, a second kind and another casing (an unknown kind is the command's own error, with the list)", () => {
     expect(() => parse(['sandbox', 'event'])).toThrow(/missing required argument 'kind'/);
     expect(() => parse(['sandbox', 'event', 'sticker', 'image'])).toThrow(/too many arguments/);
     expect(() => parse(['sandbox', 'event', 'sticker', '--casing', 'title'])).toThrow(/Allowed choices are lower, upper/);
@@ -90,7 +179,21 @@ describe('sandbox event', () => {
 
 describe('sandbox set', () => {
   it('parses every option', () => {
-    const { options } = parse(['sandbox', 'set', '--region', 'de', '--advanced-access', 'off', '--dm-setting', 'followers', '--media', 'on', '--risk-control', 'on', ...CONTROL]);
+    const { options } = parse([
+      'sandbox',
+      'set',
+      '--region',
+      'de',
+      '--advanced-access',
+      'off',
+      '--dm-setting',
+      'followers',
+      '--media',
+      'on',
+      '--risk-control',
+      'on',
+      ...CONTROL,
+    ]);
     expect(options).toEqual({ region: 'de', advancedAccess: 'off', dmSetting: 'followers', media: 'on', riskControl: 'on', controlUrl: CONTROL[1] });
     expect(parse(['sandbox', 'set']).options).toEqual({});
   });

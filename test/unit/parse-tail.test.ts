@@ -10,9 +10,13 @@ function parse(argv: string[]): { path: readonly string[]; options: Record<strin
   const quiet = { write: () => true };
   const io = createIO({ stdout: quiet, stderr: quiet, stdin: new PassThrough(), env: {} });
   let seen: { path: readonly string[]; options: Record<string, unknown> } | undefined;
-  const program = buildProgram(io, async () => {
-    throw new Error('the spy runs instead of the command');
-  }, (path, options) => (seen = { path, options }));
+  const program = buildProgram(
+    io,
+    async () => {
+      throw new Error('the spy runs instead of the command');
+    },
+    (path, options) => (seen = { path, options }),
+  );
   program.parse(argv, { from: 'user' });
   if (!seen) throw new Error(`${argv.join(' ')}: nothing ran`);
   return seen;
@@ -22,13 +26,50 @@ describe('tail', () => {
   it('parses every option', () => {
     expect(parse(['tail'])).toEqual({ path: ['tail'], options: {} });
     const { options } = parse([
-      'tail', '--port', '8080', '--host', '0.0.0.0', '--path', '/hook', '--tolerance', '60', '--since', '1h',
-      '--forward-to', 'http://localhost:3000/', '--forward-timeout', '2.5', '--register', '--public-url', 'https://example.ngrok.app/webhook',
-      '--event', 'message', 'read', '--conversation', 'c1', '--count', '3', '--timeout', '60', '--take-over',
+      'tail',
+      '--port',
+      '8080',
+      '--host',
+      '0.0.0.0',
+      '--path',
+      '/hook',
+      '--tolerance',
+      '60',
+      '--since',
+      '1h',
+      '--forward-to',
+      'http://localhost:3000/',
+      '--forward-timeout',
+      '2.5',
+      '--register',
+      '--public-url',
+      'https://example.ngrok.app/webhook',
+      '--event',
+      'message',
+      'read',
+      '--conversation',
+      'c1',
+      '--count',
+      '3',
+      '--timeout',
+      '60',
+      '--take-over',
     ]);
     expect(options).toEqual({
-      port: 8080, host: '0.0.0.0', path: '/hook', tolerance: 60, since: '1h', forwardTo: 'http://localhost:3000/', forwardTimeout: '2.5',
-      register: true, publicUrl: 'https://example.ngrok.app/webhook', event: ['message', 'read'], conversation: 'c1', count: 3, timeout: 60, takeOver: true,
+      port: 8080,
+      host: '0.0.0.0',
+      path: '/hook',
+      tolerance: 60,
+      since: '1h',
+      forwardTo: 'http://localhost:3000/',
+      forwardTimeout: '2.5',
+      register: true,
+      publicUrl: 'https://example.ngrok.app/webhook',
+      event: ['message', 'read'],
+      conversation: 'c1',
+      count: 3,
+      timeout: 60,
+      takeOver: true,
     });
   });
   it('parses --poll bare and with seconds, and --port 0 (any free port)', () => {
@@ -53,17 +94,38 @@ describe('tail', () => {
 });
 
 describe('tail replay', () => {
-  it('parses its event ids and every option as its own, not tail\'s', () => {
+  it("parses its event ids and every option as its own, not tail's", () => {
     expect(parse(['tail', 'replay'])).toEqual({ path: ['tail', 'replay'], options: { eventIds: [] } });
     const { path, options } = parse([
-      'tail', 'replay', 'e1', '-000e2', '--since', '2d', '--event', 'message', '--conversation', 'c1',
-      '--forward-to', 'http://localhost:3000/', '--forward-timeout', '5', '--dry-run',
+      'tail',
+      'replay',
+      'e1',
+      '-000e2',
+      '--since',
+      '2d',
+      '--event',
+      'message',
+      '--conversation',
+      'c1',
+      '--forward-to',
+      'http://localhost:3000/',
+      '--forward-timeout',
+      '5',
+      '--dry-run',
     ]);
     expect(path).toEqual(['tail', 'replay']);
-    expect(options).toEqual({ eventIds: ['e1', '-000e2'], since: '2d', event: ['message'], conversation: 'c1', forwardTo: 'http://localhost:3000/', forwardTimeout: '5', dryRun: true });
+    expect(options).toEqual({
+      eventIds: ['e1', '-000e2'],
+      since: '2d',
+      event: ['message'],
+      conversation: 'c1',
+      forwardTo: 'http://localhost:3000/',
+      forwardTimeout: '5',
+      dryRun: true,
+    });
     expect(parse(['--json', 'tail', 'replay', '--since', '1h']).options).toEqual({ eventIds: [], since: '1h' });
   });
-  it('refuses tail\'s own flags after replay, and an unknown flag', () => {
+  it("refuses tail's own flags after replay, and an unknown flag", () => {
     expect(() => parse(['tail', 'replay', '--port', '1'])).toThrow(/unknown option '--port'/);
     expect(() => parse(['tail', 'replay', '--since', '1h', '--take-over'])).toThrow(/unknown option '--take-over'/);
     expect(() => parse(['tail', 'replay', '--forward-to'])).toThrow(/argument missing/);

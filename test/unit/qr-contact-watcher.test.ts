@@ -12,15 +12,33 @@ function event(name: string, content: Record<string, unknown>): DecodedEvent {
 }
 
 function parties(user: string) {
-  return { from: user, to: 'acme', from_user: { id: `u-${user}`, role: 'personal_account' }, to_user: { id: BIZ, role: 'business_account' }, unique_identifier: `u-${user}` };
+  return {
+    from: user,
+    to: 'acme',
+    from_user: { id: `u-${user}`, role: 'personal_account' },
+    to_user: { id: BIZ, role: 'business_account' },
+    unique_identifier: `u-${user}`,
+  };
 }
 
 function referral(user: string, conversation: string, ref: string): DecodedEvent {
-  return event('im_referral_msg', { ...parties(user), conversation_id: conversation, timestamp: 1, referral: { source: 'short_link', short_link: { ref, prefilled_message: 'Hi' } } });
+  return event('im_referral_msg', {
+    ...parties(user),
+    conversation_id: conversation,
+    timestamp: 1,
+    referral: { source: 'short_link', short_link: { ref, prefilled_message: 'Hi' } },
+  });
 }
 
 function message(user: string, conversation: string, text: string): DecodedEvent {
-  return event('im_receive_msg', { ...parties(user), conversation_id: conversation, message_id: `m-${user}-${text}`, timestamp: 2, type: 'text', text: { body: text } });
+  return event('im_receive_msg', {
+    ...parties(user),
+    conversation_id: conversation,
+    message_id: `m-${user}-${text}`,
+    timestamp: 2,
+    type: 'text',
+    text: { body: text },
+  });
 }
 
 function watcher() {
@@ -32,7 +50,7 @@ function watcher() {
 }
 
 describe('ContactWatcher', () => {
-  it('another link, an ad, a plain DM and an EEA message are notes; then this code\'s arrival and message end it', async () => {
+  it("another link, an ad, a plain DM and an EEA message are notes; then this code's arrival and message end it", async () => {
     const { w, notes, settled } = watcher();
     w.feed(referral('elsewhere', 'c-else', 'spring-poster'));
     w.feed(message('elsewhere', 'c-else', 'Hi from the poster'));
@@ -67,9 +85,16 @@ describe('ContactWatcher', () => {
     expect(w.contact()).toMatchObject({ user: { username: 'scanner' }, text: 'Hi first', othersSeen: 0 });
   });
 
-  it('another account\'s events are ignored', () => {
+  it("another account's events are ignored", () => {
     const { w, notes } = watcher();
-    w.feed(decodeEvent({ event: 'im_referral_msg', user_openid: 'other-biz', create_time: 1, content: JSON.stringify({ conversation_id: 'c', referral: { source: 'short_link', short_link: { ref: 'check-abc123' } } }) }));
+    w.feed(
+      decodeEvent({
+        event: 'im_referral_msg',
+        user_openid: 'other-biz',
+        create_time: 1,
+        content: JSON.stringify({ conversation_id: 'c', referral: { source: 'short_link', short_link: { ref: 'check-abc123' } } }),
+      }),
+    );
     expect(w.found).toBe(false);
     expect(notes).toEqual([]);
   });

@@ -32,7 +32,13 @@ async function world() {
   const post = async (url: string, json: unknown, headers: Record<string, string> = {}) => (await call(w.handler, 'POST', url, json, headers)).json;
   const card = await post(
     `${API}business/message/send/`,
-    { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'TEMPLATE', template: { type: 'QA_BUTTON_CARD', title: 'Size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }] } },
+    {
+      business_id: SEED.defaultBusinessId,
+      recipient_type: 'CONVERSATION',
+      recipient: SEED.conversations.maya,
+      message_type: 'TEMPLATE',
+      template: { type: 'QA_BUTTON_CARD', title: 'Size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }] },
+    },
     { 'access-token': w.token },
   );
   return { now: w.now(), deliveries: w.deliveries, post, cardId: card.data.message.message_id as string };
@@ -50,7 +56,12 @@ describe('the CLI decoder reads every sandbox delivery', () => {
         expect(w.deliveries).toHaveLength(1);
         const decoded = decodeEvent(w.deliveries[0]!.body);
         const expected = EXPECTED[kindCase.kind]!;
-        expect(decoded, kindCase.kind).toMatchObject({ event: kindCase.event, kind: expected.kind, direction: expected.direction, business_id: SEED.defaultBusinessId });
+        expect(decoded, kindCase.kind).toMatchObject({
+          event: kindCase.event,
+          kind: expected.kind,
+          direction: expected.direction,
+          business_id: SEED.defaultBusinessId,
+        });
         if (expected.type !== undefined) expect(decoded.type).toBe(expected.type);
         expect(decoded.problems, kindCase.kind).toEqual(kindCase.kind === 'unknown' ? [expect.stringContaining('im_brand_new_event')] : []);
         if (answer.message_id) expect(decoded.message_id).toBe(answer.message_id);
@@ -59,7 +70,8 @@ describe('the CLI decoder reads every sandbox delivery', () => {
           expect(decoded.source).toBe(kindCase.body.web ? 'WEB' : 'APP');
           latestOut = answer.message_id;
         }
-        if (kindCase.kind === 'reaction') expect(decoded.reactions).toEqual([expect.objectContaining({ operation: 'ADD', emoji: '❤️', target_message_id: latestOut })]);
+        if (kindCase.kind === 'reaction')
+          expect(decoded.reactions).toEqual([expect.objectContaining({ operation: 'ADD', emoji: '❤️', target_message_id: latestOut })]);
         if (kindCase.kind === 'read') expect(decoded.read_up_to).toBe(new Date(w.now).toISOString());
         if (kindCase.kind === 'high-intent-comment') expect(decoded.comment).toEqual({ id: answer.comment_id, text: 'How much is the green hoodie?' });
         if (answer.conversation_id) expect(decoded.conversation_id).toBe(answer.conversation_id);

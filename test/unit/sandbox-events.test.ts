@@ -12,7 +12,14 @@ const API = `${ORIGIN}/open_api/v1.3/`;
 const CONTROL = `${ORIGIN}/sandbox`;
 
 const MAYA: ShapeContext = { businessId: SEED.defaultBusinessId, businessUsername: 'acme.studio', userId: SEED.users.maya, username: 'maya.lopez' };
-const CARD = { type: 'QA_BUTTON_CARD', title: 'Which size?', buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }, { type: 'REPLY', title: 'Large', id: 'size-l' }] };
+const CARD = {
+  type: 'QA_BUTTON_CARD',
+  title: 'Which size?',
+  buttons: [
+    { type: 'REPLY', title: 'Medium', id: 'size-m' },
+    { type: 'REPLY', title: 'Large', id: 'size-l' },
+  ],
+};
 
 async function world() {
   const w = await connectedWorld(ORIGIN, { commentToMessage: true });
@@ -20,7 +27,8 @@ async function world() {
   return {
     ...w,
     event: (body: Record<string, unknown>) => call(handler, 'POST', `${CONTROL}/events`, body),
-    send: (body: Record<string, unknown>) => post(handler, `${API}business/message/send/`, { business_id: SEED.defaultBusinessId, ...body }, { 'access-token': token }),
+    send: (body: Record<string, unknown>) =>
+      post(handler, `${API}business/message/send/`, { business_id: SEED.defaultBusinessId, ...body }, { 'access-token': token }),
     async messages(conversationId: string) {
       const query = new URLSearchParams({ business_id: SEED.defaultBusinessId, conversation_id: conversationId });
       const answer = await call(handler, 'GET', `${API}business/message/content/list/?${query}`, undefined, { 'access-token': token });
@@ -93,10 +101,16 @@ describe('every kind: shape, casing and signature', () => {
     await post(w.handler, `${CONTROL}/messages`, { from_username: 'maya.lopez', text: 'hi', casing: 'upper', create_time_ms: true, scene_type: 1 });
     const { envelope, content } = parseDelivery(w.deliveries[1]!);
     expect(envelope.create_time).toBe(w.now());
-    expect(content).toMatchObject({ type: 'TEXT', from_user: { role: 'PERSONAL_ACCOUNT' }, to_user: { role: 'BUSINESS_ACCOUNT' }, text: { body: 'hi' }, scene_type: 1 });
+    expect(content).toMatchObject({
+      type: 'TEXT',
+      from_user: { role: 'PERSONAL_ACCOUNT' },
+      to_user: { role: 'BUSINESS_ACCOUNT' },
+      text: { body: 'hi' },
+      scene_type: 1,
+    });
   });
 
-  it('an EEA user\'s sticker is stored but delivered as im_receive_msg_eu, exactly {to, to_user, timestamp}', async () => {
+  it("an EEA user's sticker is stored but delivered as im_receive_msg_eu, exactly {to, to_user, timestamp}", async () => {
     const w = await world();
     await post(w.handler, `${CONTROL}/messages`, { from_username: 'lena.berlin', text: 'Hallo', eu: true });
     const answer = await w.event({ kind: 'sticker', from_username: 'lena.berlin' });
@@ -116,7 +130,12 @@ describe('what REST shows for each kind (upper case, content/list)', () => {
     const rest = await w.messages(SEED.conversations.maya);
     const byId = Object.fromEntries(rest.map((m) => [m.message_id, m]));
     const user = { id: SEED.users.maya, role: 'PERSONAL_ACCOUNT' };
-    expect(byId[ids.sticker!]).toMatchObject({ message_type: 'STICKER', from_user: user, sticker: { url: expect.stringMatching(/x-expires=\d+/) }, message_tag: { source: 'APP' } });
+    expect(byId[ids.sticker!]).toMatchObject({
+      message_type: 'STICKER',
+      from_user: user,
+      sticker: { url: expect.stringMatching(/x-expires=\d+/) },
+      message_tag: { source: 'APP' },
+    });
     expect(byId[ids.emoji!]).toMatchObject({ message_type: 'EMOJI', emoji: { url: expect.stringMatching(/^https:/) } });
     expect(byId[ids.video!]).toMatchObject({ message_type: 'VIDEO', video: { media_id: expect.any(String) } });
     expect(byId[ids.image!]).toMatchObject({ message_type: 'IMAGE', image: { media_id: expect.any(String) } });
@@ -125,13 +144,19 @@ describe('what REST shows for each kind (upper case, content/list)', () => {
     const download = await post(
       w.handler,
       `${API}business/message/media/download/`,
-      { business_id: SEED.defaultBusinessId, conversation_id: SEED.conversations.maya, message_id: ids.video, media_id: byId[ids.video!].video.media_id, media_type: 'VIDEO' },
+      {
+        business_id: SEED.defaultBusinessId,
+        conversation_id: SEED.conversations.maya,
+        message_id: ids.video,
+        media_id: byId[ids.video!].video.media_id,
+        media_type: 'VIDEO',
+      },
       { 'access-token': w.token },
     );
     expect(download).toMatchObject({ code: 0, data: { download_url: expect.stringContaining('/sandbox/media/') } });
   });
 
-  it('a template tap is plain TEXT whose body is the label; a person\'s app/web reply is tagged APP/WEB and uses the quota', async () => {
+  it("a template tap is plain TEXT whose body is the label; a person's app/web reply is tagged APP/WEB and uses the quota", async () => {
     const w = await world();
     await sendCard(w);
     const tap = await w.event({ kind: 'template-tap', button_id: 'size-l' });
@@ -141,7 +166,12 @@ describe('what REST shows for each kind (upper case, content/list)', () => {
     const byId = Object.fromEntries(rest.map((m) => [m.message_id, m]));
     expect(byId[tap.json.message_id]).toMatchObject({ message_type: 'TEXT', text: { body: 'Large' }, from_user: { role: 'PERSONAL_ACCOUNT' } });
     const business = { id: SEED.defaultBusinessId, role: 'BUSINESS_ACCOUNT' };
-    expect(byId[app.json.message_id]).toMatchObject({ message_type: 'TEXT', from_user: business, message_tag: { source: 'APP' }, text: { body: 'From the phone' } });
+    expect(byId[app.json.message_id]).toMatchObject({
+      message_type: 'TEXT',
+      from_user: business,
+      message_tag: { source: 'APP' },
+      text: { body: 'From the phone' },
+    });
     expect(byId[web.json.message_id]).toMatchObject({ from_user: business, message_tag: { source: 'WEB' } });
     const state = (await call(w.handler, 'GET', `${CONTROL}/state`)).json;
     const conv = state.conversations.find((c: any) => c.conversation_id === SEED.conversations.maya);
@@ -152,7 +182,13 @@ describe('what REST shows for each kind (upper case, content/list)', () => {
     const w = await world();
     const card = await sendCard(w);
     const userMessage = (await w.messages(SEED.conversations.maya)).find((m) => m.from_user.role === 'PERSONAL_ACCOUNT')!.message_id;
-    const both = await w.event({ kind: 'reaction', reactions: [{ emoji: '👍', message_id: card }, { emoji: '😂', message_id: userMessage }] });
+    const both = await w.event({
+      kind: 'reaction',
+      reactions: [
+        { emoji: '👍', message_id: card },
+        { emoji: '😂', message_id: userMessage },
+      ],
+    });
     const { content } = parseDelivery(w.deliveries.at(-1)!);
     expect(content.message_id).toBe(both.json.message_id);
     expect(content.reaction.map((r: any) => [r.operation, r.emoji, r.original_msg_id])).toEqual([
@@ -218,7 +254,7 @@ describe('direct replies to high-intent comments (business/message/send/ direct_
     ...extra,
   });
 
-  it('answers once privately, opening the commenter\'s conversation (conversation/list and content/list)', async () => {
+  it("answers once privately, opening the commenter's conversation (conversation/list and content/list)", async () => {
     const w = await world();
     const comment = await w.event({ kind: 'high-intent-comment', from_username: 'new.fan', text: 'price??' });
     expect(comment.json).toMatchObject({ conversation_id: null, comment_id: expect.stringMatching(/^\d+$/) });
@@ -227,14 +263,23 @@ describe('direct replies to high-intent comments (business/message/send/ direct_
     const conv = (await w.conversations()).find((c) => c.update_time === w.now() && !c.referral);
     expect(conv).toBeDefined();
     const rest = await w.messages(conv.conversation_id);
-    expect(rest).toEqual([expect.objectContaining({ message_id: first.data.message.message_id, message_type: 'TEXT', from_user: { id: SEED.defaultBusinessId, role: 'BUSINESS_ACCOUNT' }, message_tag: { source: 'API' } })]);
+    expect(rest).toEqual([
+      expect.objectContaining({
+        message_id: first.data.message.message_id,
+        message_type: 'TEXT',
+        from_user: { id: SEED.defaultBusinessId, role: 'BUSINESS_ACCOUNT' },
+        message_tag: { source: 'API' },
+      }),
+    ]);
     const echo = parseDelivery(w.deliveries.at(-1)!);
     expect(echo.envelope.event).toBe('im_send_msg');
     expect(echo.content).toMatchObject({ conversation_id: conv.conversation_id, message_id: first.data.message.message_id, to: 'new.fan' });
     const second = await w.send(reply(comment.json.comment_id));
     expect(second.code).toBe(40064);
     // The comment opened no window: an ordinary send to that conversation is still refused.
-    expect((await w.send({ recipient_type: 'CONVERSATION', recipient: conv.conversation_id, message_type: 'TEXT', text: { body: 'hello?' } })).code).toBe(40064);
+    expect((await w.send({ recipient_type: 'CONVERSATION', recipient: conv.conversation_id, message_type: 'TEXT', text: { body: 'hello?' } })).code).toBe(
+      40064,
+    );
   });
 
   it('refuses an unknown comment (40007), a non-TEXT reply or a recipient alongside (40002)', async () => {

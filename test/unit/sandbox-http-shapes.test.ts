@@ -19,7 +19,12 @@ interface Reply {
   json: any;
 }
 
-async function call(handler: SandboxHandler, method: string, url: string, options: { json?: unknown; headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<Reply> {
+async function call(
+  handler: SandboxHandler,
+  method: string,
+  url: string,
+  options: { json?: unknown; headers?: Record<string, string>; body?: Uint8Array } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   let body = options.body;
   if (options.json !== undefined) {
@@ -40,11 +45,23 @@ async function call(handler: SandboxHandler, method: string, url: string, option
 
 async function connect(handler: SandboxHandler, business_id?: string): Promise<{ access_token: string; refresh_token: string }> {
   const consent = await call(handler, 'POST', `${ORIGIN}/sandbox/authorize`, {
-    json: { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'user.info.basic,message.list.read,message.list.send,message.list.manage', state: 'abc', business_id },
+    json: {
+      client_key: SANDBOX_APP.client_key,
+      redirect_uri: REDIRECT,
+      scope: 'user.info.basic,message.list.read,message.list.send,message.list.manage',
+      state: 'abc',
+      business_id,
+    },
   });
   expect(consent.status).toBe(200);
   const token = await call(handler, 'POST', `${API}tt_user/oauth2/token/`, {
-    json: { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.json.code, redirect_uri: REDIRECT },
+    json: {
+      client_id: SANDBOX_APP.client_key,
+      client_secret: SANDBOX_APP.client_secret,
+      grant_type: 'authorization_code',
+      auth_code: consent.json.code,
+      redirect_uri: REDIRECT,
+    },
   });
   expect(token.json.code).toBe(0);
   return token.json.data;
@@ -64,11 +81,17 @@ beforeEach(async () => {
 describe('paths and the gateway', () => {
   it('answers 404 with a non-JSON body when the trailing slash is missing, and records it', async () => {
     expectUnhandledRequests(/missing trailing slash/);
-    const reply = await call(handler, 'GET', `${API}business/get?business_id=${encodeURIComponent(SEED.defaultBusinessId)}`, { headers: { 'access-token': token } });
+    const reply = await call(handler, 'GET', `${API}business/get?business_id=${encodeURIComponent(SEED.defaultBusinessId)}`, {
+      headers: { 'access-token': token },
+    });
     expect(reply.status).toBe(404);
     expect(reply.json).toBeUndefined();
     expect(reply.headers['x-tt-logid']).toMatch(/^\d{14}[0-9A-F]+$/);
-    expect(handler.state.unhandled.at(-1)).toMatchObject({ method: 'GET', path: '/open_api/v1.3/business/get', reason: expect.stringMatching(/trailing slash/) });
+    expect(handler.state.unhandled.at(-1)).toMatchObject({
+      method: 'GET',
+      path: '/open_api/v1.3/business/get',
+      reason: expect.stringMatching(/trailing slash/),
+    });
   });
 
   it('answers 404 for an unknown path and for the wrong method', async () => {
@@ -82,7 +105,9 @@ describe('paths and the gateway', () => {
   });
 
   it('wraps answers in the envelope with a request_id equal to x-tt-logid', async () => {
-    const reply = await call(handler, 'GET', `${API}business/get/?${query({ business_id: SEED.defaultBusinessId, fields: '["username","display_name"]' })}`, { headers: { 'access-token': token } });
+    const reply = await call(handler, 'GET', `${API}business/get/?${query({ business_id: SEED.defaultBusinessId, fields: '["username","display_name"]' })}`, {
+      headers: { 'access-token': token },
+    });
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.json)).toEqual(['code', 'message', 'request_id', 'data']);
     expect(reply.json).toMatchObject({ code: 0, message: 'OK', data: { username: 'acme.studio', display_name: 'Acme Studio' } });
@@ -122,9 +147,17 @@ describe('the Access-Token header', () => {
 describe('OAuth bodies', () => {
   it('refuses `code` in place of `auth_code` with 40002 naming the field, and records the unknown field', async () => {
     expectUnhandledRequests(/unknown field\(s\): code/);
-    const consent = await call(handler, 'POST', `${ORIGIN}/sandbox/authorize`, { json: { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read', state: 's' } });
+    const consent = await call(handler, 'POST', `${ORIGIN}/sandbox/authorize`, {
+      json: { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read', state: 's' },
+    });
     const reply = await call(handler, 'POST', `${API}tt_user/oauth2/token/`, {
-      json: { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', code: consent.json.code, redirect_uri: REDIRECT },
+      json: {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'authorization_code',
+        code: consent.json.code,
+        redirect_uri: REDIRECT,
+      },
     });
     expect(reply.json.code).toBe(40002);
     expect(reply.json.message).toMatch(/auth_code/);
@@ -135,30 +168,65 @@ describe('OAuth bodies', () => {
     expectUnhandledRequests(/refused: Content-Type must be application\/json/);
     const reply = await call(handler, 'POST', `${API}tt_user/oauth2/token/`, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: encoder.encode(query({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: 'x', redirect_uri: REDIRECT })),
+      body: encoder.encode(
+        query({
+          client_id: SANDBOX_APP.client_key,
+          client_secret: SANDBOX_APP.client_secret,
+          grant_type: 'authorization_code',
+          auth_code: 'x',
+          redirect_uri: REDIRECT,
+        }),
+      ),
     });
     expect(reply.json.code).toBe(40002);
     expect(reply.json.message).toMatch(/application\/json/);
   });
 
   it('shapes the token exchange, refresh, token info and revoke answers', async () => {
-    const consent = await call(handler, 'POST', `${ORIGIN}/sandbox/authorize`, { json: { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'user.info.basic,message.list.send', state: 's' } });
+    const consent = await call(handler, 'POST', `${ORIGIN}/sandbox/authorize`, {
+      json: { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'user.info.basic,message.list.send', state: 's' },
+    });
     expect(consent.json).toMatchObject({ scopes: 'user.info.basic,message.list.send', state: 's' });
     const redirect = new URL(consent.json.redirect_url);
     expect(redirect.searchParams.get('code')).toBe(consent.json.code);
     const exchange = await call(handler, 'POST', `${API}tt_user/oauth2/token/`, {
-      json: { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: redirect.searchParams.get('code'), redirect_uri: REDIRECT },
+      json: {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'authorization_code',
+        auth_code: redirect.searchParams.get('code'),
+        redirect_uri: REDIRECT,
+      },
     });
-    expect(Object.keys(exchange.json.data).sort()).toEqual(['access_token', 'expires_in', 'open_id', 'refresh_token', 'refresh_token_expires_in', 'scope', 'token_type']);
+    expect(Object.keys(exchange.json.data).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'open_id',
+      'refresh_token',
+      'refresh_token_expires_in',
+      'scope',
+      'token_type',
+    ]);
     const refreshed = await call(handler, 'POST', `${API}tt_user/oauth2/refresh_token/`, {
-      json: { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: exchange.json.data.refresh_token },
+      json: {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'refresh_token',
+        refresh_token: exchange.json.data.refresh_token,
+      },
     });
     expect(refreshed.json.code).toBe(0);
-    const info = await call(handler, 'POST', `${API}tt_user/token_info/get/`, { json: { app_id: SANDBOX_APP.client_key, access_token: refreshed.json.data.access_token } });
+    const info = await call(handler, 'POST', `${API}tt_user/token_info/get/`, {
+      json: { app_id: SANDBOX_APP.client_key, access_token: refreshed.json.data.access_token },
+    });
     expect(info.json.data).toEqual({ app_id: SANDBOX_APP.client_key, creator_id: SEED.defaultBusinessId, scope: 'user.info.basic,message.list.send' });
-    const revoked = await call(handler, 'POST', `${API}tt_user/oauth2/revoke/`, { json: { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, access_token: refreshed.json.data.access_token } });
+    const revoked = await call(handler, 'POST', `${API}tt_user/oauth2/revoke/`, {
+      json: { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, access_token: refreshed.json.data.access_token },
+    });
     expect(revoked.json).toMatchObject({ code: 0, data: {} });
-    const after = await call(handler, 'POST', `${API}tt_user/token_info/get/`, { json: { app_id: SANDBOX_APP.client_key, access_token: refreshed.json.data.access_token } });
+    const after = await call(handler, 'POST', `${API}tt_user/token_info/get/`, {
+      json: { app_id: SANDBOX_APP.client_key, access_token: refreshed.json.data.access_token },
+    });
     expect(after.json.code).toBe(40105);
   });
 });
@@ -170,22 +238,38 @@ describe('query strings', () => {
     const broken = await call(handler, 'GET', raw, { headers: { 'access-token': token } });
     expect(broken.json.code).toBe(40007);
     expect(broken.json.message).toMatch(/%2B/);
-    const fixed = await call(handler, 'GET', `${API}business/message/content/list/?${query({ business_id: SEED.defaultBusinessId, conversation_id: id })}`, { headers: { 'access-token': token } });
+    const fixed = await call(handler, 'GET', `${API}business/message/content/list/?${query({ business_id: SEED.defaultBusinessId, conversation_id: id })}`, {
+      headers: { 'access-token': token },
+    });
     expect(fixed.json.code).toBe(0);
   });
 
   it('requires fields to be a JSON array', async () => {
-    const bad = await call(handler, 'GET', `${API}business/get/?${query({ business_id: SEED.defaultBusinessId, fields: 'username,display_name' })}`, { headers: { 'access-token': token } });
+    const bad = await call(handler, 'GET', `${API}business/get/?${query({ business_id: SEED.defaultBusinessId, fields: 'username,display_name' })}`, {
+      headers: { 'access-token': token },
+    });
     expect(bad.json.code).toBe(40002);
     expect(bad.json.message).toMatch(/JSON array/);
-    const unknown = await call(handler, 'GET', `${API}business/get/?${query({ business_id: SEED.defaultBusinessId, fields: '["user_name"]' })}`, { headers: { 'access-token': token } });
+    const unknown = await call(handler, 'GET', `${API}business/get/?${query({ business_id: SEED.defaultBusinessId, fields: '["user_name"]' })}`, {
+      headers: { 'access-token': token },
+    });
     expect(unknown.json.code).toBe(40002);
-    const caps = await call(handler, 'GET', `${API}business/message/capabilities/get/?${query({ business_id: SEED.defaultBusinessId, capability_types: 'IMAGE_SEND', conversation_id: SEED.conversations.maya, conversation_type: 'SINGLE' })}`, { headers: { 'access-token': token } });
+    const caps = await call(
+      handler,
+      'GET',
+      `${API}business/message/capabilities/get/?${query({ business_id: SEED.defaultBusinessId, capability_types: 'IMAGE_SEND', conversation_id: SEED.conversations.maya, conversation_type: 'SINGLE' })}`,
+      { headers: { 'access-token': token } },
+    );
     expect(caps.json.code).toBe(40002);
   });
 
   it('shapes content/list in REST casing with participants carrying no username', async () => {
-    const reply = await call(handler, 'GET', `${API}business/message/content/list/?${query({ business_id: SEED.defaultBusinessId, conversation_id: SEED.conversations.maya })}`, { headers: { 'access-token': token } });
+    const reply = await call(
+      handler,
+      'GET',
+      `${API}business/message/content/list/?${query({ business_id: SEED.defaultBusinessId, conversation_id: SEED.conversations.maya })}`,
+      { headers: { 'access-token': token } },
+    );
     const { messages, participants } = reply.json.data;
     expect(messages).toHaveLength(3);
     expect(messages[0].timestamp).toBeGreaterThan(messages[2].timestamp);
@@ -202,21 +286,36 @@ describe('query strings', () => {
     expect(participants).toHaveLength(2);
     for (const p of participants) {
       expect(p).not.toHaveProperty('username');
-      expect(p).toMatchObject({ id: expect.any(String), role: expect.stringMatching(/^(BUSINESS|PERSONAL)_ACCOUNT$/), display_name: expect.any(String), profile_image: expect.stringMatching(/^https:/) });
+      expect(p).toMatchObject({
+        id: expect.any(String),
+        role: expect.stringMatching(/^(BUSINESS|PERSONAL)_ACCOUNT$/),
+        display_name: expect.any(String),
+        profile_image: expect.stringMatching(/^https:/),
+      });
     }
     expect(participants.find((p: any) => p.role === 'PERSONAL_ACCOUNT').is_follower).toBe(true);
   });
 
   it('returns only the 20 most recent messages', async () => {
     for (let i = 0; i < 25; i++) await call(handler, 'POST', `${ORIGIN}/sandbox/messages`, { json: { from_username: 'chatty', text: `m${i}` } });
-    const id = handler.state.conversations[Object.keys(handler.state.conversations).find((k) => handler.state.users[handler.state.conversations[k]!.user_id]!.username === 'chatty')!]!.conversation_id;
-    const reply = await call(handler, 'GET', `${API}business/message/content/list/?${query({ business_id: SEED.defaultBusinessId, conversation_id: id })}`, { headers: { 'access-token': token } });
+    const id =
+      handler.state.conversations[
+        Object.keys(handler.state.conversations).find((k) => handler.state.users[handler.state.conversations[k]!.user_id]!.username === 'chatty')!
+      ]!.conversation_id;
+    const reply = await call(handler, 'GET', `${API}business/message/content/list/?${query({ business_id: SEED.defaultBusinessId, conversation_id: id })}`, {
+      headers: { 'access-token': token },
+    });
     expect(reply.json.data.messages).toHaveLength(20);
     expect(reply.json.data.messages[0].text.body).toBe('m24');
   });
 
   it('shapes conversation/list with referral arrays', async () => {
-    const reply = await call(handler, 'GET', `${API}business/message/conversation/list/?${query({ business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', cursor: '0', limit: '50' })}`, { headers: { 'access-token': token } });
+    const reply = await call(
+      handler,
+      'GET',
+      `${API}business/message/conversation/list/?${query({ business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', cursor: '0', limit: '50' })}`,
+      { headers: { 'access-token': token } },
+    );
     const { conversations, has_more, cursor } = reply.json.data;
     expect(has_more).toBe(false);
     expect(cursor).toBe(conversations.length);
@@ -235,7 +334,13 @@ describe('send and media over the wire', () => {
   it('answers data.message.message_id for a send', async () => {
     const reply = await call(handler, 'POST', `${API}business/message/send/`, {
       headers: { 'access-token': token },
-      json: { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'TEXT', text: { body: 'Yes, M is in stock!' } },
+      json: {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'TEXT',
+        text: { body: 'Yes, M is in stock!' },
+      },
     });
     expect(reply.json.code).toBe(0);
     expect(reply.json.data).toEqual({ message: { message_id: expect.stringMatching(/^\d+$/) } });
@@ -251,20 +356,33 @@ describe('send and media over the wire', () => {
   }
 
   it('parses a multipart upload (quoted boundary, binary data containing CRLF) and the image can be sent', async () => {
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('\r\n--not-the-boundary\r\n'), Buffer.alloc(1000, 7)]);
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from('\r\n--not-the-boundary\r\n'),
+      Buffer.alloc(1000, 7),
+    ]);
     const boundary = 'x-Boundary_42';
     const body = multipart(boundary, [
       { headers: ['Content-Disposition: form-data; name="business_id"'], data: SEED.defaultBusinessId },
       { headers: ['Content-Disposition: form-data; name="media_type"'], data: 'IMAGE' },
       { headers: ['Content-Disposition: form-data; name="file"; filename="photo; 1.png"', 'Content-Type: image/png'], data: png },
     ]);
-    const upload = await call(handler, 'POST', `${API}business/message/media/upload/`, { headers: { 'access-token': token, 'content-type': `multipart/form-data; boundary="${boundary}"` }, body });
+    const upload = await call(handler, 'POST', `${API}business/message/media/upload/`, {
+      headers: { 'access-token': token, 'content-type': `multipart/form-data; boundary="${boundary}"` },
+      body,
+    });
     expect(upload.json.code).toBe(0);
     const mediaId = upload.json.data.media_id;
     expect(handler.state.media[mediaId]!.size).toBe(png.length);
     const send = await call(handler, 'POST', `${API}business/message/send/`, {
       headers: { 'access-token': token },
-      json: { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id: mediaId } },
+      json: {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'IMAGE',
+        image: { media_id: mediaId },
+      },
     });
     expect(send.json.code).toBe(0);
   });
@@ -272,7 +390,10 @@ describe('send and media over the wire', () => {
   it('refuses a malformed multipart body, a missing file, and a JSON upload', async () => {
     expectUnhandledRequests(/refused: (Malformed multipart body|Content-Type must be multipart)/);
     const headers = { 'access-token': token, 'content-type': 'multipart/form-data; boundary=abc' };
-    const malformed = await call(handler, 'POST', `${API}business/message/media/upload/`, { headers, body: encoder.encode('--abc\r\nContent-Disposition: form-data; name="business_id"\r\n\r\nno end') });
+    const malformed = await call(handler, 'POST', `${API}business/message/media/upload/`, {
+      headers,
+      body: encoder.encode('--abc\r\nContent-Disposition: form-data; name="business_id"\r\n\r\nno end'),
+    });
     expect(malformed.json.code).toBe(40002);
     const noFile = await call(handler, 'POST', `${API}business/message/media/upload/`, {
       headers,
@@ -282,7 +403,10 @@ describe('send and media over the wire', () => {
       ]),
     });
     expect(noFile.json).toMatchObject({ code: 40002, message: expect.stringMatching(/file/) });
-    const json = await call(handler, 'POST', `${API}business/message/media/upload/`, { headers: { 'access-token': token }, json: { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' } });
+    const json = await call(handler, 'POST', `${API}business/message/media/upload/`, {
+      headers: { 'access-token': token },
+      json: { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' },
+    });
     expect(json.json.code).toBe(40002);
     expect(json.json.message).toMatch(/multipart/);
   });
@@ -326,7 +450,17 @@ describe('consent page and control API', () => {
   const authorizeUrl = (params: Record<string, string>) => `${ORIGIN}/v2/auth/authorize/?${query(params)}`;
 
   it('renders a consent page with escaped reflections', async () => {
-    const page = await call(handler, 'GET', authorizeUrl({ client_key: SANDBOX_APP.client_key, scope: 'message.list.send,message.list.read', response_type: 'code', redirect_uri: REDIRECT, state: '"><script>alert(1)</script>' }));
+    const page = await call(
+      handler,
+      'GET',
+      authorizeUrl({
+        client_key: SANDBOX_APP.client_key,
+        scope: 'message.list.send,message.list.read',
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        state: '"><script>alert(1)</script>',
+      }),
+    );
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.text).toContain(`<title>Authorize ${SANDBOX_APP.name}</title>`);
@@ -338,20 +472,36 @@ describe('consent page and control API', () => {
   });
 
   it('redirects authorize errors when it can, and shows a page when it cannot', async () => {
-    const bad = await call(handler, 'GET', authorizeUrl({ client_key: SANDBOX_APP.client_key, scope: 'message.list.send', response_type: 'token', redirect_uri: REDIRECT, state: 's1' }));
+    const bad = await call(
+      handler,
+      'GET',
+      authorizeUrl({ client_key: SANDBOX_APP.client_key, scope: 'message.list.send', response_type: 'token', redirect_uri: REDIRECT, state: 's1' }),
+    );
     expect(bad.status).toBe(302);
     const location = new URL(bad.headers.location!);
     expect(location.searchParams.get('error')).toBe('unsupported_response_type');
     expect(location.searchParams.get('state')).toBe('s1');
-    const unknown = await call(handler, 'GET', authorizeUrl({ client_key: 'nope', scope: 'message.list.send', response_type: 'code', redirect_uri: REDIRECT, state: 's' }));
+    const unknown = await call(
+      handler,
+      'GET',
+      authorizeUrl({ client_key: 'nope', scope: 'message.list.send', response_type: 'code', redirect_uri: REDIRECT, state: 's' }),
+    );
     expect(unknown.status).toBe(400);
-    const remote = await call(handler, 'GET', authorizeUrl({ client_key: SANDBOX_APP.client_key, scope: 'message.list.send', response_type: 'code', redirect_uri: 'https://evil.test/cb', state: 's' }));
+    const remote = await call(
+      handler,
+      'GET',
+      authorizeUrl({ client_key: SANDBOX_APP.client_key, scope: 'message.list.send', response_type: 'code', redirect_uri: 'https://evil.test/cb', state: 's' }),
+    );
     expect(remote.status).toBe(400);
   });
 
   it('auto-approves for the default account when asked', async () => {
     const auto = createSandboxHandler({ autoApprove: true, webhookDelivery: 'manual' });
-    const reply = await call(auto, 'GET', authorizeUrl({ client_key: SANDBOX_APP.client_key, scope: 'message.list.send', response_type: 'code', redirect_uri: REDIRECT, state: 'zz' }));
+    const reply = await call(
+      auto,
+      'GET',
+      authorizeUrl({ client_key: SANDBOX_APP.client_key, scope: 'message.list.send', response_type: 'code', redirect_uri: REDIRECT, state: 'zz' }),
+    );
     expect(reply.status).toBe(302);
     const location = new URL(reply.headers.location!);
     expect(location.origin + location.pathname).toBe(REDIRECT.slice(0, -1) + '/');
@@ -379,7 +529,10 @@ describe('consent page and control API', () => {
     const url = `${API}business/get/?${query({ business_id: SEED.defaultBusinessId })}`;
     expect((await call(handler, 'GET', url, { headers: { 'access-token': token } })).json.code).toBe(0);
     expect((await call(handler, 'GET', url, { headers: { 'access-token': token } })).json.code).toBe(0);
-    expect((await call(handler, 'GET', url, { headers: { 'access-token': token } })).json).toMatchObject({ code: 40100, message: expect.stringMatching(/Too many requests/) });
+    expect((await call(handler, 'GET', url, { headers: { 'access-token': token } })).json).toMatchObject({
+      code: 40100,
+      message: expect.stringMatching(/Too many requests/),
+    });
   });
 
   it('answers control errors as HTTP 4xx with {error: {message}}', async () => {
@@ -390,13 +543,18 @@ describe('consent page and control API', () => {
     const missing = await call(handler, 'POST', `${ORIGIN}/sandbox/accounts/nope`, { json: { media: false } });
     expect(missing.status).toBe(404);
     expect((await call(handler, 'GET', `${ORIGIN}/sandbox/whatever`)).status).toBe(404);
-    const set = await call(handler, 'POST', `${ORIGIN}/sandbox/accounts/${encodeURIComponent(SEED.defaultBusinessId)}`, { json: { region: 'uk', media: false } });
+    const set = await call(handler, 'POST', `${ORIGIN}/sandbox/accounts/${encodeURIComponent(SEED.defaultBusinessId)}`, {
+      json: { region: 'uk', media: false },
+    });
     expect(set.json).toMatchObject({ region: 'GB', media: false });
   });
 
   it('exposes the app, the clock and the state view with unhandled requests', async () => {
     expectUnhandledRequests(/unknown API path/);
-    expect((await call(handler, 'GET', `${ORIGIN}/sandbox/app`)).json).toEqual({ client_key: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret });
+    expect((await call(handler, 'GET', `${ORIGIN}/sandbox/app`)).json).toEqual({
+      client_key: SANDBOX_APP.client_key,
+      client_secret: SANDBOX_APP.client_secret,
+    });
     expect((await call(handler, 'POST', `${ORIGIN}/sandbox/clock`, { json: { advance_seconds: 3600 } })).json).toEqual({ advanced_seconds: 3600 });
     await call(handler, 'GET', `${API}oops`);
     const state = (await call(handler, 'GET', `${ORIGIN}/sandbox/state`)).json;
@@ -410,7 +568,12 @@ describe('consent page and control API', () => {
   it('resets to a scenario', async () => {
     const reply = await call(handler, 'POST', `${ORIGIN}/sandbox/reset`, { json: { scenario: 'no-advanced-access' } });
     expect(reply.json).toMatchObject({ scenario: 'no-advanced-access' });
-    const list = await call(handler, 'GET', `${API}business/message/conversation/list/?${query({ business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE' })}`, { headers: { 'access-token': token } });
+    const list = await call(
+      handler,
+      'GET',
+      `${API}business/message/conversation/list/?${query({ business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE' })}`,
+      { headers: { 'access-token': token } },
+    );
     expect(list.json).toMatchObject({ code: 40001, message: expect.stringMatching(/Advanced Access/) });
     expect((await call(handler, 'POST', `${ORIGIN}/sandbox/reset`, { json: { scenario: 'bogus' } })).status).toBe(400);
   });

@@ -29,23 +29,45 @@ function world(options: SandboxHandlerOptions = {}) {
       return (await w.control('POST', 'authorize', { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: SCOPES, state: 's', ...extra })).json;
     },
     exchange: (code: string, extra: Record<string, unknown> = {}) =>
-      call(handler, 'POST', `${API}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: code, redirect_uri: REDIRECT, ...extra }),
+      call(handler, 'POST', `${API}tt_user/oauth2/token/`, {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'authorization_code',
+        auth_code: code,
+        redirect_uri: REDIRECT,
+        ...extra,
+      }),
     async token(businessId?: string) {
       const consent = await w.authorize(businessId ? { business_id: businessId } : {});
       return (await w.exchange(consent.code)).json.data.access_token as string;
     },
     send: (token: string, body: Record<string, unknown>) =>
-      call(handler, 'POST', `${API}business/message/send/`, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, ...body }, { 'access-token': token }),
+      call(
+        handler,
+        'POST',
+        `${API}business/message/send/`,
+        { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, ...body },
+        { 'access-token': token },
+      ),
     business: (token: string, businessId: string = SEED.defaultBusinessId) =>
       call(handler, 'GET', `${API}business/get/?${new URLSearchParams({ business_id: businessId })}`, undefined, { 'access-token': token }),
     conversations: (token: string) =>
-      call(handler, 'GET', `${API}business/message/conversation/list/?${new URLSearchParams({ business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE' })}`, undefined, { 'access-token': token }),
+      call(
+        handler,
+        'GET',
+        `${API}business/message/conversation/list/?${new URLSearchParams({ business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE' })}`,
+        undefined,
+        { 'access-token': token },
+      ),
   };
   return w;
 }
 
 describe('template cards at the edges of their limits (40002 naming the limit)', () => {
-  const card = (type: string, title: string, buttons: { title: string; id: string }[]) => ({ message_type: 'TEMPLATE', template: { type, title, buttons: buttons.map((b) => ({ type: 'REPLY', ...b })) } });
+  const card = (type: string, title: string, buttons: { title: string; id: string }[]) => ({
+    message_type: 'TEMPLATE',
+    template: { type, title, buttons: buttons.map((b) => ({ type: 'REPLY', ...b })) },
+  });
   const button = (n: number) => ({ title: `Option ${n}`, id: `opt-${n}` });
 
   it('title ≤ 40, 1–3 buttons, button-card labels ≤ 20, link-card labels ≤ 40, ids ≤ 40 (in characters, not UTF-16 units)', async () => {
@@ -107,15 +129,26 @@ describe('sender actions and quoted replies', () => {
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
     const boundary = 'sandboxtestboundary';
     const multipart = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="business_id"\r\n\r\n${SEED.defaultBusinessId}\r\n--${boundary}\r\nContent-Disposition: form-data; name="media_type"\r\n\r\nIMAGE\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="business_id"\r\n\r\n${SEED.defaultBusinessId}\r\n--${boundary}\r\nContent-Disposition: form-data; name="media_type"\r\n\r\nIMAGE\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
       png,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const upload = await w.handler.handle({ method: 'POST', url: `${API}business/message/media/upload/`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'access-token': token }, body: new Uint8Array(multipart) });
+    const upload = await w.handler.handle({
+      method: 'POST',
+      url: `${API}business/message/media/upload/`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'access-token': token },
+      body: new Uint8Array(multipart),
+    });
     const mediaId = JSON.parse(decoder.decode(upload.body)).data.media_id;
     const quoted = await w.send(token, { message_type: 'IMAGE', image: { media_id: mediaId }, referenced_message_info: { referenced_message_id: target } });
     expect(quoted.json.code).toBe(0);
-    const shared = await w.send(token, { message_type: 'SHARE_POST', share_post: { item_id: SEED.posts[0] }, referenced_message_info: { referenced_message_id: target } });
+    const shared = await w.send(token, {
+      message_type: 'SHARE_POST',
+      share_post: { item_id: SEED.posts[0] },
+      referenced_message_info: { referenced_message_id: target },
+    });
     expect(shared.json).toMatchObject({ code: 40002, message: expect.stringMatching(/TEXT or IMAGE/) });
   });
 });
@@ -185,7 +218,10 @@ describe('OAuth modes (PKCE)', () => {
     const missing = await w.exchange(consent.code);
     expect(missing.json).toMatchObject({ code: 40002, message: expect.stringContaining('code_verifier does not match the code_challenge') });
     // Refusals do not spend the code.
-    expect((await w.exchange(consent.code, { code_verifier: VERIFIER })).json).toMatchObject({ code: 0, data: { access_token: expect.stringMatching(/^act\./) } });
+    expect((await w.exchange(consent.code, { code_verifier: VERIFIER })).json).toMatchObject({
+      code: 0,
+      data: { access_token: expect.stringMatching(/^act\./) },
+    });
     // No challenge at authorize: the verifier is not needed (and ignored if sent).
     const plain = await w.authorize();
     expect((await w.exchange(plain.code, { code_verifier: 'anything' })).json.code).toBe(0);
@@ -194,7 +230,11 @@ describe('OAuth modes (PKCE)', () => {
   it('require_pkce: authorize without a challenge, with another method, or a base64url challenge redirects with invalid_request', async () => {
     const w = world({ requirePkce: true });
     const authorize = (extra: Record<string, string>) =>
-      call(w.handler, 'GET', `${AUTHORIZE}?${new URLSearchParams({ client_key: SANDBOX_APP.client_key, scope: SCOPES, response_type: 'code', redirect_uri: REDIRECT, state: 'st', ...extra })}`);
+      call(
+        w.handler,
+        'GET',
+        `${AUTHORIZE}?${new URLSearchParams({ client_key: SANDBOX_APP.client_key, scope: SCOPES, response_type: 'code', redirect_uri: REDIRECT, state: 'st', ...extra })}`,
+      );
     const cases: [Record<string, string>, RegExp][] = [
       [{}, /code_challenge is required/],
       [{ code_challenge: hex(VERIFIER), code_challenge_method: 'plain' }, /code_challenge_method must be S256/],

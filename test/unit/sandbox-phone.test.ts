@@ -22,17 +22,33 @@ const ORIGIN = 'http://127.0.0.1:4010';
 const API = `${ORIGIN}/open_api/v1.3/`;
 const PHONE = `${ORIGIN}/sandbox/phone`;
 const SAME_ORIGIN = { host: '127.0.0.1:4010', origin: ORIGIN };
-const CARD = (title: string) => ({ type: 'QA_BUTTON_CARD', title, buttons: [{ type: 'REPLY', title: 'Medium', id: 'size-m' }, { type: 'REPLY', title: 'Large', id: 'size-l' }] });
+const CARD = (title: string) => ({
+  type: 'QA_BUTTON_CARD',
+  title,
+  buttons: [
+    { type: 'REPLY', title: 'Medium', id: 'size-m' },
+    { type: 'REPLY', title: 'Large', id: 'size-l' },
+  ],
+});
 const decoder = new TextDecoder();
 
 async function world() {
   const w = await connectedWorld(ORIGIN);
   return {
     ...w,
-    phone: (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = SAME_ORIGIN) => call(w.handler, method, `${PHONE}${path}`, body, headers),
+    phone: (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = SAME_ORIGIN) =>
+      call(w.handler, method, `${PHONE}${path}`, body, headers),
     snapshot: async (query = '') => (await call(w.handler, 'GET', `${PHONE}/state${query}`, undefined, SAME_ORIGIN)).json,
     send: async (body: Record<string, unknown>) =>
-      (await call(w.handler, 'POST', `${API}business/message/send/`, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', ...body }, { 'access-token': w.token })).json,
+      (
+        await call(
+          w.handler,
+          'POST',
+          `${API}business/message/send/`,
+          { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', ...body },
+          { 'access-token': w.token },
+        )
+      ).json,
   };
 }
 
@@ -76,7 +92,18 @@ describe('the snapshot the page renders', () => {
     const s = await w.snapshot();
     expect(s.conversation.typing_until).toBeNull();
     const [cardView, tap] = s.conversation.messages.slice(-2);
-    expect(cardView).toMatchObject({ type: 'template', direction: 'out', template: { title: 'Which size?', buttons: [{ id: 'size-m', title: 'Medium' }, { id: 'size-l', title: 'Large' }] }, reactions: [{ emoji: '❤️', mine: true }] });
+    expect(cardView).toMatchObject({
+      type: 'template',
+      direction: 'out',
+      template: {
+        title: 'Which size?',
+        buttons: [
+          { id: 'size-m', title: 'Medium' },
+          { id: 'size-l', title: 'Large' },
+        ],
+      },
+      reactions: [{ emoji: '❤️', mine: true }],
+    });
     expect(tap).toMatchObject({ type: 'text', direction: 'in', text: 'Large', tapped: { message_id: cardId, button_id: 'size-l' } });
   });
 });
@@ -116,13 +143,25 @@ describe('users', () => {
 describe('opening a tiktok.me link', () => {
   it('with a ref: the arrival (im_referral_msg) with the ref and the pre-filled message, the message back for the composer', async () => {
     const w = await world();
-    const answer = await w.phone('POST', '/open', { link: ' https://tiktok.me/@Acme.Studio?ref=spring%20poster&message=Hi%20there%2C%20%3Cb%3E ', username: 'jonas.k' });
+    const answer = await w.phone('POST', '/open', {
+      link: ' https://tiktok.me/@Acme.Studio?ref=spring%20poster&message=Hi%20there%2C%20%3Cb%3E ',
+      username: 'jonas.k',
+    });
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ business_id: SEED.defaultBusinessId, business_username: 'acme.studio', ref: 'spring poster', message: 'Hi there, <b>', arrival: { conversation_id: SEED.conversations.jonas, message_id: null, event: 'im_referral_msg' } });
+    expect(answer.json).toMatchObject({
+      business_id: SEED.defaultBusinessId,
+      business_username: 'acme.studio',
+      ref: 'spring poster',
+      message: 'Hi there, <b>',
+      arrival: { conversation_id: SEED.conversations.jonas, message_id: null, event: 'im_referral_msg' },
+    });
     expect(w.deliveries).toHaveLength(1);
     verifySignature(w.deliveries[0]!, SANDBOX_APP.client_secret);
     const { content } = parseDelivery(w.deliveries[0]!);
-    expect(content.referral).toEqual({ source: 'short_link', short_link: { ref: 'spring poster', prefilled_message: 'Hi there, <b>', prefilled_message_audit_status: 'PASS' } });
+    expect(content.referral).toEqual({
+      source: 'short_link',
+      short_link: { ref: 'spring poster', prefilled_message: 'Hi there, <b>', prefilled_message_audit_status: 'PASS' },
+    });
     const jonas = (await w.snapshot('?username=jonas.k')).conversation;
     expect(jonas.refs).toEqual(['spring-qr', 'spring poster']);
     // When each arrived, for the page's confirmation in the thread.
@@ -216,7 +255,12 @@ describe('keeping other web pages out', () => {
 
   it('a refused request changes nothing and answers 403', async () => {
     const w = await world();
-    const forged = await w.phone('POST', '/messages', { from_username: 'maya.lopez', text: 'forged' }, { host: '127.0.0.1:4010', origin: 'https://evil.example' });
+    const forged = await w.phone(
+      'POST',
+      '/messages',
+      { from_username: 'maya.lopez', text: 'forged' },
+      { host: '127.0.0.1:4010', origin: 'https://evil.example' },
+    );
     expect(forged.status).toBe(403);
     expect(w.deliveries).toEqual([]);
     expect((await w.snapshot()).conversation.messages).toHaveLength(3);
@@ -226,7 +270,9 @@ describe('keeping other web pages out', () => {
     const w = await world();
     const page = await w.phone('GET', '');
     expect(page.status).toBe(200);
-    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    expect(page.headers['content-security-policy']).toMatch(
+      /^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+    );
     expect(page.headers).toMatchObject({ 'x-frame-options': 'DENY', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     // The script is its own file, admitted by the CSP's hash through its integrity attribute; the style is inline.
     const script = await w.phone('GET', '/phone.js');
@@ -271,7 +317,11 @@ describe('the live stream (served over loopback)', () => {
       // Nothing changes: nothing is sent (the ticks compare the world, not the clock).
       await new Promise((resolve) => setTimeout(resolve, 700));
       expect(events).toHaveLength(1);
-      const written = await fetch(`${server.controlUrl}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from_username: 'maya.lopez', text: 'Still there?' }) });
+      const written = await fetch(`${server.controlUrl}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from_username: 'maya.lopez', text: 'Still there?' }),
+      });
       expect(written.status).toBe(200);
       const start = Date.now();
       await expect.poll(() => events.length, { timeout: 1000, interval: 20 }).toBe(2);
@@ -326,12 +376,19 @@ describe('sandbox phone opens the browser only when allowed', () => {
 });
 
 describe('the page from its files', () => {
-  const files = { html: '<head><link rel="stylesheet" href="phone.css"></head><body><script src="phone.js"></script></body>', css: 'body{color:red}', script: 'void 0;', icon: '<svg/>' };
+  const files = {
+    html: '<head><link rel="stylesheet" href="phone.css"></head><body><script src="phone.js"></script></body>',
+    css: 'body{color:red}',
+    script: 'void 0;',
+    icon: '<svg/>',
+  };
 
   it('puts the style inline and gives the script its path and integrity hash, both in the CSP', () => {
     const page = buildPhonePage(files);
     const hash = (text: string) => `sha256-${createHash('sha256').update(text).digest('base64')}`;
-    expect(page.html).toBe(`<head><style>body{color:red}</style></head><body><script src="/sandbox/phone/phone.js" integrity="${hash('void 0;')}"></script></body>`);
+    expect(page.html).toBe(
+      `<head><style>body{color:red}</style></head><body><script src="/sandbox/phone/phone.js" integrity="${hash('void 0;')}"></script></body>`,
+    );
     expect(page.csp).toContain(`script-src '${hash('void 0;')}'; style-src '${hash('body{color:red}')}';`);
   });
 

@@ -119,7 +119,13 @@ describe('10 business messages per window', () => {
     const { world } = sandbox();
     const token = connect(world).access_token;
     const { conversation_id } = userWrites(world, { from_username: 'typing.user', text: 'hi' });
-    const typing = send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: conversation_id, message_type: 'SENDER_ACTION', sender_action: 'TYPING' });
+    const typing = send(world, token, {
+      business_id: SEED.defaultBusinessId,
+      recipient_type: 'CONVERSATION',
+      recipient: conversation_id,
+      message_type: 'SENDER_ACTION',
+      sender_action: 'TYPING',
+    });
     expect(typing.message.message_id).toBe('');
     expect(windowOf(world, world.state.conversations[conversation_id]!).messages_left).toBe(10);
   });
@@ -129,7 +135,12 @@ describe('OAuth codes and tokens', () => {
   it('rotates refresh tokens: each works once, the old one is refused afterwards', () => {
     const { world } = sandbox();
     const first = connect(world);
-    const body = (refresh_token: string) => ({ client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token });
+    const body = (refresh_token: string) => ({
+      client_id: SANDBOX_APP.client_key,
+      client_secret: SANDBOX_APP.client_secret,
+      grant_type: 'refresh_token',
+      refresh_token,
+    });
     const second = refresh(world, body(first.refresh_token));
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect(second.access_token).toMatch(/^act\./);
@@ -152,7 +163,12 @@ describe('OAuth codes and tokens', () => {
     tick(SECOND);
     expect(refusal(() => getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
     tick(364 * DAY - SECOND);
-    const body = { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token };
+    const body = {
+      client_id: SANDBOX_APP.client_key,
+      client_secret: SANDBOX_APP.client_secret,
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    };
     expect(refresh(world, body).access_token).toMatch(/^act\./);
   });
 
@@ -160,7 +176,14 @@ describe('OAuth codes and tokens', () => {
     const { world, tick } = sandbox();
     const tokens = connect(world);
     tick(365 * DAY);
-    const error = refusal(() => refresh(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
+    const error = refusal(() =>
+      refresh(world, {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+      }),
+    );
     // TikTok's own code for it (tiktok-api.md §6): only a new consent helps.
     expect(error.code).toBe(40103);
     expect(error.message).toMatch(/expired/);
@@ -168,9 +191,21 @@ describe('OAuth codes and tokens', () => {
 
   it('makes codes single-use, 10 minutes long, bound to the redirect_uri', () => {
     const { world, tick } = sandbox();
-    const check = checkAuthorize(world, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read', state: 's', response_type: 'code' });
+    const check = checkAuthorize(world, {
+      client_key: SANDBOX_APP.client_key,
+      redirect_uri: REDIRECT,
+      scope: 'message.list.read',
+      state: 's',
+      response_type: 'code',
+    });
     const exchange = (auth_code: string, redirect_uri = REDIRECT) =>
-      exchangeCode(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code, redirect_uri });
+      exchangeCode(world, {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'authorization_code',
+        auth_code,
+        redirect_uri,
+      });
     const a = decideAuthorize(world, check, { approve: true }).code!;
     expect(refusal(() => exchange(a, 'http://127.0.0.1:9/other/')).message).toMatch(/redirect_uri/);
     expect(exchange(a).access_token).toMatch(/^act\./);
@@ -184,9 +219,25 @@ describe('OAuth codes and tokens', () => {
 
   it('refuses wrong client credentials and a wrong grant_type', () => {
     const { world } = sandbox();
-    const bad = refusal(() => exchangeCode(world, { client_id: SANDBOX_APP.client_key, client_secret: 'nope', grant_type: 'authorization_code', auth_code: 'x', redirect_uri: REDIRECT }));
+    const bad = refusal(() =>
+      exchangeCode(world, {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: 'nope',
+        grant_type: 'authorization_code',
+        auth_code: 'x',
+        redirect_uri: REDIRECT,
+      }),
+    );
     expect(bad.code).toBe(CODE.NO_PERMISSION);
-    const grant = refusal(() => exchangeCode(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'code', auth_code: 'x', redirect_uri: REDIRECT }));
+    const grant = refusal(() =>
+      exchangeCode(world, {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'code',
+        auth_code: 'x',
+        redirect_uri: REDIRECT,
+      }),
+    );
     expect(grant.code).toBe(CODE.INVALID_PARAM);
   });
 
@@ -195,7 +246,16 @@ describe('OAuth codes and tokens', () => {
     const tokens = connect(world);
     expect(revoke(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, access_token: tokens.access_token })).toEqual({});
     expect(refusal(() => getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).code).toBe(CODE.TOKEN_INVALID);
-    expect(refusal(() => refresh(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).message).toMatch(/revoked/);
+    expect(
+      refusal(() =>
+        refresh(world, {
+          client_id: SANDBOX_APP.client_key,
+          client_secret: SANDBOX_APP.client_secret,
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token,
+        }),
+      ).message,
+    ).toMatch(/revoked/);
   });
 
   it('token_info answers app_id, creator_id and scope without a secret', () => {
@@ -267,7 +327,13 @@ describe('message content', () => {
     const { world, tick } = sandbox();
     let token = connect(world).access_token;
     const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
-    const image = (id: string) => ({ business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id: id } });
+    const image = (id: string) => ({
+      business_id: SEED.defaultBusinessId,
+      recipient_type: 'CONVERSATION',
+      recipient: SEED.conversations.maya,
+      message_type: 'IMAGE',
+      image: { media_id: id },
+    });
     expect(send(world, token, image(media_id)).message.message_id).not.toBe('');
     expect(refusal(() => send(world, token, image('nope'))).code).toBe(CODE.NOT_FOUND);
     tick(30 * DAY);
@@ -279,7 +345,13 @@ describe('message content', () => {
   it('share_post needs one of the account posts', () => {
     const { world } = sandbox();
     const token = connect(world).access_token;
-    const share = (share_post: unknown) => ({ business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'SHARE_POST', share_post });
+    const share = (share_post: unknown) => ({
+      business_id: SEED.defaultBusinessId,
+      recipient_type: 'CONVERSATION',
+      recipient: SEED.conversations.maya,
+      message_type: 'SHARE_POST',
+      share_post,
+    });
     expect(send(world, token, share({ item_id: SEED.posts[0] })).message.message_id).not.toBe('');
     expect(refusal(() => send(world, token, share({ item_id: '123' }))).code).toBe(CODE.NOT_FOUND);
     expect(refusal(() => send(world, token, share({}))).code).toBe(CODE.INVALID_PARAM);
@@ -289,10 +361,16 @@ describe('message content', () => {
     const { world } = sandbox();
     const token = connect(world).access_token;
     const target = world.state.conversations[SEED.conversations.maya]!.messages[0]!.message_id;
-    const reply = (id: string, extra: Params = {}) => ({ ...text(token, SEED.conversations.maya, 'quoted'), referenced_message_info: { referenced_message_id: id }, ...extra });
+    const reply = (id: string, extra: Params = {}) => ({
+      ...text(token, SEED.conversations.maya, 'quoted'),
+      referenced_message_info: { referenced_message_id: id },
+      ...extra,
+    });
     expect(send(world, token, reply(target)).message.message_id).not.toBe('');
     expect(refusal(() => send(world, token, reply('7000000000000000000'))).code).toBe(CODE.NOT_FOUND);
-    expect(refusal(() => send(world, token, reply(target, { message_type: 'SHARE_POST', text: undefined, share_post: { item_id: SEED.posts[0] } }))).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => send(world, token, reply(target, { message_type: 'SHARE_POST', text: undefined, share_post: { item_id: SEED.posts[0] } }))).code).toBe(
+      CODE.INVALID_PARAM,
+    );
   });
 
   it('refuses a content block that does not match message_type, and a wrong recipient_type', () => {
@@ -307,7 +385,13 @@ describe('message content', () => {
   it('validates template cards', () => {
     const { world } = sandbox();
     const token = connect(world).access_token;
-    const card = (template: unknown) => ({ business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'TEMPLATE', template });
+    const card = (template: unknown) => ({
+      business_id: SEED.defaultBusinessId,
+      recipient_type: 'CONVERSATION',
+      recipient: SEED.conversations.maya,
+      message_type: 'TEMPLATE',
+      template,
+    });
     const ok = { type: 'QA_BUTTON_CARD', title: 'Pick a size', buttons: [{ type: 'REPLY', title: 'M', id: 'size-m' }] };
     expect(send(world, token, card(ok)).message.message_id).not.toBe('');
     expect(refusal(() => send(world, token, card({ ...ok, buttons: [] }))).code).toBe(CODE.INVALID_PARAM);
@@ -387,7 +471,15 @@ describe('account refusals', () => {
     updateAccount(world, SEED.defaultBusinessId, { region: 'US' });
     expect(send(world, token, text(token, SEED.conversations.maya)).message.message_id).not.toBe('');
     const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
-    const error = refusal(() => send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
+    const error = refusal(() =>
+      send(world, token, {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'IMAGE',
+        image: { media_id },
+      }),
+    );
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/^Due to Media send strategy/);
   });
@@ -396,10 +488,23 @@ describe('account refusals', () => {
     const { world } = sandbox('media-blocked');
     const token = connect(world).access_token;
     const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
-    const error = refusal(() => send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
+    const error = refusal(() =>
+      send(world, token, {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'IMAGE',
+        image: { media_id },
+      }),
+    );
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/^Due to Media send strategy/);
-    const caps = capabilities(world, token, { business_id: SEED.defaultBusinessId, capability_types: '["IMAGE_SEND"]', conversation_id: SEED.conversations.maya, conversation_type: 'SINGLE' });
+    const caps = capabilities(world, token, {
+      business_id: SEED.defaultBusinessId,
+      capability_types: '["IMAGE_SEND"]',
+      conversation_id: SEED.conversations.maya,
+      conversation_type: 'SINGLE',
+    });
     expect(caps).toEqual({ capability_infos: [{ capability_type: 'IMAGE_SEND', capability_result: false }] });
     expect(send(world, token, text(token, SEED.conversations.maya)).message.message_id).not.toBe('');
   });
@@ -409,7 +514,12 @@ describe('account refusals', () => {
     const token = connect(world).access_token;
     const japan = userWrites(world, { from_username: 'tokyo.fan', text: 'hi', region: 'JP' });
     const cap = (conversation_id: string) =>
-      capabilities(world, token, { business_id: SEED.defaultBusinessId, capability_types: '["IMAGE_SEND","SOMETHING_NEW"]', conversation_id, conversation_type: 'SINGLE' }).capability_infos;
+      capabilities(world, token, {
+        business_id: SEED.defaultBusinessId,
+        capability_types: '["IMAGE_SEND","SOMETHING_NEW"]',
+        conversation_id,
+        conversation_type: 'SINGLE',
+      }).capability_infos;
     expect(cap(SEED.conversations.maya)).toEqual([{ capability_type: 'IMAGE_SEND', capability_result: true }]);
     expect(cap(japan.conversation_id)).toEqual([{ capability_type: 'IMAGE_SEND', capability_result: false }]);
   });
@@ -419,7 +529,15 @@ describe('account refusals', () => {
     const token = connect(world).access_token;
     const { media_id } = uploadMedia(world, token, { business_id: SEED.defaultBusinessId, media_type: 'IMAGE' }, { data: PNG });
     updateAccount(world, SEED.defaultBusinessId, { risk_control: true });
-    const error = refusal(() => send(world, token, { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'IMAGE', image: { media_id } }));
+    const error = refusal(() =>
+      send(world, token, {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'IMAGE',
+        image: { media_id },
+      }),
+    );
     expect(error.code).toBe(CODE.DM_RULE);
     expect(error.message).toMatch(/^Due to risk control strategy/);
   });
@@ -467,7 +585,14 @@ describe('rate limit, faults, time travel', () => {
     const error = refusal(() => send(world, fresh, text(fresh, conversation_id)));
     expect(error.code).toBe(CODE.DM_RULE);
     // The refresh token (365 d) still works after 49 h.
-    expect(refresh(world, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }).access_token).toMatch(/^act\./);
+    expect(
+      refresh(world, {
+        client_id: SANDBOX_APP.client_key,
+        client_secret: SANDBOX_APP.client_secret,
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+      }).access_token,
+    ).toMatch(/^act\./);
   });
 
   it('expired-tokens scenario expires every token kept for the default account', () => {
@@ -475,7 +600,12 @@ describe('rate limit, faults, time travel', () => {
     const tokens = connect(world);
     reset(world, { scenario: 'expired-tokens' });
     expect(refusal(() => getBusiness(world, tokens.access_token, { business_id: SEED.defaultBusinessId })).message).toMatch(/expired/);
-    const body = { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token };
+    const body = {
+      client_id: SANDBOX_APP.client_key,
+      client_secret: SANDBOX_APP.client_secret,
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    };
     expect(refusal(() => refresh(world, body)).message).toMatch(/expired/);
   });
 
@@ -498,7 +628,12 @@ describe('seeded world', () => {
       expect(id).toMatch(/=$/);
       expect(state.conversations[id]).toBeDefined();
     }
-    expect(state.accounts[SEED.defaultBusinessId]).toMatchObject({ username: 'acme.studio', account_type: 'business', advanced_access: true, dm_setting: 'everyone' });
+    expect(state.accounts[SEED.defaultBusinessId]).toMatchObject({
+      username: 'acme.studio',
+      account_type: 'business',
+      advanced_access: true,
+      dm_setting: 'everyone',
+    });
   });
 
   it('has an open window in maya.lopez conversation and a closed one in priya_codes', () => {
@@ -539,8 +674,12 @@ describe('seeded world', () => {
     expect(seen).toHaveLength(9);
     expect(new Set(seen).size).toBe(9);
     expect(seen).not.toContain(ancient.conversation_id);
-    expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '101' })).code).toBe(CODE.INVALID_PARAM);
-    expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '0' })).code).toBe(CODE.INVALID_PARAM);
+    expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '101' })).code).toBe(
+      CODE.INVALID_PARAM,
+    );
+    expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'SINGLE', limit: '0' })).code).toBe(
+      CODE.INVALID_PARAM,
+    );
     expect(refusal(() => listConversations(world, token, { business_id: SEED.defaultBusinessId, conversation_type: 'single' })).code).toBe(CODE.INVALID_PARAM);
   });
 });

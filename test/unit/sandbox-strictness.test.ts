@@ -63,7 +63,8 @@ describe('webhook registration per event_type', () => {
   it('stores COMMENT, VIDEO and BRAND_MENTION beside DIRECT_MESSAGE, lists and deletes each on its own', async () => {
     const handler = createSandboxHandler();
     const post = (path: string, body: Record<string, unknown>) => call(handler, 'POST', `${API}${path}`, { ...APP, ...body });
-    const list = async (eventType: string) => (await call(handler, 'GET', `${API}business/webhook/list/?${new URLSearchParams({ ...APP, event_type: eventType })}`)).json;
+    const list = async (eventType: string) =>
+      (await call(handler, 'GET', `${API}business/webhook/list/?${new URLSearchParams({ ...APP, event_type: eventType })}`)).json;
 
     expect((await post('business/webhook/update/', { event_type: 'DIRECT_MESSAGE', callback_url: 'https://hooks.example.test/dm' })).json.code).toBe(0);
     for (const type of ['COMMENT', 'VIDEO', 'BRAND_MENTION']) {
@@ -71,7 +72,11 @@ describe('webhook registration per event_type', () => {
       expect(answer.json.code, type).toBe(0);
       expect(answer.json.data).toEqual({ app_id: SANDBOX_APP.client_key, event_type: type, callback_url: `https://hooks.example.test/${type.toLowerCase()}` });
     }
-    expect((await list('DIRECT_MESSAGE')).data).toEqual({ app_id: SANDBOX_APP.client_key, event_type: 'DIRECT_MESSAGE', callback_url: 'https://hooks.example.test/dm' });
+    expect((await list('DIRECT_MESSAGE')).data).toEqual({
+      app_id: SANDBOX_APP.client_key,
+      event_type: 'DIRECT_MESSAGE',
+      callback_url: 'https://hooks.example.test/dm',
+    });
     expect((await list('COMMENT')).data.callback_url).toBe('https://hooks.example.test/comment');
     expect((await list('VIDEO')).data.callback_url).toBe('https://hooks.example.test/video');
 
@@ -104,9 +109,25 @@ describe('the Comment-to-Message switch', () => {
     const w = await connectedWorld(ORIGIN);
     const headers = { 'access-token': w.token };
     const get = async () =>
-      (await call(w.handler, 'GET', `${API}business/message/direct_reply/get/?${new URLSearchParams({ business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE' })}`, undefined, headers)).json;
+      (
+        await call(
+          w.handler,
+          'GET',
+          `${API}business/message/direct_reply/get/?${new URLSearchParams({ business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE' })}`,
+          undefined,
+          headers,
+        )
+      ).json;
     const update = async (operation_status: string, extra: Record<string, unknown> = {}) =>
-      (await call(w.handler, 'POST', `${API}business/message/direct_reply/update/`, { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status, ...extra }, headers)).json;
+      (
+        await call(
+          w.handler,
+          'POST',
+          `${API}business/message/direct_reply/update/`,
+          { business_id: SEED.defaultBusinessId, direct_reply_type: 'COMMENT_TO_MESSAGE', operation_status, ...extra },
+          headers,
+        )
+      ).json;
 
     const off = await get();
     expect(off.code).toBe(0);
@@ -131,7 +152,11 @@ describe('the Comment-to-Message switch', () => {
     // Wrong values are refused by name.
     expect((await update('ON')).code).toBe(40002);
     expect((await update('ENABLE', { direct_reply_type: 'COMMENT_REPLY' })).code).toBe(40002);
-    const noToken = await call(w.handler, 'GET', `${API}business/message/direct_reply/get/?business_id=${encodeURIComponent(SEED.defaultBusinessId)}&direct_reply_type=COMMENT_TO_MESSAGE`);
+    const noToken = await call(
+      w.handler,
+      'GET',
+      `${API}business/message/direct_reply/get/?business_id=${encodeURIComponent(SEED.defaultBusinessId)}&direct_reply_type=COMMENT_TO_MESSAGE`,
+    );
     expect(noToken.json.code).toBe(40104);
     expect(w.handler.state.unhandled).toEqual([]);
   });

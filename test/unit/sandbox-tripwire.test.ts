@@ -21,7 +21,12 @@ describe('sandbox tripwire', () => {
       await served.close();
     }
     const embedded = openEmbeddedSandbox(mkdtempSync(join(tmpdir(), 'ttc-tripwire-')));
-    await embedded.transport({ method: 'POST', url: `${EMBEDDED_API_BASE_URL}tt_user/oauth2/token/`, headers: { 'content-type': 'text/plain' }, body: new Uint8Array() });
+    await embedded.transport({
+      method: 'POST',
+      url: `${EMBEDDED_API_BASE_URL}tt_user/oauth2/token/`,
+      headers: { 'content-type': 'text/plain' },
+      body: new Uint8Array(),
+    });
     expect(takeUnhandled().map((report) => `${report.method} ${report.path}: ${report.reason}`)).toEqual([
       'GET /open_api/v1.3/nothing/: unknown API path',
       expect.stringMatching(/^GET \/open_api\/v1\.3\/business\/get: missing trailing slash/),

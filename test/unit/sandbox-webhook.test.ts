@@ -42,12 +42,22 @@ function world(statuses?: (number | Error)[]) {
 }
 
 async function post(handler: SandboxHandler, url: string, json: unknown, headers: Record<string, string> = {}) {
-  const response = await handler.handle({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, body: encoder.encode(JSON.stringify(json)) });
+  const response = await handler.handle({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: encoder.encode(JSON.stringify(json)),
+  });
   return JSON.parse(decoder.decode(response.body));
 }
 
 async function register(handler: SandboxHandler) {
-  const reply = await post(handler, `${API}business/webhook/update/`, { app_id: SANDBOX_APP.client_key, secret: SANDBOX_APP.client_secret, event_type: 'DIRECT_MESSAGE', callback_url: CALLBACK });
+  const reply = await post(handler, `${API}business/webhook/update/`, {
+    app_id: SANDBOX_APP.client_key,
+    secret: SANDBOX_APP.client_secret,
+    event_type: 'DIRECT_MESSAGE',
+    callback_url: CALLBACK,
+  });
   expect(reply.code).toBe(0);
 }
 
@@ -69,7 +79,12 @@ describe('signed deliveries', () => {
     const forged = createHmac('sha256', 'not-the-secret').update(`${t}.${delivery.body}`).digest('hex');
     expect(delivery.headers['tiktok-signature']).not.toContain(forged);
     const { envelope, content } = parseDelivery(delivery);
-    expect(envelope).toMatchObject({ client_key: SANDBOX_APP.client_key, event: 'im_receive_msg', create_time: Math.floor(now() / 1000), user_openid: SEED.defaultBusinessId });
+    expect(envelope).toMatchObject({
+      client_key: SANDBOX_APP.client_key,
+      event: 'im_receive_msg',
+      create_time: Math.floor(now() / 1000),
+      user_openid: SEED.defaultBusinessId,
+    });
     expect(content).toMatchObject({
       from: 'maya.lopez',
       to: 'acme.studio',
@@ -88,12 +103,29 @@ describe('signed deliveries', () => {
   it('delivers im_send_msg for a business send, tagged API', async () => {
     const { handler, deliveries } = world();
     await register(handler);
-    const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read,message.list.send,message.list.manage', state: 's' });
-    const tokens = await post(handler, `${API}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.code, redirect_uri: REDIRECT });
+    const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, {
+      client_key: SANDBOX_APP.client_key,
+      redirect_uri: REDIRECT,
+      scope: 'message.list.read,message.list.send,message.list.manage',
+      state: 's',
+    });
+    const tokens = await post(handler, `${API}tt_user/oauth2/token/`, {
+      client_id: SANDBOX_APP.client_key,
+      client_secret: SANDBOX_APP.client_secret,
+      grant_type: 'authorization_code',
+      auth_code: consent.code,
+      redirect_uri: REDIRECT,
+    });
     const send = await post(
       handler,
       `${API}business/message/send/`,
-      { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'SHARE_POST', share_post: { item_id: SEED.posts[1] } },
+      {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'SHARE_POST',
+        share_post: { item_id: SEED.posts[1] },
+      },
       { 'access-token': tokens.data.access_token },
     );
     expect(send.code).toBe(0);
@@ -125,7 +157,12 @@ describe('arrivals and EEA users', () => {
   it('produces im_referral_msg for a tiktok.me link (no message), then the text as im_receive_msg', async () => {
     const { handler, deliveries } = world();
     await register(handler);
-    const sent = await post(handler, `${ORIGIN}/sandbox/messages`, { from_username: 'qr.visitor', ref: 'poster-42', prefilled_message: 'Hi there', text: 'Hi there' });
+    const sent = await post(handler, `${ORIGIN}/sandbox/messages`, {
+      from_username: 'qr.visitor',
+      ref: 'poster-42',
+      prefilled_message: 'Hi there',
+      text: 'Hi there',
+    });
     expect(sent.events).toEqual(['im_referral_msg', 'im_receive_msg']);
     expect(sent.event).toBe('im_referral_msg');
     expect(deliveries).toHaveLength(2);
@@ -229,12 +266,29 @@ describe('retries', () => {
   it('emits im_mark_read_msg for a MARK_READ sender action', async () => {
     const { handler, deliveries } = world();
     await register(handler);
-    const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, { client_key: SANDBOX_APP.client_key, redirect_uri: REDIRECT, scope: 'message.list.read,message.list.send,message.list.manage', state: 's' });
-    const tokens = await post(handler, `${API}tt_user/oauth2/token/`, { client_id: SANDBOX_APP.client_key, client_secret: SANDBOX_APP.client_secret, grant_type: 'authorization_code', auth_code: consent.code, redirect_uri: REDIRECT });
+    const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, {
+      client_key: SANDBOX_APP.client_key,
+      redirect_uri: REDIRECT,
+      scope: 'message.list.read,message.list.send,message.list.manage',
+      state: 's',
+    });
+    const tokens = await post(handler, `${API}tt_user/oauth2/token/`, {
+      client_id: SANDBOX_APP.client_key,
+      client_secret: SANDBOX_APP.client_secret,
+      grant_type: 'authorization_code',
+      auth_code: consent.code,
+      redirect_uri: REDIRECT,
+    });
     const reply = await post(
       handler,
       `${API}business/message/send/`,
-      { business_id: SEED.defaultBusinessId, recipient_type: 'CONVERSATION', recipient: SEED.conversations.maya, message_type: 'SENDER_ACTION', sender_action: 'MARK_READ' },
+      {
+        business_id: SEED.defaultBusinessId,
+        recipient_type: 'CONVERSATION',
+        recipient: SEED.conversations.maya,
+        message_type: 'SENDER_ACTION',
+        sender_action: 'MARK_READ',
+      },
       { 'access-token': tokens.data.access_token },
     );
     expect(reply.data).toEqual({ message: { message_id: '' } });

@@ -25,7 +25,12 @@ let client: TikTokClient;
 let requests: string[];
 
 async function control(path: string, body: unknown): Promise<any> {
-  const response = await handler.handle({ method: 'POST', url: `${CONTROL}/${path}`, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(JSON.stringify(body)) });
+  const response = await handler.handle({
+    method: 'POST',
+    url: `${CONTROL}/${path}`,
+    headers: { 'content-type': 'application/json' },
+    body: new TextEncoder().encode(JSON.stringify(body)),
+  });
   return JSON.parse(new TextDecoder().decode(response.body));
 }
 

@@ -142,7 +142,10 @@ describe('the lock', () => {
     budget.claim('app:ck', 50);
     const lock = `${budget.pathFor('app:ck')}.lock`;
     // A real process takes the lock the way the budget does, then dies without releasing it.
-    const child = spawnSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(lock)}, process.pid + ' ' + ${JSON.stringify(hostname().replace(/\s/g, '_'))}, { flag: 'wx' }); process.kill(process.pid, 'SIGKILL')`]);
+    const child = spawnSync(process.execPath, [
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(lock)}, process.pid + ' ' + ${JSON.stringify(hostname().replace(/\s/g, '_'))}, { flag: 'wx' }); process.kill(process.pid, 'SIGKILL')`,
+    ]);
     expect(child.signal).toBe('SIGKILL');
     expect(existsSync(lock)).toBe(true);
     expect(budget.claim('app:ck', 50)).toEqual({ ok: true });
@@ -194,7 +197,13 @@ describe('the lock', () => {
     const lines: string[] = [];
     const body = new TextEncoder().encode(JSON.stringify({ code: 0, message: 'OK', request_id: 'r', data: {} }));
     const pacer = new Pacer({ rps: 10, shared: new SharedBudget({ dir: join(parent, 'rate'), rps: 10 }) });
-    const client = new TikTokClient({ baseUrl: 'https://api.example/v1.3/', transport: async () => ({ status: 200, headers: {}, body }), pacer, clientKey: 'ck', debugLog: (line) => lines.push(line) });
+    const client = new TikTokClient({
+      baseUrl: 'https://api.example/v1.3/',
+      transport: async () => ({ status: 200, headers: {}, body }),
+      pacer,
+      clientKey: 'ck',
+      debugLog: (line) => lines.push(line),
+    });
     for (let i = 0; i < 3; i++) await client.get('business/get/', { accessToken: 't', query: { business_id: 'b1' } });
     const said = lines.filter((line) => line.includes('not shared with other processes'));
     expect(said).toHaveLength(1);

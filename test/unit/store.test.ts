@@ -79,16 +79,23 @@ describe('account store', () => {
 
   it('loses no update when 8 processes write at once', async () => {
     const dir = tempConfigDir();
-    const writers = Array.from({ length: 8 }, (_, index) =>
-      new Promise<number | null>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(ROOT, 'test/fixtures/store-writer.mjs'), dir, String(index)], { stdio: 'inherit' });
-        child.on('error', reject);
-        child.on('close', resolve);
-      }),
+    const writers = Array.from(
+      { length: 8 },
+      (_, index) =>
+        new Promise<number | null>((resolve, reject) => {
+          const child = spawn(process.execPath, [join(ROOT, 'test/fixtures/store-writer.mjs'), dir, String(index)], { stdio: 'inherit' });
+          child.on('error', reject);
+          child.on('close', resolve);
+        }),
     );
     expect(await Promise.all(writers)).toEqual(Array(8).fill(0));
     const store = new AccountStore({ configDir: dir });
-    expect(store.list().map((a) => a.businessId).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `-000writer${i}`).sort());
+    expect(
+      store
+        .list()
+        .map((a) => a.businessId)
+        .sort(),
+    ).toEqual(Array.from({ length: 8 }, (_, i) => `-000writer${i}`).sort());
     expect(statSync(store.path).mode & 0o777).toBe(0o600);
   });
 });

@@ -40,7 +40,10 @@ async function all(journal: Journal, options: { since?: number; withBody?: boole
   return entries;
 }
 
-const journalFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort();
+const journalFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort();
 
 describe('Journal', () => {
   it('round-trips body bytes and headers exactly, in 0600 files in a 0700 directory', async () => {
@@ -58,7 +61,15 @@ describe('Journal', () => {
     expect(entries.map((entry) => entry.id)).toEqual(refs.map((ref) => ref.id));
     expect(entries[1]!.body.equals(binary)).toBe(true);
     expect(entries[0]!.body.toString()).toBe('{"n":1,"text":"héllo ✓"}');
-    expect(entries[2]).toMatchObject({ account: '-000biz', known: true, key: '-000biz|m:3', signedAt: 1_732_459_203, duplicate: false, forward: false, headers: { 'x-tt-logid': 'log-3' } });
+    expect(entries[2]).toMatchObject({
+      account: '-000biz',
+      known: true,
+      key: '-000biz|m:3',
+      signedAt: 1_732_459_203,
+      duplicate: false,
+      forward: false,
+      headers: { 'x-tt-logid': 'log-3' },
+    });
     // Read back by ref, as the forwarder does; metadata alone without decoding the body.
     expect((await journal.read(refs[1]!))!.body.equals(binary)).toBe(true);
     const meta = await all(journal, { withBody: false });
@@ -137,7 +148,7 @@ describe('Journal', () => {
 });
 
 describe('DedupeSet', () => {
-  it('keeps at most its capacity, forgetting the oldest keys first, with each key\'s signature time', () => {
+  it("keeps at most its capacity, forgetting the oldest keys first, with each key's signature time", () => {
     const set = new DedupeSet(3);
     expect(set.add('a', 100)).toBe(true);
     expect(set.add('a', 200)).toBe(false);

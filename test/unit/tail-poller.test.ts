@@ -17,7 +17,15 @@ function message(conversationId: string, id: string, timestamp: number): Decoded
   return decodeEvent({
     event: 'im_receive_msg',
     user_openid: BIZ,
-    content: JSON.stringify({ conversation_id: conversationId, message_id: id, timestamp, type: 'text', text: { body: id }, from_user: { id: 'u', role: 'personal_account' }, to_user: { id: BIZ, role: 'business_account' } }),
+    content: JSON.stringify({
+      conversation_id: conversationId,
+      message_id: id,
+      timestamp,
+      type: 'text',
+      text: { body: id },
+      from_user: { id: 'u', role: 'personal_account' },
+      to_user: { id: BIZ, role: 'business_account' },
+    }),
   });
 }
 
@@ -36,7 +44,9 @@ function world() {
     businessId: BIZ,
     async listConversations(type) {
       if (type !== 'SINGLE') return [];
-      return [...conversations.entries()].sort((a, b) => b[1].updateTime - a[1].updateTime).map(([conversationId, value]) => ({ conversationId, updateTime: value.updateTime }) as Conversation);
+      return [...conversations.entries()]
+        .sort((a, b) => b[1].updateTime - a[1].updateTime)
+        .map(([conversationId, value]) => ({ conversationId, updateTime: value.updateTime }) as Conversation);
     },
     async listMessages(conversationId) {
       if (state.failing.has(conversationId)) throw new CliError('network', 'Could not reach TikTok (ECONNRESET).');

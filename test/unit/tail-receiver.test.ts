@@ -17,7 +17,8 @@ import { post } from '../helpers/tail.js';
 
 const SECRET = 'receiver-test-secret';
 const BIZ = '-000ReceiverBiz';
-const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000)) => `t=${t},s=${createHmac('sha256', SECRET).update(`${t}.`).update(body).digest('hex')}`;
+const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000)) =>
+  `t=${t},s=${createHmac('sha256', SECRET).update(`${t}.`).update(body).digest('hex')}`;
 
 let running: { receiver: Receiver; journal: Journal } | undefined;
 afterEach(async () => {
@@ -53,7 +54,13 @@ async function start(extra: Partial<ReceiverOptions> = {}) {
   return { receiver, journal, delivered, printed, refused, url: receiver.url };
 }
 
-const message = (id: string) => JSON.stringify({ event: 'im_receive_msg', user_openid: BIZ, create_time: 1, content: JSON.stringify({ message_id: id, conversation_id: 'c', type: 'text', text: { body: id } }) });
+const message = (id: string) =>
+  JSON.stringify({
+    event: 'im_receive_msg',
+    user_openid: BIZ,
+    create_time: 1,
+    content: JSON.stringify({ message_id: id, conversation_id: 'c', type: 'text', text: { body: id } }),
+  });
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -124,7 +131,7 @@ describe('receiver', () => {
     expect(guard.size).toBe(1);
   });
 
-  it('releases a reserved key when the journal write fails, so TikTok\'s retry of the same bytes is taken', async () => {
+  it("releases a reserved key when the journal write fails, so TikTok's retry of the same bytes is taken", async () => {
     const { url, journal, printed } = await start();
     const body = message('retry-me');
     const signature = sign(body);
@@ -202,7 +209,12 @@ describe('receiver', () => {
         controller.enqueue(new Uint8Array(64 * 1024).fill(120));
       },
     });
-    const streamed = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'tiktok-signature': sign('x') }, body: stream, duplex: 'half' } as RequestInit);
+    const streamed = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'tiktok-signature': sign('x') },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(streamed.status).toBe(413);
     // A sender still writing its declared 3 MB well after the 413 came (a slow uplink): its writes go
     // through (no EPIPE, no reset), then the server closes the connection in order.
@@ -230,7 +242,9 @@ describe('receiver', () => {
       socket.on('end', () => (ended = true));
       socket.on('error', (error: NodeJS.ErrnoException) => resolve({ answer, error: error.code, ended, sentAll }));
       socket.on('close', () => resolve({ answer, ended, sentAll }));
-      socket.write(`POST /webhook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\ntiktok-signature: ${sign(body)}\r\n\r\n`);
+      socket.write(
+        `POST /webhook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\ntiktok-signature: ${sign(body)}\r\n\r\n`,
+      );
       socket.write(Buffer.alloc(1024 * 1024, 120));
     });
     expect(outcome.error).toBeUndefined();
@@ -251,7 +265,9 @@ describe('receiver answers', () => {
       socket.on('data', (chunk) => (answer += chunk));
       socket.on('end', () => resolve(answer));
       socket.on('error', reject);
-      socket.write(`POST /webhook HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ntiktok-signature: ${signature}\r\n\r\n${body}`);
+      socket.write(
+        `POST /webhook HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ntiktok-signature: ${signature}\r\n\r\n${body}`,
+      );
     });
 
   it('declares the length of the 200 and of a refusal instead of sending them chunked', async () => {

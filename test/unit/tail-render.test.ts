@@ -25,15 +25,18 @@ describe('renderEvent', () => {
     };
     const event = decodeEvent(JSON.stringify({ event: 'im_receive_msg', user_openid: 'biz', create_time: 1, content: JSON.stringify(content) }));
     const line = renderEvent(event, { color: COLORS, accountLabel: `acme${hostile}` });
-    // eslint-disable-next-line no-control-regex
     expect(line).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(line).toContain('@mallory[2J]0;owned');
     expect(line).toContain('hi[2J]0;owned there31m');
     expect(line).toContain('conv c1[2J]0;owned');
   });
 
-  it('shows a high-intent comment\'s id, which `send --comment-reply` needs', () => {
-    const event = decodeEvent({ event: 'im_receive_high_intent_comment', user_openid: '-000biz', content: JSON.stringify({ comment_id: '7455012345678901234', comment_text: 'How much?', conversation_id: 'c', from_user: { id: 'u' } }) });
+  it("shows a high-intent comment's id, which `send --comment-reply` needs", () => {
+    const event = decodeEvent({
+      event: 'im_receive_high_intent_comment',
+      user_openid: '-000biz',
+      content: JSON.stringify({ comment_id: '7455012345678901234', comment_text: 'How much?', conversation_id: 'c', from_user: { id: 'u' } }),
+    });
     const line = renderEvent(event, { color: COLORS });
     expect(line).toContain('commented: How much?');
     expect(line).toContain('comment 7455012345678901234');
@@ -41,7 +44,7 @@ describe('renderEvent', () => {
 });
 
 describe('one definition of unsafe', () => {
-  it('tail\'s visible escapes (escapeUnsafe) stand for exactly what displaySafe drops, over the BMP', () => {
+  it("tail's visible escapes (escapeUnsafe) stand for exactly what displaySafe drops, over the BMP", () => {
     for (let code = 0; code <= 0xffff; code++) {
       if (code >= 0xd800 && code <= 0xdfff) continue;
       const character = String.fromCharCode(code);

@@ -28,8 +28,8 @@ function answering(data: Record<string, unknown>): TikTokClient {
 
 const APP = { clientKey: 'awkey', clientSecret: 'secret' };
 
-describe('a refresh answer and the refresh token\'s end', () => {
-  it('takes refresh_token_expires_in as given, counted from the answer (python-tiktok\'s recorded 31,527,314 s)', async () => {
+describe("a refresh answer and the refresh token's end", () => {
+  it("takes refresh_token_expires_in as given, counted from the answer (python-tiktok's recorded 31,527,314 s)", async () => {
     const client = answering({ access_token: 'act.2', refresh_token: 'rft.2', expires_in: 86_400, refresh_token_expires_in: 31_527_314 });
     const grant = await refreshAccessToken(client, APP, 'rft.1', () => NOW, NOW + 365 * DAY);
     expect(grant.refreshTokenExpiresAt).toBe(NOW + 31_527_314_000);
@@ -76,7 +76,9 @@ describe('the account file', () => {
   it('keeps consentedAt and revoked, and names a revoked mark in another shape', () => {
     const dir = tempConfigDir();
     const path = join(dir, 'accounts.json');
-    writeFileSync(path, JSON.stringify({ version: 1, accounts: { 'biz-1': { ...account, consentedAt: NOW - DAY, revoked: { at: NOW, reason: 1 } } } }), { mode: 0o600 });
+    writeFileSync(path, JSON.stringify({ version: 1, accounts: { 'biz-1': { ...account, consentedAt: NOW - DAY, revoked: { at: NOW, reason: 1 } } } }), {
+      mode: 0o600,
+    });
     expect(new AccountStore({ configDir: dir }).resolve('biz-1')).toMatchObject({ consentedAt: NOW - DAY, revoked: { at: NOW, reason: 1 } });
     writeFileSync(path, JSON.stringify({ version: 1, accounts: { 'biz-1': { ...account, revoked: true } } }), { mode: 0o600 });
     expect(() => new AccountStore({ configDir: dir }).read()).toThrow(/revoked is true, expected an object \{at/);
@@ -85,7 +87,15 @@ describe('the account file', () => {
 
 describe('authorization.removed', () => {
   const removal = (content: unknown) =>
-    decodeEvent(JSON.stringify({ client_key: 'awkey', event: 'authorization.removed', create_time: 1_780_000_000, user_openid: 'biz-1', content: JSON.stringify(content) }));
+    decodeEvent(
+      JSON.stringify({
+        client_key: 'awkey',
+        event: 'authorization.removed',
+        create_time: 1_780_000_000,
+        user_openid: 'biz-1',
+        content: JSON.stringify(content),
+      }),
+    );
 
   it('gets its own kind, the account and the reason in words', () => {
     const words = [

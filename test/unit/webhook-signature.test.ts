@@ -62,7 +62,12 @@ describe('checkSignature', () => {
 describe('verifySignature', () => {
   it('is a boolean: true for a genuine fresh delivery, false (falsy) for a forgery', () => {
     const genuine = verifySignature({ rawBody: BODY, header: signPayload(SECRET, BODY, t), secret: SECRET, now: () => NOW });
-    const forged = verifySignature({ rawBody: BODY.replace('héllo', 'send me the refund'), header: signPayload(SECRET, BODY, t), secret: SECRET, now: () => NOW });
+    const forged = verifySignature({
+      rawBody: BODY.replace('héllo', 'send me the refund'),
+      header: signPayload(SECRET, BODY, t),
+      secret: SECRET,
+      now: () => NOW,
+    });
     expect(genuine).toBe(true);
     expect(forged).toBe(false);
     // The misuse 0.1 allowed: `if (!verifySignature(...)) return 401` now refuses the forgery.
@@ -73,7 +78,14 @@ describe('verifySignature', () => {
 
   it('returns false, without throwing, for input of the wrong types', () => {
     const header = signPayload(SECRET, BODY, t);
-    const hostile = new Proxy({}, { get: () => { throw new Error('trap'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+      },
+    );
     const cases: unknown[] = [
       { rawBody: BODY, header: [header], secret: SECRET, now: () => NOW },
       { rawBody: BODY, header: 42, secret: SECRET, now: () => NOW },
@@ -82,7 +94,14 @@ describe('verifySignature', () => {
       { rawBody: null, header, secret: SECRET, now: () => NOW },
       { rawBody: BODY, header, secret: 12, now: () => NOW },
       { rawBody: BODY, header, secret: SECRET, now: 'soon' },
-      { rawBody: BODY, header, secret: SECRET, now: () => { throw new Error('clock'); } },
+      {
+        rawBody: BODY,
+        header,
+        secret: SECRET,
+        now: () => {
+          throw new Error('clock');
+        },
+      },
       undefined,
       null,
       'body',

@@ -49,12 +49,26 @@ describe('TikTokApiError', () => {
     const error = await client.get('business/get/', { accessToken: 'act.x' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TikTokApiError);
     expect(error).not.toBeInstanceOf(CliError);
-    expect(error).toMatchObject({ name: 'TikTokApiError', kind: 'auth', code: 40102, message: 'Access token has expired.', requestId: 'req-40102', httpStatus: 200, retryable: false });
+    expect(error).toMatchObject({
+      name: 'TikTokApiError',
+      kind: 'auth',
+      code: 40102,
+      message: 'Access token has expired.',
+      requestId: 'req-40102',
+      httpStatus: 200,
+      retryable: false,
+    });
     expect(error).not.toHaveProperty('hint');
     expect(error).not.toHaveProperty('exitCode');
     // The CLI's view: its wording, exit code and hint come from src/errors.ts alone.
     const cli = toCliError(error);
-    expect(cli).toMatchObject({ kind: 'auth', exitCode: 3, message: 'TikTok error 40102: Access token has expired.', tiktokCode: 40102, requestId: 'req-40102' });
+    expect(cli).toMatchObject({
+      kind: 'auth',
+      exitCode: 3,
+      message: 'TikTok error 40102: Access token has expired.',
+      tiktokCode: 40102,
+      requestId: 'req-40102',
+    });
     expect(cli.hint).toContain('tiktok-channel refresh');
     expect(cli.toJSON()).toMatchObject({ tiktok_code: 40102, request_id: 'req-40102' });
   });
@@ -72,7 +86,7 @@ describe('TikTokApiError', () => {
 
   it.each([
     [40064, 'You cannot send messages to this user: the 48-hour reply window closed at 2026-01-01T00:00:00.000Z.', 'window'],
-    [40064, 'You cannot send more messages to this user: 10 messages were sent since the user\'s last message.', 'quota'],
+    [40064, "You cannot send more messages to this user: 10 messages were sent since the user's last message.", 'quota'],
     [40064, 'Due to Media send strategy, this message cannot be sent.', 'media'],
     [40001, 'This feature is not available in your region.', 'region'],
     [40001, 'No permission to perform this operation.', 'permission'],
@@ -103,7 +117,15 @@ describe('a retry pause ends when the signal aborts', () => {
       pauseStarted!();
       return sleep(ms, signal);
     };
-    const client = new TikTokClient({ baseUrl: 'https://api.example/', transport, pacer: false, random: () => 1, maxAttempts: 8, sleep: paced, signal: controller.signal });
+    const client = new TikTokClient({
+      baseUrl: 'https://api.example/',
+      transport,
+      pacer: false,
+      random: () => 1,
+      maxAttempts: 8,
+      sleep: paced,
+      signal: controller.signal,
+    });
     const failed = client.get('business/get/').catch((caught: unknown) => caught);
     await longPause;
     const abortedAt = performance.now();

@@ -46,7 +46,14 @@ describe('content/list', () => {
       text: { body: 'reply' },
     });
     const messages = [
-      { message_id: 'm0', timestamp: NOW - 60 * 60_000, message_type: 'TEXT', from_user: { id: USER, role: 'PERSONAL_ACCOUNT' }, to_user: { id: BUSINESS }, text: { body: 'hi' } },
+      {
+        message_id: 'm0',
+        timestamp: NOW - 60 * 60_000,
+        message_type: 'TEXT',
+        from_user: { id: USER, role: 'PERSONAL_ACCOUNT' },
+        to_user: { id: BUSINESS },
+        text: { body: 'hi' },
+      },
       // Ten business replies, three of them without an id.
       ...Array.from({ length: 10 }, (_, index) => out(50 - index, index % 3 === 0 ? undefined : `b${index}`)),
     ];
@@ -62,10 +69,7 @@ describe('content/list', () => {
 
 describe('business/get', () => {
   it('asks once more with the high-confidence fields when TikTok refuses a field (40002)', async () => {
-    const { client, requests } = scripted([
-      envelope(40002, {}, 'Invalid field: is_verified'),
-      envelope(0, { username: 'acme', display_name: 'Acme' }),
-    ]);
+    const { client, requests } = scripted([envelope(40002, {}, 'Invalid field: is_verified'), envelope(0, { username: 'acme', display_name: 'Acme' })]);
     const profile = await getBusinessProfile(client, 'act.x', BUSINESS);
     expect(profile).toMatchObject({ username: 'acme', displayName: 'Acme' });
     expect(requests).toHaveLength(2);
@@ -81,7 +85,7 @@ describe('business/get', () => {
 });
 
 describe('PKCE', () => {
-  it('sends a lowercase hex SHA-256 challenge with method S256 (TikTok\'s form, not base64url)', () => {
+  it("sends a lowercase hex SHA-256 challenge with method S256 (TikTok's form, not base64url)", () => {
     const verifier = newCodeVerifier();
     expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const challenge = codeChallengeFor(verifier);
@@ -94,7 +98,14 @@ describe('PKCE', () => {
     expect(plain.searchParams.has('code_challenge')).toBe(false);
   });
 
-  const grant = { access_token: 'act.1', refresh_token: 'rft.1', expires_in: 86400, refresh_token_expires_in: 31536000, open_id: BUSINESS, scope: 'message.list.send' };
+  const grant = {
+    access_token: 'act.1',
+    refresh_token: 'rft.1',
+    expires_in: 86400,
+    refresh_token_expires_in: 31536000,
+    open_id: BUSINESS,
+    scope: 'message.list.send',
+  };
   const app = { clientKey: 'ck', clientSecret: 'cs' };
 
   it('sends code_verifier in the exchange', async () => {
@@ -113,10 +124,14 @@ describe('PKCE', () => {
 
   it('does not retry a verifier that does not match, or other refusals', async () => {
     const mismatch = scripted([envelope(40002, {}, 'code_verifier does not match the code_challenge')]);
-    await expect(exchangeCode(mismatch.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) }).catch(cliView)).rejects.toMatchObject({ tiktokCode: 40002 });
+    await expect(exchangeCode(mismatch.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) }).catch(cliView)).rejects.toMatchObject({
+      tiktokCode: 40002,
+    });
     expect(mismatch.requests).toHaveLength(1);
     const other = scripted([envelope(40002, {}, 'auth_code is invalid')]);
-    await expect(exchangeCode(other.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) }).catch(cliView)).rejects.toMatchObject({ tiktokCode: 40002 });
+    await expect(exchangeCode(other.client, app, 'code', 'r', () => NOW, { codeVerifier: 'v'.repeat(43) }).catch(cliView)).rejects.toMatchObject({
+      tiktokCode: 40002,
+    });
     expect(other.requests).toHaveLength(1);
   });
 });

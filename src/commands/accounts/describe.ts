@@ -15,13 +15,20 @@ export interface TokenState {
 
 export function tokenState(expiresAt: number, now: number): TokenState {
   if (!Number.isFinite(expiresAt)) return { expires_at: null, expired: false, expires_in_seconds: null, expires_in_days: null };
-  return { expires_at: isoOrNull(expiresAt), expired: expiresAt <= now, expires_in_seconds: Math.round((expiresAt - now) / 1000), expires_in_days: daysLeft(expiresAt, now) };
+  return {
+    expires_at: isoOrNull(expiresAt),
+    expired: expiresAt <= now,
+    expires_in_seconds: Math.round((expiresAt - now) / 1000),
+    expires_in_days: daysLeft(expiresAt, now),
+  };
 }
 
 export function describeAccount(account: ResolvedAccount, isDefault: boolean, now: number) {
   const missingScopes = REQUIRED_SCOPES.filter((scope) => !account.scopes.includes(scope));
   const access = tokenState(account.accessTokenExpiresAt, now);
-  const refresh = account.refreshToken ? tokenState(account.refreshTokenExpiresAt, now) : { expires_at: null, expired: true, expires_in_seconds: null, expires_in_days: null };
+  const refresh = account.refreshToken
+    ? tokenState(account.refreshTokenExpiresAt, now)
+    : { expires_at: null, expired: true, expires_in_seconds: null, expires_in_days: null };
   const removal = revocationText(account);
   return {
     business_id: account.businessId,

@@ -57,9 +57,7 @@ export async function accounts(_options: AccountsOptions, deps: Deps): Promise<O
   const store = deps.store();
   const stored = store.list();
   const defaultId = stored.length ? store.defaultBusinessId() : undefined;
-  const envNote = env.TIKTOK_CHANNEL_ACCESS_TOKEN
-    ? 'TIKTOK_CHANNEL_ACCESS_TOKEN is set: commands use that token instead of these stored accounts.'
-    : undefined;
+  const envNote = env.TIKTOK_CHANNEL_ACCESS_TOKEN ? 'TIKTOK_CHANNEL_ACCESS_TOKEN is set: commands use that token instead of these stored accounts.' : undefined;
   const data: AccountList = {
     accounts: stored.map((account) => describeStored(deps, account, defaultId)),
     default_account: defaultId ?? null,
@@ -105,10 +103,15 @@ export async function rename(options: RenameOptions, deps: Deps): Promise<Output
     .find(
       (other) =>
         other.businessId !== account.businessId &&
-        [other.channelName.toLowerCase(), other.username?.toLowerCase(), `@${other.username?.toLowerCase()}`, other.businessId.toLowerCase()].includes(name.toLowerCase()),
+        [other.channelName.toLowerCase(), other.username?.toLowerCase(), `@${other.username?.toLowerCase()}`, other.businessId.toLowerCase()].includes(
+          name.toLowerCase(),
+        ),
     );
   if (clash) {
-    throw usageError(`"${name}" already names another account (${clash.channelName}, ${clash.businessId}).`, 'Choose a name no other account uses, so --account stays unambiguous.');
+    throw usageError(
+      `"${name}" already names another account (${clash.channelName}, ${clash.businessId}).`,
+      'Choose a name no other account uses, so --account stays unambiguous.',
+    );
   }
   const previousName = account.channelName;
   const updated = await deps.store().update(account.businessId, (stored) => {
@@ -147,11 +150,15 @@ export async function disconnect(options: DisconnectOptions, deps: Deps): Promis
         throw error;
       } else {
         const cause = error instanceof CliError ? error : undefined;
-        throw new CliError(cause?.kind ?? 'unexpected', `Could not revoke the token of ${account.channelName}, so it was kept: ${error instanceof Error ? error.message : String(error)}`, {
-          hint: 'Try again when TikTok is reachable, or `tiktok-channel disconnect --keep-token` to forget it locally (the token then stays valid at TikTok until it expires).',
-          tiktokCode: cause?.tiktokCode,
-          requestId: cause?.requestId,
-        });
+        throw new CliError(
+          cause?.kind ?? 'unexpected',
+          `Could not revoke the token of ${account.channelName}, so it was kept: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            hint: 'Try again when TikTok is reachable, or `tiktok-channel disconnect --keep-token` to forget it locally (the token then stays valid at TikTok until it expires).',
+            tiktokCode: cause?.tiktokCode,
+            requestId: cause?.requestId,
+          },
+        );
       }
     }
   }
@@ -166,7 +173,9 @@ export async function disconnect(options: DisconnectOptions, deps: Deps): Promis
   };
   return output(data, (_data, io) => {
     if (note) io.info(note);
-    io.success(`Disconnected ${nameOf(account)}${revoked ? ' and revoked its token at TikTok' : options.keepToken ? ' (token kept valid at TikTok, as asked)' : ''}.`);
+    io.success(
+      `Disconnected ${nameOf(account)}${revoked ? ' and revoked its token at TikTok' : options.keepToken ? ' (token kept valid at TikTok, as asked)' : ''}.`,
+    );
     if (nextDefault) {
       const next = store.read().accounts[nextDefault];
       io.info(`Default account is now ${displaySafe(next?.channelName ?? nextDefault)}.`);

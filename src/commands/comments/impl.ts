@@ -12,7 +12,8 @@ export type CommentsAction = 'status' | 'enable' | 'disable';
 export async function comments(options: CommentsOptions, deps: Deps): Promise<Output<{ business_id: string; enabled: boolean | null }>> {
   const { io } = deps;
   const action = options.action as CommentsAction;
-  if (!['status', 'enable', 'disable'].includes(action)) throw usageError(`Unknown action "${options.action}".`, 'Use `comments status`, `comments enable` or `comments disable`.');
+  if (!['status', 'enable', 'disable'].includes(action))
+    throw usageError(`Unknown action "${options.action}".`, 'Use `comments status`, `comments enable` or `comments disable`.');
   const account = deps.resolveAccount();
   const session = await deps.session(account);
   const businessId = account.businessId;

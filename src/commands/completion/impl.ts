@@ -10,7 +10,6 @@ import type { CompletionOptions } from '../completion.js';
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
-
 export interface Flag {
   /** "--to", "--json"; every flag has a long form here. */
   long: string;
@@ -52,7 +51,8 @@ export function commandTree(program: Command): CommandNode {
     const subcommands = command.commands.filter((sub) => !(sub as unknown as { _hidden?: boolean })._hidden).map((sub) => walk(sub, [...path, sub.name()]));
     const first = command.registeredArguments[0];
     let positionalChoices = first?.argChoices ? [...first.argChoices] : [];
-    if (path.length === 1 && path[0] === 'help') positionalChoices = [...Object.keys(HELP_TOPICS), ...program.commands.map((sub) => sub.name()).filter((name) => name !== 'help')];
+    if (path.length === 1 && path[0] === 'help')
+      positionalChoices = [...Object.keys(HELP_TOPICS), ...program.commands.map((sub) => sub.name()).filter((name) => name !== 'help')];
     return { path, description: firstLine(command.summary() || command.description()), flags, subcommands, positionalChoices };
   };
   return walk(program, []);
@@ -70,7 +70,10 @@ function allNodes(root: CommandNode): CommandNode[] {
 export function completion(options: CompletionOptions, deps: Deps, context: RunContext): void {
   const shell = options.shell.trim().toLowerCase();
   if (!(SHELLS as readonly string[]).includes(shell)) {
-    throw usageError(`No completion for "${options.shell}"; choose bash, zsh or fish.`, 'e.g. `tiktok-channel completion bash > ~/.local/share/bash-completion/completions/tiktok-channel`');
+    throw usageError(
+      `No completion for "${options.shell}"; choose bash, zsh or fish.`,
+      'e.g. `tiktok-channel completion bash > ~/.local/share/bash-completion/completions/tiktok-channel`',
+    );
   }
   deps.io.out(completionScript(shell as Shell, commandTree(context.program)));
 }

@@ -20,7 +20,14 @@ export type { ConnectOptions };
 /** `--scopes`: comma-separated scope names, checked for shape only (TikTok decides what the app may have). */
 export function parseScopeList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const scopes = [...new Set(value.split(',').map((scope) => scope.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      value
+        .split(',')
+        .map((scope) => scope.trim())
+        .filter(Boolean),
+    ),
+  ];
   const malformed = scopes.filter((scope) => !/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/i.test(scope));
   if (!scopes.length || malformed.length) {
     throw usageError(
@@ -39,13 +46,20 @@ function scopeRefusal(error: unknown, scopes: readonly string[]): CliError | und
   if (!(error instanceof CliError)) return undefined;
   const named = error.details?.oauth_error === 'invalid_scope' || /\binvalid_scope\b/.test(error.message);
   if (!named) return undefined;
-  const said = error.message.replace(/^.*?invalid_scope:?\s*/, '').replace(/^\((.*)\)$/, '$1').replace(/\.$/, '');
-  return new CliError('permission', `TikTok refused the scopes asked for: the app is not approved for at least one of ${scopes.join(', ')}, so nothing was granted${said ? ` (${said})` : ''}.`, {
-    hint:
-      'Add the missing scopes to the app in TikTok\'s developer portal (your app → Permissions, then wait for approval), ' +
-      `or ask only for approved ones: \`tiktok-channel connect --scopes ${MESSAGING_SCOPES.join(',')}\`.`,
-    details: { oauth_error: 'invalid_scope', requested_scopes: [...scopes] },
-  });
+  const said = error.message
+    .replace(/^.*?invalid_scope:?\s*/, '')
+    .replace(/^\((.*)\)$/, '$1')
+    .replace(/\.$/, '');
+  return new CliError(
+    'permission',
+    `TikTok refused the scopes asked for: the app is not approved for at least one of ${scopes.join(', ')}, so nothing was granted${said ? ` (${said})` : ''}.`,
+    {
+      hint:
+        "Add the missing scopes to the app in TikTok's developer portal (your app → Permissions, then wait for approval), " +
+        `or ask only for approved ones: \`tiktok-channel connect --scopes ${MESSAGING_SCOPES.join(',')}\`.`,
+      details: { oauth_error: 'invalid_scope', requested_scopes: [...scopes] },
+    },
+  );
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -135,7 +149,10 @@ function scripted(options: ConnectOptions): boolean {
 }
 
 function notAskedNote(name: string | undefined, region: string | undefined): string {
-  const missing = [name === undefined && '--name (default: the @username)', region === undefined && '--region (default: unknown, which doctor cannot check)'].filter(Boolean);
+  const missing = [
+    name === undefined && '--name (default: the @username)',
+    region === undefined && '--region (default: unknown, which doctor cannot check)',
+  ].filter(Boolean);
   return `Not asking for what flags can say: pass ${missing.join(' and ')} to set ${missing.length > 1 ? 'them' : 'it'}.`;
 }
 
@@ -180,7 +197,9 @@ async function connectSandbox(deps: Deps, options: SandboxConnectOptions): Promi
   );
   const client = await deps.client(options.servedBase ? { apiBaseUrl: options.servedBase } : { sandbox: 'embedded' });
   const app = await sandboxApp(deps, transport, controlUrl);
-  const authorized = await io.progress('Approving in the sandbox…', () => sandboxConsent(deps, { transport, controlUrl, app, pkce: options.pkce, scopes: options.scopes }));
+  const authorized = await io.progress('Approving in the sandbox…', () =>
+    sandboxConsent(deps, { transport, controlUrl, app, pkce: options.pkce, scopes: options.scopes }),
+  );
   const connected = await completeAuthorization(deps, {
     client,
     app,
@@ -206,7 +225,9 @@ async function connectSandbox(deps: Deps, options: SandboxConnectOptions): Promi
 async function sandboxRegion(deps: Deps, transport: Transport, controlUrl: string, businessId: string): Promise<string | undefined> {
   try {
     type SandboxAccount = { business_id?: unknown; region?: unknown };
-    const state = await controlRequest<{ accounts?: SandboxAccount[] | Record<string, SandboxAccount> }>(transport, 'GET', `${controlUrl}/state`, undefined, { signal: deps.signal });
+    const state = await controlRequest<{ accounts?: SandboxAccount[] | Record<string, SandboxAccount> }>(transport, 'GET', `${controlUrl}/state`, undefined, {
+      signal: deps.signal,
+    });
     const accounts = Array.isArray(state.accounts) ? state.accounts : Object.values(state.accounts ?? {});
     const region = accounts.find((account) => account.business_id === businessId)?.region;
     return typeof region === 'string' && isRegionCode(region) ? normalizeRegion(region) : undefined;
@@ -268,10 +289,14 @@ export function reportConnected(deps: Deps, connected: Connected, options: { ver
     io.warn('TIKTOK_CHANNEL_ACCESS_TOKEN is set, so commands use that token instead of this stored account until you unset it.');
   }
   if (connected.missingScopes.length) {
-    throw new CliError('permission', `${account.channelName} was stored, but TikTok did not grant the scopes messaging needs: ${connected.missingScopes.join(', ')}.`, {
-      hint: 'Run `tiktok-channel refresh --reauthorize` and approve every permission; check the app requests them in the TikTok developer portal.',
-      details: { stored: true, missing_scopes: connected.missingScopes, account: description, created: connected.created },
-    });
+    throw new CliError(
+      'permission',
+      `${account.channelName} was stored, but TikTok did not grant the scopes messaging needs: ${connected.missingScopes.join(', ')}.`,
+      {
+        hint: 'Run `tiktok-channel refresh --reauthorize` and approve every permission; check the app requests them in the TikTok developer portal.',
+        details: { stored: true, missing_scopes: connected.missingScopes, account: description, created: connected.created },
+      },
+    );
   }
   if (io.json) io.printJson({ account: description, created: connected.created });
   else if (options.nextSteps) printNextSteps(deps, Boolean(account.sandbox));

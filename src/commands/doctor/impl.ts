@@ -33,7 +33,10 @@ function allTargets(deps: Deps): Target[] {
   const targets: Target[] = [];
   let stored: ResolvedAccount[] = [];
   try {
-    stored = deps.store().list().map((account) => ({ ...account, source: 'store' as const }));
+    stored = deps
+      .store()
+      .list()
+      .map((account) => ({ ...account, source: 'store' as const }));
   } catch (error) {
     return [{ accountError: toCliError(error) }];
   }
@@ -172,7 +175,10 @@ export type DoctorData = ReportJson | { accounts: ReportJson[]; summary: { accou
 
 export async function doctor(options: DoctorOptions, deps: Deps): Promise<Output<DoctorData>> {
   if (options.allAccounts && deps.globals.account) {
-    throw usageError('--all-accounts and --account cannot be combined.', 'Pass one of them: `tiktok-channel doctor --all-accounts`, or `--account <name>` for one.');
+    throw usageError(
+      '--all-accounts and --account cannot be combined.',
+      'Pass one of them: `tiktok-channel doctor --all-accounts`, or `--account <name>` for one.',
+    );
   }
   const targets = options.allAccounts ? allTargets(deps) : [singleTarget(deps)];
   const label = targets.length > 1 ? `Checking ${targets.length} accounts…` : 'Running checks…';
@@ -191,7 +197,10 @@ export async function doctor(options: DoctorOptions, deps: Deps): Promise<Output
     data,
     (_data, io) => {
       const blocks = reports.map((report) => renderHuman(report, { verbose: Boolean(options.verbose), strict, color: io.color }));
-      if (reports.length > 1) blocks.push(`${reports.length} accounts checked: ${failing ? io.color.red(`${failing} need${failing === 1 ? 's' : ''} attention`) : io.color.green('all passed')}`);
+      if (reports.length > 1)
+        blocks.push(
+          `${reports.length} accounts checked: ${failing ? io.color.red(`${failing} need${failing === 1 ? 's' : ''} attention`) : io.color.green('all passed')}`,
+        );
       io.out(blocks.join('\n\n'));
     },
     failing ? 1 : 0,

@@ -15,7 +15,14 @@ import { output, renderResult, type Output } from '../../io/output.js';
 import { authorLabel, matchCardButton } from '../../conversation/describe.js';
 import { explainUnknownConversation } from '../../conversation/lookup.js';
 import { resolveUsername, usernameTarget } from '../../conversation/username.js';
-import { describeUser, evaluateConversation, formatRemaining, policyDetails, type ConversationPolicy, type ConversationUser } from '../../conversation/policy.js';
+import {
+  describeUser,
+  evaluateConversation,
+  formatRemaining,
+  policyDetails,
+  type ConversationPolicy,
+  type ConversationUser,
+} from '../../conversation/policy.js';
 import type { DecodedEvent } from '../../tiktok/events.js';
 import { describeEvent } from '../../tiktok/event-describe.js';
 import { CONTENT_LIST_MAX_MESSAGES, MESSAGES_PER_WINDOW } from '../../tiktok/limits.js';
@@ -105,11 +112,15 @@ export async function messages(options: MessagesOptions, deps: Deps): Promise<Ou
   if (firstFailure && failed.length) {
     // What was read and saved is shown before the failure is reported.
     renderResult(io, result);
-    throw new CliError(firstFailure.kind, `${failed.length} of ${downloads!.length} media downloads failed; the first (message ${failed[0]!.message_id}): ${firstFailure.message}`, {
-      hint: firstFailure.hint || 'Run the same command again: files already saved are skipped.',
-      tiktokCode: firstFailure.tiktokCode,
-      requestId: firstFailure.requestId,
-    });
+    throw new CliError(
+      firstFailure.kind,
+      `${failed.length} of ${downloads!.length} media downloads failed; the first (message ${failed[0]!.message_id}): ${firstFailure.message}`,
+      {
+        hint: firstFailure.hint || 'Run the same command again: files already saved are skipped.',
+        tiktokCode: firstFailure.tiktokCode,
+        requestId: firstFailure.requestId,
+      },
+    );
   }
   return result;
 }
@@ -128,7 +139,14 @@ export function mediaExtension(bytes: Uint8Array, contentType?: string): string 
   if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return '.webp';
   if (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70) return '.mp4';
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  const known: Record<string, string> = { 'image/png': '.png', 'image/jpeg': '.jpg', 'image/gif': '.gif', 'image/webp': '.webp', 'video/mp4': '.mp4', 'video/quicktime': '.mov' };
+  const known: Record<string, string> = {
+    'image/png': '.png',
+    'image/jpeg': '.jpg',
+    'image/gif': '.gif',
+    'image/webp': '.webp',
+    'video/mp4': '.mp4',
+    'video/quicktime': '.mov',
+  };
   return known[type] ?? '.bin';
 }
 
@@ -141,7 +159,10 @@ async function downloadAll(
   try {
     await mkdir(dir, { recursive: true });
   } catch (error) {
-    throw validationError(`Cannot create ${dir} for --download-media (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, 'Pass a directory you can write to.');
+    throw validationError(
+      `Cannot create ${dir} for --download-media (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      'Pass a directory you can write to.',
+    );
   }
   const present = new Set(await readdir(dir));
   const results: MediaDownload[] = [];
@@ -311,7 +332,10 @@ export function renderMessages(
     });
   }
   out.push('');
-  if (moreMayExist) out.push(`TikTok keeps only the ${CONTENT_LIST_MAX_MESSAGES} most recent messages of a conversation; older ones may exist but cannot be read through the API.`);
+  if (moreMayExist)
+    out.push(
+      `TikTok keeps only the ${CONTENT_LIST_MAX_MESSAGES} most recent messages of a conversation; older ones may exist but cannot be read through the API.`,
+    );
   out.push(windowLine(policy, now));
   // The lines around the table wrap at spaces too, so a narrow terminal never cuts a word.
   return (width ? out.flatMap((line) => (displayWidth(line) > width ? wrapHanging(line, width, 0) : [line])) : out).join('\n');

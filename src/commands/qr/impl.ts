@@ -68,11 +68,11 @@ async function username(deps: Deps): Promise<string> {
   // Env credentials (and old stored accounts) carry no username: ask TikTok once.
   const session = await deps.session(account);
   const client = session.client;
-  const profile = await deps.io.progress('Fetching the account\'s username…', () =>
+  const profile = await deps.io.progress("Fetching the account's username…", () =>
     session.call((token) => getBusinessProfile(client, token, account.businessId)),
   );
   if (!profile.username) {
-    throw new CliError('unexpected', 'TikTok did not return the account\'s username, so the chat link cannot be built.', {
+    throw new CliError('unexpected', "TikTok did not return the account's username, so the chat link cannot be built.", {
       hint: 'Check that the user.info.username scope was granted (`tiktok-channel status`), then `tiktok-channel refresh --reauthorize`.',
     });
   }
@@ -104,7 +104,8 @@ export async function qr(options: QrOptions, deps: Deps): Promise<Output<Record<
       await writeAtomically(file, rendered);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full' : code === 'EFBIG' ? ': the file is larger than this process may write (ulimit -f)' : '';
+      const why =
+        code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full' : code === 'EFBIG' ? ': the file is larger than this process may write (ulimit -f)' : '';
       throw new CliError('validation', `Cannot write ${file}${why} (${code ?? String(error)}); nothing was written, any earlier file there is unchanged.`, {
         hint:
           code === 'ENOENT'

@@ -51,7 +51,9 @@ function who(event: DecodedEvent): string {
 export function shortLinkRefs(referral: Record<string, unknown> | undefined): string[] {
   const links = referral?.short_link;
   const entries = Array.isArray(links) ? links : links ? [links] : [];
-  return entries.flatMap((entry) => (entry && typeof entry === 'object' && typeof (entry as { ref?: unknown }).ref === 'string' ? [(entry as { ref: string }).ref] : []));
+  return entries.flatMap((entry) =>
+    entry && typeof entry === 'object' && typeof (entry as { ref?: unknown }).ref === 'string' ? [(entry as { ref: string }).ref] : [],
+  );
 }
 
 /** Bounds the messages kept from before a referral (a message can overtake its referral). */
@@ -125,7 +127,10 @@ export class ContactWatcher {
     }
     if (event.kind === 'eu_message') {
       // TikTok withholds who wrote and in which chat: it cannot be matched to this code.
-      this.other(event, 'Someone in the EEA, Switzerland or the UK wrote (TikTok withholds who, so it cannot be matched to this code); still waiting for this code');
+      this.other(
+        event,
+        'Someone in the EEA, Switzerland or the UK wrote (TikTok withholds who, so it cannot be matched to this code); still waiting for this code',
+      );
       return;
     }
     if (event.conversation_id && !this.early.has(event.conversation_id) && this.early.size < EARLY_MESSAGES) this.early.set(event.conversation_id, event);
@@ -163,7 +168,7 @@ export class ContactWatcher {
     const message = this.message;
     const user = referral?.user?.username ? referral.user : (message?.user ?? referral?.user ?? null);
     const name = user?.username ? `@${user.username}` : message?.kind === 'eu_message' ? 'Someone in the EEA, Switzerland or the UK' : 'Someone';
-    const text = message ? (message.kind === 'eu_message' ? null : message.text ?? describeEvent(message)) : null;
+    const text = message ? (message.kind === 'eu_message' ? null : (message.text ?? describeEvent(message))) : null;
     const wrote = message ? (text !== null ? ` wrote "${quote(text)}"` : ' wrote (TikTok withholds the text of EEA, Swiss and UK users)') : '';
     const summary = referral
       ? `${name} arrived through this QR code${wrote ? ` and${wrote}` : ' (no message yet)'} – messages reach you`
@@ -199,7 +204,10 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
   io.err(`Waiting up to ${options.seconds} s (${how}) for someone to arrive through ${options.url} (only an arrival with the tag ${options.ref} counts)…`);
   let watch: Promise<void> | undefined;
   try {
-    const watching = options.port !== undefined ? watchWebhooks(deps, options.port, watcher, stop.signal) : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
+    const watching =
+      options.port !== undefined
+        ? watchWebhooks(deps, options.port, watcher, stop.signal)
+        : watchPolling(deps, account, watcher, stop.signal, options.pollIntervalMs ?? 2_000, startedAt);
     watch = watching;
     await io.progress('Waiting for someone to scan the code and write…', () => Promise.race([watcher.done, ended, watching.then(() => ended)]));
     if (watcher.found) {
@@ -209,12 +217,16 @@ export async function waitForContact(deps: Deps, options: ContactOptions): Promi
     if (deps.signal.aborted) throw new CliError('cancelled', 'Cancelled.');
     if (!timedOut) throw new CliError('unexpected', 'Stopped waiting before anyone arrived.');
     const others = watcher.othersSeen;
-    throw new CliError('timeout', `No one arrived through ${options.url} within ${options.seconds} s.${others ? ` ${others === 1 ? '1 other person' : `${others} other people`} wrote, not through this code.` : ''}`, {
-      hint:
-        options.port !== undefined
-          ? 'Check that the account\'s DM setting lets everyone write, that the app\'s webhook callback reaches this port (`tiktok-channel tail --register --public-url …`), or drop --port to poll; `tiktok-channel doctor` checks dm-setting and webhook.'
-          : 'Check that the account\'s DM setting lets everyone write and that the message was sent to this account; `tiktok-channel doctor` checks dm-setting, webhook and the messaging window.',
-    });
+    throw new CliError(
+      'timeout',
+      `No one arrived through ${options.url} within ${options.seconds} s.${others ? ` ${others === 1 ? '1 other person' : `${others} other people`} wrote, not through this code.` : ''}`,
+      {
+        hint:
+          options.port !== undefined
+            ? "Check that the account's DM setting lets everyone write, that the app's webhook callback reaches this port (`tiktok-channel tail --register --public-url …`), or drop --port to poll; `tiktok-channel doctor` checks dm-setting and webhook."
+            : "Check that the account's DM setting lets everyone write and that the message was sent to this account; `tiktok-channel doctor` checks dm-setting, webhook and the messaging window.",
+      },
+    );
   } finally {
     clearTimeout(timer);
     deps.signal.removeEventListener('abort', onAbort);
@@ -253,7 +265,8 @@ async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, 
   } catch (error) {
     await journal.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') throw new CliError('usage', `Cannot listen on 127.0.0.1:${port} (${code}).`, { hint: 'Pick another --port, or drop --port to poll.' });
+    if (code === 'EADDRINUSE' || code === 'EACCES')
+      throw new CliError('usage', `Cannot listen on 127.0.0.1:${port} (${code}).`, { hint: 'Pick another --port, or drop --port to poll.' });
     throw error;
   }
   let hold: import('../../tail/sandbox-callback.js').SandboxHold | undefined;
@@ -263,7 +276,10 @@ async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, 
     // (arrival, --wait's time up, Ctrl-C): a receiver that stopped must not stay its callback.
     const { holdEmbeddedSandbox } = await import('../../tail/sandbox-callback.js');
     hold = await holdEmbeddedSandbox(deps, accounts, receiver.url, true);
-    if (hold) io.info(io.color.dim(`The embedded sandbox now delivers to ${receiver.url}${hold.previous ? ` (taken over from ${hold.previous}, given back on exit)` : ''}.`));
+    if (hold)
+      io.info(
+        io.color.dim(`The embedded sandbox now delivers to ${receiver.url}${hold.previous ? ` (taken over from ${hold.previous}, given back on exit)` : ''}.`),
+      );
     await new Promise<void>((resolve) => {
       if (signal.aborted) return resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });
@@ -277,7 +293,14 @@ async function watchWebhooks(deps: Deps, port: number, watcher: ContactWatcher, 
   }
 }
 
-async function watchPolling(deps: Deps, account: ResolvedAccount, watcher: ContactWatcher, signal: AbortSignal, intervalMs: number, startedAt: number): Promise<void> {
+async function watchPolling(
+  deps: Deps,
+  account: ResolvedAccount,
+  watcher: ContactWatcher,
+  signal: AbortSignal,
+  intervalMs: number,
+  startedAt: number,
+): Promise<void> {
   const { Poller, isTransient } = await import('../../tail/poller.js');
   // The first look records what already exists; anything newer than the start of the wait counts.
   const source = await pollSource(deps, account);
@@ -302,7 +325,12 @@ async function watchPolling(deps: Deps, account: ResolvedAccount, watcher: Conta
       for (const event of result.events) watcher.feed(event);
       if (linkedBefore === undefined) {
         linkedBefore = watcher.linkedCount;
-        if (linkedBefore) deps.io.err(deps.io.color.dim(`${linkedBefore === 1 ? '1 earlier chat' : `${linkedBefore} earlier chats`} started through ${watcher.ref}: a new message there counts too.`));
+        if (linkedBefore)
+          deps.io.err(
+            deps.io.color.dim(
+              `${linkedBefore === 1 ? '1 earlier chat' : `${linkedBefore} earlier chats`} started through ${watcher.ref}: a new message there counts too.`,
+            ),
+          );
       }
       delay = intervalMs;
     } catch (error) {

@@ -54,7 +54,10 @@ export async function refresh(options: RefreshOptions, deps: Deps): Promise<Outp
       };
       // Rendered inside the critical section, not returned: the section's end may let a held SIGTERM
       // exit at once, and the pair must be on stdout by then. Only --json gets here (checked above).
-      renderResult(io, output(pair, () => undefined));
+      renderResult(
+        io,
+        output(pair, () => undefined),
+      );
     });
     return;
   }
@@ -84,7 +87,10 @@ export async function refresh(options: RefreshOptions, deps: Deps): Promise<Outp
     const at = deps.now();
     const name = displaySafe(account.channelName);
     const days = daysLeft(account.refreshTokenExpiresAt, at);
-    const refreshEnd = days === null ? 'the refresh token at a time TikTok did not say' : `the refresh token in ${daysText(days)} (${formatTime(account.refreshTokenExpiresAt)})`;
+    const refreshEnd =
+      days === null
+        ? 'the refresh token at a time TikTok did not say'
+        : `the refresh token in ${daysText(days)} (${formatTime(account.refreshTokenExpiresAt)})`;
     const expiry = `the access token expires in ${formatDuration(account.accessTokenExpiresAt - at)} (${formatTime(account.accessTokenExpiresAt)}), ${refreshEnd}`;
     io.success(
       rotated
@@ -93,7 +99,9 @@ export async function refresh(options: RefreshOptions, deps: Deps): Promise<Outp
     );
     // A refresh renews the access token only: the refresh token still ends 365 days after the consent.
     if (days !== null && days < REFRESH_TOKEN_WARN_DAYS) {
-      io.warn(`Refreshing does not extend the refresh token: in ${daysText(days)} only a new consent helps. Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(name)}\` before then.`);
+      io.warn(
+        `Refreshing does not extend the refresh token: in ${daysText(days)} only a new consent helps. Run \`tiktok-channel refresh --reauthorize --account ${quoteArg(name)}\` before then.`,
+      );
     }
   });
 }
@@ -119,7 +127,14 @@ async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
   const client = await deps.client(account);
   const apiBaseUrl = env.TIKTOK_CHANNEL_API_BASE_URL || account.apiBaseUrl;
   const complete = (authorized: AuthorizedCode) =>
-    completeAuthorization(deps, { client, app, authorized, sandbox: account.sandbox, apiBaseUrl: account.sandbox ? undefined : apiBaseUrl, authUrl: authUrlFor(deps, account) });
+    completeAuthorization(deps, {
+      client,
+      app,
+      authorized,
+      sandbox: account.sandbox,
+      apiBaseUrl: account.sandbox ? undefined : apiBaseUrl,
+      authUrl: authUrlFor(deps, account),
+    });
 
   let connected: Connected;
   if (account.sandbox === 'embedded' && !env.TIKTOK_CHANNEL_API_BASE_URL) {
@@ -155,7 +170,9 @@ async function reauthorize(options: RefreshOptions, deps: Deps): Promise<void> {
       'auth',
       `TikTok's consent was given for ${connected.account.username ? `@${connected.account.username}` : connected.account.businessId}, not for ${account.channelName}${account.username ? ` (@${account.username})` : ''}. ` +
         `${connected.created ? 'That account is now connected too; ' : ''}${account.channelName} was not re-authorized.`,
-      { hint: `Run \`tiktok-channel refresh --reauthorize${accountArg}\` again and sign in to TikTok as ${account.username ? `@${account.username}` : account.channelName}.` },
+      {
+        hint: `Run \`tiktok-channel refresh --reauthorize${accountArg}\` again and sign in to TikTok as ${account.username ? `@${account.username}` : account.channelName}.`,
+      },
     );
   }
   reportConnected(deps, connected, { verb: 'Re-authorized' });

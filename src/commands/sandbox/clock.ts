@@ -7,7 +7,7 @@ import { controlUrl } from '../sandbox.js';
 
 export const definition = defineCommand({
   path: ['sandbox', 'clock'],
-  summary: 'move the sandbox\'s time forward (e.g. 47h, 30m, 2d)',
+  summary: "move the sandbox's time forward (e.g. 47h, 30m, 2d)",
   options: {
     advance: text('--advance <duration>', 'how far: 90s, 30m, 47h, 2d', { mandatory: true }),
     controlUrl: controlUrl(),

@@ -17,7 +17,10 @@ export const definition = defineCommand({
   ],
   // Not a commander choice: an unknown kind gets the list of kinds as its hint.
   arguments: {
-    kind: argument('<kind>', 'sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, authorization-removed or unknown'),
+    kind: argument(
+      '<kind>',
+      'sticker, image, video, emoji, share-post, template-tap, app-reply, read, reaction, smart-plus-ad, auto-message, auto-message-audit, high-intent-comment, authorization-removed or unknown',
+    ),
   },
   options: {
     from: text('--from <username>', 'the user (default: the seeded user)'),
@@ -25,14 +28,14 @@ export const definition = defineCommand({
     text: text('--text <text>', 'app-reply, high-intent-comment: the text'),
     web: flag('--web', 'app-reply: from the web inbox instead of the app'),
     emoji: text('--emoji <emoji>', 'reaction: the emoji'),
-    message: text('--message <message_id>', 'reaction: the message reacted to (default: the business\'s latest)'),
+    message: text('--message <message_id>', "reaction: the message reacted to (default: the business's latest)"),
     remove: flag('--remove', 'reaction: take the reaction back'),
     type: text('--type <type>', 'auto-message(-audit): welcome, suggested-question or chat-prompt'),
     action: text('--action <action>', 'auto-message: create, update, delete, enable or disable'),
     status: text('--status <status>', 'auto-message-audit: approved or rejected'),
     name: text('--name <event>', 'unknown: the event name'),
     item: text('--item <item_id>', 'share-post: the shared post'),
-    reason: text('--reason <n>', 'authorization-removed: TikTok\'s reason 0-5 (default 1: the holder disconnected the app); revokes the account\'s tokens first'),
+    reason: text('--reason <n>', "authorization-removed: TikTok's reason 0-5 (default 1: the holder disconnected the app); revokes the account's tokens first"),
     ...shapeOptions(),
     controlUrl: controlUrl(),
   },

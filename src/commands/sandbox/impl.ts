@@ -42,7 +42,10 @@ export async function message(options: MessageOptions, deps: Deps): Promise<Outp
   if (options.text && options.image) throw usageError('--text and --image are two messages; send them one at a time.');
   if (options.ref && options.viaAd) throw usageError('--ref and --via-ad are two different ways to arrive; pick one.');
   if (options.from !== undefined && !/^@?[A-Za-z0-9._]{2,24}$/.test(options.from)) {
-    throw usageError(`--from must be a TikTok username (2 to 24 letters, digits, "_" or "."); got ${JSON.stringify(options.from)}.`, 'e.g. --from maya.lopez, or leave --from out for the seeded user.');
+    throw usageError(
+      `--from must be a TikTok username (2 to 24 letters, digits, "_" or "."); got ${JSON.stringify(options.from)}.`,
+      'e.g. --from maya.lopez, or leave --from out for the seeded user.',
+    );
   }
   const target = await controlTarget(deps, options.controlUrl);
   const result = await control<MessageResult>(deps, target, 'POST', '/messages', {
@@ -61,7 +64,8 @@ export async function message(options: MessageOptions, deps: Deps): Promise<Outp
     const writer = typeof result.username === 'string' ? result.username : options.from?.replace(/^@/, '');
     io.out(`${writer ? `@${displaySafe(writer)}` : 'The user'} ${what} in conversation ${result.conversation_id}`);
     if (result.message_id) io.out(`message_id ${result.message_id}`);
-    if (result.events?.length) io.err(io.color.dim(`events: ${result.events.join(', ')}${result.webhooks_queued ? ` (${deliveriesQueued(result.webhooks_queued)})` : ''}`));
+    if (result.events?.length)
+      io.err(io.color.dim(`events: ${result.events.join(', ')}${result.webhooks_queued ? ` (${deliveriesQueued(result.webhooks_queued)})` : ''}`));
   });
 }
 
@@ -111,7 +115,10 @@ export async function event(options: EventOptions & { kind: string }, deps: Deps
   const missing = flags.needs.filter((key) => options[key] === undefined);
   if (missing.length) throw usageError(`${kind} needs ${missing.map((key) => FLAG_NAMES[key]).join(' and ')}.`);
   if (options.reason !== undefined && !/^[0-5]$/.test(options.reason.trim())) {
-    throw usageError(`--reason must be 0 to 5 (got ${JSON.stringify(options.reason)}).`, '0 unknown, 1 disconnected in TikTok, 2 account deleted, 3 age changed, 4 account banned, 5 developer revoked access.');
+    throw usageError(
+      `--reason must be 0 to 5 (got ${JSON.stringify(options.reason)}).`,
+      '0 unknown, 1 disconnected in TikTok, 2 account deleted, 3 age changed, 4 account banned, 5 developer revoked access.',
+    );
   }
   const target = await controlTarget(deps, options.controlUrl);
   const result = await control<EventResult>(deps, target, 'POST', '/events', {
@@ -156,7 +163,11 @@ export async function set(options: SetOptions, deps: Deps): Promise<Output<Recor
   const businessId = sandboxBusinessId(deps, target) ?? 'default';
   const account = await control<Record<string, unknown>>(deps, target, 'POST', `/accounts/${encodeURIComponent(businessId)}`, body);
   return output(account, (account, io) =>
-    io.out(`Updated sandbox account ${displaySafe(String(account.username ? `@${account.username}` : businessId))}: ${Object.entries(body).map(([key, value]) => `${key}=${displaySafe(String(value))}`).join(', ')}`),
+    io.out(
+      `Updated sandbox account ${displaySafe(String(account.username ? `@${account.username}` : businessId))}: ${Object.entries(body)
+        .map(([key, value]) => `${key}=${displaySafe(String(value))}`)
+        .join(', ')}`,
+    ),
   );
 }
 
@@ -176,7 +187,9 @@ export async function token(options: TokenOptions, deps: Deps): Promise<Output<{
   const target = await controlTarget(deps, options.controlUrl);
   const answer = await control<{ access_token: string; business_id: string }>(deps, target, 'POST', '/token', {});
   return output({ accessToken: answer.access_token, businessId: answer.business_id }, (data, io) => {
-    io.out([`export TIKTOK_CHANNEL_ACCESS_TOKEN=${shellQuote(data.accessToken)}`, `export TIKTOK_CHANNEL_BUSINESS_ID=${shellQuote(data.businessId)}`].join('\n'));
+    io.out(
+      [`export TIKTOK_CHANNEL_ACCESS_TOKEN=${shellQuote(data.accessToken)}`, `export TIKTOK_CHANNEL_BUSINESS_ID=${shellQuote(data.businessId)}`].join('\n'),
+    );
     io.err(io.color.dim('A live access token for 24 hours (sandbox time), as if the account holder had consented.'));
   });
 }
@@ -196,7 +209,9 @@ export async function reset(options: ResetOptions, deps: Deps): Promise<Output<R
       io.info('Every token of the default account has expired (the point of this scenario): `tiktok-channel status` exits 3 until the next `sandbox reset`.');
     } else if (result.renewed_access_tokens || result.renewed_refresh_tokens) {
       // Said, so a user who saw status fail before knows why it works now.
-      io.info(`Expired tokens were renewed (${result.renewed_access_tokens ?? 0} access, ${result.renewed_refresh_tokens ?? 0} refresh): connected accounts are valid again.`);
+      io.info(
+        `Expired tokens were renewed (${result.renewed_access_tokens ?? 0} access, ${result.renewed_refresh_tokens ?? 0} refresh): connected accounts are valid again.`,
+      );
     } else {
       io.info('Connected accounts keep their tokens, still valid.');
     }

@@ -12,7 +12,10 @@ export const definition = defineCommand({
     port: integer('--port <n>', 'port (default: any free port)', { min: 0, max: 65535 }),
     latency: integer('--latency <ms>', 'add this delay to every API answer', { min: 0, max: 60_000 }),
     autoApprove: flag('--auto-approve', 'skip the consent page: approve for the default account'),
-    rps: integer('--rps <n>', 'requests per second per app (its client key, all its accounts together) before 40100, as TikTok counts (default: no limit)', { min: 0, max: 100_000 }),
+    rps: integer('--rps <n>', 'requests per second per app (its client key, all its accounts together) before 40100, as TikTok counts (default: no limit)', {
+      min: 0,
+      max: 100_000,
+    }),
     requirePkce: flag('--require-pkce', 'authorize demands a hex S256 code_challenge (like Login Kit)'),
     strictOauth: flag('--strict-oauth', 'the token exchange refuses undocumented fields, e.g. code_verifier'),
     scenario: choice('--scenario <name>', 'seed a scenario', SCENARIOS),

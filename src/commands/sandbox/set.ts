@@ -7,7 +7,7 @@ import { controlUrl } from '../sandbox.js';
 
 export const definition = defineCommand({
   path: ['sandbox', 'set'],
-  summary: 'change the sandbox account\'s settings',
+  summary: "change the sandbox account's settings",
   options: {
     region: text('--region <cc>', 'registration region'),
     advancedAccess: choice('--advanced-access <state>', 'Advanced Access', ['on', 'off']),

@@ -7,7 +7,7 @@ import { controlUrl } from '../sandbox.js';
 
 export const definition = defineCommand({
   path: ['sandbox', 'token'],
-  summary: 'print a live access token and business id of the sandbox\'s default account (as `export` lines; --json)',
+  summary: "print a live access token and business id of the sandbox's default account (as `export` lines; --json)",
   options: { controlUrl: controlUrl() },
 });
 

@@ -7,7 +7,16 @@ import type { Deps } from '../../deps.js';
 import type { SendOptions } from '../send.js';
 import { readBounded } from '../../io/stdin.js';
 import { buildCard, duplicateButtonIds } from '../../conversation/card.js';
-import { checkText, codePointLength, decodeStdinText, formatBytes, loadImage, STDIN_TEXT_MAX_BYTES, stripOneTrailingNewline, type CheckedImage } from '../../conversation/content.js';
+import {
+  checkText,
+  codePointLength,
+  decodeStdinText,
+  formatBytes,
+  loadImage,
+  STDIN_TEXT_MAX_BYTES,
+  stripOneTrailingNewline,
+  type CheckedImage,
+} from '../../conversation/content.js';
 import { containsUrl } from '../../conversation/chat-link.js';
 import { LINK_WARNING } from '../../conversation/unsent.js';
 import type { CardContent, SenderAction } from '../../tiktok/messaging-api.js';
@@ -34,14 +43,25 @@ export function checkFlags(options: SendOptions): void {
   const names = (keys: Array<keyof typeof CONTENT_FLAGS>) => keys.map((key) => CONTENT_FLAGS[key]).join(' and ');
   if (options.commentReply !== undefined) {
     if (!options.commentReply.trim()) throw usageError('--comment-reply needs the id of the comment to answer.');
-    if (options.to !== undefined) throw usageError('--comment-reply answers a comment, not a conversation: drop --to.', 'TikTok opens the conversation with the commenter when the reply is sent.');
+    if (options.to !== undefined)
+      throw usageError(
+        '--comment-reply answers a comment, not a conversation: drop --to.',
+        'TikTok opens the conversation with the commenter when the reply is sent.',
+      );
     const other = given.filter((key) => key !== 'text');
     if (other.length) throw usageError(`--comment-reply sends text only (got ${names(other)}); TikTok's direct reply to a comment is a text message.`);
     if (options.text === undefined) throw usageError('--comment-reply needs --text: the private answer to the comment.');
     if (options.replyTo !== undefined) throw usageError('--reply-to quotes a message in a conversation; it does not combine with --comment-reply.');
-    if (options.waitReply !== undefined) throw usageError('--wait-reply needs a conversation (--to); a comment reply has none yet.', 'Send the comment reply first, then `tiktok-channel send --to <conversation_id> … --wait-reply` in the conversation it opened.');
-  } else if (!options.to || !options.to.trim()) {
-    throw usageError('--to needs a conversation id or @username (or answer a comment with --comment-reply COMMENT_ID).', 'List them with `tiktok-channel conversations`.');
+    if (options.waitReply !== undefined)
+      throw usageError(
+        '--wait-reply needs a conversation (--to); a comment reply has none yet.',
+        'Send the comment reply first, then `tiktok-channel send --to <conversation_id> … --wait-reply` in the conversation it opened.',
+      );
+  } else if (!options.to?.trim()) {
+    throw usageError(
+      '--to needs a conversation id or @username (or answer a comment with --comment-reply COMMENT_ID).',
+      'List them with `tiktok-channel conversations`.',
+    );
   }
   if ((options.button?.length || options.linkCard) && options.card === undefined) {
     throw usageError(`${options.button?.length ? '--button' : '--link-card'} belongs to a card: add --card TITLE.`);
@@ -50,15 +70,22 @@ export function checkFlags(options: SendOptions): void {
     if (!ACTIONS[options.action]) throw usageError(`--action must be typing or mark-read (got "${options.action}").`);
     const content = given.filter((key) => key !== 'action');
     if (content.length) {
-      throw usageError(`--action ${options.action} sends no content: drop ${names(content)}.`, 'A sender action is not a message; send the content in a second command.');
+      throw usageError(
+        `--action ${options.action} sends no content: drop ${names(content)}.`,
+        'A sender action is not a message; send the content in a second command.',
+      );
     }
     if (options.replyTo !== undefined) throw usageError(`--action ${options.action} quotes nothing: drop --reply-to.`);
   }
   if (given.length === 0) {
-    throw usageError('Nothing to send: pass exactly one of --text, --text - (stdin), --image FILE, --share-post ITEM_ID, --card TITLE --button ID:LABEL or --action typing|mark-read.');
+    throw usageError(
+      'Nothing to send: pass exactly one of --text, --text - (stdin), --image FILE, --share-post ITEM_ID, --card TITLE --button ID:LABEL or --action typing|mark-read.',
+    );
   }
   if (given.length > 1) {
-    throw usageError(`Pass exactly one of --text, --image, --share-post, --card and --action (got ${names(given)}); TikTok sends one kind of content per message.`);
+    throw usageError(
+      `Pass exactly one of --text, --image, --share-post, --card and --action (got ${names(given)}); TikTok sends one kind of content per message.`,
+    );
   }
   if (options.replyTo !== undefined && options.text === undefined && options.image === undefined) {
     throw usageError('--reply-to works with --text or --image only; TikTok quotes a message only in a text or image reply.');
@@ -160,11 +187,16 @@ export function describeDraft(draft: Draft): string {
 export function draftWarnings(draft: Draft, io: Deps['io']): string[] {
   const warnings: string[] = [];
   if (draft.kind === 'image' && draft.image.renamedFrom) {
-    warnings.push(`${draft.image.renamedFrom} is a ${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'} image despite its name; it is uploaded as ${draft.image.filename}.`);
+    warnings.push(
+      `${draft.image.renamedFrom} is a ${draft.image.contentType === 'image/png' ? 'PNG' : 'JPG'} image despite its name; it is uploaded as ${draft.image.filename}.`,
+    );
   }
   if (draft.kind === 'card') {
     const repeated = duplicateButtonIds(draft.card);
-    if (repeated.length) warnings.push(`Button id ${repeated.map((id) => `"${id}"`).join(', ')} is used twice: a tap reports only the id, so you cannot tell those buttons apart.`);
+    if (repeated.length)
+      warnings.push(
+        `Button id ${repeated.map((id) => `"${id}"`).join(', ')} is used twice: a tap reports only the id, so you cannot tell those buttons apart.`,
+      );
   }
   const text = draft.kind === 'text' || draft.kind === 'comment_reply' ? draft.body : undefined;
   if (text !== undefined && containsUrl(text)) warnings.push(LINK_WARNING);

@@ -50,7 +50,11 @@ function windowSummary(policy: ConversationPolicy | undefined, left: number | nu
   const parts: string[] = [];
   if (left !== null) parts.push(`${left} of ${MESSAGES_PER_WINDOW} left${policy?.historyIncomplete ? ' at most' : ''}`);
   if (policy?.windowClosesAt !== undefined) {
-    parts.push(policy.windowClosesAt > now ? `window closes in ${formatRemaining(policy.windowClosesAt - now)}` : `window closed at ${formatTime(policy.windowClosesAt)}`);
+    parts.push(
+      policy.windowClosesAt > now
+        ? `window closes in ${formatRemaining(policy.windowClosesAt - now)}`
+        : `window closed at ${formatTime(policy.windowClosesAt)}`,
+    );
   }
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
@@ -78,9 +82,13 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
   const account = deps.resolveAccount();
   // Known before any call: TikTok keeps the DM API from accounts registered in the EEA, CH and the UK.
   if (!options.force && dmRegionVerdict(account.region) === 'blocked') {
-    throw new CliError('region', `${account.channelName} is registered in ${account.region}, where TikTok does not offer the direct-message API (EEA, Switzerland, UK).`, {
-      hint: 'Use an account registered elsewhere. If the stored region is wrong, pass --force to let TikTok decide.',
-    });
+    throw new CliError(
+      'region',
+      `${account.channelName} is registered in ${account.region}, where TikTok does not offer the direct-message API (EEA, Switzerland, UK).`,
+      {
+        hint: 'Use an account registered elsewhere. If the stored region is wrong, pass --force to let TikTok decide.',
+      },
+    );
   }
   if (draft?.kind === 'comment_reply') return replyToComment(draft, options, deps, account, warnings);
   const businessId = account.businessId;
@@ -113,7 +121,9 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
   }
   if (draft.kind === 'comment_reply') throw new CliError('unexpected', 'A comment reply reached the conversation path.');
   if ((draft.kind === 'text' || draft.kind === 'image') && draft.replyTo && !content.messages.some((message) => message.message_id === draft.replyTo)) {
-    io.warn(`Message ${draft.replyTo} is not among the conversation's ${CONTENT_LIST_MAX_MESSAGES} most recent messages (all TikTok keeps); TikTok will decide whether it can be quoted.`);
+    io.warn(
+      `Message ${draft.replyTo} is not among the conversation's ${CONTENT_LIST_MAX_MESSAGES} most recent messages (all TikTok keeps); TikTok will decide whether it can be quoted.`,
+    );
   }
 
   if (draft.kind === 'image') {
@@ -127,7 +137,7 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
     if (capable === false) {
       throw new CliError('policy', `TikTok does not allow sending images in this conversation with ${who} (IMAGE_SEND capability: false).`, {
         hint:
-          'Image sending depends on TikTok\'s media send strategy for both sides\' regions and on account-level (risk control) limits; ' +
+          "Image sending depends on TikTok's media send strategy for both sides' regions and on account-level (risk control) limits; " +
           'it cannot be fixed from here. Send the information as text instead.',
         details: { conversation_id: conversationId, capability: 'IMAGE_SEND' },
       });
@@ -145,7 +155,9 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
         to: { username: policy.user.username ?? null, display_name: policy.user.displayName ?? null },
         message_type: messageTypeOf(preview),
         request: buildSendBody(businessId, conversationId, preview),
-        ...(draft.kind === 'image' ? { image: { file: options.image, upload_name: draft.image.filename, content_type: draft.image.contentType, size: draft.image.size } } : {}),
+        ...(draft.kind === 'image'
+          ? { image: { file: options.image, upload_name: draft.image.filename, content_type: draft.image.contentType, size: draft.image.size } }
+          : {}),
         messages_left: leftNow,
         window_closes_at: isoOrNull(policy.windowClosesAt),
         warnings,
@@ -161,7 +173,9 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
   let outgoing: OutgoingContent;
   if (draft.kind === 'image') {
     const mediaId = await io.progress(`Uploading ${draft.image.filename}…`, () =>
-      session.call((token) => uploadImage(client, token, businessId, { filename: draft.image.filename, contentType: draft.image.contentType, bytes: draft.image.bytes })),
+      session.call((token) =>
+        uploadImage(client, token, businessId, { filename: draft.image.filename, contentType: draft.image.contentType, bytes: draft.image.bytes }),
+      ),
     );
     outgoing = outgoingFor(draft, mediaId);
   } else {
@@ -191,7 +205,8 @@ async function sendChecked(options: SendOptions, deps: Deps, typed: { body?: str
   };
   const sentHuman = (io: IO) => {
     if (draft.kind === 'action') {
-      const did = draft.action === 'TYPING' ? `Showing "typing…" to ${who} for about ${Math.round(TYPING_INDICATOR_MS / 1000)} s` : `Marked ${who}'s messages as read`;
+      const did =
+        draft.action === 'TYPING' ? `Showing "typing…" to ${who} for about ${Math.round(TYPING_INDICATOR_MS / 1000)} s` : `Marked ${who}'s messages as read`;
       io.out(`${did}${windowSummary(after, left, now)}`);
       io.info('A sender action is not a message: it used none of the 10 messages of the window.');
     } else {
@@ -256,10 +271,13 @@ async function replyToComment(
   const { io } = deps;
   const businessId = account.businessId;
   if (options.dryRun) {
-    return output({ dry_run: true, comment_id: draft.commentId, message_type: 'TEXT', request: buildCommentReplyBody(businessId, draft.commentId, draft.body), warnings }, (_data, io) => {
-      io.out(displaySafe(`Would send ${describeDraft(draft)}`));
-      io.info('Nothing was sent (--dry-run).');
-    });
+    return output(
+      { dry_run: true, comment_id: draft.commentId, message_type: 'TEXT', request: buildCommentReplyBody(businessId, draft.commentId, draft.body), warnings },
+      (_data, io) => {
+        io.out(displaySafe(`Would send ${describeDraft(draft)}`));
+        io.info('Nothing was sent (--dry-run).');
+      },
+    );
   }
   const session = await deps.session(account);
   const sent = await io
@@ -267,12 +285,16 @@ async function replyToComment(
     .catch((error: unknown) => {
       error = asCliError(error);
       if (error instanceof CliError && error.tiktokCode === 40007) {
-        throw new CliError('validation', `TikTok does not know comment "${draft.commentId}" for ${account.channelName} (TikTok error 40007: the object does not exist).`, {
-          hint: 'Use the comment_id of an im_receive_high_intent_comment event (`tiktok-channel tail` shows them).',
-          tiktokCode: 40007,
-          requestId: error.requestId,
-          details: { comment_id: draft.commentId },
-        });
+        throw new CliError(
+          'validation',
+          `TikTok does not know comment "${draft.commentId}" for ${account.channelName} (TikTok error 40007: the object does not exist).`,
+          {
+            hint: 'Use the comment_id of an im_receive_high_intent_comment event (`tiktok-channel tail` shows them).',
+            tiktokCode: 40007,
+            requestId: error.requestId,
+            details: { comment_id: draft.commentId },
+          },
+        );
       }
       if (error instanceof CliError && error.tiktokCode === 40064) {
         throw new CliError('policy', error.message, {
@@ -295,7 +317,11 @@ async function replyToComment(
       warnings,
     },
     (_data, io) => {
-      io.out(displaySafe(`Replied privately to comment ${draft.commentId}${sent.messageId ? ` (message ${sent.messageId})` : ''}${sent.conversationId ? ` in conversation ${sent.conversationId}` : ''}`));
+      io.out(
+        displaySafe(
+          `Replied privately to comment ${draft.commentId}${sent.messageId ? ` (message ${sent.messageId})` : ''}${sent.conversationId ? ` in conversation ${sent.conversationId}` : ''}`,
+        ),
+      );
       io.info('The reply opens a conversation with the commenter: `tiktok-channel conversations` lists it.');
     },
   );

@@ -66,7 +66,10 @@ async function checkWithTikTok(deps: Deps, account: ResolvedAccount, isDefault: 
         hint: error.hint,
         tiktokCode: error.tiktokCode,
         requestId: error.requestId,
-        details: { account: refusedByTikTok(describeAccount(session.current, isDefault, deps.now()), error, session.refreshRefused), checked_with_tiktok: true },
+        details: {
+          account: refusedByTikTok(describeAccount(session.current, isDefault, deps.now()), error, session.refreshRefused),
+          checked_with_tiktok: true,
+        },
       });
     }
     if (error instanceof CliError && (error.kind === 'network' || error.kind === 'rateLimit')) {
@@ -123,7 +126,9 @@ function renderStatus(status: StatusData, account: ResolvedAccount, check: TikTo
   if (status.access_token.expired && !check) io.warn('The access token has expired; the next command renews it with the refresh token.');
   const refreshDays = status.refresh_token.expires_in_days;
   if (account.refreshToken && refreshDays !== null && !status.refresh_token.expired && refreshDays < REFRESH_TOKEN_WARN_DAYS) {
-    io.warn(`The refresh token ends in ${daysText(refreshDays)} and refreshing does not extend it: run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` before then.`);
+    io.warn(
+      `The refresh token ends in ${daysText(refreshDays)} and refreshing does not extend it: run \`tiktok-channel refresh --reauthorize --account ${quoteArg(account.businessId)}\` before then.`,
+    );
   }
   if (status.missing_scopes.length) {
     io.warn(`Missing scopes for messaging: ${status.missing_scopes.join(', ')}. Run \`tiktok-channel refresh --reauthorize\` and approve them.`);

@@ -13,7 +13,16 @@ import type { ResolvedAccount } from '../../store/accounts.js';
 import { isUnreadableDelivery, type DecodedEvent } from '../../tiktok/events.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../../tiktok/limits.js';
 import { DedupeSet } from '../../tail/dedupe.js';
-import { checkTailOptions, DEDUPE_HORIZON_MS, DEFAULT_PATH, DEFAULT_PORT, eventFilter, forwardTimeoutSeconds, pollSeconds, type TailOptions } from '../../tail/options.js';
+import {
+  checkTailOptions,
+  DEDUPE_HORIZON_MS,
+  DEFAULT_PATH,
+  DEFAULT_PORT,
+  eventFilter,
+  forwardTimeoutSeconds,
+  pollSeconds,
+  type TailOptions,
+} from '../../tail/options.js';
 import { eventPrinter } from '../../tail/print.js';
 import type { ForwardShown, PrintContext } from '../../tail/render.js';
 import { callbackUrl, isLoopbackHost, journalDir, openJournal, registerCallback, servedDirectory } from '../../tail/setup.js';
@@ -67,7 +76,10 @@ export async function tail(options: TailOptions, deps: Deps): Promise<number> {
   };
 
   try {
-    const reason = interval !== undefined ? await (await import('../../tail/poll-mode.js')).pollMode(deps, interval, sinceMs, print, stats, stop) : await webhookMode(deps, options, sinceMs, print, stats, stop, (map) => (labels = map));
+    const reason =
+      interval !== undefined
+        ? await (await import('../../tail/poll-mode.js')).pollMode(deps, interval, sinceMs, print, stats, stop)
+        : await webhookMode(deps, options, sinceMs, print, stats, stop, (map) => (labels = map));
     if (reason === 'timeout') {
       const enough = options.count === undefined ? stats.printed > 0 : stats.printed >= options.count;
       if (!enough) {
@@ -77,7 +89,7 @@ export async function tail(options: TailOptions, deps: Deps): Promise<number> {
             ? `Nothing arrived in ${options.timeout} s.`
             : `${stats.printed} of ${options.count} event${options.count === 1 ? '' : 's'} arrived in ${options.timeout} s.`,
           {
-            hint: 'Check that the callback points here (`tiktok-channel tail --register --public-url …`, or --poll), that the account\'s DM setting lets people write, and run `tiktok-channel doctor`.',
+            hint: "Check that the callback points here (`tiktok-channel tail --register --public-url …`, or --poll), that the account's DM setting lets people write, and run `tiktok-channel doctor`.",
             details: { received: stats.received, printed: stats.printed },
           },
         );
@@ -102,7 +114,10 @@ async function webhookMode(
   setLabels: (labels: Map<string, string>) => void,
 ): Promise<StopReason> {
   const { io } = deps;
-  const { accounts, directory } = servedDirectory(deps, 'Run `tiktok-channel connect` (the app secret is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.');
+  const { accounts, directory } = servedDirectory(
+    deps,
+    'Run `tiktok-channel connect` (the app secret is stored with the account), or set TIKTOK_CHANNEL_CLIENT_SECRET.',
+  );
   if (accounts.length > 1) setLabels(new Map(accounts.map((account) => [account.businessId, account.channelName])));
 
   const { Journal } = await import('../../tail/journal.js');
@@ -175,7 +190,13 @@ async function webhookMode(
         const waiting = awaitingAnswer.get(item.ref.id);
         if (!waiting) return;
         awaitingAnswer.delete(item.ref.id);
-        const forward: ForwardShown = { status: answer.status, error: answer.error, ms: answer.ms, bodyPreview: answer.bodyPreview, willRetry: answer.willRetry };
+        const forward: ForwardShown = {
+          status: answer.status,
+          error: answer.error,
+          ms: answer.ms,
+          bodyPreview: answer.bodyPreview,
+          willRetry: answer.willRetry,
+        };
         print(waiting.event, { ...waiting.context, forward });
       },
       onRetry: (outcome) => {
@@ -187,11 +208,15 @@ async function webhookMode(
           print(waiting.event, { ...waiting.context, forward: QUEUED });
         }
         if (retriesShown++ < 5 || retriesShown % 100 === 0) {
-          io.warn(`Forwarding to ${shownTarget} failed (${outcome.status ? `HTTP ${outcome.status}` : displaySafe(String(outcome.error))}); retrying in ${Math.ceil(outcome.delayMs / 100) / 10} s. Deliveries stay in the journal meanwhile.`);
+          io.warn(
+            `Forwarding to ${shownTarget} failed (${outcome.status ? `HTTP ${outcome.status}` : displaySafe(String(outcome.error))}); retrying in ${Math.ceil(outcome.delayMs / 100) / 10} s. Deliveries stay in the journal meanwhile.`,
+          );
         }
       },
       onGaveUp: (outcome) =>
-        io.warn(`${shownTarget} refused delivery ${outcome.item.ref.id} (${outcome.status ? `HTTP ${outcome.status}` : displaySafe(String(outcome.error))}); not retried.`),
+        io.warn(
+          `${shownTarget} refused delivery ${outcome.item.ref.id} (${outcome.status ? `HTTP ${outcome.status}` : displaySafe(String(outcome.error))}); not retried.`,
+        ),
     });
     const resumed = await forwarder.resume((entry) => {
       try {
@@ -237,7 +262,11 @@ async function webhookMode(
       stats.refused++;
       // Each of the first few is shown; under a flood, one line per thousand.
       if (refusalsShown++ < 10 || stats.refused % 1000 === 0) {
-        io.err(io.color.dim(`refused ${refusal.status} (${refusal.reason})${refusal.remote ? ` from ${refusal.remote}` : ''}: ${displaySafe(refusal.message)}${stats.refused > 10 ? ` [${stats.refused} refused so far]` : ''}`));
+        io.err(
+          io.color.dim(
+            `refused ${refusal.status} (${refusal.reason})${refusal.remote ? ` from ${refusal.remote}` : ''}: ${displaySafe(refusal.message)}${stats.refused > 10 ? ` [${stats.refused} refused so far]` : ''}`,
+          ),
+        );
       }
     },
   };
@@ -254,7 +283,10 @@ async function webhookMode(
       throw usageError(`Cannot listen on ${host}:${options.port ?? DEFAULT_PORT} (${code}).`, 'Pick another --port (0 = any free port) or --host.');
     } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
       await journal.close();
-      throw usageError(`Cannot listen on --host ${JSON.stringify(host)}: no such host or address (${code}).`, 'Give --host an address of this machine, e.g. 127.0.0.1 (the default), 0.0.0.0 or ::.');
+      throw usageError(
+        `Cannot listen on --host ${JSON.stringify(host)}: no such host or address (${code}).`,
+        'Give --host an address of this machine, e.g. 127.0.0.1 (the default), 0.0.0.0 or ::.',
+      );
     } else {
       await journal.close();
       throw error;
@@ -276,7 +308,8 @@ async function webhookMode(
   // 4. Run until stopped, then: stop accepting, flush, summarise.
   const reason = await stop.done;
   // Events still waiting for their forward's answer arrived all the same: shown, unless --count was reached.
-  for (const { event, context } of awaitingAnswer.values()) print(event, { ...context, stopping: true, forward: { error: 'no answer yet when tail stopped (owed in the journal)' } });
+  for (const { event, context } of awaitingAnswer.values())
+    print(event, { ...context, stopping: true, forward: { error: 'no answer yet when tail stopped (owed in the journal)' } });
   awaitingAnswer.clear();
   // The callback is given back first: deliveries meanwhile go where they went before this tail.
   const released = await hold?.release().catch((error: unknown) => `Could not give the embedded sandbox's callback back (${(error as Error).message}).`);
@@ -302,16 +335,30 @@ async function webhookMode(
 }
 
 /** Returns the embedded sandbox's hold on its callback, to give back when tail stops. */
-async function registerIfAsked(deps: Deps, options: TailOptions, accounts: ResolvedAccount[], localUrl: string, path: string): Promise<SandboxHold | undefined> {
+async function registerIfAsked(
+  deps: Deps,
+  options: TailOptions,
+  accounts: ResolvedAccount[],
+  localUrl: string,
+  path: string,
+): Promise<SandboxHold | undefined> {
   const { io } = deps;
   if (!options.register) {
     const { holdEmbeddedSandbox } = await import('../../tail/sandbox-callback.js');
     const hold = await holdEmbeddedSandbox(deps, accounts, localUrl, Boolean(options.takeOver));
     if (hold) {
-      const before = hold.previous ? `taken over from ${hold.previous}, given back on exit` : hold.stale ? `previous callback ${hold.stale} no longer answered` : 'previous callback: none';
+      const before = hold.previous
+        ? `taken over from ${hold.previous}, given back on exit`
+        : hold.stale
+          ? `previous callback ${hold.stale} no longer answered`
+          : 'previous callback: none';
       io.info(io.color.dim(`The embedded sandbox now delivers to ${localUrl} (${before}).`));
     } else if (io.isStderrTTY && !io.json) {
-      io.info(io.color.dim('TikTok delivers to your app\'s callback URL: expose this port over HTTPS (e.g. a tunnel) and run `tiktok-channel tail --register --public-url https://…`, or use --poll.'));
+      io.info(
+        io.color.dim(
+          "TikTok delivers to your app's callback URL: expose this port over HTTPS (e.g. a tunnel) and run `tiktok-channel tail --register --public-url https://…`, or use --poll.",
+        ),
+      );
     }
     return hold;
   }
@@ -328,6 +375,8 @@ async function registerIfAsked(deps: Deps, options: TailOptions, accounts: Resol
   } else {
     io.success(`Registered ${callback} as the DIRECT_MESSAGE callback of app ${account.clientKey} (previous: ${previous}).`);
   }
-  io.warn(`The callback is app-wide: every account connected to app ${account.clientKey} now delivers here${registration.previous && registration.previous !== callback ? `, no longer to ${registration.previous}` : ''}.`);
+  io.warn(
+    `The callback is app-wide: every account connected to app ${account.clientKey} now delivers here${registration.previous && registration.previous !== callback ? `, no longer to ${registration.previous}` : ''}.`,
+  );
   return undefined;
 }

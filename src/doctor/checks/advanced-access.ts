@@ -14,8 +14,12 @@ export const advancedAccess: Check = {
     const account = ctx.account!;
     const refusals = readRefusals(await ctx.probes.messagingCalls());
     const refused = refusals.refused.filter((refusal) => refusal.cause === 'advanced-access' || refusal.cause === 'unspecified');
-    const details = [`${refusals.calls} messaging calls: ${refusals.passed} passed, ${refusals.refused.length} refused, ${refusals.other.length} failed otherwise`];
-    details.push(...refusals.refused.map((refusal) => `refused: ${refusal.error.message}${refusal.error.requestId ? ` (request_id ${refusal.error.requestId})` : ''}`));
+    const details = [
+      `${refusals.calls} messaging calls: ${refusals.passed} passed, ${refusals.refused.length} refused, ${refusals.other.length} failed otherwise`,
+    ];
+    details.push(
+      ...refusals.refused.map((refusal) => `refused: ${refusal.error.message}${refusal.error.requestId ? ` (request_id ${refusal.error.requestId})` : ''}`),
+    );
     if (refused.length && refusals.passed > 0) {
       return {
         status: 'fail',

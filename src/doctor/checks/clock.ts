@@ -22,7 +22,7 @@ export const clock: Check = {
   async run(ctx): Promise<CheckOutcome> {
     await ctx.probes.reach(); // the first answer has arrived (or none will)
     const exchange = ctx.probes.exchanges.find((candidate) => candidate.date && Number.isFinite(Date.parse(candidate.date)));
-    if (!exchange) return { status: 'skip', detail: 'skipped: TikTok\'s answers carried no Date header' };
+    if (!exchange) return { status: 'skip', detail: "skipped: TikTok's answers carried no Date header" };
     // The header is truncated to the second: the server's time lies in [date, date + 1 s).
     const server = Date.parse(exchange.date!) + 500;
     const local = (exchange.startedAt + exchange.endedAt) / 2;
@@ -30,7 +30,11 @@ export const clock: Check = {
     const rtt = exchange.endedAt - exchange.startedAt;
     const details = [`Date header ${exchange.date}, local ${new Date(local).toUTCString()}, round trip ${rtt} ms`];
     if (Math.abs(skew) <= CLOCK_WARN_SECONDS) {
-      return { status: 'ok', detail: Math.abs(skew) <= 1 ? 'within a second of TikTok\'s clock' : `${describe(skew)} ${skew > 0 ? 'ahead of' : 'behind'} TikTok's clock`, details };
+      return {
+        status: 'ok',
+        detail: Math.abs(skew) <= 1 ? "within a second of TikTok's clock" : `${describe(skew)} ${skew > 0 ? 'ahead of' : 'behind'} TikTok's clock`,
+        details,
+      };
     }
     return {
       status: 'warn',

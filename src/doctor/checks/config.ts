@@ -16,7 +16,7 @@ interface Part {
 
 /** The redirect URI `connect --port 8723` listens on: the one we tell people to register. */
 const REDIRECT_HINT =
-  'If TikTok\'s page said the redirect_uri is not registered: add http://127.0.0.1:8723/callback/ to your app ' +
+  "If TikTok's page said the redirect_uri is not registered: add http://127.0.0.1:8723/callback/ to your app " +
   '(developers.tiktok.com → your app → Login Kit → Redirect URI) and run `tiktok-channel connect --port 8723`.';
 
 function accountPart(ctx: DoctorContext): Part {
@@ -59,7 +59,11 @@ function filePart(ctx: DoctorContext): Part | undefined {
       chmodSync(ctx.storePath, 0o600);
       return { status: 'ok', detail: `${ctx.storePath} was mode ${octal}; --fix set it to 0600` };
     } catch (error) {
-      return { status: 'warn', detail: `--fix could not change the mode of ${ctx.storePath}: ${(error as Error).message}`, fix: `chmod 600 "${ctx.storePath}"` };
+      return {
+        status: 'warn',
+        detail: `--fix could not change the mode of ${ctx.storePath}: ${(error as Error).message}`,
+        fix: `chmod 600 "${ctx.storePath}"`,
+      };
     }
   }
   return {
@@ -72,7 +76,7 @@ function filePart(ctx: DoctorContext): Part | undefined {
 async function appPart(ctx: DoctorContext): Promise<Part | undefined> {
   if (!ctx.app.clientKey || !ctx.app.clientSecret) return undefined;
   const outcome = await ctx.probes.webhook();
-  if (outcome.ok) return { status: 'ok', detail: 'TikTok accepts the app\'s client key and secret' };
+  if (outcome.ok) return { status: 'ok', detail: "TikTok accepts the app's client key and secret" };
   const error = outcome.error;
   if (error.tiktokCode === 40001 || error.tiktokCode === 40002) {
     const stored = ctx.account?.source === 'store';
@@ -88,7 +92,7 @@ async function appPart(ctx: DoctorContext): Promise<Part | undefined> {
   }
   const network = await ctx.result('network');
   if (network.status !== 'ok' && network.status !== 'warn') {
-    return { status: 'skip', detail: 'TikTok could not be reached to check the app\'s credentials (see network)' };
+    return { status: 'skip', detail: "TikTok could not be reached to check the app's credentials (see network)" };
   }
   return { status: 'error', detail: `could not check the app's credentials: ${quoteTikTok(error)}`, fix: error.hint };
 }

@@ -23,7 +23,7 @@ export const dmSetting: Check = {
         'A heuristic: what STRANGER means is disputed, and it may also mark chats the business has not answered yet',
       fix:
         'In the TikTok app: Profile → ☰ → Settings and privacy → Privacy → Direct messages → Everyone; ' +
-        'then accept the waiting requests in the app\'s inbox (`tiktok-channel conversations --type stranger` lists them).',
+        "then accept the waiting requests in the app's inbox (`tiktok-channel conversations --type stranger` lists them).",
       details: requests.map((conversation) => `STRANGER ${conversation.conversationId}`),
     };
   },

@@ -45,6 +45,10 @@ export const media: Check = {
     }
     if (!answers.length) return { status: 'ok', detail: 'no conversation to ask about (TikTok answers per conversation)', details };
     const known = answers.filter((answer) => answer.result === true).length;
-    return { status: 'ok', detail: `images can be sent in ${known} of ${plural(answers.length, 'recent conversation')}${known < answers.length ? ' (the others unknown)' : ''}`, details };
+    return {
+      status: 'ok',
+      detail: `images can be sent in ${known} of ${plural(answers.length, 'recent conversation')}${known < answers.length ? ' (the others unknown)' : ''}`,
+      details,
+    };
   },
 };

@@ -89,8 +89,8 @@ export const network: Check = {
           status: 'warn',
           detail: `${where(ctx)} answers, but every call failed (${codes.join(', ')}): the other checks could not see the account`,
           fix: failed.some((error) => error.kind === 'rateLimit')
-            ? 'The app\'s request budget is used up (TikTok error 40100): stop other jobs using this app for a minute, then run doctor again.'
-            : 'TikTok is failing on its side: run `tiktok-channel doctor` again in a few minutes; if it persists, check TikTok\'s status page or contact TikTok with the request_ids (`--verbose`).',
+            ? "The app's request budget is used up (TikTok error 40100): stop other jobs using this app for a minute, then run doctor again."
+            : "TikTok is failing on its side: run `tiktok-channel doctor` again in a few minutes; if it persists, check TikTok's status page or contact TikTok with the request_ids (`--verbose`).",
           details: [`API base ${ctx.apiBaseUrl}`, ...failed.map((error) => `${error.message}${error.requestId ? ` (request_id ${error.requestId})` : ''}`)],
         };
       }

@@ -57,7 +57,10 @@ export const region: Check = {
     const refusals = readRefusals(await ctx.probes.messagingCalls());
     const regionRefusal = refusals.refused.find((refusal) => refusal.cause === 'region');
     const reduced = await countReducedEvents(ctx.configDir, account.businessId, ctx.now);
-    const details = [`stored region: ${stored ?? 'unknown'}`, `messaging calls refused for the region: ${refusals.refused.filter((r) => r.cause === 'region').length}`];
+    const details = [
+      `stored region: ${stored ?? 'unknown'}`,
+      `messaging calls refused for the region: ${refusals.refused.filter((r) => r.cause === 'region').length}`,
+    ];
     if (reduced) details.push(`journaled im_receive_msg_eu events: ${reduced}`);
 
     if (verdict === 'blocked') {
@@ -94,12 +97,14 @@ export const region: Check = {
     }
     if (stored) return { status: 'ok', detail: `registered in ${stored}, where the API may send DMs`, details };
     // No messaging call answered at all (TikTok failing): "no call was refused for it" would be hollow.
-    if (!refusals.passed && !refusals.refused.length && refusals.other.length) return { ...couldNotCheck('call the messaging API', refusals.other[0]!), details };
+    if (!refusals.passed && !refusals.refused.length && refusals.other.length)
+      return { ...couldNotCheck('call the messaging API', refusals.other[0]!), details };
     const unexplained = refusals.refused.some((refusal) => refusal.cause === 'unspecified');
     if (unexplained) {
       return {
         status: 'warn',
-        detail: 'region unknown (not stored at connect), and messaging calls are refused without a reason: an account registered in the EEA, Switzerland or the UK is one explanation',
+        detail:
+          'region unknown (not stored at connect), and messaging calls are refused without a reason: an account registered in the EEA, Switzerland or the UK is one explanation',
         fix: `If the account is registered there: ${FIX.region} Otherwise reconnect with \`tiktok-channel connect --region CC\` so doctor can rule it out.`,
         details,
       };

@@ -30,7 +30,8 @@ export const scopes: Check = {
       if (scopeRefusal) {
         return { status: 'fail', detail: `TikTok refuses messaging calls for a missing scope: ${scopeRefusal.error.message}`, fix: FIX.scopes(account) };
       }
-      if (!refusals.passed && refusals.other.length) return couldNotCheck('read the granted scopes or call the messaging API', info && !info.ok ? info.error : refusals.other[0]!);
+      if (!refusals.passed && refusals.other.length)
+        return couldNotCheck('read the granted scopes or call the messaging API', info && !info.ok ? info.error : refusals.other[0]!);
       return {
         status: 'ok',
         detail: `granted scopes unknown (token info needs TIKTOK_CHANNEL_CLIENT_KEY); no messaging call was refused for a scope`,
@@ -49,7 +50,7 @@ export const scopes: Check = {
     if (!granted.includes('user.info.basic')) {
       return {
         status: 'warn',
-        detail: 'the token lacks user.info.basic: the account\'s profile (username, account type) cannot be read',
+        detail: "the token lacks user.info.basic: the account's profile (username, account type) cannot be read",
         fix: FIX.scopes(account),
         details,
       };

@@ -16,7 +16,8 @@ const ENV_RENEW =
 
 function refreshState(ctx: DoctorContext): { usable: boolean; line: string; outcome?: CheckOutcome } {
   const account = ctx.account!;
-  if (!account.refreshToken) return { usable: false, line: account.source === 'env' ? 'no refresh token (TIKTOK_CHANNEL_REFRESH_TOKEN is not set)' : 'no refresh token stored' };
+  if (!account.refreshToken)
+    return { usable: false, line: account.source === 'env' ? 'no refresh token (TIKTOK_CHANNEL_REFRESH_TOKEN is not set)' : 'no refresh token stored' };
   if (!Number.isFinite(account.refreshTokenExpiresAt)) return { usable: true, line: 'refresh token expiry unknown (env)' };
   const left = account.refreshTokenExpiresAt - ctx.now;
   if (left <= 0) {
@@ -90,7 +91,9 @@ export const token: Check = {
             return {
               status: 'fail',
               detail: `the access token expired ${formatTime(accessExpiry)} and ${refresh.line}`,
-              fix: env ? 'Get a new token pair: run `tiktok-channel connect` on a machine with a browser, then `tiktok-channel refresh --json`.' : `Run ${reauthorizeCommand(account)} to sign in again.`,
+              fix: env
+                ? 'Get a new token pair: run `tiktok-channel connect` on a machine with a browser, then `tiktok-channel refresh --json`.'
+                : `Run ${reauthorizeCommand(account)} to sign in again.`,
               details,
             };
           }
@@ -133,7 +136,9 @@ export const token: Check = {
       return {
         status: 'fail',
         detail: `the access token belongs to business_id ${outcome.value.creatorId}, not ${account.businessId}`,
-        fix: env ? `Set TIKTOK_CHANNEL_BUSINESS_ID=${outcome.value.creatorId}, or use the token of ${account.businessId}.` : `Run ${reauthorizeCommand(account)} and sign in as the right account.`,
+        fix: env
+          ? `Set TIKTOK_CHANNEL_BUSINESS_ID=${outcome.value.creatorId}, or use the token of ${account.businessId}.`
+          : `Run ${reauthorizeCommand(account)} and sign in as the right account.`,
         details,
       };
     }
@@ -148,7 +153,11 @@ export const token: Check = {
     }
     if (refresh.outcome) return { ...refresh.outcome, details };
     if (Number.isFinite(accessExpiry) && accessLeft < TWO_HOURS) {
-      return { status: 'ok', detail: `TikTok accepts the access token; it expires in ${formatDuration(accessLeft)} and is renewed automatically just before`, details };
+      return {
+        status: 'ok',
+        detail: `TikTok accepts the access token; it expires in ${formatDuration(accessLeft)} and is renewed automatically just before`,
+        details,
+      };
     }
     const checked = outcome?.ok ? 'TikTok accepts the access token' : 'access token not checked with TikTok';
     return { status: 'ok', detail: `${checked}; ${[accessLine, refresh.line].join(', ')}`, details };

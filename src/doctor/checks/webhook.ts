@@ -50,9 +50,10 @@ export const webhook: Check = {
 };
 
 async function callbackOutcome(ctx: Parameters<Check['run']>[0]): Promise<CheckOutcome> {
-  if (!ctx.app.clientKey || !ctx.app.clientSecret) return { status: 'skip', detail: 'skipped: webhook/list needs the app\'s client key and secret (see config)' };
+  if (!ctx.app.clientKey || !ctx.app.clientSecret)
+    return { status: 'skip', detail: "skipped: webhook/list needs the app's client key and secret (see config)" };
   const outcome = await ctx.probes.webhook();
-  if (!outcome.ok) return couldNotCheck('read the app\'s webhook', outcome.error);
+  if (!outcome.ok) return couldNotCheck("read the app's webhook", outcome.error);
   const callback = outcome.value.callbackUrl;
   if (!callback) {
     return {
@@ -69,7 +70,13 @@ async function callbackOutcome(ctx: Parameters<Check['run']>[0]): Promise<CheckO
     url = undefined;
   }
   const details = [`callback ${shown} (one per app: every account of the app shares it)`];
-  if (!url) return { status: 'warn', detail: `the registered callback is not a URL: ${shown}`, fix: 'Register a public HTTPS URL: `tiktok-channel tail --register --public-url https://…`.', details };
+  if (!url)
+    return {
+      status: 'warn',
+      detail: `the registered callback is not a URL: ${shown}`,
+      fix: 'Register a public HTTPS URL: `tiktok-channel tail --register --public-url https://…`.',
+      details,
+    };
   if (isLocalUrl(url)) {
     if (!ctx.apiIsLocal) {
       return {
