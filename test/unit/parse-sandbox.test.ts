@@ -1,25 +1,10 @@
 // Parse-only tests for the `sandbox` verbs (gh's NewCmdX with a runF): the real program, built with a
 // RunSpy, so every option is parsed and refused exactly as a user's argv would be, and nothing runs.
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli.js';
-import { createIO } from '../../src/io/io.js';
+import { parseOnly } from '../helpers/parse-only.js';
 
-function parse(argv: string[]): { path: readonly string[]; options: Record<string, unknown> } {
-  const quiet = { write: () => true };
-  const io = createIO({ stdout: quiet, stderr: quiet, stdin: new PassThrough(), env: {} });
-  let seen: { path: readonly string[]; options: Record<string, unknown> } | undefined;
-  const program = buildProgram(
-    io,
-    async () => {
-      throw new Error('the spy runs instead of the command');
-    },
-    (path, options) => (seen = { path, options }),
-  );
-  program.parse(argv, { from: 'user' });
-  if (!seen) throw new Error(`${argv.join(' ')}: nothing ran`);
-  return seen;
-}
+// The one parse-only runner (test/helpers/parse-only.ts), under this file's short name.
+const parse = parseOnly;
 
 const CONTROL = ['--control-url', 'http://127.0.0.1:4010/sandbox'];
 const SCENARIO_ERROR =
