@@ -29,6 +29,9 @@ export function reauthorizeError(account: ResolvedAccount, reason: string, cause
 
 /** TikTok's "the refresh token expired" (§6): only a new consent helps, 365 days after the last one. */
 const REFRESH_TOKEN_EXPIRED = 40103;
+/** The access token expired (40102) or is invalid or expired (40105): refresh once, then retry (§6). */
+const REFRESH_AND_RETRY = new Set([40102, 40105]);
+
 /** TikTok's "the refresh token is invalid" (§6). */
 const REFRESH_TOKEN_INVALID = 40107;
 
@@ -71,7 +74,8 @@ export class Session {
   }
 
   /**
-   * Runs a call with a fresh token; when TikTok answers 40105 it refreshes once and tries again.
+   * Runs a call with a fresh token; when TikTok says the access token is expired or invalid (40102, 40105)
+   * it refreshes once and tries again.
    * Env credentials are never rotated implicitly: the new refresh token would be lost with the CI job.
    */
   async call<T>(fn: (accessToken: string) => Promise<T>): Promise<T> {
@@ -80,7 +84,7 @@ export class Session {
       return await fn(token);
     } catch (error) {
       error = asCliError(error);
-      if (!(error instanceof CliError) || error.tiktokCode !== 40105) throw error;
+      if (!(error instanceof CliError) || !REFRESH_AND_RETRY.has(error.tiktokCode ?? 0)) throw error;
       if (this.account.source === 'env') {
         throw new CliError('auth', `${error.message} (the token from TIKTOK_CHANNEL_ACCESS_TOKEN)`, {
           hint: 'Run `tiktok-channel refresh --json` with TIKTOK_CHANNEL_REFRESH_TOKEN set, store the printed pair, and use the new access token.',
@@ -88,7 +92,7 @@ export class Session {
           requestId: error.requestId,
         });
       }
-      this.deps.debugLog?.('TikTok answered 40105: refreshing the access token once and retrying');
+      this.deps.debugLog?.(`TikTok answered ${error.tiktokCode}: refreshing the access token once and retrying`);
       await this.refresh({ staleToken: token });
       return fn(this.account.accessToken);
     }

@@ -117,6 +117,23 @@ describe('Session.call', () => {
     expect(store.read().accounts[SEED.defaultBusinessId]!.accessToken).toBe(tokens[1]);
   });
 
+  it('on 40102 (access token expired, §6) refreshes once and retries as for 40105', async () => {
+    const store = new AccountStore({ configDir: tempConfigDir() });
+    const account = await connected(store);
+    const session = new Session(account, { store, client, now: Date.now });
+    const tokens: string[] = [];
+    const result = await session.call((token) => {
+      tokens.push(token);
+      // TikTok's own word that this token expired, before our stored expiry said so.
+      if (token === account.accessToken) throw new CliError('auth', 'TikTok error 40102: Access token has expired', { tiktokCode: 40102 });
+      return profile(token);
+    });
+    expect(result.username).toBe('acme.studio');
+    expect(tokens).toHaveLength(2);
+    expect(tokens[1]).not.toBe(account.accessToken);
+    expect(refreshCalls()).toBe(1);
+  });
+
   it('does not loop: a second 40105 after the refresh is the error', async () => {
     const store = new AccountStore({ configDir: tempConfigDir() });
     const account = await connected(store);
