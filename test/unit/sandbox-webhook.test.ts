@@ -61,6 +61,24 @@ async function register(handler: SandboxHandler) {
   expect(reply.code).toBe(0);
 }
 
+
+/** The account holder consents and the app exchanges the code: the token answer, as TikTok sends it. */
+async function consentAndExchange(handler: Parameters<typeof post>[0]) {
+  const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, {
+    client_key: SANDBOX_APP.client_key,
+    redirect_uri: REDIRECT,
+    scope: 'message.list.read,message.list.send,message.list.manage',
+    state: 's',
+  });
+  return post(handler, `${API}tt_user/oauth2/token/`, {
+    client_id: SANDBOX_APP.client_key,
+    client_secret: SANDBOX_APP.client_secret,
+    grant_type: 'authorization_code',
+    auth_code: consent.code,
+    redirect_uri: REDIRECT,
+  });
+}
+
 describe('signed deliveries', () => {
   it('delivers im_receive_msg signed with the app secret, content as a JSON string', async () => {
     const { handler, deliveries, now } = world();
@@ -103,19 +121,7 @@ describe('signed deliveries', () => {
   it('delivers im_send_msg for a business send, tagged API', async () => {
     const { handler, deliveries } = world();
     await register(handler);
-    const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, {
-      client_key: SANDBOX_APP.client_key,
-      redirect_uri: REDIRECT,
-      scope: 'message.list.read,message.list.send,message.list.manage',
-      state: 's',
-    });
-    const tokens = await post(handler, `${API}tt_user/oauth2/token/`, {
-      client_id: SANDBOX_APP.client_key,
-      client_secret: SANDBOX_APP.client_secret,
-      grant_type: 'authorization_code',
-      auth_code: consent.code,
-      redirect_uri: REDIRECT,
-    });
+    const tokens = await consentAndExchange(handler);
     const send = await post(
       handler,
       `${API}business/message/send/`,
@@ -266,19 +272,7 @@ describe('retries', () => {
   it('emits im_mark_read_msg for a MARK_READ sender action', async () => {
     const { handler, deliveries } = world();
     await register(handler);
-    const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, {
-      client_key: SANDBOX_APP.client_key,
-      redirect_uri: REDIRECT,
-      scope: 'message.list.read,message.list.send,message.list.manage',
-      state: 's',
-    });
-    const tokens = await post(handler, `${API}tt_user/oauth2/token/`, {
-      client_id: SANDBOX_APP.client_key,
-      client_secret: SANDBOX_APP.client_secret,
-      grant_type: 'authorization_code',
-      auth_code: consent.code,
-      redirect_uri: REDIRECT,
-    });
+    const tokens = await consentAndExchange(handler);
     const reply = await post(
       handler,
       `${API}business/message/send/`,
