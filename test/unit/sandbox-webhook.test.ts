@@ -61,7 +61,6 @@ async function register(handler: SandboxHandler) {
   expect(reply.code).toBe(0);
 }
 
-
 /** The account holder consents and the app exchanges the code: the token answer, as TikTok sends it. */
 async function consentAndExchange(handler: Parameters<typeof post>[0]) {
   const consent = await post(handler, `${ORIGIN}/sandbox/authorize`, {
