@@ -1,6 +1,6 @@
 // The published artefact works as a user gets it: `npm pack`'s tarball holds only what runs, its manifest
 // has no install-time script (nothing to approve, no compiler), and installed into an empty project with
-// --ignore-scripts, offline, its bin and its three library entries work: --version, a sandbox round trip
+// --ignore-scripts (from npm's cache where it can), its bin and its three library entries work: --version, a sandbox round trip
 // (connect, the user writes, the conversation lists it) and the exports. `npm publish --dry-run` is clean.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ describe('npm pack', () => {
 
   it('`npm install -g` of the tarball (scripts allowed) prints no install-scripts warning', () => {
     const prefix = join(work, 'global');
-    const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], { encoding: 'utf8' });
+    const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], { encoding: 'utf8' });
     expect(install.status, install.stderr).toBe(0);
     expect(install.stderr).not.toMatch(/install-scripts|warn/i);
     const version = spawnSync(join(prefix, 'bin/tiktok-channel'), ['--version'], { encoding: 'utf8' });
@@ -69,14 +69,14 @@ describe('npm pack', () => {
     expect(result.stderr).toContain('tiktok-channel@');
   }, 60_000);
 
-  describe('installed into an empty project (--ignore-scripts, offline)', () => {
+  describe('installed into an empty project (--ignore-scripts)', () => {
     let project: string;
     let bin: string;
     beforeAll(() => {
       project = join(work, 'consumer');
       mkdirSync(project);
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-      const install = spawnSync('npm', ['install', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, encoding: 'utf8' });
+      const install = spawnSync('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, encoding: 'utf8' });
       expect(install.status, install.stderr).toBe(0);
       expect(install.stderr).not.toContain('install-scripts');
       bin = join(project, 'node_modules/.bin/tiktok-channel');
