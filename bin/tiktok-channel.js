@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Thin launcher, CommonJS (bin/package.json) because a CommonJS entry starts faster than an ES module one.
 // `--version` answers from package.json and help from dist/help.json without loading the CLI (start-up
-// targets: bench/startup.mjs); everything else imports the CLI (dist/cli.js: esbuild's bundle, a chunk
-// per command, or tsc's output when only tsc ran), then leaves once output is flushed so idle keep-alive
-// sockets cannot hold the process open.
+// targets: bench/startup.mjs). A command runs from dist/run/ (scripts/bundle.mjs): its group's file when
+// the first argument names a group, else the file with every command; tsc's dist/cli.js when only tsc
+// ran since the bundle. Then it leaves once output is flushed, so idle keep-alive sockets cannot hold
+// the process open.
 'use strict';
-const { readFileSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { basename, dirname, join } = require('node:path');
 
+const dist = join(__dirname, '../dist');
 const args = process.argv.slice(2);
 let help;
 if (args.length === 1 && args[0] === '--version') {
@@ -19,24 +21,119 @@ if (args.length === 1 && args[0] === '--version') {
 }
 
 async function run() {
-  const { main } = await import('../dist/cli.js');
+  const file = bundledEntry(args[0]);
+  let saveCompileCache = () => undefined;
+  let main;
+  if (file) {
+    saveCompileCache = compileCache(dirname(file));
+    ({ main } = require(file));
+  } else {
+    ({ main } = await import('../dist/cli.js'));
+  }
   const code = await main();
+  saveCompileCache();
   const flush = (stream) => new Promise((resolve) => (stream.writableLength ? stream.write('', resolve) : resolve()));
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);
 }
 
+/** Modification time in ms, 0 when the file is not there (the package ships no dist/cli.js). */
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** The dist/run/ file for this command group (or for every command); undefined when tsc's output is newer. */
+function bundledEntry(first) {
+  try {
+    const manifestPath = join(dist, 'run/manifest.json');
+    if (mtime(join(dist, 'cli.js')) > mtime(manifestPath)) return undefined;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    const group = typeof first === 'string' && Object.hasOwn(manifest.commands, first) ? manifest.commands[first] : manifest.cli;
+    return join(dist, 'run', group);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * V8's code cache for the bundled files (what Node 22's module.enableCompileCache does, which Node 20
+ * lacks): a run compiles from the cache instead of parsing, and the first run of a build writes it. The
+ * cache lives in the user's own cache directory (0700, refused when another user could write to it,
+ * since cached code is run as is), keyed by Node's version and each file's content hash (in its name).
+ * TIKTOK_CHANNEL_CACHE_DIR moves it; set to an empty value, it turns the cache off. Returns the saver.
+ */
+function compileCache(runDir) {
+  const directory = cacheDirectory();
+  if (!directory) return () => undefined;
+  const Module = require('node:module');
+  const vm = require('node:vm');
+  const compile = Module.prototype._compile;
+  const fresh = [];
+  Module.prototype._compile = function (content, filename) {
+    if (dirname(filename) !== runDir) return compile.call(this, content, filename);
+    const cacheFile = join(directory, `${basename(filename)}.v8`);
+    let cachedData;
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      // not cached yet
+    }
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) fresh.push({ cacheFile, script });
+    const wrapper = script.runInThisContext({ displayErrors: true });
+    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, runDir);
+  };
+  return () => {
+    // After the run, so the functions it compiled lazily are in the cache too.
+    for (const { cacheFile, script } of fresh) {
+      try {
+        const temp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+        renameSync(temp, cacheFile);
+      } catch {
+        return; // a cache that cannot be written only costs speed
+      }
+    }
+  };
+}
+
+function cacheDirectory() {
+  const configured = process.env.TIKTOK_CHANNEL_CACHE_DIR;
+  if (configured === '') return undefined;
+  try {
+    const os = require('node:os');
+    const base =
+      configured ??
+      join(
+        process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA || os.tmpdir() : join(os.homedir(), '.cache')),
+        'tiktok-channel',
+      );
+    const directory = join(base, `v8-${process.version}-${process.arch}`);
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32') {
+      const stats = statSync(directory);
+      if (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0) return undefined;
+    }
+    return directory;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The help commander would print for exactly this argv, from dist/help.json (made by `npm run build` from
  * the CLI itself: src/build-help.ts, src/fast-help.ts); undefined when it is not there, older than the
- * compiled CLI, or the terminal is narrower than the 80 columns it was made at. Then the CLI runs.
+ * built CLI, or the terminal is narrower than the 80 columns it was made at. Then the CLI runs.
  */
 function cachedHelp(argv) {
   if (process.stdout.isTTY && process.stdout.columns < 80) return undefined;
   try {
-    const dist = join(__dirname, '../dist');
     const made = statSync(join(dist, 'help.json')).mtimeMs;
-    if (['cli.js', 'help.js'].some((name) => statSync(join(dist, name)).mtimeMs > made)) return undefined;
+    if (['cli.js', 'help.js', 'run/manifest.json'].some((name) => mtime(join(dist, name)) > made)) return undefined;
     const cache = JSON.parse(readFileSync(join(dist, 'help.json'), 'utf8'));
     const index = cache.argv[argv.join('\0')];
     return index === undefined ? undefined : cache.texts[index];

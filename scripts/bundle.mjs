@@ -1,21 +1,28 @@
 // Build step after tsc (`npm run build`): bundles the CLI with esbuild so a command loads a few files
 // instead of its module graph file by file (start-up targets: bench/startup.mjs).
-// - dist/cli.js (tsc's, replaced) is the CLI entry; every `import()` of src/cli.ts becomes its own lazy
-//   chunk under dist/chunks/, with the code shared between chunks in chunks of its own. Nothing here
-//   names a command: new commands and modules are picked up through the imports.
+// - dist/run/: CommonJS files the bin runs (bin/tiktok-channel.js). `cli-<hash>.js` holds every command;
+//   `<group>-<hash>.js` only one command group's (`accounts`, `sandbox`…), so a command registers and
+//   compiles only what it uses. Every `import()` becomes a lazy chunk, with the code shared between
+//   files in chunks of its own; dist/run/manifest.json names the entries. Nothing here names a command:
+//   groups come from the definitions, modules through the imports. dist/cli.js stays tsc's (dev, tests).
 // - dist/bundle-meta.json maps every output file to its sources (test/integration/lazy-load.test.ts).
 // - dist/.npmignore keeps out of the tarball the compiled files that nothing shipped runs: what the
 //   bundle replaced and what only tests and benches import. The library entries (package.json
 //   `exports`) stay tsc's output, so what they reach is found by following their imports.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, transform } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
-rmSync(join(dist, 'chunks'), { recursive: true, force: true });
+rmSync(join(dist, 'chunks'), { recursive: true, force: true }); // an older build's
+rmSync(join(dist, 'run'), { recursive: true, force: true });
+
+// The command groups, read from tsc's output before the bundle replaces dist/cli.js: every module under
+// dist/commands/ that exports a `definition` is a command, grouped by its first word, in COMMANDS' order.
+const groups = await commandGroups();
 
 // commander requires node:child_process at load time for executable subcommands, which this CLI does
 // not have; loading it on first use saves every command its cost. The build fails if the line moves.
@@ -32,26 +39,57 @@ const lazyChildProcess = {
   },
 };
 
-const cli = await build({
+// One esbuild run, split into shared chunks (ES modules in memory), then each file turned into CommonJS:
+// esbuild cannot split CommonJS itself, and a CommonJS file starts faster than an ES module (no module
+// loader, no ES facades of node:fs and node:crypto). Entries: `cli` (every command) and one per command
+// group; every file name carries its content's hash, which the bin's compile cache keys on.
+const runnable = groups.filter((group) => !group.wholeProgram);
+const split = await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: [{ in: 'src/cli.ts', out: 'cli' }, ...runnable.map((group) => ({ in: `command-group:${group.name}`, out: group.name }))],
+  outdir: 'dist/run',
+  entryNames: '[name]-[hash]',
+  chunkNames: 'chunk-[hash]',
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // CommonJS dependencies (commander, conf's helpers…) call require(): give each ES chunk one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // A CommonJS file has no import.meta: the sources' `new URL(…, import.meta.url)` resolve from the file itself.
+  define: { 'import.meta.url': '__import_meta_url' },
   // undici stays a dependency: the library needs it installed, and src/http/network.ts requires its
   // internal files at run time, so a bundled copy would be a second one.
   external: ['undici'],
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, commandGroupEntries(runnable)],
   metafile: true,
+  write: false,
   logLevel: 'warning',
 });
-writeFileSync(join(dist, 'bundle-meta.json'), `${JSON.stringify(cli.metafile)}\n`);
+const run = join(dist, 'run');
+mkdirSync(run, { recursive: true });
+writeFileSync(join(run, 'package.json'), '{ "type": "commonjs" }\n');
+for (const file of split.outputFiles) {
+  const cjs = await transform(file.text, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // import() of a chunk becomes require(): a lazy chunk loads only when the command reaches it.
+    supported: { 'dynamic-import': false },
+    banner: "'use strict';\nvar __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
+    logLevel: 'warning',
+  });
+  writeFileSync(file.path, cjs.code);
+}
+// Read by the bin: which file runs a command group, and which runs everything else.
+const manifest = { cli: '', commands: {} };
+for (const [output, { entryPoint }] of Object.entries(split.metafile.outputs)) {
+  const name = relative('dist/run', output);
+  if (entryPoint === 'src/cli.ts') manifest.cli = name;
+  else if (entryPoint?.startsWith('command-group:')) manifest.commands[entryPoint.slice('command-group:'.length)] = name;
+}
+writeFileSync(join(run, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+writeFileSync(join(dist, 'bundle-meta.json'), `${JSON.stringify(split.metafile)}\n`);
+const cli = split;
 
 // What the library entries reach (tsc's files, imported as they are at run time).
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -102,4 +140,57 @@ writeFileSync(
   join(dist, '.npmignore'),
   `# Written by scripts/bundle.mjs: compiled files nothing in the package runs (the CLI is bundled).\n/bundle-meta.json\n*.map\n${dropped.sort().join('\n')}\n`,
 );
-console.log(`dist/cli.js + ${Object.keys(cli.metafile.outputs).length - 1} chunks; ${dropped.length} compiled files left out of the package`);
+console.log(
+  `dist/run/: the whole CLI, ${runnable.length} command groups and ${Object.keys(cli.metafile.outputs).length - runnable.length - 1} shared chunks (CommonJS); ${dropped.length} compiled files left out of the package`,
+);
+
+/** [{name, wholeProgram, sources: ['src/commands/….ts', …]}] in the order src/cli.ts registers them. */
+async function commandGroups() {
+  const { COMMANDS } = await import(pathToFileURL(join(dist, 'cli.js')).href);
+  const order = COMMANDS.map((command) => command.definition.path.join(' '));
+  const byPath = new Map();
+  const scan = async (dir) => {
+    for (const entry of readdirSync(join(dist, dir), { withFileTypes: true })) {
+      const file = join(dir, entry.name);
+      if (entry.isDirectory()) await scan(file);
+      else if (file.endsWith('.js') && existsSync(join(root, 'src', file.replace(/\.js$/, '.ts')))) {
+        const module = await import(pathToFileURL(join(dist, file)).href);
+        if (module.definition?.path)
+          byPath.set(module.definition.path.join(' '), { definition: module.definition, source: `src/${file.replace(/\.js$/, '.ts')}` });
+      }
+    }
+  };
+  await scan('commands');
+  const missing = order.filter((path) => !byPath.has(path));
+  if (missing.length) throw new Error(`commands of src/cli.ts not found under src/commands/: ${missing.join(', ')}`);
+  const groups = new Map();
+  for (const path of order) {
+    const { definition, source } = byPath.get(path);
+    const name = definition.path[0];
+    if (!groups.has(name)) groups.set(name, { name, wholeProgram: false, sources: [] });
+    const group = groups.get(name);
+    group.sources.push(source);
+    group.wholeProgram ||= Boolean(definition.wholeProgram);
+  }
+  return [...groups.values()];
+}
+
+/** `command-group:<name>`: an entry registering that group's commands with src/cli/program.ts. */
+function commandGroupEntries(list) {
+  return {
+    name: 'command-group-entries',
+    setup(builder) {
+      builder.onResolve({ filter: /^command-group:/ }, ({ path }) => ({ path: path.slice('command-group:'.length), namespace: 'command-group' }));
+      builder.onLoad({ filter: /.*/, namespace: 'command-group' }, ({ path }) => {
+        const group = list.find((candidate) => candidate.name === path);
+        const imports = group.sources.map((source, index) => `import * as command${index} from './${source}';`);
+        const contents = [
+          "import { runMain } from './src/cli/program.ts';",
+          ...imports,
+          `export const main = (options) => runMain([${group.sources.map((_, index) => `command${index}`).join(', ')}], options);`,
+        ].join('\n');
+        return { contents, resolveDir: root, loader: 'js' };
+      });
+    },
+  };
+}

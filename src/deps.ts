@@ -145,7 +145,7 @@ export function createDeps(options: DepsOptions): Deps {
         const transport = wrap(options.overrides?.transport ?? embedded.transport);
         return new TikTokClient({ baseUrl: embedded.apiBaseUrl, transport, debugLog, now, signal, ...budget, ...limits });
       }
-      const transport = options.overrides?.transport ?? (await import('./http/network.js')).networkTransport;
+      const transport = options.overrides?.transport ?? (await import('./http/node-http.js')).nodeHttpTransport;
       return new TikTokClient({ baseUrl: apiBaseUrlFor(env, target), transport: wrap(transport), debugLog, now, signal, ...budget, ...limits });
     },
     async session(account) {

@@ -42,6 +42,8 @@ export interface CommandDefinition<O extends OptionSpecs = OptionSpecs, A extend
   readonly examples?: readonly string[];
   /** The usage line after the command's name, when commander's own would mislead (an optional positional that is needed). */
   readonly usage?: string;
+  /** Its run() reads the whole command tree (`help`, `completion`): it always runs with every command registered. */
+  readonly wholeProgram?: boolean;
   readonly arguments: A;
   readonly options: O;
 }
@@ -57,6 +59,7 @@ export function defineCommand<const O extends OptionSpecs = {}, const A extends 
   details?: string;
   examples?: readonly string[];
   usage?: string;
+  wholeProgram?: boolean;
   arguments?: A;
   options?: O;
 }): CommandDefinition<O, A> {

@@ -7,6 +7,7 @@ import { argument, defineCommand, type OptionsOf } from '../spec.js';
 
 export const definition = defineCommand({
   path: ['completion'],
+  wholeProgram: true,
   summary: 'print a shell completion script (bash, zsh or fish)',
   details: 'The script is generated from the command tree, so it offers every command, option and choice.',
   examples: [

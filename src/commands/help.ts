@@ -9,6 +9,7 @@ import { argument, defineCommand, type OptionsOf } from '../spec.js';
 
 export const definition = defineCommand({
   path: ['help'],
+  wholeProgram: true,
   summary: 'help on a command, or a topic: environment, exit-codes',
   examples: ['tiktok-channel help send', 'tiktok-channel help exit-codes --json'],
   arguments: { topic: argument('[topic]', 'a command name, or environment or exit-codes') },

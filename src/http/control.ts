@@ -76,8 +76,8 @@ export interface ControlTarget {
  */
 export async function sandboxControlTarget(configDir: () => string, servedControlUrl: string | undefined): Promise<ControlTarget> {
   if (servedControlUrl) {
-    const { networkTransport } = await import('./network.js');
-    return { transport: networkTransport, controlUrl: servedControlUrl.replace(/\/+$/, ''), embedded: false };
+    const { nodeHttpTransport } = await import('./node-http.js');
+    return { transport: nodeHttpTransport, controlUrl: servedControlUrl.replace(/\/+$/, ''), embedded: false };
   }
   const sandbox = await embeddedSandbox(configDir());
   return { transport: sandbox.transport, controlUrl: sandbox.controlUrl, embedded: true };

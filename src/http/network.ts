@@ -1,4 +1,4 @@
-// The real transport: undici over the network. Loaded only by commands that talk to a server.
+// The library's transport: undici over the network (the CLI's is node-http.ts, which loads faster).
 // It loads undici's request API and global dispatcher, not undici's index (fetch, WebSocket, caches, mocks,
 // proxies): the same code path as `request` from 'undici' at a third of the load time, which every
 // networked command pays before its first request (bench/send.mjs). undici's version is pinned.

@@ -16,10 +16,15 @@ export interface Stream {
   on?(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
 }
 
+type StdinStream = NodeJS.ReadableStream & { isTTY?: boolean };
+
 export interface IOOptions {
   stdout: Stream;
   stderr: Stream;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** A function when constructing it costs: process.stdin loads the stream modules, which most commands never read. */
+  stdin: StdinStream | (() => StdinStream);
+  /** Whether stdin is a terminal, when `stdin` is a function (asked without constructing it). */
+  stdinTTY?: boolean;
   env: Record<string, string | undefined>;
   json?: boolean;
   debug?: boolean;
@@ -87,12 +92,15 @@ export function stripAnsi(text: string): string {
 }
 
 export function createIO(options: IOOptions): IO {
-  const { stdout, stderr, stdin, env } = options;
+  const { stdout, stderr, env } = options;
+  const stdinOption = options.stdin;
+  let stdin = typeof stdinOption === 'function' ? undefined : stdinOption;
+  const getStdin = () => (stdin ??= (stdinOption as () => StdinStream)());
   const json = options.json ?? false;
   const debug = options.debug ?? false;
   const isStdoutTTY = Boolean(stdout.isTTY);
   const isStderrTTY = Boolean(stderr.isTTY);
-  const isStdinTTY = Boolean(stdin.isTTY);
+  const isStdinTTY = stdin ? Boolean(stdin.isTTY) : Boolean(options.stdinTTY);
   const level = colorLevel({ env, isTTY: isStderrTTY, flag: options.color });
   const color: Colors = level > 0 && options.chalk ? new options.chalk({ level }) : PLAIN;
   // Colour is decided per stream: data piped to a file keeps no escape codes even when stderr is a terminal.
@@ -112,7 +120,9 @@ export function createIO(options: IOOptions): IO {
     isStdinTTY,
     columns: isStdoutTTY && stdout.columns ? stdout.columns : undefined,
     color,
-    stdin,
+    get stdin() {
+      return getStdin();
+    },
     out: (text) => {
       if (stdoutClosed) return;
       const plain = stdoutColored ? text : stripAnsi(text);

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
 export interface TmuxSession {
+  /** The session's name, and the name of its own tmux server's socket (`tmux -L <name>`). */
   name: string;
   /** Types literal text (no Enter). */
   type(text: string): void;
@@ -15,8 +16,10 @@ export interface TmuxSession {
   kill(): void;
 }
 
-function tmux(args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
+/** Every session has its own tmux server (-L socket): sessions of parallel tests or of a second copy of the
+ * suite never share one, so one's server exiting as its last session ends cannot fail another's start. */
+function runTmux(socket: string, args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 }
 
 function shellQuote(value: string): string {
@@ -34,6 +37,7 @@ export function startTmux(command: string[], options: { env: Record<string, stri
     .join(' ');
   // The shell traps Ctrl-C (a trap, not an ignore, so the command still gets it) and outlives the command.
   const script = `trap true INT; env -i PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} HOME=${shellQuote(process.env.HOME ?? '/tmp')} TERM=xterm-256color ${envPrefix} ${command.map(shellQuote).join(' ')}; echo "[exit $?]"; sleep 30`;
+  const tmux = (args: string[]) => runTmux(name, args);
   tmux(['new-session', '-d', '-s', name, '-x', String(options.width ?? 200), '-y', String(options.height ?? 50), 'sh', '-c', script]);
   const session: TmuxSession = {
     name,
@@ -57,7 +61,7 @@ export function startTmux(command: string[], options: { env: Record<string, stri
     },
     kill() {
       try {
-        tmux(['kill-session', '-t', name]);
+        tmux(['kill-server']);
       } catch {
         // already gone
       }

@@ -1,8 +1,8 @@
 // Help served by the bin's fast path (dist/help.json, made at build time by src/build-help.ts) is exactly
 // what commander prints, for every command in commander's own tree, and comes without loading commander.
 // Anything the cache does not hold exactly, a cache older than the compiled CLI, or a terminal narrower
-// than the cached width runs the CLI instead. A module hook that fails any import of the CLI (dist/cli.js,
-// commander bundled in it) or of commander itself tells the two paths apart.
+// than the cached width runs the CLI instead. Module hooks that fail any import or require of the CLI
+// (dist/run/ or dist/cli.js, commander bundled in it) or of commander itself tell the two paths apart.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +38,19 @@ beforeAll(() => {
     return resolved;
   }`;
   noCommander = join(tempConfigDir('ttc-hook-'), 'no-commander.mjs');
-  writeFileSync(noCommander, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n`);
+  // The bin requires the bundled CLI (dist/run/, CommonJS): the same refusal for require().
+  const requireHook = `import { createRequire } from 'node:module';
+    const Module = createRequire(import.meta.url)('node:module');
+    const load = Module._load;
+    Module._load = function (request, parent, isMain) {
+      const file = request.startsWith('node:') ? request : Module._resolveFilename(request, parent, isMain);
+      if (request === 'commander' || /[\\\\/]dist[\\\\/](run[\\\\/]|cli\\.js$)/.test(file)) throw new Error('commander was loaded');
+      return load.apply(this, arguments);
+    };`;
+  writeFileSync(
+    noCommander,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n${requireHook}\n`,
+  );
 });
 
 describe('help from the build-time cache', () => {

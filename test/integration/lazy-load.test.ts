@@ -1,7 +1,7 @@
 // The bundled CLI (scripts/bundle.mjs) still starts lazily: each command loads its own module and what
 // that module imports, never another command's, and the heavy dependencies only where they are used.
-// The built CLI runs as a child with a loader hook recording every ES module it loads (its bundle chunks
-// and packages); dist/bundle-meta.json (esbuild's metafile) says which sources each chunk holds.
+// The built CLI runs as a child recording every file it loads (its dist/run/ files and packages);
+// dist/bundle-meta.json (esbuild's metafile) says which sources each file holds.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,9 @@ interface Metafile {
 }
 let meta: Metafile;
 let configDir: string;
+/** dist/run/manifest.json: the file with every command and each command group's own. */
+let manifest: { cli: string; commands: Record<string, string> };
+const entryOf = (group?: string) => `dist/run/${group ? manifest.commands[group] : manifest.cli}`;
 
 /** The sources (src/… and node_modules/…) a CLI run loaded, from the bundle files it imported. */
 function sourcesLoadedBy(args: string[]): string[] {
@@ -56,13 +59,15 @@ const commandModules = (sources: string[]) => sources.filter((source) => source.
 /** A command defined by its definition keeps its body in src/commands/<name>/impl.ts, loaded when it runs. */
 const bodyOf = (name: string) => (meta.inputs[`src/commands/${name}/impl.ts`] ? `src/commands/${name}/impl.ts` : `src/commands/${name}.ts`);
 /** Definition modules are in the entry (the help and the parser need them); their bodies are not. */
-const definitionModules = () => new Set(Object.keys(meta.outputs['dist/cli.js']!.inputs).filter((input) => input.startsWith('src/commands/')));
+const definitionModules = (group?: string) =>
+  new Set([...staticClosure(group ? `command-group:${group}` : 'src/cli.ts')].filter((input) => input.startsWith('src/commands/')));
 const packageOf = (source: string) => source.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1];
 
 beforeAll(() => {
-  const bundled = statSync(join(ROOT, 'dist/bundle-meta.json')).mtimeMs >= statSync(join(ROOT, 'dist/cli.js')).mtimeMs;
-  expect(bundled, "dist/cli.js is tsc's, not the bundle: run `npm run build`").toBe(true);
+  const bundled = statSync(join(ROOT, 'dist/run/manifest.json')).mtimeMs >= statSync(join(ROOT, 'dist/cli.js')).mtimeMs;
+  expect(bundled, 'tsc ran after the bundle (the bin would run dist/cli.js): run `npm run build`').toBe(true);
   meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8'));
+  manifest = JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8'));
   configDir = tempConfigDir('ttc-lazy-config-');
   const connect = spawnSync(process.execPath, [BIN, 'connect', '--sandbox'], {
     env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }),
@@ -72,14 +77,17 @@ beforeAll(() => {
 });
 
 describe('the bundled CLI loads lazily', () => {
-  it('is split: every command module of src/cli.ts is in a chunk of its own, not in the entry', () => {
+  it('is split: every command module of src/cli.ts is in a chunk of its own, not in an entry', () => {
     const importers = ['src/cli.ts', ...definitionModules()];
     const lazy = importers.flatMap((importer) =>
       meta.inputs[importer]!.imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path),
     );
     expect(lazy.filter((path) => path.startsWith('src/commands/')).length).toBeGreaterThan(8);
-    // The entry holds only definitions (src/commands/<name>.ts): no body, and nothing a definition would drag in.
-    expect(Object.keys(meta.outputs['dist/cli.js']!.inputs).filter((input) => input.startsWith('src/commands/') && input.endsWith('/impl.ts'))).toEqual([]);
+    // The entries hold only definitions (src/commands/<name>.ts): no body, and nothing a definition would drag in.
+    for (const group of [undefined, ...Object.keys(manifest.commands)])
+      expect(Object.keys(meta.outputs[entryOf(group)]!.inputs).filter((input) => input.startsWith('src/commands/') && input.endsWith('/impl.ts'))).toEqual([]);
+    // A command group's entry registers only its own commands: `accounts` holds `accounts` and `accounts use`.
+    expect([...definitionModules('accounts')].sort()).toEqual(['src/commands/accounts-use.ts', 'src/commands/accounts.ts']);
   });
 
   it.each([['--version'], ['--help'], ['send', '--help'], ['sandbox', 'serve', '--help']])('%s loads no compiled file at all', (...args) => {
@@ -100,13 +108,21 @@ describe('the bundled CLI loads lazily', () => {
     const loaded = sourcesLoadedBy(args);
     expect(loaded).toContain(own);
     const allowed = staticClosure(own);
-    const definitions = definitionModules();
+    // A command group runs from its own entry (only its definitions); `completion` reads the whole tree.
+    const definitions = definitionModules(manifest.commands[name] ? name : undefined);
     expect(commandModules(loaded).filter((source) => !allowed.has(source) && !definitions.has(source))).toEqual([]);
     // Prompts, QR drawing and colours load only for the commands (and terminals) that use them.
     const packages = new Set(loaded.map(packageOf).filter(Boolean));
     if (name !== 'qr') expect(packages.has('qrcode') || packages.has('qrcode-terminal')).toBe(false);
     expect(packages.has('@inquirer/prompts')).toBe(false);
     expect(packages.has('chalk')).toBe(false); // NO_COLOR
+  });
+
+  it("the CLI's files never hold undici's transport: commands speak node:http (undici costs ~30 ms to load)", () => {
+    // undici stays only where it does what node:http does not: tail's forwarding pool, replay, a media upload's form.
+    const held = Object.entries(meta.outputs).filter(([, output]) => Object.keys(output.inputs).includes('src/http/network.ts'));
+    expect(held.map(([file]) => file)).toEqual([]);
+    expect(Object.keys(meta.inputs)).toContain('src/http/node-http.ts');
   });
 
   it.each([['accounts'], ['status', '--offline']])('%s (stored state only) loads neither the network stack nor the sandbox', (...args) => {

@@ -24,10 +24,25 @@ beforeAll(() => {
 
 describe('npm pack', () => {
   it('holds the launcher, the bundled CLI, the library and its declarations, and nothing else', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/tiktok-channel.js', 'bin/package.json', 'dist/cli.js', 'dist/help.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'bin/tiktok-channel.js',
+        'bin/package.json',
+        'dist/help.json',
+        'dist/run/manifest.json',
+        'dist/run/package.json',
+      ]),
+    );
     for (const entry of ['index', 'sandbox', 'webhooks'])
       expect(files).toEqual(expect.arrayContaining([`dist/library/${entry}.js`, `dist/library/${entry}.d.ts`]));
-    expect(files.some((file) => file.startsWith('dist/chunks/'))).toBe(true); // the commands, loaded lazily
+    // The bundled CLI (CommonJS): every file the manifest names, and chunks loaded lazily.
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { cli: string; commands: Record<string, string> };
+    expect(files).toEqual(expect.arrayContaining([manifest.cli, ...Object.values(manifest.commands)].map((name) => `dist/run/${name}`)));
+    expect(files.some((file) => /^dist\/run\/chunk-/.test(file))).toBe(true);
+    // tsc's CLI entry is for development only: the bin runs dist/run/.
+    expect(files).not.toContain('dist/cli.js');
     const extra = files.filter(
       (file) =>
         /^(src|test|bench|scripts)\//.test(file) ||
@@ -76,7 +91,10 @@ describe('npm pack', () => {
       project = join(work, 'consumer');
       mkdirSync(project);
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-      const install = spawnSync('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, encoding: 'utf8' });
+      const install = spawnSync('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+        cwd: project,
+        encoding: 'utf8',
+      });
       expect(install.status, install.stderr).toBe(0);
       expect(install.stderr).not.toContain('install-scripts');
       bin = join(project, 'node_modules/.bin/tiktok-channel');

@@ -48,7 +48,7 @@ describe('tail with the embedded sandbox', () => {
       await session.waitFor(/★ {2}@newbie {2}arrived via link spring-poster {2}conv /);
       await session.waitFor(/← {2}@newbie {2}Hi! {2}conv /);
       // Ctrl-C's signal, sent to tail alone (a C-c key would also stop the pane's shell before it reports).
-      const shell = execFileSync('tmux', ['list-panes', '-t', session.name, '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim();
+      const shell = execFileSync('tmux', ['-L', session.name, 'list-panes', '-t', session.name, '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim();
       const tailPid = Number(execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim().split('\n')[0]);
       process.kill(tailPid, 'SIGINT');
       const screen = await session.waitFor(/\[exit 130\]/);

@@ -36,7 +36,7 @@ describe('on a real terminal', () => {
     session.kill();
     session = startTmux([process.execPath, BIN, 'status'], { env: { TIKTOK_CHANNEL_CONFIG_DIR: configDir } });
     await session.waitFor(/\[exit 0\]/, 15_000);
-    const colored = execFileSync('tmux', ['capture-pane', '-p', '-e', '-t', session.name], { encoding: 'utf8' });
+    const colored = execFileSync('tmux', ['-L', session.name, 'capture-pane', '-p', '-e', '-t', session.name], { encoding: 'utf8' });
     expect(colored).toMatch(/\x1b\[[0-9;]*m/);
   });
 

@@ -14,7 +14,7 @@ export function isLocalUrl(url: URL): boolean {
 
 /** Any HTTP answer means a receiver listens; only no answer at all is a problem. */
 async function answers(url: string): Promise<{ status?: number; error?: string }> {
-  const { networkTransport } = await import('../../http/network.js');
+  const { nodeHttpTransport: networkTransport } = await import('../../http/node-http.js');
   try {
     const response = await networkTransport(
       { method: 'GET', url, headers: { accept: '*/*' } },

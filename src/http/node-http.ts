@@ -1,0 +1,57 @@
+// The CLI's transport: node:http (node:https only for https URLs), with keep-alive agents so a command's
+// requests reuse their connections as undici's would. Not undici: loading undici costs a command about
+// 30 ms before its first request, more than a whole `conversations` run spends on the wire against a
+// local sandbox (bench/startup.mjs). The library keeps undici (network.ts), where servers send for hours.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { createRequire } from 'node:module';
+import type { RawRequest, RawResponse, Transport } from './raw.js';
+
+const require = createRequire(import.meta.url);
+let httpAgent: HttpAgent | undefined;
+let https: { agent: HttpsAgent; request: typeof httpRequest } | undefined;
+
+function client(protocol: string) {
+  if (protocol === 'http:') return { agent: (httpAgent ??= new HttpAgent({ keepAlive: true })), request: httpRequest };
+  if (protocol !== 'https:') throw new TypeError(`Unsupported URL protocol "${protocol}"; use http: or https:.`);
+  if (!https) {
+    const module = require('node:https') as typeof import('node:https');
+    https = { agent: new module.Agent({ keepAlive: true }), request: module.request as typeof httpRequest };
+  }
+  return https;
+}
+
+/** A timeout carries ETIMEDOUT, as the error mapping (src/tiktok/network-error.ts) expects of any transport. */
+function timeoutError(timeoutMs: number): Error {
+  return Object.assign(new Error(`No answer within ${timeoutMs} ms.`), { code: 'ETIMEDOUT' });
+}
+
+export const nodeHttpTransport: Transport = (raw: RawRequest, options = {}): Promise<RawResponse> => {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const url = new URL(raw.url);
+  const { agent, request } = client(url.protocol);
+  const body = raw.body && raw.body.length > 0 ? Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength) : undefined;
+  return new Promise<RawResponse>((resolve, reject) => {
+    const outgoing = request(url, { method: raw.method, headers: raw.headers, agent, signal: options.signal }, (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      // Cut off mid-body (the server closed, or the signal aborted): never left hanging.
+      response.on('close', () => {
+        if (!response.complete)
+          reject(options.signal?.aborted ? options.signal.reason : Object.assign(new Error('The connection closed mid-answer.'), { code: 'ECONNRESET' }));
+      });
+      response.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [key, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+        }
+        resolve({ status: response.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
+      });
+    });
+    // Idle time on the socket: waiting for the headers and between body chunks (undici's two timeouts).
+    outgoing.setTimeout(timeoutMs, () => outgoing.destroy(timeoutError(timeoutMs)));
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+};
