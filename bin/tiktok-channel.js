@@ -3,8 +3,8 @@
 // `--version` answers from package.json and help from dist/help.json without loading the CLI (start-up
 // targets: bench/startup.mjs). A command runs from dist/run/ (scripts/bundle.mjs): its group's file when
 // the first argument names a group, else the file with every command; tsc's dist/cli.js when only tsc
-// ran since the bundle. Then it leaves once output is flushed, so idle keep-alive sockets cannot hold
-// the process open.
+// ran since the bundle. Then it leaves once the CLI has flushed its output, so idle keep-alive sockets
+// cannot hold the process open.
 'use strict';
 const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join } = require('node:path');
@@ -30,10 +30,9 @@ async function run() {
   } else {
     ({ main } = await import('../dist/cli.js'));
   }
+  // main() has flushed its output (src/cli/program.ts); idle keep-alive sockets must not hold the process.
   const code = await main();
   saveCompileCache();
-  const flush = (stream) => new Promise((resolve) => (stream.writableLength ? stream.write('', resolve) : resolve()));
-  await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);
 }
 

@@ -20,6 +20,17 @@ const dist = join(root, 'dist');
 rmSync(join(dist, 'chunks'), { recursive: true, force: true }); // an older build's
 rmSync(join(dist, 'run'), { recursive: true, force: true });
 
+// proper-lockfile (the store's and the embedded sandbox's locks) takes graceful-fs, which patches every
+// fs function at load (~4 ms of each command that locks) to retry EMFILE, which a CLI holding a few files
+// never meets: the bundled CLI gives it node:fs. The library (tsc's output) keeps the real package.
+const plainFs = {
+  name: 'plain-fs',
+  setup(builder) {
+    builder.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'graceful-fs', namespace: 'plain-fs' }));
+    builder.onLoad({ filter: /.*/, namespace: 'plain-fs' }, () => ({ contents: "module.exports = require('node:fs');", loader: 'js' }));
+  },
+};
+
 // The command groups, read from tsc's output before the bundle replaces dist/cli.js: every module under
 // dist/commands/ that exports a `definition` is a command, grouped by its first word, in COMMANDS' order.
 const groups = await commandGroups();
@@ -56,11 +67,11 @@ const split = await build({
   platform: 'node',
   target: 'node20',
   // A CommonJS file has no import.meta: the sources' `new URL(…, import.meta.url)` resolve from the file itself.
-  define: { 'import.meta.url': '__import_meta_url' },
+  define: { 'import.meta.url': '__import_meta.url' },
   // undici stays a dependency: the library needs it installed, and src/http/network.ts requires its
   // internal files at run time, so a bundled copy would be a second one.
   external: ['undici'],
-  plugins: [lazyChildProcess, commandGroupEntries(runnable)],
+  plugins: [lazyChildProcess, plainFs, commandGroupEntries(runnable)],
   metafile: true,
   write: false,
   logLevel: 'warning',
@@ -75,7 +86,8 @@ for (const file of split.outputFiles) {
     target: 'node20',
     // import() of a chunk becomes require(): a lazy chunk loads only when the command reaches it.
     supported: { 'dynamic-import': false },
-    banner: "'use strict';\nvar __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
+    // Computed on first use: most files never ask, and pathToFileURL costs every file that does.
+    banner: "'use strict';\nvar __import_meta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };",
     logLevel: 'warning',
   });
   writeFileSync(file.path, cjs.code);
@@ -144,7 +156,7 @@ console.log(
   `dist/run/: the whole CLI, ${runnable.length} command groups and ${Object.keys(cli.metafile.outputs).length - runnable.length - 1} shared chunks (CommonJS); ${dropped.length} compiled files left out of the package`,
 );
 
-/** [{name, wholeProgram, sources: ['src/commands/….ts', …]}] in the order src/cli.ts registers them. */
+/** [{name, wholeProgram, streams, sources: ['src/commands/….ts', …]}] in the order src/cli.ts registers them. */
 async function commandGroups() {
   const { COMMANDS } = await import(pathToFileURL(join(dist, 'cli.js')).href);
   const order = COMMANDS.map((command) => command.definition.path.join(' '));
@@ -167,10 +179,11 @@ async function commandGroups() {
   for (const path of order) {
     const { definition, source } = byPath.get(path);
     const name = definition.path[0];
-    if (!groups.has(name)) groups.set(name, { name, wholeProgram: false, sources: [] });
+    if (!groups.has(name)) groups.set(name, { name, wholeProgram: false, streams: false, sources: [] });
     const group = groups.get(name);
     group.sources.push(source);
     group.wholeProgram ||= Boolean(definition.wholeProgram);
+    group.streams ||= Boolean(definition.streams);
   }
   return [...groups.values()];
 }
@@ -187,7 +200,8 @@ function commandGroupEntries(list) {
         const contents = [
           "import { runMain } from './src/cli/program.ts';",
           ...imports,
-          `export const main = (options) => runMain([${group.sources.map((_, index) => `command${index}`).join(', ')}], options);`,
+          // A group none of whose commands streams writes piped output straight to the fd (src/io/direct-output.ts).
+          `export const main = (options) => runMain([${group.sources.map((_, index) => `command${index}`).join(', ')}], { directOutput: ${!group.streams}, ...options });`,
         ].join('\n');
         return { contents, resolveDir: root, loader: 'js' };
       });

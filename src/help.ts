@@ -19,6 +19,9 @@ export const HELP_TOPICS: Record<string, string> = {
   TIKTOK_CHANNEL_MAX_RPS
       Your app's requests per second, its TikTok tier's figure (default 10, Basic; 20, 30 or 50 above),
       and 60 times it per minute: one budget per client key, shared by every process on this machine.
+  TIKTOK_CHANNEL_CACHE_DIR
+      Where the compiled-code cache that speeds up start-up lives (default ~/.cache/tiktok-channel);
+      set it empty to turn the cache off.
   TIKTOK_CHANNEL_SANDBOX_CONTROL_URL
       Point \`sandbox message|event|set|clock|reset|phone\` at a served sandbox instead of the embedded one.
   NO_COLOR, FORCE_COLOR

@@ -44,6 +44,9 @@ export interface CommandDefinition<O extends OptionSpecs = OptionSpecs, A extend
   readonly usage?: string;
   /** Its run() reads the whole command tree (`help`, `completion`): it always runs with every command registered. */
   readonly wholeProgram?: boolean;
+  /** It runs until stopped or until something arrives, printing as it goes (tail, the servers, qr --wait):
+   * its output keeps Node's buffered streams, so a reader that stalls never holds off Ctrl-C. */
+  readonly streams?: boolean;
   readonly arguments: A;
   readonly options: O;
 }
@@ -60,6 +63,7 @@ export function defineCommand<const O extends OptionSpecs = {}, const A extends 
   examples?: readonly string[];
   usage?: string;
   wholeProgram?: boolean;
+  streams?: boolean;
   arguments?: A;
   options?: O;
 }): CommandDefinition<O, A> {

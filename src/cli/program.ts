@@ -3,13 +3,13 @@
 // The command list is a parameter: src/cli.ts passes every command; a per-command bundle of the built CLI
 // (scripts/bundle.mjs) passes only its own group, so a command run registers and compiles only what it uses.
 import { readFileSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { CommanderError } from 'commander';
 import { CliCommand } from '../cli-command.js';
 import { CliError, COMMAND_PLACEHOLDER, toCliError } from '../errors.js';
 import { HELP_WIDTH } from '../fast-help.js';
 import { colorLevel, createIO, type IO } from '../io/io.js';
 import { displaySafe } from '../io/format.js';
+import { directOutput } from '../io/direct-output.js';
 import { argumentEncodingError } from '../io/argv.js';
 import { parseAccountReference } from '../store/reference.js';
 import { inCriticalSection, whenNotCritical } from '../io/interrupt.js';
@@ -30,6 +30,9 @@ export interface MainOptions {
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** Write a piped or redirected stdout/stderr straight to the file descriptor (io/direct-output.ts): for
+   * command groups none of whose commands streams (scripts/bundle.mjs decides from the definitions). */
+  directOutput?: boolean;
 }
 
 /** The package's version: package.json is one level up from dist/cli.js and two from a per-command bundle or tsc's dist/cli/. */
@@ -104,16 +107,15 @@ export function buildProgram(
 export async function runMain(commands: readonly CommandEntry[], options: MainOptions = {}): Promise<number> {
   const argv = options.argv ?? process.argv.slice(2);
   const env = options.env ?? process.env;
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
-  // process.stdin is built on first use: only a command that reads it (send --text -) pays for it.
+  const stdout = options.stdout ?? (options.directOutput ? directOutput(1, () => process.stdout) : process.stdout);
+  const stderr = options.stderr ?? (options.directOutput ? directOutput(2, () => process.stderr) : process.stderr);
+  // process.stdin is built on first use: only a command that reads it or may prompt pays for it.
   const stdin = options.stdin ?? (() => process.stdin);
-  const stdinTTY = options.stdin ? undefined : isatty(0);
   const colorFlag = argv.includes('--no-color') ? false : undefined;
   // chalk loads only when colour is on and a command will run (help and --version print plain text).
   const helpOnly = argv.length === 0 || argv.some((arg) => arg === '--help' || arg === '-h' || arg === '--version');
   const chalk = !helpOnly && colorLevel({ env, isTTY: Boolean(stderr.isTTY), flag: colorFlag }) > 0 ? (await import('chalk')).Chalk : undefined;
-  const makeIO = (json: boolean, debug: boolean) => createIO({ stdout, stderr, stdin, stdinTTY, env, json, debug, color: colorFlag, chalk });
+  const makeIO = (json: boolean, debug: boolean) => createIO({ stdout, stderr, stdin, env, json, debug, color: colorFlag, chalk });
   const io = makeIO(argv.includes('--json'), argv.includes('--debug'));
 
   const controller = new AbortController();
@@ -172,7 +174,15 @@ export async function runMain(commands: readonly CommandEntry[], options: MainOp
     return report(activeIO, error, program.commandPath());
   } finally {
     process.off('SIGINT', onSigint);
+    // Node's own streams may still hold output; a direct one wrote it already (and a test's is the test's).
+    await Promise.all([flushed(stdout, options.stdout), flushed(stderr, options.stderr)]);
   }
+}
+
+/** Resolves once a stream this function chose has written what it was given (the bin exits right after). */
+function flushed(stream: { write(chunk: string, callback?: () => void): unknown; writableLength?: number }, given: unknown): Promise<void> {
+  if (given !== undefined || !stream.writableLength) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
 /** A failure while stopping on Ctrl-C is reported as the cancellation it is, keeping what it knew. */

@@ -6,6 +6,7 @@ import { defineCommand, integer, optionalValue, text, type OptionsOf } from '../
 
 export const definition = defineCommand({
   path: ['qr'],
+  streams: true,
   summary: 'the chat link https://tiktok.me/{username} as text, a terminal QR code, or an image file',
   examples: [
     'tiktok-channel qr',

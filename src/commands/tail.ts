@@ -6,6 +6,7 @@ import { defineCommand, flag, integer, list, optionalValue, text, type OptionsOf
 
 export const definition = defineCommand({
   path: ['tail'],
+  streams: true,
   summary: 'receive every message live: webhooks (signature checked, journaled before the 200) or polling',
   examples: [
     'tiktok-channel tail',

@@ -74,7 +74,11 @@ function nameOf(args: readonly string[], index: number): string {
 }
 
 /** A usage error for the first argument that is not UTF-8, or undefined when all are text. */
-export function argumentEncodingError(args: readonly string[], raw: readonly Buffer[] | undefined = rawArguments(args)): CliError | undefined {
+export function argumentEncodingError(args: readonly string[], given?: readonly Buffer[]): CliError | undefined {
+  // Node decodes every byte sequence that is not UTF-8 to U+FFFD: without one, every argument was text,
+  // and the common case reads no /proc file.
+  if (!args.some((arg) => arg.includes('\uFFFD'))) return undefined;
+  const raw = given ?? rawArguments(args);
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
     let detail = '';

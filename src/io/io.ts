@@ -21,10 +21,9 @@ type StdinStream = NodeJS.ReadableStream & { isTTY?: boolean };
 export interface IOOptions {
   stdout: Stream;
   stderr: Stream;
-  /** A function when constructing it costs: process.stdin loads the stream modules, which most commands never read. */
+  /** A function when constructing it costs: process.stdin loads the stream modules (node:tty or node:net),
+   * which only commands that read stdin or may prompt need; it is called when one asks. */
   stdin: StdinStream | (() => StdinStream);
-  /** Whether stdin is a terminal, when `stdin` is a function (asked without constructing it). */
-  stdinTTY?: boolean;
   env: Record<string, string | undefined>;
   json?: boolean;
   debug?: boolean;
@@ -100,7 +99,6 @@ export function createIO(options: IOOptions): IO {
   const debug = options.debug ?? false;
   const isStdoutTTY = Boolean(stdout.isTTY);
   const isStderrTTY = Boolean(stderr.isTTY);
-  const isStdinTTY = stdin ? Boolean(stdin.isTTY) : Boolean(options.stdinTTY);
   const level = colorLevel({ env, isTTY: isStderrTTY, flag: options.color });
   const color: Colors = level > 0 && options.chalk ? new options.chalk({ level }) : PLAIN;
   // Colour is decided per stream: data piped to a file keeps no escape codes even when stderr is a terminal.
@@ -117,7 +115,9 @@ export function createIO(options: IOOptions): IO {
     debug,
     isStdoutTTY,
     isStderrTTY,
-    isStdinTTY,
+    get isStdinTTY() {
+      return Boolean(getStdin().isTTY);
+    },
     columns: isStdoutTTY && stdout.columns ? stdout.columns : undefined,
     color,
     get stdin() {
@@ -144,7 +144,7 @@ export function createIO(options: IOOptions): IO {
     debugLog: (text) => {
       if (debug) io.err(color.dim(`[debug] ${text}`));
     },
-    canPrompt: () => isStdinTTY && isStdoutTTY && !isCI(env),
+    canPrompt: () => isStdoutTTY && !isCI(env) && io.isStdinTTY,
     onStdoutClosed(listener) {
       stdout.on?.('error', (error) => {
         if (error.code !== 'EPIPE' || stdoutClosed) return;

@@ -15,9 +15,7 @@
 //   control.ts        settings, time travel, faults, rate limits, tokens, reset, the /state view
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { handleApi } from './api-routes.js';
-import { handleAuthorize } from './authorize-routes.js';
 import { setClockSkew, setOAuthModes, setRequestsPerSecond } from './control.js';
-import { handleControl } from './control-routes.js';
 import { requestId } from './ids.js';
 import { respond, type LogEntry, type SandboxContext } from './routing.js';
 import { seedWorld } from './seed.js';
@@ -135,8 +133,12 @@ export function createSandboxHandler(options: SandboxHandlerOptions = {}): Sandb
     if (path.startsWith(API_PREFIX)) response = await handleApi(context, request, url, rid);
     // The authorize page is requested both ways in production (tiktok-api.md §2): the trailing-slash
     // rule is the API gateway's, not this page's.
-    else if (path === AUTHORIZE_PATH || `${path}/` === AUTHORIZE_PATH) response = await handleAuthorize(context, request, url, rid);
-    else if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) response = await handleControl(context, request, url, rid);
+    // The consent page and the control API load on their first request: a CLI command through the
+    // embedded sandbox (send, conversations) only calls the API, and loads only what that needs.
+    else if (path === AUTHORIZE_PATH || `${path}/` === AUTHORIZE_PATH)
+      response = await (await import('./authorize-routes.js')).handleAuthorize(context, request, url, rid);
+    else if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`))
+      response = await (await import('./control-routes.js')).handleControl(context, request, url, rid);
     else response = notFound(request.method.toUpperCase(), path, 'unknown path', rid);
     // `date` lets a clock check work in embedded mode too (the sandbox's clock is the real one).
     // A skewed server clock (doctor's clock check) moves this header only.

@@ -7,6 +7,7 @@ import { controlUrl } from '../sandbox.js';
 
 export const definition = defineCommand({
   path: ['sandbox', 'phone'],
+  streams: true,
   summary: 'a page in your browser where you play the TikTok user: open chat links, write, tap cards, react, read',
   examples: ['tiktok-channel sandbox phone', 'tiktok-channel sandbox phone --port 4020 --no-browser'],
   options: {

@@ -7,6 +7,7 @@ import { SCENARIOS } from '../sandbox.js';
 
 export const definition = defineCommand({
   path: ['sandbox', 'serve'],
+  streams: true,
   summary: 'serve the sandbox over HTTP on 127.0.0.1; once it listens, print its URLs, app credentials and a live token of its default account',
   options: {
     port: integer('--port <n>', 'port (default: any free port)', { min: 0, max: 65535 }),
