@@ -1,7 +1,7 @@
 // OAuth (tiktok-api.md §2): the authorize checks and consent decision, the token exchange, refresh with
 // rotation, revoke, token info, and `authenticate`, the token and account checks every API call runs.
 import { ACCESS_TOKEN_TTL_SECONDS, AUTH_CODE_TTL_SECONDS, MESSAGING_SCOPES, REFRESH_TOKEN_TTL_SECONDS, dmRegionVerdict } from '../tiktok/limits.js';
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lazy-crypto.js';
 import * as ids from './ids.js';
 import type { AccessTokenRecord, AccountRecord, AppRecord } from './types.js';
 import { ApiError, AuthorizeError, CODE, ControlError, requireString, type Params, type World } from './world.js';
@@ -27,7 +27,7 @@ const EXCHANGE_FIELDS = ['client_id', 'client_secret', 'grant_type', 'auth_code'
 
 /** TikTok's unusual PKCE challenge: the lowercase hex SHA-256 of the verifier (not base64url). */
 export function hexChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('hex');
+  return nodeCrypto().createHash('sha256').update(verifier).digest('hex');
 }
 
 export interface AuthorizeDecision {

@@ -2,7 +2,6 @@
 // dir. Each call locks the state file (proper-lockfile), loads, handles, saves atomically, unlocks, so
 // concurrent commands stay consistent. Webhooks are attempted after the lock is released (a receiver
 // that calls back into the sandbox must not wait on our lock), then the outcome is merged back.
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, chmod, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -77,7 +76,7 @@ async function load(statePath: string, clock: () => number, scenario: ScenarioNa
 }
 
 async function save(statePath: string, state: SandboxState): Promise<void> {
-  const temp = `${statePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${statePath}.${process.pid}.${Math.floor(Math.random() * 0xffffffff).toString(16)}.tmp`;
   try {
     await writeFile(temp, JSON.stringify(state), { mode: 0o600 });
     await chmod(temp, 0o600);

@@ -5,7 +5,7 @@
 // events nobody knows yet. Each is stored where REST shows it (content/list, conversation/list) and
 // delivered signed like any message, shaped by the common options (see DeliveryShape). The body's field
 // readers are in event-input.ts; reactions, which edit stored messages, in event-reaction.ts.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lazy-crypto.js';
 import { TEXT_MAX_CHARACTERS } from '../tiktok/limits.js';
 import { appendMessage } from './conversations.js';
 import * as ids from './ids.js';
@@ -83,7 +83,7 @@ export function isEventKind(value: unknown): value is EventKind {
 
 /** A stable, TikTok-looking numeric id for an account's auto message of one type. */
 function autoMessageId(businessId: string, type: string): string {
-  const digest = createHash('sha256').update(`${businessId}:${type}`).digest();
+  const digest = nodeCrypto().createHash('sha256').update(`${businessId}:${type}`).digest();
   let digits = '';
   for (let i = 0; digits.length < 18; i++) digits += String(digest[i % digest.length]! % 10);
   return `7${digits}`;

@@ -1,5 +1,7 @@
 // Identifiers shaped like TikTok's, so clients meet the same quirks (base64 `+`, `/`, `=` in ids).
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../lazy-crypto.js';
+
+const randomBytes = (size: number) => nodeCrypto().randomBytes(size);
 
 function base64url(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
@@ -56,5 +58,11 @@ export function requestId(now: number): string {
   const d = new Date(now);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
-  return `${stamp}${randomBytes(10).toString('hex').toUpperCase()}`;
+  // Every answer carries one and nothing depends on its secrecy: no node:crypto for a plain API call.
+  let hex = '';
+  while (hex.length < 20)
+    hex += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
+  return `${stamp}${hex.slice(0, 20).toUpperCase()}`;
 }

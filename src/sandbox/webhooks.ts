@@ -1,7 +1,7 @@
 // Webhooks (tiktok-api.md §5): registration (business/webhook/update|list|delete/, app credentials),
 // the exact envelope and content shapes, HMAC signing, and an outbox that retries until an HTTP 200
 // and never drops a delivery. Lower-case `type` and roles here, unlike REST.
-import { createHmac } from 'node:crypto';
+import { nodeCrypto } from '../lazy-crypto.js';
 import { requestId, shortId } from './ids.js';
 import { clientApp } from './auth.js';
 import {
@@ -35,7 +35,7 @@ export const defaultPoster: WebhookPoster = async (url, init) => {
 
 /** `s` of `Tiktok-Signature`: hex HMAC-SHA256 of `t + "." + body`, keyed by the app's client secret. */
 export function signWebhook(secret: string, timestampSeconds: number, body: string): string {
-  return createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
+  return nodeCrypto().createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
 }
 
 export const WEBHOOK_SCHEMA_VERSION = '1.0';

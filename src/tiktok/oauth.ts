@@ -1,5 +1,5 @@
 // Account-holder OAuth (../shared/tiktok-api.md §2): the authorize URL and the token endpoints.
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto as crypto } from '../lazy-crypto.js';
 import type { TikTokClient } from './client.js';
 import { TikTokApiError, tiktokCodeOf } from './errors.js';
 import { ACCESS_TOKEN_TTL_SECONDS, AUTH_URL, MESSAGING_SCOPES, REFRESH_TOKEN_TTL_SECONDS } from './limits.js';
@@ -30,12 +30,12 @@ interface TokenData {
 }
 
 export function newState(): string {
-  return randomBytes(24).toString('base64url');
+  return crypto().randomBytes(24).toString('base64url');
 }
 
 /** A PKCE code_verifier: 43 characters of [A-Za-z0-9-_] (RFC 7636: 43 to 128 unreserved characters). */
 export function newCodeVerifier(): string {
-  return randomBytes(32).toString('base64url');
+  return crypto().randomBytes(32).toString('base64url');
 }
 
 /**
@@ -43,7 +43,7 @@ export function newCodeVerifier(): string {
  * not RFC 7636's base64url, sent with code_challenge_method=S256.
  */
 export function codeChallengeFor(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('hex');
+  return crypto().createHash('sha256').update(verifier).digest('hex');
 }
 
 export function buildAuthorizeUrl(options: {

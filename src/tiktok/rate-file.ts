@@ -23,9 +23,29 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../lazy-crypto.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * The state file's name for a budget key: a key that may hold a token is hashed with SHA-256 (node:crypto,
+ * loaded only then); an app's client key or an account id names nothing secret, and a 64-bit hash of it
+ * spares every networked command node:crypto's load (~3 ms, bench/startup.mjs).
+ */
+export function budgetFileName(key: string): string {
+  if (key.startsWith('token:')) {
+    return nodeCrypto().createHash('sha256').update(key).digest('hex').slice(0, 16);
+  }
+  // Two 32-bit FNV-1a lanes with different offsets.
+  let high = 0x811c9dc5;
+  let low = 0x050c5d1f;
+  for (let index = 0; index < key.length; index++) {
+    const code = key.charCodeAt(index);
+    high = Math.imul(high ^ code, 0x01000193);
+    low = Math.imul(low ^ code, 0x01000193) ^ (high >>> 15);
+  }
+  return `${(high >>> 0).toString(16).padStart(8, '0')}${(low >>> 0).toString(16).padStart(8, '0')}`;
+}
 
 /** A lock older than this is a crashed or frozen holder's: the critical section takes well under 1 ms. */
 export const LOCK_STALE_MS = 1_000;
@@ -76,7 +96,10 @@ export class SharedBudget {
   /** Set when the config dir cannot hold the file: this process then paces on its own, as before. */
   failure?: Error;
   private readonly now: () => number;
-  private readonly nonce = randomBytes(6).toString('hex');
+  /** Tells this process's lock files from another's with the same pid (containers): not a secret. */
+  private readonly nonce = Math.floor(Math.random() * 2 ** 48)
+    .toString(16)
+    .padStart(12, '0');
   private madeDir = false;
   private failureSaid = false;
 
@@ -96,7 +119,7 @@ export class SharedBudget {
 
   /** The state file for a budget key. */
   pathFor(key: string): string {
-    return join(this.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
+    return join(this.dir, `${budgetFileName(key)}.json`);
   }
 
   /**

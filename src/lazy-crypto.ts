@@ -1,0 +1,12 @@
+// node:crypto on first use. Loading it costs a command about 3 ms (bench/startup.mjs), and most commands
+// never hash or draw a secret: modules whose crypto runs only on some paths (a consent, a token, a
+// webhook signature) take it from here instead of importing it.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let loaded: typeof import('node:crypto') | undefined;
+
+export function nodeCrypto(): typeof import('node:crypto') {
+  loaded ??= require('node:crypto') as typeof import('node:crypto');
+  return loaded;
+}
