@@ -76,7 +76,10 @@ describe('npm pack', () => {
       project = join(work, 'consumer');
       mkdirSync(project);
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-      const install = spawnSync('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, encoding: 'utf8' });
+      const install = spawnSync('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+        cwd: project,
+        encoding: 'utf8',
+      });
       expect(install.status, install.stderr).toBe(0);
       expect(install.stderr).not.toContain('install-scripts');
       bin = join(project, 'node_modules/.bin/tiktok-channel');
