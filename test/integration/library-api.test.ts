@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, TikTokApiError, TikTokError, type TikTokChannelClient } from '../../src/library/index.js';
 import { SandboxError, startSandbox, type Sandbox, type SandboxAccountSettings } from '../../src/library/sandbox.js';
 import { decodeEvent, verifySignature, type DecodedEvent } from '../../src/library/webhooks.js';
+import { maxInWindow, stampDepartures } from '../helpers/departures.js';
 import { pngBytes } from '../helpers/images.js';
 
 /** TikTok's failures are TikTokApiErrors (TikTok's own fields); the library's own refusals TikTokErrors. */
@@ -256,6 +257,8 @@ describe('startSandbox', () => {
 
   it("the client paces itself to TikTok's 10 requests per second: a burst meets no 40100", async () => {
     const sandbox = await startSandbox({ rps: 10 });
+    // Departures, stamped as they leave (and counted so by the sandbox): machine load cannot bunch them.
+    const stamps = stampDepartures();
     try {
       const client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
       const started = Date.now();
@@ -264,8 +267,12 @@ describe('startSandbox', () => {
         .filter((r) => r.path.endsWith('/conversation/list/'))
         .map((r) => r.code);
       expect(codes).toEqual(Array(25).fill(0));
+      const listings = stamps.departures.filter((departure) => departure.path.endsWith('/conversation/list/')).map((departure) => departure.at);
+      expect(listings).toHaveLength(25);
+      expect(maxInWindow(listings)).toBeLessThanOrEqual(10);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
     } finally {
+      stamps.stop();
       await sandbox.close();
     }
   });
