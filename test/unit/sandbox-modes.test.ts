@@ -208,6 +208,15 @@ describe('per-second rate limit (40100 per app, sliding one-second window)', () 
     expect((await w.control('POST', 'limits', { rps: 3 })).status).toBe(400);
   });
 
+  it('time travel moves the window too: after `advance`, the second that was full is over', async () => {
+    const w = world({ rps: 2 });
+    const token = await w.token();
+    w.tick(1000);
+    expect([(await w.business(token)).json.code, (await w.business(token)).json.code, (await w.business(token)).json.code]).toEqual([0, 0, 40100]);
+    await w.control('POST', 'clock', { advance_seconds: 1 });
+    expect([(await w.business(token)).json.code, (await w.business(token)).json.code]).toEqual([0, 0]);
+  });
+
   it('counts a request at the departure its client stamped (x-sandbox-sent-at), every window that holds it, read in any order', async () => {
     const w = world({ rps: 2 });
     const token = await w.token();
