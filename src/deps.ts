@@ -8,6 +8,7 @@ import type { TikTokClient } from './tiktok/client.js';
 import { AccountStore, accountFromEnv, type ResolvedAccount } from './store/accounts.js';
 import { inquirerPrompter, noPrompter } from './io/prompter.js';
 import { CliError } from './errors.js';
+import { sleep } from './sleep.js';
 import type { Session } from './auth/session.js';
 
 export type Env = Record<string, string | undefined>;
@@ -162,7 +163,7 @@ export function createDeps(options: DepsOptions): Deps {
       // `open` resolves once spawned; a missing opener shows up as an 'error' event on the child.
       await new Promise<void>((resolve, reject) => {
         child.once('error', reject);
-        setTimeout(resolve, 200);
+        void sleep(200, signal).then(resolve);
       });
       child.unref();
     },

@@ -45,6 +45,8 @@ function refusesRefreshToken(error: unknown): boolean {
 export class Session {
   /** TikTok refused the refresh token (revoked, expired or already used) during this session. */
   refreshRefused = false;
+  /** The refresh under way for a stale token, which every concurrent call that found it stale awaits. */
+  private refreshing?: Promise<unknown>;
 
   constructor(
     private account: ResolvedAccount,
@@ -69,8 +71,20 @@ export class Session {
     // TikTok already revoked the tokens (authorization.removed): refreshing cannot help, consent can.
     const revoked = revocationError(this.account);
     if (revoked) throw revoked;
-    if (this.account.source === 'store' && this.expiresSoon()) await this.refresh({ staleToken: this.account.accessToken });
+    if (this.account.source === 'store' && this.expiresSoon()) await this.refreshOnce(this.account.accessToken);
     return this.account.accessToken;
+  }
+
+  /**
+   * Concurrent calls that found the same token stale (a command's parallel requests) share one refresh.
+   * Each on its own would queue on the store's lock, and after a failed refresh the next would take the
+   * lock just as the failing command exits, leaving it for the next command to wait out (15 s).
+   */
+  private async refreshOnce(staleToken: string): Promise<void> {
+    this.refreshing ??= this.refresh({ staleToken }).finally(() => {
+      this.refreshing = undefined;
+    });
+    await this.refreshing;
   }
 
   /**
@@ -93,7 +107,7 @@ export class Session {
         });
       }
       this.deps.debugLog?.(`TikTok answered ${error.tiktokCode}: refreshing the access token once and retrying`);
-      await this.refresh({ staleToken: token });
+      await this.refreshOnce(token);
       return fn(this.account.accessToken);
     }
   }

@@ -5,7 +5,7 @@ import type { RawRequest, RawResponse } from '../http/raw.js';
 import { appOfToken, exchangeCode, refresh, revoke, tokenInfo } from './auth.js';
 import { getBusiness } from './business.js';
 import { getDirectReply, updateDirectReply } from './comment-to-message.js';
-import { chargeRate, consumeFault } from './control.js';
+import { chargeRate, consumeFault, departureOf, SENT_AT_HEADER } from './control.js';
 import { listConversations, listMessages } from './conversations.js';
 import { capabilities, downloadMedia, uploadMedia } from './media.js';
 import { MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
@@ -268,7 +268,7 @@ export async function handleApi(context: SandboxContext, request: RawRequest, ur
   // TikTok counts per developer app (§1, §6): a token's calls count for the app that token was issued
   // to, with every other account of that app and its app-level calls.
   try {
-    chargeRate(world, appKey ?? 'anonymous');
+    chargeRate(world, appKey ?? 'anonymous', departureOf(world, request.headers[SENT_AT_HEADER]));
     const data = route.run({
       world,
       params,

@@ -163,9 +163,10 @@ export function setRequestsPerSecond(world: World, rps: number | null | undefine
  * Charges one request to its app (the client key; for a token, the app it was issued to): the per-minute
  * budget (fixed one-minute windows), then, when set, the per-second limit (`--rps`) over a sliding
  * one-second window of accepted requests, counted across all the app's accounts, as TikTok counts.
- * Over either → 40100, like TikTok.
+ * Over either → 40100, like TikTok. `sentAt` (sandbox time) is when the request left its client, when it
+ * said so (SENT_AT_HEADER); otherwise it is counted as it arrives.
  */
-export function chargeRate(world: World, appKey: string): void {
+export function chargeRate(world: World, appKey: string, sentAt?: number): void {
   const rateKey = `app:${appKey}`;
   const now = world.now();
   let bucket = world.state.rate[appKey];
@@ -177,11 +178,35 @@ export function chargeRate(world: World, appKey: string): void {
   if (bucket.count > world.state.limits.requests_per_minute) throw new ApiError(CODE.RATE_LIMIT, 'Too many requests. Please retry later.');
   const rps = world.state.limits.requests_per_second;
   if (!rps) return;
+  const at = sentAt ?? now;
   const recent = (world.state.rate_recent ??= {});
-  const kept = (recent[rateKey] ?? []).filter((t) => t > now - 1000 && t <= now);
+  const kept = (recent[rateKey] ?? []).filter((t) => t > now - RATE_WINDOW_MS - SENT_AT_MAX_LAG_MS && t <= now);
   recent[rateKey] = kept;
-  if (kept.length >= rps) throw new ApiError(CODE.RATE_LIMIT, 'Too many requests. Please retry later.');
-  kept.push(now);
+  // Departure stamps come in any order (two processes, one read late): every window that would hold this
+  // request is checked, not only the one ending at it.
+  const heldIn = (end: number) => kept.filter((t) => t > end - RATE_WINDOW_MS && t <= end).length;
+  const ends = [at, ...kept.filter((t) => t > at && t < at + RATE_WINDOW_MS)];
+  if (ends.some((end) => heldIn(end) >= rps)) throw new ApiError(CODE.RATE_LIMIT, 'Too many requests. Please retry later.');
+  kept.push(at);
+}
+
+const RATE_WINDOW_MS = 1_000;
+
+/**
+ * `x-sandbox-sent-at: <ms since epoch>`: when the request left its client (test/fixtures/departure-recorder.mjs
+ * sends it). The per-second limit then counts the request at its departure, as TikTok's edge would see a
+ * paced client, instead of when a busy sandbox host got round to reading it: on a loaded machine a
+ * sandbox process that was not scheduled for a while reads several requests at once. Only a stamp from
+ * the last ten seconds of this machine's clock counts; TikTok's clients never send it.
+ */
+export const SENT_AT_HEADER = 'x-sandbox-sent-at';
+const SENT_AT_MAX_LAG_MS = 10_000;
+
+/** The request's departure in sandbox time, when it carries a believable SENT_AT_HEADER. */
+export function departureOf(world: World, header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d{1,16}$/.test(header)) return undefined;
+  const lag = Date.now() - Number(header);
+  return lag >= 0 && lag <= SENT_AT_MAX_LAG_MS ? world.now() - lag : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -55,4 +55,5 @@ export function jsonResponse(status: number, value: unknown, rid: string): RawRe
   return respond(status, 'application/json; charset=utf-8', JSON.stringify(value), rid);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// The latency and `hold` pauses: the program's one sleep (no request signal reaches a handler to end them).
+export { sleep } from '../sleep.js';

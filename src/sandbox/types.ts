@@ -338,6 +338,8 @@ export function ageState(state: SandboxState, ms: number): void {
     }
   };
   walk(state);
+  // The per-second windows are lists of instants under app keys, which TIME_KEYS cannot name.
+  for (const [key, times] of Object.entries(state.rate_recent ?? {})) state.rate_recent![key] = times.map((t) => t - ms);
 }
 
 /** Embedded mode's fake origin: requests to it are served in-process, never over the network. */

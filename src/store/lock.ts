@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { CliError } from '../errors.js';
 import { critically } from '../io/interrupt.js';
+import { sleep } from '../sleep.js';
 import { configDirError } from './config-dir.js';
 
 export { configDirError };
@@ -35,7 +36,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T> | T, op
           hint: `If no other tiktok-channel is running, delete ${path}.lock and try again.`,
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, 15 + Math.random() * 35));
+      await sleep(15 + Math.random() * 35);
     }
   }
   // From lock to release nothing may be cut short by Ctrl-C: a rotated refresh token is written in here.

@@ -7,6 +7,7 @@
 // At least once: an attempt that times out may still have been processed, so the same delivery can
 // arrive twice; every attempt carries the same x-tiktok-channel-delivery-id for the target to dedupe.
 import type { Dispatcher } from 'undici';
+import { sleep } from '../sleep.js';
 import type { JournalRef } from './journal-files.js';
 import type { Journal } from './journal.js';
 
@@ -108,6 +109,8 @@ export class Forwarder {
   private dispatcher?: Dispatcher;
   private requestFn?: typeof import('undici').request;
   private drained: Array<() => void> = [];
+  /** Resolved when the last attempt in flight ends (stop() waits for it, up to its grace). */
+  private quiet: Array<() => void> = [];
   forwarded = 0;
   gaveUp = 0;
   private queued = 0;
@@ -174,13 +177,19 @@ export class Forwarder {
     ]);
   }
 
-  /** Stops starting new attempts; what is pending stays owed in the journal for the next start. */
-  async stop(graceMs = 1_000): Promise<void> {
+  /**
+   * Stops starting new attempts; what is pending stays owed in the journal for the next start. Attempts in
+   * flight get `graceMs` to finish, cut short when `signal` aborts.
+   */
+  async stop(graceMs = 1_000, signal?: AbortSignal): Promise<void> {
     this.stopped = true;
     for (const lane of this.lanes.values()) clearTimeout(lane.timer);
     if (this.active > 0) {
-      const deadline = Date.now() + graceMs;
-      while (this.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // The grace's own signal ends its timer once the attempts are done, so it keeps no process alive.
+      const grace = new AbortController();
+      const settled = new Promise<void>((resolve) => this.quiet.push(resolve));
+      await Promise.race([settled, sleep(graceMs, signal ? AbortSignal.any([signal, grace.signal]) : grace.signal)]);
+      grace.abort();
     }
     // An attempt still in flight after the grace is cut off (it stays owed in the journal): close() would
     // wait for the target's answer, up to the forward timeout.
@@ -216,6 +225,7 @@ export class Forwarder {
     const started = Date.now();
     const outcome = await this.attempt(item, lane.attempts);
     this.active--;
+    if (this.active === 0) for (const resolve of this.quiet.splice(0)) resolve();
     lane.busy = false;
     this.options.onAnswer?.(item, {
       status: outcome.status,

@@ -7,6 +7,7 @@
 import { CliError, usageError } from '../errors.js';
 import type { Deps } from '../deps.js';
 import { parseDuration } from '../io/duration.js';
+import { sleep } from '../sleep.js';
 import { displaySafe } from '../io/format.js';
 import { verifySignature, signPayload } from '../tiktok/signature.js';
 import { isUnreadableDelivery, type DecodedEvent } from '../tiktok/events.js';
@@ -92,7 +93,7 @@ export async function run(options: ReplayOptions, deps: Deps): Promise<number> {
         io.warn(
           `Replay of ${item.event.id ?? item.journalId}: ${answer.status !== undefined ? `HTTP ${answer.status}` : answer.error}; trying again in ${delayMs / 1000} s (attempt ${attempts + 1} of ${MAX_ATTEMPTS}).`,
         );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await sleep(delayMs, deps.signal);
       }
       if (answer.verdict === 'done') accepted++;
       const { verdict: _verdict, ...shown } = answer;

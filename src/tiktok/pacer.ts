@@ -13,6 +13,7 @@
 // burst credit behind: the queue resumes at the even pace. A 40100 despite all that means the jitter is
 // larger than the guard: that key's guard widens (up to PACER_MAX_GUARD_MS) for the rest of the process.
 // The shared file applies the same windows (and 60 × rps per minute) to the departures of all processes.
+import { sleep } from '../sleep.js';
 import { SharedBudget } from './rate-file.js';
 
 export const DEFAULT_MAX_RPS = 10;
@@ -171,19 +172,10 @@ export class Pacer {
   }
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.ceil(ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The program's one sleep, rejecting when the signal aborts, as `take` promises. */
+async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await sleep(Math.ceil(ms), signal);
+  if (signal?.aborted) throw signal.reason;
 }
 
 const shared = new Map<string, Pacer>();

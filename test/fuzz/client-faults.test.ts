@@ -3,6 +3,8 @@
 // bounded, a send never retried once TikTok may have acted), then the CLI itself: exit 6 with the
 // contract's JSON error and no stack trace, the account's tokens intact and usable afterwards, and a
 // refresh cut by a reset leaving a usable account.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CliError, toCliError } from '../../src/errors.js';
@@ -226,6 +228,9 @@ describe('the CLI under fault storms', () => {
     const cutAgain = await runCli(['conversations', '--json'], { configDir });
     expectCleanFailure(cutAgain, 'network');
     expect(storedTokens()).toEqual(tokens);
+    // Its two lists both found the token stale and shared the one refresh: no second one took the
+    // store's lock as the process exited, for the next command to wait out.
+    expect(existsSync(join(configDir, 'accounts.json.lock'))).toBe(false);
 
     // The next run refreshes (the refresh token was never spent) and works.
     const healed = await runCli(['conversations', '--json'], { configDir });

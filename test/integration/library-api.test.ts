@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, TikTokApiError, TikTokError, type TikTokChannelClient } from '../../src/library/index.js';
 import { SandboxError, startSandbox, type Sandbox, type SandboxAccountSettings } from '../../src/library/sandbox.js';
 import { decodeEvent, verifySignature, type DecodedEvent } from '../../src/library/webhooks.js';
+import { maxInWindow, stampDepartures } from '../helpers/departures.js';
 import { pngBytes } from '../helpers/images.js';
 
 /** TikTok's failures are TikTokApiErrors (TikTok's own fields); the library's own refusals TikTokErrors. */
@@ -237,11 +238,18 @@ describe('startSandbox', () => {
 
   it('rps: past the per-second limit the sandbox answers 40100, which the client retries', async () => {
     const sandbox = await startSandbox({ rps: 2 });
+    // Counted at their departures: a loaded machine that reads the first two late would stretch their
+    // second past the client's last retry.
+    const stamps = stampDepartures();
     try {
       const accessToken = await sandbox.accessToken();
       // The token exchange counts for the same app (TikTok counts per app): out of the window first.
       await sandbox.advance(1);
-      const client = createClient({ accessToken, businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+      // Paced at 3 a second, one more than the sandbox allows: the burst of three meets a 40100, and the
+      // pacer's own window puts every retry in a later second. At the default 10 the four retries of a
+      // refused call can all fall within the second of the two accepted ones (the more likely when an
+      // earlier test of this process left the app's bucket spent, so the calls left spaced, not at once).
+      const client = createClient({ accessToken, businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl, maxRps: 3 });
       await Promise.all([1, 2, 3, 4].map(() => client.conversations({ type: 'SINGLE' })));
       const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>)
         .filter((r) => r.path.endsWith('/conversation/list/'))
@@ -250,22 +258,32 @@ describe('startSandbox', () => {
       expect(codes.every((code) => code === 0 || code === 40100)).toBe(true);
       expect(codes).toContain(40100);
     } finally {
+      stamps.stop();
       await sandbox.close();
     }
   });
 
   it("the client paces itself to TikTok's 10 requests per second: a burst meets no 40100", async () => {
     const sandbox = await startSandbox({ rps: 10 });
+    // Departures, stamped as they leave (and counted so by the sandbox): machine load cannot bunch them.
+    const stamps = stampDepartures();
     try {
-      const client = createClient({ accessToken: await sandbox.accessToken(), businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
+      const accessToken = await sandbox.accessToken();
+      // The token exchange counts for the same app, and the client's pacer never saw it: out of the window first.
+      await sandbox.advance(1);
+      const client = createClient({ accessToken, businessId: sandbox.businessId, apiBaseUrl: sandbox.apiBaseUrl });
       const started = Date.now();
       await Promise.all(Array.from({ length: 25 }, () => client.conversations({ type: 'SINGLE' })));
       const codes = ((await sandbox.state()).requests as Array<{ path: string; code?: number }>)
         .filter((r) => r.path.endsWith('/conversation/list/'))
         .map((r) => r.code);
       expect(codes).toEqual(Array(25).fill(0));
+      const listings = stamps.departures.filter((departure) => departure.path.endsWith('/conversation/list/')).map((departure) => departure.at);
+      expect(listings).toHaveLength(25);
+      expect(maxInWindow(listings)).toBeLessThanOrEqual(10);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
     } finally {
+      stamps.stop();
       await sandbox.close();
     }
   });

@@ -2,7 +2,7 @@
 // limit, the OAuth (PKCE) modes and the doctor support (Date skew, intermittent faults, the
 // advanced-access-rollout scenario), through the handler with a controlled clock.
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSandboxHandler, type SandboxHandlerOptions } from '../../src/sandbox/handler.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
 import { call, REDIRECT, SCOPES, START } from '../helpers/handler.js';
@@ -206,6 +206,45 @@ describe('per-second rate limit (40100 per app, sliding one-second window)', () 
     for (let i = 0; i < 5; i++) expect((await w.business(acme)).json.code).toBe(0);
     expect((await w.control('POST', 'limits', { requests_per_second: -1 })).status).toBe(400);
     expect((await w.control('POST', 'limits', { rps: 3 })).status).toBe(400);
+  });
+
+  it('time travel moves the window too: after `advance`, the second that was full is over', async () => {
+    const w = world({ rps: 2 });
+    const token = await w.token();
+    w.tick(1000);
+    expect([(await w.business(token)).json.code, (await w.business(token)).json.code, (await w.business(token)).json.code]).toEqual([0, 0, 40100]);
+    await w.control('POST', 'clock', { advance_seconds: 1 });
+    expect([(await w.business(token)).json.code, (await w.business(token)).json.code]).toEqual([0, 0]);
+  });
+
+  it('counts a request at the departure its client stamped (x-sandbox-sent-at), every window that holds it, read in any order', async () => {
+    const w = world({ rps: 2 });
+    const token = await w.token();
+    // The token exchange counts too: well out of every window below.
+    w.tick(3000);
+    // This machine's clock stands still, so each stamp is exactly `lag` ms before the sandbox reads it.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      const sentBefore = (lag: number) =>
+        call(w.handler, 'GET', `${API}business/get/?${new URLSearchParams({ business_id: SEED.defaultBusinessId })}`, undefined, {
+          'access-token': token,
+          'x-sandbox-sent-at': String(Date.now() - lag),
+        }).then((answer) => answer.json.code);
+      // All read at one instant, as a sandbox host that was not scheduled for a while reads them; they
+      // left 1500, 800 and 0 ms ago: two in any second, so none is refused.
+      expect([await sentBefore(1500), await sentBefore(800), await sentBefore(0)]).toEqual([0, 0, 0]);
+      // One that left 100 ms ago, read after the one that left now: a third in the last second.
+      expect(await sentBefore(100)).toBe(40100);
+      // One that left 1200 ms ago: a third in the second that ended 800 ms ago.
+      expect(await sentBefore(1200)).toBe(40100);
+      // A stamp from the future or from too long ago is not believed: the request counts as it arrives.
+      expect(await sentBefore(-5_000)).toBe(40100);
+      expect(await sentBefore(60_000)).toBe(40100);
+      w.tick(1000);
+      expect(await sentBefore(60_000)).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -163,6 +163,28 @@ describe('Session.call', () => {
   });
 });
 
+describe('concurrent calls with one stale token', () => {
+  it('share one refresh: every call gets the new token, and a failed refresh is not tried again by the others', async () => {
+    const store = new AccountStore({ configDir: tempConfigDir() });
+    const account = await connected(store);
+    await control('tokens/expire', { business_id: SEED.defaultBusinessId, access: true });
+    const session = new Session(account, { store, client, now: Date.now });
+    const names = await Promise.all([1, 2, 3].map(() => session.call(profile)));
+    expect(names.map((found) => found.username)).toEqual(['acme.studio', 'acme.studio', 'acme.studio']);
+    expect(refreshCalls()).toBe(1);
+
+    requests.length = 0;
+    const rotated = session.current;
+    await control('tokens/expire', { business_id: SEED.defaultBusinessId, access: true });
+    await control('faults', { path: 'tt_user/oauth2/refresh_token/', kind: 'reset', times: 1 });
+    const outcomes = await Promise.allSettled([session.call(profile), session.call(profile)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(refreshCalls()).toBe(1);
+    // The refresh token was not spent: the stored pair is still the one that works.
+    expect(store.read().accounts[SEED.defaultBusinessId]!.refreshToken).toBe(rotated.refreshToken);
+  });
+});
+
 describe('Session.refresh', () => {
   it('two processes holding the same stale token rotate once; the second adopts the stored pair', async () => {
     const dir = tempConfigDir();

@@ -316,7 +316,9 @@ async function webhookMode(
   await receiver.close();
   await revocations.settled();
   if (forwarder && reason !== 'interrupt') await forwarder.idle(5_000);
-  await forwarder?.stop();
+  // A Ctrl-C that stopped tail leaves forwards in flight their grace; one pressed while a --count or
+  // --timeout stop drains them ends the wait at once.
+  await forwarder?.stop(undefined, reason === 'interrupt' ? undefined : deps.signal);
   await journal.close();
   const parts = [
     `${stats.received} received`,
