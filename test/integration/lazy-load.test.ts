@@ -23,7 +23,7 @@ let configDir: string;
 let manifest: { cli: string; commands: Record<string, string> };
 const entryOf = (group?: string) => `dist/run/${group ? manifest.commands[group] : manifest.cli}`;
 
-/** The sources (src/… and node_modules/…) a CLI run loaded, from the bundle files it imported. */
+/** The sources (src/… and node_modules/…) a CLI run loaded, from the bundle files it imported, and Node's own modules (`builtin:node:…`). */
 function sourcesLoadedBy(args: string[]): string[] {
   const log = join(mkdtempSync(join(tmpdir(), 'ttc-lazy-')), 'modules.log');
   const child = spawnSync(process.execPath, ['--import', RECORDER, BIN, ...args], {
@@ -32,10 +32,10 @@ function sourcesLoadedBy(args: string[]): string[] {
     timeout: 30_000,
   });
   expect(child.status, `${args.join(' ')}: ${child.stderr}`).toBe(0);
-  const sources = new Set<string>();
-  for (const url of readFileSync(log, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('file:'))) {
+  const lines = readFileSync(log, 'utf8').split('\n');
+  // Node's own modules, as `builtin:node:crypto`.
+  const sources = new Set<string>(lines.filter((line) => line.startsWith('builtin:')).map((line) => `builtin:node:${line.slice('builtin:'.length)}`));
+  for (const url of lines.filter((line) => line.startsWith('file:'))) {
     const file = relative(ROOT, fileURLToPath(url));
     if (file.startsWith('node_modules/')) sources.add(file); // an external package (undici)
     for (const input of Object.keys(meta.outputs[file]?.inputs ?? {})) sources.add(input);
@@ -123,6 +123,23 @@ describe('the bundled CLI loads lazily', () => {
     const held = Object.entries(meta.outputs).filter(([, output]) => Object.keys(output.inputs).includes('src/http/network.ts'));
     expect(held.map(([file]) => file)).toEqual([]);
     expect(Object.keys(meta.inputs)).toContain('src/http/node-http.ts');
+  });
+
+  it.each([
+    [['accounts'], ['node:crypto', 'node:net', 'node:tty', 'node:http']],
+    [
+      ['status', '--offline'],
+      ['node:crypto', 'node:net', 'node:tty', 'node:http'],
+    ],
+    [
+      ['send', '--to', MAYA, '--text', 'hi', '--dry-run'],
+      ['node:crypto', 'node:tty'],
+    ],
+    [['conversations'], ['node:crypto', 'node:tty']],
+  ])("%s loads none of Node's %s: piped output goes straight to the fd, nothing is hashed", (args, unused) => {
+    const loaded = sourcesLoadedBy(args);
+    expect(loaded.some((source) => source.startsWith('builtin:'))).toBe(true); // the recorder lists Node's modules
+    expect(unused.filter((name) => loaded.includes(`builtin:${name}`))).toEqual([]);
   });
 
   it.each([['accounts'], ['status', '--offline']])('%s (stored state only) loads neither the network stack nor the sandbox', (...args) => {

@@ -18,6 +18,7 @@ const FORBIDDEN = [
   /\/node_modules\/conf\//,
   /\/node_modules\/proper-lockfile\//,
   /\/dist\/cli\.js$/,
+  /\/dist\/run\//,
   /\/dist\/help\.js$/,
   /\/dist\/deps\.js$/,
   /\/dist\/commands\//,
