@@ -38,15 +38,24 @@ beforeAll(() => {
     return resolved;
   }`;
   noCommander = join(tempConfigDir('ttc-hook-'), 'no-commander.mjs');
-  // The bin requires the bundled CLI (dist/run/, CommonJS): the same refusal for require().
+  // The bin loads the bundled CLI (dist/run/, CommonJS) itself, registering each file in require.cache,
+  // and requires packages through Node: the same refusal for both.
   const requireHook = `import { createRequire } from 'node:module';
     const Module = createRequire(import.meta.url)('node:module');
+    const refused = (file) => /[\\\\/]dist[\\\\/](run[\\\\/]|cli\\.js$)/.test(file) || /[\\\\/]node_modules[\\\\/]commander[\\\\/]/.test(file);
     const load = Module._load;
     Module._load = function (request, parent, isMain) {
       const file = request.startsWith('node:') ? request : Module._resolveFilename(request, parent, isMain);
-      if (request === 'commander' || /[\\\\/]dist[\\\\/](run[\\\\/]|cli\\.js$)/.test(file)) throw new Error('commander was loaded');
+      if (request === 'commander' || refused(file)) throw new Error('commander was loaded');
       return load.apply(this, arguments);
-    };`;
+    };
+    Module._cache = new Proxy(Module._cache, {
+      set(target, file, module) {
+        if (refused(String(file))) throw new Error('commander was loaded');
+        target[file] = module;
+        return true;
+      },
+    });`;
   writeFileSync(
     noCommander,
     `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n${requireHook}\n`,
