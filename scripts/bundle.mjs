@@ -31,6 +31,22 @@ const plainFs = {
   },
 };
 
+// proper-lockfile's signal-exit (v3) requires node:assert for one argument check, and node:assert's
+// error module builds process.stderr to choose its colours: ~9 ms of every command that takes a lock.
+// The bundled CLI gets the same check without node:assert. The build fails if the line moves.
+const plainAssert = {
+  name: 'plain-assert',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]proper-lockfile[\\/]node_modules[\\/]signal-exit[\\/]index\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const eager = "var assert = require('assert')";
+      if (!source.includes(eager)) throw new Error(`${path}: "${eager}" not found; update scripts/bundle.mjs`);
+      const plain = 'var assert = { equal: function (actual, expected, message) { if (actual != expected) throw new TypeError(message) } }';
+      return { contents: source.replace(eager, plain), loader: 'js' };
+    });
+  },
+};
+
 // The command groups, read from tsc's output before the bundle replaces dist/cli.js: every module under
 // dist/commands/ that exports a `definition` is a command, grouped by its first word, in COMMANDS' order.
 const groups = await commandGroups();
@@ -71,7 +87,7 @@ const split = await build({
   // undici stays a dependency: the library needs it installed, and src/http/network.ts requires its
   // internal files at run time, so a bundled copy would be a second one.
   external: ['undici'],
-  plugins: [lazyChildProcess, plainFs, commandGroupEntries(runnable)],
+  plugins: [lazyChildProcess, plainFs, plainAssert, commandGroupEntries(runnable)],
   metafile: true,
   write: false,
   logLevel: 'warning',
