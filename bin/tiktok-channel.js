@@ -6,7 +6,7 @@
 // ran since the bundle. Then it leaves once the CLI has flushed its output, so idle keep-alive sockets
 // cannot hold the process open.
 'use strict';
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join, sep } = require('node:path');
 
 const dist = join(__dirname, '../dist');
@@ -21,12 +21,12 @@ if (args.length === 1 && args[0] === '--version') {
 }
 
 async function run() {
-  const file = bundledEntry(args[0]);
+  const entry = bundledEntry(args[0]);
   let main;
   let bundle;
-  if (file) {
-    bundle = bundleLoader(dirname(file));
-    ({ main } = bundle.load(file));
+  if (entry) {
+    bundle = bundleLoader(dirname(entry.file), entry.file, entry.build);
+    ({ main } = bundle.load(entry.file));
   } else {
     ({ main } = await import('../dist/cli.js'));
   }
@@ -45,14 +45,14 @@ function mtime(path) {
   }
 }
 
-/** The dist/run/ file for this command group (or for every command); undefined when tsc's output is newer. */
+/** The dist/run/ file for this command group (or for every command) and the build's id; undefined when tsc's output is newer. */
 function bundledEntry(first) {
   try {
     const manifestPath = join(dist, 'run/manifest.json');
     if (mtime(join(dist, 'cli.js')) > mtime(manifestPath)) return undefined;
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     const group = typeof first === 'string' && Object.hasOwn(manifest.commands, first) ? manifest.commands[first] : manifest.cli;
-    return join(dist, 'run', group);
+    return { file: join(dist, 'run', group), build: String(manifest.build) };
   } catch {
     return undefined;
   }
@@ -62,19 +62,26 @@ function bundledEntry(first) {
  * Loads the bundle's CommonJS files. A file's `require('./chunk-….js')` of a sibling is answered here,
  * without Node's resolution (a stat walk and a package.json lookup per file: ~0.2 ms for each of the
  * 20–50 files a command loads); anything else (node:…, undici) goes to Node's require. Every file is
- * still a Module in require.cache. With V8's code cache (what Node 22's module.enableCompileCache does,
- * which Node 20 lacks), a run compiles from the cache instead of parsing, and the first run of a build
- * writes it: in the user's own cache directory (0700, refused when another user could write to it, since
- * cached code is run as is), keyed by Node's version and each file's content hash (in its name).
- * TIKTOK_CHANNEL_CACHE_DIR moves it; set to an empty value, it turns the cache off.
+ * still a Module in require.cache.
+ *
+ * With V8's code cache (what Node 22's module.enableCompileCache does, which Node 20 lacks), a run
+ * compiles from the cache instead of parsing. The cache is one pack per entry and build, holding the
+ * source and the compiled code of every file that entry's runs loaded, so a command opens one file
+ * instead of two per module; a run that loads a file the pack lacks rewrites it. It lives in the user's
+ * own cache directory (0700, refused when another user could write to it, since what it holds is run as
+ * is), under Node's version and the build's id (dist/run/manifest.json). TIKTOK_CHANNEL_CACHE_DIR moves
+ * it; set to an empty value, it turns the cache off.
  */
-function bundleLoader(runDir) {
+function bundleLoader(runDir, entryFile, build) {
   const Module = require('node:module');
   const vm = require('node:vm');
   const external = Module.createRequire(join(runDir, 'package.json'));
-  const directory = cacheDirectory();
   const paths = Module._nodeModulePaths(runDir);
-  const fresh = [];
+  const directory = /^[0-9a-f]{16}$/.test(build) ? cacheDirectory() : undefined;
+  const packFile = directory && join(directory, `${build}-${basename(entryFile, '.js')}.pack`);
+  const packed = readPack(packFile);
+  const loaded = [];
+  let stale = false;
 
   function load(filename) {
     const cached = Module._cache[filename];
@@ -83,16 +90,13 @@ function bundleLoader(runDir) {
     module.filename = filename;
     module.paths = paths;
     Module._cache[filename] = module;
-    const content = readFileSync(filename, 'utf8');
-    const cacheFile = directory && join(directory, `${basename(filename)}.v8`);
-    let cachedData;
-    try {
-      if (cacheFile) cachedData = readFileSync(cacheFile);
-    } catch {
-      // not cached yet
-    }
-    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-    if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) fresh.push({ cacheFile, script });
+    const name = basename(filename);
+    const inPack = packed.get(name);
+    const content = inPack ? inPack.source : readFileSync(filename, 'utf8');
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData: inPack?.cache });
+    const fresh = !inPack || script.cachedDataRejected;
+    stale ||= fresh;
+    loaded.push({ name, content, script, cache: fresh ? undefined : inPack.cache });
     const localRequire = (id) => (id.startsWith('./') && !id.includes('/', 2) ? load(`${runDir}${sep}${id.slice(2)}`) : external(id));
     localRequire.resolve = external.resolve;
     localRequire.cache = Module._cache;
@@ -104,18 +108,59 @@ function bundleLoader(runDir) {
   return {
     load,
     saveCompileCache() {
-      // After the run, so the functions it compiled lazily are in the cache too.
-      for (const { cacheFile, script } of fresh) {
-        try {
-          const temp = `${cacheFile}.${process.pid}.tmp`;
-          writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
-          renameSync(temp, cacheFile);
-        } catch {
-          return; // a cache that cannot be written only costs speed
-        }
+      if (!packFile || !stale) return;
+      // After the run, so the functions it compiled lazily are in the cache too; what other runs of this
+      // entry loaded stays in the pack.
+      const entries = new Map(packed);
+      for (const { name, content, script, cache } of loaded) entries.set(name, { source: content, cache: cache ?? script.createCachedData() });
+      try {
+        const temp = `${packFile}.${process.pid}.tmp`;
+        writeFileSync(temp, encodePack(entries), { mode: 0o600 });
+        renameSync(temp, packFile);
+        // Packs of other builds are dead weight (an upgrade, a rebuild): gone when this build writes its own.
+        for (const other of readdirSync(directory))
+          if (other.endsWith('.pack') && !other.startsWith(`${build}-`)) rmSync(join(directory, other), { force: true });
+      } catch {
+        // a cache that cannot be written only costs speed
       }
     },
   };
+}
+
+/** A pack: a 4-byte header length, the header (JSON: [name, source bytes, cache bytes] each), then the bytes. */
+function encodePack(entries) {
+  const parts = [];
+  const header = [];
+  for (const [name, { source, cache }] of entries) {
+    const bytes = Buffer.from(source, 'utf8');
+    header.push([name, bytes.length, cache.length]);
+    parts.push(bytes, cache);
+  }
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(head.length);
+  return Buffer.concat([length, head, ...parts]);
+}
+
+/** name → {source, cache}; empty when there is no pack or it cannot be read. */
+function readPack(packFile) {
+  const entries = new Map();
+  if (!packFile) return entries;
+  try {
+    const pack = readFileSync(packFile);
+    const headLength = pack.readUInt32BE(0);
+    let offset = 4 + headLength;
+    for (const [name, sourceLength, cacheLength] of JSON.parse(pack.toString('utf8', 4, offset))) {
+      const source = pack.toString('utf8', offset, offset + sourceLength);
+      offset += sourceLength;
+      entries.set(name, { source, cache: pack.subarray(offset, offset + cacheLength) });
+      offset += cacheLength;
+    }
+    if (offset !== pack.length) entries.clear(); // cut short: parse nothing from it
+  } catch {
+    entries.clear();
+  }
+  return entries;
 }
 
 function cacheDirectory() {
@@ -130,11 +175,12 @@ function cacheDirectory() {
         'tiktok-channel',
       );
     const directory = join(base, `v8-${process.version}-${process.arch}`);
-    mkdirSync(directory, { recursive: true, mode: 0o700 });
-    if (process.platform !== 'win32') {
-      const stats = statSync(directory);
-      if (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0) return undefined;
+    let stats = statSync(directory, { throwIfNoEntry: false });
+    if (!stats) {
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      stats = statSync(directory);
     }
+    if (process.platform !== 'win32' && (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0)) return undefined;
     return directory;
   } catch {
     return undefined;

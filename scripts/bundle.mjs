@@ -9,6 +9,7 @@
 // - dist/.npmignore keeps out of the tarball the compiled files that nothing shipped runs: what the
 //   bundle replaced and what only tests and benches import. The library entries (package.json
 //   `exports`) stay tsc's output, so what they reach is found by following their imports.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
@@ -109,12 +110,16 @@ for (const file of split.outputFiles) {
   writeFileSync(file.path, cjs.code);
 }
 // Read by the bin: which file runs a command group, and which runs everything else.
-const manifest = { cli: '', commands: {} };
+// `build` changes whenever any file does: the bin's compile cache is valid for one build only.
+const manifest = { build: '', cli: '', commands: {} };
 for (const [output, { entryPoint }] of Object.entries(split.metafile.outputs)) {
   const name = relative('dist/run', output);
   if (entryPoint === 'src/cli.ts') manifest.cli = name;
   else if (entryPoint?.startsWith('command-group:')) manifest.commands[entryPoint.slice('command-group:'.length)] = name;
 }
+const buildHash = createHash('sha256');
+for (const file of [...split.outputFiles].sort((a, b) => a.path.localeCompare(b.path))) buildHash.update(file.path).update(readFileSync(file.path));
+manifest.build = buildHash.digest('hex').slice(0, 16);
 writeFileSync(join(run, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 writeFileSync(join(dist, 'bundle-meta.json'), `${JSON.stringify(split.metafile)}\n`);
 const cli = split;

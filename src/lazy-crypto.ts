@@ -3,10 +3,9 @@
 // webhook signature) take it from here instead of importing it.
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
 let loaded: typeof import('node:crypto') | undefined;
 
 export function nodeCrypto(): typeof import('node:crypto') {
-  loaded ??= require('node:crypto') as typeof import('node:crypto');
+  loaded ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return loaded;
 }

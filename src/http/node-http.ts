@@ -7,7 +7,6 @@ import type { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
 import type { RawRequest, RawResponse, Transport } from './raw.js';
 
-const require = createRequire(import.meta.url);
 let httpAgent: HttpAgent | undefined;
 let https: { agent: HttpsAgent; request: typeof httpRequest } | undefined;
 
@@ -15,7 +14,7 @@ function client(protocol: string) {
   if (protocol === 'http:') return { agent: (httpAgent ??= new HttpAgent({ keepAlive: true })), request: httpRequest };
   if (protocol !== 'https:') throw new TypeError(`Unsupported URL protocol "${protocol}"; use http: or https:.`);
   if (!https) {
-    const module = require('node:https') as typeof import('node:https');
+    const module = createRequire(import.meta.url)('node:https') as typeof import('node:https');
     https = { agent: new module.Agent({ keepAlive: true }), request: module.request as typeof httpRequest };
   }
   return https;

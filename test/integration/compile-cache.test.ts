@@ -1,0 +1,70 @@
+// The launcher's compile cache (bin/tiktok-channel.js): V8's code for the bundled CLI, one pack per
+// command group and build, in a directory only its owner can write. What it holds is run as is, so a
+// directory others could write to is refused; a damaged pack costs speed, never a wrong answer.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, ROOT, tempConfigDir } from '../helpers/cli.js';
+
+let configDir: string;
+const build = () => (JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { build: string }).build;
+
+function accounts(cacheDir: string) {
+  const child = spawnSync(process.execPath, [BIN, 'accounts', '--json'], {
+    env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir, TIKTOK_CHANNEL_CACHE_DIR: cacheDir }),
+    encoding: 'utf8',
+  });
+  expect(child.status, child.stderr).toBe(0);
+  return child.stdout;
+}
+
+/** The directory the launcher keeps packs in, under TIKTOK_CHANNEL_CACHE_DIR. */
+const packDir = (cacheDir: string) => join(cacheDir, `v8-${process.version}-${process.arch}`);
+
+beforeAll(() => {
+  configDir = tempConfigDir('ttc-cache-config-');
+  const connect = spawnSync(process.execPath, [BIN, 'connect', '--sandbox'], {
+    env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir }),
+    encoding: 'utf8',
+  });
+  expect(connect.status, connect.stderr).toBe(0);
+});
+
+describe('the compile cache', () => {
+  it("writes one pack for the command's group and build (0600 in a 0700 directory), and the next run answers the same from it", () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
+    const first = accounts(cacheDir);
+    const packs = readdirSync(packDir(cacheDir));
+    expect(packs).toEqual([expect.stringMatching(new RegExp(`^${build()}-accounts-[A-Z0-9]+\\.pack$`))]);
+    expect(statSync(packDir(cacheDir)).mode & 0o777).toBe(0o700);
+    const pack = join(packDir(cacheDir), packs[0]!);
+    expect(statSync(pack).mode & 0o777).toBe(0o600);
+    const written = statSync(pack).mtimeMs;
+    expect(accounts(cacheDir)).toBe(first);
+    expect(statSync(pack).mtimeMs).toBe(written); // read, not rewritten
+    expect(JSON.parse(first).accounts[0].channel_name).toBe('acme.studio');
+  });
+
+  it('refuses a directory others can write to: nothing is read from it or written to it', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
+    mkdirSync(packDir(cacheDir), { recursive: true });
+    chmodSync(packDir(cacheDir), 0o777);
+    const planted = join(packDir(cacheDir), `${build()}-accounts-PLANTED.pack`);
+    writeFileSync(planted, 'not a pack');
+    expect(JSON.parse(accounts(cacheDir)).accounts).toHaveLength(1);
+    expect(readdirSync(packDir(cacheDir))).toEqual([`${build()}-accounts-PLANTED.pack`]);
+  });
+
+  it('a damaged pack is ignored and replaced; an empty TIKTOK_CHANNEL_CACHE_DIR turns the cache off', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
+    const expected = accounts(cacheDir);
+    const pack = join(packDir(cacheDir), readdirSync(packDir(cacheDir))[0]!);
+    const bytes = readFileSync(pack);
+    writeFileSync(pack, bytes.subarray(0, bytes.length >> 1)); // cut short
+    expect(accounts(cacheDir)).toBe(expected);
+    expect(statSync(pack).size).toBeGreaterThan(bytes.length >> 1); // a whole pack again
+    expect(accounts('')).toBe(expected);
+  });
+});
