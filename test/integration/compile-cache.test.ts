@@ -11,13 +11,15 @@ import { BIN, cleanEnv, ROOT, tempConfigDir } from '../helpers/cli.js';
 let configDir: string;
 const build = () => (JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { build: string }).build;
 
+/** `accounts --json` without what moves with the clock (a token's time left). */
 function accounts(cacheDir: string) {
   const child = spawnSync(process.execPath, [BIN, 'accounts', '--json'], {
     env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir, TIKTOK_CHANNEL_CACHE_DIR: cacheDir }),
     encoding: 'utf8',
   });
   expect(child.status, child.stderr).toBe(0);
-  return child.stdout;
+  const { accounts: listed } = JSON.parse(child.stdout) as { accounts: Record<string, unknown>[] };
+  return JSON.stringify(listed.map(({ business_id, channel_name, username, region }) => ({ business_id, channel_name, username, region })));
 }
 
 /** The directory the launcher keeps packs in, under TIKTOK_CHANNEL_CACHE_DIR. */
@@ -44,7 +46,7 @@ describe('the compile cache', () => {
     const written = statSync(pack).mtimeMs;
     expect(accounts(cacheDir)).toBe(first);
     expect(statSync(pack).mtimeMs).toBe(written); // read, not rewritten
-    expect(JSON.parse(first).accounts[0].channel_name).toBe('acme.studio');
+    expect(JSON.parse(first)[0].channel_name).toBe('acme.studio');
   });
 
   it('refuses a directory others can write to: nothing is read from it or written to it', () => {
@@ -53,7 +55,7 @@ describe('the compile cache', () => {
     chmodSync(packDir(cacheDir), 0o777);
     const planted = join(packDir(cacheDir), `${build()}-accounts-PLANTED.pack`);
     writeFileSync(planted, 'not a pack');
-    expect(JSON.parse(accounts(cacheDir)).accounts).toHaveLength(1);
+    expect(JSON.parse(accounts(cacheDir))).toHaveLength(1);
     expect(readdirSync(packDir(cacheDir))).toEqual([`${build()}-accounts-PLANTED.pack`]);
   });
 
