@@ -35,17 +35,11 @@ export interface MainOptions {
   directOutput?: boolean;
 }
 
-/** The package's version: package.json is one level up from dist/cli.js and two from a per-command bundle or tsc's dist/cli/. */
+/** The package's version: package.json is two levels up from the bundle's dist/run/ files, from tsc's
+ * dist/cli/program.js and from src/cli/ when tests run the sources. */
 export function packageVersion(): string {
-  for (const relative of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'tiktok-channel') return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return '0.0.0';
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 // Help leads with examples (clig, gh). Lines stay under 80 columns so commander does not re-wrap them.
