@@ -6,7 +6,7 @@
 // ran since the bundle. Then it leaves once the CLI has flushed its output, so idle keep-alive sockets
 // cannot hold the process open.
 'use strict';
-const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join, sep } = require('node:path');
 
 const dist = join(__dirname, '../dist');
@@ -146,8 +146,13 @@ function encodePack(entries) {
 function readPack(packFile) {
   const entries = new Map();
   if (!packFile) return entries;
+  let fd;
   try {
-    const pack = readFileSync(packFile);
+    fd = openSync(packFile, 'r');
+    // The file itself must be ours and writable by no one else, whatever happened to its directory.
+    const stats = fstatSync(fd);
+    if (process.platform !== 'win32' && (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0)) return entries;
+    const pack = readFileSync(fd);
     const headLength = pack.readUInt32BE(0);
     let offset = 4 + headLength;
     for (const [name, sourceLength, cacheLength] of JSON.parse(pack.toString('utf8', 4, offset))) {
@@ -159,6 +164,8 @@ function readPack(packFile) {
     if (offset !== pack.length) entries.clear(); // cut short: parse nothing from it
   } catch {
     entries.clear();
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return entries;
 }

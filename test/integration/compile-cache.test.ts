@@ -59,6 +59,32 @@ describe('the compile cache', () => {
     expect(readdirSync(packDir(cacheDir))).toEqual([`${build()}-accounts-PLANTED.pack`]);
   });
 
+  it('runs what its own pack holds, and refuses a pack file others could have written, even in its own directory', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { build: string; commands: Record<string, string> };
+    const planted = (cacheDir: string, mode: number) => {
+      mkdirSync(packDir(cacheDir), { recursive: true, mode: 0o700 });
+      // A pack (4-byte header length, header, bytes) whose accounts entry prints a marker; no V8 code, so its source runs.
+      const source = Buffer.from("module.exports = { main: async () => { process.stdout.write('FROM THE PACK'); return 0; } };");
+      const head = Buffer.from(JSON.stringify([[manifest.commands.accounts, source.length, 0]]));
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(head.length);
+      const pack = join(packDir(cacheDir), `${manifest.build}-${manifest.commands.accounts!.replace(/\.js$/, '')}.pack`);
+      writeFileSync(pack, Buffer.concat([length, head, source]));
+      chmodSync(pack, mode);
+    };
+    const run = (cacheDir: string) =>
+      spawnSync(process.execPath, [BIN, 'accounts', '--json'], {
+        env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: configDir, TIKTOK_CHANNEL_CACHE_DIR: cacheDir }),
+        encoding: 'utf8',
+      }).stdout;
+    const own = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
+    planted(own, 0o600);
+    expect(run(own)).toBe('FROM THE PACK'); // what the cache holds is run as is: hence the checks below
+    const writable = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
+    planted(writable, 0o666);
+    expect(JSON.parse(run(writable)).accounts[0].channel_name).toBe('acme.studio');
+  });
+
   it('a damaged pack is ignored and replaced; an empty TIKTOK_CHANNEL_CACHE_DIR turns the cache off', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
     const expected = accounts(cacheDir);
