@@ -151,7 +151,7 @@ function readPack(packFile) {
     fd = openSync(packFile, 'r');
     // The file itself must be ours and writable by no one else, whatever happened to its directory.
     const stats = fstatSync(fd);
-    if (process.platform !== 'win32' && (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0)) return entries;
+    if (!onlyTheUsers(stats)) return entries;
     const pack = readFileSync(fd);
     const headLength = pack.readUInt32BE(0);
     let offset = 4 + headLength;
@@ -168,6 +168,11 @@ function readPack(packFile) {
     if (fd !== undefined) closeSync(fd);
   }
   return entries;
+}
+
+/** Owned by this user and writable by no one else (what the cache holds is run as is); Windows has no such bits. */
+function onlyTheUsers(stats) {
+  return process.platform === 'win32' || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0);
 }
 
 function cacheDirectory() {
@@ -187,7 +192,7 @@ function cacheDirectory() {
       mkdirSync(directory, { recursive: true, mode: 0o700 });
       stats = statSync(directory);
     }
-    if (process.platform !== 'win32' && (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0)) return undefined;
+    if (!onlyTheUsers(stats)) return undefined;
     return directory;
   } catch {
     return undefined;

@@ -4,7 +4,7 @@
 // networked command pays before its first request (bench/send.mjs). undici's version is pinned.
 import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
-import type { RawRequest, RawResponse, Transport } from './raw.js';
+import { flatHeaders, type RawRequest, type RawResponse, type Transport } from './raw.js';
 
 const require = createRequire(import.meta.url);
 const { getGlobalDispatcher } = require('undici/lib/global.js') as { getGlobalDispatcher(): Dispatcher };
@@ -24,9 +24,5 @@ export const networkTransport: Transport = async (raw: RawRequest, options = {})
     bodyTimeout: timeoutMs,
   });
   const body = new Uint8Array(await response.body.arrayBuffer());
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(response.headers)) {
-    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return { status: response.statusCode, headers, body };
+  return { status: response.statusCode, headers: flatHeaders(response.headers), body };
 };

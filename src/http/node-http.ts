@@ -5,7 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
-import type { RawRequest, RawResponse, Transport } from './raw.js';
+import { flatHeaders, type RawRequest, type RawResponse, type Transport } from './raw.js';
 
 let httpAgent: HttpAgent | undefined;
 let https: { agent: HttpsAgent; request: typeof httpRequest } | undefined;
@@ -41,11 +41,7 @@ export const nodeHttpTransport: Transport = (raw: RawRequest, options = {}): Pro
           reject(options.signal?.aborted ? options.signal.reason : Object.assign(new Error('The connection closed mid-answer.'), { code: 'ECONNRESET' }));
       });
       response.on('end', () => {
-        const headers: Record<string, string> = {};
-        for (const [key, value] of Object.entries(response.headers)) {
-          if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-        }
-        resolve({ status: response.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
+        resolve({ status: response.statusCode ?? 0, headers: flatHeaders(response.headers), body: new Uint8Array(Buffer.concat(chunks)) });
       });
     });
     // Idle time on the socket: waiting for the headers and between body chunks (undici's two timeouts).

@@ -17,5 +17,14 @@ export interface RawResponse {
   body: Uint8Array;
 }
 
+/** Node's and undici's response headers as the transports hand them on: lower-case names, repeated ones joined. */
+export function flatHeaders(received: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(received)) {
+    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return headers;
+}
+
 /** Sends one request; undici over the network, or the embedded sandbox in-process. */
 export type Transport = (request: RawRequest, options?: { signal?: AbortSignal; timeoutMs?: number }) => Promise<RawResponse>;

@@ -1,3 +1,4 @@
+import { maxInWindow } from '../helpers/departures.js';
 import { describe, expect, it, vi } from 'vitest';
 import { parseMaxRps } from '../../src/config/max-rps.js';
 import { DEFAULT_MAX_RPS, Pacer, PACER_MAX_GUARD_MS, paceKey } from '../../src/tiktok/pacer.js';
@@ -39,18 +40,6 @@ function manualTime() {
       for (let i = 0; i < 10; i++) await Promise.resolve();
     },
   };
-}
-
-/** The most departures in any sliding window of `windowMs` (inclusive at both ends, the strict count). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! > windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 async function departures(pacer: Pacer, time: { now: () => number }, count: number, key = 'account:a'): Promise<number[]> {

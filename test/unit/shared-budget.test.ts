@@ -8,6 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/tiktok/pacer.js';
+import { maxInWindow } from '../helpers/departures.js';
 import { TikTokClient } from '../../src/tiktok/client.js';
 import { LOCK_STALE_MS, SharedBudget } from '../../src/tiktok/rate-file.js';
 
@@ -45,16 +46,6 @@ function fakeTime() {
       }
     },
   };
-}
-
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let end = 0, start = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! > windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 const rateDir = () => join(mkdtempSync(join(tmpdir(), 'ttc-rate-')), 'rate');
