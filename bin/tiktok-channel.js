@@ -10,6 +10,8 @@ const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, re
 const { basename, dirname, join, sep } = require('node:path');
 
 const dist = join(__dirname, '../dist');
+/** The compile cache's pack layout (2: sources stored wrapped, as compiled); part of each pack's name. */
+const PACK_FORMAT = 2;
 const args = process.argv.slice(2);
 let help;
 if (args.length === 1 && args[0] === '--version') {
@@ -78,7 +80,9 @@ function bundleLoader(runDir, entryFile, build) {
   const external = Module.createRequire(join(runDir, 'package.json'));
   const paths = Module._nodeModulePaths(runDir);
   const directory = /^[0-9a-f]{16}$/.test(build) ? cacheDirectory() : undefined;
-  const packFile = directory && join(directory, `${build}-${basename(entryFile, '.js')}.pack`);
+  // The pack's layout is part of its name: a launcher never reads a pack another layout wrote.
+  const prefix = `${build}.${PACK_FORMAT}-`;
+  const packFile = directory && join(directory, `${prefix}${basename(entryFile, '.js')}.pack`);
   const packed = readPack(packFile);
   const loaded = [];
   let stale = false;
@@ -92,8 +96,9 @@ function bundleLoader(runDir, entryFile, build) {
     Module._cache[filename] = module;
     const name = basename(filename);
     const inPack = packed.get(name);
-    const content = inPack ? inPack.source : readFileSync(filename, 'utf8');
-    const script = new vm.Script(Module.wrap(content), { filename, cachedData: inPack?.cache });
+    // The pack holds the wrapped source as compiled: no concatenation V8 would flatten into a copy.
+    const content = inPack ? inPack.source : Module.wrap(readFileSync(filename, 'utf8'));
+    const script = new vm.Script(content, { filename, cachedData: inPack?.cache });
     const fresh = !inPack || script.cachedDataRejected;
     stale ||= fresh;
     loaded.push({ name, content, script, cache: fresh ? undefined : inPack.cache });
@@ -118,8 +123,7 @@ function bundleLoader(runDir, entryFile, build) {
         writeFileSync(temp, encodePack(entries), { mode: 0o600 });
         renameSync(temp, packFile);
         // Packs of other builds are dead weight (an upgrade, a rebuild): gone when this build writes its own.
-        for (const other of readdirSync(directory))
-          if (other.endsWith('.pack') && !other.startsWith(`${build}-`)) rmSync(join(directory, other), { force: true });
+        for (const other of readdirSync(directory)) if (other.endsWith('.pack') && !other.startsWith(prefix)) rmSync(join(directory, other), { force: true });
       } catch {
         // a cache that cannot be written only costs speed
       }

@@ -1,18 +1,15 @@
 // The API under /open_api/v1.3/: one route per path TikTok serves (method, input, the fields it knows,
 // which app a call is charged to), each calling its area module directly; faults and the request log
-// apply to every one of them alike.
+// apply to every one of them alike. The areas a read does not need (send, media, webhooks, the
+// Comment-to-Message switch, multipart) load on their first call: the embedded sandbox runs inside every
+// CLI command that uses it, and `send --dry-run` or `conversations` only reads.
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { appOfToken, exchangeCode, refresh, revoke, tokenInfo } from './auth.js';
 import { getBusiness } from './business.js';
-import { getDirectReply, updateDirectReply } from './comment-to-message.js';
 import { chargeRate, consumeFault, departureOf, SENT_AT_HEADER } from './control.js';
 import { listConversations, listMessages } from './conversations.js';
-import { capabilities, downloadMedia, uploadMedia } from './media.js';
-import { MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
 import { decoder, firstParams, jsonResponse, respond, sleep, type SandboxContext } from './routing.js';
-import { send } from './send.js';
 import { API_PREFIX } from './types.js';
-import { webhookDelete, webhookList, webhookUpdate } from './webhooks.js';
 import { reportUnhandled } from './tripwire.js';
 import { ApiError, type Params, type World } from './world.js';
 
@@ -111,63 +108,68 @@ const ROUTES: Record<string, ApiRoute> = {
       'direct_reply',
     ],
     app: 'token',
-    run: ({ world, params, accessToken, authorizationHeader }) => send(world, accessToken, params, authorizationHeader),
+    run: async ({ world, params, accessToken, authorizationHeader }) => (await import('./send.js')).send(world, accessToken, params, authorizationHeader),
   },
   'business/message/direct_reply/update/': {
     method: 'POST',
     input: 'json',
     fields: ['business_id', 'direct_reply_type', 'operation_status'],
     app: 'token',
-    run: ({ world, params, accessToken, authorizationHeader }) => updateDirectReply(world, accessToken, params, authorizationHeader),
+    run: async ({ world, params, accessToken, authorizationHeader }) =>
+      (await import('./comment-to-message.js')).updateDirectReply(world, accessToken, params, authorizationHeader),
   },
   'business/message/direct_reply/get/': {
     method: 'GET',
     input: 'query',
     fields: ['business_id', 'direct_reply_type'],
     app: 'token',
-    run: ({ world, params, accessToken, authorizationHeader }) => getDirectReply(world, accessToken, params, authorizationHeader),
+    run: async ({ world, params, accessToken, authorizationHeader }) =>
+      (await import('./comment-to-message.js')).getDirectReply(world, accessToken, params, authorizationHeader),
   },
   'business/message/media/upload/': {
     method: 'POST',
     input: 'multipart',
     fields: ['business_id', 'media_type', 'file'],
     app: 'token',
-    run: ({ world, params, accessToken, authorizationHeader, file }) => uploadMedia(world, accessToken, params, file, authorizationHeader),
+    run: async ({ world, params, accessToken, authorizationHeader, file }) =>
+      (await import('./media.js')).uploadMedia(world, accessToken, params, file, authorizationHeader),
   },
   'business/message/media/download/': {
     method: 'POST',
     input: 'json',
     fields: ['business_id', 'conversation_id', 'message_id', 'media_id', 'media_type'],
     app: 'token',
-    run: ({ world, params, accessToken, authorizationHeader, origin }) => downloadMedia(world, accessToken, params, origin, authorizationHeader),
+    run: async ({ world, params, accessToken, authorizationHeader, origin }) =>
+      (await import('./media.js')).downloadMedia(world, accessToken, params, origin, authorizationHeader),
   },
   'business/message/capabilities/get/': {
     method: 'GET',
     input: 'query',
     fields: ['business_id', 'capability_types', 'conversation_id', 'conversation_type'],
     app: 'token',
-    run: ({ world, params, accessToken, authorizationHeader }) => capabilities(world, accessToken, params, authorizationHeader),
+    run: async ({ world, params, accessToken, authorizationHeader }) =>
+      (await import('./media.js')).capabilities(world, accessToken, params, authorizationHeader),
   },
   'business/webhook/update/': {
     method: 'POST',
     input: 'json',
     fields: ['app_id', 'secret', 'event_type', 'callback_url', 'item_list'],
     app: 'app_id',
-    run: ({ world, params }) => webhookUpdate(world, params),
+    run: async ({ world, params }) => (await import('./webhooks.js')).webhookUpdate(world, params),
   },
   'business/webhook/list/': {
     method: 'GET',
     input: 'query',
     fields: ['app_id', 'secret', 'event_type'],
     app: 'app_id',
-    run: ({ world, params }) => webhookList(world, params),
+    run: async ({ world, params }) => (await import('./webhooks.js')).webhookList(world, params),
   },
   'business/webhook/delete/': {
     method: 'POST',
     input: 'json',
     fields: ['app_id', 'secret', 'event_type'],
     app: 'app_id',
-    run: ({ world, params }) => webhookDelete(world, params),
+    run: async ({ world, params }) => (await import('./webhooks.js')).webhookDelete(world, params),
   },
 };
 
@@ -233,6 +235,7 @@ export async function handleApi(context: SandboxContext, request: RawRequest, ur
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError(40002, 'The request body must be a JSON object.');
       params = parsed as Params;
     } else {
+      const { MultipartError, multipartBoundary, parseMultipart } = await import('./multipart.js');
       const boundary = multipartBoundary(contentType);
       if (!boundary) throw new ApiError(40002, `Content-Type must be multipart/form-data with a boundary (got ${JSON.stringify(contentType ?? null)}).`);
       let parts;
@@ -269,7 +272,7 @@ export async function handleApi(context: SandboxContext, request: RawRequest, ur
   // to, with every other account of that app and its app-level calls.
   try {
     chargeRate(world, appKey ?? 'anonymous', departureOf(world, request.headers[SENT_AT_HEADER]));
-    const data = route.run({
+    const data = await route.run({
       world,
       params,
       accessToken,

@@ -1,13 +1,14 @@
 // Embedded mode: `connect --sandbox` accounts are served in-process from state persisted in the config
-// dir. Each call locks the state file (proper-lockfile), loads, handles, saves atomically, unlocks, so
-// concurrent commands stay consistent. Webhooks are attempted after the lock is released (a receiver
+// dir. Each call locks the state file (src/file-lock.ts: a lock file taken synchronously, broken when
+// its holder died), loads, handles, saves atomically, unlocks, so concurrent commands stay consistent. Webhooks are attempted after the lock is released (a receiver
 // that calls back into the sandbox must not wait on our lock), then the outcome is merged back.
 // Synchronous file calls: one small state file per call, in the command's own process (and no
 // node:fs/promises to load, ~2 ms of every command on the embedded sandbox).
 import { chmodSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { stillOurs, tryLock, unlockIfOurs } from '../file-lock.js';
 import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
+import { sleep } from '../sleep.js';
 import { createSandboxHandler } from './handler.js';
 import { seedWorld } from './seed.js';
 import {
@@ -19,7 +20,7 @@ import {
   type ScenarioName,
   type WebhookDelivery,
 } from './types.js';
-import { defaultPoster, WebhookDispatcher, type WebhookPoster } from './webhooks.js';
+import { defaultPoster, WebhookDispatcher, type WebhookPoster } from './webhook-delivery.js';
 
 export interface EmbeddedSandboxOptions {
   clock?: () => number;
@@ -44,11 +45,26 @@ export interface EmbeddedSandbox {
 
 const DELIVERY_LEASE_MS = 30_000;
 
-const LOCK_OPTIONS = {
-  realpath: false,
-  stale: 15_000,
-  retries: { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true },
-} as const;
+/**
+ * A live holder's lock is broken only after this long: a call holds it for milliseconds, so one this old
+ * is a frozen process's (a dead one's is broken at once).
+ */
+const LOCK_STALE_MS = 15_000;
+/** How long a call waits for a busy lock before it fails (a stale one is broken well before). */
+const LOCK_WAIT_MS = 24_000;
+
+/** Takes the state's lock, waiting (5 ms, growing to 60 ms, jittered) while another process holds it. */
+async function acquire(lock: string): Promise<number> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    const ino = tryLock(lock, LOCK_STALE_MS);
+    if (ino !== undefined) return ino;
+    if (Date.now() - started > LOCK_WAIT_MS) {
+      throw Object.assign(new Error(`The embedded sandbox's state is locked by another process (${lock}).`), { code: 'ELOCKED' });
+    }
+    await sleep(Math.min(60, 5 * 1.2 ** attempt) * (0.5 + Math.random() / 2));
+  }
+}
 
 function isState(value: unknown): value is SandboxState {
   return (
@@ -106,21 +122,20 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
 
   async function withState<T>(fn: (state: SandboxState) => T | Promise<T>): Promise<T> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    let compromised: Error | undefined;
-    const release = await lockfile.lock(statePath, {
-      ...LOCK_OPTIONS,
-      onCompromised: (error: Error) => {
-        compromised = error;
-      },
-    });
+    // Not `state.json.lock`: 0.2.0 and earlier kept a proper-lockfile directory by that name.
+    const lock = join(dir, 'state.lock');
+    const held = await acquire(lock);
     try {
       const state = await load(statePath, clock, scenario);
       const result = await fn(state);
-      if (compromised) throw compromised;
+      // Frozen past the stale age, our lock was broken and another process may have saved since: ours
+      // would overwrite its changes.
+      if (!stillOurs(lock, held))
+        throw Object.assign(new Error(`The embedded sandbox's lock was taken over while this call held it (${lock}).`), { code: 'ECOMPROMISED' });
       await save(statePath, state);
       return result;
     } finally {
-      await release().catch(() => undefined);
+      unlockIfOurs(lock, held);
     }
   }
 

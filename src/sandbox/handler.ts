@@ -21,7 +21,7 @@ import { respond, type LogEntry, type SandboxContext } from './routing.js';
 import { seedWorld } from './seed.js';
 import { reportUnhandled } from './tripwire.js';
 import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, type SandboxState, type ScenarioName } from './types.js';
-import { defaultPoster, WebhookDispatcher, type FlushOptions, type WebhookPoster } from './webhooks.js';
+import { defaultPoster, WebhookDispatcher, type FlushOptions, type WebhookPoster } from './webhook-delivery.js';
 import { World } from './world.js';
 
 export { SandboxConnectionReset } from './api-routes.js';

@@ -1,5 +1,5 @@
 // The sandbox's public face for the CLI. Light on purpose: constants, types and the seed load at once;
-// the handler, HTTP server and embedded store (node:http, proper-lockfile) load on first use.
+// the handler, HTTP server and embedded store (node:http, the state file) load on first use.
 import { join } from 'node:path';
 import type { Transport } from '../http/raw.js';
 import type { EmbeddedSandbox, EmbeddedSandboxOptions } from './embedded.js';
@@ -21,7 +21,7 @@ export { SANDBOX_APP, SEED, applyScenario, isScenarioName, resetWorld, seedWorld
 export type { EmbeddedSandbox, EmbeddedSandboxOptions } from './embedded.js';
 export type { SandboxHandler, SandboxHandlerOptions } from './handler.js';
 export type { SandboxServer, SandboxServerOptions } from './server.js';
-export type { WebhookPoster } from './webhooks.js';
+export type { WebhookPoster } from './webhook-delivery.js';
 
 /**
  * Serves the sandbox over HTTP on 127.0.0.1 (port 0 = ephemeral). Resolves with the URLs to hand the

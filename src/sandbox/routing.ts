@@ -3,7 +3,7 @@
 import type { RawResponse } from '../http/raw.js';
 import type { SandboxHandlerOptions } from './handler.js';
 import type { FaultKind, SandboxState } from './types.js';
-import type { FlushOptions, WebhookDispatcher } from './webhooks.js';
+import type { FlushOptions, WebhookDispatcher } from './webhook-delivery.js';
 import type { Params, World } from './world.js';
 
 /** One line of the request log in `GET /sandbox/state`. */

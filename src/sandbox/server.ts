@@ -7,7 +7,7 @@ import { isPhoneEvents, servePhoneEvents } from './phone-server.js';
 import { listenOnLoopback } from '../http/listen.js';
 import { headersOf, readBody } from './node-http.js';
 import type { ScenarioName } from './types.js';
-import type { WebhookPoster } from './webhooks.js';
+import type { WebhookPoster } from './webhook-delivery.js';
 
 export interface SandboxServerOptions {
   /** 0 or undefined = an ephemeral port. */

@@ -4,27 +4,14 @@
 // hash of the key (a fallback key may hold a token: it never reaches the disk), holding the recent
 // departures (wall-clock ms: the one clock processes share) and a 40100 hold-off.
 //
-// Every read-modify-write happens under an O_EXCL lock file taken and released synchronously, so the
-// critical section is a handful of syscalls that no await can stretch; a process that crashed inside it
-// (or was stopped) leaves a lock older than LOCK_STALE_MS, or one naming a dead pid, which the next taker
-// breaks. proper-lockfile (src/store/lock.ts) is async and keeps a refresh timer per lock: too heavy for
-// a lock taken once per request.
-import {
-  closeSync,
-  fstatSync,
-  ftruncateSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+// Every read-modify-write happens under an O_EXCL lock file taken and released synchronously
+// (src/file-lock.ts), so the critical section is a handful of syscalls that no await can stretch; a
+// process that crashed inside it (or was stopped) leaves a lock older than LOCK_STALE_MS, or one naming a
+// dead pid, which the next taker breaks. proper-lockfile (src/store/lock.ts) is async and keeps a refresh
+// timer per lock: too heavy for a lock taken once per request.
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { tryLock, unlockIfOurs } from '../file-lock.js';
 import { nodeCrypto } from '../lazy-crypto.js';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -52,8 +39,6 @@ export const LOCK_STALE_MS = 1_000;
 /** How long a taker waits before trying a busy lock again. */
 const LOCK_RETRY_MS = 2;
 const SECOND_MS = 1_000;
-/** A pid means something only on its own machine (a config dir shared between containers holds others'). */
-const HOST = hostname().replace(/\s/g, '_');
 const MINUTE_MS = 60_000;
 
 export interface SharedBudgetOptions {
@@ -96,10 +81,6 @@ export class SharedBudget {
   /** Set when the config dir cannot hold the file: this process then paces on its own, as before. */
   failure?: Error;
   private readonly now: () => number;
-  /** Tells this process's lock files from another's with the same pid (containers): not a secret. */
-  private readonly nonce = Math.floor(Math.random() * 2 ** 48)
-    .toString(16)
-    .padStart(12, '0');
   private madeDir = false;
   private failureSaid = false;
 
@@ -164,7 +145,7 @@ export class SharedBudget {
         mkdirSync(this.dir, { recursive: true, mode: 0o700 });
         this.madeDir = true;
       }
-      const held = this.lock(lock);
+      const held = tryLock(lock, LOCK_STALE_MS);
       if (held === undefined) return undefined;
       try {
         // One descriptor for the read and the write, and no O_TRUNC: ext4 flushes a file truncated to
@@ -195,25 +176,6 @@ export class SharedBudget {
       this.failure = error as Error;
       return undefined;
     }
-  }
-
-  /** The lock's inode when taken; undefined when another live process holds it. */
-  private lock(lock: string): number | undefined {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(lock, 'wx', 0o600);
-        try {
-          writeSync(fd, `${process.pid} ${HOST}`);
-          return fstatSync(fd).ino;
-        } finally {
-          closeSync(fd);
-        }
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      if (!breakIfStale(lock, `${lock}.${process.pid}.${this.nonce}`)) return undefined;
-    }
-    return undefined;
   }
 }
 
@@ -246,55 +208,4 @@ function readState(fd: number, now: number): StateFile {
     : [];
   const notBefore = typeof record?.not_before === 'number' && record.not_before > now && record.not_before <= now + MINUTE_MS ? record.not_before : undefined;
   return { v: 1, departures, ...(notBefore ? { not_before: notBefore } : {}) };
-}
-
-/** Removes a crashed holder's lock; true when the caller should try to take it again. */
-function breakIfStale(lock: string, aside: string): boolean {
-  let stat;
-  let content = '';
-  try {
-    stat = statSync(lock);
-    content = readFileSync(lock, 'utf8');
-  } catch (error) {
-    // Released between our open and our look: try again at once.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw error;
-  }
-  const [pidText, host] = content.split(' ');
-  const pid = Number(pidText);
-  const dead = host === HOST && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid);
-  if (!dead && Date.now() - stat.mtimeMs < LOCK_STALE_MS) return false;
-  // Move it aside (atomic: one breaker wins), then make sure it was the stale lock we looked at and not a
-  // fresh one a faster breaker took meanwhile; if it was fresh, put it back.
-  try {
-    renameSync(lock, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw error;
-  }
-  try {
-    if (statSync(aside).ino !== stat.ino) linkSync(aside, lock);
-  } catch {
-    // A third taker already holds a new lock: ours goes away below, theirs stands.
-  }
-  unlinkSync(aside);
-  return true;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Releases the lock unless a breaker took it from us (we were frozen past LOCK_STALE_MS). */
-function unlockIfOurs(lock: string, ino: number): void {
-  try {
-    if (statSync(lock).ino === ino) unlinkSync(lock);
-  } catch {
-    // Already gone.
-  }
 }

@@ -4,7 +4,7 @@
 import { expect } from 'vitest';
 import { createSandboxHandler, type SandboxHandler } from '../../src/sandbox/handler.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
-import type { WebhookPoster } from '../../src/sandbox/webhooks.js';
+import type { WebhookPoster } from '../../src/sandbox/webhook-delivery.js';
 import type { Delivery } from './events.js';
 
 export const REDIRECT = 'http://127.0.0.1:53682/callback/';

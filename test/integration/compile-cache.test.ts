@@ -10,6 +10,8 @@ import { BIN, cleanEnv, ROOT, tempConfigDir } from '../helpers/cli.js';
 
 let configDir: string;
 const build = () => (JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { build: string }).build;
+/** A pack's name starts with the build and the launcher's pack layout (PACK_FORMAT: 2, sources stored wrapped). */
+const packPrefix = () => `${build()}.2-`;
 
 /** `accounts --json` without what moves with the clock (a token's time left). */
 function accounts(cacheDir: string) {
@@ -39,7 +41,7 @@ describe('the compile cache', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
     const first = accounts(cacheDir);
     const packs = readdirSync(packDir(cacheDir));
-    expect(packs).toEqual([expect.stringMatching(new RegExp(`^${build()}-accounts-[A-Z0-9]+\\.pack$`))]);
+    expect(packs).toEqual([expect.stringMatching(new RegExp(`^${packPrefix().replace('.', '\\.')}accounts-[A-Z0-9]+\\.pack$`))]);
     expect(statSync(packDir(cacheDir)).mode & 0o777).toBe(0o700);
     const pack = join(packDir(cacheDir), packs[0]!);
     expect(statSync(pack).mode & 0o777).toBe(0o600);
@@ -53,22 +55,25 @@ describe('the compile cache', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
     mkdirSync(packDir(cacheDir), { recursive: true });
     chmodSync(packDir(cacheDir), 0o777);
-    const planted = join(packDir(cacheDir), `${build()}-accounts-PLANTED.pack`);
+    const planted = join(packDir(cacheDir), `${packPrefix()}accounts-PLANTED.pack`);
     writeFileSync(planted, 'not a pack');
     expect(JSON.parse(accounts(cacheDir))).toHaveLength(1);
-    expect(readdirSync(packDir(cacheDir))).toEqual([`${build()}-accounts-PLANTED.pack`]);
+    expect(readdirSync(packDir(cacheDir))).toEqual([`${packPrefix()}accounts-PLANTED.pack`]);
   });
 
   it('runs what its own pack holds, and refuses a pack file others could have written, even in its own directory', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { build: string; commands: Record<string, string> };
     const planted = (cacheDir: string, mode: number) => {
       mkdirSync(packDir(cacheDir), { recursive: true, mode: 0o700 });
-      // A pack (4-byte header length, header, bytes) whose accounts entry prints a marker; no V8 code, so its source runs.
-      const source = Buffer.from("module.exports = { main: async () => { process.stdout.write('FROM THE PACK'); return 0; } };");
+      // A pack (4-byte header length, header, bytes) whose accounts entry prints a marker; no V8 code, so its
+      // source (stored wrapped, as the launcher compiles it) runs.
+      const source = Buffer.from(
+        "(function (exports, require, module, __filename, __dirname) { module.exports = { main: async () => { process.stdout.write('FROM THE PACK'); return 0; } };\n});",
+      );
       const head = Buffer.from(JSON.stringify([[manifest.commands.accounts, source.length, 0]]));
       const length = Buffer.alloc(4);
       length.writeUInt32BE(head.length);
-      const pack = join(packDir(cacheDir), `${manifest.build}-${manifest.commands.accounts!.replace(/\.js$/, '')}.pack`);
+      const pack = join(packDir(cacheDir), `${packPrefix()}${manifest.commands.accounts!.replace(/\.js$/, '')}.pack`);
       writeFileSync(pack, Buffer.concat([length, head, source]));
       chmodSync(pack, mode);
     };

@@ -142,6 +142,22 @@ describe('the bundled CLI loads lazily', () => {
     expect(unused.filter((name) => loaded.includes(`builtin:${name}`))).toEqual([]);
   });
 
+  it.each([[['send', '--to', MAYA, '--text', 'hi', '--dry-run']], [['conversations']]])(
+    '%s through the embedded sandbox loads its read path only: no send, media, webhook or multipart area, no proper-lockfile',
+    (args) => {
+      const loaded = sourcesLoadedBy(args);
+      expect(loaded).toContain('src/sandbox/conversations.ts'); // it did read through the sandbox
+      const writers = [
+        'src/sandbox/send.ts',
+        'src/sandbox/media.ts',
+        'src/sandbox/webhooks.ts',
+        'src/sandbox/multipart.ts',
+        'src/sandbox/comment-to-message.ts',
+      ];
+      expect(loaded.filter((source) => writers.includes(source) || packageOf(source) === 'proper-lockfile')).toEqual([]);
+    },
+  );
+
   it.each([['accounts'], ['status', '--offline']])('%s (stored state only) loads neither the network stack nor the sandbox', (...args) => {
     const loaded = sourcesLoadedBy(args);
     expect(loaded.filter((source) => packageOf(source) === 'undici' || source.startsWith('src/sandbox/') || source === 'src/http/network.ts')).toEqual([]);

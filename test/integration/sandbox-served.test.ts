@@ -1,9 +1,11 @@
 // The served sandbox over real loopback HTTP (undici), and the embedded sandbox's consistency on disk.
 import { createHmac } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect as netConnect, type AddressInfo } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +253,30 @@ describe('embedded sandbox', () => {
     const file = join(dir, 'sandbox', 'state.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(1);
+  });
+
+  it("breaks a lock its holder left behind (a killed process's at once, a frozen one's when 15 s old) and waits for a live one", async () => {
+    const lock = join(dir, 'sandbox', 'state.lock');
+    const read = () => openEmbeddedSandbox(dir).transport({ method: 'GET', url: `${EMBEDDED_CONTROL_URL}/state`, headers: {} });
+    const host = hostname().replace(/\s/g, '_');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(lock, `${dead} ${host}`);
+    expect((await read()).status).toBe(200);
+    expect(existsSync(lock)).toBe(false);
+    // A live holder (this process) that stopped 20 s ago: stale.
+    writeFileSync(lock, `${process.pid} ${host}`);
+    utimesSync(lock, new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+    expect((await read()).status).toBe(200);
+    // A live holder inside its call: the reader waits until it lets go.
+    writeFileSync(lock, `${process.pid} ${host}`);
+    let settled = false;
+    const waiting = read().finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(settled).toBe(false);
+    await rm(lock);
+    expect((await waiting).status).toBe(200);
   });
 
   it('serves the API in-process with the same rules, and a reset fault as ECONNRESET', async () => {

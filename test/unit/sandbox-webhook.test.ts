@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSandboxHandler, type SandboxHandler } from '../../src/sandbox/handler.js';
 import { SANDBOX_APP, SEED } from '../../src/sandbox/seed.js';
-import type { WebhookPoster } from '../../src/sandbox/webhooks.js';
+import type { WebhookPoster } from '../../src/sandbox/webhook-delivery.js';
 import { parseDelivery, verifySignature } from '../helpers/events.js';
 
 const ORIGIN = 'http://sandbox.test';
