@@ -1,12 +1,19 @@
 // Runs before every test file (vitest.config.ts setupFiles): any test during which an in-process
 // sandbox (served, embedded or a bare handler) saw a request it could not handle fails, unless the
-// test called expectUnhandledRequests(). Child processes are outside its reach.
+// test called expectUnhandledRequests(). Child processes are outside its reach; a CLI child a test
+// started and left running (it failed first) is killed when the test ends.
 import { afterEach, beforeEach } from 'vitest';
+import { killLeftoverClis } from './helpers/cli.js';
 import { installTripwire, resetTripwire, unexcused } from './helpers/tripwire.js';
 
 installTripwire();
 
 beforeEach(() => resetTripwire());
+
+// A CLI child a failed test left running is killed here, so the failure stays that test's own.
+afterEach(() => {
+  killLeftoverClis();
+});
 
 afterEach(() => {
   const reports = unexcused();

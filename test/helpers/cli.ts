@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/tiktok-channel.js');
@@ -44,12 +45,30 @@ export interface RunningCli {
   done: Promise<CliResult>;
 }
 
+const startedByTheTest = new Set<ChildProcessWithoutNullStreams>();
+
+/**
+ * Kills what the test that just ended started and left running (it failed before stopping it): a
+ * `tail --poll` left behind would go on polling the file's sandbox and take the next test's faults.
+ */
+export function killLeftoverClis(): number {
+  const leftover = [...startedByTheTest];
+  for (const child of leftover) child.kill('SIGKILL');
+  startedByTheTest.clear();
+  return leftover.length;
+}
+
 export function startCli(
   args: string[],
   options: { env?: Record<string, string | undefined>; configDir?: string; timeoutMs?: number; input?: string } = {},
 ): RunningCli {
   const env = cleanEnv({ CI: 'true', ...(options.configDir ? { TIKTOK_CHANNEL_CONFIG_DIR: options.configDir } : {}), ...options.env });
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Started by a test (not a beforeAll): it must not outlive that test, even a failed one (test/setup.ts).
+  if (expect.getState().currentTestName !== undefined) {
+    startedByTheTest.add(child);
+    child.on('close', () => startedByTheTest.delete(child));
+  }
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk) => (out += chunk));

@@ -18,7 +18,8 @@ describe('tail --poll', () => {
   it('prints only new messages, and after a restart exactly what arrived meanwhile', async () => {
     const configDir = await ctx.world.store(ctx.account);
     const first = await startPolling(configDir);
-    expect(first.stderr()).toMatch(/\d+ earlier messages are not shown \(--since 1h includes them\)/);
+    // Written right after "Ready!", possibly in a pipe read of its own.
+    await first.waitForStderr(/\d+ earlier messages are not shown \(--since 1h includes them\)/);
     await ctx.world.control('POST', 'messages', { text: 'Polled hello' });
     const [hello] = await first.waitForEvents(1);
     expect(hello).toMatchObject({
