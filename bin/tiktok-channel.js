@@ -10,8 +10,8 @@ const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, re
 const { basename, dirname, join, sep } = require('node:path');
 
 const dist = join(__dirname, '../dist');
-/** The compile cache's pack layout (2: sources stored wrapped, as compiled); part of each pack's name. */
-const PACK_FORMAT = 2;
+/** The compile cache's pack layout (3: one script of every file's module function); part of each pack's name. */
+const PACK_FORMAT = 3;
 const args = process.argv.slice(2);
 let help;
 if (args.length === 1 && args[0] === '--version') {
@@ -67,12 +67,15 @@ function bundledEntry(first) {
  * still a Module in require.cache.
  *
  * With V8's code cache (what Node 22's module.enableCompileCache does, which Node 20 lacks), a run
- * compiles from the cache instead of parsing. The cache is one pack per entry and build, holding the
- * source and the compiled code of every file that entry's runs loaded, so a command opens one file
- * instead of two per module; a run that loads a file the pack lacks rewrites it. It lives in the user's
- * own cache directory (0700, refused when another user could write to it, since what it holds is run as
- * is), under Node's version and the build's id (dist/run/manifest.json). TIKTOK_CHANNEL_CACHE_DIR moves
- * it; set to an empty value, it turns the cache off.
+ * compiles from the cache instead of parsing. The cache is one pack per entry and build: one script
+ * holding every file that entry's runs loaded, each wrapped in its module function, and V8's code for it
+ * once those runs compiled what they call. One script instead of one per file: one deserialisation, and
+ * its source is one large string V8 keeps outside the young generation (50 small ones were copied by
+ * every scavenge). A run that loads a file the pack lacks loads it on its own and rewrites the pack with
+ * it; the next run compiles what it calls and stores that ("warm"). The pack lives in the user's own
+ * cache directory (0700, refused when another user could write to it, since what it holds is run as is),
+ * under Node's version and the build's id (dist/run/manifest.json). TIKTOK_CHANNEL_CACHE_DIR moves it;
+ * set to an empty value, it turns the cache off.
  */
 function bundleLoader(runDir, entryFile, build) {
   const Module = require('node:module');
@@ -83,9 +86,21 @@ function bundleLoader(runDir, entryFile, build) {
   // The pack's layout is part of its name: a launcher never reads a pack another layout wrote.
   const prefix = `${build}.${PACK_FORMAT}-`;
   const packFile = directory && join(directory, `${prefix}${basename(entryFile, '.js')}.pack`);
-  const packed = readPack(packFile);
-  const loaded = [];
-  let stale = false;
+  const pack = readPack(packFile);
+  const used = new Set();
+  let script;
+  let wrappers;
+  let outside = false;
+
+  /** The pack's module functions by file name, compiled (from V8's cache) on first use. */
+  function packed(name) {
+    if (!pack?.names.has(name)) return undefined;
+    if (!wrappers) {
+      script = new vm.Script(pack.source, { filename: packFile, cachedData: pack.cache.length ? pack.cache : undefined });
+      wrappers = script.runInThisContext({ displayErrors: true });
+    }
+    return wrappers[name];
+  }
 
   function load(filename) {
     const cached = Module._cache[filename];
@@ -95,17 +110,16 @@ function bundleLoader(runDir, entryFile, build) {
     module.paths = paths;
     Module._cache[filename] = module;
     const name = basename(filename);
-    const inPack = packed.get(name);
-    // The pack holds the wrapped source as compiled: no concatenation V8 would flatten into a copy.
-    const content = inPack ? inPack.source : Module.wrap(readFileSync(filename, 'utf8'));
-    const script = new vm.Script(content, { filename, cachedData: inPack?.cache });
-    const fresh = !inPack || script.cachedDataRejected;
-    stale ||= fresh;
-    loaded.push({ name, content, script, cache: fresh ? undefined : inPack.cache });
+    used.add(name);
+    let wrapper = packed(name);
+    if (!wrapper) {
+      outside = true;
+      wrapper = new vm.Script(wrap(readFileSync(filename, 'utf8')), { filename }).runInThisContext({ displayErrors: true });
+    }
     const localRequire = (id) => (id.startsWith('./') && !id.includes('/', 2) ? load(`${runDir}${sep}${id.slice(2)}`) : external(id));
     localRequire.resolve = external.resolve;
     localRequire.cache = Module._cache;
-    script.runInThisContext({ displayErrors: true }).call(module.exports, module.exports, localRequire, module, filename, runDir);
+    wrapper.call(module.exports, module.exports, localRequire, module, filename, runDir);
     module.loaded = true;
     return module.exports;
   }
@@ -113,14 +127,22 @@ function bundleLoader(runDir, entryFile, build) {
   return {
     load,
     saveCompileCache() {
-      if (!packFile || !stale) return;
-      // After the run, so the functions it compiled lazily are in the cache too; what other runs of this
-      // entry loaded stays in the pack.
-      const entries = new Map(packed);
-      for (const { name, content, script, cache } of loaded) entries.set(name, { source: content, cache: cache ?? script.createCachedData() });
+      if (!packFile) return;
+      let next;
+      if (outside || !pack) {
+        // Every file this entry's runs loaded, read afresh; V8's code for it comes once a run has used it.
+        const names = [...new Set([...(pack?.names ?? []), ...used])].sort();
+        const source = `({\n${names.map((name) => `${JSON.stringify(name)}: ${wrap(readFileSync(join(runDir, name), 'utf8'))}`).join(',\n')}\n})`;
+        next = { names, warm: false, source, cache: new vm.Script(source, { filename: packFile }).createCachedData() };
+      } else if (script && (!pack.warm || script.cachedDataRejected !== false)) {
+        // After the run, so the functions it compiled lazily are in the cache too.
+        next = { names: [...pack.names], warm: true, source: pack.source, cache: script.createCachedData() };
+      } else {
+        return;
+      }
       try {
         const temp = `${packFile}.${process.pid}.tmp`;
-        writeFileSync(temp, encodePack(entries), { mode: 0o600 });
+        writeFileSync(temp, encodePack(next), { mode: 0o600 });
         renameSync(temp, packFile);
         // Packs of other builds are dead weight (an upgrade, a rebuild): gone when this build writes its own.
         for (const other of readdirSync(directory)) if (other.endsWith('.pack') && !other.startsWith(prefix)) rmSync(join(directory, other), { force: true });
@@ -131,47 +153,40 @@ function bundleLoader(runDir, entryFile, build) {
   };
 }
 
-/** A pack: a 4-byte header length, the header (JSON: [name, source bytes, cache bytes] each), then the bytes. */
-function encodePack(entries) {
-  const parts = [];
-  const header = [];
-  for (const [name, { source, cache }] of entries) {
-    const bytes = Buffer.from(source, 'utf8');
-    header.push([name, bytes.length, cache.length]);
-    parts.push(bytes, cache);
-  }
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(head.length);
-  return Buffer.concat([length, head, ...parts]);
+/** A module function expression: Node's CommonJS wrapper without its closing semicolon. */
+function wrap(content) {
+  return `(function (exports, require, module, __filename, __dirname) {${content}\n})`;
 }
 
-/** name → {source, cache}; empty when there is no pack or it cannot be read. */
+/** A pack: a 4-byte header length, the header (JSON: {names, warm, source, cache}: byte lengths), the source, V8's code. */
+function encodePack({ names, warm, source, cache }) {
+  const bytes = Buffer.from(source, 'utf8');
+  const head = Buffer.from(JSON.stringify({ names, warm, source: bytes.length, cache: cache.length }), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(head.length);
+  return Buffer.concat([length, head, bytes, cache]);
+}
+
+/** {names, warm, source, cache}; undefined when there is no pack or it cannot be read. */
 function readPack(packFile) {
-  const entries = new Map();
-  if (!packFile) return entries;
+  if (!packFile) return undefined;
   let fd;
   try {
     fd = openSync(packFile, 'r');
     // The file itself must be ours and writable by no one else, whatever happened to its directory.
-    const stats = fstatSync(fd);
-    if (!onlyTheUsers(stats)) return entries;
-    const pack = readFileSync(fd);
-    const headLength = pack.readUInt32BE(0);
-    let offset = 4 + headLength;
-    for (const [name, sourceLength, cacheLength] of JSON.parse(pack.toString('utf8', 4, offset))) {
-      const source = pack.toString('utf8', offset, offset + sourceLength);
-      offset += sourceLength;
-      entries.set(name, { source, cache: pack.subarray(offset, offset + cacheLength) });
-      offset += cacheLength;
-    }
-    if (offset !== pack.length) entries.clear(); // cut short: parse nothing from it
+    if (!onlyTheUsers(fstatSync(fd))) return undefined;
+    const bytes = readFileSync(fd);
+    const headEnd = 4 + bytes.readUInt32BE(0);
+    const head = JSON.parse(bytes.toString('utf8', 4, headEnd));
+    const sourceEnd = headEnd + head.source;
+    // Cut short or padded: parse nothing from it.
+    if (!Array.isArray(head.names) || sourceEnd + head.cache !== bytes.length) return undefined;
+    return { names: new Set(head.names), warm: head.warm === true, source: bytes.toString('utf8', headEnd, sourceEnd), cache: bytes.subarray(sourceEnd) };
   } catch {
-    entries.clear();
+    return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  return entries;
 }
 
 /** Owned by this user and writable by no one else (what the cache holds is run as is); Windows has no such bits. */

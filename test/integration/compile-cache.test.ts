@@ -10,8 +10,8 @@ import { BIN, cleanEnv, ROOT, tempConfigDir } from '../helpers/cli.js';
 
 let configDir: string;
 const build = () => (JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { build: string }).build;
-/** A pack's name starts with the build and the launcher's pack layout (PACK_FORMAT: 2, sources stored wrapped). */
-const packPrefix = () => `${build()}.2-`;
+/** A pack's name starts with the build and the launcher's pack layout (PACK_FORMAT 3: one script of module functions). */
+const packPrefix = () => `${build()}.3-`;
 
 /** `accounts --json` without what moves with the clock (a token's time left). */
 function accounts(cacheDir: string) {
@@ -45,6 +45,15 @@ describe('the compile cache', () => {
     expect(statSync(packDir(cacheDir)).mode & 0o777).toBe(0o700);
     const pack = join(packDir(cacheDir), packs[0]!);
     expect(statSync(pack).mode & 0o777).toBe(0o600);
+    const header = () =>
+      JSON.parse(
+        readFileSync(pack)
+          .subarray(4, 4 + readFileSync(pack).readUInt32BE(0))
+          .toString(),
+      ) as { names: string[]; warm: boolean };
+    expect(header().warm).toBe(false); // the files this run loaded; V8's code for what they call comes next run
+    expect(accounts(cacheDir)).toBe(first);
+    expect(header()).toMatchObject({ warm: true });
     const written = statSync(pack).mtimeMs;
     expect(accounts(cacheDir)).toBe(first);
     expect(statSync(pack).mtimeMs).toBe(written); // read, not rewritten
@@ -65,12 +74,12 @@ describe('the compile cache', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'dist/run/manifest.json'), 'utf8')) as { build: string; commands: Record<string, string> };
     const planted = (cacheDir: string, mode: number) => {
       mkdirSync(packDir(cacheDir), { recursive: true, mode: 0o700 });
-      // A pack (4-byte header length, header, bytes) whose accounts entry prints a marker; no V8 code, so its
-      // source (stored wrapped, as the launcher compiles it) runs.
+      // A pack (4-byte header length, header, the script, V8's code) whose accounts entry prints a marker;
+      // no V8 code, so its source runs.
       const source = Buffer.from(
-        "(function (exports, require, module, __filename, __dirname) { module.exports = { main: async () => { process.stdout.write('FROM THE PACK'); return 0; } };\n});",
+        `({ ${JSON.stringify(manifest.commands.accounts)}: (function (exports, require, module) { module.exports = { main: async () => { process.stdout.write('FROM THE PACK'); return 0; } }; }) })`,
       );
-      const head = Buffer.from(JSON.stringify([[manifest.commands.accounts, source.length, 0]]));
+      const head = Buffer.from(JSON.stringify({ names: [manifest.commands.accounts], warm: true, source: source.length, cache: 0 }));
       const length = Buffer.alloc(4);
       length.writeUInt32BE(head.length);
       const pack = join(packDir(cacheDir), `${packPrefix()}${manifest.commands.accounts!.replace(/\.js$/, '')}.pack`);
