@@ -6,7 +6,7 @@
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { appOfToken, exchangeCode, refresh, revoke, tokenInfo } from './auth.js';
 import { getBusiness } from './business.js';
-import { chargeRate, consumeFault, departureOf, SENT_AT_HEADER } from './control.js';
+import { chargeRate, consumeFault, departureOf, SENT_AT_HEADER } from './metering.js';
 import { listConversations, listMessages } from './conversations.js';
 import { decoder, firstParams, jsonResponse, respond, sleep, type SandboxContext } from './routing.js';
 import { API_PREFIX } from './types.js';

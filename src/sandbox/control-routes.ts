@@ -2,7 +2,8 @@
 // user does, faults, limits, the clock, reset, webhook flushing, media downloads and the phone page.
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { checkAuthorize, decideAuthorize } from './auth.js';
-import { addFault, clearFaults, consentedToken, expireTokens, reset, setClock, setLimits, setOAuthModes, updateAccount, view } from './control.js';
+import { addFault, clearFaults, consentedToken, expireTokens, reset, setClock, setLimits, updateAccount, view } from './control.js';
+import { setOAuthModes } from './metering.js';
 import { platformEvent } from './events.js';
 import { PLACEHOLDER_PNG } from './media.js';
 import { phoneRequest } from './phone.js';

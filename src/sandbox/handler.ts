@@ -13,9 +13,10 @@
 //   users.ts          a TikTok user writes or arrives (control API)
 //   events.ts         every other delivery: stickers, taps, app replies, reads, reactions, comments, … (§5)
 //   control.ts        settings, time travel, faults, rate limits, tokens, reset, the /state view
+//   metering.ts       what every API call goes through: a fault's next use, the rate limits, start-up modes
 import type { RawRequest, RawResponse } from '../http/raw.js';
 import { handleApi } from './api-routes.js';
-import { setClockSkew, setOAuthModes, setRequestsPerSecond } from './control.js';
+import { setClockSkew, setOAuthModes, setRequestsPerSecond } from './metering.js';
 import { requestId } from './ids.js';
 import { respond, type LogEntry, type SandboxContext } from './routing.js';
 import { seedWorld } from './seed.js';

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkAuthorize, decideAuthorize, exchangeCode, refresh, revoke, tokenInfo } from '../../src/sandbox/auth.js';
 import { getBusiness } from '../../src/sandbox/business.js';
-import { addFault, advance, chargeRate, clearFaults, consumeFault, reset, setLimits, updateAccount } from '../../src/sandbox/control.js';
+import { addFault, advance, clearFaults, reset, setLimits, updateAccount } from '../../src/sandbox/control.js';
+import { chargeRate, consumeFault } from '../../src/sandbox/metering.js';
 import { listConversations, windowOf } from '../../src/sandbox/conversations.js';
 import { capabilities, uploadMedia } from '../../src/sandbox/media.js';
 import { send } from '../../src/sandbox/send.js';
