@@ -175,7 +175,7 @@ const walk = (dir) => {
 walk('');
 writeFileSync(
   join(dist, '.npmignore'),
-  `# Written by scripts/bundle.mjs: compiled files nothing in the package runs (the CLI is bundled).\n/bundle-meta.json\n*.map\n${dropped.sort().join('\n')}\n`,
+  `# Written by scripts/bundle.mjs: compiled files nothing in the package runs (the CLI is bundled).\n/bundle-meta.json\n/.tsbuildinfo\n*.map\n${dropped.sort().join('\n')}\n`,
 );
 console.log(
   `dist/run/: the whole CLI, ${runnable.length} command groups and ${Object.keys(cli.metafile.outputs).length - runnable.length - 1} shared chunks (CommonJS); ${dropped.length} compiled files left out of the package`,
