@@ -1,7 +1,8 @@
 // Embedded mode: `connect --sandbox` accounts are served in-process from state persisted in the config
 // dir. Each call locks the state file (src/file-lock.ts: a lock file taken synchronously, broken when
-// its holder died), loads, handles, saves atomically, unlocks, so concurrent commands stay consistent. Webhooks are attempted after the lock is released (a receiver
-// that calls back into the sandbox must not wait on our lock), then the outcome is merged back.
+// its holder died), loads, handles, saves atomically, unlocks, so concurrent commands stay consistent.
+// Webhooks are attempted after the lock is released (a receiver that calls back into the sandbox must
+// not wait on our lock), then the outcome is merged back.
 // Synchronous file calls: one small state file per call, in the command's own process (and no
 // node:fs/promises to load, ~2 ms of every command on the embedded sandbox).
 import { chmodSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -53,16 +54,20 @@ const LOCK_STALE_MS = 15_000;
 /** How long a call waits for a busy lock before it fails (a stale one is broken well before). */
 const LOCK_WAIT_MS = 24_000;
 
-/** Takes the state's lock, waiting (5 ms, growing to 60 ms, jittered) while another process holds it. */
-async function acquire(lock: string): Promise<number> {
+/**
+ * Takes the state's lock, waiting (5 ms, growing to 60 ms, jittered) while another process holds it;
+ * Ctrl-C (the call's signal) ends the wait at once.
+ */
+async function acquire(lock: string, signal?: AbortSignal): Promise<number> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     const ino = tryLock(lock, LOCK_STALE_MS);
     if (ino !== undefined) return ino;
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     if (Date.now() - started > LOCK_WAIT_MS) {
       throw Object.assign(new Error(`The embedded sandbox's state is locked by another process (${lock}).`), { code: 'ELOCKED' });
     }
-    await sleep(Math.min(60, 5 * 1.2 ** attempt) * (0.5 + Math.random() / 2));
+    await sleep(Math.min(60, 5 * 1.2 ** attempt) * (0.5 + Math.random() / 2), signal);
   }
 }
 
@@ -120,11 +125,11 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
   const poster = options.poster ?? defaultPoster;
   const scenario = options.scenario ?? 'healthy';
 
-  async function withState<T>(fn: (state: SandboxState) => T | Promise<T>): Promise<T> {
+  async function withState<T>(fn: (state: SandboxState) => T | Promise<T>, signal?: AbortSignal): Promise<T> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Not `state.json.lock`: 0.2.0 and earlier kept a proper-lockfile directory by that name.
     const lock = join(dir, 'state.lock');
-    const held = await acquire(lock);
+    const held = await acquire(lock, signal);
     try {
       const state = await load(statePath, clock, scenario);
       const result = await fn(state);
@@ -187,7 +192,7 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
       // sandbox) skip them until this attempt is merged, or until the lease runs out after a crash.
       for (const d of leased) d.next_attempt_at = now + DELIVERY_LEASE_MS;
       apps = structuredClone(state.apps);
-    });
+    }, transportOptions?.signal);
     if (due.length) await deliver(due, apps);
     if (failure) throw failure;
     return response!;

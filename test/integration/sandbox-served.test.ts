@@ -277,6 +277,14 @@ describe('embedded sandbox', () => {
     expect(settled).toBe(false);
     await rm(lock);
     expect((await waiting).status).toBe(200);
+    // Ctrl-C (the call's signal) ends the wait for a held lock at once.
+    writeFileSync(lock, `${process.pid} ${host}`);
+    const controller = new AbortController();
+    const cancelled = openEmbeddedSandbox(dir).transport({ method: 'GET', url: `${EMBEDDED_CONTROL_URL}/state`, headers: {} }, { signal: controller.signal });
+    // Aborted once it is waiting (the first check passed), well before the 24 s the wait would last.
+    setTimeout(() => controller.abort(new Error('interrupted')), 100);
+    await expect(cancelled).rejects.toThrow('interrupted');
+    await rm(lock);
   });
 
   it('serves the API in-process with the same rules, and a reset fault as ECONNRESET', async () => {
