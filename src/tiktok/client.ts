@@ -231,7 +231,15 @@ export class TikTokClient {
 
     for (let attempt = 1; ; attempt++) {
       // Nothing was sent yet on the first attempt: Ctrl-C while waiting for a turn cancels cleanly.
-      await this.pace(key, signal, attempt === 1 ? () => new TikTokAbortError() : cancelled);
+      const cancel = attempt === 1 ? () => new TikTokAbortError() : cancelled;
+      let turn = await this.pace(key, signal, cancel);
+      // A turn is counted when taken. Checked here, with nothing awaited between the check and the send: a
+      // turn that went stale meanwhile is taken again (the stale one stays counted, erring on the safe side),
+      // up to three times, so a machine that keeps stalling still sends.
+      for (let retaken = 0; retaken < 3 && turn !== undefined && this.pacer?.isLate(key, turn); retaken++) {
+        this.debugLog?.('paced: the turn went stale before the request could leave (a stall); taking another');
+        turn = await this.pace(key, signal, cancel);
+      }
       const started = this.now();
       let failure: TikTokApiError;
       let retryable: boolean;
@@ -274,15 +282,22 @@ export class TikTokClient {
     }
   }
 
-  /** Waits for the app's turn under TIKTOK_CHANNEL_MAX_RPS (or the caller's own limiter). */
-  private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => Error): Promise<void> {
+  /**
+   * Waits for the app's turn under TIKTOK_CHANNEL_MAX_RPS (or the caller's own limiter); resolves with when
+   * the pacer counted the turn (undefined with no pacer).
+   */
+  private async pace(key: string, signal: AbortSignal | undefined, cancelled: () => Error): Promise<number | undefined> {
     try {
-      if (this.limiter) return await this.limiter.acquire(signal);
-      if (!this.pacer) return;
-      const waited = await this.pacer.take(key, signal);
+      if (this.limiter) {
+        await this.limiter.acquire(signal);
+        return undefined;
+      }
+      if (!this.pacer) return undefined;
+      const { waited, at } = await this.pacer.takeTurn(key, signal);
       const unshared = this.pacer.shared?.failureNotice();
       if (unshared) this.debugLog?.(`paced: the rate budget is not shared with other processes (${unshared})`);
       if (waited > 0) this.debugLog?.(`paced: waited ${Math.round(waited)} ms for a turn under TIKTOK_CHANNEL_MAX_RPS=${this.pacer.rps}`);
+      return at;
     } catch (error) {
       if (signal?.aborted) throw cancelled();
       throw error;

@@ -86,16 +86,30 @@ export class Pacer {
    * back (0 = at once); rejects if `signal` aborts first.
    */
   take(key: string, signal?: AbortSignal): Promise<number> {
+    return this.takeTurn(key, signal).then((turn) => turn.waited);
+  }
+
+  /** As take(), with when the turn was counted (this pacer's clock), for isLate(). */
+  takeTurn(key: string, signal?: AbortSignal): Promise<{ waited: number; at: number }> {
     const state = this.state(key);
     const asked = this.now();
     // Held back = it had to sleep; then the whole wait counts, its time in the queue included.
-    const turn = state.tail.then(() => this.wait(key, state, signal)).then((slept) => (slept > 0 ? this.now() - asked : 0));
+    const turn = state.tail.then(() => this.wait(key, state, signal)).then(({ slept, at }) => ({ waited: slept > 0 ? this.now() - asked : 0, at }));
     // A taker that gave up (Ctrl-C) must not stall the ones behind it.
     state.tail = turn.then(
       () => undefined,
       () => undefined,
     );
     return turn;
+  }
+
+  /**
+   * Whether a turn counted at `at` is too old to use now: more than half the key's guard has passed, so
+   * a request sent now would reach the server later than it was counted, and a stall that long (machine
+   * load, a long GC, other requests' work run first) could crowd the next second past the limit.
+   */
+  isLate(key: string, at: number): boolean {
+    return this.now() - at > (this.keys.get(key)?.guard ?? this.guardMs) / 2;
   }
 
   /** After a rate-limit answer: nothing for `key` leaves for `ms`, then the even pace resumes, a little wider. */
@@ -143,7 +157,7 @@ export class Pacer {
     return Math.max(slot, state.notBefore);
   }
 
-  private async wait(key: string, state: KeyState, signal?: AbortSignal): Promise<number> {
+  private async wait(key: string, state: KeyState, signal?: AbortSignal): Promise<{ slept: number; at: number }> {
     let held = false;
     let slept = 0;
     for (;;) {
@@ -165,7 +179,7 @@ export class Pacer {
         state.tat = held ? now + this.burst * state.interval : Math.max(state.tat, now) + state.interval;
         state.departures.push(now);
         if (state.departures.length > this.windowCount) state.departures.shift();
-        return slept;
+        return { slept, at: now };
       }
       slept += slot - now;
       await this.sleep(slot - now, signal);

@@ -230,6 +230,46 @@ describe('the client paces through the pacer', () => {
     expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
   });
 
+  it('a turn that went stale before its requests could leave (the process stalled) is taken again: no second holds 11', async () => {
+    const time = fakeTime();
+    let stalls = 1;
+    // The process stalls for 60 ms (load, a long GC) right after its first turns were counted.
+    class StallingPacer extends Pacer {
+      override async takeTurn(key: string, signal?: AbortSignal) {
+        const turn = await super.takeTurn(key, signal);
+        if (stalls > 0) {
+          stalls--;
+          time.advance(60);
+        }
+        return turn;
+      }
+    }
+    const pacer = new StallingPacer({ rps: 10, now: time.now, sleep: time.sleep });
+    const sent: number[] = [];
+    const lines: string[] = [];
+    const transport: Transport = async () => {
+      sent.push(time.now());
+      return answer(0);
+    };
+    const client = new TikTokClient({
+      baseUrl: 'https://api.example/v1.3/',
+      transport,
+      pacer,
+      sleep: async () => undefined,
+      debugLog: (line) => lines.push(line),
+    });
+    await Promise.all(
+      Array.from({ length: 11 }, (_, i) =>
+        client.get('business/message/content/list/', { accessToken: 't', query: { business_id: 'b1', conversation_id: `c${i}` } }),
+      ),
+    );
+    expect(sent).toHaveLength(11);
+    expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(10);
+    expect(lines.filter((line) => line.includes('went stale')).length).toBeGreaterThan(0);
+    expect(pacer.isLate('account:b1', time.now())).toBe(false);
+    expect(pacer.isLate('account:b1', time.now() - 26)).toBe(true); // half the 50 ms guard
+  });
+
   it('a 40100 holds the whole account back for the backoff before the retry', async () => {
     const { sent, make, pacer } = setup([40100]);
     const client = make();
