@@ -40,6 +40,8 @@ export interface Deps {
   env: Env;
   globals: GlobalOptions;
   now: () => number;
+  /** When this run began (epoch ms): what another process changed after it is news to this one. */
+  startedAt: number;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
   store(): AccountStore;
@@ -58,6 +60,8 @@ export interface DepsOptions {
   globals: GlobalOptions;
   signal: AbortSignal;
   now?: () => number;
+  /** Defaults to the process's start: a CLI process is one run. */
+  startedAt?: number;
   /** Tests replace the world's edges here. */
   overrides?: Partial<Pick<Deps, 'openBrowser' | 'prompter'>> & { transport?: Transport };
 }
@@ -113,6 +117,7 @@ export function createDeps(options: DepsOptions): Deps {
     env,
     globals,
     now,
+    startedAt: options.startedAt ?? now() - performance.now(),
     signal,
     store() {
       store ??= new AccountStore({ configDir: env.TIKTOK_CHANNEL_CONFIG_DIR || undefined });

@@ -33,6 +33,9 @@ export interface MainOptions {
   /** Write a piped or redirected stdout/stderr straight to the file descriptor (io/direct-output.ts): for
    * command groups none of whose commands streams (scripts/bundle.mjs decides from the definitions). */
   directOutput?: boolean;
+  /** When this run began (epoch ms), if not with the process: a host that calls main() many times in one
+   * process (the tests) passes the call's time, so "since this run started" means the call's run. */
+  startedAt?: number;
 }
 
 /** The package's version: package.json is two levels up from the bundle's dist/run/ files, from tsc's
@@ -137,7 +140,7 @@ export async function runMain(commands: readonly CommandEntry[], options: MainOp
   const execute = async (runner: Runner, globals: GlobalOptions) => {
     const { createDeps } = await import('../deps.js');
     activeIO = makeIO(globals.json, globals.debug);
-    const deps = createDeps({ io: activeIO, env, globals, signal: controller.signal });
+    const deps = createDeps({ io: activeIO, env, globals, signal: controller.signal, startedAt: options.startedAt });
     const result = await runner(deps);
     if (typeof result === 'number') exitCode = result;
   };

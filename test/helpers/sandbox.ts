@@ -4,7 +4,8 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startSandboxServer, SEED, type SandboxServer } from '../../src/sandbox/index.js';
-import { runCli, startCli, tempConfigDir } from './cli.js';
+import { tempConfigDir } from './cli.js';
+import { runInProcess, startInProcess } from './run.js';
 
 export { startCli, type RunningCli } from './cli.js';
 
@@ -128,7 +129,8 @@ export function expectNoTokens(result: { stdout: string; stderr: string }, token
 
 /** Connects an account through the real CLI (`connect`, approved via the control API); returns its record. */
 export async function connectAccount(sandbox: ServedSandbox, configDir: string, options: { businessId?: string; args?: string[] } = {}): Promise<any> {
-  const cli = startCli(['connect', ...(options.args ?? [])], { env: sandbox.env(), configDir });
+  // Set-up, not the behaviour under test: in this process (connect-flow.test.ts runs connect as a child).
+  const cli = startInProcess(['connect', ...(options.args ?? [])], { env: sandbox.env(), configDir });
   const landed = await fetch(await sandbox.approve(await cli.authorizeUrl(), { businessId: options.businessId }));
   await landed.text();
   const result = await cli.done;
@@ -139,9 +141,9 @@ export async function connectAccount(sandbox: ServedSandbox, configDir: string, 
 /** A config dir with an embedded sandbox account (`connect --sandbox`) and, given `text`, that message from maya. */
 export async function embeddedAccount(text?: string): Promise<string> {
   const configDir = tempConfigDir();
-  const connected = await runCli(['connect', '--sandbox'], { configDir });
+  const connected = await runInProcess(['connect', '--sandbox'], { configDir });
   expect(connected.code).toBe(0);
-  if (text !== undefined) expect((await runCli(['sandbox', 'message', '--from', 'maya', '--text', text], { configDir })).code).toBe(0);
+  if (text !== undefined) expect((await runInProcess(['sandbox', 'message', '--from', 'maya', '--text', text], { configDir })).code).toBe(0);
   return configDir;
 }
 

@@ -3,6 +3,7 @@
 // (issue 23 item 13), and a failed re-authorization never revokes the token it could not replace (issue 24).
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, startCli, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { connectAccount, patchStoredAccount, readStore, SEED, useServedSandbox } from '../helpers/sandbox.js';
 
 const sandbox = useServedSandbox();
@@ -32,7 +33,7 @@ describe('a hand-edited channel name with escape sequences', { timeout: 60_000 }
     await connectAccount(sandbox, configDir);
     patchStoredAccount(configDir, SEED.defaultBusinessId, { channelName: hostile });
     for (const args of [['accounts'], ['status'], ['status', '--offline']]) {
-      const result = await runCli(args, { configDir, env: { NO_COLOR: '1' } });
+      const result = await runInProcess(args, { configDir, env: { NO_COLOR: '1' } });
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
       expect(`${result.stdout}${result.stderr}`, args.join(' ')).toContain('Acme[2J]0;pwned shopx31m');
       expect(FORBIDDEN.test(`${result.stdout}${result.stderr}`), args.join(' ')).toBe(false);
@@ -49,7 +50,7 @@ describe('a hand-edited channel name with escape sequences', { timeout: 60_000 }
       accessTokenExpiresAt: Date.now() - 1000,
       refreshTokenExpiresAt: Date.now() - 1000,
     });
-    const result = await runCli(['status', '--offline'], { configDir, env: { NO_COLOR: '1' } });
+    const result = await runInProcess(['status', '--offline'], { configDir, env: { NO_COLOR: '1' } });
     expect(result.code).toBe(3);
     expect(FORBIDDEN.test(result.stderr)).toBe(false);
     expect(result.stderr).toContain('Acme[2J]0;pwned shopx31m');
@@ -72,7 +73,7 @@ describe('refresh --reauthorize under the personal-account scenario', { timeout:
     expect(stored.refreshToken).toBe(before.refreshToken);
     // Still alive at TikTok: the profile answers, and the refresh token still rotates.
     expect((await sandbox.api('business/get/', stored.accessToken, { business_id: SEED.defaultBusinessId })).code).toBe(0);
-    const refreshed = await runCli(['refresh', '--json'], { configDir });
+    const refreshed = await runInProcess(['refresh', '--json'], { configDir });
     expect(refreshed.code, refreshed.stderr).toBe(0);
   });
 });

@@ -1,9 +1,11 @@
 // A new user's first hour (issue 24, items 8–11, 13, 14, 16): the CLI run as a person runs it, as a
-// child process or in a real terminal (tmux at 80 columns), against the embedded or a served sandbox.
+// child process, in-process through main(), or in a real terminal (tmux at 80 columns), against the
+// embedded or a served sandbox.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, parseJson, ROOT, runCli, startCli, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { embeddedAccount, readStore, SEED, startServedSandbox, type ServedSandbox } from '../helpers/sandbox.js';
 import { startTmux, type TmuxSession } from '../helpers/tmux.js';
 import { CliError } from '../../src/errors.js';
@@ -60,17 +62,17 @@ describe('connect: every prompt has a flag (item 8)', { timeout: 40_000 }, () =>
 describe('@username instead of a conversation id (item 9)', { timeout: 40_000 }, () => {
   it('send --to @maya.lopez and messages @maya.lopez find her conversation', async () => {
     const configDir = await embeddedAccount();
-    const sent = await runCli(['send', '--to', '@maya.lopez', '--text', 'Yes, in stock', '--json'], { configDir });
+    const sent = await runInProcess(['send', '--to', '@maya.lopez', '--text', 'Yes, in stock', '--json'], { configDir });
     expect(sent.code, sent.stderr).toBe(0);
     expect(parseJson(sent.stdout)).toMatchObject({ conversation_id: MAYA, to: { username: 'maya.lopez' } });
-    const read = await runCli(['messages', '@Maya.Lopez', '--json'], { configDir });
+    const read = await runInProcess(['messages', '@Maya.Lopez', '--json'], { configDir });
     expect(read.code, read.stderr).toBe(0);
     expect(parseJson(read.stdout).messages.at(-1).text).toBe('Yes, in stock');
   });
 
   it('an unknown @name is refused (exit 2) with the candidates', async () => {
     const configDir = await embeddedAccount();
-    const result = await runCli(['send', '--to', '@maya', '--text', 'Hi', '--json'], { configDir });
+    const result = await runInProcess(['send', '--to', '@maya', '--text', 'Hi', '--json'], { configDir });
     expect(result.code).toBe(2);
     const error = parseJson(result.stdout).error;
     expect(error.message).toMatch(/No conversation with @maya .*@maya\.lopez/);
@@ -78,10 +80,10 @@ describe('@username instead of a conversation id (item 9)', { timeout: 40_000 },
   });
 
   it('messages without an id points at conversations; --share-post help says where an id comes from', async () => {
-    const result = await runCli(['messages'], { configDir: tempConfigDir() });
+    const result = await runInProcess(['messages'], { configDir: tempConfigDir() });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/hint: Run `tiktok-channel conversations`/);
-    const help = await runCli(['send', '--help']);
+    const help = await runInProcess(['send', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(
       /--share-post <item_id> share one of the account's own public posts: the digits at the end of its video URL/,
     );
@@ -160,25 +162,25 @@ describe('Ctrl-C says what happened (item 11)', { timeout: 40_000 }, () => {
 describe('wording (item 13)', { timeout: 40_000 }, () => {
   it('sandbox message names the whole username', async () => {
     const configDir = await embeddedAccount();
-    const result = await runCli(['sandbox', 'message', '--from', 'maya', '--text', 'Hi'], { configDir });
+    const result = await runInProcess(['sandbox', 'message', '--from', 'maya', '--text', 'Hi'], { configDir });
     expect(result.stdout).toMatch(/^@maya\.lopez wrote "Hi"/);
   });
 
   it('one character too many is "1 character"; help and errors both say 3 MiB; --link-card is explained', async () => {
     const configDir = await embeddedAccount();
-    const result = await runCli(['send', '--to', MAYA, '--text', 'x'.repeat(6001)], { configDir });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'x'.repeat(6001)], { configDir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Shorten it by 1 character, or split');
-    const help = (await runCli(['send', '--help'])).stdout.replace(/\s+/g, ' ');
+    const help = (await runInProcess(['send', '--help'])).stdout.replace(/\s+/g, ' ');
     expect(help).toContain('up to 3 MiB');
     expect(help).not.toMatch(/3 MB\b/);
     expect(help).toMatch(/--link-card with --card: TikTok's other Q&A card type \(QA_LINK_CARD/);
-    const codes = (await runCli(['help', 'exit-codes'])).stdout;
+    const codes = (await runInProcess(['help', 'exit-codes'])).stdout;
     expect(codes).toContain('image over 3 MiB');
   });
 
   it('doctor joins its config findings without ".;"', async () => {
-    const result = await runCli(['doctor'], { configDir: tempConfigDir() });
+    const result = await runInProcess(['doctor'], { configDir: tempConfigDir() });
     const output = result.stdout + result.stderr;
     expect(output).toContain('No TikTok account is connected; the app');
     expect(output).not.toContain('.;');
@@ -186,17 +188,17 @@ describe('wording (item 13)', { timeout: 40_000 }, () => {
 
   it('the --reply-to warning says 20, as messages does', async () => {
     const configDir = await embeddedAccount();
-    const result = await runCli(['send', '--to', MAYA, '--text', 'ok', '--reply-to', '123', '--dry-run'], { configDir });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'ok', '--reply-to', '123', '--dry-run'], { configDir });
     expect(result.stderr).toContain("not among the conversation's 20 most recent messages");
   });
 });
 
 describe('guidance after connect, and the demo (item 14)', { timeout: 60_000 }, () => {
   it('connect prints the next steps on stderr, never in --json', async () => {
-    const human = await runCli(['connect', '--sandbox'], { configDir: tempConfigDir() });
+    const human = await runInProcess(['connect', '--sandbox'], { configDir: tempConfigDir() });
     expect(human.code).toBe(0);
     for (const command of ['conversations', 'tail', 'qr', 'doctor']) expect(human.stderr).toMatch(new RegExp(`Next steps:[^]*tiktok-channel ${command} `));
-    const json = await runCli(['connect', '--sandbox', '--json'], { configDir: tempConfigDir() });
+    const json = await runInProcess(['connect', '--sandbox', '--json'], { configDir: tempConfigDir() });
     expect(json.stderr).not.toContain('Next steps');
     expect(Object.keys(parseJson(json.stdout))).toEqual(['account', 'created']);
   });
@@ -230,13 +232,13 @@ describe('guidance after connect, and the demo (item 14)', { timeout: 60_000 }, 
 describe('links in a message (item 16)', { timeout: 40_000 }, () => {
   it('send warns once about a link (stderr, "warnings" in JSON) and still sends', async () => {
     const configDir = await embeddedAccount();
-    const withLink = await runCli(['send', '--to', MAYA, '--text', 'Order here: https://acme.shop/mug and www.acme.shop', '--json'], { configDir });
+    const withLink = await runInProcess(['send', '--to', MAYA, '--text', 'Order here: https://acme.shop/mug and www.acme.shop', '--json'], { configDir });
     expect(withLink.code, withLink.stderr).toBe(0);
     expect(withLink.stderr.match(/links in chats as plain text/g)).toHaveLength(1);
     const sent = parseJson(withLink.stdout);
     expect(sent.message_id).toMatch(/^\d+$/);
     expect(sent.warnings).toEqual([expect.stringMatching(/link.*plain text that cannot be tapped/)]);
-    const plain = await runCli(['send', '--to', MAYA, '--text', 'Thanks!', '--json'], { configDir });
+    const plain = await runInProcess(['send', '--to', MAYA, '--text', 'Thanks!', '--json'], { configDir });
     expect(plain.stderr).not.toContain('plain text');
     expect(parseJson(plain.stdout).warnings).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { CHROMIUM, decodeQrPng, rasterizeQrSvg, renderSvgWithChromium } from '../helpers/images.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ttc-qr-'));
@@ -29,13 +30,13 @@ describe('qr', () => {
   });
 
   it('adds ref then message, percent-encoded, and --json gives {url}', async () => {
-    const result = await runCli(['qr', '--message', 'Hi there', '--ref', 'shop #3', '--json'], { configDir });
+    const result = await runInProcess(['qr', '--message', 'Hi there', '--ref', 'shop #3', '--json'], { configDir });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toEqual({ url: `${LINK}?ref=shop%20%233&message=Hi%20there` });
   });
 
   it('fetches the username once with env credentials', async () => {
-    const result = await runCli(['qr', '--ref', 'spring'], { env: ctx.world.env(ctx.account) });
+    const result = await runInProcess(['qr', '--ref', 'spring'], { env: ctx.world.env(ctx.account) });
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe(`${LINK}?ref=spring`);
     const state = await ctx.world.state();
@@ -45,7 +46,7 @@ describe('qr', () => {
 
   it('writes a PNG that decodes back to the link', async () => {
     const file = join(out, 'poster.png');
-    const result = await runCli(['qr', '--ref', 'poster-1', '--message', 'Hi Acme!', '--output', file, '--json'], { configDir });
+    const result = await runInProcess(['qr', '--ref', 'poster-1', '--message', 'Hi Acme!', '--output', file, '--json'], { configDir });
     expect(result.code).toBe(0);
     const url = `${LINK}?ref=poster-1&message=Hi%20Acme!`;
     expect(parseJson(result.stdout)).toEqual({ url, file });
@@ -54,7 +55,7 @@ describe('qr', () => {
 
   it('writes an SVG that a browser renders to a code holding the link', async () => {
     const file = join(out, 'Poster.SVG');
-    const result = await runCli(['qr', '--ref', 'shop-7', '--output', file], { configDir });
+    const result = await runInProcess(['qr', '--ref', 'shop-7', '--output', file], { configDir });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${LINK}?ref=shop-7\n`);
     expect(result.stderr).toContain(`Wrote the QR code to ${file}`);
@@ -67,7 +68,7 @@ describe('qr', () => {
   });
 
   it('warns that TikTok does not make links clickable when the message holds one', async () => {
-    const result = await runCli(['qr', '--message', 'Order at https://acme.example/shop', '--json'], { configDir });
+    const result = await runInProcess(['qr', '--message', 'Order at https://acme.example/shop', '--json'], { configDir });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('TikTok does not make links inside its chats clickable');
     expect(parseJson(result.stdout).url).toBe(`${LINK}?message=Order%20at%20https%3A%2F%2Facme.example%2Fshop`);
@@ -75,21 +76,21 @@ describe('qr', () => {
 
   it('refuses other file types and unwritable paths with exit 2', async () => {
     const gif = join(out, 'poster.gif');
-    const wrongType = await runCli(['qr', '--output', gif], { configDir });
+    const wrongType = await runInProcess(['qr', '--output', gif], { configDir });
     expect(wrongType.code).toBe(2);
     expect(wrongType.stderr).toContain('--output must end in .png or .svg');
     expect(existsSync(gif)).toBe(false);
 
-    const missingDir = await runCli(['qr', '--output', join(out, 'no/such/dir/poster.png'), '--json'], { configDir });
+    const missingDir = await runInProcess(['qr', '--output', join(out, 'no/such/dir/poster.png'), '--json'], { configDir });
     expect(missingDir.code).toBe(2);
     expect(parseJson(missingDir.stdout).error.message).toContain('Cannot write');
 
-    const emptyRef = await runCli(['qr', '--ref', ''], { configDir });
+    const emptyRef = await runInProcess(['qr', '--ref', ''], { configDir });
     expect(emptyRef.code).toBe(2);
   });
 
   it('exits 3 when no account is connected', async () => {
-    const result = await runCli(['qr', '--json'], { configDir: mkdtempSync(join(tmpdir(), 'ttc-empty-')) });
+    const result = await runInProcess(['qr', '--json'], { configDir: mkdtempSync(join(tmpdir(), 'ttc-empty-')) });
     expect(result.code).toBe(3);
     expect(parseJson(result.stdout).error.kind).toBe('auth');
   });

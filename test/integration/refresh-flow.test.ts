@@ -3,6 +3,7 @@
 // and `refresh --reauthorize` (consent again for the same account).
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { connectAccount, expectNoTokens, patchStoredAccount, readStore, requestsTo, SEED, startCli, useServedSandbox } from '../helpers/sandbox.js';
 
 const sandbox = useServedSandbox();
@@ -24,7 +25,7 @@ describe('refresh with a stored account', () => {
     const configDir = tempConfigDir();
     const before = await connectAccount(sandbox, configDir);
     await sandbox.control('POST', 'tokens/expire', { business_id: SEED.defaultBusinessId, access: true, refresh: true });
-    const result = await runCli(['refresh'], { configDir });
+    const result = await runInProcess(['refresh'], { configDir });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('tiktok-channel refresh --reauthorize');
     expect(readStore(configDir).accounts[SEED.defaultBusinessId].refreshToken).toBe(before.refreshToken);
@@ -40,7 +41,7 @@ describe('refresh with a stored account', () => {
       body: JSON.stringify({ client_id: sandbox.server.clientKey, client_secret: sandbox.server.clientSecret, access_token: before.accessToken }),
     });
     expect(((await revoke.json()) as { code: number }).code).toBe(0);
-    const result = await runCli(['refresh', '--json'], { configDir });
+    const result = await runInProcess(['refresh', '--json'], { configDir });
     expect(result.code).toBe(3);
     const error = parseJson(result.stdout).error;
     expect(error.kind).toBe('auth');
@@ -52,7 +53,7 @@ describe('refresh with a stored account', () => {
     await connectAccount(sandbox, configDir);
     patchStoredAccount(configDir, SEED.defaultBusinessId, { accessTokenExpiresAt: Date.now() - 1000, refreshTokenExpiresAt: Date.now() - 1000 });
     const calls = requestsTo(await sandbox.state(), 'tt_user/oauth2/refresh_token/').length;
-    const result = await runCli(['refresh'], { configDir });
+    const result = await runInProcess(['refresh'], { configDir });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('tiktok-channel refresh --reauthorize');
     expect(requestsTo(await sandbox.state(), 'tt_user/oauth2/refresh_token/').length).toBe(calls);
@@ -78,7 +79,7 @@ describe('refresh with env credentials (CI)', () => {
 
   it('`refresh --json` prints the new pair, which works', async () => {
     const { account, env } = await envPair();
-    const result = await runCli(['refresh', '--json'], { env, configDir: tempConfigDir() });
+    const result = await runInProcess(['refresh', '--json'], { env, configDir: tempConfigDir() });
     expect(result.code).toBe(0);
     const out = parseJson(result.stdout);
     expect(out).toMatchObject({ business_id: SEED.defaultBusinessId, rotated: true });
@@ -96,7 +97,7 @@ describe('refresh with env credentials (CI)', () => {
   it('refuses to rotate without --json (the new pair would be lost): exit 2, nothing spent', async () => {
     const { account, env } = await envPair();
     const calls = requestsTo(await sandbox.state(), 'tt_user/oauth2/refresh_token/').length;
-    const result = await runCli(['refresh'], { env, configDir: tempConfigDir() });
+    const result = await runInProcess(['refresh'], { env, configDir: tempConfigDir() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('refresh --json');
     expect(requestsTo(await sandbox.state(), 'tt_user/oauth2/refresh_token/').length).toBe(calls);
@@ -123,7 +124,7 @@ describe('refresh --reauthorize', () => {
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.connectedAt).toBe(before.connectedAt);
     // Working again.
-    expect((await runCli(['refresh', '--json'], { configDir })).code).toBe(0);
+    expect((await runInProcess(['refresh', '--json'], { configDir })).code).toBe(0);
     expectNoTokens(result, [before.accessToken, before.refreshToken, after.accessToken, after.refreshToken]);
   });
 
@@ -140,9 +141,9 @@ describe('refresh --reauthorize', () => {
 
   it('re-authorizes an embedded sandbox account without a browser', async () => {
     const configDir = tempConfigDir();
-    expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
+    expect((await runInProcess(['connect', '--sandbox'], { configDir })).code).toBe(0);
     const before = readStore(configDir).accounts[SEED.defaultBusinessId];
-    const result = await runCli(['refresh', '--reauthorize', '--json'], { configDir });
+    const result = await runInProcess(['refresh', '--reauthorize', '--json'], { configDir });
     expect(result.code).toBe(0);
     expect(result.stderr).not.toMatch(/authorize\/\?/);
     const after = readStore(configDir).accounts[SEED.defaultBusinessId];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conversation, SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { jpegBytes, pngBytes } from '../helpers/images.js';
 import { IMAGE_MAX_BYTES } from '../../src/tiktok/limits.js';
 
@@ -39,7 +40,7 @@ describe('send --image', () => {
   });
 
   it('trusts the bytes, not the name: a PNG renamed .jpg is sent as PNG with a warning', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--image', file('photo.jpg', pngBytes(1000)), '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', file('photo.jpg', pngBytes(1000)), '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('photo.jpg is a PNG image despite its name; it is uploaded as photo.png');
     const state = await ctx.world.state();
@@ -47,13 +48,13 @@ describe('send --image', () => {
   });
 
   it('accepts a JPEG', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--image', file('shot.jpeg', jpegBytes(4096))], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', file('shot.jpeg', jpegBytes(4096))], { env: ctx.env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Sent message \d+ to @maya\.lopez/);
   });
 
   it('refuses a text file renamed .png with exit 2, before any network call', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--image', file('fake.png', 'just some notes, not an image\n'), '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', file('fake.png', 'just some notes, not an image\n'), '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error.kind).toBe('validation');
@@ -62,26 +63,26 @@ describe('send --image', () => {
   });
 
   it('sends exactly 3 MB and refuses one byte more before any network call', async () => {
-    const edge = await runCli(['send', '--to', MAYA, '--image', file('edge.png', pngBytes(IMAGE_MAX_BYTES)), '--json'], { env: ctx.env });
+    const edge = await runInProcess(['send', '--to', MAYA, '--image', file('edge.png', pngBytes(IMAGE_MAX_BYTES)), '--json'], { env: ctx.env });
     expect(edge.code).toBe(0);
     expect((await ctx.world.state()).media.some((media: any) => media.size === IMAGE_MAX_BYTES)).toBe(true);
 
     await ctx.world.reset();
-    const over = await runCli(['send', '--to', MAYA, '--image', file('over.png', pngBytes(IMAGE_MAX_BYTES + 1)), '--json'], { env: ctx.env });
+    const over = await runInProcess(['send', '--to', MAYA, '--image', file('over.png', pngBytes(IMAGE_MAX_BYTES + 1)), '--json'], { env: ctx.env });
     expect(over.code).toBe(2);
     expect(parseJson(over.stdout).error.message).toContain('TikTok accepts images up to 3 MiB (3,145,728 bytes)');
     expect(ctx.world.apiRequests(await ctx.world.state())).toEqual([]);
   });
 
   it('refuses a missing file with exit 2', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--image', join(files, 'missing.png')], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', join(files, 'missing.png')], { env: ctx.env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('missing.png does not exist');
   });
 
   it('asks TikTok first and refuses early when images are blocked for the region (exit 5)', async () => {
     await ctx.world.reset('media-blocked');
-    const result = await runCli(['send', '--to', MAYA, '--image', file('blocked.png', pngBytes()), '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', file('blocked.png', pngBytes()), '--json'], { env: ctx.env });
     expect(result.code).toBe(5);
     const { error } = parseJson(result.stdout);
     expect(error.kind).toBe('policy');
@@ -94,12 +95,12 @@ describe('send --image', () => {
 
   it('refuses per conversation: a user in a media-blocked region (JP) gets no image, others still do', async () => {
     const { conversation_id } = await ctx.world.control('POST', 'messages', { from_username: 'kenji.t', text: 'Photo of the label?', region: 'JP' });
-    const blocked = await runCli(['send', '--to', conversation_id, '--image', file('label.png', pngBytes()), '--json'], { env: ctx.env });
+    const blocked = await runInProcess(['send', '--to', conversation_id, '--image', file('label.png', pngBytes()), '--json'], { env: ctx.env });
     expect(blocked.code).toBe(5);
     expect(parseJson(blocked.stdout).error.message).toContain('with @kenji.t (IMAGE_SEND capability: false)');
     expect(ctx.world.requestsTo(await ctx.world.state(), 'business/message/media/upload/')).toEqual([]);
 
-    const allowed = await runCli(['send', '--to', MAYA, '--image', file('label.png', pngBytes())], { env: ctx.env });
+    const allowed = await runInProcess(['send', '--to', MAYA, '--image', file('label.png', pngBytes())], { env: ctx.env });
     expect(allowed.code).toBe(0);
   });
 
@@ -113,7 +114,7 @@ describe('send --image', () => {
     ] as const) {
       await ctx.world.reset();
       await ctx.world.control('POST', 'faults', { path: 'business/message/send/', kind: 'code', code: 40064, message, times: 1 });
-      const result = await runCli(['send', '--to', MAYA, '--image', file('flagged.png', pngBytes()), '--json'], { env: ctx.env });
+      const result = await runInProcess(['send', '--to', MAYA, '--image', file('flagged.png', pngBytes()), '--json'], { env: ctx.env });
       expect(result.code).toBe(5);
       const { error } = parseJson(result.stdout);
       expect(error).toMatchObject({ kind: 'policy', tiktok_code: 40064 });
@@ -124,7 +125,7 @@ describe('send --image', () => {
   });
 
   it('--dry-run checks the capability but uploads and sends nothing', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--image', file('draft.png', pngBytes(500)), '--dry-run', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', file('draft.png', pngBytes(500)), '--dry-run', '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     const out = parseJson(result.stdout);
     expect(out).toMatchObject({ dry_run: true, message_type: 'IMAGE', image: { content_type: 'image/png', size: 500 } });
@@ -137,23 +138,26 @@ describe('send --image', () => {
 
 describe('send --share-post', () => {
   it("shares one of the account's posts", async () => {
-    const result = await runCli(['send', '--to', MAYA, '--share-post', SEED.posts[1], '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--share-post', SEED.posts[1], '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ message_type: 'SHARE_POST', messages_left: 9 });
     expect(conversation(await ctx.world.state(), MAYA).messages.at(-1)).toMatchObject({ message_type: 'SHARE_POST', share_post: { item_id: SEED.posts[1] } });
   });
 
   it("takes the id from a video URL, and reports TikTok's refusal of a post that is not the account's", async () => {
-    const url = await runCli(['send', '--to', MAYA, '--share-post', `https://www.tiktok.com/@acme.studio/video/${SEED.posts[2]}`, '--dry-run', '--json'], {
-      env: ctx.env,
-    });
+    const url = await runInProcess(
+      ['send', '--to', MAYA, '--share-post', `https://www.tiktok.com/@acme.studio/video/${SEED.posts[2]}`, '--dry-run', '--json'],
+      {
+        env: ctx.env,
+      },
+    );
     expect(parseJson(url.stdout).request.share_post).toEqual({ item_id: SEED.posts[2] });
 
-    const foreign = await runCli(['send', '--to', MAYA, '--share-post', '7000000000000000000', '--json'], { env: ctx.env });
+    const foreign = await runInProcess(['send', '--to', MAYA, '--share-post', '7000000000000000000', '--json'], { env: ctx.env });
     expect(foreign.code).toBe(2);
     expect(parseJson(foreign.stdout).error).toMatchObject({ tiktok_code: 40007 });
 
-    const junk = await runCli(['send', '--to', MAYA, '--share-post', 'my-post'], { env: ctx.env });
+    const junk = await runInProcess(['send', '--to', MAYA, '--share-post', 'my-post'], { env: ctx.env });
     expect(junk.code).toBe(2);
     expect(junk.stderr).toContain('--share-post expects the id');
   });

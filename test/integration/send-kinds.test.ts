@@ -1,5 +1,5 @@
-// Every kind `send` offers beyond text and images, against a served sandbox with the CLI as a child
-// process: Q&A cards and their limits at the edges, sender actions (typing, mark-read) with their wire
+// Every kind `send` offers beyond text and images, against a served sandbox with the CLI run in-process
+// through main() (the first test runs the built CLI as a child): Q&A cards and their limits at the edges, sender actions (typing, mark-read) with their wire
 // shapes read through a recording proxy, image quotes, comment replies, and bad input that sends nothing.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { conversation, SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { pngBytes } from '../helpers/images.js';
 import { registerWebhook } from '../../src/tiktok/messaging-api.js';
 
@@ -97,7 +98,9 @@ describe('send --card', () => {
 
   it('a link card allows 40-character labels', async () => {
     const label = 'L'.repeat(40);
-    const result = await runCli(['send', '--to', MAYA, '--card', 'Size guide', '--link-card', '--button', `guide:${label}`, '--json'], { env: viaRecorder() });
+    const result = await runInProcess(['send', '--to', MAYA, '--card', 'Size guide', '--link-card', '--button', `guide:${label}`, '--json'], {
+      env: viaRecorder(),
+    });
     expect(result.code).toBe(0);
     expect(sends()[0].template).toEqual({ type: 'QA_LINK_CARD', title: 'Size guide', buttons: [{ type: 'REPLY', title: label, id: 'guide' }] });
   });
@@ -113,7 +116,7 @@ describe('send --card', () => {
       [['--card', 'Pick', '--button', 'no-colon'], /--button expects ID:LABEL/],
     ];
     for (const [flags, message] of cases) {
-      const result = await runCli(['send', '--to', MAYA, ...flags, '--json'], { env: ctx.env });
+      const result = await runInProcess(['send', '--to', MAYA, ...flags, '--json'], { env: ctx.env });
       expect(result.code, flags.join(' ')).toBe(2);
       const { error } = parseJson(result.stdout);
       expect(error.code).toBe(2);
@@ -125,7 +128,7 @@ describe('send --card', () => {
 
 describe('send --action', () => {
   it('typing: SENDER_ACTION TYPING on the wire, no message stored, none of the 10 used', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--action', 'typing'], { env: viaRecorder() });
+    const result = await runInProcess(['send', '--to', MAYA, '--action', 'typing'], { env: viaRecorder() });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Showing "typing…" to @maya\.lopez for about 5 s \(10 of 10 left, window closes in 4\dh\)\n$/);
     expect(result.stderr).toContain('A sender action is not a message: it used none of the 10 messages of the window.');
@@ -160,7 +163,7 @@ describe('send --action', () => {
         ctx.world.server.clientSecret,
         `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
       );
-      const result = await runCli(['send', '--to', MAYA, '--action', 'mark-read', '--json'], { env: viaRecorder() });
+      const result = await runInProcess(['send', '--to', MAYA, '--action', 'mark-read', '--json'], { env: viaRecorder() });
       expect(result.code).toBe(0);
       expect(parseJson(result.stdout)).toMatchObject({
         message_id: null,
@@ -186,13 +189,13 @@ describe('send --action', () => {
 
   it('works when the 10 messages are used (no quota cost), not when the window is closed', async () => {
     await ctx.world.sendTexts(ctx.account, MAYA, 10);
-    const text = await runCli(['send', '--to', MAYA, '--text', 'one more'], { env: ctx.env });
+    const text = await runInProcess(['send', '--to', MAYA, '--text', 'one more'], { env: ctx.env });
     expect(text.code).toBe(5);
-    const typing = await runCli(['send', '--to', MAYA, '--action', 'typing', '--json'], { env: ctx.env });
+    const typing = await runInProcess(['send', '--to', MAYA, '--action', 'typing', '--json'], { env: ctx.env });
     expect(typing.code).toBe(0);
     expect(parseJson(typing.stdout)).toMatchObject({ messages_left: 0, uses_message: false });
 
-    const closed = await runCli(['send', '--to', PRIYA, '--action', 'typing', '--json'], { env: ctx.env });
+    const closed = await runInProcess(['send', '--to', PRIYA, '--action', 'typing', '--json'], { env: ctx.env });
     expect(closed.code).toBe(5);
     expect(parseJson(closed.stdout).error.kind).toBe('window');
   });
@@ -203,7 +206,7 @@ describe('send --image --reply-to', () => {
     const question = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     const image = join(tempConfigDir('ttc-img-'), 'hoodie.png');
     writeFileSync(image, pngBytes(1200));
-    const result = await runCli(['send', '--to', MAYA, '--image', image, '--reply-to', question.message_id, '--json'], { env: viaRecorder() });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', image, '--reply-to', question.message_id, '--json'], { env: viaRecorder() });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(sends()[0]).toMatchObject({
@@ -213,7 +216,7 @@ describe('send --image --reply-to', () => {
     });
     const stored = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     expect(stored).toMatchObject({ message_type: 'IMAGE', referenced_message_id: question.message_id });
-    const listed = parseJson((await runCli(['messages', MAYA, '--json'], { env: ctx.env })).stdout).messages.at(-1);
+    const listed = parseJson((await runInProcess(['messages', MAYA, '--json'], { env: ctx.env })).stdout).messages.at(-1);
     expect(listed).toMatchObject({ type: 'image', referenced_message_id: question.message_id, media: { type: 'image' } });
   });
 });
@@ -227,7 +230,7 @@ describe('send --comment-reply', () => {
       text: 'How much is the green hoodie?',
     });
     expect(comment.comment_id).toBeTruthy();
-    const result = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'It is $45, sent you the details!', '--json'], {
+    const result = await runInProcess(['send', '--comment-reply', comment.comment_id, '--text', 'It is $45, sent you the details!', '--json'], {
       env: viaRecorder(),
     });
     expect(result.stderr).toBe('');
@@ -246,20 +249,20 @@ describe('send --comment-reply', () => {
     const state = await ctx.world.state();
     const holder = state.conversations.find((entry: any) => entry.messages.some((message: any) => message.message_id === out.message_id));
     expect(holder.user.username).toBe('maya.lopez');
-    const listed = parseJson((await runCli(['messages', holder.conversation_id, '--json'], { env: ctx.env })).stdout).messages;
+    const listed = parseJson((await runInProcess(['messages', holder.conversation_id, '--json'], { env: ctx.env })).stdout).messages;
     expect(listed.find((message: any) => message.message_id === out.message_id)).toMatchObject({
       direction: 'outbound',
       text: 'It is $45, sent you the details!',
     });
 
-    const human = await runCli(['send', '--comment-reply', comment.comment_id, '--text', 'Again?'], { env: ctx.env });
+    const human = await runInProcess(['send', '--comment-reply', comment.comment_id, '--text', 'Again?'], { env: ctx.env });
     expect(human.code).toBe(5);
     expect(human.stderr).toContain('tiktok_code 40064');
     expect(human.stderr).toContain('one private reply per high-intent comment');
   });
 
   it('an unknown comment exits 2 with 40007 explained', async () => {
-    const result = await runCli(['send', '--comment-reply', '7000000000000000000', '--text', 'Hello', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--comment-reply', '7000000000000000000', '--text', 'Hello', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'validation', tiktok_code: 40007, comment_id: '7000000000000000000' });
@@ -280,18 +283,18 @@ describe('bad input sends nothing', () => {
       [['send', '--to', MAYA, '--text', 'hi', '--wait-reply', 'soon'], /--wait-reply takes whole seconds/],
     ];
     for (const [args, message] of cases) {
-      const result = await runCli(args, { env: ctx.env });
+      const result = await runInProcess(args, { env: ctx.env });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stdout).toBe('');
-      const json = await runCli([...args, '--json'], { env: ctx.env });
+      const json = await runInProcess([...args, '--json'], { env: ctx.env });
       expect(parseJson(json.stdout).error).toMatchObject({ kind: 'usage', code: 2 });
     }
     await expectNothingSent();
   });
 
   it("an unknown conversation exits 2 with TikTok's 40007 explained, and nothing is sent", async () => {
-    const result = await runCli(['send', '--to', 'bm90LWEtcmVhbC1pZA==', '--card', 'Pick', '--button', 'a:A', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', 'bm90LWEtcmVhbC1pZA==', '--card', 'Pick', '--button', 'a:A', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'validation', tiktok_code: 40007, conversation_id: 'bm90LWEtcmVhbC1pZA==' });

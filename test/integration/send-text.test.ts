@@ -4,6 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { conversation, SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 
 const MAYA = SEED.conversations.maya;
 const PRIYA = SEED.conversations.priya;
@@ -35,13 +36,13 @@ describe('send --text with env credentials', () => {
   });
 
   it('prints the one-line summary for people', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--text', 'Hello!'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'Hello!'], { env: ctx.env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Sent message \d+ to @maya\.lopez \(9 of 10 left, window closes in 4[56]h\)\n$/);
   });
 
   it('reads --text - from stdin and strips one trailing newline', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--text', '-', '--json'], { env: ctx.env, input: 'Line one\nLine two\n\n' });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', '-', '--json'], { env: ctx.env, input: 'Line one\nLine two\n\n' });
     expect(result.code).toBe(0);
     const { message_id } = parseJson(result.stdout);
     const sent = conversation(await ctx.world.state(), MAYA).messages.find((message: any) => message.message_id === message_id);
@@ -50,7 +51,7 @@ describe('send --text with env credentials', () => {
 
   it('quotes a message with --reply-to', async () => {
     const question = conversation(await ctx.world.state(), MAYA).messages.at(-1);
-    const result = await runCli(['send', '--to', MAYA, '--text', 'Yes it is!', '--reply-to', question.message_id, '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'Yes it is!', '--reply-to', question.message_id, '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     const last = conversation(await ctx.world.state(), MAYA).messages.at(-1);
     expect(last).toMatchObject({ text: { body: 'Yes it is!' }, referenced_message_id: question.message_id });
@@ -60,13 +61,13 @@ describe('send --text with env credentials', () => {
 describe('length limits (code points, checked before any network call)', () => {
   it('sends 6000 characters, even when they are emoji', async () => {
     const body = '💚'.repeat(6000);
-    const result = await runCli(['send', '--to', MAYA, '--text', '-', '--json'], { env: ctx.env, input: body });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', '-', '--json'], { env: ctx.env, input: body });
     expect(result.code).toBe(0);
     expect(conversation(await ctx.world.state(), MAYA).messages.at(-1).text.body).toBe(body);
   });
 
   it('refuses 6001 characters with exit 2 naming the limit, without calling TikTok', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--text', '-', '--json'], { env: ctx.env, input: `${'a'.repeat(6000)}💚` });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', '-', '--json'], { env: ctx.env, input: `${'a'.repeat(6000)}💚` });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'validation', code: 2 });
@@ -84,7 +85,7 @@ describe('length limits (code points, checked before any network call)', () => {
       [['send', '--text', 'hi'], /--to/],
     ];
     for (const [args, message] of cases) {
-      const result = await runCli(args, { env: ctx.env });
+      const result = await runInProcess(args, { env: ctx.env });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(message);
       expect(result.stdout).toBe('');
@@ -95,7 +96,7 @@ describe('length limits (code points, checked before any network call)', () => {
 
 describe('the 48-hour window and the 10-message quota', () => {
   it('refuses a closed window with exit 5 and says when the user last wrote', async () => {
-    const result = await runCli(['send', '--to', PRIYA, '--text', 'Next drop is Friday!', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', PRIYA, '--text', 'Next drop is Friday!', '--json'], { env: ctx.env });
     expect(result.code).toBe(5);
     const { error } = parseJson(result.stdout);
     expect(error.kind).toBe('window');
@@ -106,7 +107,7 @@ describe('the 48-hour window and the 10-message quota', () => {
   });
 
   it('--force leaves the decision to TikTok, whose refusal carries code, message and request_id', async () => {
-    const result = await runCli(['send', '--to', PRIYA, '--text', 'Next drop is Friday!', '--force', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', PRIYA, '--text', 'Next drop is Friday!', '--force', '--json'], { env: ctx.env });
     expect(result.code).toBe(5);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'policy', tiktok_code: 40064 });
@@ -118,11 +119,11 @@ describe('the 48-hour window and the 10-message quota', () => {
 
   it('allows the 10th message, refuses the 11th, and counts again from 10 when the user writes', async () => {
     await ctx.world.sendTexts(ctx.account, MAYA, 9);
-    const tenth = await runCli(['send', '--to', MAYA, '--text', 'The tenth', '--json'], { env: ctx.env });
+    const tenth = await runInProcess(['send', '--to', MAYA, '--text', 'The tenth', '--json'], { env: ctx.env });
     expect(tenth.code).toBe(0);
     expect(parseJson(tenth.stdout).messages_left).toBe(0);
 
-    const eleventh = await runCli(['send', '--to', MAYA, '--text', 'The eleventh', '--json'], { env: ctx.env });
+    const eleventh = await runInProcess(['send', '--to', MAYA, '--text', 'The eleventh', '--json'], { env: ctx.env });
     expect(eleventh.code).toBe(5);
     const { error } = parseJson(eleventh.stdout);
     // One kind for the 10-message limit, whoever refuses: our count (rule: quota) and TikTok's 40064.
@@ -130,13 +131,13 @@ describe('the 48-hour window and the 10-message quota', () => {
     expect(error.message).toContain('they reset when the user writes again');
     expect(error.messages_left).toBe(0);
     expect(conversation(await ctx.world.state(), MAYA).messages.at(-1).text.body).toBe('The tenth');
-    const forced = await runCli(['send', '--to', MAYA, '--text', 'The eleventh, forced', '--force', '--json'], { env: ctx.env });
+    const forced = await runInProcess(['send', '--to', MAYA, '--text', 'The eleventh, forced', '--force', '--json'], { env: ctx.env });
     expect(forced.code).toBe(5);
     expect(parseJson(forced.stdout).error).toMatchObject({ kind: 'policy', code: 5, tiktok_code: 40064 });
     expect(conversation(await ctx.world.state(), MAYA).messages.at(-1).text.body).toBe('The tenth');
 
     await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Thanks! One more question' });
-    const after = await runCli(['send', '--to', MAYA, '--text', 'Sure, ask away', '--json'], { env: ctx.env });
+    const after = await runInProcess(['send', '--to', MAYA, '--text', 'Sure, ask away', '--json'], { env: ctx.env });
     expect(after.code).toBe(0);
     expect(parseJson(after.stdout).messages_left).toBe(9);
   });
@@ -146,12 +147,12 @@ describe('the 48-hour window and the 10-message quota', () => {
     const dir = await ctx.world.store(ctx.account);
     await ctx.world.control('POST', 'clock', { advance_seconds: 47 * 3600 });
     // A stored account: the access token (24 h) has expired by now and is refreshed on the way.
-    const open = await runCli(['send', '--to', conversation_id, '--text', 'Hi! How can we help?'], { configDir: dir });
+    const open = await runInProcess(['send', '--to', conversation_id, '--text', 'Hi! How can we help?'], { configDir: dir });
     expect(open.code).toBe(0);
     expect(open.stdout).toMatch(/to @new\.customer \(9 of 10 left, window closes in (59m|1h)\)/);
 
     await ctx.world.control('POST', 'clock', { advance_seconds: 3600 });
-    const closed = await runCli(['send', '--to', conversation_id, '--text', 'Still there?'], { configDir: dir });
+    const closed = await runInProcess(['send', '--to', conversation_id, '--text', 'Still there?'], { configDir: dir });
     expect(closed.code).toBe(5);
     expect(closed.stderr).toContain('@new.customer last wrote at');
     expect(await sentCount()).toBe(1);
@@ -160,7 +161,7 @@ describe('the 48-hour window and the 10-message quota', () => {
 
 describe('--dry-run', () => {
   it('does every check and prints what would be sent, sending nothing', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--text', 'Draft reply', '--dry-run', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'Draft reply', '--dry-run', '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     const out = parseJson(result.stdout);
     expect(out).toMatchObject({
@@ -172,7 +173,7 @@ describe('--dry-run', () => {
     expect(await sentCount()).toBe(0);
     expect(conversation(await ctx.world.state(), MAYA).messages).toHaveLength(3);
 
-    const closed = await runCli(['send', '--to', PRIYA, '--text', 'Draft reply', '--dry-run'], { env: ctx.env });
+    const closed = await runInProcess(['send', '--to', PRIYA, '--text', 'Draft reply', '--dry-run'], { env: ctx.env });
     expect(closed.code).toBe(5);
     expect(await sentCount()).toBe(0);
   });
@@ -181,14 +182,14 @@ describe('--dry-run', () => {
 describe('account errors', () => {
   it('works with a stored account as well as env credentials', async () => {
     const dir = await ctx.world.store(ctx.account);
-    const result = await runCli(['send', '--to', MAYA, '--text', 'From the stored account', '--json'], { configDir: dir });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'From the stored account', '--json'], { configDir: dir });
     expect(result.code).toBe(0);
     expect(conversation(await ctx.world.state(), MAYA).messages.at(-1).text.body).toBe('From the stored account');
   });
 
   it("an EEA account exits 4 with TikTok's code and the fix", async () => {
     await ctx.world.reset('eea');
-    const result = await runCli(['send', '--to', MAYA, '--text', 'Hallo', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'Hallo', '--json'], { env: ctx.env });
     expect(result.code).toBe(4);
     const { error } = parseJson(result.stdout);
     // TikTok's code decides the kind (40001: permission); its text only picks the region hint.
@@ -200,7 +201,7 @@ describe('account errors', () => {
 
   it('a stored account known to be in the EEA is refused before any call', async () => {
     const dir = await ctx.world.store(ctx.account, { region: 'DE' });
-    const result = await runCli(['send', '--to', MAYA, '--text', 'Hallo'], { configDir: dir });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'Hallo'], { configDir: dir });
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('registered in DE');
     expect(ctx.world.apiRequests(await ctx.world.state())).toEqual([]);
@@ -208,7 +209,7 @@ describe('account errors', () => {
 
   it('no Advanced Access exits 4 with the fix', async () => {
     await ctx.world.reset('no-advanced-access');
-    const result = await runCli(['send', '--to', MAYA, '--text', 'Hi', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'Hi', '--json'], { env: ctx.env });
     expect(result.code).toBe(4);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ kind: 'permission', tiktok_code: 40001 });
@@ -216,7 +217,7 @@ describe('account errors', () => {
   });
 
   it("an unknown conversation exits 2 with TikTok's code, sending nothing", async () => {
-    const result = await runCli(['send', '--to', 'bm9uZS+oZXJl/w==', '--text', 'Hi', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', 'bm9uZS+oZXJl/w==', '--text', 'Hi', '--json'], { env: ctx.env });
     expect(result.code).toBe(2);
     const { error } = parseJson(result.stdout);
     expect(error).toMatchObject({ tiktok_code: 40007 });
@@ -225,7 +226,9 @@ describe('account errors', () => {
   });
 
   it('an invalid token exits 3', async () => {
-    const result = await runCli(['send', '--to', MAYA, '--text', 'Hi', '--json'], { env: { ...ctx.env, TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.not-a-real-token' } });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'Hi', '--json'], {
+      env: { ...ctx.env, TIKTOK_CHANNEL_ACCESS_TOKEN: 'act.not-a-real-token' },
+    });
     expect(result.code).toBe(3);
     expect(parseJson(result.stdout).error).toMatchObject({ kind: 'auth', tiktok_code: 40105 });
     expect(result.stdout).not.toContain(ctx.account.grant.accessToken);
@@ -233,7 +236,7 @@ describe('account errors', () => {
 
   it('backs off on 40100 and still sends once', async () => {
     await ctx.world.control('POST', 'faults', { path: 'business/message/send/', kind: 'code', code: 40100, times: 1 });
-    const result = await runCli(['send', '--to', MAYA, '--text', 'After a pause', '--json'], { env: ctx.env });
+    const result = await runInProcess(['send', '--to', MAYA, '--text', 'After a pause', '--json'], { env: ctx.env });
     expect(result.code).toBe(0);
     const state = await ctx.world.state();
     expect(ctx.world.requestsTo(state, 'business/message/send/').map((entry) => entry.code)).toEqual([40100, 0]);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEED, useConnectedWorld } from '../helpers/account.js';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { pngBytes } from '../helpers/images.js';
 import { readStore, startCli } from '../helpers/sandbox.js';
 import { revokeToken } from '../../src/tiktok/oauth.js';
@@ -28,25 +29,25 @@ describe('status checks with TikTok', () => {
   it('exits 3 once TikTok revoked the tokens; --offline keeps the stored judgement (exit 0)', async () => {
     const configDir = await ctx.world.store(ctx.account);
     await revokeToken(ctx.world.client, { clientKey: ctx.world.server.clientKey, clientSecret: ctx.world.server.clientSecret }, ctx.account.grant.accessToken);
-    const online = await runCli(['status', '--json'], { configDir });
+    const online = await runInProcess(['status', '--json'], { configDir });
     expect(online.code).toBe(3);
     const error = parseJson(online.stdout).error;
     expect(error).toMatchObject({ kind: 'auth', code: 3, checked_with_tiktok: true });
     expect(error.message).toContain('TikTok does not accept the tokens of acme.studio');
     expect(error.hint).toContain('refresh --reauthorize');
-    const human = await runCli(['status'], { configDir });
+    const human = await runInProcess(['status'], { configDir });
     expect(human.code).toBe(3);
-    const offline = await runCli(['status', '--offline', '--json'], { configDir });
+    const offline = await runInProcess(['status', '--offline', '--json'], { configDir });
     expect(offline.code).toBe(0);
     expect(parseJson(offline.stdout)).toMatchObject({ usable: true, checked_with_tiktok: false });
   });
 
   it('env credentials without a client key are checked through the profile', async () => {
-    const result = await runCli(['status', '--json'], { env: ctx.world.env(ctx.account) });
+    const result = await runInProcess(['status', '--json'], { env: ctx.world.env(ctx.account) });
     expect(result.code, result.stderr).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ source: 'env', checked_with_tiktok: true });
     await revokeToken(ctx.world.client, { clientKey: ctx.world.server.clientKey, clientSecret: ctx.world.server.clientSecret }, ctx.account.grant.accessToken);
-    const revoked = await runCli(['status', '--json'], { env: ctx.world.env(ctx.account) });
+    const revoked = await runInProcess(['status', '--json'], { env: ctx.world.env(ctx.account) });
     expect(revoked.code).toBe(3);
   });
 });
@@ -75,7 +76,7 @@ describe('tolerant wire reads', () => {
     await ctx.world.control('POST', 'faults', { path: 'business/message/media/upload/', kind: 'code', code: 0, message: 'OK', times: 1 });
     const image = join(mkdtempSync(join(tmpdir(), 'ttc-upload-')), 'receipt.png');
     writeFileSync(image, pngBytes(2048));
-    const result = await runCli(['send', '--to', MAYA, '--image', image, '--json'], { env: ctx.world.env(ctx.account) });
+    const result = await runInProcess(['send', '--to', MAYA, '--image', image, '--json'], { env: ctx.world.env(ctx.account) });
     expect(result.code).toBe(1);
     const error = parseJson(result.stdout).error;
     expect(error.message).toContain('without a media_id');
@@ -85,7 +86,7 @@ describe('tolerant wire reads', () => {
 
   it("a share-post id TikTok cannot find gets a hint about the account's posts, not media ids", async () => {
     await ctx.world.control('POST', 'messages', { from_username: 'maya.lopez', text: 'Which post?' });
-    const result = await runCli(['send', '--to', MAYA, '--share-post', '7000000000000000001', '--json'], { env: ctx.world.env(ctx.account) });
+    const result = await runInProcess(['send', '--to', MAYA, '--share-post', '7000000000000000001', '--json'], { env: ctx.world.env(ctx.account) });
     expect(result.code).toBe(2);
     const error = parseJson(result.stdout).error;
     expect(error.tiktok_code).toBe(40007);
@@ -97,11 +98,11 @@ describe('tolerant wire reads', () => {
 describe('accounts over time', () => {
   it("re-connecting takes the account's current region and warns about the EEA", async () => {
     const configDir = tempConfigDir();
-    expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
+    expect((await runInProcess(['connect', '--sandbox'], { configDir })).code).toBe(0);
     const businessId = readStore(configDir).defaultAccount!;
     expect(readStore(configDir).accounts[businessId].region).toBe('CA');
-    expect((await runCli(['sandbox', 'set', '--region', 'DE'], { configDir })).code).toBe(0);
-    const again = await runCli(['connect', '--sandbox'], { configDir });
+    expect((await runInProcess(['sandbox', 'set', '--region', 'DE'], { configDir })).code).toBe(0);
+    const again = await runInProcess(['connect', '--sandbox'], { configDir });
     expect(again.code, again.stderr).toBe(0);
     expect(readStore(configDir).accounts[businessId].region).toBe('DE');
     expect(again.stderr).toContain('Accounts registered in the EEA (DE) cannot manage or send direct messages');
@@ -109,13 +110,13 @@ describe('accounts over time', () => {
 
   it('disconnect mentions the event journal only when there is one', async () => {
     const configDir = tempConfigDir();
-    expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
-    const without = await runCli(['disconnect', '--keep-token'], { configDir });
+    expect((await runInProcess(['connect', '--sandbox'], { configDir })).code).toBe(0);
+    const without = await runInProcess(['disconnect', '--keep-token'], { configDir });
     expect(without.code).toBe(0);
     expect(without.stderr).not.toMatch(/message logs|journal/);
-    expect((await runCli(['connect', '--sandbox'], { configDir })).code).toBe(0);
+    expect((await runInProcess(['connect', '--sandbox'], { configDir })).code).toBe(0);
     mkdirSync(join(configDir, 'journal'));
-    const withJournal = await runCli(['disconnect', '--keep-token'], { configDir });
+    const withJournal = await runInProcess(['disconnect', '--keep-token'], { configDir });
     expect(withJournal.code).toBe(0);
     expect(withJournal.stderr).toContain(`The event journal in ${join(configDir, 'journal')} was left in place`);
   });

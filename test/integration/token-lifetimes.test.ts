@@ -3,6 +3,7 @@
 // through the real CLI against a served sandbox whose clock is moved forward (time travel ages its state).
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempConfigDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/run.js';
 import { connectAccount, readStore, requestsTo, SEED, useServedSandbox } from '../helpers/sandbox.js';
 import { interrupt, startTail } from '../helpers/tail.js';
 import { networkTransport } from '../../src/http/network.js';
@@ -42,37 +43,37 @@ describe('the refresh token ends 365 days after consent, however often it was re
     expect(daysLeft).toBeLessThanOrEqual(25);
     expect(stored.consentedAt).toBe(connected.consentedAt);
 
-    const doctor = await runCli(['doctor', '--json'], { configDir, env, timeoutMs: 30_000 });
+    const doctor = await runInProcess(['doctor', '--json'], { configDir, env, timeoutMs: 30_000 });
     expect(doctor.code, doctor.stderr).toBe(0);
     const warned = tokenCheck(doctor.stdout);
     expect(warned.status).toBe('warn');
     expect(warned.detail).toMatch(/refresh token expires in 24 days/);
     expect(warned.fix).toMatch(/refresh --reauthorize/);
 
-    const status = await runCli(['status', '--json'], { configDir, env });
+    const status = await runInProcess(['status', '--json'], { configDir, env });
     expect(status.code, status.stderr).toBe(0);
     const described = parseJson(status.stdout);
     expect(described.refresh_token.expires_in_days).toBe(24);
     expect(described.consented_at).toBe(new Date(connected.consentedAt).toISOString());
 
-    const text = await runCli(['refresh'], { configDir, env });
+    const text = await runInProcess(['refresh'], { configDir, env });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stderr).toMatch(/refresh token in 24 days/);
     expect(text.stderr).toMatch(/refresh --reauthorize/);
 
-    const accounts = await runCli(['accounts', '--json'], { configDir, env });
+    const accounts = await runInProcess(['accounts', '--json'], { configDir, env });
     expect(parseJson(accounts.stdout).accounts[0].refresh_token.expires_in_days).toBe(24);
-    const table = await runCli(['accounts'], { configDir, env: { ...env, COLUMNS: '200' } });
+    const table = await runInProcess(['accounts'], { configDir, env: { ...env, COLUMNS: '200' } });
     expect(table.stdout.replace(/\s+/g, ' ')).toMatch(/refresh token 24 days left: refresh --reauthorize soon/);
 
     // Past 365 days: TikTok refuses the refresh token as expired (40103), which only a new consent cures.
     await advanceDays(30);
-    const refused = await runCli(['refresh'], { configDir, env });
+    const refused = await runInProcess(['refresh'], { configDir, env });
     expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stderr).toMatch(/refresh --reauthorize/);
     expect(requestsTo(await sandbox.state(), 'tt_user/oauth2/refresh_token/').at(-1)?.code).toBe(40103);
 
-    const failed = await runCli(['doctor', '--json'], { configDir, env, timeoutMs: 30_000 });
+    const failed = await runInProcess(['doctor', '--json'], { configDir, env, timeoutMs: 30_000 });
     expect(failed.code, failed.stderr).toBe(1);
     const fail = tokenCheck(failed.stdout);
     expect(fail.status).toBe('fail');
@@ -80,7 +81,7 @@ describe('the refresh token ends 365 days after consent, however often it was re
     expect(fail.fix).toMatch(/refresh --reauthorize/);
 
     // TikTok no longer takes the access token either, and the expired refresh token cannot renew it.
-    const dead = await runCli(['status'], { configDir, env });
+    const dead = await runInProcess(['status'], { configDir, env });
     expect(dead.code, dead.stderr).toBe(3);
     expect(dead.stderr).toMatch(/refresh token has expired/);
     expect(dead.stderr).toMatch(/refresh --reauthorize/);
@@ -94,7 +95,7 @@ describe('the refresh token ends 365 days after consent, however often it was re
     const store = readStore(configDir);
     delete store.accounts[BIZ].consentedAt;
     writeFileSync(join(configDir, 'accounts.json'), JSON.stringify(store), { mode: 0o600 });
-    const status = await runCli(['status', '--offline', '--json'], { configDir, env: sandbox.env() });
+    const status = await runInProcess(['status', '--offline', '--json'], { configDir, env: sandbox.env() });
     expect(status.code, status.stderr).toBe(0);
     expect(parseJson(status.stdout)).toMatchObject({ consented_at: null, revoked: null });
   });
@@ -110,10 +111,10 @@ describe('authorization.removed: the account holder removed the app', () => {
       const client = new TikTokClient({ baseUrl: sandbox.server.apiBaseUrl, transport: networkTransport, sleep: async () => undefined, pacer: false });
       await registerWebhook(client, sandbox.server.clientKey, sandbox.server.clientSecret, tail.url);
 
-      const bad = await runCli(['sandbox', 'event', 'authorization-removed', '--reason', '7'], { configDir, env });
+      const bad = await runInProcess(['sandbox', 'event', 'authorization-removed', '--reason', '7'], { configDir, env });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/--reason must be 0 to 5/);
-      const event = await runCli(['sandbox', 'event', 'authorization-removed', '--reason', '4', '--json'], { configDir, env });
+      const event = await runInProcess(['sandbox', 'event', 'authorization-removed', '--reason', '4', '--json'], { configDir, env });
       expect(event.code, event.stderr).toBe(0);
       expect(parseJson(event.stdout).events).toEqual(['authorization.removed']);
 
@@ -137,13 +138,13 @@ describe('authorization.removed: the account holder removed the app', () => {
     const stored = readStore(configDir).accounts[BIZ];
     expect((await sandbox.api('business/get/', stored.accessToken, { business_id: BIZ })).code).not.toBe(0);
 
-    const status = await runCli(['status'], { configDir, env });
+    const status = await runInProcess(['status'], { configDir, env });
     expect(status.code).toBe(3);
     expect(status.stderr).toMatch(/the account holder removed the app on \d{4}-\d{2}-\d{2}.*: run `tiktok-channel connect` again/);
-    const statusJson = await runCli(['status', '--offline', '--json'], { configDir, env });
+    const statusJson = await runInProcess(['status', '--offline', '--json'], { configDir, env });
     expect(statusJson.code).toBe(3);
 
-    const doctor = await runCli(['doctor', '--json'], { configDir, env, timeoutMs: 30_000 });
+    const doctor = await runInProcess(['doctor', '--json'], { configDir, env, timeoutMs: 30_000 });
     expect(doctor.code).toBe(1);
     const token = tokenCheck(doctor.stdout);
     expect(token.status).toBe('fail');
@@ -153,7 +154,7 @@ describe('authorization.removed: the account holder removed the app', () => {
     // A new consent clears the mark.
     await connectAccount(sandbox, configDir);
     expect(readStore(configDir).accounts[BIZ].revoked).toBeUndefined();
-    expect((await runCli(['status', '--offline'], { configDir, env })).code).toBe(0);
+    expect((await runInProcess(['status', '--offline'], { configDir, env })).code).toBe(0);
   });
 
   it('a removal naming another business_id marks nothing', async () => {

@@ -65,10 +65,9 @@ export async function refresh(options: RefreshOptions, deps: Deps): Promise<Outp
   // Exactly one rotation when many processes refresh at once: a process adopts the token another one
   // rotated since it started instead of spending the (single-use) refresh token again. The decision is
   // re-checked under the store's lock by Session.refresh (it compares with the token we pass as stale).
-  const startedAt = deps.now() - performance.now();
   const fresh = deps.store().read().accounts[resolved.businessId] ?? resolved;
   const now = deps.now();
-  const renewedSinceStart = fresh.updatedAt >= startedAt && fresh.accessTokenExpiresAt - now > REFRESH_MARGIN_SECONDS * 1000;
+  const renewedSinceStart = fresh.updatedAt >= deps.startedAt && fresh.accessTokenExpiresAt - now > REFRESH_MARGIN_SECONDS * 1000;
   const session = await deps.session({ ...fresh, source: 'store' });
   // An empty stale token can never equal the stored one, so the session adopts what is stored.
   const { rotated } = await io.progress('Renewing the access token…', () => session.refresh({ staleToken: renewedSinceStart ? '' : fresh.accessToken }));
