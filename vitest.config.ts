@@ -2,19 +2,20 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // The sandbox tripwire: a test fails when a sandbox saw a request it could not handle.
+    // The sandbox tripwire: a test fails when a sandbox saw a request it could not handle; and a CLI child
+    // a test leaves running is stopped when it ends.
     setupFiles: ['test/setup.ts'],
     projects: [
       {
-        // Unit tests touch no process-wide state a later file could trip on, so one worker runs many
-        // files without a fresh process each (about 0.7 s of start-up per file on a 2-core machine).
-        // tail-journal mocks node:fs, which only holds in a fresh module graph.
+        // A worker runs file after file without a fresh process for each (about 0.7 s of CPU per file on
+        // a 2-core machine): no test leaves process-wide state behind (env, cwd, signal handlers, globals).
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: ['test/unit/tail-journal.test.ts'], isolate: false },
+        test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: ['test/unit/tail-journal.test.ts'], isolate: false },
       },
       {
+        // tail-journal mocks node:fs, which only holds in a module graph of its own.
         extends: true,
-        test: { name: 'process', include: ['test/integration/**/*.test.ts', 'test/fuzz/**/*.test.ts', 'test/unit/tail-journal.test.ts'] },
+        test: { name: 'isolated', include: ['test/unit/tail-journal.test.ts'] },
       },
     ],
   },

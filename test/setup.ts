@@ -3,15 +3,19 @@
 // test called expectUnhandledRequests(). Child processes are outside its reach; a CLI child a test
 // started and left running (it failed first) is killed when the test ends.
 import { afterEach, beforeEach } from 'vitest';
-import { killLeftoverClis } from './helpers/cli.js';
+import { killLeftoverClis, markInTest } from './helpers/cli.js';
 import { installTripwire, resetTripwire, unexcused } from './helpers/tripwire.js';
 
 installTripwire();
 
-beforeEach(() => resetTripwire());
+beforeEach(() => {
+  resetTripwire();
+  markInTest(true);
+});
 
 // A CLI child a failed test left running is killed here, so the failure stays that test's own.
 afterEach(() => {
+  markInTest(false);
   killLeftoverClis();
 });
 

@@ -3,7 +3,6 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/tiktok-channel.js');
@@ -46,6 +45,12 @@ export interface RunningCli {
 }
 
 const startedByTheTest = new Set<ChildProcessWithoutNullStreams>();
+let inTest = false;
+
+/** test/setup.ts marks each test's span: a child started outside one (a beforeAll) is the file's to stop. */
+export function markInTest(value: boolean): void {
+  inTest = value;
+}
 
 /**
  * Kills what the test that just ended started and left running (it failed before stopping it): a
@@ -65,7 +70,9 @@ export function startCli(
   const env = cleanEnv({ CI: 'true', ...(options.configDir ? { TIKTOK_CHANNEL_CONFIG_DIR: options.configDir } : {}), ...options.env });
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   // Started by a test (not a beforeAll): it must not outlive that test, even a failed one (test/setup.ts).
-  if (expect.getState().currentTestName !== undefined) {
+  // Not expect.getState().currentTestName: where files share a worker, it still names the last file's
+  // last test while the next file's beforeAll runs.
+  if (inTest) {
     startedByTheTest.add(child);
     child.on('close', () => startedByTheTest.delete(child));
   }
