@@ -48,7 +48,9 @@ read -ra COMP_WORDS <<< "$LINE"
 COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 ))
 _tiktok_channel
 printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const result = spawnSync('bash', ['-c', script], { env: { PATH: process.env.PATH ?? '', LINE: line }, encoding: 'utf8' });
+      // --norc: bash takes a socket on stdin (how Node pipes it) for an rshd and reads ~/.bashrc, which on
+      // a developer's machine can take half a second a call (seconds under load) and print its own errors.
+      const result = spawnSync('bash', ['--norc', '-c', script], { env: { PATH: process.env.PATH ?? '', LINE: line }, encoding: 'utf8' });
       expect(result.status, result.stderr).toBe(0);
       return result.stdout.split('\n').filter(Boolean);
     };

@@ -84,7 +84,8 @@ describe('send --text - reads stdin with a bound and checks it is text', () => {
     // Raw bytes in argv need a shell: spawn() only passes UTF-8 strings.
     const run = (script: string) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('bash', ['-c', script, 'bash', process.execPath, BIN], {
+        // --norc: with a socket on stdin bash reads ~/.bashrc as if run by rshd (completion.test.ts).
+        const child = spawn('bash', ['--norc', '-c', script, 'bash', process.execPath, BIN], {
           env: cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() }),
         });
         let stdout = '';
