@@ -10,12 +10,19 @@ import { flatHeaders, type RawRequest, type RawResponse, type Transport } from '
 let httpAgent: HttpAgent | undefined;
 let https: { agent: HttpsAgent; request: typeof httpRequest } | undefined;
 
+// An idle pooled socket is dropped after 4 s (undici's default, and what tail's forwarder uses): a
+// server that closes idle connections at 5 s (Node's default, the sandbox's) would otherwise close one
+// just as the next request is written on it, and that request fails with a reset. A POST such as the
+// one-time code's exchange cannot be retried. Seen in-process (many commands in one process, as the
+// tests run them); a command that waits between requests (tail --poll, send --wait-reply) meets it too.
+const IDLE_SOCKET_MS = 4_000;
+
 function client(protocol: string) {
-  if (protocol === 'http:') return { agent: (httpAgent ??= new HttpAgent({ keepAlive: true })), request: httpRequest };
+  if (protocol === 'http:') return { agent: (httpAgent ??= new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS })), request: httpRequest };
   if (protocol !== 'https:') throw new TypeError(`Unsupported URL protocol "${protocol}"; use http: or https:.`);
   if (!https) {
     const module = createRequire(import.meta.url)('node:https') as typeof import('node:https');
-    https = { agent: new module.Agent({ keepAlive: true }), request: module.request as typeof httpRequest };
+    https = { agent: new module.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }), request: module.request as typeof httpRequest };
   }
   return https;
 }
