@@ -119,7 +119,9 @@ describe("README's library examples", () => {
     expect(vitestExample && clientExample).toBeTruthy();
 
     writeFileSync(join(dir, 'sandbox.test.ts'), vitestExample!.code);
-    const vitest = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--pool', 'forks', '--maxWorkers', '1'], {
+    // README's example as printed; only vitest's 5 s default per test is raised, for a loaded machine.
+    const vitestArgs = ['run', '--root', dir, '--pool', 'forks', '--maxWorkers', '1', '--testTimeout', '30000'];
+    const vitest = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), ...vitestArgs], {
       cwd: dir,
       env: cleanEnv({ CI: 'true', NO_COLOR: '1' }),
       encoding: 'utf8',

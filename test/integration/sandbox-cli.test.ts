@@ -75,7 +75,8 @@ describe('embedded sandbox through the CLI', () => {
     const result = await runInProcess(['conversations', '--json', '--debug'], { configDir });
     expect(result.code).toBe(0);
     parseJson(result.stdout); // stdout stays one JSON document
-    const traces = result.stderr.split('\n').filter((line) => line.includes('[debug]'));
+    // The request traces (--debug also says when the pacer took another turn after a stall under load).
+    const traces = result.stderr.split('\n').filter((line) => /^\[debug\] (GET|POST) /.test(line));
     expect(traces.length).toBeGreaterThanOrEqual(3);
     expect(traces[0]).toMatch(
       /\[debug\] GET http:\/\/sandbox\.embedded\/open_api\/v1\.3\/business\/message\/conversation\/list\/\?\S+ → HTTP 200 code=0 in \d+ ms request_id=\S+/,
