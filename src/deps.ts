@@ -117,7 +117,8 @@ export function createDeps(options: DepsOptions): Deps {
     env,
     globals,
     now,
-    startedAt: options.startedAt ?? now() - performance.now(),
+    // process.uptime(), not performance.now(): the global `performance` loads node:perf_hooks (~1.5 ms).
+    startedAt: options.startedAt ?? now() - process.uptime() * 1000,
     signal,
     store() {
       store ??= new AccountStore({ configDir: env.TIKTOK_CHANNEL_CONFIG_DIR || undefined });

@@ -30,18 +30,25 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
-/** A running CLI whose output can be awaited line by line (for flows that wait on a browser). */
-export interface RunningCli {
-  child: ChildProcessWithoutNullStreams;
+/** A running command whose output can be awaited (for flows that wait on a browser): a child here, or
+ * in-process (run.ts). */
+export interface RunningCommand {
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first match of `pattern` in stderr (polls until the deadline). */
+  /** Resolves with the first match of `pattern` in stderr, or fails at the deadline or the command's end. */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** The same for stdout. */
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** The authorize URL the CLI printed on stderr. */
+  /** The authorize URL the command printed on stderr. */
   authorizeUrl(timeoutMs?: number): Promise<string>;
   done: Promise<CliResult>;
+}
+
+/** The authorize URL as `connect` prints it for the loopback flow. */
+export const AUTHORIZE_URL = /(http:\/\/127\.0\.0\.1:\d+\/v2\/auth\/authorize\/\?\S+)/;
+
+export interface RunningCli extends RunningCommand {
+  child: ChildProcessWithoutNullStreams;
 }
 
 const startedByTheTest = new Set<ChildProcessWithoutNullStreams>();
@@ -114,8 +121,8 @@ export function startCli(
     waitForStderr: (pattern, timeoutMs) => waitFor('stderr', pattern, timeoutMs),
     waitForStdout: (pattern, timeoutMs) => waitFor('stdout', pattern, timeoutMs),
     async authorizeUrl(timeoutMs) {
-      const match = await running.waitForStderr(/(http:\/\/127\.0\.0\.1:\d+\/v2\/auth\/authorize\/\?\S+)/, timeoutMs);
-      return match[1];
+      const match = await running.waitForStderr(AUTHORIZE_URL, timeoutMs);
+      return match[1]!;
     },
     done,
   };

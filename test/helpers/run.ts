@@ -3,7 +3,7 @@
 // one test per command and exit path, signals, terminals and the built bundle.
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli.js';
-import { cleanEnv, type CliResult } from './cli.js';
+import { AUTHORIZE_URL, cleanEnv, type CliResult, type RunningCommand } from './cli.js';
 
 function memoryStream(onWrite: (chunk: string) => void): NodeJS.WriteStream {
   return { write: (chunk: string | Uint8Array) => (onWrite(String(chunk)), true), isTTY: false, on: () => undefined } as unknown as NodeJS.WriteStream;
@@ -21,22 +21,11 @@ export function runInProcess(
   return startInProcess(args, options).done;
 }
 
-/** A command running in this process whose output can be awaited, as startCli's (cli.ts) can. */
-export interface RunningInProcess {
-  stdout(): string;
-  stderr(): string;
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** The authorize URL the command printed on stderr. */
-  authorizeUrl(timeoutMs?: number): Promise<string>;
-  done: Promise<CliResult>;
-}
-
 /** Starts `tiktok-channel ...args` in this process; each wait resolves on the write that matches, with no polling. */
 export function startInProcess(
   args: string[],
   options: { env?: Record<string, string | undefined>; input?: string; configDir?: string; timeoutMs?: number } = {},
-): RunningInProcess {
+): RunningCommand {
   const env = cleanEnv({ CI: 'true', ...(options.configDir ? { TIKTOK_CHANNEL_CONFIG_DIR: options.configDir } : {}), ...options.env });
   let stdout = '';
   let stderr = '';
@@ -68,12 +57,7 @@ export function startInProcess(
     );
   });
   let exited = false;
-  const done = Promise.race([running, timeout]).then(
-    (code) => ({ code, stdout, stderr }),
-    (error) => {
-      throw error;
-    },
-  );
+  const done = Promise.race([running, timeout]).then((code) => ({ code, stdout, stderr }));
   void done
     .finally(() => {
       exited = true;
@@ -100,13 +84,13 @@ export function startInProcess(
       waiters.add(check);
       check();
     });
-  const started: RunningInProcess = {
+  const started: RunningCommand = {
     stdout: () => stdout,
     stderr: () => stderr,
     waitForStderr: (pattern, timeoutMs) => waitFor('stderr', pattern, timeoutMs),
     waitForStdout: (pattern, timeoutMs) => waitFor('stdout', pattern, timeoutMs),
     async authorizeUrl(timeoutMs) {
-      const match = await started.waitForStderr(/(http:\/\/127\.0\.0\.1:\d+\/v2\/auth\/authorize\/\?\S+)/, timeoutMs);
+      const match = await started.waitForStderr(AUTHORIZE_URL, timeoutMs);
       return match[1]!;
     },
     done,
