@@ -51,6 +51,61 @@ export interface RunningCli extends RunningCommand {
   child: ChildProcessWithoutNullStreams;
 }
 
+/**
+ * What a running command wrote, for both runners (a child here, in-process in run.ts): each wait settles
+ * on the write that matches, on the command's end, or at its deadline, with no polling.
+ */
+export function commandOutput() {
+  const text = { stdout: '', stderr: '' };
+  const waiters = new Set<() => void>();
+  let ended = false;
+  const wrote = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  const waitFor = (name: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 10_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = text[name].match(pattern);
+        if (match) return finish(() => resolve(match));
+        if (ended) finish(() => reject(new Error(`${name} never matched ${pattern} (the command ended):\nstderr: ${text.stderr}\nstdout: ${text.stdout}`)));
+      };
+      const deadline = setTimeout(
+        () => finish(() => reject(new Error(`${name} never matched ${pattern} in ${timeoutMs} ms:\nstderr: ${text.stderr}\nstdout: ${text.stdout}`))),
+        timeoutMs,
+      );
+      const finish = (settle: () => void) => {
+        clearTimeout(deadline);
+        waiters.delete(check);
+        settle();
+      };
+      waiters.add(check);
+      check();
+    });
+  return {
+    text,
+    write(name: 'stdout' | 'stderr', chunk: string | Buffer) {
+      text[name] += chunk;
+      wrote();
+    },
+    /** The command ended: waits still unmatched fail at once. */
+    end() {
+      ended = true;
+      wrote();
+    },
+    running(done: Promise<CliResult>): RunningCommand {
+      const waitForStderr = (pattern: RegExp, timeoutMs?: number) => waitFor('stderr', pattern, timeoutMs);
+      return {
+        stdout: () => text.stdout,
+        stderr: () => text.stderr,
+        waitForStderr,
+        waitForStdout: (pattern, timeoutMs) => waitFor('stdout', pattern, timeoutMs),
+        authorizeUrl: async (timeoutMs) => (await waitForStderr(AUTHORIZE_URL, timeoutMs))[1]!,
+        done,
+      };
+    },
+  };
+}
+
 const startedByTheTest = new Set<ChildProcessWithoutNullStreams>();
 let inTest = false;
 
@@ -83,50 +138,23 @@ export function startCli(
     startedByTheTest.add(child);
     child.on('close', () => startedByTheTest.delete(child));
   }
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  child.stderr.on('data', (chunk) => (err += chunk));
+  const output = commandOutput();
+  child.stdout.on('data', (chunk) => output.write('stdout', chunk));
+  child.stderr.on('data', (chunk) => output.write('stderr', chunk));
   child.stdin.end(options.input ?? '');
   const done = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI timed out: ${args.join(' ')}\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`CLI timed out: ${args.join(' ')}\nstdout: ${output.text.stdout}\nstderr: ${output.text.stderr}`));
     }, options.timeoutMs ?? 25_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: out, stderr: err });
+      resolve({ code, ...output.text });
     });
   });
-  const waitFor = async (name: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let exited = false;
-    void done.then(
-      () => (exited = true),
-      () => (exited = true),
-    );
-    for (;;) {
-      const match = (name === 'stderr' ? err : out).match(pattern);
-      if (match) return match;
-      if (exited || Date.now() > deadline)
-        throw new Error(`${name} never matched ${pattern}${exited ? ' (the CLI exited)' : ''}:\nstderr: ${err}\nstdout: ${out}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  const running: RunningCli = {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    waitForStderr: (pattern, timeoutMs) => waitFor('stderr', pattern, timeoutMs),
-    waitForStdout: (pattern, timeoutMs) => waitFor('stdout', pattern, timeoutMs),
-    async authorizeUrl(timeoutMs) {
-      const match = await running.waitForStderr(AUTHORIZE_URL, timeoutMs);
-      return match[1]!;
-    },
-    done,
-  };
-  return running;
+  void done.finally(() => output.end()).catch(() => undefined);
+  return { child, ...output.running(done) };
 }
 
 /** `sandbox serve --json …args` as a child, with the JSON document (URLs, app credentials) it printed first. */
