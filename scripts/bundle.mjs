@@ -84,7 +84,11 @@ const split = await build({
   platform: 'node',
   target: 'node20',
   // A CommonJS file has no import.meta: the sources' `new URL(…, import.meta.url)` resolve from the file itself.
-  define: { 'import.meta.url': '__import_meta.url' },
+  define: {
+    'import.meta.url': '__import_meta.url',
+    // The version every command registers for --version (src/cli/program.ts), without reading package.json.
+    TIKTOK_CHANNEL_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
+  },
   // undici stays a dependency: the library needs it installed, and src/http/network.ts requires its
   // internal files at run time, so a bundled copy would be a second one.
   external: ['undici'],
@@ -111,7 +115,7 @@ for (const file of split.outputFiles) {
     banner: "'use strict';\nvar __import_meta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };",
     logLevel: 'warning',
   });
-  writeFileSync(file.path, cjs.code);
+  writeFileSync(file.path, plainInterop(cjs.code, file.path));
 }
 // Read by the bin: which file runs a command group, and which runs everything else.
 // `build` changes whenever any file does: the bin's compile cache is valid for one build only.
@@ -232,4 +236,36 @@ function commandGroupEntries(list) {
       });
     },
   };
+}
+
+/**
+ * esbuild's CommonJS form of an ES module copies its exports twice more than a command needs: once into
+ * `module.exports` (`__toCommonJS`: every export's descriptor read and a new getter made) and once per
+ * `import()` of a chunk (`__toESM`). Across the 40–60 chunks a command loads that was ~70 KB of the young
+ * generation and the scavenge it set off (~2.5 ms in `send --dry-run`, bench/startup.mjs). The exports
+ * object esbuild built (live getters, one per export) is marked as an ES module and is `module.exports`
+ * itself, and a chunk's `import()` yields it as it is: every chunk here is such a module, so the copy
+ * read the same getters. The build fails if esbuild's output changes shape.
+ */
+function plainInterop(code, path) {
+  let exported = 0;
+  const plain = code
+    .replace(/module\.exports=__toCommonJS\(([\w$]+)\)/g, (_, name) => {
+      exported++;
+      return `module.exports=__defProp(${name},"__esModule",{value:!0})`;
+    })
+    .replace(/__toESM\(require\("(\.\/chunk-\w+\.js)"\)\)/g, 'require("$1")');
+  if (exported !== 1) throw new Error(`${path}: expected one module.exports=__toCommonJS(…), found ${exported}; update scripts/bundle.mjs`);
+  return nodeBuiltinsAsIs(plain);
+}
+
+/**
+ * A default or namespace import of a Node built-in (`import process from 'node:process'`, as env-paths,
+ * conf and chalk's helpers write it) becomes `__toESM(require(…))` in CommonJS: a copy of every property of
+ * the module as a getter, ~100 closures for `process` alone (env-paths: 0.7 ms and 60 KB of the young
+ * generation, in every command that opens the account store). The built-in itself as the prototype of an
+ * object whose `default` is the built-in reads the same, live, and costs one small object.
+ */
+function nodeBuiltinsAsIs(code) {
+  return code.replace(/__toESM\(require\("(node:[\w/]+)"\)(?:,\s*1)?\)/g, (_, id) => `(m=>({__proto__:m,default:m}))(require(${JSON.stringify(id)}))`);
 }

@@ -38,9 +38,14 @@ export interface MainOptions {
   startedAt?: number;
 }
 
-/** The package's version: package.json is two levels up from the bundle's dist/run/ files, from tsc's
- * dist/cli/program.js and from src/cli/ when tests run the sources. */
+/** Written in by the bundle (scripts/bundle.mjs `define`); undeclared in tsc's output and the sources. */
+declare const TIKTOK_CHANNEL_VERSION: string | undefined;
+
+/** The package's version: the bundle has it written in (reading package.json through import.meta.url
+ * cost every command ~0.7 ms and node:url's URL machinery); tsc's dist/cli/program.js and the sources
+ * (tests) read package.json, two levels up from dist/cli/ and src/cli/. */
 export function packageVersion(): string {
+  if (typeof TIKTOK_CHANNEL_VERSION === 'string') return TIKTOK_CHANNEL_VERSION;
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
