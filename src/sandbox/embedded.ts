@@ -2,7 +2,8 @@
 // dir. Each call locks the state file (src/file-lock.ts: a lock file taken synchronously, broken when
 // its holder died), loads, handles, saves atomically, unlocks, so concurrent commands stay consistent.
 // Webhooks are attempted after the lock is released (a receiver that calls back into the sandbox must
-// not wait on our lock), then the outcome is merged back.
+// not wait on our lock), then the outcome is merged back. The request log lives beside the state, in
+// requests.jsonl (request-log.ts): an API call appends to it; only control calls and withState read it.
 // Synchronous file calls: one small state file per call, in the command's own process (and no
 // node:fs/promises to load, ~2 ms of every command on the embedded sandbox).
 import { chmodSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -11,11 +12,13 @@ import { stillOurs, tryLock, unlockIfOurs } from '../file-lock.js';
 import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { sleep } from '../sleep.js';
 import { createSandboxHandler } from './handler.js';
+import { appendRequestLog, readRequestLog, writeRequestLog } from './request-log.js';
 import { seedWorld } from './seed.js';
 import {
   EMBEDDED_API_BASE_URL,
   EMBEDDED_AUTH_URL,
   EMBEDDED_CONTROL_URL,
+  type RequestLogEntry,
   STATE_VERSION,
   type SandboxState,
   type ScenarioName,
@@ -104,8 +107,10 @@ async function load(statePath: string, clock: () => number, scenario: ScenarioNa
 
 async function save(statePath: string, state: SandboxState): Promise<void> {
   const temp = `${statePath}.${process.pid}.${Math.floor(Math.random() * 0xffffffff).toString(16)}.tmp`;
+  // The log is in requests.jsonl; an empty one here keeps the file readable by 0.2 and earlier.
+  const { requests: _inTheirOwnFile, ...rest } = state;
   try {
-    writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
+    writeFileSync(temp, JSON.stringify({ ...rest, requests: [] }), { mode: 0o600 });
     chmodSync(temp, 0o600);
     renameSync(temp, statePath);
   } catch (error) {
@@ -122,27 +127,41 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
   const clock = options.clock ?? Date.now;
   const dir = join(configDir, 'sandbox');
   const statePath = join(dir, 'state.json');
+  const logPath = join(dir, 'requests.jsonl');
   const poster = options.poster ?? defaultPoster;
   const scenario = options.scenario ?? 'healthy';
 
-  async function withState<T>(fn: (state: SandboxState) => T | Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `fn` on the locked, loaded state and saves it. `log: 'whole'` gives `fn` the request log and
+   * saves it as `fn` left it (withState, control calls); `'append'` gives it an empty one and adds what
+   * `fn` logged (API calls). A state.json from 0.2 or earlier still holding its log is read whole once.
+   */
+  async function locked<T>(fn: (state: SandboxState) => T | Promise<T>, log: 'whole' | 'append', signal?: AbortSignal): Promise<T> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Not `state.json.lock`: 0.2.0 and earlier kept a proper-lockfile directory by that name.
     const lock = join(dir, 'state.lock');
     const held = await acquire(lock, signal);
     try {
       const state = await load(statePath, clock, scenario);
+      const legacy: RequestLogEntry[] = Array.isArray(state.requests) ? state.requests : [];
+      const whole = log === 'whole' || legacy.length > 0;
+      state.requests = whole ? [...readRequestLog(logPath), ...legacy] : [];
       const result = await fn(state);
       // Frozen past the stale age, our lock was broken and another process may have saved since: ours
       // would overwrite its changes.
       if (!stillOurs(lock, held))
         throw Object.assign(new Error(`The embedded sandbox's lock was taken over while this call held it (${lock}).`), { code: 'ECOMPROMISED' });
+      // The log first: a state saved without its log's entries would lose them for good.
+      if (whole) writeRequestLog(logPath, state.requests);
+      else appendRequestLog(logPath, state.requests);
       await save(statePath, state);
       return result;
     } finally {
       unlockIfOurs(lock, held);
     }
   }
+
+  const withState = <T>(fn: (state: SandboxState) => T | Promise<T>): Promise<T> => locked(fn, 'whole');
 
   /**
    * Attempts leased deliveries outside the lock on copies, then merges the outcome by delivery id:
@@ -153,7 +172,7 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
     const before = new Map(due.map((d) => [d.id, { attempts: d.attempts, next: d.next_attempt_at }]));
     const dispatcher = new WebhookDispatcher(poster, clock);
     await dispatcher.flush(scratch, { budgetMs: options.deliveryBudgetMs ?? 2_000, attemptTimeoutMs: options.attemptTimeoutMs ?? 1_500 });
-    await withState((state) => {
+    await locked((state) => {
       for (const copy of due) {
         const index = state.outbox.findIndex((d) => d.id === copy.id);
         // Gone already (e.g. a reset kept it elsewhere or another process finished it): nothing to merge.
@@ -168,7 +187,7 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
           state.outbox[index]!.next_attempt_at = before.get(copy.id)!.next;
         }
       }
-    });
+    }, 'append');
   }
 
   const transport: Transport = async (request: RawRequest, transportOptions) => {
@@ -177,22 +196,28 @@ export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxO
     let failure: unknown;
     let due: WebhookDelivery[] = [];
     let apps: SandboxState['apps'] = {};
-    await withState(async (state) => {
-      const handler = createSandboxHandler({ state, clock, webhookDelivery: 'manual' });
-      try {
-        response = await handler.handle(request);
-      } catch (error) {
-        // A `reset` fault: the state (fault count) is still saved, then the error reaches the caller.
-        failure = error;
-      }
-      const now = clock();
-      const leased = state.outbox.filter((d) => d.next_attempt_at <= now && state.apps[d.client_key]?.webhook);
-      due = leased.map((d) => structuredClone(d));
-      // Lease them: other callers (another process, or a webhook receiver calling back into the
-      // sandbox) skip them until this attempt is merged, or until the lease runs out after a crash.
-      for (const d of leased) d.next_attempt_at = now + DELIVERY_LEASE_MS;
-      apps = structuredClone(state.apps);
-    }, transportOptions?.signal);
+    // Control calls (the state, a reset, the clock) see and change the whole log; API calls add to it.
+    const log = request.url.startsWith(EMBEDDED_CONTROL_URL) ? 'whole' : 'append';
+    await locked(
+      async (state) => {
+        const handler = createSandboxHandler({ state, clock, webhookDelivery: 'manual' });
+        try {
+          response = await handler.handle(request);
+        } catch (error) {
+          // A `reset` fault: the state (fault count) is still saved, then the error reaches the caller.
+          failure = error;
+        }
+        const now = clock();
+        const leased = state.outbox.filter((d) => d.next_attempt_at <= now && state.apps[d.client_key]?.webhook);
+        due = leased.map((d) => structuredClone(d));
+        // Lease them: other callers (another process, or a webhook receiver calling back into the
+        // sandbox) skip them until this attempt is merged, or until the lease runs out after a crash.
+        for (const d of leased) d.next_attempt_at = now + DELIVERY_LEASE_MS;
+        apps = structuredClone(state.apps);
+      },
+      log,
+      transportOptions?.signal,
+    );
     if (due.length) await deliver(due, apps);
     if (failure) throw failure;
     return response!;

@@ -21,7 +21,7 @@ import { requestId } from './ids.js';
 import { respond, type LogEntry, type SandboxContext } from './routing.js';
 import { seedWorld } from './seed.js';
 import { reportUnhandled } from './tripwire.js';
-import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, type SandboxState, type ScenarioName } from './types.js';
+import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, REQUESTS_KEPT, type SandboxState, type ScenarioName } from './types.js';
 import { defaultPoster, WebhookDispatcher, type FlushOptions, type WebhookPoster } from './webhook-delivery.js';
 import { World } from './world.js';
 
@@ -72,7 +72,6 @@ export interface SandboxHandler {
   flushWebhooks(options?: FlushOptions): Promise<void>;
 }
 
-const REQUESTS_KEPT = 200;
 const UNHANDLED_KEPT = 500;
 
 export function createSandboxHandler(options: SandboxHandlerOptions = {}): SandboxHandler {

@@ -254,6 +254,9 @@ export interface FaultRecord {
   seen?: number;
 }
 
+/** Requests `GET /sandbox/state` lists by default (the served sandbox keeps more: server.ts). */
+export const REQUESTS_KEPT = 200;
+
 export interface RequestLogEntry {
   at: number;
   method: string;
