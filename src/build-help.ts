@@ -10,7 +10,10 @@ import { copyAssets } from './build-assets.js';
 import { buildProgram, main } from './cli.js';
 import { HELP_TOPICS } from './help.js';
 import { createIO } from './io/io.js';
-import { argvKey, HELP_CACHE_URL, HELP_WIDTH, type HelpCache } from './fast-help.js';
+import { argvKey, HELP_WIDTH, type HelpCache } from './fast-help.js';
+
+/** dist/help.json, beside this file (bin/tiktok-channel.js reads it). */
+const HELP_CACHE_URL = new URL('help.json', import.meta.url);
 
 /** Every help argv the CLI answers, from commander's tree. */
 export function helpRequests(): string[][] {

@@ -15,8 +15,6 @@ export interface HelpCache {
   texts: string[];
 }
 
-export const HELP_CACHE_URL = new URL('help.json', import.meta.url);
-
 export function argvKey(argv: readonly string[]): string {
   return argv.join('\0');
 }
