@@ -34,23 +34,37 @@ function timeoutError(timeoutMs: number): Error {
 
 export const nodeHttpTransport: Transport = (raw: RawRequest, options = {}): Promise<RawResponse> => {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   const url = new URL(raw.url);
   const { agent, request } = client(url.protocol);
   const body = raw.body && raw.body.length > 0 ? Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength) : undefined;
-  return new Promise<RawResponse>((resolve, reject) => {
-    const outgoing = request(url, { method: raw.method, headers: raw.headers, agent, signal: options.signal }, (response: IncomingMessage) => {
+  return new Promise<RawResponse>((settle, fail) => {
+    // The signal is heard here rather than through request()'s `signal` option, which also sets up
+    // stream.finished() on every request: a cost each of a command's requests paid before it left.
+    const onAbort = () => outgoing.destroy(signal!.reason);
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    const resolve = (response: RawResponse) => {
+      done();
+      settle(response);
+    };
+    const reject = (error: unknown) => {
+      done();
+      fail(error);
+    };
+    const outgoing = request(url, { method: raw.method, headers: raw.headers, agent }, (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
       // Cut off mid-body (the server closed, or the signal aborted): never left hanging.
       response.on('close', () => {
-        if (!response.complete)
-          reject(options.signal?.aborted ? options.signal.reason : Object.assign(new Error('The connection closed mid-answer.'), { code: 'ECONNRESET' }));
+        if (!response.complete) reject(signal?.aborted ? signal.reason : Object.assign(new Error('The connection closed mid-answer.'), { code: 'ECONNRESET' }));
       });
       response.on('end', () => {
         resolve({ status: response.statusCode ?? 0, headers: flatHeaders(response.headers), body: new Uint8Array(Buffer.concat(chunks)) });
       });
     });
+    signal?.addEventListener('abort', onAbort, { once: true });
     // Idle time on the socket: waiting for the headers and between body chunks (undici's two timeouts).
     outgoing.setTimeout(timeoutMs, () => outgoing.destroy(timeoutError(timeoutMs)));
     outgoing.on('error', reject);

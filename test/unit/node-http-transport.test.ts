@@ -39,4 +39,27 @@ describe('nodeHttpTransport', () => {
     expect(next.status).toBe(200);
     expect(sockets).toHaveLength(2);
   }, 20_000);
+
+  it("ends a request when its signal aborts, with the signal's reason, and sends nothing once it has", async () => {
+    let arrived = 0;
+    let markArrived: () => void = () => undefined;
+    const arrival = new Promise<void>((resolve) => (markArrived = resolve));
+    server = createServer(() => {
+      arrived++;
+      markArrived(); // never answers
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const controller = new AbortController();
+    const pending = nodeHttpTransport({ method: 'GET', url: `${base}/hang`, headers: {} }, { timeoutMs: 30_000, signal: controller.signal });
+    await arrival;
+    const reason = new Error('interrupted');
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+
+    await expect(nodeHttpTransport({ method: 'GET', url: `${base}/late`, headers: {} }, { signal: controller.signal })).rejects.toBe(reason);
+    expect(arrived).toBe(1);
+    server.closeAllConnections();
+  });
 });
