@@ -104,6 +104,19 @@ describe('shared budget (two processes on one config dir)', () => {
     expect(budget.perMinute).toBe(600);
   });
 
+  it('drops departures older than the minute and from the future (a clock stepped back), and stores the rest rebased on the oldest', () => {
+    const time = fakeTime();
+    const dir = rateDir();
+    const budget = new SharedBudget({ dir, rps: 10, now: time.now });
+    const t0 = time.now() - 90_000;
+    // 90 s and 70 s ago (gone), 30 s and 5 s ago (kept), 10 s ahead (gone), and one that is not a number.
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(budget.pathFor('app:ck'), JSON.stringify({ v: 1, t0, d: [0, 20_000, 60_000, 85_000, 100_000, 'x'] }));
+    expect(budget.claim('app:ck', 50)).toEqual({ ok: true });
+    const stored = JSON.parse(readFileSync(budget.pathFor('app:ck'), 'utf8'));
+    expect(stored).toEqual({ v: 1, t0: time.now() - 30_000, d: [0, 25_000, 30_000] });
+  });
+
   it('a 40100 seen by one process holds the other back for the backoff', async () => {
     const { time, one, two } = twoProcesses();
     await time.run(one.take('app:ck'));
