@@ -145,7 +145,12 @@ function bundleLoader(runDir, entryFile, build) {
         writeFileSync(temp, encodePack(next), { mode: 0o600 });
         renameSync(temp, packFile);
         // Packs of other builds are dead weight (an upgrade, a rebuild): gone when this build writes its own.
-        for (const other of readdirSync(directory)) if (other.endsWith('.pack') && !other.startsWith(prefix)) rmSync(join(directory, other), { force: true });
+        // So is a write a killed process left (a .tmp a minute old); one another process is writing stays.
+        for (const other of readdirSync(directory)) {
+          if (other.endsWith('.pack') && !other.startsWith(prefix)) rmSync(join(directory, other), { force: true });
+          else if (other.endsWith('.tmp') && other !== basename(temp) && Date.now() - mtime(join(directory, other)) > 60_000)
+            rmSync(join(directory, other), { force: true });
+        }
       } catch {
         // a cache that cannot be written only costs speed
       }

@@ -2,7 +2,7 @@
 // command group and build, in a directory only its owner can write. What it holds is run as is, so a
 // directory others could write to is refused; a damaged pack costs speed, never a wrong answer.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +108,21 @@ describe('the compile cache', () => {
     expect(accounts(cacheDir)).toBe(expected);
     expect(statSync(pack).size).toBeGreaterThan(bytes.length >> 1); // a whole pack again
     expect(accounts('')).toBe(expected);
+  });
+
+  it('removes a pack write that a killed process left (a .tmp over a minute old), and not one another process is writing now', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
+    mkdirSync(packDir(cacheDir), { recursive: true, mode: 0o700 });
+    const stale = join(packDir(cacheDir), `${packPrefix()}accounts-DEAD.pack.4242.tmp`);
+    const fresh = join(packDir(cacheDir), `${packPrefix()}status-LIVE.pack.4343.tmp`);
+    writeFileSync(stale, 'half a pack', { mode: 0o600 });
+    writeFileSync(fresh, 'half a pack', { mode: 0o600 });
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(stale, twoMinutesAgo, twoMinutesAgo);
+    accounts(cacheDir); // writes its pack, and tidies up after it
+    const left = readdirSync(packDir(cacheDir));
+    expect(left).not.toContain(`${packPrefix()}accounts-DEAD.pack.4242.tmp`);
+    expect(left).toContain(`${packPrefix()}status-LIVE.pack.4343.tmp`);
+    expect(left.filter((name) => name.endsWith('.pack'))).toHaveLength(1);
   });
 });
