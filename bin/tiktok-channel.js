@@ -12,6 +12,8 @@ const { basename, dirname, join, sep } = require('node:path');
 const dist = join(__dirname, '../dist');
 /** The compile cache's pack layout (3: one script of every file's module function); part of each pack's name. */
 const PACK_FORMAT = 3;
+/** A pack is cut back to what a run used at most this often (see shrinks()). */
+const TRIM_AFTER_MS = 24 * 60 * 60 * 1000;
 const args = process.argv.slice(2);
 let help;
 if (args.length === 1 && args[0] === '--version') {
@@ -72,7 +74,11 @@ function bundledEntry(first) {
  * once those runs compiled what they call. One script instead of one per file: one deserialisation, and
  * its source is one large string V8 keeps outside the young generation (50 small ones were copied by
  * every scavenge). A run that loads a file the pack lacks loads it on its own and rewrites the pack with
- * it; the next run compiles what it calls and stores that ("warm"). The pack lives in the user's own
+ * it; the next run compiles what it calls and stores that ("warm"). A pack thus holds what any run
+ * loaded, so one rare run (a prompt, an error path) would make every later run read and deserialise
+ * more: when a run used under half of its pack's bytes and the pack is a day old or more, it is
+ * rewritten with that run's files only (at most once a day, so runs that alternate do not thrash). The
+ * pack lives in the user's own
  * cache directory (0700, refused when another user could write to it, since what it holds is run as is),
  * under Node's version and the build's id (dist/run/manifest.json). TIKTOK_CHANNEL_CACHE_DIR moves it;
  * set to an empty value, it turns the cache off.
@@ -124,19 +130,38 @@ function bundleLoader(runDir, entryFile, build) {
     return module.exports;
   }
 
+  /** This run used under half of the pack's source, and the pack's set of files is a day old or more. */
+  function shrinks(now) {
+    if (!pack?.sizes || now - pack.since < TRIM_AFTER_MS) return false;
+    let all = 0;
+    let mine = 0;
+    let index = 0;
+    for (const name of pack.names) {
+      const size = pack.sizes[index++];
+      all += size;
+      if (used.has(name)) mine += size;
+    }
+    return mine * 2 < all;
+  }
+
   return {
     load,
     saveCompileCache() {
       if (!packFile) return;
+      const now = Date.now();
+      const trim = !outside && shrinks(now);
       let next;
-      if (outside || !pack) {
-        // Every file this entry's runs loaded, read afresh; V8's code for it comes once a run has used it.
-        const names = [...new Set([...(pack?.names ?? []), ...used])].sort();
-        const source = `({\n${names.map((name) => `${JSON.stringify(name)}: ${wrap(readFileSync(join(runDir, name), 'utf8'))}`).join(',\n')}\n})`;
-        next = { names, warm: false, source, cache: new vm.Script(source, { filename: packFile }).createCachedData() };
+      if (outside || !pack || trim) {
+        // Every file this entry's runs loaded (trimming: this run's), read afresh; V8's code for it comes
+        // once a run has used it.
+        const names = trim ? [...used].sort() : [...new Set([...(pack?.names ?? []), ...used])].sort();
+        const wrapped = names.map((name) => wrap(readFileSync(join(runDir, name), 'utf8')));
+        const source = `({\n${names.map((name, index) => `${JSON.stringify(name)}: ${wrapped[index]}`).join(',\n')}\n})`;
+        const cache = new vm.Script(source, { filename: packFile }).createCachedData();
+        next = { names, warm: false, source, cache, sizes: wrapped.map((text) => text.length), since: pack && !trim ? pack.since : now };
       } else if (script && (!pack.warm || script.cachedDataRejected !== false)) {
         // After the run, so the functions it compiled lazily are in the cache too.
-        next = { names: [...pack.names], warm: true, source: pack.source, cache: script.createCachedData() };
+        next = { names: [...pack.names], warm: true, source: pack.source, cache: script.createCachedData(), sizes: pack.sizes, since: pack.since };
       } else {
         return;
       }
@@ -163,16 +188,20 @@ function wrap(content) {
   return `(function (exports, require, module, __filename, __dirname) {${content}\n})`;
 }
 
-/** A pack: a 4-byte header length, the header (JSON: {names, warm, source, cache}: byte lengths), the source, V8's code. */
-function encodePack({ names, warm, source, cache }) {
+/**
+ * A pack: a 4-byte header length, the header (JSON: {names, warm, source, cache, sizes, since}: source and
+ * cache as byte lengths, sizes each file's share of the source, since when its set of files began), the
+ * source, V8's code.
+ */
+function encodePack({ names, warm, source, cache, sizes, since }) {
   const bytes = Buffer.from(source, 'utf8');
-  const head = Buffer.from(JSON.stringify({ names, warm, source: bytes.length, cache: cache.length }), 'utf8');
+  const head = Buffer.from(JSON.stringify({ names, warm, source: bytes.length, cache: cache.length, sizes, since }), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(head.length);
   return Buffer.concat([length, head, bytes, cache]);
 }
 
-/** {names, warm, source, cache}; undefined when there is no pack or it cannot be read. */
+/** {names, warm, source, cache, sizes?, since}; undefined when there is no pack or it cannot be read. */
 function readPack(packFile) {
   if (!packFile) return undefined;
   let fd;
@@ -186,7 +215,15 @@ function readPack(packFile) {
     const sourceEnd = headEnd + head.source;
     // Cut short or padded: parse nothing from it.
     if (!Array.isArray(head.names) || sourceEnd + head.cache !== bytes.length) return undefined;
-    return { names: new Set(head.names), warm: head.warm === true, source: bytes.toString('utf8', headEnd, sourceEnd), cache: bytes.subarray(sourceEnd) };
+    const sizes = Array.isArray(head.sizes) && head.sizes.length === head.names.length && head.sizes.every(Number.isFinite) ? head.sizes : undefined;
+    return {
+      names: new Set(head.names),
+      warm: head.warm === true,
+      source: bytes.toString('utf8', headEnd, sourceEnd),
+      cache: bytes.subarray(sourceEnd),
+      sizes,
+      since: Number.isFinite(head.since) ? head.since : 0,
+    };
   } catch {
     return undefined;
   } finally {

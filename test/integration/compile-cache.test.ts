@@ -27,6 +27,23 @@ function accounts(cacheDir: string) {
 /** The directory the launcher keeps packs in, under TIKTOK_CHANNEL_CACHE_DIR. */
 const packDir = (cacheDir: string) => join(cacheDir, `v8-${process.version}-${process.arch}`);
 
+/** A pack as bin/tiktok-channel.js lays it out: a 4-byte header length, the header (JSON), the source, V8's code. */
+function readPack(path: string) {
+  const bytes = readFileSync(path);
+  const headEnd = 4 + bytes.readUInt32BE(0);
+  return { head: JSON.parse(bytes.subarray(4, headEnd).toString()) as { names: string[]; warm: boolean; since: number; sizes: number[] } };
+}
+
+/** Writes a cold pack (no V8 code) of these dist/run files, its set of files begun at `since`. */
+function writePack(path: string, names: string[], since: number) {
+  const wrapped = names.map((name) => `(function (exports, require, module, __filename, __dirname) {${readFileSync(join(ROOT, 'dist/run', name), 'utf8')}\n})`);
+  const source = Buffer.from(`({\n${names.map((name, index) => `${JSON.stringify(name)}: ${wrapped[index]}`).join(',\n')}\n})`);
+  const head = Buffer.from(JSON.stringify({ names, warm: false, source: source.length, cache: 0, sizes: wrapped.map((text) => text.length), since }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(head.length);
+  writeFileSync(path, Buffer.concat([length, head, source]), { mode: 0o600 });
+}
+
 beforeAll(() => {
   configDir = tempConfigDir('ttc-cache-config-');
   const connect = spawnSync(process.execPath, [BIN, 'connect', '--sandbox'], {
@@ -108,6 +125,30 @@ describe('the compile cache', () => {
     expect(accounts(cacheDir)).toBe(expected);
     expect(statSync(pack).size).toBeGreaterThan(bytes.length >> 1); // a whole pack again
     expect(accounts('')).toBe(expected);
+  });
+
+  it('cuts a pack a day old or more back to what a run used when that was under half of it, and a younger one not', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ttc-cache-'));
+    const expected = accounts(cacheDir);
+    accounts(cacheDir); // warm
+    const pack = join(packDir(cacheDir), readdirSync(packDir(cacheDir))[0]!);
+    const own = readPack(pack).head.names;
+    // A rare run of the same group once loaded a large file too (a prompt library, say).
+    const run = join(ROOT, 'dist/run');
+    const [large] = readdirSync(run)
+      .filter((name) => name.endsWith('.js') && !own.includes(name))
+      .sort((a, b) => statSync(join(run, b)).size - statSync(join(run, a)).size);
+    const grown = [...own, large!].sort();
+    const day = 24 * 60 * 60 * 1000;
+
+    writePack(pack, grown, Date.now() - 2 * day);
+    expect(accounts(cacheDir)).toBe(expected);
+    expect(readPack(pack).head).toMatchObject({ names: [...own].sort(), warm: false });
+    expect(Date.now() - readPack(pack).head.since).toBeLessThan(60_000);
+
+    writePack(pack, grown, Date.now() - day / 2);
+    expect(accounts(cacheDir)).toBe(expected);
+    expect(readPack(pack).head.names).toEqual(grown); // made warm, not cut back: its files are under a day old
   });
 
   it('removes a pack write that a killed process left (a .tmp over a minute old), and not one another process is writing now', () => {
