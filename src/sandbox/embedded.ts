@@ -6,12 +6,13 @@
 // requests.jsonl (request-log.ts): an API call appends to it; only control calls and withState read it.
 // Synchronous file calls: one small state file per call, in the command's own process (and no
 // node:fs/promises to load, ~2 ms of every command on the embedded sandbox).
-import { chmodSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { stillOurs, tryLock, unlockIfOurs } from '../file-lock.js';
 import type { RawRequest, RawResponse, Transport } from '../http/raw.js';
 import { sleep } from '../sleep.js';
 import { createSandboxHandler } from './handler.js';
+import { replaceFile } from './replace-file.js';
 import { appendRequestLog, readRequestLog, writeRequestLog } from './request-log.js';
 import { seedWorld } from './seed.js';
 import {
@@ -106,21 +107,9 @@ async function load(statePath: string, clock: () => number, scenario: ScenarioNa
 }
 
 async function save(statePath: string, state: SandboxState): Promise<void> {
-  const temp = `${statePath}.${process.pid}.${Math.floor(Math.random() * 0xffffffff).toString(16)}.tmp`;
   // The log is in requests.jsonl; an empty one here keeps the file readable by 0.2 and earlier.
   const { requests: _inTheirOwnFile, ...rest } = state;
-  try {
-    writeFileSync(temp, JSON.stringify({ ...rest, requests: [] }), { mode: 0o600 });
-    chmodSync(temp, 0o600);
-    renameSync(temp, statePath);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // never written
-    }
-    throw error;
-  }
+  replaceFile(statePath, JSON.stringify({ ...rest, requests: [] }));
 }
 
 export function openEmbeddedSandbox(configDir: string, options: EmbeddedSandboxOptions = {}): EmbeddedSandbox {

@@ -4,7 +4,8 @@
 // --dry-run` a young-generation scavenge (~2.5 ms, bench/startup.mjs) and made each call's work grow
 // with the log. Control calls (the state, a reset, the clock) read and rewrite the whole log; API
 // calls only append. Every read and write happens under the state's lock (embedded.ts).
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { replaceFile } from './replace-file.js';
 import { REQUESTS_KEPT, type RequestLogEntry } from './types.js';
 /** Appends run until the file holds about this many entries' worth of bytes, then it is cut back. */
 const COMPACT_AT_BYTES = 3 * REQUESTS_KEPT * 200;
@@ -32,19 +33,13 @@ export function readRequestLog(path: string): RequestLogEntry[] {
 
 /** Replaces the log with `entries` (their last REQUESTS_KEPT), atomically. */
 export function writeRequestLog(path: string, entries: readonly RequestLogEntry[]): void {
-  const kept = entries.slice(-REQUESTS_KEPT);
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, kept.map((entry) => `${JSON.stringify(entry)}\n`).join(''), { mode: 0o600 });
-    renameSync(temp, path);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // never written
-    }
-    throw error;
-  }
+  replaceFile(
+    path,
+    entries
+      .slice(-REQUESTS_KEPT)
+      .map((entry) => `${JSON.stringify(entry)}\n`)
+      .join(''),
+  );
 }
 
 /**
