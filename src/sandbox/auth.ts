@@ -230,9 +230,12 @@ export function exchangeCode(world: World, body: Params) {
 }
 
 /**
- * POST tt_user/oauth2/refresh_token/. Rotation: the presented refresh token is spent; reusing it
- * answers 40105 (an auth failure: the client must re-authorize), and one past its end 40103. The new
- * one keeps the spent one's end. The previous access token stays valid until it expires.
+ * POST tt_user/oauth2/refresh_token/. Rotation: the presented refresh token is spent; an unknown or
+ * revoked one answers 40107 ("the refresh token is invalid", TikTok's code table, §6), and so does one
+ * already used: which code TikTok gives a token rotated away is not recorded (unconfirmed: 40107 is the
+ * likely one, and the client treats 40103, 40107 and any auth refusal of a refresh alike). One past its
+ * end answers 40103. The new one keeps the spent one's end. The previous access token stays valid until
+ * it expires.
  */
 export function refresh(world: World, body: Params) {
   const app = clientApp(world, body, 'client_id', 'client_secret');
@@ -242,9 +245,10 @@ export function refresh(world: World, body: Params) {
   const token = requireString(body, 'refresh_token');
   const record = world.state.refresh_tokens[token];
   const now = world.now();
-  if (!record || record.client_key !== app.client_key) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token is invalid.');
-  if (record.revoked_at !== undefined) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token has been revoked.');
-  if (record.used_at !== undefined) throw new ApiError(CODE.TOKEN_INVALID, 'refresh_token has already been used: refresh tokens rotate, use the newest one.');
+  if (!record || record.client_key !== app.client_key) throw new ApiError(CODE.REFRESH_TOKEN_INVALID, 'refresh_token is invalid.');
+  if (record.revoked_at !== undefined) throw new ApiError(CODE.REFRESH_TOKEN_INVALID, 'refresh_token has been revoked.');
+  if (record.used_at !== undefined)
+    throw new ApiError(CODE.REFRESH_TOKEN_INVALID, 'refresh_token has already been used: refresh tokens rotate, use the newest one.');
   // 40103 is TikTok's own code for an expired refresh token (§6): the consent's 365 days are over.
   if (now >= record.expires_at) throw new ApiError(40103, 'refresh_token has expired: the account holder must authorize the app again.');
   record.used_at = now;

@@ -33,6 +33,8 @@ export const CODE = {
   RATE_LIMIT: 40100,
   TOKEN_MISSING: 40104,
   TOKEN_INVALID: 40105,
+  /** The refresh token is invalid (§6: TikTok's code table, medium confidence). */
+  REFRESH_TOKEN_INVALID: 40107,
   UNSUPPORTED_FILE: 40908,
 } as const;
 

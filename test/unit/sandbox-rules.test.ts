@@ -149,7 +149,7 @@ describe('OAuth codes and tokens', () => {
     expect(second.expires_in).toBe(86_400);
     expect(second.refresh_token_expires_in).toBe(31_536_000);
     const reuse = refusal(() => refresh(world, body(first.refresh_token)));
-    expect(reuse.code).toBe(CODE.TOKEN_INVALID);
+    expect(reuse.code).toBe(40107);
     expect(reuse.message).toMatch(/already been used/);
     expect(refresh(world, body(second.refresh_token)).access_token).toMatch(/^act\./);
   });
