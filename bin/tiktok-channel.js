@@ -6,7 +6,7 @@
 // ran since the bundle. Then it leaves once the CLI has flushed its output, so idle keep-alive sockets
 // cannot hold the process open.
 'use strict';
-const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } = require('node:fs');
 const { basename, dirname, join, sep } = require('node:path');
 
 const dist = join(__dirname, '../dist');
@@ -17,9 +17,9 @@ const TRIM_AFTER_MS = 24 * 60 * 60 * 1000;
 const args = process.argv.slice(2);
 let help;
 if (args.length === 1 && args[0] === '--version') {
-  process.stdout.write(`${JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).version}\n`);
+  writeOut(`${JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).version}\n`);
 } else if ((args.length === 0 || args[0] === 'help' || args.at(-1) === '--help' || args.at(-1) === '-h') && (help = cachedHelp(args)) !== undefined) {
-  process.stdout.write(help);
+  writeOut(help);
 } else {
   run();
 }
@@ -266,7 +266,7 @@ function cacheDirectory() {
  * built CLI, or the terminal is narrower than the 80 columns it was made at. Then the CLI runs.
  */
 function cachedHelp(argv) {
-  if (process.stdout.isTTY && process.stdout.columns < 80) return undefined;
+  if (stdoutIsTerminal() && process.stdout.columns < 80) return undefined;
   try {
     const made = statSync(join(dist, 'help.json')).mtimeMs;
     if (['cli.js', 'help.js', 'run/manifest.json'].some((name) => mtime(join(dist, name)) > made)) return undefined;
@@ -275,5 +275,39 @@ function cachedHelp(argv) {
     return index === undefined ? undefined : cache.texts[index];
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether stdout is a terminal, without building process.stdout: for a pipe or a file that loads Node's
+ * stream and socket modules (~2 ms of a `--version` or a cached `--help`; src/io/direct-output.ts does
+ * the same for commands). /dev/null is a character device too.
+ */
+function stdoutIsTerminal() {
+  let stats;
+  try {
+    stats = fstatSync(1);
+  } catch {
+    return false;
+  }
+  if (!stats.isCharacterDevice()) return false;
+  try {
+    return stats.rdev !== statSync('/dev/null').rdev;
+  } catch {
+    return true; // no /dev/null (Windows): a character device is the console
+  }
+}
+
+/** `text` on stdout: straight to the descriptor unless it is a terminal; a full pipe hands the rest to Node's stream. */
+function writeOut(text) {
+  if (stdoutIsTerminal()) return void process.stdout.write(text);
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    // A reader that went away (`| head -1`) gets nothing more, as from Node's stream.
+    if (error.code === 'EAGAIN') process.stdout.write(bytes.subarray(offset));
+    else if (error.code !== 'EPIPE') throw error;
   }
 }

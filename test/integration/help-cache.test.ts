@@ -3,7 +3,7 @@
 // Anything the cache does not hold exactly, a cache older than the compiled CLI, or a terminal narrower
 // than the cached width runs the CLI instead. Module hooks that fail any import or require of the CLI
 // (dist/run/ or dist/cli.js, commander bundled in it) or of commander itself tell the two paths apart.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,24 @@ describe('help from the build-time cache', () => {
     const result = await runBin(argv);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('commander was loaded');
+  });
+
+  it('answers --version and a cached --help on a pipe without building process.stdout, and stops quietly when the reader goes away', () => {
+    // At exit, whether Node's socket module (what process.stdout needs for a pipe) was ever loaded.
+    const probe = join(tempConfigDir('ttc-probe-'), 'net-probe.cjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeSync(2, process.moduleLoadList.includes('NativeModule net') ? 'net loaded' : 'net not loaded'));`,
+    );
+    const env = cleanEnv({ CI: 'true', TIKTOK_CHANNEL_CONFIG_DIR: tempConfigDir() });
+    for (const argv of [['--version'], ['--help'], ['send', '--help']]) {
+      const child = spawnSync(process.execPath, ['--require', probe, BIN, ...argv], { env, encoding: 'utf8' });
+      expect({ argv, code: child.status, stderr: child.stderr }).toEqual({ argv, code: 0, stderr: 'net not loaded' });
+      expect(child.stdout.length, argv.join(' ')).toBeGreaterThan(argv[0] === '--version' ? 4 : 500);
+    }
+    // `| true` has usually exited before the launcher writes: its write meets a closed pipe (EPIPE).
+    const piped = spawnSync('bash', ['--norc', '-c', `"${process.execPath}" "${BIN}" --help | true; echo "exit \${PIPESTATUS[0]}"`], { env, encoding: 'utf8' });
+    expect({ stdout: piped.stdout.trim(), stderr: piped.stderr }).toEqual({ stdout: 'exit 0', stderr: '' });
   });
 
   it('a cache older than the compiled CLI (tsc ran, the help step did not) is never served', async () => {
