@@ -15,6 +15,8 @@ const PACK_FORMAT = 3;
 /** A pack is cut back to what a run used at most this often (see shrinks()). */
 const TRIM_AFTER_MS = 24 * 60 * 60 * 1000;
 const args = process.argv.slice(2);
+/** Whether stdout is a terminal, once looked up (stdoutIsTerminal()). */
+let terminal;
 let help;
 if (args.length === 1 && args[0] === '--version') {
   writeOut(`${JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).version}\n`);
@@ -173,7 +175,7 @@ function bundleLoader(runDir, entryFile, build) {
         // So is a write a killed process left (a .tmp a minute old); one another process is writing stays.
         for (const other of readdirSync(directory)) {
           if (other.endsWith('.pack') && !other.startsWith(prefix)) rmSync(join(directory, other), { force: true });
-          else if (other.endsWith('.tmp') && other !== basename(temp) && Date.now() - mtime(join(directory, other)) > 60_000)
+          else if (other.endsWith('.tmp') && other !== basename(temp) && now - mtime(join(directory, other)) > 60_000)
             rmSync(join(directory, other), { force: true });
         }
       } catch {
@@ -281,9 +283,14 @@ function cachedHelp(argv) {
 /**
  * Whether stdout is a terminal, without building process.stdout: for a pipe or a file that loads Node's
  * stream and socket modules (~2 ms of a `--version` or a cached `--help`; src/io/direct-output.ts does
- * the same for commands). /dev/null is a character device too.
+ * the same for commands). /dev/null is a character device too. Asked twice on the help path, looked up once.
  */
 function stdoutIsTerminal() {
+  terminal ??= lookUpTerminal();
+  return terminal;
+}
+
+function lookUpTerminal() {
   let stats;
   try {
     stats = fstatSync(1);
