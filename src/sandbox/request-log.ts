@@ -19,16 +19,18 @@ export function readRequestLog(path: string): RequestLogEntry[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+  // From the end, so only the entries kept are parsed (the file holds up to ~3 times as many).
+  const lines = text.split('\n');
   const entries: RequestLogEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
+  for (let index = lines.length - 1; index >= 0 && entries.length < REQUESTS_KEPT; index--) {
+    if (!lines[index]) continue;
     try {
-      entries.push(JSON.parse(line) as RequestLogEntry);
+      entries.push(JSON.parse(lines[index]!) as RequestLogEntry);
     } catch {
       // the tail of a write cut short: nothing to show for it
     }
   }
-  return entries.slice(-REQUESTS_KEPT);
+  return entries.reverse();
 }
 
 /** Replaces the log with `entries` (their last REQUESTS_KEPT), atomically. */
